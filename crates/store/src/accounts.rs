@@ -1,0 +1,186 @@
+//! Vinted seller accounts. Their secrets (Vinted, proxy and VNC passwords) never enter this
+//! store: they live in the OS keyring, and the matching columns stay empty.
+
+use rusqlite::{OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::enums::text_enum;
+use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, new_id, now_rfc3339};
+
+text_enum!(ProxyType { Http = "http", Https = "https", Socks5 = "socks5" });
+
+/// The proxy an account's browser session goes through (its password is in the keyring).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Proxy {
+    pub kind: ProxyType,
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+}
+
+/// What a user fills in for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct AccountDraft {
+    pub name: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub avatar: Option<String>,
+    /// `https://www.vinted.fr`, `https://www.vinted.de`, …
+    pub vinted_base_url: String,
+    pub proxy: Option<Proxy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SellerAccount {
+    pub id: String,
+    pub name: String,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub avatar: Option<String>,
+    pub vinted_base_url: String,
+    pub proxy: Option<Proxy>,
+    pub is_connected: bool,
+    pub is_running: bool,
+    pub last_session_start: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const COLUMNS: &str = "id, name, username, email, avatar, vinted_base_url, proxy_type, proxy_host,
+    proxy_port, proxy_user, is_connected, is_running, last_session_start, created_at, updated_at";
+
+impl Store {
+    pub fn create_account(&mut self, draft: AccountDraft) -> Result<SellerAccount> {
+        let draft = validate(draft)?;
+        let (id, now) = (new_id(), now_rfc3339());
+        let proxy = draft.proxy.as_ref();
+        self.conn
+            .execute(
+                "INSERT INTO seller_accounts (id, shop_id, name, username, email, avatar,
+                    vinted_base_url, proxy_type, proxy_host, proxy_port, proxy_user,
+                    created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                rusqlite::params![
+                    id, self.shop_id(), draft.name, draft.username, draft.email, draft.avatar,
+                    draft.vinted_base_url, proxy.map(|p| p.kind), proxy.map(|p| &p.host),
+                    proxy.map(|p| p.port), proxy.and_then(|p| p.user.as_ref()), now,
+                ],
+            )
+            .map_err(|e| StoreError::from_write(e, None))?;
+        self.account(&id)
+    }
+
+    pub fn update_account(&mut self, id: &str, draft: AccountDraft) -> Result<SellerAccount> {
+        let draft = validate(draft)?;
+        let proxy = draft.proxy.as_ref();
+        let changed = self.conn.execute(
+            "UPDATE seller_accounts SET name = ?2, username = ?3, email = ?4, avatar = ?5,
+                vinted_base_url = ?6, proxy_type = ?7, proxy_host = ?8, proxy_port = ?9,
+                proxy_user = ?10, updated_at = ?11
+             WHERE id = ?1",
+            rusqlite::params![
+                id, draft.name, draft.username, draft.email, draft.avatar, draft.vinted_base_url,
+                proxy.map(|p| p.kind), proxy.map(|p| &p.host), proxy.map(|p| p.port),
+                proxy.and_then(|p| p.user.as_ref()), now_rfc3339(),
+            ],
+        )?;
+        if changed == 0 {
+            return Err(not_found(id));
+        }
+        self.account(id)
+    }
+
+    /// Records what the session supervisor sees; `started` stamps `last_session_start`.
+    pub fn set_account_session_state(&mut self, id: &str, running: bool, connected: bool) -> Result<()> {
+        let now = now_rfc3339();
+        let changed = self.conn.execute(
+            "UPDATE seller_accounts SET is_running = ?2, is_connected = ?3,
+                last_session_start = CASE WHEN ?2 AND NOT is_running THEN ?4 ELSE last_session_start END,
+                updated_at = ?4
+             WHERE id = ?1",
+            rusqlite::params![id, running, connected, now],
+        )?;
+        if changed == 0 {
+            return Err(not_found(id));
+        }
+        Ok(())
+    }
+
+    pub fn delete_account(&mut self, id: &str) -> Result<()> {
+        if self.conn.execute("DELETE FROM seller_accounts WHERE id = ?1", [id])? == 0 {
+            return Err(not_found(id));
+        }
+        Ok(())
+    }
+
+    pub fn account(&self, id: &str) -> Result<SellerAccount> {
+        self.conn
+            .query_row(&format!("SELECT {COLUMNS} FROM seller_accounts WHERE id = ?1"), [id], account_from_row)
+            .optional()?
+            .ok_or_else(|| not_found(id))
+    }
+
+    pub fn accounts(&self) -> Result<Vec<SellerAccount>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM seller_accounts WHERE shop_id = ?1 ORDER BY name COLLATE NOCASE, id"
+        ))?;
+        let rows = stmt.query_map([self.shop_id()], account_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn not_found(id: &str) -> StoreError {
+    StoreError::NotFound { entity: "seller account", id: id.to_owned() }
+}
+
+fn account_from_row(r: &Row<'_>) -> rusqlite::Result<SellerAccount> {
+    let kind: Option<ProxyType> = r.get(6)?;
+    let proxy = match kind {
+        Some(kind) => Some(Proxy { kind, host: r.get(7)?, port: r.get(8)?, user: r.get(9)? }),
+        None => None,
+    };
+    Ok(SellerAccount {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        username: r.get(2)?,
+        email: r.get(3)?,
+        avatar: r.get(4)?,
+        vinted_base_url: r.get(5)?,
+        proxy,
+        is_connected: r.get(10)?,
+        is_running: r.get(11)?,
+        last_session_start: r.get(12)?,
+        created_at: r.get(13)?,
+        updated_at: r.get(14)?,
+    })
+}
+
+fn validate(mut draft: AccountDraft) -> Result<AccountDraft> {
+    use FieldErrorCode::*;
+    let mut errors = Vec::new();
+    draft.name = draft.name.trim().to_owned();
+    if draft.name.is_empty() {
+        errors.push(FieldError::new("name", Required));
+    }
+    draft.vinted_base_url = draft.vinted_base_url.trim().trim_end_matches('/').to_owned();
+    if !(draft.vinted_base_url.starts_with("https://") || draft.vinted_base_url.starts_with("http://")) {
+        errors.push(FieldError::new("vintedBaseUrl", Invalid));
+    }
+    if let Some(proxy) = &mut draft.proxy {
+        proxy.host = proxy.host.trim().to_owned();
+        if proxy.host.is_empty() {
+            errors.push(FieldError::new("proxyHost", Required));
+        }
+        if proxy.port == 0 {
+            errors.push(FieldError::new("proxyPort", Invalid));
+        }
+        proxy.user = proxy.user.take().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+    }
+    if errors.is_empty() { Ok(draft) } else { Err(StoreError::Validation(errors)) }
+}

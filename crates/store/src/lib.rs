@@ -1,0 +1,27 @@
+//! The local store of Seller Panel: one SQLite file holding the whole schema of `SCHEMA.md`.
+//!
+//! [`Store::open`] sets the connection up (WAL, foreign keys, busy timeout), backs the file up and
+//! applies pending migrations, and refuses a file written by a newer version. Typed repositories
+//! ([`products`], [`accounts`], [`settings`]) are the only way the rest of the app touches SQL.
+
+pub mod accounts;
+mod enums;
+mod error;
+mod migrations;
+pub mod products;
+pub mod settings;
+mod store;
+mod time;
+
+pub use error::{FieldError, FieldErrorCode, StoreError};
+pub use migrations::{LATEST_VERSION, MIGRATIONS_SQL};
+pub use store::{OpenOutcome, Store};
+pub use time::now_rfc3339;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A new primary key: UUIDv7, so rows made offline on two devices never collide and ids sort by
+/// creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,16 @@
+use rusqlite_migration::{M, Migrations};
+
+/// Every migration, in order. Files in `migrations/` are never edited once landed; a test checks
+/// that this list and the folder agree.
+pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
+    ("0001_marketplace.sql", include_str!("../../../migrations/0001_marketplace.sql")),
+    ("0002_seller_panel.sql", include_str!("../../../migrations/0002_seller_panel.sql")),
+    ("0003_app.sql", include_str!("../../../migrations/0003_app.sql")),
+];
+
+/// The schema version this build writes (`PRAGMA user_version`).
+pub const LATEST_VERSION: u32 = MIGRATIONS_SQL.len() as u32;
+
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS_SQL.iter().map(|(_, sql)| M::up(sql)).collect())
+}

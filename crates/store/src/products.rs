@@ -1,0 +1,542 @@
+//! Seller products (the reseller's inventory) with their photos, materials and colours.
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter, types::Value};
+use serde::{Deserialize, Serialize};
+
+use crate::enums::text_enum;
+use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, new_id, now_rfc3339};
+
+text_enum!(
+    /// Where an item stands in the reseller's workflow.
+    ProductStatus {
+        Draft = "draft",
+        Ready = "ready",
+        Listed = "listed",
+        Reserved = "reserved",
+        Sold = "sold",
+        Archived = "archived",
+    }
+);
+
+text_enum!(
+    /// Vinted's item conditions.
+    Condition {
+        NewWithTags = "new_with_tags",
+        NewWithoutTags = "new_without_tags",
+        VeryGood = "very_good",
+        Good = "good",
+        Satisfactory = "satisfactory",
+    }
+);
+
+text_enum!(
+    /// Vinted's parcel sizes.
+    PackageSize { Small = "small", Medium = "medium", Large = "large" }
+);
+
+text_enum!(
+    SortField {
+        Title = "title",
+        Price = "price",
+        Quantity = "quantity",
+        CreatedAt = "createdAt",
+        UpdatedAt = "updatedAt",
+    }
+);
+
+text_enum!(SortDir { Asc = "asc", Desc = "desc" });
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 5000;
+pub const MAX_SHORT_TEXT_CHARS: usize = 100;
+pub const MAX_MONEY_CENTS: i64 = 100_000_000; // one million euros
+pub const MAX_QUANTITY: i64 = 1_000_000;
+pub const MAX_PHOTOS: usize = 20;
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// What the inventory list asks for: one page of products matching a search and a status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ProductQuery {
+    pub search: Option<String>,
+    pub status: Option<ProductStatus>,
+    pub sort_by: SortField,
+    pub sort_dir: SortDir,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for ProductQuery {
+    fn default() -> Self {
+        Self {
+            search: None,
+            status: None,
+            sort_by: SortField::UpdatedAt,
+            sort_dir: SortDir::Desc,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+/// One row of the inventory list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ProductSummary {
+    pub id: String,
+    pub sku: String,
+    pub title: String,
+    pub brand: Option<String>,
+    pub category: Option<String>,
+    pub size: Option<String>,
+    pub status: ProductStatus,
+    pub price_cents: i64,
+    pub quantity: i64,
+    /// First photo, as a file name relative to the app's data folder.
+    pub photo_file: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ProductPage {
+    pub items: Vec<ProductSummary>,
+    pub total: u32,
+}
+
+/// What a user fills in to create or edit a product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ProductDraft {
+    /// Empty means "generate one".
+    pub sku: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub brand: Option<String>,
+    pub condition: Option<Condition>,
+    pub size: Option<String>,
+    pub price_cents: i64,
+    pub purchase_cost_cents: i64,
+    pub quantity: i64,
+    pub package_size: Option<PackageSize>,
+    pub status: ProductStatus,
+    pub internal_notes: Option<String>,
+    pub materials: Vec<String>,
+    pub colors: Vec<String>,
+    /// Photo files relative to the data folder, in display order.
+    pub photos: Vec<String>,
+}
+
+impl ProductDraft {
+    /// A draft with only a title; handy for tools and tests.
+    pub fn titled(title: &str) -> Self {
+        Self {
+            sku: None,
+            title: title.to_owned(),
+            description: String::new(),
+            category: None,
+            brand: None,
+            condition: None,
+            size: None,
+            price_cents: 0,
+            purchase_cost_cents: 0,
+            quantity: 1,
+            package_size: None,
+            status: ProductStatus::Draft,
+            internal_notes: None,
+            materials: Vec::new(),
+            colors: Vec::new(),
+            photos: Vec::new(),
+        }
+    }
+}
+
+/// A product as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Product {
+    pub id: String,
+    pub sku: String,
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub brand: Option<String>,
+    pub condition: Option<Condition>,
+    pub size: Option<String>,
+    pub price_cents: i64,
+    pub purchase_cost_cents: i64,
+    /// The price before the last change, shown as a struck-through price.
+    pub last_price_cents: Option<i64>,
+    pub quantity: i64,
+    pub package_size: Option<PackageSize>,
+    pub status: ProductStatus,
+    pub internal_notes: Option<String>,
+    pub materials: Vec<String>,
+    pub colors: Vec<String>,
+    pub photos: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Store {
+    pub fn create_product(&mut self, draft: ProductDraft) -> Result<Product> {
+        let draft = normalize(draft);
+        validate(&draft)?;
+        let shop_id = self.shop_id().to_owned();
+        let tx = self.conn.transaction()?;
+        let sku = match &draft.sku {
+            Some(sku) => sku.clone(),
+            None => next_free_sku(&tx, &shop_id)?,
+        };
+        let (id, now) = (new_id(), now_rfc3339());
+        tx.execute(
+            "INSERT INTO seller_products (id, shop_id, sku, title, description, category, brand,
+                condition_status, size, price, purchase_cost, quantity, package_size, status,
+                internal_notes, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+            rusqlite::params![
+                id, shop_id, sku, draft.title, draft.description, draft.category, draft.brand,
+                draft.condition, draft.size, draft.price_cents, draft.purchase_cost_cents,
+                draft.quantity, draft.package_size, draft.status, draft.internal_notes, now,
+            ],
+        )
+        .map_err(|e| StoreError::from_write(e, Some(&sku)))?;
+        write_children(&tx, &id, &draft)?;
+        tx.commit()?;
+        self.product(&id)
+    }
+
+    pub fn update_product(&mut self, id: &str, draft: ProductDraft) -> Result<Product> {
+        let draft = normalize(draft);
+        validate(&draft)?;
+        let tx = self.conn.transaction()?;
+        let old_sku: String = tx
+            .query_row("SELECT sku FROM seller_products WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| not_found(id))?;
+        let sku = draft.sku.clone().unwrap_or(old_sku);
+        tx.execute(
+            "UPDATE seller_products SET sku = ?2, title = ?3, description = ?4, category = ?5,
+                brand = ?6, condition_status = ?7, size = ?8, price = ?9, purchase_cost = ?10,
+                quantity = ?11, package_size = ?12, status = ?13, internal_notes = ?14,
+                last_price = CASE WHEN price <> ?9 THEN price ELSE last_price END,
+                updated_at = ?15
+             WHERE id = ?1",
+            rusqlite::params![
+                id, sku, draft.title, draft.description, draft.category, draft.brand,
+                draft.condition, draft.size, draft.price_cents, draft.purchase_cost_cents,
+                draft.quantity, draft.package_size, draft.status, draft.internal_notes,
+                now_rfc3339(),
+            ],
+        )
+        .map_err(|e| StoreError::from_write(e, Some(&sku)))?;
+        for table in ["seller_product_photos", "seller_product_materials", "seller_product_colors"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE product_id = ?1"), [id])?;
+        }
+        write_children(&tx, id, &draft)?;
+        tx.commit()?;
+        self.product(id)
+    }
+
+    /// Deletes a product and (by cascade) its photos, materials and colours; returns the photo
+    /// files it referenced so the caller can remove them from disk.
+    pub fn delete_product(&mut self, id: &str) -> Result<Vec<String>> {
+        let tx = self.conn.transaction()?;
+        let photos = photo_files(&tx, id)?;
+        if tx.execute("DELETE FROM seller_products WHERE id = ?1", [id])? == 0 {
+            return Err(not_found(id));
+        }
+        tx.commit()?;
+        Ok(photos)
+    }
+
+    pub fn product(&self, id: &str) -> Result<Product> {
+        let mut product = self
+            .conn
+            .query_row(
+                "SELECT id, sku, title, description, category, brand, condition_status, size,
+                        price, purchase_cost, last_price, quantity, package_size, status,
+                        internal_notes, created_at, updated_at
+                 FROM seller_products WHERE id = ?1",
+                [id],
+                product_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| not_found(id))?;
+        product.photos = photo_files(&self.conn, id)?;
+        product.materials = child_values(&self.conn, "seller_product_materials", "material", id)?;
+        product.colors = child_values(&self.conn, "seller_product_colors", "color", id)?;
+        Ok(product)
+    }
+
+    pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM seller_products WHERE shop_id = ?1 AND sku = ?2",
+                [self.shop_id(), sku],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|id| self.product(&id)).transpose()
+    }
+
+    /// One page of the inventory, filtered and sorted in SQL.
+    pub fn list_products(&self, query: &ProductQuery) -> Result<ProductPage> {
+        let mut filter = String::from("p.shop_id = ?");
+        let mut args: Vec<Value> = vec![self.shop_id().to_owned().into()];
+        if let Some(fts) = query.search.as_deref().and_then(fts_query) {
+            filter.push_str(
+                " AND p.rowid IN (SELECT rowid FROM seller_products_fts WHERE seller_products_fts MATCH ?)",
+            );
+            args.push(fts.into());
+        }
+        if let Some(status) = query.status {
+            filter.push_str(" AND p.status = ?");
+            args.push(status.as_str().to_owned().into());
+        }
+        let total: u32 = self.conn.query_row(
+            &format!("SELECT count(*) FROM seller_products p WHERE {filter}"),
+            params_from_iter(&args),
+            |r| r.get(0),
+        )?;
+        let order = order_by(query.sort_by, query.sort_dir);
+        let sql = format!(
+            "SELECT p.id, p.sku, p.title, p.brand, p.category, p.size, p.status, p.price,
+                    p.quantity,
+                    (SELECT url FROM seller_product_photos ph WHERE ph.product_id = p.id
+                     ORDER BY ph.position LIMIT 1),
+                    p.created_at, p.updated_at
+             FROM seller_products p WHERE {filter} ORDER BY {order} LIMIT ? OFFSET ?"
+        );
+        args.push(i64::from(query.limit.clamp(1, MAX_PAGE_SIZE)).into());
+        args.push(i64::from(query.offset).into());
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let items = stmt
+            .query_map(params_from_iter(&args), |r| {
+                Ok(ProductSummary {
+                    id: r.get(0)?,
+                    sku: r.get(1)?,
+                    title: r.get(2)?,
+                    brand: r.get(3)?,
+                    category: r.get(4)?,
+                    size: r.get(5)?,
+                    status: r.get(6)?,
+                    price_cents: r.get(7)?,
+                    quantity: r.get(8)?,
+                    photo_file: r.get(9)?,
+                    created_at: r.get(10)?,
+                    updated_at: r.get(11)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ProductPage { items, total })
+    }
+}
+
+fn not_found(id: &str) -> StoreError {
+    StoreError::NotFound { entity: "product", id: id.to_owned() }
+}
+
+fn order_by(field: SortField, dir: SortDir) -> String {
+    let column = match field {
+        SortField::Title => "p.title COLLATE NOCASE",
+        SortField::Price => "p.price",
+        SortField::Quantity => "p.quantity",
+        SortField::CreatedAt => "p.created_at",
+        SortField::UpdatedAt => "p.updated_at",
+    };
+    let dir = match dir {
+        SortDir::Asc => "ASC",
+        SortDir::Desc => "DESC",
+    };
+    // The id tie-break keeps pages stable when many rows share a value.
+    format!("{column} {dir}, p.id {dir}")
+}
+
+/// Turns what the user typed into an FTS5 query: every word must match, as a prefix, so
+/// "robe ete" finds "Robe d'été" (the index folds accents). Only letters and digits reach FTS5,
+/// so no user input can break its query syntax.
+fn fts_query(search: &str) -> Option<String> {
+    let terms: Vec<String> = search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("\"{t}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
+    Ok(Product {
+        id: r.get(0)?,
+        sku: r.get(1)?,
+        title: r.get(2)?,
+        description: r.get(3)?,
+        category: r.get(4)?,
+        brand: r.get(5)?,
+        condition: r.get(6)?,
+        size: r.get(7)?,
+        price_cents: r.get(8)?,
+        purchase_cost_cents: r.get(9)?,
+        last_price_cents: r.get(10)?,
+        quantity: r.get(11)?,
+        package_size: r.get(12)?,
+        status: r.get(13)?,
+        internal_notes: r.get(14)?,
+        materials: Vec::new(),
+        colors: Vec::new(),
+        photos: Vec::new(),
+        created_at: r.get(15)?,
+        updated_at: r.get(16)?,
+    })
+}
+
+fn photo_files(conn: &Connection, id: &str) -> Result<Vec<String>> {
+    child_values(conn, "seller_product_photos", "url", id)
+}
+
+fn child_values(conn: &Connection, table: &str, column: &str, id: &str) -> Result<Vec<String>> {
+    let order = if table == "seller_product_photos" { "position" } else { "rowid" };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {column} FROM {table} WHERE product_id = ?1 ORDER BY {order}"
+    ))?;
+    let values = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(values)
+}
+
+fn write_children(tx: &Transaction<'_>, id: &str, draft: &ProductDraft) -> Result<()> {
+    for (position, url) in draft.photos.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO seller_product_photos (id, product_id, url, position) VALUES (?1, ?2, ?3, ?4)",
+            (new_id(), id, url, position as i64),
+        )?;
+    }
+    for material in &draft.materials {
+        tx.execute(
+            "INSERT INTO seller_product_materials (id, product_id, material) VALUES (?1, ?2, ?3)",
+            (new_id(), id, material),
+        )?;
+    }
+    for color in &draft.colors {
+        tx.execute(
+            "INSERT INTO seller_product_colors (id, product_id, color) VALUES (?1, ?2, ?3)",
+            (new_id(), id, color),
+        )?;
+    }
+    Ok(())
+}
+
+/// SKUs generated as `SP-000001`, `SP-000002`, … skipping any the user already typed by hand.
+fn next_free_sku(tx: &Transaction<'_>, shop_id: &str) -> Result<String> {
+    const KEY: &str = "sku_counter";
+    let mut counter: i64 = tx
+        .query_row("SELECT value FROM app_settings WHERE key = ?1", [KEY], |r| r.get::<_, String>(0))
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let sku = loop {
+        counter += 1;
+        let candidate = format!("SP-{counter:06}");
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM seller_products WHERE shop_id = ?1 AND sku = ?2)",
+            [shop_id, &candidate],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            break candidate;
+        }
+    };
+    tx.execute(
+        "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (KEY, counter.to_string(), now_rfc3339()),
+    )?;
+    Ok(sku)
+}
+
+fn trimmed(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Trims text, turns blank optional fields into `None` and drops repeated tags, so that what is
+/// stored is what the user meant.
+fn normalize(mut draft: ProductDraft) -> ProductDraft {
+    draft.sku = trimmed(draft.sku);
+    draft.title = draft.title.trim().to_owned();
+    draft.description = draft.description.trim_end().to_owned();
+    draft.category = trimmed(draft.category);
+    draft.brand = trimmed(draft.brand);
+    draft.size = trimmed(draft.size);
+    draft.internal_notes = trimmed(draft.internal_notes);
+    for tags in [&mut draft.materials, &mut draft.colors] {
+        let mut seen = std::collections::HashSet::new();
+        *tags = std::mem::take(tags)
+            .into_iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty() && seen.insert(t.to_lowercase()))
+            .collect();
+    }
+    draft
+}
+
+fn validate(draft: &ProductDraft) -> Result<()> {
+    use FieldErrorCode::*;
+    let mut errors = Vec::new();
+    let mut check = |field: &str, code: Option<FieldErrorCode>| {
+        if let Some(code) = code {
+            errors.push(FieldError::new(field, code));
+        }
+    };
+    let too_long = |text: Option<&str>, max: usize| {
+        text.is_some_and(|t| t.chars().count() > max).then_some(TooLong)
+    };
+    let money = |cents: i64| match cents {
+        c if c < 0 => Some(Negative),
+        c if c > MAX_MONEY_CENTS => Some(TooLarge),
+        _ => None,
+    };
+    check("title", draft.title.is_empty().then_some(Required));
+    check("title", too_long(Some(&draft.title), MAX_TITLE_CHARS));
+    check("description", too_long(Some(&draft.description), MAX_DESCRIPTION_CHARS));
+    check("sku", too_long(draft.sku.as_deref(), MAX_SHORT_TEXT_CHARS));
+    check("category", too_long(draft.category.as_deref(), MAX_SHORT_TEXT_CHARS));
+    check("brand", too_long(draft.brand.as_deref(), MAX_SHORT_TEXT_CHARS));
+    check("size", too_long(draft.size.as_deref(), MAX_SHORT_TEXT_CHARS));
+    check("internalNotes", too_long(draft.internal_notes.as_deref(), MAX_DESCRIPTION_CHARS));
+    check("priceCents", money(draft.price_cents));
+    check("purchaseCostCents", money(draft.purchase_cost_cents));
+    check(
+        "quantity",
+        match draft.quantity {
+            q if q < 0 => Some(Negative),
+            q if q > MAX_QUANTITY => Some(TooLarge),
+            _ => None,
+        },
+    );
+    check("photos", (draft.photos.len() > MAX_PHOTOS).then_some(TooLarge));
+    check(
+        "photos",
+        draft.photos.iter().any(|p| !is_photo_file_name(p)).then_some(Invalid),
+    );
+    for (field, tags) in [("materials", &draft.materials), ("colors", &draft.colors)] {
+        check(field, tags.iter().any(|t| t.chars().count() > MAX_SHORT_TEXT_CHARS).then_some(TooLong));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(StoreError::Validation(errors)) }
+}
+
+/// Photos are files the app itself copied into `photos/`; anything else (absolute paths, `..`)
+/// is refused so a draft can never point the app at an arbitrary file.
+pub fn is_photo_file_name(name: &str) -> bool {
+    name.strip_prefix("photos/").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !rest.starts_with('.')
+    })
+}

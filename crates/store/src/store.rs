@@ -1,0 +1,153 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::migrations::{LATEST_VERSION, migrations};
+use crate::{Result, StoreError, new_id, now_rfc3339};
+
+/// An open database file, migrated to [`LATEST_VERSION`].
+///
+/// Read accessors take `&self`, writes take `&mut self` and run in one transaction each, so a
+/// failed write leaves nothing behind.
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+    shop_id: String,
+    outcome: OpenOutcome,
+}
+
+/// What [`Store::open`] had to do to the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOutcome {
+    pub from_version: u32,
+    pub to_version: u32,
+    /// The copy made before migrating a file that already held data.
+    pub backup: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings it to the latest schema.
+    ///
+    /// A file already holding data is copied beside itself before any migration runs; all
+    /// pending migrations then apply in one transaction. A file from a newer app is refused
+    /// untouched.
+    pub fn open(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        let from_version = schema_version(&conn)?;
+        if from_version > LATEST_VERSION {
+            return Err(StoreError::NewerSchema { found: from_version, supported: LATEST_VERSION });
+        }
+        let mut backup = None;
+        if from_version < LATEST_VERSION {
+            if holds_data(&conn)? {
+                backup = Some(backup_before_migration(&conn, path, from_version)?);
+            }
+            migrations().to_latest(&mut conn)?;
+            tracing::info!(from_version, to_version = LATEST_VERSION, ?backup, "database migrated");
+        }
+        let shop_id = ensure_local_shop(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            shop_id,
+            outcome: OpenOutcome { from_version, to_version: LATEST_VERSION, backup },
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The shop this device works in; products and accounts belong to it.
+    pub fn shop_id(&self) -> &str {
+        &self.shop_id
+    }
+
+    pub fn open_outcome(&self) -> &OpenOutcome {
+        &self.outcome
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        schema_version(&self.conn)
+    }
+
+    /// `PRAGMA integrity_check`, `"ok"` when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Escape hatch for tests and tools that must inspect raw tables.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn schema_version(conn: &Connection) -> Result<u32> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+fn holds_data(conn: &Connection) -> Result<bool> {
+    let tables: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(tables > 0)
+}
+
+/// A page-by-page copy through SQLite's online backup API: consistent while others write, and
+/// unlike `VACUUM INTO` it keeps rowids, which the full-text index depends on.
+fn backup_before_migration(conn: &Connection, path: &Path, version: u32) -> Result<PathBuf> {
+    let stamp = now_rfc3339().replace([':', '.'], "-");
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".v{version}-{stamp}.bak"));
+    let target = path.with_file_name(name);
+    let copy = || -> rusqlite::Result<()> {
+        let mut dst = Connection::open(&target)?;
+        let backup = rusqlite::backup::Backup::new(conn, &mut dst)?;
+        backup.run_to_completion(256, Duration::ZERO, None)
+    };
+    copy().map_err(|source| StoreError::Backup { path: path.display().to_string(), source })?;
+    Ok(target)
+}
+
+const LOCAL_SHOP_KEY: &str = "local_shop_id";
+
+/// A device always works inside a shop (seller products reference one); the first start creates
+/// a local owner and shop, which sign-in to a server later adopts.
+fn ensure_local_shop(conn: &mut Connection) -> Result<String> {
+    let existing: Option<String> = conn
+        .query_row("SELECT value FROM app_settings WHERE key = ?1", [LOCAL_SHOP_KEY], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let tx = conn.transaction()?;
+    let (user_id, shop_id, now) = (new_id(), new_id(), now_rfc3339());
+    tx.execute(
+        "INSERT INTO users (id, name, email, role, created_at, updated_at)
+         VALUES (?1, 'Local', ?2, 'seller', ?3, ?3)",
+        (&user_id, format!("local-{user_id}@seller-panel.invalid"), &now),
+    )?;
+    tx.execute(
+        "INSERT INTO shops (id, owner_id, name, slug, created_at, updated_at)
+         VALUES (?1, ?2, 'Ma boutique', ?3, ?4, ?4)",
+        (&shop_id, &user_id, format!("local-{shop_id}"), &now),
+    )?;
+    tx.execute(
+        "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)",
+        (LOCAL_SHOP_KEY, &shop_id, &now),
+    )?;
+    tx.commit()?;
+    Ok(shop_id)
+}

@@ -1,0 +1,78 @@
+mod common;
+
+use common::fresh_store;
+use seller_store::StoreError;
+use seller_store::accounts::{AccountDraft, Proxy, ProxyType};
+
+fn draft(name: &str) -> AccountDraft {
+    AccountDraft {
+        name: name.into(),
+        username: Some("marie_vend".into()),
+        email: Some("marie@example.org".into()),
+        avatar: Some("M".into()),
+        vinted_base_url: "https://www.vinted.fr/".into(),
+        proxy: Some(Proxy { kind: ProxyType::Socks5, host: " 127.0.0.1 ".into(), port: 1080, user: Some("u".into()) }),
+    }
+}
+
+#[test]
+fn accounts_round_trip_and_update() {
+    let (_dir, mut store) = fresh_store();
+    let created = store.create_account(draft("Boutique Marie")).unwrap();
+    assert_eq!(created.vinted_base_url, "https://www.vinted.fr");
+    assert_eq!(created.proxy.as_ref().unwrap().host, "127.0.0.1");
+    assert_eq!(store.account(&created.id).unwrap(), created);
+
+    let mut changed = draft("Boutique Marie DE");
+    changed.vinted_base_url = "https://www.vinted.de".into();
+    changed.proxy = None;
+    let updated = store.update_account(&created.id, changed).unwrap();
+    assert_eq!(updated.vinted_base_url, "https://www.vinted.de");
+    assert_eq!(updated.proxy, None);
+    assert_eq!(store.accounts().unwrap(), vec![updated]);
+}
+
+#[test]
+fn session_state_stamps_the_start_once() {
+    let (_dir, mut store) = fresh_store();
+    let id = store.create_account(draft("A")).unwrap().id;
+    store.set_account_session_state(&id, true, false).unwrap();
+    let started = store.account(&id).unwrap();
+    assert!(started.is_running && !started.is_connected);
+    let first_start = started.last_session_start.clone().expect("stamped");
+    store.set_account_session_state(&id, true, true).unwrap();
+    let connected = store.account(&id).unwrap();
+    assert!(connected.is_connected);
+    assert_eq!(connected.last_session_start, Some(first_start));
+}
+
+#[test]
+fn deleting_an_account_keeps_its_orders_but_unlinks_them() {
+    let (_dir, mut store) = fresh_store();
+    let id = store.create_account(draft("A")).unwrap().id;
+    store
+        .connection()
+        .execute(
+            "INSERT INTO seller_orders (id, order_id, order_type, source, seller_account_id, title, price, quantity)
+             VALUES ('o1', 'V-1', 'sale', 'vinted', ?1, 'Robe', 1500, 1)",
+            [&id],
+        )
+        .unwrap();
+    store.delete_account(&id).unwrap();
+    let account: Option<String> = store
+        .connection()
+        .query_row("SELECT seller_account_id FROM seller_orders WHERE id = 'o1'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(account, None, "the sale stays in the books");
+    assert!(matches!(store.account(&id), Err(StoreError::NotFound { .. })));
+}
+
+#[test]
+fn an_account_without_a_name_or_with_a_bad_url_is_refused() {
+    let (_dir, mut store) = fresh_store();
+    let mut bad = draft("  ");
+    bad.vinted_base_url = "vinted.fr".into();
+    let Err(StoreError::Validation(fields)) = store.create_account(bad) else { panic!() };
+    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["name", "vintedBaseUrl"]);
+}
