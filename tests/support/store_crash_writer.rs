@@ -9,7 +9,7 @@ const BATCH: usize = 2_000;
 
 fn main() -> anyhow::Result<()> {
     let path = std::env::args().nth(1).context("usage: store-crash-writer DB_PATH")?;
-    let mut store = Store::open(path.as_ref())?;
+    let store = Store::open(path.as_ref())?;
     let shop = store.shop_id().to_owned();
     for batch in 0u64.. {
         // The raw connection lets one transaction hold thousands of rows, like an import will.

@@ -1,0 +1,12 @@
+/// Every IPC command of the app, by its Rust name. Shared by `build.rs` (permissions) and the
+/// command registry (a test checks they agree).
+pub const NAMES: &[&str] = &[
+    "list_products",
+    "get_product",
+    "create_product",
+    "update_product",
+    "delete_product",
+    "import_photo",
+    "get_settings",
+    "set_language",
+];

@@ -1,0 +1,72 @@
+use seller_store::{FieldError, FieldErrorCode, StoreError};
+use serde::Serialize;
+
+/// The one error type the UI receives. It branches on `code` (and each field's code) to show a
+/// translated sentence; `message` is English detail for logs and bug reports.
+#[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[error("{code:?}: {message}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    Validation,
+    DuplicateSku,
+    NotFound,
+    Database,
+    NewerSchema,
+    Io,
+    Internal,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), fields: Vec::new() }
+    }
+
+    pub fn field(field: &str, code: FieldErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::Validation,
+            message: message.into(),
+            fields: vec![FieldError::new(field, code)],
+        }
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Self::new(ErrorCode::Internal, message.to_string())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        let message = err.to_string();
+        let (code, fields) = match err {
+            StoreError::Validation(fields) => (ErrorCode::Validation, fields),
+            StoreError::DuplicateSku { .. } => {
+                (ErrorCode::DuplicateSku, vec![FieldError::new("sku", FieldErrorCode::Duplicate)])
+            }
+            StoreError::NotFound { .. } => (ErrorCode::NotFound, vec![]),
+            StoreError::NewerSchema { .. } => (ErrorCode::NewerSchema, vec![]),
+            StoreError::Backup { .. } => (ErrorCode::Io, vec![]),
+            StoreError::ForeignKey(_) | StoreError::Migration(_) | StoreError::Sqlite(_) => {
+                (ErrorCode::Database, vec![])
+            }
+        };
+        if matches!(code, ErrorCode::Database | ErrorCode::Io) {
+            tracing::error!(%message, "store error");
+        }
+        Self { code, message, fields }
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(err: std::io::Error) -> Self {
+        tracing::error!(%err, "i/o error");
+        Self::new(ErrorCode::Io, err.to_string())
+    }
+}

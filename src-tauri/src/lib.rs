@@ -1,0 +1,144 @@
+//! Seller Panel's desktop shell: builds the Tauri app, resolves the data folder, sets up logs,
+//! and exposes the store to the window through typed commands. Logic lives in the crates.
+
+#[cfg(test)]
+mod command_names;
+mod commands;
+mod error;
+mod photos;
+mod state;
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+pub use error::{AppError, ErrorCode};
+pub use state::{AppState, DATABASE_FILE};
+
+/// Environment variable overriding the data folder (tests, portable installs).
+pub const DATA_DIR_ENV: &str = "SELLER_PANEL_DATA_DIR";
+/// Command-line flag overriding the data folder; wins over the environment.
+pub const DATA_DIR_FLAG: &str = "--data-dir";
+
+/// Every command the window may call, with the types tauri-specta turns into `ui/src/bindings.ts`.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
+        commands::list_products,
+        commands::get_product,
+        commands::create_product,
+        commands::update_product,
+        commands::delete_product,
+        commands::import_photo,
+        commands::get_settings,
+        commands::set_language,
+    ])
+}
+
+/// Writes the TypeScript bindings for the UI.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    let typescript = specta_typescript::Typescript::default()
+        .bigint(specta_typescript::BigIntExportBehavior::Number)
+        .header("// Generated from the Rust commands by tauri-specta. Do not edit: run `cargo run -p seller-panel --bin export-bindings`.\n// @ts-nocheck");
+    specta_builder().export(typescript, path).map_err(|e| e.to_string())
+}
+
+/// The data folder given on the command line or in the environment, if any.
+pub fn data_dir_override(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == DATA_DIR_FLAG {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(value) = arg.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(value));
+        }
+    }
+    std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+fn init_logging(data_dir: &std::path::Path) {
+    let log_dir = data_dir.join("logs");
+    let file = std::fs::create_dir_all(&log_dir)
+        .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(log_dir.join("seller-panel.log")));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let file_layer = file.ok().map(|file| {
+        tracing_subscriber::fmt::layer().with_ansi(false).with_writer(std::sync::Mutex::new(file))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(file_layer)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .try_init();
+}
+
+pub fn run() {
+    let data_dir_override = data_dir_override(std::env::args().skip(1));
+    let specta = specta_builder();
+    tauri::Builder::default()
+        .invoke_handler(specta.invoke_handler())
+        .register_uri_scheme_protocol("photo", |ctx, request| {
+            let state = ctx.app_handle().state::<AppState>();
+            photos::serve(state.data_dir(), request.uri().path())
+        })
+        .setup(move |app| {
+            specta.mount_events(app);
+            let data_dir = match data_dir_override {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            std::fs::create_dir_all(&data_dir)?;
+            init_logging(&data_dir);
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "Seller Panel starting");
+            app.manage(AppState::open(data_dir));
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("Seller Panel failed to start");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_folder_flag_wins_over_the_environment() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(data_dir_override(args(&["--data-dir", "/tmp/a"])), Some("/tmp/a".into()));
+        assert_eq!(data_dir_override(args(&["--data-dir=/tmp/b"])), Some("/tmp/b".into()));
+    }
+
+    #[test]
+    fn every_registered_command_has_a_permission_and_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bindings.ts");
+        export_bindings(&path).unwrap();
+        let ts = std::fs::read_to_string(&path).unwrap();
+        for name in command_names::NAMES {
+            assert!(ts.contains(&format!("TAURI_INVOKE(\"{name}\"")), "{name} is not a registered command");
+        }
+        let registered = ts.matches("TAURI_INVOKE(\"").count();
+        assert_eq!(registered, command_names::NAMES.len(), "a command lacks a permission entry");
+        let capability = include_str!("../capabilities/main.json");
+        for name in command_names::NAMES {
+            let permission = format!("allow-{}", name.replace('_', "-"));
+            assert!(capability.contains(&permission), "the main window is not granted {permission}");
+        }
+    }
+
+    /// The UI's bindings are generated from these commands; a stale file fails here.
+    #[test]
+    fn ui_bindings_are_up_to_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("bindings.ts");
+        export_bindings(&fresh).unwrap();
+        let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
+        let committed = std::fs::read_to_string(committed_path).unwrap_or_default();
+        assert!(
+            committed == std::fs::read_to_string(&fresh).unwrap(),
+            "ui/src/bindings.ts is out of date: run `cargo run -p seller-panel --bin export-bindings`"
+        );
+    }
+}

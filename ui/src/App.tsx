@@ -1,0 +1,165 @@
+import { useQuery } from "@tanstack/react-query";
+import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { Product } from "./bindings";
+import { ConfirmDialog } from "./components/ConfirmDialog";
+import { useToast } from "./components/Toast";
+import { InventoryList } from "./features/inventory/InventoryList";
+import { ProductEditor } from "./features/inventory/ProductEditor";
+import { INITIAL_LIST_STATE, type ListState } from "./features/inventory/listState";
+import { SettingsPage } from "./features/settings/SettingsPage";
+import { applyLanguage } from "./i18n";
+import { resolveLanguage } from "./lib/language";
+import { SETTINGS_QUERY_KEY, fetchSettings } from "./settingsQuery";
+
+type Area = "inventory" | "settings";
+type InventoryView = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
+
+/** Longest we wait for the settings before showing the UI in the default language anyway. */
+const LANGUAGE_WAIT_MS = 1500;
+
+export function App() {
+  const { t } = useTranslation();
+  const { showToast } = useToast();
+  const [area, setArea] = useState<Area>("inventory");
+  const [view, setView] = useState<InventoryView>({ kind: "list" });
+  const [listState, setListState] = useState<ListState>(INITIAL_LIST_STATE);
+  const [formDirty, setFormDirty] = useState(false);
+  const [pendingArea, setPendingArea] = useState<Area | null>(null);
+  const [ready, setReady] = useState(false);
+
+  const settings = useQuery({ queryKey: SETTINGS_QUERY_KEY, queryFn: fetchSettings, staleTime: Infinity });
+
+  useEffect(() => {
+    if (settings.isSuccess) {
+      void applyLanguage(resolveLanguage(settings.data.language, settings.data.systemLanguage)).finally(() => setReady(true));
+    } else if (settings.isError) {
+      setReady(true); // keep the default language (French)
+    }
+  }, [settings.isSuccess, settings.isError, settings.data]);
+
+  useEffect(() => {
+    const id = window.setTimeout(() => setReady(true), LANGUAGE_WAIT_MS);
+    return () => window.clearTimeout(id);
+  }, []);
+
+  const goToArea = useCallback((next: Area) => {
+    setArea(next);
+    setView({ kind: "list" });
+    setFormDirty(false);
+  }, []);
+
+  function requestArea(next: Area) {
+    const inForm = area === "inventory" && view.kind !== "list";
+    if (next === area && !inForm) return;
+    if (inForm && formDirty) {
+      setPendingArea(next);
+      return;
+    }
+    goToArea(next);
+  }
+
+  const backToList = useCallback(() => {
+    setView({ kind: "list" });
+    setFormDirty(false);
+  }, []);
+
+  const onSaved = useCallback(
+    (_product: Product) => {
+      backToList();
+      showToast(t("form.saved"));
+    },
+    [backToList, showToast, t],
+  );
+
+  const onDeleted = useCallback(
+    (_product: Product) => {
+      backToList();
+      showToast(t("form.deleted"));
+    },
+    [backToList, showToast, t],
+  );
+
+  if (!ready) {
+    return <div className="splash" aria-busy="true" data-testid="app-loading" />;
+  }
+
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            SP
+          </span>
+          <span className="brand-name">{t("app.name")}</span>
+        </div>
+        <nav aria-label={t("nav.label")}>
+          <ul className="nav-list">
+            <li>
+              <button
+                type="button"
+                className={area === "inventory" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "inventory" ? "page" : undefined}
+                data-testid="nav-inventory"
+                onClick={() => requestArea("inventory")}
+              >
+                <span className="nav-icon nav-icon-inventory" aria-hidden="true" />
+                {t("nav.inventory")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
+                className={area === "settings" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "settings" ? "page" : undefined}
+                data-testid="nav-settings"
+                onClick={() => requestArea("settings")}
+              >
+                <span className="nav-icon nav-icon-settings" aria-hidden="true" />
+                {t("nav.settings")}
+              </button>
+            </li>
+          </ul>
+        </nav>
+      </aside>
+
+      <main className="main" id="main">
+        {area === "settings" && <SettingsPage settings={settings.data} />}
+        {area === "inventory" && view.kind === "list" && (
+          <InventoryList
+            state={listState}
+            onStateChange={setListState}
+            onOpen={(id) => setView({ kind: "edit", id })}
+            onNew={() => setView({ kind: "new" })}
+          />
+        )}
+        {area === "inventory" && view.kind !== "list" && (
+          <ProductEditor
+            key={view.kind === "edit" ? view.id : "new"}
+            productId={view.kind === "edit" ? view.id : null}
+            onClose={backToList}
+            onSaved={onSaved}
+            onDeleted={onDeleted}
+            onDirtyChange={setFormDirty}
+          />
+        )}
+      </main>
+
+      <ConfirmDialog
+        open={pendingArea !== null}
+        title={t("discard.title")}
+        text={t("discard.text")}
+        confirmLabel={t("discard.confirm")}
+        cancelLabel={t("discard.cancel")}
+        testId="confirm-discard"
+        danger
+        onConfirm={() => {
+          const next = pendingArea ?? "inventory";
+          setPendingArea(null);
+          goToArea(next);
+        }}
+        onCancel={() => setPendingArea(null)}
+      />
+    </div>
+  );
+}

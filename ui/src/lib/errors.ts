@@ -1,0 +1,35 @@
+import type { AppError, ErrorCode, Result } from "../bindings";
+
+const ERROR_CODES: readonly ErrorCode[] = ["validation", "duplicateSku", "notFound", "database", "newerSchema", "io", "internal"];
+
+export function isAppError(value: unknown): value is AppError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as AppError).code === "string" &&
+    ERROR_CODES.includes((value as AppError).code)
+  );
+}
+
+/** Thrown by {@link unwrap} so that TanStack Query sees a rejected promise carrying the AppError. */
+export class CommandError extends Error {
+  readonly appError: AppError;
+  constructor(appError: AppError) {
+    super(appError.message || appError.code);
+    this.name = "CommandError";
+    this.appError = appError;
+  }
+}
+
+export function unwrap<T>(result: Result<T, AppError>): T {
+  if (result.status === "ok") return result.data;
+  throw new CommandError(normalizeAppError(result.error));
+}
+
+/** Makes any rejected value look like an AppError (unknown shapes become "internal"). */
+export function normalizeAppError(error: unknown): AppError {
+  if (error instanceof CommandError) return error.appError;
+  if (isAppError(error)) return { code: error.code, message: error.message ?? "", fields: Array.isArray(error.fields) ? error.fields : [] };
+  const message = error instanceof Error ? error.message : typeof error === "string" ? error : "";
+  return { code: "internal", message, fields: [] };
+}
