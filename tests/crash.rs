@@ -36,11 +36,26 @@ fn a_writer_killed_mid_transaction_leaves_whole_batches_and_a_sound_file() {
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         let products = count("SELECT count(*) FROM seller_products");
         let photos = count("SELECT count(*) FROM seller_product_photos");
-        assert_eq!(products % BATCH, 0, "round {round}: a partial batch survived ({products} rows)");
-        assert!(products >= committed_before_kill as i64 * BATCH, "round {round}: a committed batch was lost");
-        assert_eq!(photos, products, "round {round}: every product has its photo and no more");
-        let fts: i64 = count("SELECT count(*) FROM seller_products_fts WHERE seller_products_fts MATCH 'article'");
-        assert_eq!(fts, products, "round {round}: the search index agrees with the table");
+        assert_eq!(
+            products % BATCH,
+            0,
+            "round {round}: a partial batch survived ({products} rows)"
+        );
+        assert!(
+            products >= committed_before_kill as i64 * BATCH,
+            "round {round}: a committed batch was lost"
+        );
+        assert_eq!(
+            photos, products,
+            "round {round}: every product has its photo and no more"
+        );
+        let fts: i64 = count(
+            "SELECT count(*) FROM seller_products_fts WHERE seller_products_fts MATCH 'article'",
+        );
+        assert_eq!(
+            fts, products,
+            "round {round}: the search index agrees with the table"
+        );
         assert_eq!(count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
     }
 }

@@ -17,7 +17,9 @@ fn by_test_id(id: &str) -> By {
 }
 
 async fn fill(session: &WebDriver, id: &str, text: &str) -> Result<()> {
-    fill_inner(session, id, text).await.with_context(|| format!("typing {text:?} into {id}"))
+    fill_inner(session, id, text)
+        .await
+        .with_context(|| format!("typing {text:?} into {id}"))
 }
 
 async fn fill_inner(session: &WebDriver, id: &str, text: &str) -> Result<()> {
@@ -33,13 +35,18 @@ async fn fill_inner(session: &WebDriver, id: &str, text: &str) -> Result<()> {
 /// Clicks like a person who first scrolls the element into the middle of the window (the form's
 /// sticky action bar would otherwise cover elements at the bottom edge).
 async fn click(session: &WebDriver, id: &str) -> Result<()> {
-    click_inner(session, id).await.with_context(|| format!("clicking {id}"))
+    click_inner(session, id)
+        .await
+        .with_context(|| format!("clicking {id}"))
 }
 
 async fn click_inner(session: &WebDriver, id: &str) -> Result<()> {
     let element = session.query(by_test_id(id)).first().await?;
     session
-        .execute("arguments[0].scrollIntoView({block: 'center'});", vec![element.to_json()?])
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![element.to_json()?],
+        )
         .await?;
     element.click().await?;
     Ok(())
@@ -50,7 +57,14 @@ async fn texts(session: &WebDriver, id: &str) -> Result<Vec<String>> {
     for element in session.find_all(by_test_id(id)).await? {
         // textContent rather than WebDriver's rendered text, which WebKitWebDriver leaves
         // empty for table cells.
-        out.push(element.prop("textContent").await?.unwrap_or_default().trim().to_owned());
+        out.push(
+            element
+                .prop("textContent")
+                .await?
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        );
     }
     Ok(out)
 }
@@ -70,13 +84,17 @@ async fn photo_files(session: &WebDriver) -> Result<Vec<String>> {
 /// Types a search and waits until the list shows exactly the rows expected.
 async fn search_for(session: &WebDriver, search: &str, expected_titles: &[&str]) -> Result<()> {
     fill(session, "inventory-search", search).await?;
-    eventually(&format!("search {search:?} to list {expected_titles:?}"), || async {
-        Ok(texts(session, "row-title").await? == expected_titles)
-    })
+    eventually(
+        &format!("search {search:?} to list {expected_titles:?}"),
+        || async { Ok(texts(session, "row-title").await? == expected_titles) },
+    )
     .await
 }
 
-async fn create_product_with_two_photos(session: &WebDriver, fixtures: &Path) -> Result<Vec<String>> {
+async fn create_product_with_two_photos(
+    session: &WebDriver,
+    fixtures: &Path,
+) -> Result<Vec<String>> {
     click(session, "new-product").await?;
     session.query(by_test_id("product-form")).first().await?;
     fill(session, "field-title", TITLE).await?;
@@ -85,24 +103,44 @@ async fn create_product_with_two_photos(session: &WebDriver, fixtures: &Path) ->
     fill(session, "field-price", "24,90").await?;
     fill(session, "field-purchase-cost", "6,50").await?;
     fill(session, "field-materials", "Coton").await?;
-    session.find(by_test_id("field-materials")).await?.send_keys(Key::Enter).await?;
-    eventually("the material tag", || async { Ok(attrs(session, "tag", "data-value").await? == ["Coton"]) }).await?;
+    session
+        .find(by_test_id("field-materials"))
+        .await?
+        .send_keys(Key::Enter)
+        .await?;
+    eventually("the material tag", || async {
+        Ok(attrs(session, "tag", "data-value").await? == ["Coton"])
+    })
+    .await?;
 
     // A person picks files in the dialog; WebDriver sends their paths to the same input.
-    let paths = [fixtures.join("robe-face.png"), fixtures.join("robe-dos.jpg")];
+    let paths = [
+        fixtures.join("robe-face.png"),
+        fixtures.join("robe-dos.jpg"),
+    ];
     let input = session.find(by_test_id("photo-input")).await?;
-    input.send_keys(format!("{}\n{}", paths[0].display(), paths[1].display())).await?;
-    eventually("two photo thumbnails", || async { Ok(photo_files(session).await?.len() == 2) }).await?;
+    input
+        .send_keys(format!("{}\n{}", paths[0].display(), paths[1].display()))
+        .await?;
+    eventually("two photo thumbnails", || async {
+        Ok(photo_files(session).await?.len() == 2)
+    })
+    .await?;
 
     // Put the back view first: the saved order must be the one shown.
     let before = photo_files(session).await?;
     click(session, "photo-right").await?;
     let reordered = vec![before[1].clone(), before[0].clone()];
-    eventually("the photos to swap", || async { Ok(photo_files(session).await? == reordered) }).await?;
+    eventually("the photos to swap", || async {
+        Ok(photo_files(session).await? == reordered)
+    })
+    .await?;
 
     click(session, "save-product").await?;
     eventually("the new product in the list", || async {
-        Ok(texts(session, "row-title").await?.contains(&TITLE.to_owned()))
+        Ok(texts(session, "row-title")
+            .await?
+            .contains(&TITLE.to_owned()))
     })
     .await?;
     Ok(reordered)
@@ -112,13 +150,22 @@ async fn change_price(session: &WebDriver, price: &str) -> Result<()> {
     click(session, "row-title").await?;
     session.query(by_test_id("product-form")).first().await?;
     eventually("the form to load the product", || async {
-        Ok(session.find(by_test_id("field-title")).await?.value().await?.as_deref() == Some(TITLE))
+        Ok(session
+            .find(by_test_id("field-title"))
+            .await?
+            .value()
+            .await?
+            .as_deref()
+            == Some(TITLE))
     })
     .await?;
     fill(session, "field-price", price).await?;
     click(session, "save-product").await?;
     eventually("the list to show the new price", || async {
-        Ok(texts(session, "row-price").await?.iter().any(|p| p.contains(price)))
+        Ok(texts(session, "row-price")
+            .await?
+            .iter()
+            .any(|p| p.contains(price)))
     })
     .await
 }
@@ -139,8 +186,15 @@ async fn photos_rendered(session: &WebDriver) -> Result<bool> {
 async fn first_run(session: &WebDriver, fixtures: &Path) -> Result<Vec<String>> {
     // French by default.
     let nav = session.query(by_test_id("nav-inventory")).first().await?;
-    ensure!(nav.text().await?.contains("Inventaire"), "the UI is not in French by default");
-    session.query(by_test_id("inventory-empty")).first().await.context("empty state")?;
+    ensure!(
+        nav.text().await?.contains("Inventaire"),
+        "the UI is not in French by default"
+    );
+    session
+        .query(by_test_id("inventory-empty"))
+        .first()
+        .await
+        .context("empty state")?;
 
     let photos = create_product_with_two_photos(session, fixtures).await?;
     search_for(session, "robe ete", &[TITLE]).await?;
@@ -153,11 +207,22 @@ async fn first_run(session: &WebDriver, fixtures: &Path) -> Result<Vec<String>> 
 async fn after_restart(session: &WebDriver, photos: &[String]) -> Result<()> {
     search_for(session, "robe", &[TITLE]).await?;
     let prices = texts(session, "row-price").await?;
-    ensure!(prices.len() == 1 && prices[0].contains("19,90"), "price after restart: {prices:?}");
+    ensure!(
+        prices.len() == 1 && prices[0].contains("19,90"),
+        "price after restart: {prices:?}"
+    );
     click(session, "row-title").await?;
-    eventually("the photos in their saved order", || async { Ok(photo_files(session).await? == photos) }).await?;
+    eventually("the photos in their saved order", || async {
+        Ok(photo_files(session).await? == photos)
+    })
+    .await?;
     eventually("the photos to render", || photos_rendered(session)).await?;
-    let price = session.find(by_test_id("field-price")).await?.value().await?.unwrap_or_default();
+    let price = session
+        .find(by_test_id("field-price"))
+        .await?
+        .value()
+        .await?
+        .unwrap_or_default();
     ensure!(price.contains("19,90"), "the form shows {price}");
     Ok(())
 }
@@ -185,11 +250,20 @@ async fn create_find_edit_restart_and_find_again() -> Result<()> {
     let data = tempfile::tempdir()?;
     let fixtures = desktop::workspace_root().join("tests/fixtures");
 
-    let photos = with_app("inventory-first-run", &driver, data.path(), async |s| first_run(s, &fixtures).await).await?;
+    let photos = with_app("inventory-first-run", &driver, data.path(), async |s| {
+        first_run(s, &fixtures).await
+    })
+    .await?;
     for photo in &photos {
-        ensure!(data.path().join(photo).is_file(), "{photo} was not copied into the data folder");
+        ensure!(
+            data.path().join(photo).is_file(),
+            "{photo} was not copied into the data folder"
+        );
     }
-    with_app("inventory-after-restart", &driver, data.path(), async |s| after_restart(s, &photos).await).await?;
+    with_app("inventory-after-restart", &driver, data.path(), async |s| {
+        after_restart(s, &photos).await
+    })
+    .await?;
     Ok(())
 }
 
@@ -200,13 +274,24 @@ async fn an_english_system_gets_an_english_ui() -> Result<()> {
     let data = tempfile::tempdir()?;
     with_app("english-ui", &driver, data.path(), async |session| {
         let nav = session.query(by_test_id("nav-inventory")).first().await?;
-        eventually("English labels", || async { Ok(nav.text().await?.contains("Inventory")) }).await?;
+        eventually("English labels", || async {
+            Ok(nav.text().await?.contains("Inventory"))
+        })
+        .await?;
         click(session, "new-product").await?;
-        session.query(by_test_id("save-product")).first().await?.click().await?;
+        session
+            .query(by_test_id("save-product"))
+            .first()
+            .await?
+            .click()
+            .await?;
         // Saving an empty form shows the error next to the title, in English.
         let error = session.query(by_test_id("error-title")).first().await?;
         let text = error.text().await?;
-        ensure!(!text.is_empty() && !text.contains("obligatoire"), "title error not in English: {text}");
+        ensure!(
+            !text.is_empty() && !text.contains("obligatoire"),
+            "title error not in English: {text}"
+        );
         Ok(())
     })
     .await

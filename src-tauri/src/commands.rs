@@ -13,8 +13,13 @@ use crate::state::AppState;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_products(state: State<'_, AppState>, query: ProductQuery) -> Result<ProductPage, AppError> {
-    state.with_store(move |store| Ok(store.list_products(&query)?)).await
+pub async fn list_products(
+    state: State<'_, AppState>,
+    query: ProductQuery,
+) -> Result<ProductPage, AppError> {
+    state
+        .with_store(move |store| Ok(store.list_products(&query)?))
+        .await
 }
 
 #[tauri::command]
@@ -25,8 +30,13 @@ pub async fn get_product(state: State<'_, AppState>, id: String) -> Result<Produ
 
 #[tauri::command]
 #[specta::specta]
-pub async fn create_product(state: State<'_, AppState>, draft: ProductDraft) -> Result<Product, AppError> {
-    let product = state.with_store(move |store| Ok(store.create_product(draft)?)).await?;
+pub async fn create_product(
+    state: State<'_, AppState>,
+    draft: ProductDraft,
+) -> Result<Product, AppError> {
+    let product = state
+        .with_store(move |store| Ok(store.create_product(draft)?))
+        .await?;
     tracing::info!(id = %product.id, sku = %product.sku, "product created");
     Ok(product)
 }
@@ -38,7 +48,9 @@ pub async fn update_product(
     id: String,
     draft: ProductDraft,
 ) -> Result<Product, AppError> {
-    let product = state.with_store(move |store| Ok(store.update_product(&id, draft)?)).await?;
+    let product = state
+        .with_store(move |store| Ok(store.update_product(&id, draft)?))
+        .await?;
     tracing::info!(id = %product.id, "product updated");
     Ok(product)
 }
@@ -46,7 +58,9 @@ pub async fn update_product(
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_product(state: State<'_, AppState>, id: String) -> Result<(), AppError> {
-    let files = state.with_store(move |store| Ok(store.delete_product(&id)?)).await?;
+    let files = state
+        .with_store(move |store| Ok(store.delete_product(&id)?))
+        .await?;
     photos::remove(state.data_dir(), &files);
     Ok(())
 }
@@ -60,9 +74,15 @@ pub async fn import_photo(
     file_name: String,
     data_base64: String,
 ) -> Result<String, AppError> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(data_base64.as_bytes()).map_err(|e| {
-        AppError::field("photos", FieldErrorCode::Invalid, format!("{file_name}: {e}"))
-    })?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data_base64.as_bytes())
+        .map_err(|e| {
+            AppError::field(
+                "photos",
+                FieldErrorCode::Invalid,
+                format!("{file_name}: {e}"),
+            )
+        })?;
     let data_dir = state.data_dir().to_owned();
     tauri::async_runtime::spawn_blocking(move || photos::import(&data_dir, &file_name, &bytes))
         .await
@@ -95,24 +115,34 @@ fn settings_from(stored: Option<String>) -> Settings {
         _ => LanguagePref::System,
     };
     let system_language = sys_locale::get_locale().unwrap_or_else(|| "fr-FR".to_owned());
-    Settings { language, system_language }
+    Settings {
+        language,
+        system_language,
+    }
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<Settings, AppError> {
-    let stored = state.with_store(|store| Ok(store.setting(LANGUAGE_KEY)?)).await?;
+    let stored = state
+        .with_store(|store| Ok(store.setting(LANGUAGE_KEY)?))
+        .await?;
     Ok(settings_from(stored))
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_language(state: State<'_, AppState>, language: LanguagePref) -> Result<Settings, AppError> {
+pub async fn set_language(
+    state: State<'_, AppState>,
+    language: LanguagePref,
+) -> Result<Settings, AppError> {
     let value = match language {
         LanguagePref::System => "system",
         LanguagePref::Fr => "fr",
         LanguagePref::En => "en",
     };
-    state.with_store(move |store| Ok(store.set_setting(LANGUAGE_KEY, value)?)).await?;
+    state
+        .with_store(move |store| Ok(store.set_setting(LANGUAGE_KEY, value)?))
+        .await?;
     Ok(settings_from(Some(value.to_owned())))
 }

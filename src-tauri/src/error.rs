@@ -26,7 +26,11 @@ pub enum ErrorCode {
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), fields: Vec::new() }
+        Self {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
     }
 
     pub fn field(field: &str, code: FieldErrorCode, message: impl Into<String>) -> Self {
@@ -47,9 +51,10 @@ impl From<StoreError> for AppError {
         let message = err.to_string();
         let (code, fields) = match err {
             StoreError::Validation(fields) => (ErrorCode::Validation, fields),
-            StoreError::DuplicateSku { .. } => {
-                (ErrorCode::DuplicateSku, vec![FieldError::new("sku", FieldErrorCode::Duplicate)])
-            }
+            StoreError::DuplicateSku { .. } => (
+                ErrorCode::DuplicateSku,
+                vec![FieldError::new("sku", FieldErrorCode::Duplicate)],
+            ),
             StoreError::NotFound { .. } => (ErrorCode::NotFound, vec![]),
             StoreError::NewerSchema { .. } => (ErrorCode::NewerSchema, vec![]),
             StoreError::Backup { .. } => (ErrorCode::Io, vec![]),
@@ -60,7 +65,11 @@ impl From<StoreError> for AppError {
         if matches!(code, ErrorCode::Database | ErrorCode::Io) {
             tracing::error!(%message, "store error");
         }
-        Self { code, message, fields }
+        Self {
+            code,
+            message,
+            fields,
+        }
     }
 }
 

@@ -41,7 +41,9 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
     let typescript = specta_typescript::Typescript::default()
         .bigint(specta_typescript::BigIntExportBehavior::Number)
         .header("// Generated from the Rust commands by tauri-specta. Do not edit: run `cargo run -p seller-panel --bin export-bindings`.\n// @ts-nocheck");
-    specta_builder().export(typescript, path).map_err(|e| e.to_string())
+    specta_builder()
+        .export(typescript, path)
+        .map_err(|e| e.to_string())
 }
 
 /// The data folder given on the command line or in the environment, if any.
@@ -55,17 +57,25 @@ pub fn data_dir_override(args: impl IntoIterator<Item = String>) -> Option<PathB
             return Some(PathBuf::from(value));
         }
     }
-    std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(DATA_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 fn init_logging(data_dir: &std::path::Path) {
     let log_dir = data_dir.join("logs");
-    let file = std::fs::create_dir_all(&log_dir)
-        .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(log_dir.join("seller-panel.log")));
+    let file = std::fs::create_dir_all(&log_dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_dir.join("seller-panel.log"))
+    });
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let file_layer = file.ok().map(|file| {
-        tracing_subscriber::fmt::layer().with_ansi(false).with_writer(std::sync::Mutex::new(file))
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
     });
     let _ = tracing_subscriber::registry()
         .with(filter)
@@ -106,8 +116,14 @@ mod tests {
     #[test]
     fn the_data_folder_flag_wins_over_the_environment() {
         let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(data_dir_override(args(&["--data-dir", "/tmp/a"])), Some("/tmp/a".into()));
-        assert_eq!(data_dir_override(args(&["--data-dir=/tmp/b"])), Some("/tmp/b".into()));
+        assert_eq!(
+            data_dir_override(args(&["--data-dir", "/tmp/a"])),
+            Some("/tmp/a".into())
+        );
+        assert_eq!(
+            data_dir_override(args(&["--data-dir=/tmp/b"])),
+            Some("/tmp/b".into())
+        );
     }
 
     #[test]
@@ -117,14 +133,24 @@ mod tests {
         export_bindings(&path).unwrap();
         let ts = std::fs::read_to_string(&path).unwrap();
         for name in command_names::NAMES {
-            assert!(ts.contains(&format!("TAURI_INVOKE(\"{name}\"")), "{name} is not a registered command");
+            assert!(
+                ts.contains(&format!("TAURI_INVOKE(\"{name}\"")),
+                "{name} is not a registered command"
+            );
         }
         let registered = ts.matches("TAURI_INVOKE(\"").count();
-        assert_eq!(registered, command_names::NAMES.len(), "a command lacks a permission entry");
+        assert_eq!(
+            registered,
+            command_names::NAMES.len(),
+            "a command lacks a permission entry"
+        );
         let capability = include_str!("../capabilities/main.json");
         for name in command_names::NAMES {
             let permission = format!("allow-{}", name.replace('_', "-"));
-            assert!(capability.contains(&permission), "the main window is not granted {permission}");
+            assert!(
+                capability.contains(&permission),
+                "the main window is not granted {permission}"
+            );
         }
     }
 

@@ -18,7 +18,21 @@ fn image_extension(bytes: &[u8]) -> Option<&'static str> {
         [0xFF, 0xD8, 0xFF, ..] => Some("jpg"),
         [0x89, b'P', b'N', b'G', ..] => Some("png"),
         [b'G', b'I', b'F', b'8', ..] => Some("gif"),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("webp"),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Some("webp"),
         _ => None,
     }
 }
@@ -41,7 +55,10 @@ pub fn import(data_dir: &Path, original_name: &str, bytes: &[u8]) -> Result<Stri
         return Err(AppError::field(
             "photos",
             FieldErrorCode::TooLarge,
-            format!("{original_name} is larger than {} MB", MAX_BYTES / 1024 / 1024),
+            format!(
+                "{original_name} is larger than {} MB",
+                MAX_BYTES / 1024 / 1024
+            ),
         ));
     }
     let Some(ext) = image_extension(bytes) else {
@@ -78,7 +95,8 @@ pub fn remove(data_dir: &Path, files: &[String]) {
 /// Answers `photo://localhost/<file>` (`http://photo.localhost/<file>` on Windows), where
 /// `<file>` is the URL-encoded stored name, e.g. `photos%2F0193….jpg`.
 pub fn serve(data_dir: &Path, uri_path: &str) -> Response<Vec<u8>> {
-    let decoded = percent_encoding::percent_decode_str(uri_path.trim_start_matches('/')).decode_utf8_lossy();
+    let decoded =
+        percent_encoding::percent_decode_str(uri_path.trim_start_matches('/')).decode_utf8_lossy();
     let respond = |status: StatusCode, kind: &str, body: Vec<u8>| {
         Response::builder()
             .status(status)
@@ -106,13 +124,18 @@ mod tests {
     fn import_keeps_the_bytes_under_a_new_name_and_serve_returns_them() {
         let dir = tempfile::tempdir().unwrap();
         let stored = import(dir.path(), "robe.png", PNG).unwrap();
-        assert!(stored.starts_with("photos/") && stored.ends_with(".png"), "{stored}");
+        assert!(
+            stored.starts_with("photos/") && stored.ends_with(".png"),
+            "{stored}"
+        );
         let encoded = stored.replace('/', "%2F");
         let response = serve(dir.path(), &format!("/{encoded}"));
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()[header::CONTENT_TYPE], "image/png");
         assert_eq!(response.body(), PNG);
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join(FOLDER)).unwrap().collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join(FOLDER))
+            .unwrap()
+            .collect();
         assert_eq!(leftovers.len(), 1, "no partial file left behind");
     }
 
@@ -129,9 +152,21 @@ mod tests {
     fn serve_refuses_anything_outside_the_photos_folder() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("seller-panel.sqlite3"), b"secret").unwrap();
-        for path in ["/seller-panel.sqlite3", "/photos%2F..%2Fseller-panel.sqlite3", "/%2Fetc%2Fpasswd", "/photos%2F"] {
-            assert_eq!(serve(dir.path(), path).status(), StatusCode::FORBIDDEN, "{path}");
+        for path in [
+            "/seller-panel.sqlite3",
+            "/photos%2F..%2Fseller-panel.sqlite3",
+            "/%2Fetc%2Fpasswd",
+            "/photos%2F",
+        ] {
+            assert_eq!(
+                serve(dir.path(), path).status(),
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
         }
-        assert_eq!(serve(dir.path(), "/photos%2Fmissing.jpg").status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            serve(dir.path(), "/photos%2Fmissing.jpg").status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

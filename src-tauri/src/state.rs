@@ -25,10 +25,17 @@ impl AppState {
     pub fn open(data_dir: PathBuf) -> Self {
         let store = Store::open(&data_dir.join(DATABASE_FILE)).map_err(AppError::from);
         match &store {
-            Ok(store) => tracing::info!(path = %store.path().display(), outcome = ?store.open_outcome(), "store open"),
+            Ok(store) => {
+                tracing::info!(path = %store.path().display(), outcome = ?store.open_outcome(), "store open")
+            }
             Err(err) => tracing::error!(%err, "store failed to open"),
         }
-        Self { inner: Arc::new(Inner { data_dir, store: Mutex::new(store) }) }
+        Self {
+            inner: Arc::new(Inner {
+                data_dir,
+                store: Mutex::new(store),
+            }),
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -43,7 +50,10 @@ impl AppState {
     {
         let inner = self.inner.clone();
         tauri::async_runtime::spawn_blocking(move || {
-            let mut guard = inner.store.lock().map_err(|_| AppError::internal("store lock poisoned"))?;
+            let mut guard = inner
+                .store
+                .lock()
+                .map_err(|_| AppError::internal("store lock poisoned"))?;
             match &mut *guard {
                 Ok(store) => work(store),
                 Err(err) => Err(err.clone()),

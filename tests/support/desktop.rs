@@ -12,7 +12,10 @@ use anyhow::{Context, Result, bail};
 use thirtyfour::prelude::*;
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 /// The app binary built by the test command (`SELLER_PANEL_BIN` overrides it).
@@ -21,7 +24,10 @@ pub fn app_binary() -> Result<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target/debug/seller-panel"));
     if !path.exists() {
-        bail!("{} is missing: build the app first (scripts/test builds it)", path.display());
+        bail!(
+            "{} is missing: build the app first (scripts/test builds it)",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -30,12 +36,22 @@ fn tool(name: &str, env: &str) -> PathBuf {
     if let Some(path) = std::env::var_os(env) {
         return path.into();
     }
-    let cargo_bin = Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cargo/bin").join(name);
-    if cargo_bin.exists() { cargo_bin } else { name.into() }
+    let cargo_bin = Path::new(&std::env::var("HOME").unwrap_or_default())
+        .join(".cargo/bin")
+        .join(name);
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        name.into()
+    }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
@@ -62,14 +78,27 @@ impl VirtualDisplay {
         let (reader, writer) = std::io::pipe()?;
         let mut command = Command::new("Xvfb");
         command
-            .args(["-displayfd", "1", "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1400x900x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(writer)
             .stderr(Stdio::null());
-        let child = command.spawn().context("starting Xvfb (is the xvfb package installed?)")?;
+        let child = command
+            .spawn()
+            .context("starting Xvfb (is the xvfb package installed?)")?;
         drop(command); // closes our copy of the pipe's write end
         let mut line = String::new();
         std::io::BufRead::read_line(&mut std::io::BufReader::new(reader), &mut line)?;
-        let number = line.trim().parse().with_context(|| format!("Xvfb announced {line:?}"))?;
+        let number = line
+            .trim()
+            .parse()
+            .with_context(|| format!("Xvfb announced {line:?}"))?;
         Ok(Self { child, number })
     }
 
@@ -96,14 +125,21 @@ impl TauriDriver {
         let (port, native_port) = (free_port(), free_port());
         let mut command = Command::new(tool("tauri-driver", "TAURI_DRIVER"));
         command
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env("DISPLAY", display.env())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (key, value) in env {
             command.env(key, value);
         }
-        let child = command.spawn().context("starting tauri-driver (cargo install tauri-driver --locked)")?;
+        let child = command
+            .spawn()
+            .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
         wait_for("tauri-driver", Duration::from_secs(20), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         })?;
@@ -114,7 +150,9 @@ impl TauriDriver {
 impl Drop for TauriDriver {
     fn drop(&mut self) {
         // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver, which frees its port.
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -136,7 +174,9 @@ pub async fn launch_app(driver: &TauriDriver, data_dir: &Path) -> Result<WebDriv
             "args": ["--data-dir", data_dir],
         }
     });
-    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
     let session = WebDriver::new(format!("http://127.0.0.1:{}", driver.port), caps)
         .await
         .context("opening a WebDriver session on the app")?;
@@ -159,7 +199,10 @@ pub async fn save_failure_artifacts(name: &str, session: Option<&WebDriver>, dat
     {
         let _ = std::fs::write(dir.join(format!("{name}.png")), png);
     }
-    let _ = std::fs::copy(data_dir.join("logs/seller-panel.log"), dir.join(format!("{name}.log")));
+    let _ = std::fs::copy(
+        data_dir.join("logs/seller-panel.log"),
+        dir.join(format!("{name}.log")),
+    );
     eprintln!("end-to-end failure artifacts in {}", dir.display());
 }
 

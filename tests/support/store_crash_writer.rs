@@ -8,7 +8,9 @@ use seller_store::{Store, new_id};
 const BATCH: usize = 2_000;
 
 fn main() -> anyhow::Result<()> {
-    let path = std::env::args().nth(1).context("usage: store-crash-writer DB_PATH")?;
+    let path = std::env::args()
+        .nth(1)
+        .context("usage: store-crash-writer DB_PATH")?;
     let store = Store::open(path.as_ref())?;
     let shop = store.shop_id().to_owned();
     for batch in 0u64.. {

@@ -67,9 +67,18 @@ impl Store {
                     created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
                 rusqlite::params![
-                    id, self.shop_id(), draft.name, draft.username, draft.email, draft.avatar,
-                    draft.vinted_base_url, proxy.map(|p| p.kind), proxy.map(|p| &p.host),
-                    proxy.map(|p| p.port), proxy.and_then(|p| p.user.as_ref()), now,
+                    id,
+                    self.shop_id(),
+                    draft.name,
+                    draft.username,
+                    draft.email,
+                    draft.avatar,
+                    draft.vinted_base_url,
+                    proxy.map(|p| p.kind),
+                    proxy.map(|p| &p.host),
+                    proxy.map(|p| p.port),
+                    proxy.and_then(|p| p.user.as_ref()),
+                    now,
                 ],
             )
             .map_err(|e| StoreError::from_write(e, None))?;
@@ -85,9 +94,17 @@ impl Store {
                 proxy_user = ?10, updated_at = ?11
              WHERE id = ?1",
             rusqlite::params![
-                id, draft.name, draft.username, draft.email, draft.avatar, draft.vinted_base_url,
-                proxy.map(|p| p.kind), proxy.map(|p| &p.host), proxy.map(|p| p.port),
-                proxy.and_then(|p| p.user.as_ref()), now_rfc3339(),
+                id,
+                draft.name,
+                draft.username,
+                draft.email,
+                draft.avatar,
+                draft.vinted_base_url,
+                proxy.map(|p| p.kind),
+                proxy.map(|p| &p.host),
+                proxy.map(|p| p.port),
+                proxy.and_then(|p| p.user.as_ref()),
+                now_rfc3339(),
             ],
         )?;
         if changed == 0 {
@@ -97,7 +114,12 @@ impl Store {
     }
 
     /// Records what the session supervisor sees; `started` stamps `last_session_start`.
-    pub fn set_account_session_state(&mut self, id: &str, running: bool, connected: bool) -> Result<()> {
+    pub fn set_account_session_state(
+        &mut self,
+        id: &str,
+        running: bool,
+        connected: bool,
+    ) -> Result<()> {
         let now = now_rfc3339();
         let changed = self.conn.execute(
             "UPDATE seller_accounts SET is_running = ?2, is_connected = ?3,
@@ -113,7 +135,11 @@ impl Store {
     }
 
     pub fn delete_account(&mut self, id: &str) -> Result<()> {
-        if self.conn.execute("DELETE FROM seller_accounts WHERE id = ?1", [id])? == 0 {
+        if self
+            .conn
+            .execute("DELETE FROM seller_accounts WHERE id = ?1", [id])?
+            == 0
+        {
             return Err(not_found(id));
         }
         Ok(())
@@ -121,7 +147,11 @@ impl Store {
 
     pub fn account(&self, id: &str) -> Result<SellerAccount> {
         self.conn
-            .query_row(&format!("SELECT {COLUMNS} FROM seller_accounts WHERE id = ?1"), [id], account_from_row)
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM seller_accounts WHERE id = ?1"),
+                [id],
+                account_from_row,
+            )
             .optional()?
             .ok_or_else(|| not_found(id))
     }
@@ -136,13 +166,21 @@ impl Store {
 }
 
 fn not_found(id: &str) -> StoreError {
-    StoreError::NotFound { entity: "seller account", id: id.to_owned() }
+    StoreError::NotFound {
+        entity: "seller account",
+        id: id.to_owned(),
+    }
 }
 
 fn account_from_row(r: &Row<'_>) -> rusqlite::Result<SellerAccount> {
     let kind: Option<ProxyType> = r.get(6)?;
     let proxy = match kind {
-        Some(kind) => Some(Proxy { kind, host: r.get(7)?, port: r.get(8)?, user: r.get(9)? }),
+        Some(kind) => Some(Proxy {
+            kind,
+            host: r.get(7)?,
+            port: r.get(8)?,
+            user: r.get(9)?,
+        }),
         None => None,
     };
     Ok(SellerAccount {
@@ -168,8 +206,14 @@ fn validate(mut draft: AccountDraft) -> Result<AccountDraft> {
     if draft.name.is_empty() {
         errors.push(FieldError::new("name", Required));
     }
-    draft.vinted_base_url = draft.vinted_base_url.trim().trim_end_matches('/').to_owned();
-    if !(draft.vinted_base_url.starts_with("https://") || draft.vinted_base_url.starts_with("http://")) {
+    draft.vinted_base_url = draft
+        .vinted_base_url
+        .trim()
+        .trim_end_matches('/')
+        .to_owned();
+    if !(draft.vinted_base_url.starts_with("https://")
+        || draft.vinted_base_url.starts_with("http://"))
+    {
         errors.push(FieldError::new("vintedBaseUrl", Invalid));
     }
     if let Some(proxy) = &mut draft.proxy {
@@ -180,7 +224,15 @@ fn validate(mut draft: AccountDraft) -> Result<AccountDraft> {
         if proxy.port == 0 {
             errors.push(FieldError::new("proxyPort", Invalid));
         }
-        proxy.user = proxy.user.take().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        proxy.user = proxy
+            .user
+            .take()
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty());
     }
-    if errors.is_empty() { Ok(draft) } else { Err(StoreError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(draft)
+    } else {
+        Err(StoreError::Validation(errors))
+    }
 }

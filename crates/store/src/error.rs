@@ -38,7 +38,9 @@ impl StoreError {
                 ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
                     if msg.contains("seller_products.sku") =>
                 {
-                    return StoreError::DuplicateSku { sku: sku.unwrap_or_default().to_owned() };
+                    return StoreError::DuplicateSku {
+                        sku: sku.unwrap_or_default().to_owned(),
+                    };
                 }
                 ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::ForeignKey(msg),
                 _ => {}
@@ -49,7 +51,11 @@ impl StoreError {
 }
 
 fn describe_fields(fields: &[FieldError]) -> String {
-    fields.iter().map(|f| format!("{} {:?}", f.field, f.code)).collect::<Vec<_>>().join(", ")
+    fields
+        .iter()
+        .map(|f| format!("{} {:?}", f.field, f.code))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One invalid field of a form, by the name the UI uses for it.
@@ -62,7 +68,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: FieldErrorCode) -> Self {
-        Self { field: field.to_owned(), code }
+        Self {
+            field: field.to_owned(),
+            code,
+        }
     }
 }
 

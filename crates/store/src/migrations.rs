@@ -3,9 +3,18 @@ use rusqlite_migration::{M, Migrations};
 /// Every migration, in order. Files in `migrations/` are never edited once landed; a test checks
 /// that this list and the folder agree.
 pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
-    ("0001_marketplace.sql", include_str!("../../../migrations/0001_marketplace.sql")),
-    ("0002_seller_panel.sql", include_str!("../../../migrations/0002_seller_panel.sql")),
-    ("0003_app.sql", include_str!("../../../migrations/0003_app.sql")),
+    (
+        "0001_marketplace.sql",
+        include_str!("../../../migrations/0001_marketplace.sql"),
+    ),
+    (
+        "0002_seller_panel.sql",
+        include_str!("../../../migrations/0002_seller_panel.sql"),
+    ),
+    (
+        "0003_app.sql",
+        include_str!("../../../migrations/0003_app.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

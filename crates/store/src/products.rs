@@ -202,9 +202,22 @@ impl Store {
                 internal_notes, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
             rusqlite::params![
-                id, shop_id, sku, draft.title, draft.description, draft.category, draft.brand,
-                draft.condition, draft.size, draft.price_cents, draft.purchase_cost_cents,
-                draft.quantity, draft.package_size, draft.status, draft.internal_notes, now,
+                id,
+                shop_id,
+                sku,
+                draft.title,
+                draft.description,
+                draft.category,
+                draft.brand,
+                draft.condition,
+                draft.size,
+                draft.price_cents,
+                draft.purchase_cost_cents,
+                draft.quantity,
+                draft.package_size,
+                draft.status,
+                draft.internal_notes,
+                now,
             ],
         )
         .map_err(|e| StoreError::from_write(e, Some(&sku)))?;
@@ -218,7 +231,9 @@ impl Store {
         validate(&draft)?;
         let tx = self.conn.transaction()?;
         let old_sku: String = tx
-            .query_row("SELECT sku FROM seller_products WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT sku FROM seller_products WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or_else(|| not_found(id))?;
         let sku = draft.sku.clone().unwrap_or(old_sku);
@@ -230,14 +245,29 @@ impl Store {
                 updated_at = ?15
              WHERE id = ?1",
             rusqlite::params![
-                id, sku, draft.title, draft.description, draft.category, draft.brand,
-                draft.condition, draft.size, draft.price_cents, draft.purchase_cost_cents,
-                draft.quantity, draft.package_size, draft.status, draft.internal_notes,
+                id,
+                sku,
+                draft.title,
+                draft.description,
+                draft.category,
+                draft.brand,
+                draft.condition,
+                draft.size,
+                draft.price_cents,
+                draft.purchase_cost_cents,
+                draft.quantity,
+                draft.package_size,
+                draft.status,
+                draft.internal_notes,
                 now_rfc3339(),
             ],
         )
         .map_err(|e| StoreError::from_write(e, Some(&sku)))?;
-        for table in ["seller_product_photos", "seller_product_materials", "seller_product_colors"] {
+        for table in [
+            "seller_product_photos",
+            "seller_product_materials",
+            "seller_product_colors",
+        ] {
             tx.execute(&format!("DELETE FROM {table} WHERE product_id = ?1"), [id])?;
         }
         write_children(&tx, id, &draft)?;
@@ -342,7 +372,10 @@ impl Store {
 }
 
 fn not_found(id: &str) -> StoreError {
-    StoreError::NotFound { entity: "product", id: id.to_owned() }
+    StoreError::NotFound {
+        entity: "product",
+        id: id.to_owned(),
+    }
 }
 
 fn order_by(field: SortField, dir: SortDir) -> String {
@@ -403,11 +436,17 @@ fn photo_files(conn: &Connection, id: &str) -> Result<Vec<String>> {
 }
 
 fn child_values(conn: &Connection, table: &str, column: &str, id: &str) -> Result<Vec<String>> {
-    let order = if table == "seller_product_photos" { "position" } else { "rowid" };
+    let order = if table == "seller_product_photos" {
+        "position"
+    } else {
+        "rowid"
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {column} FROM {table} WHERE product_id = ?1 ORDER BY {order}"
     ))?;
-    let values = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let values = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(values)
 }
 
@@ -437,7 +476,11 @@ fn write_children(tx: &Transaction<'_>, id: &str, draft: &ProductDraft) -> Resul
 fn next_free_sku(tx: &Transaction<'_>, shop_id: &str) -> Result<String> {
     const KEY: &str = "sku_counter";
     let mut counter: i64 = tx
-        .query_row("SELECT value FROM app_settings WHERE key = ?1", [KEY], |r| r.get::<_, String>(0))
+        .query_row(
+            "SELECT value FROM app_settings WHERE key = ?1",
+            [KEY],
+            |r| r.get::<_, String>(0),
+        )
         .optional()?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
@@ -495,7 +538,8 @@ fn validate(draft: &ProductDraft) -> Result<()> {
         }
     };
     let too_long = |text: Option<&str>, max: usize| {
-        text.is_some_and(|t| t.chars().count() > max).then_some(TooLong)
+        text.is_some_and(|t| t.chars().count() > max)
+            .then_some(TooLong)
     };
     let money = |cents: i64| match cents {
         c if c < 0 => Some(Negative),
@@ -504,12 +548,27 @@ fn validate(draft: &ProductDraft) -> Result<()> {
     };
     check("title", draft.title.is_empty().then_some(Required));
     check("title", too_long(Some(&draft.title), MAX_TITLE_CHARS));
-    check("description", too_long(Some(&draft.description), MAX_DESCRIPTION_CHARS));
+    check(
+        "description",
+        too_long(Some(&draft.description), MAX_DESCRIPTION_CHARS),
+    );
     check("sku", too_long(draft.sku.as_deref(), MAX_SHORT_TEXT_CHARS));
-    check("category", too_long(draft.category.as_deref(), MAX_SHORT_TEXT_CHARS));
-    check("brand", too_long(draft.brand.as_deref(), MAX_SHORT_TEXT_CHARS));
-    check("size", too_long(draft.size.as_deref(), MAX_SHORT_TEXT_CHARS));
-    check("internalNotes", too_long(draft.internal_notes.as_deref(), MAX_DESCRIPTION_CHARS));
+    check(
+        "category",
+        too_long(draft.category.as_deref(), MAX_SHORT_TEXT_CHARS),
+    );
+    check(
+        "brand",
+        too_long(draft.brand.as_deref(), MAX_SHORT_TEXT_CHARS),
+    );
+    check(
+        "size",
+        too_long(draft.size.as_deref(), MAX_SHORT_TEXT_CHARS),
+    );
+    check(
+        "internalNotes",
+        too_long(draft.internal_notes.as_deref(), MAX_DESCRIPTION_CHARS),
+    );
     check("priceCents", money(draft.price_cents));
     check("purchaseCostCents", money(draft.purchase_cost_cents));
     check(
@@ -520,15 +579,31 @@ fn validate(draft: &ProductDraft) -> Result<()> {
             _ => None,
         },
     );
-    check("photos", (draft.photos.len() > MAX_PHOTOS).then_some(TooLarge));
     check(
         "photos",
-        draft.photos.iter().any(|p| !is_photo_file_name(p)).then_some(Invalid),
+        (draft.photos.len() > MAX_PHOTOS).then_some(TooLarge),
+    );
+    check(
+        "photos",
+        draft
+            .photos
+            .iter()
+            .any(|p| !is_photo_file_name(p))
+            .then_some(Invalid),
     );
     for (field, tags) in [("materials", &draft.materials), ("colors", &draft.colors)] {
-        check(field, tags.iter().any(|t| t.chars().count() > MAX_SHORT_TEXT_CHARS).then_some(TooLong));
+        check(
+            field,
+            tags.iter()
+                .any(|t| t.chars().count() > MAX_SHORT_TEXT_CHARS)
+                .then_some(TooLong),
+        );
     }
-    if errors.is_empty() { Ok(()) } else { Err(StoreError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Validation(errors))
+    }
 }
 
 /// Photos are files the app itself copied into `photos/`; anything else (absolute paths, `..`)
@@ -536,7 +611,9 @@ fn validate(draft: &ProductDraft) -> Result<()> {
 pub fn is_photo_file_name(name: &str) -> bool {
     name.strip_prefix("photos/").is_some_and(|rest| {
         !rest.is_empty()
-            && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             && !rest.starts_with('.')
     })
 }

@@ -37,7 +37,10 @@ impl Store {
         configure(&conn)?;
         let from_version = schema_version(&conn)?;
         if from_version > LATEST_VERSION {
-            return Err(StoreError::NewerSchema { found: from_version, supported: LATEST_VERSION });
+            return Err(StoreError::NewerSchema {
+                found: from_version,
+                supported: LATEST_VERSION,
+            });
         }
         let mut backup = None;
         if from_version < LATEST_VERSION {
@@ -45,14 +48,23 @@ impl Store {
                 backup = Some(backup_before_migration(&conn, path, from_version)?);
             }
             migrations().to_latest(&mut conn)?;
-            tracing::info!(from_version, to_version = LATEST_VERSION, ?backup, "database migrated");
+            tracing::info!(
+                from_version,
+                to_version = LATEST_VERSION,
+                ?backup,
+                "database migrated"
+            );
         }
         let shop_id = ensure_local_shop(&mut conn)?;
         Ok(Store {
             conn,
             path: path.to_owned(),
             shop_id,
-            outcome: OpenOutcome { from_version, to_version: LATEST_VERSION, backup },
+            outcome: OpenOutcome {
+                from_version,
+                to_version: LATEST_VERSION,
+                backup,
+            },
         })
     }
 
@@ -75,7 +87,9 @@ impl Store {
 
     /// `PRAGMA integrity_check`, `"ok"` when the file is sound.
     pub fn integrity_check(&self) -> Result<String> {
-        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
     /// Escape hatch for tests and tools that must inspect raw tables.
@@ -117,7 +131,10 @@ fn backup_before_migration(conn: &Connection, path: &Path, version: u32) -> Resu
         let backup = rusqlite::backup::Backup::new(conn, &mut dst)?;
         backup.run_to_completion(256, Duration::ZERO, None)
     };
-    copy().map_err(|source| StoreError::Backup { path: path.display().to_string(), source })?;
+    copy().map_err(|source| StoreError::Backup {
+        path: path.display().to_string(),
+        source,
+    })?;
     Ok(target)
 }
 
@@ -127,7 +144,11 @@ const LOCAL_SHOP_KEY: &str = "local_shop_id";
 /// a local owner and shop, which sign-in to a server later adopts.
 fn ensure_local_shop(conn: &mut Connection) -> Result<String> {
     let existing: Option<String> = conn
-        .query_row("SELECT value FROM app_settings WHERE key = ?1", [LOCAL_SHOP_KEY], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM app_settings WHERE key = ?1",
+            [LOCAL_SHOP_KEY],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(id) = existing {
         return Ok(id);
@@ -137,7 +158,11 @@ fn ensure_local_shop(conn: &mut Connection) -> Result<String> {
     tx.execute(
         "INSERT INTO users (id, name, email, role, created_at, updated_at)
          VALUES (?1, 'Local', ?2, 'seller', ?3, ?3)",
-        (&user_id, format!("local-{user_id}@seller-panel.invalid"), &now),
+        (
+            &user_id,
+            format!("local-{user_id}@seller-panel.invalid"),
+            &now,
+        ),
     )?;
     tx.execute(
         "INSERT INTO shops (id, owner_id, name, slug, created_at, updated_at)

@@ -11,7 +11,12 @@ fn draft(name: &str) -> AccountDraft {
         email: Some("marie@example.org".into()),
         avatar: Some("M".into()),
         vinted_base_url: "https://www.vinted.fr/".into(),
-        proxy: Some(Proxy { kind: ProxyType::Socks5, host: " 127.0.0.1 ".into(), port: 1080, user: Some("u".into()) }),
+        proxy: Some(Proxy {
+            kind: ProxyType::Socks5,
+            host: " 127.0.0.1 ".into(),
+            port: 1080,
+            user: Some("u".into()),
+        }),
     }
 }
 
@@ -61,10 +66,17 @@ fn deleting_an_account_keeps_its_orders_but_unlinks_them() {
     store.delete_account(&id).unwrap();
     let account: Option<String> = store
         .connection()
-        .query_row("SELECT seller_account_id FROM seller_orders WHERE id = 'o1'", [], |r| r.get(0))
+        .query_row(
+            "SELECT seller_account_id FROM seller_orders WHERE id = 'o1'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(account, None, "the sale stays in the books");
-    assert!(matches!(store.account(&id), Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.account(&id),
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 #[test]
@@ -72,7 +84,9 @@ fn an_account_without_a_name_or_with_a_bad_url_is_refused() {
     let (_dir, mut store) = fresh_store();
     let mut bad = draft("  ");
     bad.vinted_base_url = "vinted.fr".into();
-    let Err(StoreError::Validation(fields)) = store.create_account(bad) else { panic!() };
+    let Err(StoreError::Validation(fields)) = store.create_account(bad) else {
+        panic!()
+    };
     let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(names, ["name", "vintedBaseUrl"]);
 }

@@ -44,9 +44,15 @@ fn a_fresh_file_gets_the_latest_schema_without_a_backup() {
     assert_eq!(store.open_outcome().backup, None);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let conn = store.connection();
-    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
-    let fks: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
-    let busy: i64 = conn.pragma_query_value(None, "busy_timeout", |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    let fks: i64 = conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    let busy: i64 = conn
+        .pragma_query_value(None, "busy_timeout", |r| r.get(0))
+        .unwrap();
     assert_eq!((mode.as_str(), fks, busy), ("wal", 1, 5000));
 }
 
@@ -60,17 +66,27 @@ fn every_earlier_version_migrates_to_the_latest_keeping_data_and_a_backup() {
         let mut store = Store::open(&path).unwrap_or_else(|e| panic!("from v{version}: {e}"));
         assert_eq!(store.schema_version().unwrap(), LATEST_VERSION);
         assert_eq!(store.open_outcome().from_version, version);
-        let backup = store.open_outcome().backup.clone().expect("a backup before migrating data");
+        let backup = store
+            .open_outcome()
+            .backup
+            .clone()
+            .expect("a backup before migrating data");
         let old_name: String = store
             .connection()
-            .query_row("SELECT name FROM users WHERE id = 'u-old'", [], |r| r.get(0))
+            .query_row("SELECT name FROM users WHERE id = 'u-old'", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(old_name, "Ancien");
-        store.create_product(ProductDraft::titled("Après migration")).unwrap();
+        store
+            .create_product(ProductDraft::titled("Après migration"))
+            .unwrap();
         assert_eq!(store.integrity_check().unwrap(), "ok");
 
         let copy = Connection::open(&backup).unwrap();
-        let copy_version: u32 = copy.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let copy_version: u32 = copy
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(copy_version, version, "the backup holds the file as it was");
     }
 }
@@ -91,14 +107,23 @@ fn a_file_from_a_newer_version_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     let newer = LATEST_VERSION + 1;
-    Connection::open(&path).unwrap().pragma_update(None, "user_version", newer).unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", newer)
+        .unwrap();
 
-    let err = Store::open(&path).err().expect("a newer file must be refused");
-    assert!(matches!(err, StoreError::NewerSchema { found, supported } if found == newer && supported == LATEST_VERSION));
+    let err = Store::open(&path)
+        .err()
+        .expect("a newer file must be refused");
+    assert!(
+        matches!(err, StoreError::NewerSchema { found, supported } if found == newer && supported == LATEST_VERSION)
+    );
     assert!(err.to_string().contains("newer version"), "{err}");
 
     let conn = Connection::open(&path).unwrap();
-    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).unwrap();
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(tables, 0, "nothing was created in a file we refused");
 }
 
@@ -108,12 +133,21 @@ fn a_failing_migration_leaves_the_file_at_its_old_version() {
     let path = db_path(&dir);
     file_at_version(&path, 1);
     // A table the next migration wants to create already exists: the migration fails midway.
-    Connection::open(&path).unwrap().execute_batch("CREATE TABLE seller_products (x)").unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE seller_products (x)")
+        .unwrap();
     assert!(Store::open(&path).is_err());
     let conn = Connection::open(&path).unwrap();
-    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     let accounts: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'seller_accounts'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'seller_accounts'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!((version, accounts), (1, 0), "all or nothing");
 }

@@ -20,7 +20,11 @@ fn create_then_read_returns_every_field() {
     assert_eq!(read.sku, "SP-000001");
     assert_eq!(read.last_price_cents, None);
     assert!(uuid::Uuid::parse_str(&read.id).unwrap().get_version_num() == 7);
-    assert!(read.created_at.ends_with('Z') && read.created_at.len() == 24, "{}", read.created_at);
+    assert!(
+        read.created_at.ends_with('Z') && read.created_at.len() == 24,
+        "{}",
+        read.created_at
+    );
 }
 
 #[test]
@@ -30,14 +34,21 @@ fn update_replaces_children_in_order_and_remembers_last_price() {
     let mut draft = full_draft("Veste en jean Levi's");
     draft.sku = Some(created.sku.clone());
     draft.price_cents = 3_900;
-    draft.photos = vec!["photos/b.jpg".into(), "photos/c.jpg".into(), "photos/a.jpg".into()];
+    draft.photos = vec![
+        "photos/b.jpg".into(),
+        "photos/c.jpg".into(),
+        "photos/a.jpg".into(),
+    ];
     draft.materials = vec!["Denim".into()];
     draft.colors = vec![];
     let updated = store.update_product(&created.id, draft).unwrap();
     assert_eq!(updated.title, "Veste en jean Levi's");
     assert_eq!(updated.price_cents, 3_900);
     assert_eq!(updated.last_price_cents, Some(4_500));
-    assert_eq!(updated.photos, ["photos/b.jpg", "photos/c.jpg", "photos/a.jpg"]);
+    assert_eq!(
+        updated.photos,
+        ["photos/b.jpg", "photos/c.jpg", "photos/a.jpg"]
+    );
     assert_eq!(updated.materials, ["Denim"]);
     assert!(updated.colors.is_empty());
     assert!(updated.updated_at >= created.updated_at);
@@ -49,15 +60,25 @@ fn delete_cascades_to_photos_materials_and_colours() {
     let created = store.create_product(full_draft("Pull marin")).unwrap();
     let removed_files = store.delete_product(&created.id).unwrap();
     assert_eq!(removed_files, ["photos/a.jpg", "photos/b.jpg"]);
-    for table in ["seller_product_photos", "seller_product_materials", "seller_product_colors"] {
+    for table in [
+        "seller_product_photos",
+        "seller_product_materials",
+        "seller_product_colors",
+    ] {
         let left: i64 = store
             .connection()
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 0, "{table} kept rows of a deleted product");
     }
-    assert!(matches!(store.product(&created.id), Err(StoreError::NotFound { .. })));
-    assert!(matches!(store.delete_product(&created.id), Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.product(&created.id),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.delete_product(&created.id),
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 #[test]
@@ -73,7 +94,10 @@ fn duplicate_sku_is_a_typed_error_naming_the_sku() {
     }
     assert!(err.to_string().contains("JUPE-001"));
     // Nothing half-written: still one product.
-    assert_eq!(store.list_products(&ProductQuery::default()).unwrap().total, 1);
+    assert_eq!(
+        store.list_products(&ProductQuery::default()).unwrap().total,
+        1
+    );
 }
 
 #[test]
@@ -94,7 +118,9 @@ fn invalid_drafts_name_every_wrong_field_and_write_nothing() {
     draft.quantity = -2;
     draft.photos = vec!["/etc/passwd".into()];
     let err = store.create_product(draft).unwrap_err();
-    let StoreError::Validation(fields) = err else { panic!("expected validation error") };
+    let StoreError::Validation(fields) = err else {
+        panic!("expected validation error")
+    };
     use FieldErrorCode::*;
     assert_eq!(
         fields,
@@ -105,14 +131,21 @@ fn invalid_drafts_name_every_wrong_field_and_write_nothing() {
             FieldError::new("photos", Invalid),
         ]
     );
-    assert_eq!(store.list_products(&ProductQuery::default()).unwrap().total, 0);
+    assert_eq!(
+        store.list_products(&ProductQuery::default()).unwrap().total,
+        0
+    );
 }
 
 #[test]
 fn search_folds_accents_and_matches_prefixes_of_every_word() {
     let (_dir, mut store) = fresh_store();
-    store.create_product(ProductDraft::titled("Robe d'été fleurie")).unwrap();
-    store.create_product(ProductDraft::titled("Robe de soirée")).unwrap();
+    store
+        .create_product(ProductDraft::titled("Robe d'été fleurie"))
+        .unwrap();
+    store
+        .create_product(ProductDraft::titled("Robe de soirée"))
+        .unwrap();
     let mut levis = ProductDraft::titled("Jean 501");
     levis.brand = Some("Levi's".into());
     levis.sku = Some("JEAN-501".into());
@@ -125,7 +158,13 @@ fn search_folds_accents_and_matches_prefixes_of_every_word() {
             sort_dir: SortDir::Asc,
             ..ProductQuery::default()
         };
-        store.list_products(&query).unwrap().items.into_iter().map(|p| p.title).collect()
+        store
+            .list_products(&query)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|p| p.title)
+            .collect()
     };
     assert_eq!(titles("robe ete"), ["Robe d'été fleurie"]);
     assert_eq!(titles("ROBE"), ["Robe d'été fleurie", "Robe de soirée"]);
@@ -138,14 +177,24 @@ fn search_folds_accents_and_matches_prefixes_of_every_word() {
 #[test]
 fn list_filters_by_status_sorts_and_pages() {
     let (_dir, mut store) = fresh_store();
-    for (i, status) in [ProductStatus::Draft, ProductStatus::Ready, ProductStatus::Ready].iter().enumerate() {
+    for (i, status) in [
+        ProductStatus::Draft,
+        ProductStatus::Ready,
+        ProductStatus::Ready,
+    ]
+    .iter()
+    .enumerate()
+    {
         let mut draft = ProductDraft::titled(&format!("Article {i}"));
         draft.status = *status;
         draft.price_cents = 1000 - i as i64 * 100;
         store.create_product(draft).unwrap();
     }
     let ready = store
-        .list_products(&ProductQuery { status: Some(ProductStatus::Ready), ..Default::default() })
+        .list_products(&ProductQuery {
+            status: Some(ProductStatus::Ready),
+            ..Default::default()
+        })
         .unwrap();
     assert_eq!(ready.total, 2);
     assert!(ready.items.iter().all(|p| p.status == ProductStatus::Ready));
@@ -182,5 +231,9 @@ fn a_photo_of_an_unknown_product_is_refused_by_the_foreign_key() {
             [],
         )
         .unwrap_err();
-    assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::ConstraintViolation), "{err}");
+    assert_eq!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ConstraintViolation),
+        "{err}"
+    );
 }
