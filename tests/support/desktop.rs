@@ -167,19 +167,22 @@ impl Drop for TauriDriver {
 
 /// Opens a WebDriver session on the app, which launches it with `--data-dir`.
 pub async fn launch_app(driver: &TauriDriver, data_dir: &Path) -> Result<WebDriver> {
+    let data_dir = data_dir.to_string_lossy();
+    launch(driver, &app_binary()?, &["--data-dir", &data_dir]).await
+}
+
+/// Opens a WebDriver session on any Tauri binary: tauri-driver starts it with `args`.
+pub async fn launch(driver: &TauriDriver, binary: &Path, args: &[&str]) -> Result<WebDriver> {
     let caps = serde_json::json!({
         "browserName": "wry",
-        "tauri:options": {
-            "application": app_binary()?,
-            "args": ["--data-dir", data_dir],
-        }
+        "tauri:options": { "application": binary, "args": args }
     });
     let serde_json::Value::Object(caps) = caps else {
         unreachable!()
     };
     let session = WebDriver::new(format!("http://127.0.0.1:{}", driver.port), caps)
         .await
-        .context("opening a WebDriver session on the app")?;
+        .with_context(|| format!("opening a WebDriver session on {}", binary.display()))?;
     Ok(session)
 }
 
