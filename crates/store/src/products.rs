@@ -187,48 +187,15 @@ pub struct Product {
 
 impl Store {
     pub fn create_product(&mut self, draft: ProductDraft) -> Result<Product> {
-        let draft = normalize(draft);
-        validate(&draft)?;
         let shop_id = self.shop_id().to_owned();
         let tx = self.conn.transaction()?;
-        let sku = match &draft.sku {
-            Some(sku) => sku.clone(),
-            None => next_free_sku(&tx, &shop_id)?,
-        };
-        let (id, now) = (new_id(), now_rfc3339());
-        tx.execute(
-            "INSERT INTO seller_products (id, shop_id, sku, title, description, category, brand,
-                condition_status, size, price, purchase_cost, quantity, package_size, status,
-                internal_notes, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
-            rusqlite::params![
-                id,
-                shop_id,
-                sku,
-                draft.title,
-                draft.description,
-                draft.category,
-                draft.brand,
-                draft.condition,
-                draft.size,
-                draft.price_cents,
-                draft.purchase_cost_cents,
-                draft.quantity,
-                draft.package_size,
-                draft.status,
-                draft.internal_notes,
-                now,
-            ],
-        )
-        .map_err(|e| StoreError::from_write(e, Some(&sku)))?;
-        write_children(&tx, &id, &draft)?;
+        let id = insert_product(&tx, &shop_id, draft)?;
         tx.commit()?;
         self.product(&id)
     }
 
     pub fn update_product(&mut self, id: &str, draft: ProductDraft) -> Result<Product> {
-        let draft = normalize(draft);
-        validate(&draft)?;
+        let draft = checked_draft(draft).map_err(StoreError::Validation)?;
         let tx = self.conn.transaction()?;
         let old_sku: String = tx
             .query_row("SELECT sku FROM seller_products WHERE id = ?1", [id], |r| {
@@ -368,6 +335,60 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ProductPage { items, total })
+    }
+}
+
+/// Checks and inserts one product with its photos, materials and colours inside the caller's
+/// transaction (so an import of many rows commits or rolls back as one); returns its id.
+pub(crate) fn insert_product(
+    tx: &Transaction<'_>,
+    shop_id: &str,
+    draft: ProductDraft,
+) -> Result<String> {
+    let draft = checked_draft(draft).map_err(StoreError::Validation)?;
+    let sku = match &draft.sku {
+        Some(sku) => sku.clone(),
+        None => next_free_sku(tx, shop_id)?,
+    };
+    let (id, now) = (new_id(), now_rfc3339());
+    tx.execute(
+        "INSERT INTO seller_products (id, shop_id, sku, title, description, category, brand,
+            condition_status, size, price, purchase_cost, quantity, package_size, status,
+            internal_notes, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+        rusqlite::params![
+            id,
+            shop_id,
+            sku,
+            draft.title,
+            draft.description,
+            draft.category,
+            draft.brand,
+            draft.condition,
+            draft.size,
+            draft.price_cents,
+            draft.purchase_cost_cents,
+            draft.quantity,
+            draft.package_size,
+            draft.status,
+            draft.internal_notes,
+            now,
+        ],
+    )
+    .map_err(|e| StoreError::from_write(e, Some(&sku)))?;
+    write_children(tx, &id, &draft)?;
+    Ok(id)
+}
+
+/// The draft as it would be stored (trimmed, blank fields as `None`, repeated tags dropped), or
+/// every field that is wrong. Used by forms and imports to report problems before writing.
+pub fn checked_draft(draft: ProductDraft) -> std::result::Result<ProductDraft, Vec<FieldError>> {
+    let draft = normalize(draft);
+    let errors = field_errors(&draft);
+    if errors.is_empty() {
+        Ok(draft)
+    } else {
+        Err(errors)
     }
 }
 
@@ -529,7 +550,7 @@ fn normalize(mut draft: ProductDraft) -> ProductDraft {
     draft
 }
 
-fn validate(draft: &ProductDraft) -> Result<()> {
+fn field_errors(draft: &ProductDraft) -> Vec<FieldError> {
     use FieldErrorCode::*;
     let mut errors = Vec::new();
     let mut check = |field: &str, code: Option<FieldErrorCode>| {
@@ -599,11 +620,7 @@ fn validate(draft: &ProductDraft) -> Result<()> {
                 .then_some(TooLong),
         );
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Validation(errors))
-    }
+    errors
 }
 
 /// Photos are files the app itself copied into `photos/`; anything else (absolute paths, `..`)
