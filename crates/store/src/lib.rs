@@ -5,6 +5,7 @@
 //! ([`products`], [`accounts`], [`settings`]) are the only way the rest of the app touches SQL.
 
 pub mod accounts;
+pub mod backup;
 mod enums;
 mod error;
 mod migrations;

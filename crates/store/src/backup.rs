@@ -1,0 +1,305 @@
+//! Backups: one file holding a consistent copy of the database and every photo, made while the
+//! app runs; restores that check the file before replacing anything and keep what they replace.
+//!
+//! The file is a plain tar archive (photos are already compressed) with a `manifest.json`, the
+//! database `seller-panel.sqlite3` and the `photos/` folder.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+
+use crate::{LATEST_VERSION, Store, now_rfc3339};
+
+pub const EXTENSION: &str = "spbackup";
+pub const DATABASE_ENTRY: &str = "seller-panel.sqlite3";
+pub const PHOTOS_DIR: &str = "photos";
+const MANIFEST_ENTRY: &str = "manifest.json";
+const FORMAT: u32 = 1;
+
+/// What a backup file says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BackupManifest {
+    pub format: u32,
+    pub app_version: String,
+    pub schema_version: u32,
+    pub created_at: String,
+    pub photo_count: u32,
+    pub product_count: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("could not write the backup {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a Seller Panel backup: {reason}")]
+    NotABackup { path: PathBuf, reason: String },
+    #[error(
+        "{path} was made by a newer version of Seller Panel (schema {found}; this version supports up to {supported})"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("the database inside {path} is damaged: {detail}")]
+    Damaged { path: PathBuf, detail: String },
+    #[error("could not replace the current data in {dir}: {source}")]
+    Replace {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database error during backup: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+type Result<T> = std::result::Result<T, BackupError>;
+
+/// A file name that sorts by date: `seller-panel-2026-11-25T03-11-28-123Z.spbackup`.
+pub fn default_file_name() -> String {
+    format!(
+        "seller-panel-{}.{EXTENSION}",
+        now_rfc3339().replace([':', '.'], "-")
+    )
+}
+
+impl Store {
+    /// Writes a backup of this store and the photos under `data_dir` to `dest`, atomically: the
+    /// archive is written beside `dest` and renamed into place only once complete.
+    pub fn backup_to(&self, data_dir: &Path, dest: &Path) -> Result<BackupManifest> {
+        let write_err = |source| BackupError::Write {
+            path: dest.to_owned(),
+            source,
+        };
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(write_err)?;
+        let scratch = tempfile::tempdir_in(parent).map_err(write_err)?;
+
+        let db_copy = scratch.path().join(DATABASE_ENTRY);
+        online_copy(&self.conn, &db_copy)?;
+        // Counted in the copy, not the live file, which others may be writing to meanwhile.
+        let (schema_version, product_count) = {
+            let copy = Connection::open_with_flags(&db_copy, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            let version: u32 = copy.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let products: u32 =
+                copy.query_row("SELECT count(*) FROM seller_products", [], |r| r.get(0))?;
+            (version, products)
+        };
+        let photos = photo_files(&data_dir.join(PHOTOS_DIR)).map_err(write_err)?;
+        let manifest = BackupManifest {
+            format: FORMAT,
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            schema_version,
+            created_at: now_rfc3339(),
+            photo_count: photos.len() as u32,
+            product_count,
+        };
+
+        let partial = scratch.path().join("backup.partial");
+        write_archive(&partial, &manifest, &db_copy, data_dir, &photos).map_err(write_err)?;
+        std::fs::rename(&partial, dest).map_err(write_err)?;
+        tracing::info!(dest = %dest.display(), photos = photos.len(), "backup written");
+        Ok(manifest)
+    }
+}
+
+fn online_copy(conn: &Connection, target: &Path) -> Result<()> {
+    let mut dst = Connection::open(target)?;
+    rusqlite::backup::Backup::new(conn, &mut dst)?.run_to_completion(1024, Duration::ZERO, None)?;
+    Ok(())
+}
+
+fn photo_files(dir: &Path) -> std::io::Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Skips half-written imports (`.name.partial`) and anything that is not a photo file.
+        if entry.file_type()?.is_file()
+            && crate::products::is_photo_file_name(&format!("{PHOTOS_DIR}/{name}"))
+        {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn write_archive(
+    path: &Path,
+    manifest: &BackupManifest,
+    db_copy: &Path,
+    data_dir: &Path,
+    photos: &[String],
+) -> std::io::Result<()> {
+    let mut tar = tar::Builder::new(BufWriter::new(File::create(path)?));
+    let json = serde_json::to_vec_pretty(manifest).map_err(std::io::Error::other)?;
+    let mut header = tar::Header::new_gnu();
+    header.set_size(json.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, MANIFEST_ENTRY, json.as_slice())?;
+    tar.append_path_with_name(db_copy, DATABASE_ENTRY)?;
+    for name in photos {
+        tar.append_path_with_name(
+            data_dir.join(PHOTOS_DIR).join(name),
+            format!("{PHOTOS_DIR}/{name}"),
+        )?;
+    }
+    let file = tar.into_inner()?.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+/// Unpacks a backup into `dir` and checks it: a manifest, a schema this version can open, a
+/// database that passes `PRAGMA integrity_check`, and only expected entries.
+fn unpack_and_check(file: &Path, dir: &Path) -> Result<BackupManifest> {
+    let not_backup = |reason: String| BackupError::NotABackup {
+        path: file.to_owned(),
+        reason,
+    };
+    let reader = File::open(file).map_err(|e| not_backup(e.to_string()))?;
+    let mut archive = tar::Archive::new(BufReader::new(reader));
+    let entries = archive.entries().map_err(|e| not_backup(e.to_string()))?;
+    std::fs::create_dir_all(dir.join(PHOTOS_DIR)).map_err(|e| not_backup(e.to_string()))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| not_backup(e.to_string()))?;
+        let name = entry
+            .path()
+            .map_err(|e| not_backup(e.to_string()))?
+            .to_string_lossy()
+            .into_owned();
+        let allowed = name == MANIFEST_ENTRY
+            || name == DATABASE_ENTRY
+            || crate::products::is_photo_file_name(&name);
+        if !allowed {
+            return Err(not_backup(format!("unexpected entry {name:?}")));
+        }
+        entry
+            .unpack(dir.join(&name))
+            .map_err(|e| not_backup(e.to_string()))?;
+    }
+    let manifest: BackupManifest = std::fs::read(dir.join(MANIFEST_ENTRY))
+        .map_err(|_| not_backup("no manifest".into()))
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| not_backup(e.to_string())))?;
+    if manifest.schema_version > LATEST_VERSION {
+        return Err(BackupError::NewerSchema {
+            path: file.to_owned(),
+            found: manifest.schema_version,
+            supported: LATEST_VERSION,
+        });
+    }
+    let damaged = |detail: String| BackupError::Damaged {
+        path: file.to_owned(),
+        detail,
+    };
+    let db = dir.join(DATABASE_ENTRY);
+    if !db.is_file() {
+        return Err(not_backup("no database".into()));
+    }
+    let conn = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| damaged(e.to_string()))?;
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| damaged(e.to_string()))?;
+    if check != "ok" {
+        return Err(damaged(check));
+    }
+    Ok(manifest)
+}
+
+/// Reads and checks a backup without touching any data.
+pub fn inspect(file: &Path) -> Result<BackupManifest> {
+    let scratch = tempfile::tempdir().map_err(|e| BackupError::NotABackup {
+        path: file.to_owned(),
+        reason: e.to_string(),
+    })?;
+    unpack_and_check(file, scratch.path())
+}
+
+/// What a restore did: the backup's manifest, and where the data it replaced was kept.
+#[derive(Debug, Clone)]
+pub struct Restored {
+    pub manifest: BackupManifest,
+    pub previous_data: Option<PathBuf>,
+}
+
+/// Replaces the database and photos in `data_dir` with the backup's, after checking the whole
+/// backup. The current data is moved to `data_dir/before-restore-<date>/`, never deleted. The
+/// store must be closed (dropped) while this runs; open it again afterwards (an older backup
+/// is then migrated, with its own pre-migration copy).
+pub fn restore(file: &Path, data_dir: &Path) -> Result<Restored> {
+    let replace_err = |source| BackupError::Replace {
+        dir: data_dir.to_owned(),
+        source,
+    };
+    let staging = tempfile::tempdir_in(data_dir).map_err(replace_err)?;
+    let manifest = unpack_and_check(file, staging.path())?;
+
+    let previous = data_dir.join(format!(
+        "before-restore-{}",
+        now_rfc3339().replace([':', '.'], "-")
+    ));
+    let mut moved_any = false;
+    std::fs::create_dir_all(&previous).map_err(replace_err)?;
+    for name in [
+        DATABASE_ENTRY.to_owned(),
+        format!("{DATABASE_ENTRY}-wal"),
+        format!("{DATABASE_ENTRY}-shm"),
+        PHOTOS_DIR.to_owned(),
+    ] {
+        let current = data_dir.join(&name);
+        if current.exists() {
+            std::fs::rename(&current, previous.join(&name)).map_err(replace_err)?;
+            moved_any = true;
+        }
+    }
+    for name in [DATABASE_ENTRY, PHOTOS_DIR] {
+        std::fs::rename(staging.path().join(name), data_dir.join(name)).map_err(replace_err)?;
+    }
+    if !moved_any {
+        let _ = std::fs::remove_dir(&previous);
+    }
+    tracing::info!(file = %file.display(), previous = %previous.display(), "backup restored");
+    Ok(Restored {
+        manifest,
+        previous_data: moved_any.then_some(previous),
+    })
+}
+
+/// Deletes automatic backups in `dir` older than `keep_days`, newest first kept; returns how
+/// many were removed. Only files this module names (`seller-panel-*.spbackup`) are touched.
+pub fn prune(dir: &Path, keep_days: u32, now: std::time::SystemTime) -> std::io::Result<usize> {
+    let max_age = Duration::from_secs(u64::from(keep_days) * 24 * 3600);
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("seller-panel-") && name.ends_with(&format!(".{EXTENSION}"))) {
+            continue;
+        }
+        let age = now
+            .duration_since(entry.metadata()?.modified()?)
+            .unwrap_or_default();
+        if age > max_age {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
