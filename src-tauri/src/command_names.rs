@@ -9,4 +9,9 @@ pub const NAMES: &[&str] = &[
     "import_photo",
     "get_settings",
     "set_language",
+    "get_backup_settings",
+    "set_backup_settings",
+    "backup_now",
+    "list_backups",
+    "restore_backup",
 ];

@@ -17,9 +17,14 @@ pub struct AppError {
 pub enum ErrorCode {
     Validation,
     DuplicateSku,
+    UnknownSku,
+    InsufficientStock,
     NotFound,
     Database,
     NewerSchema,
+    NotABackup,
+    BackupDamaged,
+    BackupFromNewerVersion,
     Io,
     Internal,
 }
@@ -55,6 +60,8 @@ impl From<StoreError> for AppError {
                 ErrorCode::DuplicateSku,
                 vec![FieldError::new("sku", FieldErrorCode::Duplicate)],
             ),
+            StoreError::UnknownSku { .. } => (ErrorCode::UnknownSku, vec![]),
+            StoreError::InsufficientStock { .. } => (ErrorCode::InsufficientStock, vec![]),
             StoreError::NotFound { .. } => (ErrorCode::NotFound, vec![]),
             StoreError::NewerSchema { .. } => (ErrorCode::NewerSchema, vec![]),
             StoreError::Backup { .. } => (ErrorCode::Io, vec![]),
@@ -77,5 +84,20 @@ impl From<std::io::Error> for AppError {
     fn from(err: std::io::Error) -> Self {
         tracing::error!(%err, "i/o error");
         Self::new(ErrorCode::Io, err.to_string())
+    }
+}
+
+impl From<seller_store::backup::BackupError> for AppError {
+    fn from(err: seller_store::backup::BackupError) -> Self {
+        use seller_store::backup::BackupError;
+        let code = match &err {
+            BackupError::NotABackup { .. } => ErrorCode::NotABackup,
+            BackupError::Damaged { .. } => ErrorCode::BackupDamaged,
+            BackupError::NewerSchema { .. } => ErrorCode::BackupFromNewerVersion,
+            BackupError::Write { .. } | BackupError::Replace { .. } => ErrorCode::Io,
+            BackupError::Sqlite(_) => ErrorCode::Database,
+        };
+        tracing::warn!(%err, "backup error");
+        Self::new(code, err.to_string())
     }
 }

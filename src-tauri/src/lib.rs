@@ -1,6 +1,7 @@
 //! Seller Panel's desktop shell: builds the Tauri app, resolves the data folder, sets up logs,
 //! and exposes the store to the window through typed commands. Logic lives in the crates.
 
+mod backups;
 #[cfg(test)]
 mod command_names;
 mod commands;
@@ -15,10 +16,8 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 pub use error::{AppError, ErrorCode};
-pub use state::{AppState, DATABASE_FILE};
+pub use state::AppState;
 
-/// Environment variable overriding the data folder (tests, portable installs).
-pub const DATA_DIR_ENV: &str = "SELLER_PANEL_DATA_DIR";
 /// Command-line flag overriding the data folder; wins over the environment.
 pub const DATA_DIR_FLAG: &str = "--data-dir";
 
@@ -33,6 +32,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::import_photo,
         commands::get_settings,
         commands::set_language,
+        backups::get_backup_settings,
+        backups::set_backup_settings,
+        backups::backup_now,
+        backups::list_backups,
+        backups::restore_backup,
     ])
 }
 
@@ -46,8 +50,8 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The data folder given on the command line or in the environment, if any.
-pub fn data_dir_override(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
+/// The data folder given on the command line, if any.
+pub fn data_dir_flag(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == DATA_DIR_FLAG {
@@ -57,9 +61,7 @@ pub fn data_dir_override(args: impl IntoIterator<Item = String>) -> Option<PathB
             return Some(PathBuf::from(value));
         }
     }
-    std::env::var_os(DATA_DIR_ENV)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+    None
 }
 
 fn init_logging(data_dir: &std::path::Path) {
@@ -85,7 +87,8 @@ fn init_logging(data_dir: &std::path::Path) {
 }
 
 pub fn run() {
-    let data_dir_override = data_dir_override(std::env::args().skip(1));
+    // The flag, else SELLER_PANEL_DATA_DIR, else the OS folder: the same rule as `seller`.
+    let data_dir = seller_store::data_dir::resolve(data_dir_flag(std::env::args().skip(1)));
     let specta = specta_builder();
     tauri::Builder::default()
         .invoke_handler(specta.invoke_handler())
@@ -95,14 +98,16 @@ pub fn run() {
         })
         .setup(move |app| {
             specta.mount_events(app);
-            let data_dir = match data_dir_override {
+            let data_dir = match data_dir {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
             std::fs::create_dir_all(&data_dir)?;
             init_logging(&data_dir);
             tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "Seller Panel starting");
-            app.manage(AppState::open(data_dir));
+            let state = AppState::open(data_dir);
+            backups::spawn_daily_backups(state.clone());
+            app.manage(state);
             Ok(())
         })
         .run(tauri::generate_context!())
@@ -114,16 +119,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_data_folder_flag_wins_over_the_environment() {
+    fn the_data_folder_flag_is_read_in_both_spellings() {
         let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            data_dir_override(args(&["--data-dir", "/tmp/a"])),
+            data_dir_flag(args(&["--data-dir", "/tmp/a"])),
             Some("/tmp/a".into())
         );
         assert_eq!(
-            data_dir_override(args(&["--data-dir=/tmp/b"])),
+            data_dir_flag(args(&["--data-dir=/tmp/b"])),
             Some("/tmp/b".into())
         );
+        assert_eq!(data_dir_flag(args(&["--other"])), None);
+    }
+
+    /// The command line finds the app's data because both name the folder alike.
+    #[test]
+    fn the_store_knows_the_apps_identifier() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        assert_eq!(conf["identifier"], seller_store::data_dir::APP_IDENTIFIER);
     }
 
     #[test]

@@ -73,6 +73,53 @@ async setLanguage(language: LanguagePref) : Promise<Result<Settings, AppError>> 
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async getBackupSettings() : Promise<Result<BackupSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_backup_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setBackupSettings(settings: BackupSettings) : Promise<Result<BackupSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_backup_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async backupNow() : Promise<Result<BackupMade, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("backup_now") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The backups in the data folder, newest first.
+ */
+async listBackups() : Promise<Result<BackupFile[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_backups") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Restores one of the backups listed by [`list_backups`] (a bare file name: nothing outside
+ * the backups folder can be named). The UI asks the user first.
+ */
+async restoreBackup(fileName: string) : Promise<Result<RestoreOutcome, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restore_backup", { fileName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -91,11 +138,18 @@ async setLanguage(language: LanguagePref) : Promise<Result<Settings, AppError>> 
  * translated sentence; `message` is English detail for logs and bug reports.
  */
 export type AppError = { code: ErrorCode; message: string; fields: FieldError[] }
+export type BackupFile = { fileName: string; sizeBytes: number; modifiedAt: string }
+export type BackupMade = { fileName: string; folder: string; manifest: BackupManifest }
+/**
+ * What a backup file says about itself.
+ */
+export type BackupManifest = { format: number; appVersion: string; schemaVersion: number; createdAt: string; photoCount: number; productCount: number }
+export type BackupSettings = { autoDaily: boolean; keepDays: number }
 /**
  * Vinted's item conditions.
  */
 export type Condition = "new_with_tags" | "new_without_tags" | "very_good" | "good" | "satisfactory"
-export type ErrorCode = "validation" | "duplicateSku" | "notFound" | "database" | "newerSchema" | "io" | "internal"
+export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insufficientStock" | "notFound" | "database" | "newerSchema" | "notABackup" | "backupDamaged" | "backupFromNewerVersion" | "io" | "internal"
 /**
  * One invalid field of a form, by the name the UI uses for it.
  */
@@ -149,6 +203,11 @@ export type ProductSummary = { id: string; sku: string; title: string; brand: st
  * First photo, as a file name relative to the app's data folder.
  */
 photoFile: string | null; createdAt: string; updatedAt: string }
+export type RestoreOutcome = { manifest: BackupManifest; 
+/**
+ * Where the replaced data was kept, if there was any.
+ */
+previousData: string | null }
 export type Settings = { language: LanguagePref; 
 /**
  * The OS locale, such as `fr-FR`, for resolving `System`.

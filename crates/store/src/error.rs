@@ -10,6 +10,14 @@ pub enum StoreError {
     NewerSchema { found: u32, supported: u32 },
     #[error("the SKU {sku} is already used by another product of this shop")]
     DuplicateSku { sku: String },
+    #[error("no product of this shop has the SKU {sku}")]
+    UnknownSku { sku: String },
+    #[error("not enough stock for the SKU {sku}: {available} available, {requested} requested")]
+    InsufficientStock {
+        sku: String,
+        available: i64,
+        requested: i64,
+    },
     #[error("{entity} {id} does not exist")]
     NotFound { entity: &'static str, id: String },
     #[error("invalid input: {}", describe_fields(.0))]

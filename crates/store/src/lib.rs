@@ -6,9 +6,13 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod csv;
+pub mod dashboard;
+pub mod data_dir;
 mod enums;
 mod error;
 mod migrations;
+pub mod orders;
 pub mod products;
 pub mod settings;
 mod store;

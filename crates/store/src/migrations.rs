@@ -15,6 +15,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0003_app.sql",
         include_str!("../../../migrations/0003_app.sql"),
     ),
+    (
+        "0004_orders_stock.sql",
+        include_str!("../../../migrations/0004_orders_stock.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

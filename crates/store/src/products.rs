@@ -351,30 +351,30 @@ pub(crate) fn insert_product(
         None => next_free_sku(tx, shop_id)?,
     };
     let (id, now) = (new_id(), now_rfc3339());
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO seller_products (id, shop_id, sku, title, description, category, brand,
             condition_status, size, price, purchase_cost, quantity, package_size, status,
             internal_notes, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
-        rusqlite::params![
-            id,
-            shop_id,
-            sku,
-            draft.title,
-            draft.description,
-            draft.category,
-            draft.brand,
-            draft.condition,
-            draft.size,
-            draft.price_cents,
-            draft.purchase_cost_cents,
-            draft.quantity,
-            draft.package_size,
-            draft.status,
-            draft.internal_notes,
-            now,
-        ],
-    )
+    )?
+    .execute(rusqlite::params![
+        id,
+        shop_id,
+        sku,
+        draft.title,
+        draft.description,
+        draft.category,
+        draft.brand,
+        draft.condition,
+        draft.size,
+        draft.price_cents,
+        draft.purchase_cost_cents,
+        draft.quantity,
+        draft.package_size,
+        draft.status,
+        draft.internal_notes,
+        now,
+    ])
     .map_err(|e| StoreError::from_write(e, Some(&sku)))?;
     write_children(tx, &id, &draft)?;
     Ok(id)
@@ -473,22 +473,22 @@ fn child_values(conn: &Connection, table: &str, column: &str, id: &str) -> Resul
 
 fn write_children(tx: &Transaction<'_>, id: &str, draft: &ProductDraft) -> Result<()> {
     for (position, url) in draft.photos.iter().enumerate() {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO seller_product_photos (id, product_id, url, position) VALUES (?1, ?2, ?3, ?4)",
-            (new_id(), id, url, position as i64),
-        )?;
+        )?
+        .execute((new_id(), id, url, position as i64))?;
     }
     for material in &draft.materials {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO seller_product_materials (id, product_id, material) VALUES (?1, ?2, ?3)",
-            (new_id(), id, material),
-        )?;
+        )?
+        .execute((new_id(), id, material))?;
     }
     for color in &draft.colors {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO seller_product_colors (id, product_id, color) VALUES (?1, ?2, ?3)",
-            (new_id(), id, color),
-        )?;
+        )?
+        .execute((new_id(), id, color))?;
     }
     Ok(())
 }

@@ -1,6 +1,21 @@
 import type { AppError, ErrorCode, Result } from "../bindings";
 
-const ERROR_CODES: readonly ErrorCode[] = ["validation", "duplicateSku", "notFound", "database", "newerSchema", "io", "internal"];
+// A record, so the compiler fails here when Rust adds an error code the UI does not know.
+const KNOWN_CODES = {
+  validation: true,
+  duplicateSku: true,
+  unknownSku: true,
+  insufficientStock: true,
+  notFound: true,
+  database: true,
+  newerSchema: true,
+  notABackup: true,
+  backupDamaged: true,
+  backupFromNewerVersion: true,
+  io: true,
+  internal: true,
+} satisfies Record<ErrorCode, true>;
+const ERROR_CODES = Object.keys(KNOWN_CODES) as ErrorCode[];
 
 export function isAppError(value: unknown): value is AppError {
   return (

@@ -5,6 +5,7 @@ import { applyLanguage } from "../../i18n";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { resolveLanguage } from "../../lib/language";
 import { SETTINGS_QUERY_KEY } from "../../settingsQuery";
+import { BackupSection } from "./BackupSection";
 
 type Props = { settings: Settings | undefined };
 
@@ -58,6 +59,7 @@ export function SettingsPage({ settings }: Props) {
           )}
         </div>
       </div>
+      <BackupSection />
     </section>
   );
 }

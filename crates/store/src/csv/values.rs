@@ -1,0 +1,535 @@
+//! Cell values: money, quantities, enumeration labels, lists, and the guard against spreadsheet
+//! formulas.
+
+use super::mapping::fold;
+use super::{CsvLanguage, DecimalSeparator, LIST_SEPARATOR, RowErrorCode};
+use crate::products::{Condition, PackageSize, ProductStatus};
+
+/// Characters that group thousands besides `.` and `,`: space, no-break space, narrow no-break
+/// space (what Excel and LibreOffice write in French), thin space, and the Swiss apostrophe.
+fn is_group_space(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\'' | '’')
+}
+
+fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+fn strip_suffix_ci<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
+    let start = text.len().checked_sub(suffix.len())?;
+    let tail = text.get(start..)?;
+    tail.eq_ignore_ascii_case(suffix).then(|| &text[..start])
+}
+
+fn strip_currency(text: &str) -> &str {
+    let text = text.trim();
+    let text = text
+        .strip_prefix('€')
+        .or_else(|| strip_prefix_ci(text, "EUR"))
+        .unwrap_or(text)
+        .trim();
+    text.strip_suffix('€')
+        .or_else(|| strip_suffix_ci(text, "EUR"))
+        .unwrap_or(text)
+        .trim()
+}
+
+fn strip_minus(text: &str) -> Option<&str> {
+    text.strip_prefix('-')
+        .or_else(|| text.strip_prefix('\u{2212}'))
+        .map(str::trim_start)
+}
+
+/// Exact cents from an amount as people and spreadsheets write it: `12,50`, `12.50`, `12.5`,
+/// `1 234,56` (space, no-break or narrow no-break space), `1.234,56`, `1,234.56`, `12 €`,
+/// `€12.50`, `12 EUR`. Never through floating point.
+///
+/// Refused: anything else ([`RowErrorCode::InvalidNumber`]), negative amounts
+/// ([`RowErrorCode::Negative`]), more than 2 decimals ([`RowErrorCode::TooManyDecimals`]),
+/// `1,234` or `1.234` where the separator could be either a thousands separator or a decimal one
+/// ([`RowErrorCode::AmbiguousNumber`]), and amounts beyond `i64` ([`RowErrorCode::TooLarge`]).
+pub fn parse_money_cents(raw: &str) -> Result<i64, RowErrorCode> {
+    let mut text = raw.trim();
+    let mut negative = false;
+    if let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        negative = true;
+        text = inner;
+    }
+    if let Some(rest) = strip_minus(text) {
+        negative = true;
+        text = rest;
+    }
+    text = strip_currency(text);
+    if !negative && let Some(rest) = strip_minus(text) {
+        negative = true;
+        text = rest;
+    }
+    let cents = parse_unsigned_amount(text)?;
+    if negative && cents != 0 {
+        return Err(RowErrorCode::Negative);
+    }
+    Ok(cents)
+}
+
+fn parse_unsigned_amount(text: &str) -> Result<i64, RowErrorCode> {
+    use RowErrorCode::*;
+    if text.is_empty()
+        || !text.chars().any(|c| c.is_ascii_digit())
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || is_group_space(c))
+    {
+        return Err(InvalidNumber);
+    }
+    let dots = text.matches('.').count();
+    let commas = text.matches(',').count();
+    let has_spaces = text.chars().any(is_group_space);
+    // Which of '.' and ',' is the decimal separator, if any.
+    let decimal = match (dots, commas) {
+        (0, 0) => None,
+        (_, 0) if dots > 1 => None,
+        (0, _) if commas > 1 => None,
+        (1, 0) => Some('.'),
+        (0, 1) => Some(','),
+        _ => {
+            // Both: the last one is the decimal separator and appears once.
+            let last = text.rfind(['.', ',']).map(|i| text.as_bytes()[i] as char);
+            match last {
+                Some('.') if dots == 1 => Some('.'),
+                Some(',') if commas == 1 => Some(','),
+                _ => return Err(InvalidNumber),
+            }
+        }
+    };
+    let (int_part, frac_part) = match decimal {
+        Some(sep) => {
+            let (int_part, frac_part) = text.split_once(sep).expect("separator present");
+            (int_part, Some(frac_part))
+        }
+        None => (text, None),
+    };
+    let thousands = match decimal {
+        Some('.') => Some(','),
+        Some(_) => Some('.'),
+        None if dots > 0 => Some('.'),
+        None if commas > 0 => Some(','),
+        None => None,
+    };
+    let groups: Vec<&str> = int_part
+        .split(|c: char| is_group_space(c) || Some(c) == thousands)
+        .collect();
+    if groups.len() > 1
+        && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
+    {
+        return Err(InvalidNumber);
+    }
+    let digits: String = groups.concat();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(InvalidNumber);
+    }
+    let frac = frac_part.unwrap_or("");
+    if frac_part.is_some() && (frac.is_empty() || !frac.chars().all(|c| c.is_ascii_digit())) {
+        return Err(InvalidNumber);
+    }
+    if frac.len() == 3
+        && groups.len() == 1
+        && !has_spaces
+        && (1..=3).contains(&digits.len())
+        && !digits.starts_with('0')
+        && dots + commas == 1
+    {
+        return Err(AmbiguousNumber);
+    }
+    if frac.len() > 2 {
+        return Err(TooManyDecimals);
+    }
+    let units = digits.bytes().try_fold(0i64, |acc, d| {
+        acc.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+    });
+    let cents = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(2)
+        .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
+    units
+        .and_then(|u| u.checked_mul(100))
+        .and_then(|u| u.checked_add(cents))
+        .ok_or(TooLarge)
+}
+
+/// A whole number of items, `0` or more; thousands may be grouped by spaces.
+pub fn parse_quantity(raw: &str) -> Result<i64, RowErrorCode> {
+    let text = raw.trim();
+    let (negative, digits) = match strip_minus(text) {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let digits: String = digits.chars().filter(|c| !is_group_space(*c)).collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(RowErrorCode::InvalidNumber);
+    }
+    let value = digits
+        .bytes()
+        .try_fold(0i64, |acc, d| {
+            acc.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+        })
+        .ok_or(RowErrorCode::TooLarge)?;
+    if negative && value != 0 {
+        return Err(RowErrorCode::Negative);
+    }
+    Ok(value)
+}
+
+/// Money as an export writes it: always two decimals, no thousands separator.
+pub(crate) fn format_money(cents: i64, decimal: DecimalSeparator) -> String {
+    let sep = match decimal {
+        DecimalSeparator::Comma => ',',
+        DecimalSeparator::Point => '.',
+    };
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!("{sign}{}{sep}{:02}", cents / 100, cents % 100)
+}
+
+/// Labels of each value, the French and English ones first (what exports write), then other
+/// spellings people use; all compared after [`fold`], which also makes the stored value
+/// (`very_good` → "very good") match.
+const CONDITIONS: &[(Condition, &[&str])] = &[
+    (
+        Condition::NewWithTags,
+        &[
+            "neuf avec etiquette",
+            "new with tags",
+            "neuf avec etiquettes",
+            "new with tag",
+        ],
+    ),
+    (
+        Condition::NewWithoutTags,
+        &[
+            "neuf sans etiquette",
+            "new without tags",
+            "neuf sans etiquettes",
+            "new without tag",
+        ],
+    ),
+    (
+        Condition::VeryGood,
+        &[
+            "tres bon etat",
+            "very good",
+            "tres bon",
+            "very good condition",
+        ],
+    ),
+    (
+        Condition::Good,
+        &["bon etat", "good", "bon", "good condition"],
+    ),
+    (
+        Condition::Satisfactory,
+        &["satisfaisant", "satisfactory", "etat satisfaisant"],
+    ),
+];
+
+const STATUSES: &[(ProductStatus, &[&str])] = &[
+    (ProductStatus::Draft, &["brouillon", "draft"]),
+    (
+        ProductStatus::Ready,
+        &["pret", "ready", "prete", "pret a publier"],
+    ),
+    (
+        ProductStatus::Listed,
+        &[
+            "en ligne", "listed", "publie", "publiee", "en vente", "online", "for sale",
+        ],
+    ),
+    (
+        ProductStatus::Reserved,
+        &["reserve", "reserved", "reservee"],
+    ),
+    (ProductStatus::Sold, &["vendu", "sold", "vendue"]),
+    (
+        ProductStatus::Archived,
+        &["archive", "archived", "archivee"],
+    ),
+];
+
+const PACKAGE_SIZES: &[(PackageSize, &[&str])] = &[
+    (PackageSize::Small, &["petit", "small", "petite", "s"]),
+    (PackageSize::Medium, &["moyen", "medium", "moyenne", "m"]),
+    (PackageSize::Large, &["grand", "large", "grande", "l"]),
+];
+
+fn lookup<T: Copy>(table: &[(T, &[&str])], raw: &str) -> Result<T, RowErrorCode> {
+    let folded = fold(raw);
+    table
+        .iter()
+        .find(|(_, labels)| labels.contains(&folded.as_str()))
+        .map(|(value, _)| *value)
+        .ok_or(RowErrorCode::UnknownValue)
+}
+
+pub(crate) fn parse_condition(raw: &str) -> Result<Condition, RowErrorCode> {
+    lookup(CONDITIONS, raw)
+}
+
+pub(crate) fn parse_status(raw: &str) -> Result<ProductStatus, RowErrorCode> {
+    lookup(STATUSES, raw)
+}
+
+pub(crate) fn parse_package_size(raw: &str) -> Result<PackageSize, RowErrorCode> {
+    lookup(PACKAGE_SIZES, raw)
+}
+
+pub(crate) fn condition_label(value: Condition, language: CsvLanguage) -> &'static str {
+    use Condition::*;
+    match (language, value) {
+        (CsvLanguage::Fr, NewWithTags) => "Neuf avec étiquette",
+        (CsvLanguage::En, NewWithTags) => "New with tags",
+        (CsvLanguage::Fr, NewWithoutTags) => "Neuf sans étiquette",
+        (CsvLanguage::En, NewWithoutTags) => "New without tags",
+        (CsvLanguage::Fr, VeryGood) => "Très bon état",
+        (CsvLanguage::En, VeryGood) => "Very good",
+        (CsvLanguage::Fr, Good) => "Bon état",
+        (CsvLanguage::En, Good) => "Good",
+        (CsvLanguage::Fr, Satisfactory) => "Satisfaisant",
+        (CsvLanguage::En, Satisfactory) => "Satisfactory",
+    }
+}
+
+pub(crate) fn status_label(value: ProductStatus, language: CsvLanguage) -> &'static str {
+    use ProductStatus::*;
+    match (language, value) {
+        (CsvLanguage::Fr, Draft) => "Brouillon",
+        (CsvLanguage::En, Draft) => "Draft",
+        (CsvLanguage::Fr, Ready) => "Prêt",
+        (CsvLanguage::En, Ready) => "Ready",
+        (CsvLanguage::Fr, Listed) => "En ligne",
+        (CsvLanguage::En, Listed) => "Listed",
+        (CsvLanguage::Fr, Reserved) => "Réservé",
+        (CsvLanguage::En, Reserved) => "Reserved",
+        (CsvLanguage::Fr, Sold) => "Vendu",
+        (CsvLanguage::En, Sold) => "Sold",
+        (CsvLanguage::Fr, Archived) => "Archivé",
+        (CsvLanguage::En, Archived) => "Archived",
+    }
+}
+
+pub(crate) fn package_size_label(value: PackageSize, language: CsvLanguage) -> &'static str {
+    use PackageSize::*;
+    match (language, value) {
+        (CsvLanguage::Fr, Small) => "Petit",
+        (CsvLanguage::En, Small) => "Small",
+        (CsvLanguage::Fr, Medium) => "Moyen",
+        (CsvLanguage::En, Medium) => "Medium",
+        (CsvLanguage::Fr, Large) => "Grand",
+        (CsvLanguage::En, Large) => "Large",
+    }
+}
+
+/// Materials or colours from one cell: split on `|` when the cell holds one, else on `,` and
+/// `;` (as people type "Coton, Lin").
+pub(crate) fn split_list(cell: &str) -> Vec<String> {
+    let parts: Vec<&str> = if cell.contains(LIST_SEPARATOR) {
+        cell.split(LIST_SEPARATOR).collect()
+    } else {
+        cell.split([',', ';']).collect()
+    };
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The cell [`split_list`] reads back as `items`. A lone item holding `,` or `;` gets a trailing
+/// `|` so it is not split. Items holding `|` cannot round-trip.
+pub(crate) fn join_list(items: &[String]) -> String {
+    let mut cell = items.join(&LIST_SEPARATOR.to_string());
+    if items.len() == 1 && cell.contains([',', ';']) {
+        cell.push(LIST_SEPARATOR);
+    }
+    cell
+}
+
+/// A spreadsheet runs a cell starting with one of these as a formula.
+fn starts_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Text as an export writes it: a value a spreadsheet would run as a formula (`=HYPERLINK(…)`)
+/// gets a leading `'`, as does a value that already starts with `'` and such a character, so
+/// that [`unguard_formula`] gives back exactly the original.
+pub(crate) fn guard_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    if starts_like_formula(text) || text.strip_prefix('\'').is_some_and(starts_like_formula) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Undoes [`guard_formula`].
+pub(crate) fn unguard_formula(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest)
+            if starts_like_formula(rest)
+                || rest.strip_prefix('\'').is_some_and(starts_like_formula) =>
+        {
+            rest
+        }
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RowErrorCode::*;
+
+    #[test]
+    fn money_in_every_usual_spelling() {
+        for (raw, cents) in [
+            ("12,50", 1250),
+            ("12.50", 1250),
+            ("12.5", 1250),
+            ("12", 1200),
+            ("0", 0),
+            ("0,05", 5),
+            (",5", 50),
+            ("1 234,56", 123_456),
+            ("1\u{a0}234,56", 123_456),
+            ("1\u{202f}234,56", 123_456),
+            ("1\u{202f}234\u{202f}567", 123_456_700),
+            ("1.234,56", 123_456),
+            ("1,234.56", 123_456),
+            ("1.234.567", 123_456_700),
+            ("1,234,567.8", 123_456_780),
+            ("12 €", 1200),
+            ("12,50 €", 1250),
+            ("12,50\u{a0}€", 1250),
+            ("€12.50", 1250),
+            ("€ 1,234.56", 123_456),
+            ("12.50 EUR", 1250),
+            ("EUR 12", 1200),
+            ("  7,00  ", 700),
+            ("1234.5", 123_450),
+        ] {
+            assert_eq!(parse_money_cents(raw), Ok(cents), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn money_refusals() {
+        for (raw, code) in [
+            ("-12,50", Negative),
+            ("−3", Negative),
+            ("-€12.50", Negative),
+            ("€-12.50", Negative),
+            ("(12.50)", Negative),
+            ("12,505", AmbiguousNumber),
+            ("1,234", AmbiguousNumber),
+            ("1.234", AmbiguousNumber),
+            ("0.125", TooManyDecimals),
+            ("1234.567", TooManyDecimals),
+            ("12,5000", TooManyDecimals),
+            ("1 234,567", TooManyDecimals),
+            ("abc", InvalidNumber),
+            ("12abc", InvalidNumber),
+            ("12,50,30", InvalidNumber),
+            ("1.2.3,4,5", InvalidNumber),
+            ("12.", InvalidNumber),
+            ("€", InvalidNumber),
+            ("12 34", InvalidNumber),
+            ("1,23.45", InvalidNumber),
+            ("1e5", InvalidNumber),
+            ("--5", InvalidNumber),
+            ("99999999999999999999", TooLarge),
+        ] {
+            assert_eq!(parse_money_cents(raw), Err(code), "{raw:?}");
+        }
+        assert_eq!(parse_money_cents("-0"), Ok(0));
+    }
+
+    #[test]
+    fn quantities() {
+        assert_eq!(parse_quantity(" 3 "), Ok(3));
+        assert_eq!(parse_quantity("1 000"), Ok(1000));
+        assert_eq!(parse_quantity("-1"), Err(Negative));
+        assert_eq!(parse_quantity("1,5"), Err(InvalidNumber));
+        assert_eq!(parse_quantity("deux"), Err(InvalidNumber));
+        assert_eq!(parse_quantity("99999999999999999999"), Err(TooLarge));
+    }
+
+    #[test]
+    fn money_is_written_with_two_decimals() {
+        assert_eq!(format_money(123_456, DecimalSeparator::Comma), "1234,56");
+        assert_eq!(format_money(5, DecimalSeparator::Point), "0.05");
+        assert_eq!(format_money(0, DecimalSeparator::Point), "0.00");
+    }
+
+    #[test]
+    fn labels_and_stored_values() {
+        assert_eq!(parse_condition("Très bon état"), Ok(Condition::VeryGood));
+        assert_eq!(parse_condition("TRES BON ETAT"), Ok(Condition::VeryGood));
+        assert_eq!(parse_condition("very_good"), Ok(Condition::VeryGood));
+        assert_eq!(parse_condition("Very good"), Ok(Condition::VeryGood));
+        assert_eq!(
+            parse_condition("Neuf avec étiquette"),
+            Ok(Condition::NewWithTags)
+        );
+        assert_eq!(parse_condition("abîmé"), Err(UnknownValue));
+        assert_eq!(parse_status("Brouillon"), Ok(ProductStatus::Draft));
+        assert_eq!(parse_status("Vendu"), Ok(ProductStatus::Sold));
+        assert_eq!(parse_status("sold"), Ok(ProductStatus::Sold));
+        assert_eq!(parse_status("Réservé"), Ok(ProductStatus::Reserved));
+        assert_eq!(parse_package_size("Petit"), Ok(PackageSize::Small));
+        assert_eq!(parse_package_size("small"), Ok(PackageSize::Small));
+        for language in CsvLanguage::ALL {
+            for c in Condition::ALL {
+                assert_eq!(parse_condition(condition_label(*c, *language)), Ok(*c));
+                assert_eq!(parse_condition(c.as_str()), Ok(*c));
+            }
+            for s in ProductStatus::ALL {
+                assert_eq!(parse_status(status_label(*s, *language)), Ok(*s));
+                assert_eq!(parse_status(s.as_str()), Ok(*s));
+            }
+            for p in PackageSize::ALL {
+                assert_eq!(
+                    parse_package_size(package_size_label(*p, *language)),
+                    Ok(*p)
+                );
+                assert_eq!(parse_package_size(p.as_str()), Ok(*p));
+            }
+        }
+    }
+
+    #[test]
+    fn lists_round_trip() {
+        assert_eq!(split_list("Coton|Lin"), ["Coton", "Lin"]);
+        assert_eq!(split_list("Coton, Lin ; Soie"), ["Coton", "Lin", "Soie"]);
+        assert_eq!(split_list(" "), Vec::<String>::new());
+        for items in [
+            vec![],
+            vec!["Coton".to_owned()],
+            vec!["Coton, bio".to_owned()],
+            vec!["Coton, bio".to_owned(), "Lin; lavé".to_owned()],
+        ] {
+            assert_eq!(split_list(&join_list(&items)), items);
+        }
+    }
+
+    #[test]
+    fn formula_guard_round_trips() {
+        for text in ["=1+1", "-coton", "+33", "@x", "'=x", "'plain", "plain", ""] {
+            let guarded = guard_formula(text);
+            assert!(!starts_like_formula(&guarded), "{text:?}");
+            assert_eq!(unguard_formula(&guarded), text);
+        }
+        assert_eq!(guard_formula("=1+1"), "'=1+1");
+        assert_eq!(guard_formula("plain"), "plain");
+    }
+}
