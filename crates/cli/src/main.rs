@@ -8,6 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use std::sync::atomic::AtomicBool;
+
+use seller_store::csv::{CsvError, CsvExportOptions, CsvImportOptions, OnRowError, RowError};
+use seller_store::products::ProductQuery;
 use seller_store::{Store, backup, data_dir};
 
 #[derive(Parser)]
@@ -40,6 +44,42 @@ enum Command {
     },
     /// Check a backup file and show what it holds, without changing anything.
     Inspect { file: PathBuf },
+    /// Import a CSV file (Excel or LibreOffice, French or English settings).
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export to CSV (standard output unless --out is given).
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Add the rows of FILE to the inventory: all valid rows or none.
+    Inventory {
+        file: PathBuf,
+        /// Import the valid rows and report the wrong ones, instead of refusing the whole file.
+        #[arg(long)]
+        skip_errors: bool,
+        /// Check the file and report wrong rows without importing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// The inventory, every product, as a CSV the importer reads back.
+    Inventory {
+        /// `fr`: Excel in French (semicolons, decimal comma); `en`: commas, decimal point.
+        #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+        lang: String,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -58,6 +98,17 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Backup { to, keep_days } => run_backup(&dir, to, keep_days),
         Command::Restore { file, yes } => run_restore(&dir, &file, yes),
+        Command::Import {
+            what:
+                ImportWhat::Inventory {
+                    file,
+                    skip_errors,
+                    dry_run,
+                },
+        } => import_inventory(&dir, &file, skip_errors, dry_run),
+        Command::Export {
+            what: ExportWhat::Inventory { lang, out },
+        } => export_inventory(&dir, &lang, out),
         Command::Inspect { file } => {
             let manifest = backup::inspect(&file)?;
             println!(
@@ -137,5 +188,96 @@ fn run_restore(dir: &Path, file: &Path, yes: bool) -> Result<()> {
         Some(previous) => println!("restored; the previous data is in {}", previous.display()),
         None => println!("restored"),
     }
+    Ok(())
+}
+
+fn print_row_errors(errors: &[RowError], truncated: bool) {
+    for e in errors {
+        let column = e.column.as_deref().unwrap_or("-");
+        eprintln!(
+            "  line {}, column {column}: {} ({:?})",
+            e.line,
+            format!("{:?}", e.code),
+            e.value.as_deref().unwrap_or("")
+        );
+    }
+    if truncated {
+        eprintln!("  (more errors not listed)");
+    }
+}
+
+fn import_inventory(dir: &Path, file: &Path, skip_errors: bool, dry_run: bool) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut store = open_store(dir)?;
+    let options = CsvImportOptions {
+        on_error: if skip_errors {
+            OnRowError::Skip
+        } else {
+            OnRowError::Block
+        },
+        ..CsvImportOptions::default()
+    };
+    if dry_run {
+        let preview = store.preview_inventory_csv(&bytes, &options)?;
+        println!(
+            "{}: {} rows, {} valid, {} wrong ({}, {})",
+            file.display(),
+            preview.total_rows,
+            preview.valid_rows,
+            preview.invalid_rows,
+            preview.format.encoding.as_str(),
+            preview.format.delimiter.as_str()
+        );
+        print_row_errors(&preview.errors, preview.errors_truncated);
+        if preview.invalid_rows > 0 {
+            bail!("{} rows are wrong", preview.invalid_rows);
+        }
+        return Ok(());
+    }
+    let cancel = AtomicBool::new(false);
+    let outcome = store.import_inventory_csv(&bytes, &options, &mut |_, _| {}, &cancel);
+    match outcome {
+        Ok(report) => {
+            println!(
+                "imported {} products, skipped {} rows",
+                report.imported, report.skipped
+            );
+            print_row_errors(&report.errors, report.errors_truncated);
+            Ok(())
+        }
+        Err(CsvError::InvalidRows {
+            invalid_rows,
+            errors,
+            errors_truncated,
+        }) => {
+            print_row_errors(&errors, errors_truncated);
+            bail!(
+                "{invalid_rows} rows are wrong; nothing was imported (use --skip-errors to import the others)"
+            )
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn export_inventory(dir: &Path, lang: &str, out: Option<PathBuf>) -> Result<()> {
+    let store = open_store(dir)?;
+    let options = if lang == "en" {
+        CsvExportOptions::english()
+    } else {
+        CsvExportOptions::excel_fr()
+    };
+    let query = ProductQuery::default();
+    let rows = match &out {
+        Some(path) => {
+            // Written beside the target and renamed, so a failed export never leaves half a file.
+            let partial = path.with_extension("csv.partial");
+            let file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+            let rows = store.export_inventory_csv(&query, &options, file)?;
+            std::fs::rename(&partial, path)?;
+            rows
+        }
+        None => store.export_inventory_csv(&query, &options, std::io::stdout().lock())?,
+    };
+    eprintln!("exported {rows} products");
     Ok(())
 }

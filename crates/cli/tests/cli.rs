@@ -103,12 +103,88 @@ fn errors_name_what_is_wrong_and_exit_non_zero() {
 
 #[test]
 fn every_command_has_help() {
-    for command in ["backup", "restore", "inspect"] {
+    for command in ["backup", "restore", "inspect", "import", "export"] {
         let out = Command::new(env!("CARGO_BIN_EXE_seller"))
             .args([command, "--help"])
             .output()
             .unwrap();
         assert!(out.status.success());
         assert!(text(&out.stdout).contains("Usage: seller"), "{command}");
+    }
+}
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../../tests/fixtures/csv/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn product_count(dir: &std::path::Path) -> u32 {
+    Store::open(&dir.join("seller-panel.sqlite3"))
+        .unwrap()
+        .list_products(&ProductQuery::default())
+        .unwrap()
+        .total
+}
+
+#[test]
+fn importing_a_file_with_bad_rows_names_them_and_imports_nothing_unless_told() {
+    let data = tempfile::tempdir().unwrap();
+    Store::open(&data.path().join("seller-panel.sqlite3")).unwrap();
+    let bad = fixture("bad-rows-fr.csv");
+
+    let refused = seller(data.path(), &["import", "inventory", &bad]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("line 3, column"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert_eq!(product_count(data.path()), 0);
+
+    let skipped = seller(data.path(), &["import", "inventory", &bad, "--skip-errors"]);
+    assert!(skipped.status.success(), "{}", text(&skipped.stderr));
+    let imported: u32 = text(&skipped.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(imported > 0);
+    assert_eq!(product_count(data.path()), imported);
+}
+
+#[test]
+fn an_exported_inventory_imports_into_another_data_folder() {
+    let source = tempfile::tempdir().unwrap();
+    Store::open(&source.path().join("seller-panel.sqlite3")).unwrap();
+    let import = seller(
+        source.path(),
+        &["import", "inventory", &fixture("excel-fr-windows1252.csv")],
+    );
+    assert!(import.status.success(), "{}", text(&import.stderr));
+    let count = product_count(source.path());
+
+    for lang in ["fr", "en"] {
+        let out = source.path().join(format!("export-{lang}.csv"));
+        let export = seller(
+            source.path(),
+            &[
+                "export",
+                "inventory",
+                "--lang",
+                lang,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(export.status.success(), "{}", text(&export.stderr));
+        let target = tempfile::tempdir().unwrap();
+        Store::open(&target.path().join("seller-panel.sqlite3")).unwrap();
+        let again = seller(
+            target.path(),
+            &["import", "inventory", out.to_str().unwrap()],
+        );
+        assert!(again.status.success(), "{lang}: {}", text(&again.stderr));
+        assert_eq!(product_count(target.path()), count, "{lang}");
     }
 }
