@@ -194,11 +194,10 @@ fn run_restore(dir: &Path, file: &Path, yes: bool) -> Result<()> {
 fn print_row_errors(errors: &[RowError], truncated: bool) {
     for e in errors {
         let column = e.column.as_deref().unwrap_or("-");
+        let value = e.value.as_deref().unwrap_or("");
         eprintln!(
-            "  line {}, column {column}: {} ({:?})",
-            e.line,
-            format!("{:?}", e.code),
-            e.value.as_deref().unwrap_or("")
+            "  line {}, column {column}: {:?} ({value:?})",
+            e.line, e.code
         );
     }
     if truncated {
