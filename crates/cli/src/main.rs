@@ -3,6 +3,8 @@
 //!
 //! Exit codes: 0 success, 1 the operation failed (the message says why), 2 wrong usage.
 
+mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -49,6 +51,15 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Measure the store on a generated data set (100,000 products and 200,000 orders by default).
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        products: u32,
+        #[arg(long, default_value_t = 200_000)]
+        orders: u32,
+        #[arg(long, default_value_t = 200)]
+        samples: u32,
+    },
     /// Export to CSV (standard output unless --out is given).
     Export {
         #[command(subcommand)]
@@ -94,6 +105,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Command::Bench {
+        products,
+        orders,
+        samples,
+    } = cli.command
+    {
+        // Works in a temporary folder of its own, never on the user's data.
+        return bench::run(products, orders, samples);
+    }
     let dir = data_dir::resolve(cli.data_dir).context("no data folder: pass --data-dir")?;
     match cli.command {
         Command::Backup { to, keep_days } => run_backup(&dir, to, keep_days),
@@ -109,6 +129,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export {
             what: ExportWhat::Inventory { lang, out },
         } => export_inventory(&dir, &lang, out),
+        Command::Bench { .. } => unreachable!("handled above"),
         Command::Inspect { file } => {
             let manifest = backup::inspect(&file)?;
             println!(

@@ -188,3 +188,30 @@ fn an_exported_inventory_imports_into_another_data_folder() {
         assert_eq!(product_count(target.path()), count, "{lang}");
     }
 }
+
+#[test]
+fn bench_prints_every_figure_on_a_small_data_set() {
+    let out = Command::new(env!("CARGO_BIN_EXE_seller"))
+        .args([
+            "bench",
+            "--products",
+            "300",
+            "--orders",
+            "200",
+            "--samples",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for line in [
+        "CSV import of 300 rows",
+        "inventory list page",
+        "full-text search",
+        "status filter",
+        "dashboard, one year",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+}

@@ -1,0 +1,294 @@
+//! `seller bench`: store-layer figures on a generated data set, each beside its baseline where
+//! the issue names one. Prints a table; BENCHMARKS.md records a run.
+
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use seller_store::csv::{CsvImportOptions, OnRowError};
+use seller_store::dashboard::DashboardQuery;
+use seller_store::orders::{OrderDraft, OrderItemDraft};
+use seller_store::products::{ProductQuery, ProductStatus, SortDir, SortField};
+use seller_store::{Store, new_id};
+
+const WORDS: &[&str] = &[
+    "robe", "été", "jean", "veste", "pull", "chemise", "jupe", "manteau", "baskets", "sac",
+    "laine", "coton", "lin", "soie", "fleurie", "rayée", "vintage", "oversize", "slim", "cuir",
+];
+const BRANDS: &[&str] = &[
+    "Zara",
+    "Sézane",
+    "Levi's",
+    "Nike",
+    "H&M",
+    "Mango",
+    "Petit Bateau",
+    "Uniqlo",
+];
+const CATEGORIES: &[&str] = &[
+    "Robes",
+    "Jeans",
+    "Vestes",
+    "Pulls",
+    "Chaussures",
+    "Sacs",
+    "Jupes",
+];
+const STATUSES: &[&str] = &["draft", "ready", "listed", "ready", "listed"];
+
+/// A small deterministic generator so every run measures the same data.
+struct XorShift(u64);
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+struct Row {
+    sku: String,
+    title: String,
+    description: String,
+    category: &'static str,
+    brand: &'static str,
+    size: String,
+    price: i64,
+    cost: i64,
+    quantity: i64,
+    status: &'static str,
+}
+
+fn rows(count: u32) -> Vec<Row> {
+    let mut rng = XorShift(0x5EED_CAFE);
+    (0..count)
+        .map(|i| {
+            let title = (0..3)
+                .map(|_| WORDS[rng.below(WORDS.len())])
+                .collect::<Vec<_>>()
+                .join(" ");
+            Row {
+                sku: format!("B-{i:07}"),
+                description: format!("{title}, portée quelques fois, très bon état. Réf {i}."),
+                title,
+                category: CATEGORIES[rng.below(CATEGORIES.len())],
+                brand: BRANDS[rng.below(BRANDS.len())],
+                size: ["XS", "S", "M", "L", "38", "40"][rng.below(6)].to_owned(),
+                price: 500 + rng.below(10_000) as i64,
+                cost: 100 + rng.below(3_000) as i64,
+                quantity: 5,
+                status: STATUSES[rng.below(STATUSES.len())],
+            }
+        })
+        .collect()
+}
+
+fn csv_of(rows: &[Row]) -> Vec<u8> {
+    let mut out = String::from(
+        "SKU,Title,Description,Category,Brand,Size,Price,Purchase cost,Quantity,Status\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},\"{}\",{},{},{},{}.{:02},{}.{:02},{},{}\n",
+            r.sku,
+            r.title,
+            r.description,
+            r.category,
+            r.brand,
+            r.size,
+            r.price / 100,
+            r.price % 100,
+            r.cost / 100,
+            r.cost % 100,
+            r.quantity,
+            r.status
+        ));
+    }
+    out.into_bytes()
+}
+
+/// The baseline: the same rows through one prepared INSERT in one transaction, on the same
+/// schema (with its search-index triggers).
+fn plain_insert(store: &Store, rows: &[Row]) -> Result<Duration> {
+    let start = Instant::now();
+    let conn = store.connection();
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut stmt = tx.prepare(
+            "INSERT INTO seller_products (id, shop_id, sku, title, description, category, brand, size,
+                price, purchase_cost, quantity, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for r in rows {
+            stmt.execute(rusqlite_params(store, r))?;
+        }
+    }
+    tx.commit()?;
+    Ok(start.elapsed())
+}
+
+type Params<'a> = (
+    String,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    i64,
+    i64,
+    i64,
+    &'a str,
+);
+
+fn rusqlite_params<'a>(store: &'a Store, r: &'a Row) -> Params<'a> {
+    (
+        new_id(),
+        store.shop_id(),
+        &r.sku,
+        &r.title,
+        &r.description,
+        r.category,
+        r.brand,
+        &r.size,
+        r.price,
+        r.cost,
+        r.quantity,
+        r.status,
+    )
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let at = |q: f64| {
+        samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.95))
+}
+
+fn time<T>(
+    samples: u32,
+    mut work: impl FnMut(u32) -> seller_store::Result<T>,
+) -> Result<(f64, f64)> {
+    let mut times = Vec::with_capacity(samples as usize);
+    for i in 0..samples {
+        let start = Instant::now();
+        std::hint::black_box(work(i)?);
+        times.push(start.elapsed());
+    }
+    Ok(percentiles(times))
+}
+
+fn days_ago(days: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(days))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn run(products: u32, orders: u32, samples: u32) -> Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let data = rows(products);
+    let csv = csv_of(&data);
+    println!(
+        "seller bench: {products} products, {orders} orders, {samples} samples per query (release build recommended)"
+    );
+
+    let baseline_store = Store::open(&scratch.path().join("baseline.sqlite3"))?;
+    let plain = plain_insert(&baseline_store, &data)?;
+    drop(baseline_store);
+
+    let mut store = Store::open(&scratch.path().join("bench.sqlite3"))?;
+    let start = Instant::now();
+    let options = CsvImportOptions {
+        on_error: OnRowError::Block,
+        ..CsvImportOptions::default()
+    };
+    let report =
+        store.import_inventory_csv(&csv, &options, &mut |_, _| {}, &AtomicBool::new(false))?;
+    let import = start.elapsed();
+    anyhow::ensure!(
+        report.imported == products,
+        "imported {} of {products}",
+        report.imported
+    );
+    println!(
+        "CSV import of {products} rows: {:.2} s; plain prepared insert of the same rows: {:.2} s; import speed = {:.2}x the plain insert",
+        import.as_secs_f64(),
+        plain.as_secs_f64(),
+        plain.as_secs_f64() / import.as_secs_f64()
+    );
+
+    let mut rng = XorShift(0xBEEF);
+    let start = Instant::now();
+    for i in 0..orders {
+        let mut items = vec![OrderItemDraft::sku(&data[rng.below(data.len())].sku, 1)];
+        if i % 10 == 0 {
+            items.push(OrderItemDraft::sku(&data[rng.below(data.len())].sku, 1));
+        }
+        let mut draft = OrderDraft::sale(1_000 + rng.below(5_000) as i64, items);
+        draft.created_at = Some(days_ago(rng.below(365) as i64));
+        if let Err(err) = store.create_order(draft) {
+            // An item already sold out: the generator picked it too often; skip it.
+            if !matches!(err, seller_store::StoreError::InsufficientStock { .. }) {
+                return Err(err.into());
+            }
+        }
+    }
+    println!(
+        "generated {orders} sales through create_order in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+
+    let pages = (products / 50).clamp(1, 100);
+    let list = time(samples, |i| {
+        store.list_products(&ProductQuery {
+            offset: (i % pages) * 50,
+            ..ProductQuery::default()
+        })
+    })?;
+    let search = time(samples, |i| {
+        let word = WORDS[i as usize % WORDS.len()];
+        store.list_products(&ProductQuery {
+            search: Some(format!(
+                "{word} {}",
+                word.chars().take(2).collect::<String>()
+            )),
+            ..ProductQuery::default()
+        })
+    })?;
+    let filtered = time(samples, |i| {
+        store.list_products(&ProductQuery {
+            status: Some(ProductStatus::Ready),
+            sort_by: SortField::Price,
+            sort_dir: SortDir::Asc,
+            offset: (i % pages) * 50,
+            ..ProductQuery::default()
+        })
+    })?;
+    let year = DashboardQuery {
+        from: days_ago(365),
+        to: days_ago(-1),
+        seller_account_id: None,
+        dead_stock_days: 90,
+        utc_offset_minutes: 60,
+    };
+    let dashboard = time(samples.min(20), |_| store.dashboard(&year))?;
+
+    println!(
+        "{:<44} {:>10} {:>10}",
+        "store query (goal p95 ≤ 10 ms; dashboard ≤ 50 ms)", "p50 ms", "p95 ms"
+    );
+    for (name, (p50, p95)) in [
+        ("inventory list page (50 rows, total count)", list),
+        ("full-text search (2 words, prefix)", search),
+        ("status filter + price sort, page", filtered),
+        ("dashboard, one year, all accounts", dashboard),
+    ] {
+        println!("{name:<44} {p50:>10.2} {p95:>10.2}");
+    }
+    Ok(())
+}
