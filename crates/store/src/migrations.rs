@@ -19,6 +19,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0004_orders_stock.sql",
         include_str!("../../../migrations/0004_orders_stock.sql"),
     ),
+    (
+        "0005_inventory_sort_indexes.sql",
+        include_str!("../../../migrations/0005_inventory_sort_indexes.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).
