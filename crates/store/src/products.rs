@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter
 use serde::{Deserialize, Serialize};
 
 use crate::enums::text_enum;
+use crate::settings::{read_setting, write_setting};
 use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, new_id, now_rfc3339};
 
 text_enum!(
@@ -496,13 +497,7 @@ fn write_children(tx: &Transaction<'_>, id: &str, draft: &ProductDraft) -> Resul
 /// SKUs generated as `SP-000001`, `SP-000002`, … skipping any the user already typed by hand.
 fn next_free_sku(tx: &Transaction<'_>, shop_id: &str) -> Result<String> {
     const KEY: &str = "sku_counter";
-    let mut counter: i64 = tx
-        .query_row(
-            "SELECT value FROM app_settings WHERE key = ?1",
-            [KEY],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()?
+    let mut counter: i64 = read_setting(tx, KEY)?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let sku = loop {
@@ -517,11 +512,7 @@ fn next_free_sku(tx: &Transaction<'_>, shop_id: &str) -> Result<String> {
             break candidate;
         }
     };
-    tx.execute(
-        "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (KEY, counter.to_string(), now_rfc3339()),
-    )?;
+    write_setting(tx, KEY, &counter.to_string())?;
     Ok(sku)
 }
 

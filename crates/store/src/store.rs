@@ -1,9 +1,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use crate::migrations::{LATEST_VERSION, migrations};
+use crate::settings::{read_setting, write_setting};
 use crate::{Result, StoreError, new_id, now_rfc3339};
 
 /// An open database file, migrated to [`LATEST_VERSION`].
@@ -143,14 +144,7 @@ const LOCAL_SHOP_KEY: &str = "local_shop_id";
 /// A device always works inside a shop (seller products reference one); the first start creates
 /// a local owner and shop, which sign-in to a server later adopts.
 fn ensure_local_shop(conn: &mut Connection) -> Result<String> {
-    let existing: Option<String> = conn
-        .query_row(
-            "SELECT value FROM app_settings WHERE key = ?1",
-            [LOCAL_SHOP_KEY],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(id) = existing {
+    if let Some(id) = read_setting(conn, LOCAL_SHOP_KEY)? {
         return Ok(id);
     }
     let tx = conn.transaction()?;
@@ -169,10 +163,7 @@ fn ensure_local_shop(conn: &mut Connection) -> Result<String> {
          VALUES (?1, ?2, 'Ma boutique', ?3, ?4, ?4)",
         (&shop_id, &user_id, format!("local-{shop_id}"), &now),
     )?;
-    tx.execute(
-        "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)",
-        (LOCAL_SHOP_KEY, &shop_id, &now),
-    )?;
+    write_setting(&tx, LOCAL_SHOP_KEY, &shop_id)?;
     tx.commit()?;
     Ok(shop_id)
 }

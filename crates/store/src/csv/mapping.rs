@@ -1,10 +1,10 @@
 //! File columns to product fields: suggestions from header names in French and English, checks,
 //! and the mapping remembered per header.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use super::{CsvField, CsvLanguage, MappingIssue, MappingIssueCode};
-use crate::now_rfc3339;
+use crate::settings::{read_setting, write_setting};
 
 /// Header names each field is recognised by, normalised by [`fold`] (lower case, no accents,
 /// punctuation as single spaces). The first of each list in each language is what exports write.
@@ -305,14 +305,7 @@ pub(crate) fn remembered(
     conn: &Connection,
     headers: &[String],
 ) -> rusqlite::Result<Option<Vec<Option<CsvField>>>> {
-    let value: Option<String> = conn
-        .query_row(
-            "SELECT value FROM app_settings WHERE key = ?1",
-            [settings_key(headers)],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(value
+    Ok(read_setting(conn, &settings_key(headers))?
         .and_then(|json| serde_json::from_str::<Vec<Option<CsvField>>>(&json).ok())
         .filter(|mapping| issues(headers.len(), mapping).is_empty()))
 }
@@ -324,12 +317,7 @@ pub(crate) fn remember(
     mapping: &[Option<CsvField>],
 ) -> rusqlite::Result<()> {
     let json = serde_json::to_string(mapping).expect("a list of field names serialises");
-    conn.execute(
-        "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (settings_key(headers), json, now_rfc3339()),
-    )?;
-    Ok(())
+    write_setting(conn, &settings_key(headers), &json)
 }
 
 #[cfg(test)]
