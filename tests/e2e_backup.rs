@@ -3,28 +3,15 @@
 
 #[path = "support/desktop.rs"]
 mod desktop;
+#[path = "support/ui.rs"]
+mod ui;
 
 use anyhow::Result;
 use desktop::{TauriDriver, VirtualDisplay, eventually, launch_app, save_failure_artifacts};
 use seller_store::Store;
 use seller_store::products::ProductDraft;
 use thirtyfour::prelude::*;
-
-fn by_test_id(id: &str) -> By {
-    By::Css(format!("[data-testid='{id}']"))
-}
-
-async fn click(session: &WebDriver, id: &str) -> Result<()> {
-    let element = session.query(by_test_id(id)).first().await?;
-    session
-        .execute(
-            "arguments[0].scrollIntoView({block: 'center'});",
-            vec![element.to_json()?],
-        )
-        .await?;
-    element.click().await?;
-    Ok(())
-}
+use ui::{by_test_id, click, count};
 
 async fn row_titles(session: &WebDriver) -> Result<Vec<String>> {
     let mut out = Vec::new();
@@ -38,10 +25,6 @@ async fn row_titles(session: &WebDriver) -> Result<Vec<String>> {
         );
     }
     Ok(out)
-}
-
-async fn count(session: &WebDriver, id: &str) -> Result<usize> {
-    Ok(session.find_all(by_test_id(id)).await?.len())
 }
 
 async fn backup_work_restore(session: &WebDriver) -> Result<()> {

@@ -3,79 +3,17 @@
 
 #[path = "support/desktop.rs"]
 mod desktop;
+#[path = "support/ui.rs"]
+mod ui;
 
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 use desktop::{TauriDriver, VirtualDisplay, eventually, launch_app, save_failure_artifacts};
 use thirtyfour::prelude::*;
+use ui::{attrs, by_test_id, click, fill, texts};
 
 const TITLE: &str = "Robe d'été fleurie";
-
-fn by_test_id(id: &str) -> By {
-    By::Css(format!("[data-testid='{id}']"))
-}
-
-async fn fill(session: &WebDriver, id: &str, text: &str) -> Result<()> {
-    fill_inner(session, id, text)
-        .await
-        .with_context(|| format!("typing {text:?} into {id}"))
-}
-
-async fn fill_inner(session: &WebDriver, id: &str, text: &str) -> Result<()> {
-    let field = session.query(by_test_id(id)).first().await?;
-    // Select all and type over it, as a person does (WebKitWebDriver refuses `clear` on some
-    // filled inputs).
-    field.send_keys(Key::Control + "a").await?;
-    field.send_keys(Key::Backspace).await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
-/// Clicks like a person who first scrolls the element into the middle of the window (the form's
-/// sticky action bar would otherwise cover elements at the bottom edge).
-async fn click(session: &WebDriver, id: &str) -> Result<()> {
-    click_inner(session, id)
-        .await
-        .with_context(|| format!("clicking {id}"))
-}
-
-async fn click_inner(session: &WebDriver, id: &str) -> Result<()> {
-    let element = session.query(by_test_id(id)).first().await?;
-    session
-        .execute(
-            "arguments[0].scrollIntoView({block: 'center'});",
-            vec![element.to_json()?],
-        )
-        .await?;
-    element.click().await?;
-    Ok(())
-}
-
-async fn texts(session: &WebDriver, id: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for element in session.find_all(by_test_id(id)).await? {
-        // textContent rather than WebDriver's rendered text, which WebKitWebDriver leaves
-        // empty for table cells.
-        out.push(
-            element
-                .prop("textContent")
-                .await?
-                .unwrap_or_default()
-                .trim()
-                .to_owned(),
-        );
-    }
-    Ok(out)
-}
-
-async fn attrs(session: &WebDriver, id: &str, attr: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for element in session.find_all(by_test_id(id)).await? {
-        out.push(element.attr(attr).await?.unwrap_or_default());
-    }
-    Ok(out)
-}
 
 async fn photo_files(session: &WebDriver) -> Result<Vec<String>> {
     attrs(session, "photo-thumb", "data-file").await

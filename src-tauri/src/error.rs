@@ -27,6 +27,18 @@ pub enum ErrorCode {
     BackupFromNewerVersion,
     Io,
     Internal,
+    /// The CSV file holds no header row (empty, or not a CSV file).
+    CsvNoHeader,
+    /// The column mapping cannot be used (two columns for one field, no title, …).
+    CsvMapping,
+    /// Rows of the CSV file are wrong and the import was asked to block; nothing was imported.
+    CsvInvalidRows,
+    /// The user stopped the import; nothing was imported.
+    ImportCancelled,
+    /// No bulk action to undo.
+    NothingToUndo,
+    /// The last bulk action can no longer be undone: the data changed since.
+    UndoOutdated,
 }
 
 impl AppError {
@@ -64,6 +76,8 @@ impl From<StoreError> for AppError {
             StoreError::InsufficientStock { .. } => (ErrorCode::InsufficientStock, vec![]),
             StoreError::NotFound { .. } => (ErrorCode::NotFound, vec![]),
             StoreError::NewerSchema { .. } => (ErrorCode::NewerSchema, vec![]),
+            StoreError::NothingToUndo => (ErrorCode::NothingToUndo, vec![]),
+            StoreError::UndoOutdated => (ErrorCode::UndoOutdated, vec![]),
             StoreError::Backup { .. } => (ErrorCode::Io, vec![]),
             StoreError::ForeignKey(_) | StoreError::Migration(_) | StoreError::Sqlite(_) => {
                 (ErrorCode::Database, vec![])
@@ -98,6 +112,27 @@ impl From<seller_store::backup::BackupError> for AppError {
             BackupError::Sqlite(_) => ErrorCode::Database,
         };
         tracing::warn!(%err, "backup error");
+        Self::new(code, err.to_string())
+    }
+}
+
+impl From<seller_store::csv::CsvError> for AppError {
+    fn from(err: seller_store::csv::CsvError) -> Self {
+        use seller_store::csv::CsvError;
+        let code = match &err {
+            CsvError::NoHeader => ErrorCode::CsvNoHeader,
+            CsvError::Mapping(_) => ErrorCode::CsvMapping,
+            CsvError::InvalidRows { .. } => ErrorCode::CsvInvalidRows,
+            CsvError::Cancelled => ErrorCode::ImportCancelled,
+            CsvError::Io(_) | CsvError::Store(_) => {
+                return match err {
+                    CsvError::Store(err) => err.into(),
+                    CsvError::Io(err) => err.into(),
+                    _ => unreachable!("matched above"),
+                };
+            }
+        };
+        tracing::warn!(%err, "csv import refused");
         Self::new(code, err.to_string())
     }
 }

@@ -6,8 +6,11 @@ mod backups;
 mod command_names;
 mod commands;
 mod error;
+mod inventory;
+mod orders;
 mod photos;
 mod state;
+mod transfer;
 
 use std::path::PathBuf;
 
@@ -30,6 +33,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::update_product,
         commands::delete_product,
         commands::import_photo,
+        inventory::product_facets,
+        inventory::bulk_update_products,
+        inventory::undo_bulk_action,
+        inventory::duplicate_product,
+        inventory::get_sku_settings,
+        inventory::preview_sku_pattern,
+        inventory::set_sku_pattern,
         commands::get_settings,
         commands::set_language,
         backups::get_backup_settings,
@@ -37,6 +47,23 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         backups::backup_now,
         backups::list_backups,
         backups::restore_backup,
+        orders::list_orders,
+        orders::get_order,
+        orders::create_order,
+        orders::cancel_order,
+        orders::update_order_status,
+        orders::set_order_processed,
+        orders::update_order_tracking,
+        orders::get_dashboard,
+        orders::list_seller_accounts,
+        transfer::get_export_settings,
+        transfer::set_export_settings,
+        transfer::preview_inventory_import,
+        transfer::import_inventory,
+        transfer::cancel_import,
+        transfer::export_inventory,
+        transfer::export_orders,
+        transfer::export_register,
     ])
 }
 
@@ -88,7 +115,11 @@ fn init_logging(data_dir: &std::path::Path) {
 
 pub fn run() {
     // The flag, else SELLER_PANEL_DATA_DIR, else the OS folder: the same rule as `seller`.
-    let data_dir = seller_store::data_dir::resolve(data_dir_flag(std::env::args().skip(1)));
+    let flag = data_dir_flag(std::env::args().skip(1));
+    // A data folder chosen on purpose (tests, portable installs) keeps the exports inside it.
+    let explicit_data_dir = flag.is_some()
+        || std::env::var_os(seller_store::data_dir::ENV).is_some_and(|v| !v.is_empty());
+    let data_dir = seller_store::data_dir::resolve(flag);
     let specta = specta_builder();
     tauri::Builder::default()
         .invoke_handler(specta.invoke_handler())
@@ -105,8 +136,13 @@ pub fn run() {
             std::fs::create_dir_all(&data_dir)?;
             init_logging(&data_dir);
             tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "Seller Panel starting");
+            app.manage(transfer::Transfer::new(&data_dir, explicit_data_dir));
             let state = AppState::open(data_dir);
             backups::spawn_daily_backups(state.clone());
+            let sweeper = state.clone();
+            tauri::async_runtime::spawn(async move {
+                inventory::sweep_unused_photos(&sweeper).await;
+            });
             app.manage(state);
             Ok(())
         })

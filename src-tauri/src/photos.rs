@@ -92,6 +92,31 @@ pub fn remove(data_dir: &Path, files: &[String]) {
     }
 }
 
+/// Deletes the files of the photos folder that are not in `in_use` (stored names such as
+/// `photos/<uuid>.jpg`); returns how many went. Files younger than a day are kept, in case a
+/// form open in another window has just imported them.
+pub fn remove_unused(data_dir: &Path, in_use: &std::collections::HashSet<String>) -> usize {
+    let Ok(entries) = std::fs::read_dir(data_dir.join(FOLDER)) else {
+        return 0;
+    };
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = format!("{FOLDER}/{}", entry.file_name().to_string_lossy());
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| modified < day_ago);
+        if is_photo_file_name(&name) && !in_use.contains(&name) && old {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(err) => tracing::warn!(file = %name, %err, "could not remove unused photo"),
+            }
+        }
+    }
+    removed
+}
+
 /// Answers `photo://localhost/<file>` (`http://photo.localhost/<file>` on Windows), where
 /// `<file>` is the URL-encoded stored name, e.g. `photos%2F0193….jpg`.
 pub fn serve(data_dir: &Path, uri_path: &str) -> Response<Vec<u8>> {

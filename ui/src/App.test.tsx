@@ -48,7 +48,7 @@ describe("App", () => {
     expect(screen.getByTestId("nav-inventory").textContent).toContain("Inventory");
     expect(screen.getByTestId("row-price").textContent).toBe("€12.50");
     expect(document.documentElement.lang).toBe("en");
-    expect(screen.getByTestId("page-range").textContent).toBe("1–1 of 1");
+    expect(screen.getByTestId("inventory-count").textContent).toBe("1 item");
   });
 
   it("shows French, the empty state, and queries with the contract's defaults", async () => {
@@ -58,7 +58,25 @@ describe("App", () => {
     const empty = await screen.findByTestId("inventory-empty");
     expect(empty.textContent).toContain("Aucun article pour l’instant");
     expect(document.documentElement.lang).toBe("fr");
-    expect(queries[0]).toEqual({ search: null, status: null, sortBy: "updatedAt", sortDir: "desc", limit: 50, offset: 0 });
+    expect(queries[0]).toEqual({
+      search: null,
+      status: null,
+      category: null,
+      brand: null,
+      size: null,
+      condition: null,
+      color: null,
+      material: null,
+      sellerAccountId: null,
+      minDaysInStock: null,
+      maxDaysInStock: null,
+      minPriceCents: null,
+      maxPriceCents: null,
+      sortBy: "updatedAt",
+      sortDir: "desc",
+      limit: 100,
+      offset: 0,
+    });
 
     await userEvent.setup().click(screen.getByTestId("empty-create"));
     expect(screen.getByTestId("product-form")).toBeTruthy();

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useCallback, useEffect, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Product } from "./bindings";
 import { ConfirmDialog } from "./components/ConfirmDialog";
@@ -12,7 +12,11 @@ import { applyLanguage } from "./i18n";
 import { resolveLanguage } from "./lib/language";
 import { SETTINGS_QUERY_KEY, fetchSettings } from "./settingsQuery";
 
-type Area = "inventory" | "settings";
+type Area = "inventory" | "orders" | "dashboard" | "settings";
+
+// Loaded when first opened, so the inventory starts without them (and without the charts).
+const OrdersPage = lazy(() => import("./features/orders/OrdersPage").then((m) => ({ default: m.OrdersPage })));
+const DashboardPage = lazy(() => import("./features/dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
 type InventoryView = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
 
 /** Longest we wait for the settings before showing the UI in the default language anyway. */
@@ -26,6 +30,8 @@ export function App() {
   const [listState, setListState] = useState<ListState>(INITIAL_LIST_STATE);
   const [formDirty, setFormDirty] = useState(false);
   const [pendingArea, setPendingArea] = useState<Area | null>(null);
+  // Bumped when "Orders" is picked in the sidebar: the Orders area goes back to its list.
+  const [ordersReset, setOrdersReset] = useState(0);
   const [ready, setReady] = useState(false);
 
   const settings = useQuery({ queryKey: SETTINGS_QUERY_KEY, queryFn: fetchSettings, staleTime: Infinity });
@@ -47,10 +53,12 @@ export function App() {
     setArea(next);
     setView({ kind: "list" });
     setFormDirty(false);
+    if (next === "orders") setOrdersReset((n) => n + 1);
   }, []);
 
   function requestArea(next: Area) {
-    const inForm = area === "inventory" && view.kind !== "list";
+    // The Orders area keeps its own views; any of them may be left for its list.
+    const inForm = (area === "inventory" && view.kind !== "list") || area === "orders";
     if (next === area && !inForm) return;
     if (inForm && formDirty) {
       setPendingArea(next);
@@ -70,6 +78,15 @@ export function App() {
       showToast(t("form.saved"));
     },
     [backToList, showToast, t],
+  );
+
+  const onDuplicated = useCallback(
+    (copy: Product) => {
+      setView({ kind: "edit", id: copy.id });
+      setFormDirty(false);
+      showToast(t("form.duplicated", { sku: copy.sku }));
+    },
+    [showToast, t],
   );
 
   const onDeleted = useCallback(
@@ -110,6 +127,30 @@ export function App() {
             <li>
               <button
                 type="button"
+                className={area === "orders" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "orders" ? "page" : undefined}
+                data-testid="nav-orders"
+                onClick={() => requestArea("orders")}
+              >
+                <span className="nav-icon nav-icon-orders" aria-hidden="true" />
+                {t("orders.nav")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
+                className={area === "dashboard" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "dashboard" ? "page" : undefined}
+                data-testid="nav-dashboard"
+                onClick={() => requestArea("dashboard")}
+              >
+                <span className="nav-icon nav-icon-dashboard" aria-hidden="true" />
+                {t("dashboard.nav")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
                 className={area === "settings" ? "nav-item is-active" : "nav-item"}
                 aria-current={area === "settings" ? "page" : undefined}
                 data-testid="nav-settings"
@@ -125,6 +166,17 @@ export function App() {
 
       <main className="main" id="main">
         {area === "settings" && <SettingsPage settings={settings.data} />}
+        {(area === "orders" || area === "dashboard") && (
+          <Suspense
+            fallback={
+              <p className="state-message" role="status">
+                <span className="spinner" aria-hidden="true" /> {t("app.loading")}
+              </p>
+            }
+          >
+            {area === "orders" ? <OrdersPage resetSignal={ordersReset} onDirtyChange={setFormDirty} /> : <DashboardPage />}
+          </Suspense>
+        )}
         {area === "inventory" && view.kind === "list" && (
           <InventoryList
             state={listState}
@@ -140,6 +192,7 @@ export function App() {
             onClose={backToList}
             onSaved={onSaved}
             onDeleted={onDeleted}
+            onDuplicated={onDuplicated}
             onDirtyChange={setFormDirty}
           />
         )}

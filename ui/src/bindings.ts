@@ -58,6 +58,71 @@ async importPhoto(fileName: string, dataBase64: string) : Promise<Result<string,
     else return { status: "error", error: e  as any };
 }
 },
+async productFacets() : Promise<Result<ProductFacets, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("product_facets") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Applies a bulk action to a selection (ticked products or everything the filter matches).
+ */
+async bulkUpdateProducts(selection: ProductSelection, change: BulkChange) : Promise<Result<BulkOutcome, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("bulk_update_products", { selection, change }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Undoes the last bulk action if nothing was written since.
+ */
+async undoBulkAction() : Promise<Result<BulkOutcome, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("undo_bulk_action") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async duplicateProduct(id: string) : Promise<Result<Product, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("duplicate_product", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getSkuSettings() : Promise<Result<SkuSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_sku_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What `pattern` would give next, without saving it (for the settings form as the user types).
+ */
+async previewSkuPattern(pattern: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_sku_pattern", { pattern }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setSkuPattern(pattern: string) : Promise<Result<SkuSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_sku_pattern", { pattern }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getSettings() : Promise<Result<Settings, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_settings") };
@@ -120,6 +185,172 @@ async restoreBackup(fileName: string) : Promise<Result<RestoreOutcome, AppError>
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async listOrders(query: OrderQuery) : Promise<Result<OrderPage, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_orders", { query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getOrder(id: string) : Promise<Result<Order, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_order", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createOrder(draft: OrderDraft) : Promise<Result<Order, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_order", { draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async cancelOrder(id: string) : Promise<Result<Order, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_order", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds a dated event to the order's timeline; `occurred_at` `None` is now.
+ */
+async updateOrderStatus(id: string, status: string, occurredAt: string | null) : Promise<Result<Order, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_order_status", { id, status, occurredAt }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setOrderProcessed(id: string, processed: boolean) : Promise<Result<Order, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_order_processed", { id, processed }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateOrderTracking(id: string, tracking: Tracking) : Promise<Result<Order, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_order_tracking", { id, tracking }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getDashboard(query: DashboardQuery) : Promise<Result<Dashboard, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_dashboard", { query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The Vinted accounts, for the account filters (no secret is stored, so none is sent).
+ */
+async listSellerAccounts() : Promise<Result<SellerAccount[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_seller_accounts") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getExportSettings() : Promise<Result<ExportSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_export_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setExportSettings(settings: ExportSettingsDraft) : Promise<Result<ExportSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_export_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What importing a CSV file would do, writing nothing: the format found, the column mapping
+ * (the caller's, else the one remembered for this header, else a guess), every wrong row and a
+ * sample of the valid ones.
+ */
+async previewInventoryImport(fileName: string, contentsBase64: string, options: CsvImportOptions) : Promise<Result<CsvPreview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_inventory_import", { fileName, contentsBase64, options }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Imports a CSV file in one transaction (every valid row, or nothing), reporting progress on
+ * `progress`; [`cancel_import`] stops it and leaves nothing behind.
+ */
+async importInventory(fileName: string, contentsBase64: string, options: CsvImportOptions, progress: TAURI_CHANNEL<ImportProgress>) : Promise<Result<ImportReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_inventory", { fileName, contentsBase64, options, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the import in progress to stop (it then rolls back). `false` when none is running.
+ */
+async cancelImport() : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_import") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The products `query` matches (what the inventory list shows, every page), as a CSV the
+ * importer reads back.
+ */
+async exportInventory(query: ProductQuery, lang: CsvLanguage) : Promise<Result<ExportedFile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_inventory", { query, lang }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every order of the days `from` to `to` (included, `YYYY-MM-DD`, in this machine's time
+ * zone), one account or all, oldest first, as CSV.
+ */
+async exportOrders(from: string, to: string, account: string | null, lang: CsvLanguage) : Promise<Result<ExportedFile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_orders", { from, to, account, lang }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The receipts or purchases register of the days `from` to `to` (included, `YYYY-MM-DD`, in
+ * this machine's time zone), one account or all, as CSV or PDF.
+ */
+async exportRegister(request: RegisterExport) : Promise<Result<ExportedFile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_register", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -146,10 +377,187 @@ export type BackupMade = { fileName: string; folder: string; manifest: BackupMan
 export type BackupManifest = { format: number; appVersion: string; schemaVersion: number; createdAt: string; photoCount: number; productCount: number }
 export type BackupSettings = { autoDaily: boolean; keepDays: number }
 /**
+ * What a bulk action does to each selected product.
+ */
+export type BulkChange = { kind: "setStatus"; status: ProductStatus } | 
+/**
+ * Adds (or, negative, takes off) an amount to each price.
+ */
+{ kind: "addToPrice"; cents: number } | 
+/**
+ * Changes each price by a percentage, in basis points (−1 500 = −15 %), rounded to the cent.
+ */
+{ kind: "changePriceByPercent"; basisPoints: number } | 
+/**
+ * `None` or blank clears it.
+ */
+{ kind: "setCategory"; category: string | null } | { kind: "setBrand"; brand: string | null } | { kind: "delete" }
+/**
+ * What a bulk action (or its undo) did.
+ */
+export type BulkOutcome = { affected: number }
+/**
  * Vinted's item conditions.
  */
 export type Condition = "new_with_tags" | "new_without_tags" | "very_good" | "good" | "satisfactory"
-export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insufficientStock" | "notFound" | "database" | "newerSchema" | "notABackup" | "backupDamaged" | "backupFromNewerVersion" | "io" | "internal"
+/**
+ * The field separator of a CSV file.
+ */
+export type CsvDelimiter = "comma" | "semicolon" | "tab"
+/**
+ * A text encoding of a CSV file.
+ */
+export type CsvEncoding = "utf-8" | "utf-16le" | "utf-16be" | "windows-1252"
+/**
+ * A product field a file column can fill. Photos are not importable (see the module doc).
+ */
+export type CsvField = "sku" | "title" | "description" | "category" | "brand" | "condition" | "size" | "price" | "purchaseCost" | "quantity" | "packageSize" | "status" | "internalNotes" | "materials" | "colors"
+/**
+ * How a file was read: detected, or as the caller forced it.
+ */
+export type CsvFormat = { encoding: CsvEncoding; delimiter: CsvDelimiter }
+/**
+ * Options of both the preview and the import, so the UI passes the same object to each.
+ */
+export type CsvImportOptions = { 
+/**
+ * Forces the encoding instead of detecting it.
+ */
+encoding: CsvEncoding | null; 
+/**
+ * Forces the separator instead of detecting it.
+ */
+delimiter: CsvDelimiter | null; 
+/**
+ * One entry per file column (by index): the field it fills, or `None` to ignore it.
+ * `None` uses the mapping remembered for this header, else the suggested one.
+ */
+mapping: (CsvField | null)[] | null; 
+/**
+ * Ignored by the preview.
+ */
+onError: OnRowError }
+/**
+ * Language of an export's header row and labels.
+ */
+export type CsvLanguage = "fr" | "en"
+/**
+ * What an import would do, computed without writing anything.
+ */
+export type CsvPreview = { format: CsvFormat; headers: string[]; 
+/**
+ * The mapping the rows were checked with (see `mapping_source`).
+ */
+mapping: (CsvField | null)[]; mappingSource: MappingSource; 
+/**
+ * When not empty the rows were not checked: the mapping must be fixed first.
+ */
+mappingIssues: MappingIssue[]; 
+/**
+ * Data rows (blank rows and the header excluded).
+ */
+totalRows: number; validRows: number; invalidRows: number; 
+/**
+ * Every problem of every wrong row, by line then column (at most [`MAX_LISTED_ERRORS`]).
+ */
+errors: RowError[]; errorsTruncated: boolean; 
+/**
+ * The first valid rows as they would be imported (at most [`SAMPLE_ROWS`]).
+ */
+sample: CsvSampleRow[] }
+/**
+ * A row of the preview's sample, as it would be imported.
+ */
+export type CsvSampleRow = { line: number; product: ProductDraft }
+export type Dashboard = { 
+/**
+ * The period as used, normalized to UTC milliseconds.
+ */
+from: string; to: string; revenueCents: number; feesCents: number; costOfGoodsCents: number; netProfitCents: number; 
+/**
+ * Net profit / revenue in basis points; `None` without revenue.
+ */
+marginBp: number | null; salesCount: number; unitsSold: number; averageSaleCents: number | null; averageDaysToSell: number | null; purchasesCount: number; 
+/**
+ * Price + fees of the purchases.
+ */
+purchasesCents: number; stockItems: number; stockUnits: number; stockValueCostCents: number; stockValuePriceCents: number; 
+/**
+ * Items count as dead stock when they entered stock before this time.
+ */
+deadStockSince: string; deadStockItems: number; deadStockUnits: number; deadStockValueCostCents: number; deadStockValuePriceCents: number; granularity: SeriesGranularity; series: SeriesPoint[]; 
+/**
+ * Most revenue first.
+ */
+byCategory: SalesBreakdown[]; byBrand: SalesBreakdown[] }
+/**
+ * What the dashboard shows: a period `[from, to)` in RFC 3339, one account or all.
+ */
+export type DashboardQuery = { from: string; to: string; sellerAccountId: string | null; 
+/**
+ * Items in stock for longer than this with no sale since count as dead stock.
+ */
+deadStockDays: number; 
+/**
+ * The user's offset from UTC in minutes (60 for Paris in winter), so days and months of the
+ * charts are the user's.
+ */
+utcOffsetMinutes: number }
+export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insufficientStock" | "notFound" | "database" | "newerSchema" | "notABackup" | "backupDamaged" | "backupFromNewerVersion" | "io" | "internal" | 
+/**
+ * The CSV file holds no header row (empty, or not a CSV file).
+ */
+"csvNoHeader" | 
+/**
+ * The column mapping cannot be used (two columns for one field, no title, …).
+ */
+"csvMapping" | 
+/**
+ * Rows of the CSV file are wrong and the import was asked to block; nothing was imported.
+ */
+"csvInvalidRows" | 
+/**
+ * The user stopped the import; nothing was imported.
+ */
+"importCancelled" | 
+/**
+ * No bulk action to undo.
+ */
+"nothingToUndo" | 
+/**
+ * The last bulk action can no longer be undone: the data changed since.
+ */
+"undoOutdated"
+export type ExportSettings = { 
+/**
+ * Where exports are written.
+ */
+exportDir: string; 
+/**
+ * Where they go when the user has not chosen a folder.
+ */
+defaultExportDir: string; 
+/**
+ * Printed at the top of the PDF registers; empty when not given.
+ */
+businessName: string }
+export type ExportSettingsDraft = { 
+/**
+ * An absolute path; empty for the default folder.
+ */
+exportDir: string; businessName: string }
+/**
+ * A file an export wrote.
+ */
+export type ExportedFile = { 
+/**
+ * The full path.
+ */
+path: string; fileName: string; 
+/**
+ * Products, orders or register entries written.
+ */
+count: number }
 /**
  * One invalid field of a form, by the name the UI uses for it.
  */
@@ -159,13 +567,209 @@ export type FieldError = { field: string; code: FieldErrorCode }
  */
 export type FieldErrorCode = "required" | "tooLong" | "negative" | "tooLarge" | "duplicate" | "invalid"
 /**
+ * Where an import is: rows inserted out of rows to insert.
+ */
+export type ImportProgress = { done: number; total: number }
+/**
+ * What an import did.
+ */
+export type ImportReport = { format: CsvFormat; imported: number; 
+/**
+ * Wrong rows left out (skip mode only; block mode refuses instead).
+ */
+skipped: number; errors: RowError[]; errorsTruncated: boolean }
+/**
  * The user's language choice; `System` follows the OS.
  */
 export type LanguagePref = "system" | "fr" | "en"
+export type MappingIssue = { code: MappingIssueCode; field: CsvField | null }
+/**
+ * Why a mapping cannot be used.
+ */
+export type MappingIssueCode = 
+/**
+ * The mapping does not have one entry per file column.
+ */
+"wrongLength" | 
+/**
+ * Two columns fill the same field.
+ */
+"duplicateField" | 
+/**
+ * No column fills the title, which every product needs.
+ */
+"missingTitle"
+/**
+ * Where the mapping a preview used comes from.
+ */
+export type MappingSource = 
+/**
+ * Given in the options.
+ */
+"caller" | 
+/**
+ * Remembered from an earlier import of a file with the same header.
+ */
+"remembered" | 
+/**
+ * Guessed from the header names.
+ */
+"suggested"
+/**
+ * What an import does with rows that have errors.
+ * What an import does with rows that have errors: `block` refuses the whole import if any
+ * row is wrong; `skip` imports the valid rows and reports the wrong ones, left out.
+ */
+export type OnRowError = "block" | "skip"
+/**
+ * An order as stored, with its lines and its timeline (oldest event first).
+ */
+export type Order = { id: string; orderType: OrderType; source: OrderSource; sellerAccountId: string | null; orderId: string | null; title: string; 
+/**
+ * The SKU of a single-line order; `None` for a bundle (see its lines).
+ */
+sku: string | null; category: string | null; thumbnailUrl: string | null; 
+/**
+ * The latest event's status.
+ */
+status: string; paymentMethod: PaymentMethod | null; buyerName: string | null; buyerUsername: string | null; sellerName: string | null; sellerUsername: string | null; shippingStreet: string | null; shippingCity: string | null; shippingPostalCode: string | null; shippingCountry: string | null; tracking: Tracking; processed: boolean; priceCents: number; itemPriceCents: number | null; shippingFeeCents: number | null; serviceFeeCents: number | null; feesTotalCents: number | null; 
+/**
+ * Sale: cost of the goods sold; purchase: price + fees.
+ */
+costCents: number; 
+/**
+ * Units, all lines together.
+ */
+quantity: number; isBundle: boolean; 
+/**
+ * Sales only: price − cost − fees total.
+ */
+profitCents: number | null; canceledAt: string | null; createdAt: string; updatedAt: string; items: OrderItem[]; timeline: OrderEvent[] }
+/**
+ * What a user fills in for a manual order, or what a sync brings from Vinted.
+ */
+export type OrderDraft = { orderType: OrderType; source: OrderSource; sellerAccountId: string | null; 
+/**
+ * Vinted's order (transaction) id; unique per account. `None` for a manual order.
+ */
+orderId: string | null; 
+/**
+ * `None` or blank: the lines' titles, joined.
+ */
+title: string | null; 
+/**
+ * Free text (Vinted has many statuses), e.g. `pending`, `paid`, `shipped`, `completed`;
+ * `canceled` is reserved for [`Store::cancel_order`].
+ */
+status: string; 
+/**
+ * When the sale or purchase happened (RFC 3339); `None` = now.
+ */
+createdAt: string | null; paymentMethod: PaymentMethod | null; 
+/**
+ * The client of a sale.
+ */
+buyerName: string | null; buyerUsername: string | null; 
+/**
+ * The supplier of a purchase.
+ */
+sellerName: string | null; sellerUsername: string | null; shippingStreet: string | null; shippingCity: string | null; shippingPostalCode: string | null; shippingCountry: string | null; tracking: Tracking; processed: boolean; 
+/**
+ * Sale: money received by the seller; purchase: money paid to the supplier (fees apart).
+ */
+priceCents: number; 
+/**
+ * The marketplace's item price; informational.
+ */
+itemPriceCents: number | null; 
+/**
+ * Shipping borne by the seller.
+ */
+shippingFeeCents: number | null; 
+/**
+ * Platform, commission or payment fees borne by the seller.
+ */
+serviceFeeCents: number | null; 
+/**
+ * Fees borne by the seller; when given with parts, must equal their sum.
+ */
+feesTotalCents: number | null; items: OrderItemDraft[] }
+/**
+ * A dated event of an order's timeline.
+ */
+export type OrderEvent = { id: string; status: string; icon: string | null; occurredAt: string }
+/**
+ * One line of a stored order.
+ */
+export type OrderItem = { id: string; 
+/**
+ * `None` when not linked to the inventory or the item was deleted since.
+ */
+productId: string | null; sku: string | null; title: string; thumbnailUrl: string | null; quantity: number; 
+/**
+ * The line's share of the order's price, all units.
+ */
+priceCents: number; 
+/**
+ * Sale: the unit cost when sold; purchase: the landed unit cost.
+ */
+unitCostCents: number; category: string | null; brand: string | null }
+/**
+ * One line of an order as the user (or a sync) enters it.
+ */
+export type OrderItemDraft = { 
+/**
+ * The inventory item. Sale: must exist in the shop with enough stock; `None` records a line
+ * not linked to the inventory (no stock change). Purchase: an existing item is restocked; an
+ * unknown SKU, or `None` (a generated SKU), creates a `draft` item titled like the line.
+ */
+sku: string | null; 
+/**
+ * The line's title; `None` takes the item's. Required when the line creates an item or is
+ * not linked to one.
+ */
+title: string | null; quantity: number; 
+/**
+ * The line's share of the order's price, for all its units. Give it on every line (they must
+ * add up to the order's price) or on none: the store then splits the price in proportion to
+ * the items' list prices × quantities for a sale, to the quantities for a purchase.
+ */
+priceCents: number | null; 
+/**
+ * Only for a sale line not linked to the inventory: what one unit cost the seller.
+ */
+unitCostCents: number | null }
+export type OrderPage = { items: OrderSummary[]; total: number }
+/**
+ * What the orders list asks for. Periods are half-open, `[from, to)`, in RFC 3339.
+ */
+export type OrderQuery = { orderType: OrderType | null; status: string | null; sellerAccountId: string | null; processed: boolean | null; from: string | null; to: string | null; 
+/**
+ * Words found in the title, Vinted order id, buyer, seller, tracking number or a line's
+ * SKU or title.
+ */
+search: string | null; sortBy: OrderSortField; sortDir: SortDir; limit: number; offset: number }
+export type OrderSortField = "createdAt" | "price" | "profit" | "title"
+/**
+ * Where an order comes from.
+ */
+export type OrderSource = "vinted" | "manual"
+/**
+ * One row of the orders list.
+ */
+export type OrderSummary = { id: string; orderType: OrderType; source: OrderSource; sellerAccountId: string | null; orderId: string | null; title: string; sku: string | null; thumbnailUrl: string | null; status: string; paymentMethod: PaymentMethod | null; buyerName: string | null; sellerName: string | null; processed: boolean; priceCents: number; feesTotalCents: number | null; costCents: number; quantity: number; isBundle: boolean; profitCents: number | null; canceledAt: string | null; createdAt: string }
+/**
+ * A sale (stock leaves) or a purchase (stock enters).
+ */
+export type OrderType = "sale" | "purchase"
 /**
  * Vinted's parcel sizes.
  */
 export type PackageSize = "small" | "medium" | "large"
+/**
+ * How an order was paid, as the registers of a micro-entrepreneur record it.
+ */
+export type PaymentMethod = "vinted_wallet" | "card" | "paypal" | "cash" | "transfer" | "other"
 /**
  * A product as stored.
  */
@@ -186,11 +790,49 @@ sku: string | null; title: string; description: string; category: string | null;
  * Photo files relative to the data folder, in display order.
  */
 photos: string[] }
-export type ProductPage = { items: ProductSummary[]; total: number }
 /**
- * What the inventory list asks for: one page of products matching a search and a status.
+ * The values the inventory's filters offer, taken from the inventory itself.
  */
-export type ProductQuery = { search: string | null; status: ProductStatus | null; sortBy: SortField; sortDir: SortDir; limit: number; offset: number }
+export type ProductFacets = { categories: string[]; brands: string[]; sizes: string[]; colors: string[]; materials: string[] }
+export type ProductPage = { items: ProductSummary[]; 
+/**
+ * How many products match the query in all.
+ */
+total: number }
+/**
+ * What the inventory list asks for: one page of the products matching a search and filters.
+ * Every filter is optional; text filters match whole values, ignoring case.
+ */
+export type ProductQuery = { 
+/**
+ * Words that must all start a word of the title, description, brand or SKU, accents
+ * ignored ("robe ete" finds "Robe d'été").
+ */
+search: string | null; status: ProductStatus | null; category: string | null; brand: string | null; size: string | null; condition: Condition | null; color: string | null; material: string | null; 
+/**
+ * Items published (or being published) on this Vinted account.
+ */
+sellerAccountId: string | null; 
+/**
+ * In stock for at least this many days (entered that long ago or more).
+ */
+minDaysInStock: number | null; 
+/**
+ * In stock for at most this many days.
+ */
+maxDaysInStock: number | null; minPriceCents: number | null; maxPriceCents: number | null; sortBy: SortField; sortDir: SortDir; limit: number; offset: number }
+/**
+ * Which products a bulk action applies to.
+ */
+export type ProductSelection = 
+/**
+ * The products the user ticked.
+ */
+{ kind: "ids"; ids: string[] } | 
+/**
+ * Every product the query's search and filters match ("select all").
+ */
+{ kind: "matching"; query: ProductQuery }
 /**
  * Where an item stands in the reseller's workflow.
  */
@@ -203,18 +845,144 @@ export type ProductSummary = { id: string; sku: string; title: string; brand: st
  * First photo, as a file name relative to the app's data folder.
  */
 photoFile: string | null; createdAt: string; updatedAt: string }
+/**
+ * The proxy an account's browser session goes through (its password is in the keyring).
+ */
+export type Proxy = { kind: ProxyType; host: string; port: number; user: string | null }
+export type ProxyType = "http" | "https" | "socks5"
+/**
+ * Which register to export, for which days (`YYYY-MM-DD`, both included) and account, how.
+ */
+export type RegisterExport = { kind: RegisterKind; from: string; to: string; 
+/**
+ * One account's id; `None` for all.
+ */
+account: string | null; format: RegisterFormat; lang: CsvLanguage }
+export type RegisterFormat = "csv" | "pdf"
+/**
+ * Which register: sales (receipts) or purchases.
+ */
+export type RegisterKind = "receipts" | "purchases"
 export type RestoreOutcome = { manifest: BackupManifest; 
 /**
  * Where the replaced data was kept, if there was any.
  */
 previousData: string | null }
+/**
+ * One problem of one row.
+ */
+export type RowError = { 
+/**
+ * Physical line (1-based, the header's first line is 1) where the row starts.
+ */
+line: number; 
+/**
+ * 0-based index of the column at fault; `None` when the whole row is (wrong field count).
+ */
+columnIndex: number | null; 
+/**
+ * Header text of that column.
+ */
+column: string | null; 
+/**
+ * The field the column fills.
+ */
+field: CsvField | null; code: RowErrorCode; 
+/**
+ * The raw cell, cut to [`MAX_ERROR_VALUE_CHARS`] characters.
+ */
+value: string | null }
+/**
+ * Why a row cannot be imported; the UI turns it into a sentence in the user's language.
+ */
+export type RowErrorCode = 
+/**
+ * An empty cell where a value is needed (the title).
+ */
+"required" | 
+/**
+ * Longer than the field allows.
+ */
+"tooLong" | 
+/**
+ * Not a number (money or quantity).
+ */
+"invalidNumber" | 
+/**
+ * `1,234` or `1.234`: a thousands separator or three decimals; write `1234` or `1234.00`.
+ */
+"ambiguousNumber" | 
+/**
+ * Below zero.
+ */
+"negative" | 
+/**
+ * Money with more than 2 decimals.
+ */
+"tooManyDecimals" | 
+/**
+ * Above the largest amount or quantity allowed.
+ */
+"tooLarge" | 
+/**
+ * Not one of the values of a list (condition, status, package size).
+ */
+"unknownValue" | 
+/**
+ * Refused by the product's own checks.
+ */
+"invalid" | 
+/**
+ * This SKU is on an earlier row of the file.
+ */
+"duplicateSkuInFile" | 
+/**
+ * This SKU is already used by a product of the shop.
+ */
+"skuExists" | 
+/**
+ * The row does not have as many cells as the header.
+ */
+"wrongFieldCount"
+/**
+ * Sales of one category or one brand.
+ */
+export type SalesBreakdown = { 
+/**
+ * `None`: items without a category (or brand), or lines not linked to the inventory.
+ */
+key: string | null; units: number; revenueCents: number }
+export type SellerAccount = { id: string; name: string; username: string | null; email: string | null; avatar: string | null; vintedBaseUrl: string; proxy: Proxy | null; isConnected: boolean; isRunning: boolean; lastSessionStart: string | null; createdAt: string; updatedAt: string }
+export type SeriesGranularity = "day" | "month"
+/**
+ * One point of the charts over time.
+ */
+export type SeriesPoint = { 
+/**
+ * `2026-03-05` per day, `2026-03` per month.
+ */
+bucket: string; sales: number; revenueCents: number; profitCents: number }
 export type Settings = { language: LanguagePref; 
 /**
  * The OS locale, such as `fr-FR`, for resolving `System`.
  */
 systemLanguage: string }
+export type SkuSettings = { pattern: string; 
+/**
+ * The SKU the next new product would get.
+ */
+next: string }
 export type SortDir = "asc" | "desc"
 export type SortField = "title" | "price" | "quantity" | "createdAt" | "updatedAt"
+export type TAURI_CHANNEL<TSend> = null
+/**
+ * A parcel's tracking.
+ */
+export type Tracking = { number: string | null; carrier: string | null; 
+/**
+ * `http://` or `https://`.
+ */
+url: string | null }
 
 /** tauri-specta globals **/
 

@@ -1,8 +1,11 @@
 //! `seller bench`: store-layer figures on a generated data set, each beside its baseline where
 //! the issue names one. Prints a table; BENCHMARKS.md records a run.
 
+use std::path::Path;
+
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+use tempfile::TempDir;
 
 use anyhow::Result;
 use seller_store::csv::{CsvImportOptions, OnRowError};
@@ -189,19 +192,34 @@ fn days_ago(days: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub fn run(products: u32, orders: u32, samples: u32) -> Result<()> {
-    let scratch = tempfile::tempdir()?;
-    let data = rows(products);
-    let csv = csv_of(&data);
+pub fn run(products: u32, orders: u32, samples: u32, keep: Option<&Path>) -> Result<()> {
     println!(
         "seller bench: {products} products, {orders} orders, {samples} samples per query (release build recommended)"
     );
+    // The scratch folder lives until the queries are measured.
+    let (mut store, _scratch) = match keep {
+        Some(path) if path.exists() => {
+            println!("reusing the data set in {}", path.display());
+            (Store::open(path)?, tempfile::tempdir()?)
+        }
+        _ => generate(products, orders, keep)?,
+    };
+    measure_queries(&mut store, products, samples)
+}
+
+/// Imports the generated products (timed beside a plain insert) and records the sales; the
+/// data set lives in a temporary folder unless `keep` names a file to keep it in.
+fn generate(products: u32, orders: u32, keep: Option<&Path>) -> Result<(Store, TempDir)> {
+    let scratch = tempfile::tempdir()?;
+    let data = rows(products);
+    let csv = csv_of(&data);
 
     let baseline_store = Store::open(&scratch.path().join("baseline.sqlite3"))?;
     let plain = plain_insert(&baseline_store, &data)?;
     drop(baseline_store);
 
-    let mut store = Store::open(&scratch.path().join("bench.sqlite3"))?;
+    let path = keep.map_or_else(|| scratch.path().join("bench.sqlite3"), Path::to_path_buf);
+    let mut store = Store::open(&path)?;
     let start = Instant::now();
     let options = CsvImportOptions {
         on_error: OnRowError::Block,
@@ -222,6 +240,13 @@ pub fn run(products: u32, orders: u32, samples: u32) -> Result<()> {
         plain.as_secs_f64() / import.as_secs_f64()
     );
 
+    // Items entered over the last two years, so stock age and dead stock are measured on
+    // realistic dates rather than on one import day.
+    store.connection().execute(
+        "UPDATE seller_products
+         SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (rowid % 730) || ' days')",
+        [],
+    )?;
     let mut rng = XorShift(0xBEEF);
     let start = Instant::now();
     for i in 0..orders {
@@ -242,7 +267,10 @@ pub fn run(products: u32, orders: u32, samples: u32) -> Result<()> {
         "generated {orders} sales through create_order in {:.1} s",
         start.elapsed().as_secs_f64()
     );
+    Ok((store, scratch))
+}
 
+fn measure_queries(store: &mut Store, products: u32, samples: u32) -> Result<()> {
     let pages = (products / 50).clamp(1, 100);
     let list = time(samples, |i| {
         store.list_products(&ProductQuery {
@@ -269,6 +297,23 @@ pub fn run(products: u32, orders: u32, samples: u32) -> Result<()> {
             ..ProductQuery::default()
         })
     })?;
+    let narrowed = time(samples, |i| {
+        store.list_products(&ProductQuery {
+            brand: Some(BRANDS[i as usize % BRANDS.len()].to_owned()),
+            min_price_cents: Some(1_000),
+            max_price_cents: Some(4_000),
+            offset: (i % 10) * 50,
+            ..ProductQuery::default()
+        })
+    })?;
+    let month = DashboardQuery {
+        from: days_ago(30),
+        to: days_ago(0),
+        seller_account_id: None,
+        dead_stock_days: 90,
+        utc_offset_minutes: 60,
+    };
+    let dashboard_month = time(samples.min(50), |_| store.dashboard(&month))?;
     let year = DashboardQuery {
         from: days_ago(365),
         to: days_ago(-1),
@@ -276,7 +321,7 @@ pub fn run(products: u32, orders: u32, samples: u32) -> Result<()> {
         dead_stock_days: 90,
         utc_offset_minutes: 60,
     };
-    let dashboard = time(samples.min(20), |_| store.dashboard(&year))?;
+    let dashboard = time(samples.min(50), |_| store.dashboard(&year))?;
 
     println!(
         "{:<44} {:>10} {:>10}",
@@ -286,6 +331,8 @@ pub fn run(products: u32, orders: u32, samples: u32) -> Result<()> {
         ("inventory list page (50 rows, total count)", list),
         ("full-text search (2 words, prefix)", search),
         ("status filter + price sort, page", filtered),
+        ("brand + price range filter, page", narrowed),
+        ("dashboard, 30 days, all accounts", dashboard_month),
         ("dashboard, one year, all accounts", dashboard),
     ] {
         println!("{name:<44} {p50:>10.2} {p95:>10.2}");

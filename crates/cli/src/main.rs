@@ -12,8 +12,13 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::sync::atomic::AtomicBool;
 
-use seller_store::csv::{CsvError, CsvExportOptions, CsvImportOptions, OnRowError, RowError};
-use seller_store::products::ProductQuery;
+use chrono::{Datelike, NaiveDate};
+use seller_store::csv::{
+    CsvError, CsvExportOptions, CsvImportOptions, CsvLanguage, OnRowError, RowError,
+};
+use seller_store::orders::OrderQuery;
+use seller_store::products::{ProductQuery, SortDir};
+use seller_store::registers::{self, RegisterKind};
 use seller_store::{Store, backup, data_dir};
 
 #[derive(Parser)]
@@ -59,8 +64,12 @@ enum Command {
         orders: u32,
         #[arg(long, default_value_t = 200)]
         samples: u32,
+        /// Keep the generated data set in this file, or measure the one already there.
+        #[arg(long, value_name = "FILE")]
+        keep: Option<PathBuf>,
     },
-    /// Export to CSV (standard output unless --out is given).
+    /// Export the inventory, the orders or the accounting registers (CSV or PDF; standard output
+    /// unless --out is given).
     Export {
         #[command(subcommand)]
         what: ExportWhat,
@@ -91,7 +100,74 @@ enum ExportWhat {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Every order of a period (sales and purchases, canceled ones marked), one CSV row each:
+    /// type, date, reference, client or supplier, title, price, fees, cost, profit, status,
+    /// canceled.
+    Orders {
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// `fr`: Excel in French (semicolons, decimal comma, dd/mm/yyyy); `en`: commas, decimal
+        /// point, yyyy-mm-dd.
+        #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+        lang: String,
+        /// The file to write (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The receipts register (livre des recettes): date, reference, client, nature, amount
+    /// received and payment method of every sale of the period, canceled ones left out.
+    Receipts(RegisterArgs),
+    /// The purchases register (registre des achats): date, reference, supplier, nature, amount
+    /// (price + fees) and payment method of every purchase of the period, canceled ones left
+    /// out.
+    Purchases(RegisterArgs),
 }
+
+/// A period of whole days in this machine's time zone, and an account.
+#[derive(clap::Args)]
+struct PeriodArgs {
+    /// First day, YYYY-MM-DD (default: 1 January of the --to year, else of this year).
+    #[arg(long, value_name = "DATE")]
+    from: Option<NaiveDate>,
+    /// Last day, included, YYYY-MM-DD (default: 31 December of the --from year, else of this
+    /// year).
+    #[arg(long, value_name = "DATE")]
+    to: Option<NaiveDate>,
+    /// Only this Vinted account (its name, username or id; default: all accounts).
+    #[arg(long, value_name = "ACCOUNT")]
+    account: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct RegisterArgs {
+    #[command(flatten)]
+    period: PeriodArgs,
+    /// `fr`: French headers, dd/mm/yyyy, 12,50 (CSV: semicolons, for Excel in French); `en`:
+    /// English headers, yyyy-mm-dd, 12.50 (CSV: commas).
+    #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+    lang: String,
+    /// `csv` for a spreadsheet, `pdf` for an A4 document to print or keep.
+    #[arg(long, default_value = "csv", value_parser = ["csv", "pdf"])]
+    format: String,
+    /// The business name printed at the top of the PDF (default: the --account's name).
+    #[arg(long, value_name = "NAME")]
+    shop: Option<String>,
+    /// The file to write (default: standard output; a PDF is never written to a terminal).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// Wrong usage found after parsing (exit code 2, as clap's own).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -99,7 +175,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            if err.downcast_ref::<Usage>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -109,10 +189,11 @@ fn run(cli: Cli) -> Result<()> {
         products,
         orders,
         samples,
+        keep,
     } = cli.command
     {
-        // Works in a temporary folder of its own, never on the user's data.
-        return bench::run(products, orders, samples);
+        // Works in a temporary folder of its own (or the --keep file), never on the user's data.
+        return bench::run(products, orders, samples, keep.as_deref());
     }
     let dir = data_dir::resolve(cli.data_dir).context("no data folder: pass --data-dir")?;
     match cli.command {
@@ -129,6 +210,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export {
             what: ExportWhat::Inventory { lang, out },
         } => export_inventory(&dir, &lang, out),
+        Command::Export {
+            what: ExportWhat::Orders { period, lang, out },
+        } => export_orders(&dir, &period, &lang, out),
+        Command::Export {
+            what: ExportWhat::Receipts(args),
+        } => export_register(&dir, RegisterKind::Receipts, &args),
+        Command::Export {
+            what: ExportWhat::Purchases(args),
+        } => export_register(&dir, RegisterKind::Purchases, &args),
         Command::Bench { .. } => unreachable!("handled above"),
         Command::Inspect { file } => {
             let manifest = backup::inspect(&file)?;
@@ -299,5 +389,153 @@ fn export_inventory(dir: &Path, lang: &str, out: Option<PathBuf>) -> Result<()> 
         None => store.export_inventory_csv(&query, &options, std::io::stdout().lock())?,
     };
     eprintln!("exported {rows} products");
+    Ok(())
+}
+
+fn language(lang: &str) -> CsvLanguage {
+    if lang == "en" {
+        CsvLanguage::En
+    } else {
+        CsvLanguage::Fr
+    }
+}
+
+/// The period's days: both given, or the calendar year of the one given, or this year.
+fn period_days(period: &PeriodArgs) -> Result<(NaiveDate, NaiveDate)> {
+    let year_of =
+        |day: Option<NaiveDate>| day.map_or_else(|| chrono::Local::now().year(), |d| d.year());
+    let first = period.from.unwrap_or_else(|| {
+        NaiveDate::from_ymd_opt(year_of(period.to), 1, 1).expect("1 January exists")
+    });
+    let last = period.to.unwrap_or_else(|| {
+        NaiveDate::from_ymd_opt(year_of(period.from), 12, 31).expect("31 December exists")
+    });
+    if last < first {
+        return Err(Usage(format!("--to {last} is before --from {first}")).into());
+    }
+    Ok((first, last))
+}
+
+/// The id of the account named by `--account` (its id, name or username).
+fn account_id(store: &Store, wanted: Option<&str>) -> Result<Option<(String, String)>> {
+    let Some(wanted) = wanted.map(str::trim).filter(|w| !w.is_empty()) else {
+        return Ok(None);
+    };
+    let accounts = store.accounts()?;
+    let found = accounts.iter().find(|a| a.id == wanted).or_else(|| {
+        accounts.iter().find(|a| {
+            a.name.eq_ignore_ascii_case(wanted)
+                || a.username
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(wanted))
+        })
+    });
+    match found {
+        Some(account) => Ok(Some((account.id.clone(), account.name.clone()))),
+        None if accounts.is_empty() => bail!("no account {wanted:?}: there is no Vinted account"),
+        None => bail!(
+            "no account {wanted:?}; the accounts are: {}",
+            accounts
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Writes what `write` produces to `out`, beside it first and renamed so that a failed export
+/// never leaves half a file; or to standard output.
+fn write_out(
+    out: Option<&Path>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
+) -> Result<()> {
+    match out {
+        Some(path) => {
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
+            let file = std::fs::File::create(&partial)
+                .with_context(|| format!("creating {}", partial.display()))?;
+            let mut file = std::io::BufWriter::new(file);
+            let written = write(&mut file).and_then(|()| {
+                use std::io::Write;
+                file.flush()?;
+                Ok(())
+            });
+            drop(file);
+            if let Err(err) = written {
+                let _ = std::fs::remove_file(&partial);
+                return Err(err);
+            }
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(())
+        }
+        None => write(&mut std::io::stdout().lock()),
+    }
+}
+
+fn export_orders(dir: &Path, period: &PeriodArgs, lang: &str, out: Option<PathBuf>) -> Result<()> {
+    let (first, last) = period_days(period)?;
+    let store = open_store(dir)?;
+    let account = account_id(&store, period.account.as_deref())?;
+    let (from, to) = registers::local_day_period(first, last);
+    let query = OrderQuery {
+        seller_account_id: account.map(|(id, _)| id),
+        from: Some(from),
+        to: Some(to),
+        sort_dir: SortDir::Asc,
+        ..OrderQuery::default()
+    };
+    let mut rows = 0;
+    write_out(out.as_deref(), |w| {
+        rows = store.export_orders_csv(&query, language(lang), w)?;
+        Ok(())
+    })?;
+    eprintln!("exported {rows} orders from {first} to {last}");
+    Ok(())
+}
+
+fn export_register(dir: &Path, kind: RegisterKind, args: &RegisterArgs) -> Result<()> {
+    use std::io::IsTerminal;
+    let (first, last) = period_days(&args.period)?;
+    let pdf = args.format == "pdf";
+    if pdf && args.out.is_none() && std::io::stdout().is_terminal() {
+        return Err(Usage(
+            "a PDF is not written to a terminal: pass --out FILE (or redirect the output)"
+                .to_owned(),
+        )
+        .into());
+    }
+    let store = open_store(dir)?;
+    let account = account_id(&store, args.period.account.as_deref())?;
+    let (from, to) = registers::local_day_period(first, last);
+    let register = store.register(
+        kind,
+        &from,
+        &to,
+        account.as_ref().map(|(id, _)| id.as_str()),
+    )?;
+    let lang = language(&args.lang);
+    let shop = args
+        .shop
+        .clone()
+        .or_else(|| account.map(|(_, name)| name))
+        .unwrap_or_default();
+    write_out(args.out.as_deref(), |w| {
+        if pdf {
+            registers::write_register_pdf(&register, lang, &shop, w)?;
+        } else {
+            registers::write_register_csv(&register, lang, w)?;
+        }
+        Ok(())
+    })?;
+    eprintln!(
+        "{}: {} entries from {first} to {last}, total {}",
+        registers::register_name(kind, lang),
+        register.rows.len(),
+        registers::format_amount(register.total_cents, lang)
+    );
     Ok(())
 }

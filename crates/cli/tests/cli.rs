@@ -215,3 +215,244 @@ fn bench_prints_every_figure_on_a_small_data_set() {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
 }
+
+/// A data folder with two sales (one canceled) and a purchase in 2026, one sale in 2025.
+fn books() -> tempfile::TempDir {
+    use seller_store::accounts::AccountDraft;
+    use seller_store::orders::{OrderDraft, OrderItemDraft, PaymentMethod};
+    let data = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&data.path().join("seller-panel.sqlite3")).unwrap();
+    let account = store
+        .create_account(AccountDraft {
+            name: "Boutique Zoé".to_owned(),
+            username: Some("zoe_vintage".to_owned()),
+            email: None,
+            avatar: None,
+            vinted_base_url: "https://www.vinted.fr".to_owned(),
+            proxy: None,
+        })
+        .unwrap()
+        .id;
+    let line = |title: &str| OrderItemDraft {
+        sku: None,
+        title: Some(title.to_owned()),
+        quantity: 1,
+        price_cents: None,
+        unit_cost_cents: None,
+    };
+    let mut sale = OrderDraft::sale(2_550, vec![line("Robe d'été")]);
+    sale.created_at = Some("2026-02-03T12:00:00Z".to_owned());
+    sale.buyer_name = Some("Hélène Dupré".to_owned());
+    sale.order_id = Some("8812345678".to_owned());
+    sale.payment_method = Some(PaymentMethod::VintedWallet);
+    sale.seller_account_id = Some(account.clone());
+    store.create_order(sale).unwrap();
+    let mut other = OrderDraft::sale(1_000, vec![line("Pull")]);
+    other.created_at = Some("2026-03-10T12:00:00Z".to_owned());
+    other.buyer_username = Some("francois_99".to_owned());
+    store.create_order(other).unwrap();
+    let mut canceled = OrderDraft::sale(9_900, vec![line("Manteau")]);
+    canceled.created_at = Some("2026-04-01T12:00:00Z".to_owned());
+    let canceled = store.create_order(canceled).unwrap();
+    store.cancel_order(&canceled.id).unwrap();
+    let mut old = OrderDraft::sale(700, vec![line("Écharpe")]);
+    old.created_at = Some("2025-06-01T12:00:00Z".to_owned());
+    store.create_order(old).unwrap();
+    let mut bought = OrderDraft::purchase(4_000, vec![line("Lot de jeans")]);
+    bought.created_at = Some("2026-01-20T12:00:00Z".to_owned());
+    bought.seller_name = Some("Émile".to_owned());
+    bought.fees_total_cents = Some(250);
+    store.create_order(bought).unwrap();
+    data
+}
+
+#[test]
+fn registers_export_a_period_as_csv_and_pdf() {
+    let data = books();
+    let year = ["--from", "2026-01-01", "--to", "2026-12-31"];
+
+    let out = seller(data.path(), &[&["export", "receipts"][..], &year].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "Date;Référence;Client;Nature;Montant;Mode de paiement"
+    );
+    assert_eq!(
+        lines[1],
+        "03/02/2026;8812345678;Hélène Dupré;Robe d'été;25,50;Porte-monnaie Vinted"
+    );
+    assert!(lines[2].starts_with("10/03/2026;M-"), "{}", lines[2]);
+    assert_eq!(
+        lines[3], "Total;;;;35,50;",
+        "canceled and 2025 sales left out"
+    );
+    assert!(
+        text(&out.stderr).contains("2 entries"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = seller(
+        data.path(),
+        &[&["export", "purchases", "--lang", "en"][..], &year].concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    assert!(
+        csv.starts_with("Date,Reference,Supplier,Description,Amount,Payment method"),
+        "{csv}"
+    );
+    assert!(csv.contains("2026-01-20,"), "{csv}");
+    assert!(csv.contains(",Émile,Lot de jeans,42.50,"), "{csv}");
+
+    // Only one account, found by its name.
+    let out = seller(
+        data.path(),
+        &[
+            &["export", "receipts", "--account", "boutique zoé"][..],
+            &year,
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Total;;;;25,50;"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let pdf = data.path().join("recettes.pdf");
+    let out = seller(
+        data.path(),
+        &[
+            &[
+                "export",
+                "receipts",
+                "--format",
+                "pdf",
+                "--shop",
+                "Zoé Vintage",
+                "--out",
+            ][..],
+            &[pdf.to_str().unwrap()],
+            &year,
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let extracted = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed to check the PDF registers: install poppler-utils");
+    let extracted = text(&extracted.stdout);
+    assert!(
+        extracted.contains("Livre des recettes — du 01/01/2026 au 31/12/2026"),
+        "{extracted}"
+    );
+    assert!(extracted.contains("Zoé Vintage"), "{extracted}");
+    assert!(extracted.contains("Hélène Dupré"), "{extracted}");
+    assert!(extracted.contains("35,50"), "{extracted}");
+    assert!(
+        !data.path().join("recettes.pdf.partial").exists(),
+        "no partial file is left"
+    );
+}
+
+#[test]
+fn orders_export_has_one_row_per_order() {
+    let data = books();
+    let file = data.path().join("orders.csv");
+    let out = seller(
+        data.path(),
+        &[
+            "export",
+            "orders",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--lang",
+            "en",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Type,Date,Reference,Client / Supplier,Title,Price,Fees,Cost,Profit,Status,Canceled"
+    );
+    assert_eq!(lines.len(), 5, "four orders in 2026, oldest first:\n{csv}");
+    assert!(lines[1].starts_with("Purchase,2026-01-20,"), "{}", lines[1]);
+    assert!(
+        lines[1].ends_with(",Émile,Lot de jeans,40.00,2.50,42.50,,completed,No"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[4].ends_with(",Manteau,99.00,0.00,0.00,99.00,canceled,Yes"),
+        "{}",
+        lines[4]
+    );
+}
+
+#[test]
+fn register_exports_refuse_wrong_periods_and_unknown_accounts() {
+    let data = books();
+    let backwards = seller(
+        data.path(),
+        &[
+            "export",
+            "receipts",
+            "--from",
+            "2026-05-01",
+            "--to",
+            "2026-04-01",
+        ],
+    );
+    assert_eq!(backwards.status.code(), Some(2));
+    assert!(
+        text(&backwards.stderr).contains("before"),
+        "{}",
+        text(&backwards.stderr)
+    );
+
+    let not_a_date = seller(
+        data.path(),
+        &["export", "purchases", "--from", "01/05/2026"],
+    );
+    assert_eq!(not_a_date.status.code(), Some(2));
+
+    let format = seller(data.path(), &["export", "receipts", "--format", "xlsx"]);
+    assert_eq!(format.status.code(), Some(2));
+
+    let unknown = seller(data.path(), &["export", "receipts", "--account", "nobody"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("Boutique Zoé"),
+        "names the accounts: {}",
+        text(&unknown.stderr)
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let missing = seller(empty.path(), &["export", "orders"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("no Seller Panel database"));
+
+    for what in ["orders", "receipts", "purchases"] {
+        let help = Command::new(env!("CARGO_BIN_EXE_seller"))
+            .args(["export", what, "--help"])
+            .output()
+            .unwrap();
+        assert!(help.status.success());
+        assert!(text(&help.stdout).contains("--from <DATE>"), "{what}");
+    }
+}

@@ -24,11 +24,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, SecondsFormat, Utc};
-use rusqlite::{params_from_iter, types::Value};
 use serde::{Deserialize, Serialize};
 
 use crate::enums::text_enum;
-use crate::orders::{div_round, normalize_time, profit_cents};
+use crate::orders::{OrderType, div_round, normalize_time, profit_cents};
 use crate::{FieldError, FieldErrorCode, Result, Store, StoreError};
 
 /// Longest period (in days) charted per day; longer periods are charted per month.
@@ -141,136 +140,65 @@ impl Store {
             .as_deref()
             .map(str::trim)
             .filter(|a| !a.is_empty());
-        let account_filter = if account.is_some() {
-            " AND o.seller_account_id = ?4"
-        } else {
-            ""
-        };
-        // The live orders of type ?1 in [?2, ?3) (of account ?4), alias `o`: a range of the
-        // covering books indexes.
-        let live = format!(
-            "o.order_type = ?1 AND o.canceled_at IS NULL AND o.created_at >= ?2
-             AND o.created_at < ?3{account_filter}"
-        );
-        let args = |order_type: &str, start: &str, end: &str| -> Vec<Value> {
-            let mut args: Vec<Value> = vec![
-                order_type.to_owned().into(),
-                start.to_owned().into(),
-                end.to_owned().into(),
-            ];
-            args.extend(account.map(|a| Value::from(a.to_owned())));
-            args
-        };
-
-        // Sales, one range query per day or month (cheaper than grouping every row by a
-        // computed date); the totals are the sums of the buckets.
         let (from_at, to_at) = (parse(&from), parse(&to));
         let granularity = if to_at - from_at > Duration::days(DAILY_SERIES_MAX_DAYS) {
             SeriesGranularity::Month
         } else {
             SeriesGranularity::Day
         };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT count(*), COALESCE(SUM(o.price), 0), COALESCE(SUM(COALESCE(o.fees_total, 0)), 0),
-                    COALESCE(SUM(o.purchase_cost), 0), COALESCE(SUM(o.quantity), 0)
-             FROM seller_orders o WHERE {live}"
-        ))?;
         let mut series = Vec::new();
-        let (mut sales_count, mut revenue, mut fees, mut cogs, mut units_sold) = (0, 0, 0, 0, 0);
+        let mut sales = Books::default();
         for bucket in buckets(from_at, to_at, query.utc_offset_minutes, granularity) {
-            let (count, price, fee, cost, units): (i64, i64, i64, i64, i64) = stmt.query_row(
-                params_from_iter(args("sale", &bucket.start, &bucket.end)),
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )?;
-            sales_count += count;
-            revenue += price;
-            fees += fee;
-            cogs += cost;
-            units_sold += units;
+            let books = self.books(OrderType::Sale, bucket.start, bucket.end, account)?;
+            sales += books;
             series.push(SeriesPoint {
                 bucket: bucket.key,
-                sales: count,
-                revenue_cents: price,
-                profit_cents: profit_cents(price, cost, Some(fee)),
+                sales: books.orders,
+                revenue_cents: books.price,
+                profit_cents: profit_cents(books.price, books.cost, Some(books.fees)),
             });
         }
+        let (revenue, fees, cogs) = (sales.price, sales.fees, sales.cost);
         let net_profit = profit_cents(revenue, cogs, Some(fees));
+        let purchases = self.books(OrderType::Purchase, from_at, to_at, account)?;
 
-        let (purchases_count, purchases_cents): (i64, i64) = self.conn.query_row(
-            &format!(
-                "SELECT count(*), COALESCE(SUM(o.price + COALESCE(o.fees_total, 0)), 0)
-                 FROM seller_orders o WHERE {live}"
-            ),
-            params_from_iter(args("purchase", &from, &to)),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-
-        // One pass over the lines of the period's sales, by (category, brand).
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT l.category, l.brand, SUM(l.quantity), SUM(l.price),
-                    SUM(CASE WHEN l.stocked_at IS NOT NULL THEN l.quantity ELSE 0 END),
-                    SUM(CASE WHEN l.stocked_at IS NOT NULL
-                        THEN l.quantity * MAX(0.0, julianday(o.created_at) - julianday(l.stocked_at))
-                        ELSE 0.0 END)
-             FROM seller_orders o JOIN seller_order_bundle_items l ON l.order_id = o.id
-             WHERE {live} GROUP BY l.category, l.brand"
-        ))?;
-        let groups = stmt
-            .query_map(params_from_iter(args("sale", &from, &to)), |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, f64>(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut by_category = BTreeMap::<Option<String>, (i64, i64)>::new();
         let mut by_brand = BTreeMap::<Option<String>, (i64, i64)>::new();
         let (mut stocked_units, mut stocked_days) = (0i64, 0f64);
-        for (category, brand, units, revenue, with_entry, days) in groups {
-            for (map, key) in [(&mut by_category, category), (&mut by_brand, brand)] {
-                let entry = map.entry(key).or_default();
-                entry.0 += units;
-                entry.1 += revenue;
+        for group in self.sales_lines(from_at, to_at, account)? {
+            for (map, key) in [
+                (&mut by_category, group.category),
+                (&mut by_brand, group.brand),
+            ] {
+                if let Some(key) = key {
+                    let entry = map.entry(key).or_default();
+                    entry.0 += group.units;
+                    entry.1 += group.revenue;
+                }
             }
-            stocked_units += with_entry;
-            stocked_days += days;
+            stocked_units += group.stocked_units;
+            stocked_days += group.stocked_days;
         }
+        // Summaries add and take off floating-point day counts; drop the dust.
+        let stocked_days = (stocked_days * 1e6).round() / 1e6;
+        let units_sold = sales.units;
+        let sales_count = sales.orders;
+        let purchases_count = purchases.orders;
+        let purchases_cents = purchases.price + purchases.fees;
 
-        // Stock now.
+        // Stock now, from the running totals.
         let shop = self.shop_id();
-        let (stock_items, stock_units, stock_cost, stock_price): (i64, i64, i64, i64) =
-            self.conn.query_row(
-                "SELECT count(*), COALESCE(SUM(quantity), 0),
-                        COALESCE(SUM(quantity * purchase_cost), 0), COALESCE(SUM(quantity * price), 0)
-                 FROM seller_products
-                 WHERE shop_id = ?1 AND quantity > 0 AND status <> 'archived'",
-                [shop],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
-        let dead_since = (Utc::now() - Duration::days(i64::from(query.dead_stock_days)))
-            .to_rfc3339_opts(SecondsFormat::Millis, true);
-        // The items sold since the cut-off are few (recent sales); the rest of the stock is
-        // checked against that list in one pass.
-        let (dead_items, dead_units, dead_cost, dead_price): (i64, i64, i64, i64) =
-            self.conn.query_row(
-                "SELECT count(*), COALESCE(SUM(p.quantity), 0),
-                        COALESCE(SUM(p.quantity * p.purchase_cost), 0),
-                        COALESCE(SUM(p.quantity * p.price), 0)
-                 FROM seller_products p
-                 WHERE p.shop_id = ?1 AND p.quantity > 0 AND p.status <> 'archived'
-                   AND p.created_at < ?2
-                   AND p.id NOT IN (
-                       SELECT l.product_id FROM seller_orders o
-                       JOIN seller_order_bundle_items l ON l.order_id = o.id
-                       WHERE o.order_type = 'sale' AND o.canceled_at IS NULL
-                         AND o.created_at >= ?2 AND l.product_id IS NOT NULL)",
-                [shop, dead_since.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+        let (stock_items, stock_units, stock_cost, stock_price): (i64, i64, i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(stocked), 0), COALESCE(SUM(units), 0),
+                        COALESCE(SUM(cost_value), 0), COALESCE(SUM(price_value), 0)
+                 FROM seller_inventory_totals WHERE shop_id = ?1 AND status <> 'archived'",
+            )?
+            .query_row([shop], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let dead_since = Utc::now() - Duration::days(i64::from(query.dead_stock_days));
+        let (dead_items, dead_units, dead_cost, dead_price) = self.dead_stock(dead_since)?;
+        let dead_since = rfc3339(dead_since);
 
         Ok(Dashboard {
             from,
@@ -303,6 +231,236 @@ impl Store {
     }
 }
 
+/// Live orders of one type summed over a range (see `seller_books_hourly` in migration 0006).
+#[derive(Debug, Default, Clone, Copy)]
+struct Books {
+    orders: i64,
+    price: i64,
+    fees: i64,
+    cost: i64,
+    units: i64,
+}
+
+impl std::ops::AddAssign for Books {
+    fn add_assign(&mut self, o: Books) {
+        self.orders += o.orders;
+        self.price += o.price;
+        self.fees += o.fees;
+        self.cost += o.cost;
+        self.units += o.units;
+    }
+}
+
+/// The lines of live sales of one category and brand summed over a range.
+#[derive(Debug)]
+struct LineGroup {
+    /// `Some(key)` when the group counts under the categories (or brands); summary rows count
+    /// under one of them only.
+    category: Option<Option<String>>,
+    brand: Option<Option<String>>,
+    units: i64,
+    revenue: i64,
+    stocked_units: i64,
+    stocked_days: f64,
+}
+
+/// A range cut where the summaries' buckets allow: whole buckets in the middle (read from a
+/// summary), partial ones at the edges (read from the rows).
+struct Split {
+    edges: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    whole: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+fn split(start: DateTime<Utc>, end: DateTime<Utc>, bucket_seconds: i64) -> Split {
+    let floor = |t: DateTime<Utc>| {
+        let secs = t.timestamp();
+        DateTime::from_timestamp(secs - secs.rem_euclid(bucket_seconds), 0).unwrap_or(t)
+    };
+    let ceil = |t: DateTime<Utc>| {
+        let down = floor(t);
+        if down == t {
+            t
+        } else {
+            down + Duration::seconds(bucket_seconds)
+        }
+    };
+    let (first, last) = (ceil(start), floor(end));
+    if first >= last {
+        return Split {
+            edges: vec![(start, end)],
+            whole: None,
+        };
+    }
+    Split {
+        edges: [(start, first), (last, end)]
+            .into_iter()
+            .filter(|(a, b)| a < b)
+            .collect(),
+        whole: Some((first, last)),
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// The live orders of `order_type` created in `[start, end)`, of one account or all.
+    fn books(
+        &self,
+        order_type: OrderType,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        account: Option<&str>,
+    ) -> Result<Books> {
+        let read = |r: &rusqlite::Row<'_>| {
+            Ok(Books {
+                orders: r.get(0)?,
+                price: r.get(1)?,
+                fees: r.get(2)?,
+                cost: r.get(3)?,
+                units: r.get(4)?,
+            })
+        };
+        let (account_filter, account_value) = match account {
+            Some(a) => (" AND {column} = ?4", a),
+            None => (" AND ?4 IS NOT NULL", ""),
+        };
+        let parts = split(start, end, 3600);
+        let mut total = Books::default();
+        let mut rows = self.conn.prepare_cached(&format!(
+            "SELECT count(*), COALESCE(SUM(o.price), 0), COALESCE(SUM(COALESCE(o.fees_total, 0)), 0),
+                    COALESCE(SUM(o.purchase_cost), 0), COALESCE(SUM(o.quantity), 0)
+             FROM seller_orders o
+             WHERE o.order_type = ?1 AND o.canceled_at IS NULL AND o.created_at >= ?2
+               AND o.created_at < ?3{}",
+            account_filter.replace("{column}", "o.seller_account_id")
+        ))?;
+        for (a, b) in parts.edges {
+            total += rows.query_row(
+                (order_type.as_str(), rfc3339(a), rfc3339(b), account_value),
+                read,
+            )?;
+        }
+        if let Some((a, b)) = parts.whole {
+            let mut summary = self.conn.prepare_cached(&format!(
+                "SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(price), 0), COALESCE(SUM(fees), 0),
+                        COALESCE(SUM(cost), 0), COALESCE(SUM(quantity), 0)
+                 FROM seller_books_hourly
+                 WHERE order_type = ?1 AND hour >= ?2 AND hour < ?3{}",
+                account_filter.replace("{column}", "account_key")
+            ))?;
+            let hour = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H").to_string();
+            total +=
+                summary.query_row((order_type.as_str(), hour(a), hour(b), account_value), read)?;
+        }
+        Ok(total)
+    }
+
+    /// The lines of live sales created in `[start, end)`, by category and brand.
+    fn sales_lines(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        account: Option<&str>,
+    ) -> Result<Vec<LineGroup>> {
+        let read = |r: &rusqlite::Row<'_>| {
+            Ok(LineGroup {
+                category: Some(r.get(0)?),
+                brand: Some(r.get(1)?),
+                units: r.get(2)?,
+                revenue: r.get(3)?,
+                stocked_units: r.get(4)?,
+                stocked_days: r.get(5)?,
+            })
+        };
+        let (account_filter, account_value) = match account {
+            Some(a) => (" AND {column} = ?3", a),
+            None => (" AND ?3 IS NOT NULL", ""),
+        };
+        let parts = split(start, end, 86_400);
+        let mut groups = Vec::new();
+        let mut rows = self.conn.prepare_cached(&format!(
+            "SELECT l.category, l.brand, SUM(l.quantity), SUM(l.price),
+                    SUM((l.stocked_at IS NOT NULL) * l.quantity),
+                    SUM(COALESCE(l.quantity
+                        * MAX(0.0, julianday(o.created_at) - julianday(l.stocked_at)), 0.0))
+             FROM seller_orders o JOIN seller_order_bundle_items l ON l.order_id = o.id
+             WHERE o.order_type = 'sale' AND o.canceled_at IS NULL AND o.created_at >= ?1
+               AND o.created_at < ?2{}
+             GROUP BY l.category, l.brand",
+            account_filter.replace("{column}", "o.seller_account_id")
+        ))?;
+        for (a, b) in parts.edges {
+            let edge = rows.query_map((rfc3339(a), rfc3339(b), account_value), read)?;
+            groups.extend(edge.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        if let Some((a, b)) = parts.whole {
+            // Each line is summed once per kind; the days to sell come from the category rows.
+            let mut summary = self.conn.prepare_cached(&format!(
+                "SELECT kind, NULLIF(key, ''), SUM(units), SUM(revenue),
+                        CASE kind WHEN 'category' THEN SUM(stocked_units) ELSE 0 END,
+                        CASE kind WHEN 'category' THEN SUM(stocked_days) ELSE 0.0 END
+                 FROM seller_sales_breakdown_daily
+                 WHERE day >= ?1 AND day < ?2{}
+                 GROUP BY kind, key",
+                account_filter.replace("{column}", "account_key")
+            ))?;
+            let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+            let whole = summary.query_map((day(a), day(b), account_value), |r| {
+                let kind: String = r.get(0)?;
+                let key: Option<String> = r.get(1)?;
+                Ok(LineGroup {
+                    category: (kind == "category").then(|| key.clone()),
+                    brand: (kind == "brand").then_some(key),
+                    units: r.get(2)?,
+                    revenue: r.get(3)?,
+                    stocked_units: r.get(4)?,
+                    stocked_days: r.get(5)?,
+                })
+            })?;
+            groups.extend(whole.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        Ok(groups)
+    }
+}
+
+impl Store {
+    /// The stock (not archived, with units) whose last activity (entry in stock or last live
+    /// sale) is before `cutoff`: whole days from `seller_stock_staleness_daily`, the cut-off's
+    /// own day from the items.
+    fn dead_stock(&self, cutoff: DateTime<Utc>) -> Result<(i64, i64, i64, i64)> {
+        let shop = self.shop_id();
+        let cut_day = cutoff.format("%Y-%m-%d").to_string();
+        let read = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+        let whole: (i64, i64, i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(items), 0), COALESCE(SUM(units), 0),
+                        COALESCE(SUM(cost_value), 0), COALESCE(SUM(price_value), 0)
+                 FROM seller_stock_staleness_daily WHERE shop_id = ?1 AND day < ?2",
+            )?
+            .query_row((shop, &cut_day), read)?;
+        let edge: (i64, i64, i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), COALESCE(SUM(quantity), 0),
+                        COALESCE(SUM(quantity * purchase_cost), 0), COALESCE(SUM(quantity * price), 0)
+                 FROM seller_products
+                 WHERE shop_id = ?1 AND quantity > 0 AND status <> 'archived'
+                   AND max(created_at, COALESCE(last_sold_at, '')) >= ?2
+                   AND max(created_at, COALESCE(last_sold_at, '')) < ?3",
+            )?
+            .query_row((shop, &cut_day, rfc3339(cutoff)), read)?;
+        Ok((
+            whole.0 + edge.0,
+            whole.1 + edge.1,
+            whole.2 + edge.2,
+            whole.3 + edge.3,
+        ))
+    }
+}
+
 fn parse(normalized: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(normalized)
         .map(|t| t.with_timezone(&Utc))
@@ -312,8 +470,8 @@ fn parse(normalized: &str) -> DateTime<Utc> {
 /// One day or month of the charts: its label and its UTC range, clipped to the period.
 struct Bucket {
     key: String,
-    start: String,
-    end: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
 }
 
 /// Every day or month touched by `[from, to)` in the user's offset, in order, with the UTC
@@ -330,7 +488,6 @@ fn buckets(
         SeriesGranularity::Day => Some(local),
         SeriesGranularity::Month => local.with_day(1),
     };
-    let text = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
     let mut out = Vec::new();
     while let Some(day) = first {
         let next = match granularity {
@@ -348,8 +505,8 @@ fn buckets(
                 SeriesGranularity::Day => day.format("%Y-%m-%d").to_string(),
                 SeriesGranularity::Month => day.format("%Y-%m").to_string(),
             },
-            start: text(start),
-            end: text(end),
+            start,
+            end,
         });
         first = next;
     }
@@ -359,6 +516,8 @@ fn buckets(
 fn sorted(map: BTreeMap<Option<String>, (i64, i64)>) -> Vec<SalesBreakdown> {
     let mut rows: Vec<SalesBreakdown> = map
         .into_iter()
+        // Summary rows whose sales were all canceled add up to nothing: not a sale.
+        .filter(|(_, (units, revenue))| *units != 0 || *revenue != 0)
         .map(|(key, (units, revenue_cents))| SalesBreakdown {
             key,
             units,

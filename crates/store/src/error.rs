@@ -22,6 +22,10 @@ pub enum StoreError {
     NotFound { entity: &'static str, id: String },
     #[error("invalid input: {}", describe_fields(.0))]
     Validation(Vec<FieldError>),
+    #[error("there is no bulk action to undo")]
+    NothingToUndo,
+    #[error("the last bulk action can no longer be undone: the data changed since")]
+    UndoOutdated,
     #[error("a referenced row does not exist: {0}")]
     ForeignKey(String),
     #[error("could not back up {path} before migrating it: {source}")]

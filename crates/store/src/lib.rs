@@ -14,9 +14,11 @@ mod error;
 mod migrations;
 pub mod orders;
 pub mod products;
+pub mod registers;
 pub mod settings;
 mod store;
 mod time;
+mod undo;
 
 pub use error::{FieldError, FieldErrorCode, StoreError};
 pub use migrations::{LATEST_VERSION, MIGRATIONS_SQL};

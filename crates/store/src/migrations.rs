@@ -23,6 +23,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0005_inventory_sort_indexes.sql",
         include_str!("../../../migrations/0005_inventory_sort_indexes.sql"),
     ),
+    (
+        "0006_summaries.sql",
+        include_str!("../../../migrations/0006_summaries.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -16,6 +16,8 @@ pub struct Store {
     path: PathBuf,
     shop_id: String,
     outcome: OpenOutcome,
+    /// What the last bulk action needs for its undo.
+    pub(crate) undo: Option<crate::undo::Journal>,
 }
 
 /// What [`Store::open`] had to do to the file.
@@ -57,6 +59,7 @@ impl Store {
             );
         }
         let shop_id = ensure_local_shop(&mut conn)?;
+        crate::undo::attach(&conn)?;
         Ok(Store {
             conn,
             path: path.to_owned(),
@@ -66,6 +69,7 @@ impl Store {
                 to_version: LATEST_VERSION,
                 backup,
             },
+            undo: None,
         })
     }
 

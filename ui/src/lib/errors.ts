@@ -14,6 +14,12 @@ const KNOWN_CODES = {
   backupFromNewerVersion: true,
   io: true,
   internal: true,
+  csvNoHeader: true,
+  csvMapping: true,
+  csvInvalidRows: true,
+  importCancelled: true,
+  nothingToUndo: true,
+  undoOutdated: true,
 } satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(KNOWN_CODES) as ErrorCode[];
 

@@ -40,15 +40,9 @@ impl Store {
         &self,
         query: &ProductQuery,
         options: &CsvExportOptions,
-        mut out: W,
+        out: W,
     ) -> Result<u32, CsvError> {
-        if options.bom {
-            out.write_all("\u{feff}".as_bytes())?;
-        }
-        let mut writer = ::csv::WriterBuilder::new()
-            .delimiter(options.delimiter.byte())
-            .terminator(::csv::Terminator::CRLF)
-            .from_writer(out);
+        let mut writer = csv_writer(options, out)?;
         let header = EXPORT_FIELDS
             .iter()
             .map(|f| f.header(options.language))
@@ -78,6 +72,21 @@ impl Store {
         writer.flush()?;
         Ok(written)
     }
+}
+
+/// A CSV writer as `options` say (separator, CRLF line ends, and the UTF-8 byte order mark when
+/// asked, written first): the one setup of every export, inventory, orders and registers alike.
+pub(crate) fn csv_writer<W: Write>(
+    options: &CsvExportOptions,
+    mut out: W,
+) -> std::io::Result<::csv::Writer<W>> {
+    if options.bom {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    Ok(::csv::WriterBuilder::new()
+        .delimiter(options.delimiter.byte())
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(out))
 }
 
 fn io_error(err: ::csv::Error) -> CsvError {

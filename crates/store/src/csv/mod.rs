@@ -27,6 +27,7 @@ mod decode;
 mod export;
 mod import;
 mod mapping;
+mod orders;
 mod values;
 
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,9 @@ use crate::StoreError;
 use crate::enums::text_enum;
 use crate::products::ProductDraft;
 
+pub(crate) use export::csv_writer;
 pub use export::{EXPORT_FIELDS, PHOTOS_HEADER};
+pub(crate) use values::{format_money, guard_formula};
 pub use values::{parse_money_cents, parse_quantity};
 
 /// At most this many row errors are listed (counts stay exact), so a file that is wrong on every
@@ -297,6 +300,14 @@ impl CsvExportOptions {
             delimiter: CsvDelimiter::Semicolon,
             decimal: DecimalSeparator::Comma,
             bom: true,
+        }
+    }
+
+    /// What an export in `language` uses: [`Self::excel_fr`] or [`Self::english`].
+    pub fn for_language(language: CsvLanguage) -> Self {
+        match language {
+            CsvLanguage::Fr => Self::excel_fr(),
+            CsvLanguage::En => Self::english(),
         }
     }
 

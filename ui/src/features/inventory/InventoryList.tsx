@@ -1,13 +1,17 @@
-import { photoSrc } from "../../lib/photos";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo } from "react";
+import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type ProductQuery, type ProductStatus, type ProductSummary, type SortField } from "../../bindings";
+import { commands, type ProductQuery, type ProductSelection, type ProductStatus, type ProductSummary, type SortField } from "../../bindings";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { formatCents } from "../../lib/money";
+import { photoSrc } from "../../lib/photos";
 import { PRODUCT_STATUSES } from "../../lib/productForm";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
-import { PAGE_SIZE, lastPageOffset, nextSort, pageRange, type ListState } from "./listState";
+import { InventoryTransferButtons } from "../transfer/InventoryTransferButtons";
+import { BulkBar } from "./BulkBar";
+import { InventoryFilters } from "./InventoryFilters";
+import { INITIAL_LIST_STATE, PAGE_SIZE, activeFilterCount, nextSort, pagesFor, toProductQuery, type ListState } from "./listState";
 
 type Props = {
   state: ListState;
@@ -17,137 +21,217 @@ type Props = {
 };
 
 export const SEARCH_DEBOUNCE_MS = 250;
+const ROW_HEIGHT = 52;
 
+type Selection = { kind: "ids"; ids: Set<string> } | { kind: "matching" };
+const NOTHING_SELECTED: Selection = { kind: "ids", ids: new Set() };
+
+/**
+ * The inventory: a virtualised list that asks the store only for the rows on screen (pages of
+ * {@link PAGE_SIZE}), so 100,000 products scroll as smoothly as 10. Search, filters and sort run
+ * in SQL; ticked rows (or everything the filter matches) get bulk actions.
+ */
 export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const debouncedSearch = useDebouncedValue(state.search.trim(), SEARCH_DEBOUNCE_MS);
+  const baseQuery = useMemo(() => toProductQuery(state, debouncedSearch), [state, debouncedSearch]);
+  const [showFilters, setShowFilters] = useState(activeFilterCount(state.filters) > 0);
+  const [selection, setSelection] = useState<Selection>(NOTHING_SELECTED);
+  const scrollRef = useRef<HTMLDivElement>(null);
 
-  const query: ProductQuery = {
-    search: debouncedSearch === "" ? null : debouncedSearch,
-    status: state.status,
-    sortBy: state.sortBy,
-    sortDir: state.sortDir,
-    limit: PAGE_SIZE,
-    offset: state.offset,
-  };
-
-  const result = useQuery({
-    queryKey: ["products", query],
-    queryFn: async () => unwrap(await commands.listProducts(query)),
+  const pageQuery = (page: number): ProductQuery => ({ ...baseQuery, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+  const first = useQuery({
+    queryKey: ["products", baseQuery, 0],
+    queryFn: async () => unwrap(await commands.listProducts(pageQuery(0))),
     placeholderData: keepPreviousData,
   });
+  const total = first.data?.total ?? 0;
 
-  const data = result.data;
-
-  // The current page became empty (e.g. after deleting its last item): go to the last page that has items.
+  // A new search or filter starts at the top with nothing ticked.
+  const baseKey = JSON.stringify(baseQuery);
   useEffect(() => {
-    if (data && !result.isPlaceholderData && data.items.length === 0 && data.total > 0 && state.offset > 0) {
-      onStateChange((s) => ({ ...s, offset: lastPageOffset(data.total) }));
-    }
-  }, [data, result.isPlaceholderData, state.offset, onStateChange]);
+    setSelection(NOTHING_SELECTED);
+    scrollRef.current?.scrollTo?.({ top: 0 });
+  }, [baseKey]);
+
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+    initialRect: { width: 1000, height: 800 },
+  });
+  const virtualRows = virtualizer.getVirtualItems();
+  const visiblePages = pagesFor(virtualRows[0]?.index ?? 0, virtualRows[virtualRows.length - 1]?.index ?? -1).filter((p) => p > 0);
+  const pages = useQueries({
+    queries: visiblePages.map((page) => ({
+      queryKey: ["products", baseQuery, page],
+      queryFn: async () => unwrap(await commands.listProducts(pageQuery(page))),
+      staleTime: 30_000,
+    })),
+  });
+  const rowAt = (index: number): ProductSummary | undefined => {
+    const page = Math.floor(index / PAGE_SIZE);
+    const data = page === 0 ? first.data : pages[visiblePages.indexOf(page)]?.data;
+    return data?.items[index % PAGE_SIZE];
+  };
 
   const dateFormat = useMemo(() => new Intl.DateTimeFormat(lang, { dateStyle: "short" }), [lang]);
-  const dateTimeFormat = useMemo(() => new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" }), [lang]);
+  const filterCount = activeFilterCount(state.filters);
+  const hasFilters = debouncedSearch !== "" || state.status !== null || filterCount > 0;
+  const selectedCount = selection.kind === "matching" ? total : selection.ids.size;
+  const bulkSelection: ProductSelection =
+    selection.kind === "matching" ? { kind: "matching", query: { ...baseQuery, limit: PAGE_SIZE, offset: 0 } } : { kind: "ids", ids: [...selection.ids] };
 
-  const hasFilters = debouncedSearch !== "" || state.status !== null;
+  function toggle(id: string) {
+    setSelection((s) => {
+      const ids = new Set(s.kind === "ids" ? s.ids : []);
+      if (ids.has(id)) ids.delete(id);
+      else ids.add(id);
+      return { kind: "ids", ids };
+    });
+  }
 
-  function columnHeader(column: SortField, label: string, className?: string) {
+  const isSelected = (id: string) => selection.kind === "matching" || selection.ids.has(id);
+
+  function columnHeader(column: SortField, label: string, className: string) {
     const active = state.sortBy === column;
     const ariaSort = active ? (state.sortDir === "asc" ? "ascending" : "descending") : "none";
     return (
-      <th scope="col" aria-sort={ariaSort} className={className}>
+      <div role="columnheader" aria-sort={ariaSort} className={className}>
         <button
           type="button"
           className={active ? "sort-btn is-active" : "sort-btn"}
           data-testid={`sort-${column}`}
           title={t("inventory.sortBy", { column: label })}
-          onClick={() => onStateChange((s) => ({ ...s, ...nextSort(s, column), offset: 0 }))}
+          onClick={() => onStateChange((s) => ({ ...s, ...nextSort(s, column) }))}
         >
           {label}
           <span className="sort-indicator" aria-hidden="true">
             {active ? (state.sortDir === "asc" ? "▲" : "▼") : "↕"}
           </span>
         </button>
-      </th>
+      </div>
     );
   }
 
-  function row(p: ProductSummary) {
+  function row(p: ProductSummary, index: number, start: number) {
     const updated = new Date(p.updatedAt);
     const validDate = !Number.isNaN(updated.getTime());
     return (
-      <tr
+      <div
         key={p.id}
-        className="product-row"
+        role="row"
+        aria-rowindex={index + 2}
+        aria-selected={isSelected(p.id)}
+        className={isSelected(p.id) ? "product-row grid-row is-selected" : "product-row grid-row"}
         data-testid="product-row"
         data-sku={p.sku}
         data-id={p.id}
         tabIndex={0}
         aria-label={t("inventory.openProduct", { title: p.title })}
+        ref={(el) => {
+          if (el) el.style.transform = `translateY(${start}px)`;
+        }}
         onClick={() => onOpen(p.id)}
         onKeyDown={(e) => {
-          if (e.key === "Enter" || e.key === " ") {
+          if (e.target !== e.currentTarget) return;
+          if (e.key === "Enter") {
             e.preventDefault();
             onOpen(p.id);
+          } else if (e.key === " ") {
+            e.preventDefault();
+            toggle(p.id);
           }
         }}
       >
-        <td className="col-photo">
+        <div role="gridcell" className="col-select" onClick={(e) => e.stopPropagation()}>
+          <input
+            type="checkbox"
+            data-testid="row-select"
+            aria-label={t("bulk.selectRow", { title: p.title })}
+            checked={isSelected(p.id)}
+            onChange={() => toggle(p.id)}
+          />
+        </div>
+        <div role="gridcell" className="col-photo">
           {p.photoFile ? (
             <img className="thumb" src={photoSrc(p.photoFile)} alt="" loading="lazy" draggable={false} />
           ) : (
             <span className="thumb thumb-placeholder" title={t("inventory.noPhoto")} aria-hidden="true" />
           )}
-        </td>
-        <td className="col-title" data-testid="row-title">
+        </div>
+        <div role="gridcell" className="col-title" data-testid="row-title">
           {p.title}
-        </td>
-        <td className="col-sku">
+        </div>
+        <div role="gridcell" className="col-sku">
           <code>{p.sku}</code>
-        </td>
-        <td className="col-brand">{p.brand ?? ""}</td>
-        <td className="col-size">{p.size ?? ""}</td>
-        <td className="col-status">
+        </div>
+        <div role="gridcell" className="col-brand">
+          {p.brand ?? ""}
+        </div>
+        <div role="gridcell" className="col-size">
+          {p.size ?? ""}
+        </div>
+        <div role="gridcell" className="col-status">
           <span className={`badge badge-${p.status}`} data-testid="row-status" data-status={p.status}>
             {t(`status.${p.status}`)}
           </span>
-        </td>
-        <td className="col-num" data-testid="row-price">
+        </div>
+        <div role="gridcell" className="col-num" data-testid="row-price">
           {formatCents(p.priceCents, lang)}
-        </td>
-        <td className="col-num" data-testid="row-quantity">
+        </div>
+        <div role="gridcell" className="col-num" data-testid="row-quantity">
           {p.quantity}
-        </td>
-        <td className="col-date" title={validDate ? dateTimeFormat.format(updated) : undefined}>
+        </div>
+        <div role="gridcell" className="col-date">
           {validDate ? dateFormat.format(updated) : ""}
-        </td>
-      </tr>
+        </div>
+      </div>
+    );
+  }
+
+  function placeholderRow(index: number, start: number) {
+    return (
+      <div
+        key={`loading-${index}`}
+        role="row"
+        aria-rowindex={index + 2}
+        className="grid-row is-loading"
+        ref={(el) => {
+          if (el) el.style.transform = `translateY(${start}px)`;
+        }}
+      >
+        <div role="gridcell" className="col-loading">
+          <span className="skeleton" aria-hidden="true" />
+        </div>
+      </div>
     );
   }
 
   let body: React.ReactNode;
-  if (result.isPending) {
+  if (first.isPending) {
     body = (
       <p className="state-message" role="status" data-testid="inventory-loading">
         <span className="spinner" aria-hidden="true" /> {t("inventory.loading")}
       </p>
     );
-  } else if (result.isError && !data) {
-    const error = normalizeAppError(result.error);
+  } else if (first.isError && !first.data) {
+    const error = normalizeAppError(first.error);
     body = (
       <div className="banner banner-error" role="alert" data-testid="inventory-error">
         <p>
           <strong>{t("inventory.loadError")}</strong> {t(`errors.${error.code}`)}
         </p>
         <div className="banner-actions">
-          <button type="button" className="btn" onClick={() => void result.refetch()}>
+          <button type="button" className="btn" onClick={() => void first.refetch()}>
             {t("errors.retry")}
           </button>
         </div>
       </div>
     );
-  } else if (data && data.total === 0 && !hasFilters) {
+  } else if (total === 0 && !hasFilters) {
     body = (
       <div className="empty-state" data-testid="inventory-empty">
         <h2>{t("inventory.emptyTitle")}</h2>
@@ -157,7 +241,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
         </button>
       </div>
     );
-  } else if (data && data.items.length === 0) {
+  } else if (total === 0) {
     body = (
       <div className="empty-state" data-testid="inventory-no-match">
         <h2>{t("inventory.noMatchTitle")}</h2>
@@ -166,63 +250,70 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
           type="button"
           className="btn"
           data-testid="clear-filters"
-          onClick={() => onStateChange((s) => ({ ...s, search: "", status: null, offset: 0 }))}
+          onClick={() => onStateChange((s) => ({ ...s, search: "", status: null, filters: INITIAL_LIST_STATE.filters }))}
         >
           {t("inventory.clearFilters")}
         </button>
       </div>
     );
-  } else if (data) {
-    const range = pageRange(state.offset, data.items.length, data.total);
+  } else {
+    const allChecked = selection.kind === "matching";
     body = (
-      <>
-        <div className="table-wrap">
-          <table className={result.isFetching ? "product-table is-refreshing" : "product-table"} aria-busy={result.isFetching || undefined}>
-            <caption className="sr-only">{t("inventory.tableCaption")}</caption>
-            <thead>
-              <tr>
-                <th scope="col" className="col-photo">
-                  <span className="sr-only">{t("inventory.columns.photo")}</span>
-                </th>
-                {columnHeader("title", t("inventory.columns.title"))}
-                <th scope="col">{t("inventory.columns.sku")}</th>
-                <th scope="col">{t("inventory.columns.brand")}</th>
-                <th scope="col">{t("inventory.columns.size")}</th>
-                <th scope="col">{t("inventory.columns.status")}</th>
-                {columnHeader("price", t("inventory.columns.price"), "col-num")}
-                {columnHeader("quantity", t("inventory.columns.quantity"), "col-num")}
-                {columnHeader("updatedAt", t("inventory.columns.updatedAt"))}
-              </tr>
-            </thead>
-            <tbody>{data.items.map(row)}</tbody>
-          </table>
-        </div>
-        <nav className="pagination" aria-label={t("inventory.pagination")}>
-          <span className="pagination-range" data-testid="page-range">
-            {t("inventory.range", range)}
-          </span>
-          <div className="pagination-buttons">
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="page-prev"
-              disabled={state.offset === 0}
-              onClick={() => onStateChange((s) => ({ ...s, offset: Math.max(0, s.offset - PAGE_SIZE) }))}
-            >
-              ← {t("inventory.previous")}
-            </button>
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="page-next"
-              disabled={state.offset + PAGE_SIZE >= data.total}
-              onClick={() => onStateChange((s) => ({ ...s, offset: s.offset + PAGE_SIZE }))}
-            >
-              {t("inventory.next")} →
-            </button>
+      <div
+        className={first.isFetching ? "product-grid is-refreshing" : "product-grid"}
+        role="grid"
+        aria-rowcount={total + 1}
+        aria-busy={first.isFetching || undefined}
+        aria-label={t("inventory.tableCaption")}
+        aria-multiselectable="true"
+      >
+        <div role="row" className="grid-row grid-head">
+          <div role="columnheader" className="col-select">
+            <input
+              type="checkbox"
+              data-testid="select-all"
+              aria-label={t("bulk.selectAll", { count: total })}
+              checked={allChecked}
+              ref={(el) => {
+                if (el) el.indeterminate = selection.kind === "ids" && selection.ids.size > 0;
+              }}
+              onChange={() => setSelection(allChecked || (selection.kind === "ids" && selection.ids.size > 0) ? NOTHING_SELECTED : { kind: "matching" })}
+            />
           </div>
-        </nav>
-      </>
+          <div role="columnheader" className="col-photo">
+            <span className="sr-only">{t("inventory.columns.photo")}</span>
+          </div>
+          {columnHeader("title", t("inventory.columns.title"), "col-title")}
+          <div role="columnheader" className="col-sku">
+            {t("inventory.columns.sku")}
+          </div>
+          <div role="columnheader" className="col-brand">
+            {t("inventory.columns.brand")}
+          </div>
+          <div role="columnheader" className="col-size">
+            {t("inventory.columns.size")}
+          </div>
+          <div role="columnheader" className="col-status">
+            {t("inventory.columns.status")}
+          </div>
+          {columnHeader("price", t("inventory.columns.price"), "col-num")}
+          {columnHeader("quantity", t("inventory.columns.quantity"), "col-num")}
+          {columnHeader("updatedAt", t("inventory.columns.updatedAt"), "col-date")}
+        </div>
+        <div className="grid-scroll" ref={scrollRef} data-testid="inventory-scroll">
+          <div
+            className="grid-canvas"
+            ref={(el) => {
+              if (el) el.style.height = `${virtualizer.getTotalSize()}px`;
+            }}
+          >
+            {virtualRows.map((v) => {
+              const item = rowAt(v.index);
+              return item ? row(item, v.index, v.start) : placeholderRow(v.index, v.start);
+            })}
+          </div>
+        </div>
+      </div>
     );
   }
 
@@ -233,7 +324,11 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
           <h1 id="inventory-title" className="page-title">
             {t("inventory.title")}
           </h1>
-          {data && data.total > 0 && !hasFilters && <p className="page-subtitle">{t("inventory.count", { count: data.total })}</p>}
+          {first.data && total > 0 && (
+            <p className="page-subtitle" data-testid="inventory-count">
+              {hasFilters ? t("inventory.matching", { count: total }) : t("inventory.count", { count: total })}
+            </p>
+          )}
         </div>
         <button type="button" className="btn btn-primary" data-testid="new-product" onClick={onNew}>
           + {t("inventory.newProduct")}
@@ -254,7 +349,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
             value={state.search}
             onChange={(e) => {
               const search = e.target.value;
-              onStateChange((s) => ({ ...s, search, offset: 0 }));
+              onStateChange((s) => ({ ...s, search }));
             }}
           />
         </div>
@@ -266,7 +361,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
             value={state.status ?? ""}
             onChange={(e) => {
               const status = e.target.value === "" ? null : (e.target.value as ProductStatus);
-              onStateChange((s) => ({ ...s, status, offset: 0 }));
+              onStateChange((s) => ({ ...s, status }));
             }}
           >
             <option value="">{t("inventory.allStatuses")}</option>
@@ -277,10 +372,21 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
             ))}
           </select>
         </div>
+        <button
+          type="button"
+          className={filterCount > 0 ? "btn is-active" : "btn"}
+          data-testid="filters-toggle"
+          aria-expanded={showFilters}
+          onClick={() => setShowFilters((v) => !v)}
+        >
+          {filterCount > 0 ? t("inventory.filters.buttonCount", { count: filterCount }) : t("inventory.filters.button")}
+        </button>
+        <InventoryTransferButtons query={{ ...baseQuery, limit: PAGE_SIZE, offset: 0 }} />
       </div>
+      {showFilters && <InventoryFilters filters={state.filters} onChange={(filters) => onStateChange((s) => ({ ...s, filters }))} />}
+      {selectedCount > 0 && <BulkBar selection={bulkSelection} count={selectedCount} onDone={() => setSelection(NOTHING_SELECTED)} />}
 
       {body}
     </section>
   );
 }
-

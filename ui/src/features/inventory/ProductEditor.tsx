@@ -10,6 +10,7 @@ type Props = {
   onClose: () => void;
   onSaved: (product: Product) => void;
   onDeleted: (product: Product) => void;
+  onDuplicated?: (copy: Product) => void;
   onDirtyChange?: (dirty: boolean) => void;
 };
 

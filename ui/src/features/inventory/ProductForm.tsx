@@ -34,6 +34,8 @@ type Props = {
   onClose: () => void;
   onSaved: (product: Product) => void;
   onDeleted: (product: Product) => void;
+  /** A copy of the product was made (a new draft with its own SKU). */
+  onDuplicated?: (copy: Product) => void;
   onDirtyChange?: (dirty: boolean) => void;
 };
 
@@ -82,7 +84,7 @@ function Field(props: {
   );
 }
 
-export function ProductForm({ product, onClose, onSaved, onDeleted, onDirtyChange }: Props) {
+export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated, onDirtyChange }: Props) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
   const [initialValues] = useState<ProductFormValues>(() =>
@@ -507,6 +509,27 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDirtyChang
             onClick={() => setConfirm("delete")}
           >
             {t("form.delete")}
+          </button>
+        )}
+        {isEdit && product && onDuplicated && (
+          <button
+            type="button"
+            className="btn"
+            data-testid="duplicate-product"
+            disabled={saving || deleting || dirty}
+            title={dirty ? t("form.duplicateSaveFirst") : t("form.duplicateHint")}
+            onClick={() => {
+              void commands.duplicateProduct(product.id).then((result) => {
+                if (result.status === "ok") {
+                  void queryClient.invalidateQueries({ queryKey: ["products"] });
+                  onDuplicated(result.data);
+                } else {
+                  setBanner({ error: result.error, unmapped: [] });
+                }
+              });
+            }}
+          >
+            {t("form.duplicate")}
           </button>
         )}
         <div className="form-actions-end">

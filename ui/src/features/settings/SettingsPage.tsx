@@ -5,7 +5,10 @@ import { applyLanguage } from "../../i18n";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { resolveLanguage } from "../../lib/language";
 import { SETTINGS_QUERY_KEY } from "../../settingsQuery";
+import { ExportSettingsSection } from "../transfer/ExportSettingsSection";
+import { RegistersSection } from "../transfer/RegistersSection";
 import { BackupSection } from "./BackupSection";
+import { SkuPatternSection } from "./SkuPatternSection";
 
 type Props = { settings: Settings | undefined };
 
@@ -59,7 +62,10 @@ export function SettingsPage({ settings }: Props) {
           )}
         </div>
       </div>
+      <SkuPatternSection />
       <BackupSection />
+      <ExportSettingsSection />
+      <RegistersSection />
     </section>
   );
 }

@@ -1,11 +1,20 @@
 //! Seller products (the reseller's inventory) with their photos, materials and colours.
 
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter, types::Value};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::enums::text_enum;
-use crate::settings::{read_setting, write_setting};
+
+mod bulk;
+mod list;
+mod sku;
+
 use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, new_id, now_rfc3339};
+pub use bulk::{BulkChange, BulkOutcome, ProductSelection};
+pub use list::{
+    MAX_PAGE_SIZE, ProductFacets, ProductPage, ProductQuery, ProductSummary, SortDir, SortField,
+};
+pub use sku::DEFAULT_SKU_PATTERN;
 
 text_enum!(
     /// Where an item stands in the reseller's workflow.
@@ -35,79 +44,12 @@ text_enum!(
     PackageSize { Small = "small", Medium = "medium", Large = "large" }
 );
 
-text_enum!(
-    SortField {
-        Title = "title",
-        Price = "price",
-        Quantity = "quantity",
-        CreatedAt = "createdAt",
-        UpdatedAt = "updatedAt",
-    }
-);
-
-text_enum!(SortDir { Asc = "asc", Desc = "desc" });
-
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 5000;
 pub const MAX_SHORT_TEXT_CHARS: usize = 100;
 pub const MAX_MONEY_CENTS: i64 = 100_000_000; // one million euros
 pub const MAX_QUANTITY: i64 = 1_000_000;
 pub const MAX_PHOTOS: usize = 20;
-pub const MAX_PAGE_SIZE: u32 = 500;
-
-/// What the inventory list asks for: one page of products matching a search and a status.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct ProductQuery {
-    pub search: Option<String>,
-    pub status: Option<ProductStatus>,
-    pub sort_by: SortField,
-    pub sort_dir: SortDir,
-    pub limit: u32,
-    pub offset: u32,
-}
-
-impl Default for ProductQuery {
-    fn default() -> Self {
-        Self {
-            search: None,
-            status: None,
-            sort_by: SortField::UpdatedAt,
-            sort_dir: SortDir::Desc,
-            limit: 50,
-            offset: 0,
-        }
-    }
-}
-
-/// One row of the inventory list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct ProductSummary {
-    pub id: String,
-    pub sku: String,
-    pub title: String,
-    pub brand: Option<String>,
-    pub category: Option<String>,
-    pub size: Option<String>,
-    pub status: ProductStatus,
-    pub price_cents: i64,
-    pub quantity: i64,
-    /// First photo, as a file name relative to the app's data folder.
-    pub photo_file: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct ProductPage {
-    pub items: Vec<ProductSummary>,
-    pub total: u32,
-}
 
 /// What a user fills in to create or edit a product.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -244,15 +186,37 @@ impl Store {
     }
 
     /// Deletes a product and (by cascade) its photos, materials and colours; returns the photo
-    /// files it referenced so the caller can remove them from disk.
+    /// files no other product uses (a duplicate shares its original's), so the caller can remove
+    /// them from disk.
     pub fn delete_product(&mut self, id: &str) -> Result<Vec<String>> {
         let tx = self.conn.transaction()?;
         let photos = photo_files(&tx, id)?;
         if tx.execute("DELETE FROM seller_products WHERE id = ?1", [id])? == 0 {
             return Err(not_found(id));
         }
+        let mut still_used = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM seller_product_photos WHERE url = ?1)")?;
+        let mut unused = Vec::new();
+        for file in photos {
+            if !still_used.query_row([&file], |r| r.get::<_, bool>(0))? {
+                unused.push(file);
+            }
+        }
+        drop(still_used);
         tx.commit()?;
-        Ok(photos)
+        Ok(unused)
+    }
+
+    /// Every photo file a product refers to, for sweeping files left behind (a bulk delete keeps
+    /// them while it can be undone; a form closed without saving leaves its uploads).
+    pub fn photo_files_in_use(&self) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT url FROM seller_product_photos")?;
+        let files = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(files)
     }
 
     pub fn product(&self, id: &str) -> Result<Product> {
@@ -285,58 +249,6 @@ impl Store {
             .optional()?;
         id.map(|id| self.product(&id)).transpose()
     }
-
-    /// One page of the inventory, filtered and sorted in SQL.
-    pub fn list_products(&self, query: &ProductQuery) -> Result<ProductPage> {
-        let mut filter = String::from("p.shop_id = ?");
-        let mut args: Vec<Value> = vec![self.shop_id().to_owned().into()];
-        if let Some(fts) = query.search.as_deref().and_then(fts_query) {
-            filter.push_str(
-                " AND p.rowid IN (SELECT rowid FROM seller_products_fts WHERE seller_products_fts MATCH ?)",
-            );
-            args.push(fts.into());
-        }
-        if let Some(status) = query.status {
-            filter.push_str(" AND p.status = ?");
-            args.push(status.as_str().to_owned().into());
-        }
-        let total: u32 = self.conn.query_row(
-            &format!("SELECT count(*) FROM seller_products p WHERE {filter}"),
-            params_from_iter(&args),
-            |r| r.get(0),
-        )?;
-        let order = order_by(query.sort_by, query.sort_dir);
-        let sql = format!(
-            "SELECT p.id, p.sku, p.title, p.brand, p.category, p.size, p.status, p.price,
-                    p.quantity,
-                    (SELECT url FROM seller_product_photos ph WHERE ph.product_id = p.id
-                     ORDER BY ph.position LIMIT 1),
-                    p.created_at, p.updated_at
-             FROM seller_products p WHERE {filter} ORDER BY {order} LIMIT ? OFFSET ?"
-        );
-        args.push(i64::from(query.limit.clamp(1, MAX_PAGE_SIZE)).into());
-        args.push(i64::from(query.offset).into());
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let items = stmt
-            .query_map(params_from_iter(&args), |r| {
-                Ok(ProductSummary {
-                    id: r.get(0)?,
-                    sku: r.get(1)?,
-                    title: r.get(2)?,
-                    brand: r.get(3)?,
-                    category: r.get(4)?,
-                    size: r.get(5)?,
-                    status: r.get(6)?,
-                    price_cents: r.get(7)?,
-                    quantity: r.get(8)?,
-                    photo_file: r.get(9)?,
-                    created_at: r.get(10)?,
-                    updated_at: r.get(11)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(ProductPage { items, total })
-    }
 }
 
 /// Checks and inserts one product with its photos, materials and colours inside the caller's
@@ -349,7 +261,7 @@ pub(crate) fn insert_product(
     let draft = checked_draft(draft).map_err(StoreError::Validation)?;
     let sku = match &draft.sku {
         Some(sku) => sku.clone(),
-        None => next_free_sku(tx, shop_id)?,
+        None => sku::next_free_sku(tx, shop_id)?,
     };
     let (id, now) = (new_id(), now_rfc3339());
     tx.prepare_cached(
@@ -398,34 +310,6 @@ fn not_found(id: &str) -> StoreError {
         entity: "product",
         id: id.to_owned(),
     }
-}
-
-fn order_by(field: SortField, dir: SortDir) -> String {
-    let column = match field {
-        SortField::Title => "p.title COLLATE NOCASE",
-        SortField::Price => "p.price",
-        SortField::Quantity => "p.quantity",
-        SortField::CreatedAt => "p.created_at",
-        SortField::UpdatedAt => "p.updated_at",
-    };
-    let dir = match dir {
-        SortDir::Asc => "ASC",
-        SortDir::Desc => "DESC",
-    };
-    // The id tie-break keeps pages stable when many rows share a value.
-    format!("{column} {dir}, p.id {dir}")
-}
-
-/// Turns what the user typed into an FTS5 query: every word must match, as a prefix, so
-/// "robe ete" finds "Robe d'été" (the index folds accents). Only letters and digits reach FTS5,
-/// so no user input can break its query syntax.
-fn fts_query(search: &str) -> Option<String> {
-    let terms: Vec<String> = search
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("\"{t}\"*"))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
 }
 
 fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
@@ -492,28 +376,6 @@ fn write_children(tx: &Transaction<'_>, id: &str, draft: &ProductDraft) -> Resul
         .execute((new_id(), id, color))?;
     }
     Ok(())
-}
-
-/// SKUs generated as `SP-000001`, `SP-000002`, … skipping any the user already typed by hand.
-fn next_free_sku(tx: &Transaction<'_>, shop_id: &str) -> Result<String> {
-    const KEY: &str = "sku_counter";
-    let mut counter: i64 = read_setting(tx, KEY)?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let sku = loop {
-        counter += 1;
-        let candidate = format!("SP-{counter:06}");
-        let taken: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM seller_products WHERE shop_id = ?1 AND sku = ?2)",
-            [shop_id, &candidate],
-            |r| r.get(0),
-        )?;
-        if !taken {
-            break candidate;
-        }
-    };
-    write_setting(tx, KEY, &counter.to_string())?;
-    Ok(sku)
 }
 
 fn trimmed(value: Option<String>) -> Option<String> {
