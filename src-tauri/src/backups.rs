@@ -1,10 +1,10 @@
-//! Backups from the app: one click, daily automatic ones kept for a number of days, and
-//! restores that the store checks before replacing anything.
+//! Backups from the app: one click (manual, never deleted by the app), daily automatic ones kept
+//! for a number of days, and restores that the store checks before replacing anything.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use seller_store::backup::{self, BackupManifest};
+use seller_store::backup::{self, BackupKind, BackupManifest};
 use seller_store::data_dir::BACKUPS_DIR;
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -15,7 +15,6 @@ use crate::state::AppState;
 const AUTO_KEY: &str = "backup_auto_daily";
 const KEEP_DAYS_KEY: &str = "backup_keep_days";
 const DEFAULT_KEEP_DAYS: u32 = 14;
-const DAY: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -28,7 +27,9 @@ pub struct BackupSettings {
 #[serde(rename_all = "camelCase")]
 pub struct BackupFile {
     pub file_name: String,
-    pub size_bytes: u32,
+    /// Automatic (daily, deleted after the days to keep) or manual (never deleted by the app).
+    pub kind: BackupKind,
+    pub size_bytes: u64,
     pub modified_at: String,
 }
 
@@ -144,14 +145,15 @@ fn backup_files(folder: &Path) -> Result<Vec<BackupFile>, AppError> {
     for entry in entries {
         let entry = entry?;
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        if !file_name.ends_with(&format!(".{}", backup::EXTENSION)) {
+        let Some(kind) = BackupKind::of_file_name(&file_name) else {
             continue;
-        }
+        };
         let meta = entry.metadata()?;
         let modified: chrono::DateTime<chrono::Utc> = meta.modified()?.into();
         files.push(BackupFile {
             file_name,
-            size_bytes: u32::try_from(meta.len()).unwrap_or(u32::MAX),
+            kind,
+            size_bytes: meta.len(),
             modified_at: modified.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         });
     }
@@ -187,8 +189,9 @@ pub async fn restore_backup(
     })
 }
 
-/// Once an hour: when daily backups are on and the newest is a day old, write one and delete
-/// those older than the days to keep.
+/// Once an hour: when daily backups are on and no automatic backup was made today (local
+/// time), write one and delete the automatic backups older than the days to keep. Manual
+/// backups are never deleted.
 pub fn spawn_daily_backups(state: AppState) {
     tauri::async_runtime::spawn(async move {
         // Let the window open first.
@@ -207,23 +210,20 @@ async fn daily_backup_if_due(state: &AppState) -> Result<(), AppError> {
     if !settings.auto_daily {
         return Ok(());
     }
-    let folder = backups_dir(state);
-    let newest = backup_files(&folder)?.into_iter().next();
-    let due = newest.is_none_or(|b| {
-        chrono::DateTime::parse_from_rfc3339(&b.modified_at)
-            .map(|t| {
-                chrono::Utc::now()
-                    .signed_duration_since(t)
-                    .to_std()
-                    .unwrap_or_default()
-                    >= DAY
-            })
-            .unwrap_or(true)
-    });
-    if due {
-        let made = write_backup(state).await?;
-        let removed = backup::prune(&folder, settings.keep_days, SystemTime::now())?;
-        tracing::info!(file = %made.file_name, removed, "automatic backup written");
+    let (data_dir, folder) = (state.data_dir().to_owned(), backups_dir(state));
+    // Decided and written under the store's lock, so two checks cannot both write today's.
+    let made = state
+        .with_store(move |store| {
+            Ok(store.daily_backup_if_due(
+                &data_dir,
+                &folder,
+                settings.keep_days,
+                &chrono::Local::now(),
+            )?)
+        })
+        .await?;
+    if let Some(made) = made {
+        tracing::info!(file = %made.file.display(), removed = made.removed, "automatic backup written");
     }
     Ok(())
 }

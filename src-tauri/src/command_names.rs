@@ -9,6 +9,7 @@ pub const NAMES: &[&str] = &[
     "import_photo",
     "product_facets",
     "bulk_update_products",
+    "can_undo_bulk_action",
     "undo_bulk_action",
     "duplicate_product",
     "get_sku_settings",

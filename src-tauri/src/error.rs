@@ -108,7 +108,9 @@ impl From<seller_store::backup::BackupError> for AppError {
             BackupError::NotABackup { .. } => ErrorCode::NotABackup,
             BackupError::Damaged { .. } => ErrorCode::BackupDamaged,
             BackupError::NewerSchema { .. } => ErrorCode::BackupFromNewerVersion,
-            BackupError::Write { .. } | BackupError::Replace { .. } => ErrorCode::Io,
+            BackupError::Write { .. }
+            | BackupError::Replace { .. }
+            | BackupError::Folder { .. } => ErrorCode::Io,
             BackupError::Sqlite(_) => ErrorCode::Database,
         };
         tracing::warn!(%err, "backup error");

@@ -28,6 +28,15 @@ pub async fn bulk_update_products(
         .await
 }
 
+/// Whether the last bulk action can still be undone (nothing written since).
+#[tauri::command]
+#[specta::specta]
+pub async fn can_undo_bulk_action(state: State<'_, AppState>) -> Result<bool, AppError> {
+    state
+        .with_store(|store| Ok(store.can_undo_bulk_action()))
+        .await
+}
+
 /// Undoes the last bulk action if nothing was written since.
 #[tauri::command]
 #[specta::specta]

@@ -35,6 +35,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::import_photo,
         inventory::product_facets,
         inventory::bulk_update_products,
+        inventory::can_undo_bulk_action,
         inventory::undo_bulk_action,
         inventory::duplicate_product,
         inventory::get_sku_settings,

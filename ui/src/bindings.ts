@@ -78,6 +78,17 @@ async bulkUpdateProducts(selection: ProductSelection, change: BulkChange) : Prom
 }
 },
 /**
+ * Whether the last bulk action can still be undone (nothing written since).
+ */
+async canUndoBulkAction() : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("can_undo_bulk_action") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Undoes the last bulk action if nothing was written since.
  */
 async undoBulkAction() : Promise<Result<BulkOutcome, AppError>> {
@@ -369,7 +380,17 @@ async exportRegister(request: RegisterExport) : Promise<Result<ExportedFile, App
  * translated sentence; `message` is English detail for logs and bug reports.
  */
 export type AppError = { code: ErrorCode; message: string; fields: FieldError[] }
-export type BackupFile = { fileName: string; sizeBytes: number; modifiedAt: string }
+export type BackupFile = { fileName: string; 
+/**
+ * Automatic (daily, deleted after the days to keep) or manual (never deleted by the app).
+ */
+kind: BackupKind; sizeBytes: number; modifiedAt: string }
+/**
+ * Who made a backup, told by its file name: the daily automatic backups are named by
+ * [`auto_file_name`]; every other backup (the app's button, `seller backup`, a file the user
+ * named or copied in) is manual and is never deleted by [`prune`].
+ */
+export type BackupKind = "manual" | "automatic"
 export type BackupMade = { fileName: string; folder: string; manifest: BackupManifest }
 /**
  * What a backup file says about itself.
@@ -409,9 +430,10 @@ export type CsvDelimiter = "comma" | "semicolon" | "tab"
  */
 export type CsvEncoding = "utf-8" | "utf-16le" | "utf-16be" | "windows-1252"
 /**
- * A product field a file column can fill. Photos are not importable (see the module doc).
+ * A product field a file column can fill. Photos are not importable (see the module doc);
+ * `createdAt` is when the item entered the stock (days in stock, dead stock).
  */
-export type CsvField = "sku" | "title" | "description" | "category" | "brand" | "condition" | "size" | "price" | "purchaseCost" | "quantity" | "packageSize" | "status" | "internalNotes" | "materials" | "colors"
+export type CsvField = "sku" | "title" | "description" | "category" | "brand" | "condition" | "size" | "price" | "purchaseCost" | "quantity" | "packageSize" | "status" | "internalNotes" | "materials" | "colors" | "createdAt"
 /**
  * How a file was read: detected, or as the caller forced it.
  */
@@ -943,7 +965,15 @@ export type RowErrorCode =
 /**
  * The row does not have as many cells as the header.
  */
-"wrongFieldCount"
+"wrongFieldCount" | 
+/**
+ * Not a date (the stock-entry date): see the module doc for the formats read.
+ */
+"invalidDate" | 
+/**
+ * A stock-entry date after the time of the import.
+ */
+"futureDate"
 /**
  * Sales of one category or one brand.
  */

@@ -270,13 +270,27 @@ fn generate(products: u32, orders: u32, keep: Option<&Path>) -> Result<(Store, T
     Ok((store, scratch))
 }
 
+/// Rows per page, as the app's virtualised list asks for them.
+const PAGE: u32 = 100;
+
+/// A page anywhere in the first `rows` rows, spread over the whole range (a person scrolling
+/// anywhere in the list, deep pages included).
+fn spread_offset(i: u32, rows: u32) -> u32 {
+    let pages = (rows / PAGE).max(1);
+    (i.wrapping_mul(7_919) % pages) * PAGE
+}
+
 fn measure_queries(store: &mut Store, products: u32, samples: u32) -> Result<()> {
-    let pages = (products / 50).clamp(1, 100);
     let list = time(samples, |i| {
         store.list_products(&ProductQuery {
-            offset: (i % pages) * 50,
+            limit: PAGE,
+            offset: spread_offset(i, products),
             ..ProductQuery::default()
         })
+    })?;
+    let ready = store.count_products(&ProductQuery {
+        status: Some(ProductStatus::Ready),
+        ..ProductQuery::default()
     })?;
     let search = time(samples, |i| {
         let word = WORDS[i as usize % WORDS.len()];
@@ -285,6 +299,7 @@ fn measure_queries(store: &mut Store, products: u32, samples: u32) -> Result<()>
                 "{word} {}",
                 word.chars().take(2).collect::<String>()
             )),
+            limit: PAGE,
             ..ProductQuery::default()
         })
     })?;
@@ -293,7 +308,8 @@ fn measure_queries(store: &mut Store, products: u32, samples: u32) -> Result<()>
             status: Some(ProductStatus::Ready),
             sort_by: SortField::Price,
             sort_dir: SortDir::Asc,
-            offset: (i % pages) * 50,
+            limit: PAGE,
+            offset: spread_offset(i, ready),
             ..ProductQuery::default()
         })
     })?;
@@ -302,7 +318,8 @@ fn measure_queries(store: &mut Store, products: u32, samples: u32) -> Result<()>
             brand: Some(BRANDS[i as usize % BRANDS.len()].to_owned()),
             min_price_cents: Some(1_000),
             max_price_cents: Some(4_000),
-            offset: (i % 10) * 50,
+            limit: PAGE,
+            offset: (i % 10) * PAGE,
             ..ProductQuery::default()
         })
     })?;
@@ -324,18 +341,27 @@ fn measure_queries(store: &mut Store, products: u32, samples: u32) -> Result<()>
     let dashboard = time(samples.min(50), |_| store.dashboard(&year))?;
 
     println!(
-        "{:<44} {:>10} {:>10}",
-        "store query (goal p95 ≤ 10 ms; dashboard ≤ 50 ms)", "p50 ms", "p95 ms"
+        "{:<48} {:>8} {:>8} {:>8}  goal",
+        "store query (pages of 100 rows, with the total)", "p50 ms", "p95 ms", "goal ms"
     );
-    for (name, (p50, p95)) in [
-        ("inventory list page (50 rows, total count)", list),
-        ("full-text search (2 words, prefix)", search),
-        ("status filter + price sort, page", filtered),
-        ("brand + price range filter, page", narrowed),
-        ("dashboard, 30 days, all accounts", dashboard_month),
-        ("dashboard, one year, all accounts", dashboard),
+    for (name, (p50, p95), goal) in [
+        ("inventory list, a page anywhere", list, 10.0),
+        (
+            "full-text search (2 words, prefix), first page",
+            search,
+            10.0,
+        ),
+        (
+            "status filter + price sort, a page anywhere",
+            filtered,
+            10.0,
+        ),
+        ("brand + price range filter, a page", narrowed, 10.0),
+        ("dashboard, 30 days, all accounts", dashboard_month, 50.0),
+        ("dashboard, one year, all accounts", dashboard, 50.0),
     ] {
-        println!("{name:<44} {p50:>10.2} {p95:>10.2}");
+        let verdict = if p95 <= goal { "met" } else { "NOT met" };
+        println!("{name:<48} {p50:>8.2} {p95:>8.2} {goal:>8.0}  {verdict}");
     }
     Ok(())
 }

@@ -38,7 +38,9 @@ enum Command {
         /// A file, or a folder to write a dated file into (default: the data folder's backups/).
         #[arg(long, value_name = "PATH")]
         to: Option<PathBuf>,
-        /// Also delete automatic backups older than this many days in that folder.
+        /// Also delete the app's automatic daily backups (seller-panel-auto-*) older than this
+        /// many days in that folder. Manual backups, such as the one this command writes, are
+        /// never deleted.
         #[arg(long, value_name = "DAYS")]
         keep_days: Option<u32>,
     },
@@ -265,7 +267,7 @@ fn run_backup(dir: &Path, to: Option<PathBuf>, keep_days: Option<u32>) -> Result
     if let Some(days) = keep_days {
         let folder = file.parent().unwrap_or(Path::new("."));
         let removed = backup::prune(folder, days, std::time::SystemTime::now())?;
-        println!("removed {removed} backups older than {days} days");
+        println!("removed {removed} automatic backups older than {days} days");
     }
     Ok(())
 }

@@ -56,6 +56,65 @@ fn backup_then_restore_round_trips_through_the_command_line() {
 }
 
 #[test]
+fn backup_keep_days_prunes_only_old_automatic_backups() {
+    let data = tempfile::tempdir().unwrap();
+    Store::open(&data.path().join("seller-panel.sqlite3")).unwrap();
+    let backups = data.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let now = std::time::SystemTime::now();
+    let day = std::time::Duration::from_secs(86_400);
+    for (name, age) in [
+        ("seller-panel-2025-01-01T10-00-00-000Z.spbackup", 400 * day),
+        (
+            "seller-panel-auto-2025-01-01T03-00-00-000Z.spbackup",
+            400 * day,
+        ),
+        ("seller-panel-auto-recent.spbackup", day),
+    ] {
+        let path = backups.join(name);
+        std::fs::write(&path, b"x").unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(now - age).unwrap();
+    }
+
+    let out = seller(data.path(), &["backup", "--keep-days", "30"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("removed 1 automatic backups older than 30 days"),
+        "{stdout}"
+    );
+    let written = stdout.split(" (").next().unwrap();
+    let written = std::path::Path::new(written)
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
+    assert!(
+        written.starts_with("seller-panel-") && !written.starts_with("seller-panel-auto-"),
+        "a backup from the command line is manual: {written}"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut expected = vec![
+        "seller-panel-2025-01-01T10-00-00-000Z.spbackup".to_owned(),
+        "seller-panel-auto-recent.spbackup".to_owned(),
+        written.into_owned(),
+    ];
+    expected.sort();
+    assert_eq!(left, expected);
+
+    let help = seller(data.path(), &["backup", "--help"]);
+    assert!(
+        text(&help.stdout).contains("Manual backups"),
+        "{}",
+        text(&help.stdout)
+    );
+}
+
+#[test]
 fn restore_without_confirmation_from_a_script_changes_nothing() {
     let data = tempfile::tempdir().unwrap();
     Store::open(&data.path().join("seller-panel.sqlite3")).unwrap();
@@ -103,13 +162,28 @@ fn errors_name_what_is_wrong_and_exit_non_zero() {
 
 #[test]
 fn every_command_has_help() {
-    for command in ["backup", "restore", "inspect", "import", "export"] {
+    for command in [
+        &["backup"][..],
+        &["restore"],
+        &["inspect"],
+        &["import"],
+        &["import", "inventory"],
+        &["export"],
+        &["export", "inventory"],
+        &["export", "orders"],
+        &["export", "receipts"],
+        &["export", "purchases"],
+        &["bench"],
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_seller"))
-            .args([command, "--help"])
+            .args(command)
+            .arg("--help")
             .output()
             .unwrap();
-        assert!(out.status.success());
-        assert!(text(&out.stdout).contains("Usage: seller"), "{command}");
+        assert!(out.status.success(), "{command:?}");
+        let help = text(&out.stdout);
+        let usage = format!("Usage: seller {}", command.join(" "));
+        assert!(help.contains(&usage), "{command:?}: {help}");
     }
 }
 
@@ -186,6 +260,23 @@ fn an_exported_inventory_imports_into_another_data_folder() {
         );
         assert!(again.status.success(), "{lang}: {}", text(&again.stderr));
         assert_eq!(product_count(target.path()), count, "{lang}");
+        // Each item keeps when it entered the stock (written to the minute).
+        let source_store = Store::open(&source.path().join("seller-panel.sqlite3")).unwrap();
+        let target_store = Store::open(&target.path().join("seller-panel.sqlite3")).unwrap();
+        for item in source_store
+            .list_products(&ProductQuery::default())
+            .unwrap()
+            .items
+        {
+            let imported = target_store.product_by_sku(&item.sku).unwrap().unwrap();
+            let original = source_store.product(&item.id).unwrap();
+            assert_eq!(
+                imported.created_at[..16],
+                original.created_at[..16],
+                "{lang}: {}",
+                item.sku
+            );
+        }
     }
 }
 
@@ -207,13 +298,21 @@ fn bench_prints_every_figure_on_a_small_data_set() {
     let stdout = text(&out.stdout);
     for line in [
         "CSV import of 300 rows",
-        "inventory list page",
+        "inventory list, a page anywhere",
         "full-text search",
         "status filter",
+        "brand + price range",
+        "dashboard, 30 days",
         "dashboard, one year",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
+    // Each figure is set against its goal.
+    let verdicts = stdout
+        .lines()
+        .filter(|l| l.ends_with("  met") || l.ends_with("NOT met"))
+        .count();
+    assert_eq!(verdicts, 6, "{stdout}");
 }
 
 /// A data folder with two sales (one canceled) and a purchase in 2026, one sale in 2025.

@@ -7,8 +7,9 @@
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
@@ -57,18 +58,62 @@ pub enum BackupError {
         dir: PathBuf,
         source: std::io::Error,
     },
+    #[error("could not read or clean up the backups folder {dir}: {source}")]
+    Folder {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error("database error during backup: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
 
 type Result<T> = std::result::Result<T, BackupError>;
 
-/// A file name that sorts by date: `seller-panel-2026-11-25T03-11-28-123Z.spbackup`.
-pub fn default_file_name() -> String {
+/// How every automatic backup's file name begins; [`prune`] deletes only these.
+pub const AUTO_PREFIX: &str = "seller-panel-auto-";
+
+/// Who made a backup, told by its file name: the daily automatic backups are named by
+/// [`auto_file_name`]; every other backup (the app's button, `seller backup`, a file the user
+/// named or copied in) is manual and is never deleted by [`prune`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum BackupKind {
+    Manual,
+    Automatic,
+}
+
+impl BackupKind {
+    /// The kind of a backup file from its name; `None` when the name is not a backup's
+    /// (`*.spbackup`).
+    pub fn of_file_name(name: &str) -> Option<Self> {
+        if !name.ends_with(&format!(".{EXTENSION}")) {
+            return None;
+        }
+        Some(if name.starts_with(AUTO_PREFIX) {
+            Self::Automatic
+        } else {
+            Self::Manual
+        })
+    }
+}
+
+fn dated_name(prefix: &str) -> String {
     format!(
-        "seller-panel-{}.{EXTENSION}",
+        "{prefix}{}.{EXTENSION}",
         now_rfc3339().replace([':', '.'], "-")
     )
+}
+
+/// The name of a manual backup, sorting by date: `seller-panel-2026-11-25T03-11-28-123Z.spbackup`.
+pub fn default_file_name() -> String {
+    dated_name("seller-panel-")
+}
+
+/// The name of an automatic (daily) backup:
+/// `seller-panel-auto-2026-11-25T03-11-28-123Z.spbackup`.
+pub fn auto_file_name() -> String {
+    dated_name(AUTO_PREFIX)
 }
 
 impl Store {
@@ -282,15 +327,18 @@ pub fn restore(file: &Path, data_dir: &Path) -> Result<Restored> {
     })
 }
 
-/// Deletes automatic backups in `dir` older than `keep_days`, newest first kept; returns how
-/// many were removed. Only files this module names (`seller-panel-*.spbackup`) are touched.
-pub fn prune(dir: &Path, keep_days: u32, now: std::time::SystemTime) -> std::io::Result<usize> {
+/// Deletes the automatic backups in `dir` (named by [`auto_file_name`]) last modified more than
+/// `keep_days` before `now`; returns how many were removed. Manual backups and any other file
+/// are never touched.
+pub fn prune(dir: &Path, keep_days: u32, now: SystemTime) -> std::io::Result<usize> {
     let max_age = Duration::from_secs(u64::from(keep_days) * 24 * 3600);
     let mut removed = 0;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with("seller-panel-") && name.ends_with(&format!(".{EXTENSION}"))) {
+        if BackupKind::of_file_name(&name) != Some(BackupKind::Automatic)
+            || !entry.file_type()?.is_file()
+        {
             continue;
         }
         let age = now
@@ -302,4 +350,69 @@ pub fn prune(dir: &Path, keep_days: u32, now: std::time::SystemTime) -> std::io:
         }
     }
     Ok(removed)
+}
+
+/// Whether the daily automatic backup is due in `dir`: true unless an automatic backup there was
+/// last modified on `now`'s calendar day (in `now`'s time zone). Manual backups do not count, so
+/// a one-click backup does not skip the day's automatic one. A missing folder means due.
+pub fn daily_backup_due<Tz: TimeZone>(dir: &Path, now: &DateTime<Tz>) -> std::io::Result<bool> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(err) => return Err(err),
+    };
+    let today = now.date_naive();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if BackupKind::of_file_name(&name) != Some(BackupKind::Automatic)
+            || !entry.file_type()?.is_file()
+        {
+            continue;
+        }
+        let modified = DateTime::<Utc>::from(entry.metadata()?.modified()?);
+        if modified.with_timezone(&now.timezone()).date_naive() == today {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// What [`Store::daily_backup_if_due`] did when it wrote a backup.
+#[derive(Debug, Clone)]
+pub struct DailyBackup {
+    pub file: PathBuf,
+    pub manifest: BackupManifest,
+    /// Automatic backups deleted because they were older than the days to keep.
+    pub removed: usize,
+}
+
+impl Store {
+    /// The daily automatic backup: when none was made in `backups_dir` on `now`'s day, writes
+    /// one there (named by [`auto_file_name`]) and then deletes the automatic backups older than
+    /// `keep_days` ([`prune`]). Returns `None` when today's was already made.
+    pub fn daily_backup_if_due<Tz: TimeZone>(
+        &self,
+        data_dir: &Path,
+        backups_dir: &Path,
+        keep_days: u32,
+        now: &DateTime<Tz>,
+    ) -> Result<Option<DailyBackup>> {
+        let io_err = |source| BackupError::Folder {
+            dir: backups_dir.to_owned(),
+            source,
+        };
+        if !daily_backup_due(backups_dir, now).map_err(io_err)? {
+            return Ok(None);
+        }
+        let file = backups_dir.join(auto_file_name());
+        let manifest = self.backup_to(data_dir, &file)?;
+        let removed =
+            prune(backups_dir, keep_days, SystemTime::from(now.clone())).map_err(io_err)?;
+        Ok(Some(DailyBackup {
+            file,
+            manifest,
+            removed,
+        }))
+    }
 }

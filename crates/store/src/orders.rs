@@ -966,7 +966,7 @@ fn restock(tx: &Transaction<'_>, shop_id: &str, line: &mut Line, order_id: &str)
             product.sku = line.draft.sku.clone();
             product.quantity = 0;
             product.purchase_cost_cents = line.unit_cost;
-            let id = insert_product(tx, shop_id, product)?;
+            let id = insert_product(tx, shop_id, product, None)?;
             let sku: String = tx.query_row(
                 "SELECT sku FROM seller_products WHERE id = ?1",
                 [&id],

@@ -159,36 +159,185 @@ fn a_backup_taken_while_another_connection_writes_is_consistent() {
     );
 }
 
+/// Writes a small file named `name` in `dir`, last modified `age` before `now`.
+fn file_aged(dir: &Path, name: &str, now: SystemTime, age: Duration) {
+    let path = dir.join(name);
+    std::fs::write(&path, b"x").unwrap();
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(now - age).unwrap();
+}
+
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+#[test]
+fn backups_are_named_by_who_made_them() {
+    use backup::BackupKind;
+    let manual = backup::default_file_name();
+    let auto = backup::auto_file_name();
+    assert!(manual.starts_with("seller-panel-20"), "{manual}");
+    assert!(auto.starts_with("seller-panel-auto-20"), "{auto}");
+    assert_eq!(BackupKind::of_file_name(&manual), Some(BackupKind::Manual));
+    assert_eq!(BackupKind::of_file_name(&auto), Some(BackupKind::Automatic));
+    assert_eq!(
+        BackupKind::of_file_name("ma-copie.spbackup"),
+        Some(BackupKind::Manual)
+    );
+    assert_eq!(BackupKind::of_file_name("seller-panel-auto-x.txt"), None);
+}
+
 #[test]
 fn pruning_removes_only_old_automatic_backups() {
     let dir = tempfile::tempdir().unwrap();
     let now = SystemTime::now();
     for (name, age_days) in [
-        ("seller-panel-old.spbackup", 10),
-        ("seller-panel-recent.spbackup", 2),
+        ("seller-panel-auto-2026-01-01T03-00-00-000Z.spbackup", 10),
+        ("seller-panel-auto-2026-01-09T03-00-00-000Z.spbackup", 2),
+        // Manual backups, however old: the app's button and `seller backup` name them so, and
+        // backups made before automatic ones had their own name are kept too.
+        ("seller-panel-2025-06-01T10-00-00-000Z.spbackup", 200),
+        ("seller-panel-2026-01-01T10-00-00-000Z.spbackup", 10),
         ("mon-export.spbackup", 30),
-        ("seller-panel-notes.txt", 30),
+        ("seller-panel-auto-notes.txt", 30),
     ] {
-        let path = dir.path().join(name);
-        std::fs::write(&path, b"x").unwrap();
-        let file = std::fs::File::options().write(true).open(&path).unwrap();
-        file.set_modified(now - Duration::from_secs(age_days * 86_400))
-            .unwrap();
+        file_aged(dir.path(), name, now, age_days * DAY);
     }
     assert_eq!(backup::prune(dir.path(), 7, now).unwrap(), 1);
-    let mut left: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
     assert_eq!(
-        left,
+        file_names(dir.path()),
         [
             "mon-export.spbackup",
-            "seller-panel-notes.txt",
-            "seller-panel-recent.spbackup"
+            "seller-panel-2025-06-01T10-00-00-000Z.spbackup",
+            "seller-panel-2026-01-01T10-00-00-000Z.spbackup",
+            "seller-panel-auto-2026-01-09T03-00-00-000Z.spbackup",
+            "seller-panel-auto-notes.txt",
         ]
     );
+    // Lowering the days to keep deletes the newer automatic backup, still no manual one.
+    assert_eq!(backup::prune(dir.path(), 1, now).unwrap(), 1);
+    assert_eq!(
+        file_names(dir.path()),
+        [
+            "mon-export.spbackup",
+            "seller-panel-2025-06-01T10-00-00-000Z.spbackup",
+            "seller-panel-2026-01-01T10-00-00-000Z.spbackup",
+            "seller-panel-auto-notes.txt",
+        ]
+    );
+}
+
+#[test]
+fn the_daily_backup_is_made_once_a_day_and_prunes_old_automatic_ones() {
+    let (data, store) = data_folder_with_a_product();
+    let backups = data.path().join("backups");
+    let now = chrono::Utc::now();
+
+    // No folder yet: due, and the first one is written as an automatic backup.
+    let made = store
+        .daily_backup_if_due(data.path(), &backups, 7, &now)
+        .unwrap()
+        .expect("no backup yet today");
+    assert!(made.file.starts_with(&backups));
+    let name = made
+        .file
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.starts_with(backup::AUTO_PREFIX), "{name}");
+    assert_eq!(made.manifest.product_count, 1);
+    assert_eq!(backup::inspect(&made.file).unwrap(), made.manifest);
+    assert_eq!(made.removed, 0);
+
+    // Not twice the same day.
+    assert!(
+        store
+            .daily_backup_if_due(data.path(), &backups, 7, &chrono::Utc::now())
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(file_names(&backups), [name]);
+
+    // A manual backup made today does not stand in for the automatic one, and is kept.
+    let other = tempfile::tempdir().unwrap();
+    let sys_now = SystemTime::now();
+    file_aged(
+        other.path(),
+        "seller-panel-2026-01-01T10-00-00-000Z.spbackup",
+        sys_now,
+        Duration::ZERO,
+    );
+    file_aged(
+        other.path(),
+        "seller-panel-2025-01-01T10-00-00-000Z.spbackup",
+        sys_now,
+        400 * DAY,
+    );
+    // Yesterday's automatic backup does not either; the one of 10 days ago is pruned.
+    file_aged(
+        other.path(),
+        "seller-panel-auto-yesterday.spbackup",
+        sys_now,
+        DAY + Duration::from_secs(3600),
+    );
+    file_aged(
+        other.path(),
+        "seller-panel-auto-old.spbackup",
+        sys_now,
+        10 * DAY,
+    );
+    let made = store
+        .daily_backup_if_due(data.path(), other.path(), 7, &chrono::Utc::now())
+        .unwrap()
+        .expect("no automatic backup yet today");
+    assert_eq!(made.removed, 1);
+    let left = file_names(other.path());
+    assert_eq!(left.len(), 4, "{left:?}");
+    assert!(left.contains(&"seller-panel-2025-01-01T10-00-00-000Z.spbackup".to_owned()));
+    assert!(left.contains(&"seller-panel-2026-01-01T10-00-00-000Z.spbackup".to_owned()));
+    assert!(left.contains(&"seller-panel-auto-yesterday.spbackup".to_owned()));
+    assert!(!left.contains(&"seller-panel-auto-old.spbackup".to_owned()));
+}
+
+#[test]
+fn the_daily_backup_counts_days_in_the_given_time_zone() {
+    use chrono::{FixedOffset, TimeZone};
+    let dir = tempfile::tempdir().unwrap();
+    // An automatic backup written at 22:30 UTC on 10 January (23:30 in Paris)…
+    let written = chrono::Utc
+        .with_ymd_and_hms(2026, 1, 10, 22, 30, 0)
+        .unwrap();
+    file_aged(
+        dir.path(),
+        "seller-panel-auto-a.spbackup",
+        SystemTime::from(written),
+        Duration::ZERO,
+    );
+    // …is today's at 23:15 UTC, but yesterday's in Paris (UTC+1), where it is then 00:15 on
+    // 11 January.
+    let utc_now = chrono::Utc
+        .with_ymd_and_hms(2026, 1, 10, 23, 15, 0)
+        .unwrap();
+    assert!(!backup::daily_backup_due(dir.path(), &utc_now).unwrap());
+    let paris = FixedOffset::east_opt(3600).unwrap();
+    assert!(backup::daily_backup_due(dir.path(), &utc_now.with_timezone(&paris)).unwrap());
+    // Manual backups never count.
+    let other = tempfile::tempdir().unwrap();
+    file_aged(
+        other.path(),
+        "seller-panel-2026-01-10.spbackup",
+        SystemTime::from(written),
+        Duration::ZERO,
+    );
+    assert!(backup::daily_backup_due(other.path(), &utc_now).unwrap());
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

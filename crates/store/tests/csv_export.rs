@@ -5,15 +5,15 @@ mod common;
 
 use std::sync::atomic::AtomicBool;
 
-use common::{fresh_store, full_draft};
-use seller_store::Store;
+use common::{db_path, fresh_store, full_draft};
 use seller_store::csv::{
-    CsvDelimiter, CsvEncoding, CsvExportOptions, CsvImportOptions, CsvLanguage, DecimalSeparator,
-    MappingSource,
+    CsvDelimiter, CsvEncoding, CsvExportOptions, CsvField, CsvImportOptions, CsvLanguage,
+    DecimalSeparator, MappingSource,
 };
 use seller_store::products::{
     Condition, PackageSize, Product, ProductDraft, ProductQuery, ProductStatus, SortDir, SortField,
 };
+use seller_store::{Store, now_rfc3339 as now};
 
 fn export(store: &Store, query: &ProductQuery, options: &CsvExportOptions) -> (u32, Vec<u8>) {
     let mut out = Vec::new();
@@ -42,7 +42,8 @@ fn all_products(store: &Store, query: &ProductQuery) -> Vec<Product> {
 }
 
 /// What an import must give back: everything but the id, times, previous price and photos
-/// (photo files stay in the app's folder and are exported for reference only).
+/// (photo files stay in the app's folder and are exported for reference only). The stock-entry
+/// date is compared apart, with [`to_the_minute`].
 fn comparable(p: &Product) -> ProductDraft {
     ProductDraft {
         sku: Some(p.sku.clone()),
@@ -62,6 +63,42 @@ fn comparable(p: &Product) -> ProductDraft {
         colors: p.colors.clone(),
         photos: Vec::new(),
     }
+}
+
+/// A stored time cut to the minute, what an export keeps of a stock-entry date (it is written in
+/// local time, and local offsets are whole minutes, so the cut is the same in UTC).
+fn to_the_minute(rfc3339: &str) -> String {
+    format!("{}:00.000Z", &rfc3339[..16])
+}
+
+/// A stored time as an export writes it in the machine's time zone.
+fn local(rfc3339: &str, pattern: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&chrono::Local)
+        .format(pattern)
+        .to_string()
+}
+
+/// Dates items entered the stock, as an older shop has them: to the millisecond, at the turn of
+/// a year and of a leap day, so that a time zone or a cut in the wrong place shows.
+const STOCKED_AT: [&str; 4] = [
+    "2025-12-31T23:59:59.999Z",
+    "2024-02-29T00:00:00.000Z",
+    "2023-07-14T09:41:27.123Z",
+    "2019-01-01T00:00:30.500Z",
+];
+
+/// Sets when the product with `sku` entered the stock, as only an import can.
+fn set_stocked_at(dir: &tempfile::TempDir, sku: &str, created_at: &str) {
+    let conn = rusqlite::Connection::open(db_path(dir)).unwrap();
+    let changed = conn
+        .execute(
+            "UPDATE seller_products SET created_at = ?1 WHERE sku = ?2",
+            [created_at, sku],
+        )
+        .unwrap();
+    assert_eq!(changed, 1, "{sku}");
 }
 
 /// Products meant to break a naive CSV writer or reader.
@@ -113,6 +150,14 @@ fn tricky_store() -> (tempfile::TempDir, Store) {
         draft.colors = vec![];
         store.create_product(draft).unwrap();
     }
+    // Some items entered the stock long ago (the others now).
+    let skus: Vec<String> = all_products(&store, &ProductQuery::default())
+        .into_iter()
+        .map(|p| p.sku)
+        .collect();
+    for (sku, created_at) in skus.iter().step_by(2).zip(STOCKED_AT) {
+        set_stocked_at(&dir, sku, created_at);
+    }
     (dir, store)
 }
 
@@ -134,15 +179,17 @@ fn round_trip(options: CsvExportOptions) {
     let bytes = std::fs::read(&path).unwrap();
 
     let (_dir2, mut target) = fresh_store();
+    let started = now();
     let preview = target
         .preview_inventory_csv(&bytes, &CsvImportOptions::default())
         .unwrap();
     assert_eq!(preview.format.encoding, CsvEncoding::Utf8);
     assert_eq!(preview.format.delimiter, options.delimiter);
     assert_eq!(preview.mapping_source, MappingSource::Suggested);
-    assert_eq!(preview.mapping.len(), 16);
-    assert_eq!(preview.mapping[15], None, "photos are not imported");
-    assert!(preview.mapping[..15].iter().all(Option::is_some));
+    assert_eq!(preview.mapping.len(), 17);
+    assert_eq!(preview.mapping[15], Some(CsvField::CreatedAt));
+    assert_eq!(preview.mapping[16], None, "photos are not imported");
+    assert!(preview.mapping[..16].iter().all(Option::is_some));
     assert_eq!(preview.errors, []);
     let report = target
         .import_inventory_csv(
@@ -160,8 +207,20 @@ fn round_trip(options: CsvExportOptions) {
             .unwrap()
             .unwrap_or_else(|| panic!("{:?} not imported", original.sku));
         assert_eq!(comparable(&imported), comparable(original));
+        assert_eq!(
+            imported.created_at,
+            to_the_minute(&original.created_at),
+            "{}: the stock-entry date comes back to the minute",
+            original.sku
+        );
+        assert!(imported.updated_at >= started, "{}", imported.updated_at);
         assert!(imported.photos.is_empty());
     }
+    let old = originals
+        .iter()
+        .filter(|p| STOCKED_AT.contains(&p.created_at.as_str()))
+        .count();
+    assert_eq!(old, STOCKED_AT.len(), "the old dates were exported");
     // The SKU generator of the new store skips the SKUs imported.
     let next = target
         .create_product(ProductDraft::titled("Nouveau"))
@@ -191,11 +250,13 @@ fn round_trip_through_a_tab_separated_file_keeps_every_field() {
 
 #[test]
 fn french_export_is_what_excel_reads() {
-    let (_dir, mut store) = fresh_store();
+    let (dir, mut store) = fresh_store();
     let mut draft = full_draft("Robe d'été");
     draft.sku = Some("R1".into());
     draft.description = "Ligne 1\nLigne 2".into();
     store.create_product(draft).unwrap();
+    set_stocked_at(&dir, "R1", "2024-02-29T17:45:59.999Z");
+    let stocked = local("2024-02-29T17:45:59.999Z", "%d/%m/%Y %H:%M");
     let (written, bytes) = export(
         &store,
         &ProductQuery::default(),
@@ -206,22 +267,26 @@ fn french_export_is_what_excel_reads() {
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     assert_eq!(
         text,
-        "SKU;Titre;Description;Catégorie;Marque;État;Taille;Prix;Prix d'achat;Quantité;\
-         Taille du colis;Statut;Notes internes;Matières;Couleurs;Photos\r\n\
-         R1;Robe d'été;\"Ligne 1\nLigne 2\";Robes;Sézane;Très bon état;38;45,00;12,00;1;\
-         Petit;Prêt;Vide-grenier de Lyon;Coton|Lin;Bleu;photos/a.jpg|photos/b.jpg\r\n"
+        format!(
+            "SKU;Titre;Description;Catégorie;Marque;État;Taille;Prix;Prix d'achat;Quantité;\
+             Taille du colis;Statut;Notes internes;Matières;Couleurs;Date d'entrée;Photos\r\n\
+             R1;Robe d'été;\"Ligne 1\nLigne 2\";Robes;Sézane;Très bon état;38;45,00;12,00;1;\
+             Petit;Prêt;Vide-grenier de Lyon;Coton|Lin;Bleu;{stocked};photos/a.jpg|photos/b.jpg\r\n"
+        )
     );
 }
 
 #[test]
 fn english_export_uses_english_headers_labels_and_decimal_point() {
-    let (_dir, mut store) = fresh_store();
+    let (dir, mut store) = fresh_store();
     let mut draft = full_draft("Dress");
     draft.sku = Some("D1".into());
     draft.photos = vec![];
     draft.status = ProductStatus::Listed;
     draft.condition = Some(Condition::NewWithTags);
     store.create_product(draft).unwrap();
+    set_stocked_at(&dir, "D1", "2024-02-29T17:45:59.999Z");
+    let stocked = local("2024-02-29T17:45:59.999Z", "%Y-%m-%d %H:%M");
     let (_, bytes) = export(
         &store,
         &ProductQuery::default(),
@@ -229,10 +294,12 @@ fn english_export_uses_english_headers_labels_and_decimal_point() {
     );
     assert_eq!(
         String::from_utf8(bytes).unwrap(),
-        "SKU,Title,Description,Category,Brand,Condition,Size,Price,Purchase cost,Quantity,\
-         Package size,Status,Internal notes,Materials,Colours,Photos\r\n\
-         D1,Dress,\"Portée deux fois, aucun défaut.\",Robes,Sézane,New with tags,38,45.00,12.00,1,\
-         Small,Listed,Vide-grenier de Lyon,Coton|Lin,Bleu,\r\n"
+        format!(
+            "SKU,Title,Description,Category,Brand,Condition,Size,Price,Purchase cost,Quantity,\
+             Package size,Status,Internal notes,Materials,Colours,Date added,Photos\r\n\
+             D1,Dress,\"Portée deux fois, aucun défaut.\",Robes,Sézane,New with tags,38,45.00,\
+             12.00,1,Small,Listed,Vide-grenier de Lyon,Coton|Lin,Bleu,{stocked},\r\n"
+        )
     );
 }
 

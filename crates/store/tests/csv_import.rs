@@ -696,3 +696,110 @@ fn a_file_without_a_header_is_refused() {
         ));
     }
 }
+
+/// `raw`, read in the machine's time zone, as the database stores it.
+fn local_to_stored(raw: &str, pattern: &str) -> String {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(raw, pattern).unwrap();
+    chrono::Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[test]
+fn the_stock_entry_date_is_read_in_usual_formats_and_checked() {
+    let (_dir, mut store) = fresh_store();
+    let file = "SKU;Titre;Date d'entrée\r\n\
+                D-1;Robe;14/07/2023 09:41\r\n\
+                D-2;Jupe;\r\n\
+                D-3;Pull;2023-07-14\r\n\
+                D-4;Veste;2023-07-14T09:41:27.123Z\r\n\
+                D-5;Sac;hier\r\n\
+                D-6;Manteau;01/01/2999\r\n\
+                D-7;Gilet;31/02/2024\r\n\
+                D-8;Short;14/07/23\r\n";
+    let column = Some((2, "Date d'entrée"));
+    let field = Some(CsvField::CreatedAt);
+    let expected = vec![
+        error(6, column, field, RowErrorCode::InvalidDate, Some("hier")),
+        error(
+            7,
+            column,
+            field,
+            RowErrorCode::FutureDate,
+            Some("01/01/2999"),
+        ),
+        error(
+            8,
+            column,
+            field,
+            RowErrorCode::InvalidDate,
+            Some("31/02/2024"),
+        ),
+        error(
+            9,
+            column,
+            field,
+            RowErrorCode::InvalidDate,
+            Some("14/07/23"),
+        ),
+    ];
+    let preview = store
+        .preview_inventory_csv(file.as_bytes(), &CsvImportOptions::default())
+        .unwrap();
+    assert_eq!(preview.mapping[2], Some(CsvField::CreatedAt));
+    assert_eq!(preview.errors, expected);
+    assert_eq!((preview.valid_rows, preview.invalid_rows), (4, 4));
+
+    match import(&mut store, file.as_bytes(), &CsvImportOptions::default()) {
+        Err(CsvError::InvalidRows { errors, .. }) => assert_eq!(errors, expected),
+        other => panic!("expected InvalidRows, got {other:?}"),
+    }
+    assert_eq!(product_count(&store), 0);
+
+    let before = seller_store::now_rfc3339();
+    let report = import(&mut store, file.as_bytes(), &skip()).unwrap();
+    let after = seller_store::now_rfc3339();
+    assert_eq!((report.imported, report.skipped), (4, 4));
+    let product = |sku: &str| store.product_by_sku(sku).unwrap().unwrap();
+    assert_eq!(
+        product("D-1").created_at,
+        local_to_stored("14/07/2023 09:41", "%d/%m/%Y %H:%M")
+    );
+    assert_eq!(
+        product("D-3").created_at,
+        local_to_stored("2023-07-14 00:00", "%Y-%m-%d %H:%M"),
+        "a day alone is its midnight"
+    );
+    assert_eq!(product("D-4").created_at, "2023-07-14T09:41:27.123Z");
+    for sku in ["D-1", "D-2", "D-3", "D-4"] {
+        let p = product(sku);
+        assert!(
+            before <= p.updated_at && p.updated_at <= after,
+            "{sku}: updated now"
+        );
+    }
+    let empty = product("D-2");
+    assert!(
+        before <= empty.created_at && empty.created_at <= after,
+        "an empty cell dates the item at the import: {}",
+        empty.created_at
+    );
+}
+
+#[test]
+fn an_english_stocked_at_column_is_recognised() {
+    let (_dir, mut store) = fresh_store();
+    let file = "Title,Price,Stocked at\r\nDress,12.00,2024-02-29 17:45\r\n";
+    let report = import(&mut store, file.as_bytes(), &CsvImportOptions::default()).unwrap();
+    assert_eq!(report.imported, 1);
+    let items = store.list_products(&ProductQuery::default()).unwrap().items;
+    let dress = store.product(&items[0].id).unwrap();
+    assert_eq!(
+        dress.created_at,
+        local_to_stored("2024-02-29 17:45", "%Y-%m-%d %H:%M")
+    );
+}

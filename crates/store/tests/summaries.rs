@@ -115,7 +115,10 @@ fn running_totals_follow_store_writes_and_raw_sync_writes() {
             service_fee_cents: Some(150),
             ..OrderDraft::sale(
                 5_000,
-                vec![OrderItemDraft::sku(&skus[0], 2), OrderItemDraft::sku(&skus[1], 1)],
+                vec![
+                    OrderItemDraft::sku(&skus[0], 2),
+                    OrderItemDraft::sku(&skus[1], 1),
+                ],
             )
         })
         .unwrap();

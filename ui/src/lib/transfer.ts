@@ -17,6 +17,7 @@ const FIELDS = {
   internalNotes: true,
   materials: true,
   colors: true,
+  createdAt: true,
 } satisfies Record<CsvField, true>;
 /** Every product field a file column can fill, in the order the mapping select lists them. */
 export const CSV_FIELDS = Object.keys(FIELDS) as CsvField[];
@@ -34,6 +35,8 @@ const ROW_ERRORS = {
   duplicateSkuInFile: true,
   skuExists: true,
   wrongFieldCount: true,
+  invalidDate: true,
+  futureDate: true,
 } satisfies Record<RowErrorCode, true>;
 export const ROW_ERROR_CODES = Object.keys(ROW_ERRORS) as RowErrorCode[];
 

@@ -3,7 +3,8 @@
 use std::io::Write;
 
 use super::values::{
-    condition_label, format_money, guard_formula, join_list, package_size_label, status_label,
+    condition_label, format_money, format_stocked_at, guard_formula, join_list, package_size_label,
+    status_label,
 };
 use super::{CsvError, CsvExportOptions, CsvField, LIST_SEPARATOR};
 use crate::Store;
@@ -26,6 +27,7 @@ pub const EXPORT_FIELDS: &[CsvField] = &[
     CsvField::InternalNotes,
     CsvField::Materials,
     CsvField::Colors,
+    CsvField::CreatedAt,
 ];
 
 /// Header of the photo file names, written for reference and ignored by the importer.
@@ -122,6 +124,8 @@ fn row(product: &Product, options: &CsvExportOptions) -> Vec<String> {
             CsvField::InternalNotes => optional(&product.internal_notes),
             CsvField::Materials => text(&join_list(&product.materials)),
             CsvField::Colors => text(&join_list(&product.colors)),
+            // Local time to the minute, as the user's spreadsheet reads it (see the function).
+            CsvField::CreatedAt => format_stocked_at(&product.created_at, language),
         })
         .collect();
     cells.push(product.photos.join(&LIST_SEPARATOR.to_string()));

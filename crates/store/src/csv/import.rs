@@ -3,13 +3,14 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::decode::{Sheet, read_sheet};
 use super::mapping;
 use super::values::{
     parse_condition, parse_money_cents, parse_package_size, parse_quantity, parse_status,
-    split_list, unguard_formula,
+    parse_stocked_at, split_list, unguard_formula,
 };
 use super::{
     CsvError, CsvField, CsvImportOptions, CsvPreview, CsvSampleRow, ImportReport,
@@ -58,7 +59,10 @@ impl Store {
             .valid
             .into_iter()
             .take(SAMPLE_ROWS)
-            .map(|(line, product)| CsvSampleRow { line, product })
+            .map(|(line, row)| CsvSampleRow {
+                line,
+                product: row.draft,
+            })
             .collect();
         Ok(preview)
     }
@@ -107,13 +111,13 @@ impl Store {
         let (named, unnamed): (Vec<_>, Vec<_>) = checked
             .valid
             .into_iter()
-            .partition(|(_, draft)| draft.sku.is_some());
+            .partition(|(_, row)| row.draft.sku.is_some());
         let mut done = 0;
-        for (_, draft) in named.into_iter().chain(unnamed) {
+        for (_, row) in named.into_iter().chain(unnamed) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(CsvError::Cancelled);
             }
-            insert_product(&tx, &shop_id, draft)?;
+            insert_product(&tx, &shop_id, row.draft, row.created_at.as_deref())?;
             done += 1;
             if done % PROGRESS_EVERY == 0 {
                 progress(done, total);
@@ -160,8 +164,15 @@ fn resolve_mapping(
     })
 }
 
+/// A valid row: the product to insert and, when the file gives it, its stock-entry date (RFC 3339
+/// UTC, as stored), which only an import sets.
+struct ImportRow {
+    draft: ProductDraft,
+    created_at: Option<String>,
+}
+
 struct Checked {
-    valid: Vec<(u32, ProductDraft)>,
+    valid: Vec<(u32, ImportRow)>,
     invalid_rows: u32,
     errors: Vec<RowError>,
     errors_truncated: bool,
@@ -180,6 +191,8 @@ fn check_rows(
     )?;
     let sku_column = mapping.iter().position(|f| *f == Some(CsvField::Sku));
     let mut seen_skus = HashSet::new();
+    // One "now" for the whole file: a stock-entry date after it is refused.
+    let now = Utc::now();
     let mut checked = Checked {
         valid: Vec::new(),
         invalid_rows: 0,
@@ -190,7 +203,7 @@ fn check_rows(
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(CsvError::Cancelled);
         }
-        let (draft, mut errors) = match parse_row(*line, record, &sheet.headers, mapping) {
+        let (row, mut errors) = match parse_row(*line, record, &sheet.headers, mapping, now) {
             Ok(parsed) => parsed,
             Err(error) => (None, vec![error]),
         };
@@ -215,8 +228,8 @@ fn check_rows(
                 }
             }
         }
-        match draft {
-            Some(draft) if errors.is_empty() => checked.valid.push((*line, draft)),
+        match row {
+            Some(row) if errors.is_empty() => checked.valid.push((*line, row)),
             _ => {
                 checked.invalid_rows += 1;
                 for error in errors {
@@ -261,7 +274,8 @@ fn parse_row(
     record: &::csv::StringRecord,
     headers: &[String],
     mapping: &[Option<CsvField>],
-) -> Result<(Option<ProductDraft>, Vec<RowError>), RowError> {
+    now: DateTime<Utc>,
+) -> Result<(Option<ImportRow>, Vec<RowError>), RowError> {
     let width = headers.len();
     // Trailing empty cells beyond the header (as some tools pad rows) are harmless.
     if record.len() < width || record.iter().skip(width).any(|c| !c.trim().is_empty()) {
@@ -275,6 +289,7 @@ fn parse_row(
         });
     }
     let mut draft = ProductDraft::titled("");
+    let mut created_at = None;
     let mut errors = Vec::new();
     for (column, field) in mapping.iter().enumerate() {
         let Some(field) = *field else { continue };
@@ -299,6 +314,7 @@ fn parse_row(
             CsvField::Price => parse_money_cents(raw).map(|v| draft.price_cents = v),
             CsvField::PurchaseCost => parse_money_cents(raw).map(|v| draft.purchase_cost_cents = v),
             CsvField::Quantity => parse_quantity(raw).map(|v| draft.quantity = v),
+            CsvField::CreatedAt => parse_stocked_at(raw, now).map(|v| created_at = Some(v)),
         };
         if let Err(code) = parsed {
             errors.push(cell_error(line, column, headers, Some(field), code, raw));
@@ -330,7 +346,10 @@ fn parse_row(
         }
     };
     errors.sort_by_key(|e| e.column_index.map_or(u32::MAX, |c| c));
-    Ok((draft.filter(|_| errors.is_empty()), errors))
+    let row = draft
+        .filter(|_| errors.is_empty())
+        .map(|draft| ImportRow { draft, created_at });
+    Ok((row, errors))
 }
 
 fn set<T>(slot: &mut T, value: T) -> Result<(), RowErrorCode> {

@@ -142,6 +142,34 @@ const SYNONYMS: &[(CsvField, &[&str])] = &[
             "couleurs", "colours", "couleur", "colour", "colors", "color",
         ],
     ),
+    (
+        CsvField::CreatedAt,
+        &[
+            "date d entree",
+            "date added",
+            "date entree",
+            "date d entree en stock",
+            "entree en stock",
+            "entree",
+            "en stock depuis",
+            "date d ajout",
+            "date ajout",
+            "ajoute le",
+            "date de creation",
+            "cree le",
+            "stocked at",
+            "stocked on",
+            "stock date",
+            "date stocked",
+            "in stock since",
+            "added",
+            "added on",
+            "created at",
+            "created on",
+            "created",
+            "creation date",
+        ],
+    ),
 ];
 
 /// Words dropped from a header before matching: units such as in "Prix (EUR)" or "Prix TTC".
@@ -180,6 +208,8 @@ impl CsvField {
             (CsvLanguage::En, Materials) => "Materials",
             (CsvLanguage::Fr, Colors) => "Couleurs",
             (CsvLanguage::En, Colors) => "Colours",
+            (CsvLanguage::Fr, CreatedAt) => "Date d'entrée",
+            (CsvLanguage::En, CreatedAt) => "Date added",
         }
     }
 }
@@ -353,6 +383,7 @@ mod tests {
             "Couleurs",
             "Photos",
             "Statut",
+            "Date d’entrée",
         ]);
         assert_eq!(
             suggest(&fr),
@@ -369,10 +400,19 @@ mod tests {
                 Some(Materials),
                 Some(Colors),
                 None,
-                Some(Status)
+                Some(Status),
+                Some(CreatedAt)
             ]
         );
-        let en = headers(&["Title", "Price", "Purchase cost", "Qty", "Colour", "Title"]);
+        let en = headers(&[
+            "Title",
+            "Price",
+            "Purchase cost",
+            "Qty",
+            "Colour",
+            "Title",
+            "Stocked at",
+        ]);
         assert_eq!(
             suggest(&en),
             [
@@ -381,9 +421,19 @@ mod tests {
                 Some(PurchaseCost),
                 Some(Quantity),
                 Some(Colors),
-                None
+                None,
+                Some(CreatedAt)
             ]
         );
+        for header in [
+            "Date added",
+            "Created at",
+            "Date d'ajout",
+            "En stock depuis",
+            "Entrée",
+        ] {
+            assert_eq!(suggest(&headers(&[header])), [Some(CreatedAt)], "{header}");
+        }
     }
 
     #[test]

@@ -12,6 +12,12 @@
 //!   refused as ambiguous); enumerations by stored value or French/English label; materials
 //!   and colours as one cell split on `|` (or, when the cell holds no `|`, on `,` and `;`).
 //!   Empty cells take the defaults of a new product (price 0, quantity 1, status draft).
+//! - **Stock-entry date** (`created_at`, from which the dashboard counts days in stock and dead
+//!   stock): exported in the machine's time zone to the minute, `31/12/2026 14:05` in French and
+//!   `2026-12-31 14:05` in English, as spreadsheets in those settings read dates; imported from
+//!   those, from a day alone (`31/12/2026`, `2026-12-31`: its midnight), or from RFC 3339
+//!   (`2026-12-31T14:05:09Z`). A round trip keeps it to the minute. An empty cell or no such
+//!   column dates the item at the import, as before; a date in the future is a row error.
 //! - **SKUs**: an empty SKU is generated; an SKU repeated in the file (after its first row) or
 //!   already used in the shop is a row error. Import never updates existing products.
 //! - **Photos** are files in the app's folder: exported as file names for reference only, never
@@ -79,7 +85,8 @@ impl CsvDelimiter {
 }
 
 text_enum!(
-    /// A product field a file column can fill. Photos are not importable (see the module doc).
+    /// A product field a file column can fill. Photos are not importable (see the module doc);
+    /// `createdAt` is when the item entered the stock (days in stock, dead stock).
     CsvField {
         Sku = "sku",
         Title = "title",
@@ -96,6 +103,7 @@ text_enum!(
         InternalNotes = "internalNotes",
         Materials = "materials",
         Colors = "colors",
+        CreatedAt = "createdAt",
     }
 );
 
@@ -215,6 +223,10 @@ pub enum RowErrorCode {
     SkuExists,
     /// The row does not have as many cells as the header.
     WrongFieldCount,
+    /// Not a date (the stock-entry date): see the module doc for the formats read.
+    InvalidDate,
+    /// A stock-entry date after the time of the import.
+    FutureDate,
 }
 
 /// One problem of one row.

@@ -1,5 +1,7 @@
-//! Cell values: money, quantities, enumeration labels, lists, and the guard against spreadsheet
-//! formulas.
+//! Cell values: money, quantities, dates, enumeration labels, lists, and the guard against
+//! spreadsheet formulas.
+
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Utc};
 
 use super::mapping::fold;
 use super::{CsvLanguage, DecimalSeparator, LIST_SEPARATOR, RowErrorCode};
@@ -191,6 +193,141 @@ pub(crate) fn format_money(cents: i64, decimal: DecimalSeparator) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
     format!("{sign}{}{sep}{:02}", cents / 100, cents % 100)
+}
+
+/// A stored time (RFC 3339 UTC) as an export writes the stock-entry date: in the machine's time
+/// zone, to the minute, `31/12/2026 14:05` in French and `2026-12-31 14:05` in English. Both are
+/// what Excel and LibreOffice read as a date and time in those settings (RFC 3339's `T…Z` would
+/// stay text), and the minute is what Excel shows and writes back when it saves the file again,
+/// so what the user sees is what an import restores; seconds are dropped (nothing counted in
+/// days notices them). The raw text when it is not a time.
+pub(crate) fn format_stocked_at(rfc3339: &str, language: CsvLanguage) -> String {
+    format_stocked_at_in(rfc3339, language, &Local)
+}
+
+fn format_stocked_at_in<Tz: TimeZone>(rfc3339: &str, language: CsvLanguage, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let Ok(at) = DateTime::parse_from_rfc3339(rfc3339) else {
+        return rfc3339.to_owned();
+    };
+    let pattern = match language {
+        CsvLanguage::Fr => "%d/%m/%Y %H:%M",
+        CsvLanguage::En => "%Y-%m-%d %H:%M",
+    };
+    at.with_timezone(tz).format(pattern).to_string()
+}
+
+/// A stock-entry date as the database stores it (RFC 3339 UTC, milliseconds, `Z`), from what
+/// [`format_stocked_at`] writes or what people type: `31/12/2026`, `31/12/2026 14:05`,
+/// `31/12/2026 14:05:09` (also with `.` or `-` between day, month and year), `2026-12-31`,
+/// `2026-12-31 14:05[:09]`, `2026-12-31T14:05[:09]`, read in the machine's time zone (a day
+/// alone is its midnight), or an RFC 3339 time with its offset (`2026-12-31T14:05:09Z`). A
+/// slashed date is always day first; the year must have four digits. Refused: anything else
+/// ([`RowErrorCode::InvalidDate`]) and a time after `now` ([`RowErrorCode::FutureDate`]).
+pub(crate) fn parse_stocked_at(raw: &str, now: DateTime<Utc>) -> Result<String, RowErrorCode> {
+    parse_stocked_at_in(raw, now, &Local)
+}
+
+fn parse_stocked_at_in<Tz: TimeZone>(
+    raw: &str,
+    now: DateTime<Utc>,
+    tz: &Tz,
+) -> Result<String, RowErrorCode> {
+    let text = raw.trim();
+    let at = match DateTime::parse_from_rfc3339(text) {
+        Ok(at) => at.with_timezone(&Utc),
+        Err(_) => {
+            let naive = parse_naive_date_time(text).ok_or(RowErrorCode::InvalidDate)?;
+            // A time skipped by a daylight-saving jump is read as the hour after it; a time
+            // repeated when clocks go back, as its first occurrence.
+            [naive, naive + chrono::Duration::hours(1)]
+                .iter()
+                .find_map(|n| tz.from_local_datetime(n).earliest())
+                .ok_or(RowErrorCode::InvalidDate)?
+                .with_timezone(&Utc)
+        }
+    };
+    if at > now {
+        return Err(RowErrorCode::FutureDate);
+    }
+    Ok(at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// `day[ time]` or `dayTtime` without offset (see [`parse_stocked_at`]).
+fn parse_naive_date_time(text: &str) -> Option<NaiveDateTime> {
+    let (day, time) = match text.split_once(['T', ' ']) {
+        Some((day, time)) => (day, Some(time.trim())),
+        None => (text, None),
+    };
+    let day = parse_day(day)?;
+    let time = match time {
+        None => NaiveTime::MIN,
+        Some(time) => parse_time(time)?,
+    };
+    Some(day.and_time(time))
+}
+
+fn all_digits(part: &str, lengths: std::ops::RangeInclusive<usize>) -> Option<u32> {
+    (lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| part.parse().ok())
+        .flatten()
+}
+
+/// `2026-12-31` (or `2026/12/31`), else day first: `31/12/2026`, `31.12.2026`, `31-12-2026`.
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    let separator = text.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = text.split(separator).collect();
+    let [a, b, c] = parts[..] else { return None };
+    let (year, month, day) = if a.len() == 4 {
+        (
+            all_digits(a, 4..=4)?,
+            all_digits(b, 1..=2)?,
+            all_digits(c, 1..=2)?,
+        )
+    } else {
+        (
+            all_digits(c, 4..=4)?,
+            all_digits(b, 1..=2)?,
+            all_digits(a, 1..=2)?,
+        )
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+}
+
+/// `14:05`, `14:05:09` or `14:05:09.123` (hours may have one digit; milliseconds are kept).
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    let (clock, fraction) = match text.split_once('.') {
+        Some((clock, fraction)) => (clock, Some(fraction)),
+        None => (text, None),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let (hour, minute, second) = match (&parts[..], fraction) {
+        ([h, m], None) => (*h, *m, None),
+        ([h, m, s], _) => (*h, *m, Some(*s)),
+        _ => return None,
+    };
+    let second = match second {
+        None => 0,
+        Some(s) => all_digits(s, 2..=2)?,
+    };
+    let milli = match fraction {
+        None => 0,
+        Some(f) => {
+            all_digits(f, 1..=9)?;
+            f.bytes()
+                .chain(std::iter::repeat(b'0'))
+                .take(3)
+                .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+        }
+    };
+    NaiveTime::from_hms_milli_opt(
+        all_digits(hour, 1..=2)?,
+        all_digits(minute, 2..=2)?,
+        second,
+        milli,
+    )
 }
 
 /// Labels of each value, the French and English ones first (what exports write), then other
@@ -519,6 +656,84 @@ mod tests {
             vec!["Coton, bio".to_owned(), "Lin; lavé".to_owned()],
         ] {
             assert_eq!(split_list(&join_list(&items)), items);
+        }
+    }
+
+    #[test]
+    fn stock_entry_dates_in_every_usual_spelling() {
+        use chrono::FixedOffset;
+        let now: DateTime<Utc> = "2026-11-25T12:00:00Z".parse().unwrap();
+        let paris = FixedOffset::east_opt(3600).unwrap();
+        let read = |raw: &str| parse_stocked_at_in(raw, now, &paris);
+        for (raw, stored) in [
+            ("05/03/2026", "2026-03-04T23:00:00.000Z"),
+            ("5/3/2026", "2026-03-04T23:00:00.000Z"),
+            (" 05/03/2026 14:05 ", "2026-03-05T13:05:00.000Z"),
+            ("05/03/2026 9:05", "2026-03-05T08:05:00.000Z"),
+            ("05/03/2026 14:05:09", "2026-03-05T13:05:09.000Z"),
+            ("05.03.2026", "2026-03-04T23:00:00.000Z"),
+            ("05-03-2026 14:05", "2026-03-05T13:05:00.000Z"),
+            ("2026-03-05", "2026-03-04T23:00:00.000Z"),
+            ("2026/03/05", "2026-03-04T23:00:00.000Z"),
+            ("2026-03-05 14:05", "2026-03-05T13:05:00.000Z"),
+            ("2026-03-05T14:05:09", "2026-03-05T13:05:09.000Z"),
+            ("2026-03-05 14:05:09.5", "2026-03-05T13:05:09.500Z"),
+            ("2026-03-05T14:05:09Z", "2026-03-05T14:05:09.000Z"),
+            ("2026-03-05T14:05:09.123Z", "2026-03-05T14:05:09.123Z"),
+            ("2026-03-05T14:05:09+02:00", "2026-03-05T12:05:09.000Z"),
+            ("2026-11-25T12:00:00Z", "2026-11-25T12:00:00.000Z"),
+        ] {
+            assert_eq!(read(raw).as_deref(), Ok(stored), "{raw:?}");
+        }
+        for raw in [
+            "hier",
+            "05/03/26",
+            "2026-03",
+            "31/02/2026",
+            "13/13/2026",
+            "05/03/2026 25:00",
+            "05/03/2026 14h05",
+            "05/03/2026 14:5",
+            "05/03/2026 14:05:60",
+            "2026-03-05T14:05:09.Z",
+            "05/03/2026/1",
+            "46086",
+            "46086,5",
+        ] {
+            assert_eq!(read(raw), Err(InvalidDate), "{raw:?}");
+        }
+        for raw in [
+            "2026-11-25T12:00:01Z",
+            "25/11/2026 13:01",
+            "26/11/2026",
+            "01/01/2100",
+        ] {
+            assert_eq!(read(raw), Err(FutureDate), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn stock_entry_dates_are_written_as_spreadsheets_read_them_and_read_back() {
+        use chrono::FixedOffset;
+        let paris = FixedOffset::east_opt(3600).unwrap();
+        let stored = "2026-03-05T13:05:09.123Z";
+        assert_eq!(
+            format_stocked_at_in(stored, CsvLanguage::Fr, &paris),
+            "05/03/2026 14:05"
+        );
+        assert_eq!(
+            format_stocked_at_in(stored, CsvLanguage::En, &paris),
+            "2026-03-05 14:05"
+        );
+        assert_eq!(format_stocked_at_in("?", CsvLanguage::En, &paris), "?");
+        let now = Utc::now();
+        for language in CsvLanguage::ALL {
+            let written = format_stocked_at_in(stored, *language, &paris);
+            assert_eq!(
+                parse_stocked_at_in(&written, now, &paris).as_deref(),
+                Ok("2026-03-05T13:05:00.000Z"),
+                "kept to the minute in {language:?}"
+            );
         }
     }
 

@@ -132,7 +132,7 @@ impl Store {
     pub fn create_product(&mut self, draft: ProductDraft) -> Result<Product> {
         let shop_id = self.shop_id().to_owned();
         let tx = self.conn.transaction()?;
-        let id = insert_product(&tx, &shop_id, draft)?;
+        let id = insert_product(&tx, &shop_id, draft, None)?;
         tx.commit()?;
         self.product(&id)
     }
@@ -253,10 +253,14 @@ impl Store {
 
 /// Checks and inserts one product with its photos, materials and colours inside the caller's
 /// transaction (so an import of many rows commits or rolls back as one); returns its id.
+///
+/// `created_at` is when the item entered the stock, as stored (RFC 3339 UTC with milliseconds),
+/// for an import restoring an exported inventory; `None` is now. `updated_at` is always now.
 pub(crate) fn insert_product(
     tx: &Transaction<'_>,
     shop_id: &str,
     draft: ProductDraft,
+    created_at: Option<&str>,
 ) -> Result<String> {
     let draft = checked_draft(draft).map_err(StoreError::Validation)?;
     let sku = match &draft.sku {
@@ -268,7 +272,7 @@ pub(crate) fn insert_product(
         "INSERT INTO seller_products (id, shop_id, sku, title, description, category, brand,
             condition_status, size, price, purchase_cost, quantity, package_size, status,
             internal_notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(rusqlite::params![
         id,
@@ -286,6 +290,7 @@ pub(crate) fn insert_product(
         draft.package_size,
         draft.status,
         draft.internal_notes,
+        created_at.unwrap_or(&now),
         now,
     ])
     .map_err(|e| StoreError::from_write(e, Some(&sku)))?;

@@ -7,6 +7,7 @@ import { useToast } from "../../components/Toast";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { PRODUCT_STATUSES } from "../../lib/productForm";
 import { parsePriceChange } from "./listState";
+import { useUndoBulkAction } from "./useUndoBulkAction";
 
 type Action = "status" | "price" | "category" | "brand" | "delete";
 
@@ -34,14 +35,7 @@ export function BulkBar({ selection, count, onDone }: Props) {
     void queryClient.invalidateQueries({ queryKey: ["productFacets"] });
   };
 
-  const undo = useMutation({
-    mutationFn: async () => unwrap(await commands.undoBulkAction()),
-    onSuccess: (outcome) => {
-      refresh();
-      showToast(t("bulk.undone", { count: outcome.affected }));
-    },
-    onError: (err) => showToast(t(`errors.${normalizeAppError(err).code}`)),
-  });
+  const { undo } = useUndoBulkAction();
 
   const apply = useMutation({
     mutationFn: async (change: BulkChange) => unwrap(await commands.bulkUpdateProducts(selection, change)),

@@ -29,6 +29,7 @@ const TOTAL = 250;
 
 function backend() {
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  let undoable = false;
   mockIPC((cmd: string, payload?: InvokeArgs) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
@@ -43,8 +44,12 @@ function backend() {
       case "list_seller_accounts":
         return [];
       case "bulk_update_products":
+        undoable = true;
         return { affected: (args.selection as { kind: string; ids?: string[] }).ids?.length ?? TOTAL };
+      case "can_undo_bulk_action":
+        return undoable;
       case "undo_bulk_action":
+        undoable = false;
         return { affected: 2 };
       default:
         throw { code: "internal", message: cmd, fields: [] };
@@ -100,6 +105,22 @@ describe("InventoryList", () => {
     await user.click(await screen.findByTestId("bulk-undo"));
     await waitFor(() => expect(calls.some((c) => c.cmd === "undo_bulk_action")).toBe(true));
     expect((await screen.findAllByTestId("toast")).some((t) => t.textContent?.includes("2 articles rétablis"))).toBe(true);
+  });
+
+  it("keeps an undo button in the toolbar while the last bulk action can be undone", async () => {
+    const calls = backend();
+    renderWithProviders(<Harness />);
+    const user = userEvent.setup();
+    const rows = await screen.findAllByTestId("product-row");
+    expect(screen.queryByTestId("undo-bulk")).toBeNull();
+    await user.click(within(rows[0]).getByTestId("row-select"));
+    await user.selectOptions(screen.getByTestId("bulk-action"), "status");
+    await user.selectOptions(screen.getByTestId("bulk-status"), "archived");
+    await user.click(screen.getByTestId("bulk-apply"));
+    const button = await screen.findByTestId("undo-bulk");
+    await user.click(button);
+    await waitFor(() => expect(calls.some((c) => c.cmd === "undo_bulk_action")).toBe(true));
+    await waitFor(() => expect(screen.queryByTestId("undo-bulk")).toBeNull());
   });
 
   it("asks before deleting everything the filter matches", async () => {

@@ -11,6 +11,7 @@ import { useDebouncedValue } from "../../lib/useDebouncedValue";
 import { InventoryTransferButtons } from "../transfer/InventoryTransferButtons";
 import { BulkBar } from "./BulkBar";
 import { InventoryFilters } from "./InventoryFilters";
+import { UndoBulkButton } from "./useUndoBulkAction";
 import { INITIAL_LIST_STATE, PAGE_SIZE, activeFilterCount, nextSort, pagesFor, toProductQuery, type ListState } from "./listState";
 
 type Props = {
@@ -116,9 +117,12 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
     );
   }
 
+  const shortDate = (iso: string) => {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? "" : dateFormat.format(date);
+  };
+
   function row(p: ProductSummary, index: number, start: number) {
-    const updated = new Date(p.updatedAt);
-    const validDate = !Number.isNaN(updated.getTime());
     return (
       <div
         key={p.id}
@@ -185,8 +189,11 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
         <div role="gridcell" className="col-num" data-testid="row-quantity">
           {p.quantity}
         </div>
+        <div role="gridcell" className="col-date" data-testid="row-created">
+          {shortDate(p.createdAt)}
+        </div>
         <div role="gridcell" className="col-date">
-          {validDate ? dateFormat.format(updated) : ""}
+          {shortDate(p.updatedAt)}
         </div>
       </div>
     );
@@ -298,6 +305,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
           </div>
           {columnHeader("price", t("inventory.columns.price"), "col-num")}
           {columnHeader("quantity", t("inventory.columns.quantity"), "col-num")}
+          {columnHeader("createdAt", t("inventory.columns.createdAt"), "col-date")}
           {columnHeader("updatedAt", t("inventory.columns.updatedAt"), "col-date")}
         </div>
         <div className="grid-scroll" ref={scrollRef} data-testid="inventory-scroll">
@@ -381,6 +389,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
         >
           {filterCount > 0 ? t("inventory.filters.buttonCount", { count: filterCount }) : t("inventory.filters.button")}
         </button>
+        <UndoBulkButton />
         <InventoryTransferButtons query={{ ...baseQuery, limit: PAGE_SIZE, offset: 0 }} />
       </div>
       {showFilters && <InventoryFilters filters={state.filters} onChange={(filters) => onStateChange((s) => ({ ...s, filters }))} />}

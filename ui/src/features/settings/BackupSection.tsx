@@ -134,7 +134,14 @@ export function BackupSection() {
           {backups.data.map((file) => (
             <li key={file.fileName} className="backup-item" data-testid="backup-item" data-file={file.fileName}>
               <span>
-                <strong>{dateTime.format(new Date(file.modifiedAt))}</strong>
+                <strong>{dateTime.format(new Date(file.modifiedAt))}</strong>{" "}
+                <span
+                  className={file.kind === "manual" ? "badge badge-ready" : "badge"}
+                  data-testid="backup-kind"
+                  data-kind={file.kind}
+                >
+                  {t(`backup.kinds.${file.kind}`)}
+                </span>
                 <span className="muted"> · {formatSize(file.sizeBytes)}</span>
               </span>
               <button
