@@ -25,6 +25,15 @@ text_enum!(
 
 text_enum!(SortDir { Asc = "asc", Desc = "desc" });
 
+impl SortDir {
+    pub fn reversed(self) -> SortDir {
+        match self {
+            SortDir::Asc => SortDir::Desc,
+            SortDir::Desc => SortDir::Asc,
+        }
+    }
+}
+
 /// What the inventory list asks for: one page of the products matching a search and filters.
 /// Every filter is optional; text filters match whole values, ignoring case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,7 +165,7 @@ impl Store {
     /// One page of the inventory, filtered and sorted in SQL, with the number of matches.
     pub fn list_products(&self, query: &ProductQuery) -> Result<ProductPage> {
         let total = self.count_products(query)?;
-        let items = self.product_rows(query)?;
+        let items = self.product_rows(query, total)?;
         Ok(ProductPage { items, total })
     }
 
@@ -245,12 +254,24 @@ impl Store {
         })
     }
 
-    fn product_rows(&self, query: &ProductQuery) -> Result<Vec<ProductSummary>> {
+    /// The rows `[offset, offset + limit)` of the query's order, `total` being how many match.
+    fn product_rows(&self, query: &ProductQuery, total: u32) -> Result<Vec<ProductSummary>> {
         let mut filter = self.product_filter(query);
+        let limit = query.limit.clamp(1, MAX_PAGE_SIZE);
+        // OFFSET walks every entry it skips, so a page in the second half is read from the other
+        // end of the order (the id tie-break makes the order total, so this is the same page),
+        // halving the deepest walk.
+        let end = query.offset.saturating_add(limit).min(total);
+        let from_far_end = query.offset > total / 2 && query.offset < total;
+        let (dir, limit, offset) = if from_far_end {
+            (query.sort_dir.reversed(), end - query.offset, total - end)
+        } else {
+            (query.sort_dir, limit, query.offset)
+        };
         // The page's rows are chosen first, from an index where one covers the filter and the
         // sort, and only those rows are read: skipping rows by OFFSET then costs index entries,
         // not table rows.
-        let order = order_by(query.sort_by, query.sort_dir);
+        let order = order_by(query.sort_by, dir);
         let sql = format!(
             "SELECT p.id, p.sku, p.title, p.brand, p.category, p.size, p.status, p.price,
                     p.quantity,
@@ -263,12 +284,10 @@ impl Store {
              ORDER BY {order}",
             filter.sql
         );
-        filter
-            .args
-            .push(i64::from(query.limit.clamp(1, MAX_PAGE_SIZE)).into());
-        filter.args.push(i64::from(query.offset).into());
+        filter.args.push(i64::from(limit).into());
+        filter.args.push(i64::from(offset).into());
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let items = stmt
+        let mut items = stmt
             .query_map(params_from_iter(&filter.args), |r| {
                 Ok(ProductSummary {
                     id: r.get(0)?,
@@ -286,6 +305,9 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        if from_far_end {
+            items.reverse();
+        }
         Ok(items)
     }
 
