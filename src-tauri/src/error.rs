@@ -39,6 +39,29 @@ pub enum ErrorCode {
     NothingToUndo,
     /// The last bulk action can no longer be undone: the data changed since.
     UndoOutdated,
+    /// No system keyring answers (on Linux: no Secret Service), or it failed; nothing was saved.
+    KeyringUnavailable,
+    /// The system keyring is locked or refused access; nothing was saved.
+    KeyringLocked,
+    /// "Test the proxy": the proxy refused the user name or password (HTTP 401/407, SOCKS5
+    /// authentication failure).
+    ProxyAuthRejected,
+    /// The proxy cannot be reached: connection refused, unknown host, network unreachable.
+    ProxyUnreachable,
+    /// The proxy (or the address echo through it) did not answer in time.
+    ProxyTimeout,
+    /// Something answers on the proxy's port, but not as a proxy of the chosen type.
+    NotAProxy,
+    /// The proxy works but would not reach the address echo.
+    ProxyTargetRefused,
+    /// A proxy this version cannot use (an `https` proxy, an empty SOCKS5 password, …).
+    ProxyUnsupported,
+    /// The connection through the proxy broke off in the middle of the exchange.
+    ProxyConnectionLost,
+    /// Through the proxy, the address echo answered something else than an IP address.
+    ProxyEchoFailed,
+    /// The address echo setting is not an `http://` URL.
+    ProxyEchoUrlInvalid,
 }
 
 impl AppError {
@@ -136,5 +159,136 @@ impl From<seller_store::csv::CsvError> for AppError {
         };
         tracing::warn!(%err, "csv import refused");
         Self::new(code, err.to_string())
+    }
+}
+
+impl From<seller_secrets::SecretError> for AppError {
+    fn from(err: seller_secrets::SecretError) -> Self {
+        use seller_secrets::SecretError;
+        let code = match &err {
+            SecretError::Locked(_) => ErrorCode::KeyringLocked,
+            SecretError::Unavailable(_) | SecretError::Failed(_) => ErrorCode::KeyringUnavailable,
+        };
+        // The error names the keyring's failure, never a secret.
+        tracing::warn!(%err, "keyring error");
+        Self::new(code, err.to_string())
+    }
+}
+
+impl From<seller_automation::proxy::ProxyError> for AppError {
+    fn from(err: seller_automation::proxy::ProxyError) -> Self {
+        // The error names what failed (never a credential: no variant carries one).
+        tracing::info!(%err, "proxy test failed");
+        Self::new(proxy_error_code(&err), err.to_string())
+    }
+}
+
+/// The code the UI translates for each way a proxy can fail. No wildcard: a new kind of
+/// failure does not compile until it has its code (and its sentence in the UI).
+pub fn proxy_error_code(err: &seller_automation::proxy::ProxyError) -> ErrorCode {
+    use seller_automation::proxy::ProxyError;
+    match err {
+        ProxyError::AuthRejected => ErrorCode::ProxyAuthRejected,
+        ProxyError::Unreachable { .. } => ErrorCode::ProxyUnreachable,
+        ProxyError::Timeout => ErrorCode::ProxyTimeout,
+        ProxyError::NotAProxy { .. } => ErrorCode::NotAProxy,
+        ProxyError::TargetRefused { .. } => ErrorCode::ProxyTargetRefused,
+        ProxyError::Unsupported { .. } => ErrorCode::ProxyUnsupported,
+        ProxyError::Io { .. } => ErrorCode::ProxyConnectionLost,
+        ProxyError::EchoFailed { .. } => ErrorCode::ProxyEchoFailed,
+        ProxyError::InvalidTarget { .. } => ErrorCode::ProxyEchoUrlInvalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use seller_automation::proxy::ProxyError;
+
+    use super::*;
+
+    /// One of each kind of proxy failure. The match has no wildcard, so a new variant of
+    /// `ProxyError` does not compile until it is listed here (and so tested below).
+    fn every_proxy_error() -> Vec<ProxyError> {
+        let all = vec![
+            ProxyError::AuthRejected,
+            ProxyError::Unreachable {
+                reason: "connection refused".into(),
+            },
+            ProxyError::Timeout,
+            ProxyError::NotAProxy {
+                detail: "the answer is not HTTP/1.x".into(),
+            },
+            ProxyError::TargetRefused { status: 403 },
+            ProxyError::Unsupported {
+                what: "https proxies".into(),
+            },
+            ProxyError::InvalidTarget {
+                detail: "not http://".into(),
+            },
+            ProxyError::Io {
+                detail: "reset".into(),
+            },
+            ProxyError::EchoFailed {
+                detail: "HTTP 500".into(),
+            },
+        ];
+        let mut seen = [false; 9];
+        for err in &all {
+            let index = match err {
+                ProxyError::AuthRejected => 0,
+                ProxyError::Unreachable { .. } => 1,
+                ProxyError::Timeout => 2,
+                ProxyError::NotAProxy { .. } => 3,
+                ProxyError::TargetRefused { .. } => 4,
+                ProxyError::Unsupported { .. } => 5,
+                ProxyError::InvalidTarget { .. } => 6,
+                ProxyError::Io { .. } => 7,
+                ProxyError::EchoFailed { .. } => 8,
+            };
+            seen[index] = true;
+        }
+        assert!(seen.iter().all(|s| *s), "one sample per variant");
+        all
+    }
+
+    #[test]
+    fn every_proxy_failure_has_its_own_code() {
+        let all = every_proxy_error();
+        let mut codes = HashSet::new();
+        for err in &all {
+            let app = AppError::from(err.clone());
+            assert_eq!(app.code, proxy_error_code(err));
+            assert!(
+                !matches!(
+                    app.code,
+                    ErrorCode::Internal | ErrorCode::Io | ErrorCode::Validation
+                ),
+                "{err:?} maps to the generic {:?}",
+                app.code
+            );
+            assert_eq!(app.message, err.to_string());
+            codes.insert(serde_json::to_string(&app.code).unwrap());
+        }
+        assert_eq!(
+            codes.len(),
+            all.len(),
+            "two failures share a code: {codes:?}"
+        );
+        // The six the UI must tell apart, under the names it translates.
+        for expected in [
+            "proxyAuthRejected",
+            "proxyUnreachable",
+            "proxyTimeout",
+            "notAProxy",
+            "proxyTargetRefused",
+            "proxyUnsupported",
+        ] {
+            assert!(
+                codes.contains(&format!("\"{expected}\"")),
+                "{expected} in {codes:?}"
+            );
+        }
     }
 }

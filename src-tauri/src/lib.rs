@@ -1,6 +1,7 @@
 //! Seller Panel's desktop shell: builds the Tauri app, resolves the data folder, sets up logs,
 //! and exposes the store to the window through typed commands. Logic lives in the crates.
 
+mod accounts;
 mod backups;
 #[cfg(test)]
 mod command_names;
@@ -56,7 +57,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         orders::set_order_processed,
         orders::update_order_tracking,
         orders::get_dashboard,
-        orders::list_seller_accounts,
+        accounts::list_seller_accounts,
+        accounts::create_account,
+        accounts::update_account,
+        accounts::delete_account,
+        accounts::test_proxy,
+        accounts::get_proxy_settings,
+        accounts::set_proxy_settings,
         transfer::get_export_settings,
         transfer::set_export_settings,
         transfer::preview_inventory_import,

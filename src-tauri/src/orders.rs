@@ -1,8 +1,6 @@
-//! The IPC surface of the books: orders (sales and purchases), the dashboard, and the list of
-//! Vinted accounts its filters offer. Each command maps one UI request onto the store, off the UI
-//! thread; no SQL here.
+//! The IPC surface of the books: orders (sales and purchases) and the dashboard. Each command
+//! maps one UI request onto the store, off the UI thread; no SQL here.
 
-use seller_store::accounts::SellerAccount;
 use seller_store::dashboard::{Dashboard, DashboardQuery};
 use seller_store::orders::{Order, OrderDraft, OrderPage, OrderQuery, Tracking};
 use seller_store::{FieldError, FieldErrorCode, StoreError};
@@ -105,15 +103,6 @@ pub async fn get_dashboard(
     state
         .with_store(move |store| Ok(store.dashboard(&query)?))
         .await
-}
-
-/// The Vinted accounts, for the account filters (no secret is stored, so none is sent).
-#[tauri::command]
-#[specta::specta]
-pub async fn list_seller_accounts(
-    state: State<'_, AppState>,
-) -> Result<Vec<SellerAccount>, AppError> {
-    state.with_store(|store| Ok(store.accounts()?)).await
 }
 
 /// The store names the SKU of an unknown item or of a line short of stock; the form needs the

@@ -123,6 +123,10 @@ pub struct TauriDriver {
 impl TauriDriver {
     pub fn start(display: &VirtualDisplay, env: &[(&str, &str)]) -> Result<Self> {
         let (port, native_port) = (free_port(), free_port());
+        // Its output (and that of WebKitWebDriver and the app under it) goes to a file rather
+        // than the test's stderr: an app still closing after the test holds no pipe of the test.
+        std::fs::create_dir_all(artifacts_dir())?;
+        let log = std::fs::File::create(artifacts_dir().join(format!("tauri-driver-{port}.log")))?;
         let mut command = Command::new(tool("tauri-driver", "TAURI_DRIVER"));
         command
             .args([
@@ -133,7 +137,7 @@ impl TauriDriver {
             ])
             .env("DISPLAY", display.env())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(log);
         for (key, value) in env {
             command.env(key, value);
         }

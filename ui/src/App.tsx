@@ -12,11 +12,12 @@ import { applyLanguage } from "./i18n";
 import { resolveLanguage } from "./lib/language";
 import { SETTINGS_QUERY_KEY, fetchSettings } from "./settingsQuery";
 
-type Area = "inventory" | "orders" | "dashboard" | "settings";
+type Area = "inventory" | "orders" | "dashboard" | "accounts" | "settings";
 
 // Loaded when first opened, so the inventory starts without them (and without the charts).
 const OrdersPage = lazy(() => import("./features/orders/OrdersPage").then((m) => ({ default: m.OrdersPage })));
 const DashboardPage = lazy(() => import("./features/dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
+const AccountsPage = lazy(() => import("./features/accounts/AccountsPage").then((m) => ({ default: m.AccountsPage })));
 type InventoryView = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
 
 /** Longest we wait for the settings before showing the UI in the default language anyway. */
@@ -32,6 +33,7 @@ export function App() {
   const [pendingArea, setPendingArea] = useState<Area | null>(null);
   // Bumped when "Orders" is picked in the sidebar: the Orders area goes back to its list.
   const [ordersReset, setOrdersReset] = useState(0);
+  const [accountsReset, setAccountsReset] = useState(0);
   const [ready, setReady] = useState(false);
 
   const settings = useQuery({ queryKey: SETTINGS_QUERY_KEY, queryFn: fetchSettings, staleTime: Infinity });
@@ -54,11 +56,12 @@ export function App() {
     setView({ kind: "list" });
     setFormDirty(false);
     if (next === "orders") setOrdersReset((n) => n + 1);
+    if (next === "accounts") setAccountsReset((n) => n + 1);
   }, []);
 
   function requestArea(next: Area) {
-    // The Orders area keeps its own views; any of them may be left for its list.
-    const inForm = (area === "inventory" && view.kind !== "list") || area === "orders";
+    // The Orders and Accounts areas keep their own views; any of them may be left for its list.
+    const inForm = (area === "inventory" && view.kind !== "list") || area === "orders" || area === "accounts";
     if (next === area && !inForm) return;
     if (inForm && formDirty) {
       setPendingArea(next);
@@ -151,6 +154,18 @@ export function App() {
             <li>
               <button
                 type="button"
+                className={area === "accounts" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "accounts" ? "page" : undefined}
+                data-testid="nav-accounts"
+                onClick={() => requestArea("accounts")}
+              >
+                <span className="nav-icon nav-icon-accounts" aria-hidden="true" />
+                {t("accounts.nav")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
                 className={area === "settings" ? "nav-item is-active" : "nav-item"}
                 aria-current={area === "settings" ? "page" : undefined}
                 data-testid="nav-settings"
@@ -166,7 +181,7 @@ export function App() {
 
       <main className="main" id="main">
         {area === "settings" && <SettingsPage settings={settings.data} />}
-        {(area === "orders" || area === "dashboard") && (
+        {(area === "orders" || area === "dashboard" || area === "accounts") && (
           <Suspense
             fallback={
               <p className="state-message" role="status">
@@ -174,7 +189,9 @@ export function App() {
               </p>
             }
           >
-            {area === "orders" ? <OrdersPage resetSignal={ordersReset} onDirtyChange={setFormDirty} /> : <DashboardPage />}
+            {area === "orders" && <OrdersPage resetSignal={ordersReset} onDirtyChange={setFormDirty} />}
+            {area === "dashboard" && <DashboardPage />}
+            {area === "accounts" && <AccountsPage resetSignal={accountsReset} onDirtyChange={setFormDirty} />}
           </Suspense>
         )}
         {area === "inventory" && view.kind === "list" && (

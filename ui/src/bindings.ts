@@ -265,11 +265,69 @@ async getDashboard(query: DashboardQuery) : Promise<Result<Dashboard, AppError>>
 }
 },
 /**
- * The Vinted accounts, for the account filters (no secret is stored, so none is sent).
+ * The Vinted accounts (for the Accounts area and the account filters). No secret is stored
+ * in the database, so none can be sent.
  */
 async listSellerAccounts() : Promise<Result<SellerAccount[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_seller_accounts") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createAccount(draft: AccountDraft, secrets: AccountSecretsInput) : Promise<Result<SellerAccount, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_account", { draft, secrets }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateAccount(id: string, draft: AccountDraft, secrets: AccountSecretsInput) : Promise<Result<SellerAccount, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_account", { id, draft, secrets }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteAccount(id: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_account", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reaches the address echo through the proxy as typed and says the exit address and the
+ * latency, or exactly what failed (as an [`AppError`] code). Nothing is saved; the password is
+ * neither logged nor returned.
+ */
+async testProxy(input: ProxyTestInput) : Promise<Result<ProxyTestResult, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_proxy", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getProxySettings() : Promise<Result<ProxySettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_proxy_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the address echo; an empty URL goes back to the default. Only `http://` URLs: the
+ * proxy test reads the echo's answer itself, without TLS.
+ */
+async setProxySettings(echoUrl: string) : Promise<Result<ProxySettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_proxy_settings", { echoUrl }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -375,6 +433,18 @@ async exportRegister(request: RegisterExport) : Promise<Result<ExportedFile, App
 
 /** user-defined types **/
 
+/**
+ * What a user fills in for an account.
+ */
+export type AccountDraft = { name: string; username: string | null; email: string | null; avatar: string | null; 
+/**
+ * `https://www.vinted.fr`, `https://www.vinted.de`, …
+ */
+vintedBaseUrl: string; proxy: Proxy | null }
+/**
+ * The three secrets of an account, as the form sends them.
+ */
+export type AccountSecretsInput = { vinted: SecretInput; proxy: SecretInput; vnc: SecretInput }
 /**
  * The one error type the UI receives. It branches on `code` (and each field's code) to show a
  * translated sentence; `message` is English detail for logs and bug reports.
@@ -549,7 +619,52 @@ export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insuffic
 /**
  * The last bulk action can no longer be undone: the data changed since.
  */
-"undoOutdated"
+"undoOutdated" | 
+/**
+ * No system keyring answers (on Linux: no Secret Service), or it failed; nothing was saved.
+ */
+"keyringUnavailable" | 
+/**
+ * The system keyring is locked or refused access; nothing was saved.
+ */
+"keyringLocked" | 
+/**
+ * "Test the proxy": the proxy refused the user name or password (HTTP 401/407, SOCKS5
+ * authentication failure).
+ */
+"proxyAuthRejected" | 
+/**
+ * The proxy cannot be reached: connection refused, unknown host, network unreachable.
+ */
+"proxyUnreachable" | 
+/**
+ * The proxy (or the address echo through it) did not answer in time.
+ */
+"proxyTimeout" | 
+/**
+ * Something answers on the proxy's port, but not as a proxy of the chosen type.
+ */
+"notAProxy" | 
+/**
+ * The proxy works but would not reach the address echo.
+ */
+"proxyTargetRefused" | 
+/**
+ * A proxy this version cannot use (an `https` proxy, an empty SOCKS5 password, …).
+ */
+"proxyUnsupported" | 
+/**
+ * The connection through the proxy broke off in the middle of the exchange.
+ */
+"proxyConnectionLost" | 
+/**
+ * Through the proxy, the address echo answered something else than an IP address.
+ */
+"proxyEchoFailed" | 
+/**
+ * The address echo setting is not an `http://` URL.
+ */
+"proxyEchoUrlInvalid"
 export type ExportSettings = { 
 /**
  * Where exports are written.
@@ -871,6 +986,39 @@ photoFile: string | null; createdAt: string; updatedAt: string }
  * The proxy an account's browser session goes through (its password is in the keyring).
  */
 export type Proxy = { kind: ProxyType; host: string; port: number; user: string | null }
+/**
+ * The address echo setting (advanced).
+ */
+export type ProxySettings = { 
+/**
+ * The echo in use: the one chosen, else the default.
+ */
+echoUrl: string; defaultEchoUrl: string }
+/**
+ * The proxy as typed in the account form (not saved yet), and its password as the form has it.
+ */
+export type ProxyTestInput = { kind: ProxyType; host: string; port: number; user: string | null; 
+/**
+ * `keep`: the password saved for `account_id` (none for a new account); `set`: the one
+ * typed; `clear`: none.
+ */
+password: SecretInput; 
+/**
+ * The account being edited; `None` in the form of a new account.
+ */
+accountId: string | null }
+/**
+ * What a proxy test found.
+ */
+export type ProxyTestResult = { 
+/**
+ * The address the echo saw: the proxy's exit address.
+ */
+exitIp: string; 
+/**
+ * The round trip of the echo's request through the proxy.
+ */
+latencyMs: number }
 export type ProxyType = "http" | "https" | "socks5"
 /**
  * Which register to export, for which days (`YYYY-MM-DD`, both included) and account, how.
@@ -982,7 +1130,15 @@ export type SalesBreakdown = {
  * `None`: items without a category (or brand), or lines not linked to the inventory.
  */
 key: string | null; units: number; revenueCents: number }
-export type SellerAccount = { id: string; name: string; username: string | null; email: string | null; avatar: string | null; vintedBaseUrl: string; proxy: Proxy | null; isConnected: boolean; isRunning: boolean; lastSessionStart: string | null; createdAt: string; updatedAt: string }
+/**
+ * What the form says about one secret: leave it as it is, replace it, or forget it.
+ */
+export type SecretInput = { kind: "keep" } | { kind: "set"; value: string } | { kind: "clear" }
+export type SellerAccount = { id: string; name: string; username: string | null; email: string | null; avatar: string | null; vintedBaseUrl: string; proxy: Proxy | null; isConnected: boolean; isRunning: boolean; lastSessionStart: string | null; createdAt: string; updatedAt: string; 
+/**
+ * Whether a secret is saved in the keyring (the secret itself never leaves it for the UI).
+ */
+hasVintedPassword: boolean; hasProxyPassword: boolean; hasVncPassword: boolean }
 export type SeriesGranularity = "day" | "month"
 /**
  * One point of the charts over time.

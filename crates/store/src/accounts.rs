@@ -50,10 +50,33 @@ pub struct SellerAccount {
     pub last_session_start: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Whether a secret is saved in the keyring (the secret itself never leaves it for the UI).
+    pub has_vinted_password: bool,
+    pub has_proxy_password: bool,
+    pub has_vnc_password: bool,
+}
+
+/// Which of an account's secrets a keyring reference points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountSecret {
+    Vinted,
+    Proxy,
+    Vnc,
+}
+
+impl AccountSecret {
+    fn column(self) -> &'static str {
+        match self {
+            AccountSecret::Vinted => "password_hash",
+            AccountSecret::Proxy => "proxy_password",
+            AccountSecret::Vnc => "vnc_password",
+        }
+    }
 }
 
 const COLUMNS: &str = "id, name, username, email, avatar, vinted_base_url, proxy_type, proxy_host,
-    proxy_port, proxy_user, is_connected, is_running, last_session_start, created_at, updated_at";
+    proxy_port, proxy_user, is_connected, is_running, last_session_start, created_at, updated_at,
+    password_hash IS NOT NULL, proxy_password IS NOT NULL, vnc_password IS NOT NULL";
 
 impl Store {
     pub fn create_account(&mut self, draft: AccountDraft) -> Result<SellerAccount> {
@@ -134,6 +157,33 @@ impl Store {
         Ok(())
     }
 
+    /// Records where a secret of the account lives in the keyring (`keyring:…`), or that it has
+    /// none. The store refuses anything but a keyring reference (a CHECK in the schema).
+    pub fn set_account_secret_ref(
+        &mut self,
+        id: &str,
+        secret: AccountSecret,
+        reference: Option<&str>,
+    ) -> Result<()> {
+        if reference.is_some_and(|r| !r.starts_with("keyring:")) {
+            return Err(StoreError::Validation(vec![FieldError::new(
+                "secretReference",
+                FieldErrorCode::Invalid,
+            )]));
+        }
+        let changed = self.conn.execute(
+            &format!(
+                "UPDATE seller_accounts SET {} = ?2, updated_at = ?3 WHERE id = ?1",
+                secret.column()
+            ),
+            rusqlite::params![id, reference, now_rfc3339()],
+        )?;
+        if changed == 0 {
+            return Err(not_found(id));
+        }
+        Ok(())
+    }
+
     pub fn delete_account(&mut self, id: &str) -> Result<()> {
         if self
             .conn
@@ -196,6 +246,9 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<SellerAccount> {
         last_session_start: r.get(12)?,
         created_at: r.get(13)?,
         updated_at: r.get(14)?,
+        has_vinted_password: r.get(15)?,
+        has_proxy_password: r.get(16)?,
+        has_vnc_password: r.get(17)?,
     })
 }
 

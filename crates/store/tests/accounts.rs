@@ -2,7 +2,7 @@ mod common;
 
 use common::fresh_store;
 use seller_store::StoreError;
-use seller_store::accounts::{AccountDraft, Proxy, ProxyType};
+use seller_store::accounts::{AccountDraft, AccountSecret, Proxy, ProxyType};
 
 fn draft(name: &str) -> AccountDraft {
     AccountDraft {
@@ -89,4 +89,54 @@ fn an_account_without_a_name_or_with_a_bad_url_is_refused() {
     };
     let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(names, ["name", "vintedBaseUrl"]);
+}
+
+#[test]
+fn secret_references_are_recorded_and_only_keyring_ones() {
+    let (_dir, mut store) = fresh_store();
+    let id = store.create_account(draft("A")).unwrap().id;
+    let fresh = store.account(&id).unwrap();
+    assert!(!fresh.has_vinted_password && !fresh.has_proxy_password && !fresh.has_vnc_password);
+
+    let reference = format!("keyring:seller-panel/{id}/proxy");
+    store
+        .set_account_secret_ref(&id, AccountSecret::Proxy, Some(&reference))
+        .unwrap();
+    store
+        .set_account_secret_ref(
+            &id,
+            AccountSecret::Vnc,
+            Some(&format!("keyring:seller-panel/{id}/vnc")),
+        )
+        .unwrap();
+    let saved = store.account(&id).unwrap();
+    assert!(!saved.has_vinted_password && saved.has_proxy_password && saved.has_vnc_password);
+    assert_eq!(store.accounts().unwrap(), vec![saved]);
+
+    // A password itself is refused, by the store and by the schema's CHECK under it.
+    let Err(StoreError::Validation(fields)) =
+        store.set_account_secret_ref(&id, AccountSecret::Vinted, Some("hunter2"))
+    else {
+        panic!("a plain password was accepted")
+    };
+    assert_eq!(fields[0].field, "secretReference");
+    for column in ["password_hash", "proxy_password", "vnc_password"] {
+        let raw = store.connection().execute(
+            &format!("UPDATE seller_accounts SET {column} = 'hunter2' WHERE id = ?1"),
+            [&id],
+        );
+        assert!(raw.is_err(), "{column} took a plain password");
+    }
+    assert!(!store.account(&id).unwrap().has_vinted_password);
+
+    store
+        .set_account_secret_ref(&id, AccountSecret::Proxy, None)
+        .unwrap();
+    let cleared = store.account(&id).unwrap();
+    assert!(!cleared.has_proxy_password && cleared.has_vnc_password);
+
+    assert!(matches!(
+        store.set_account_secret_ref("nope", AccountSecret::Vnc, None),
+        Err(StoreError::NotFound { .. })
+    ));
 }

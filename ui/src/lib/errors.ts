@@ -20,6 +20,17 @@ const KNOWN_CODES = {
   importCancelled: true,
   nothingToUndo: true,
   undoOutdated: true,
+  keyringUnavailable: true,
+  keyringLocked: true,
+  proxyAuthRejected: true,
+  proxyUnreachable: true,
+  proxyTimeout: true,
+  notAProxy: true,
+  proxyTargetRefused: true,
+  proxyUnsupported: true,
+  proxyConnectionLost: true,
+  proxyEchoFailed: true,
+  proxyEchoUrlInvalid: true,
 } satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(KNOWN_CODES) as ErrorCode[];
 

@@ -75,6 +75,9 @@ const account: SellerAccount = {
   lastSessionStart: null,
   createdAt: "2025-01-01T00:00:00.000Z",
   updatedAt: "2025-01-01T00:00:00.000Z",
+  hasVintedPassword: false,
+  hasProxyPassword: false,
+  hasVncPassword: false,
 };
 
 function fakeBackend(answer: (q: DashboardQuery) => Dashboard = () => dashboard) {

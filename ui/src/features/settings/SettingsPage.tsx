@@ -8,6 +8,7 @@ import { SETTINGS_QUERY_KEY } from "../../settingsQuery";
 import { ExportSettingsSection } from "../transfer/ExportSettingsSection";
 import { RegistersSection } from "../transfer/RegistersSection";
 import { BackupSection } from "./BackupSection";
+import { ProxyEchoSection } from "./ProxyEchoSection";
 import { SkuPatternSection } from "./SkuPatternSection";
 
 type Props = { settings: Settings | undefined };
@@ -66,6 +67,7 @@ export function SettingsPage({ settings }: Props) {
       <BackupSection />
       <ExportSettingsSection />
       <RegistersSection />
+      <ProxyEchoSection />
     </section>
   );
 }

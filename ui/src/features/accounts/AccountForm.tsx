@@ -1,0 +1,561 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { commands, type AppError, type FieldError, type ProxyTestResult, type ProxyType, type SellerAccount } from "../../bindings";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
+import {
+  PROXY_TYPES,
+  SECRET_FIELD,
+  VINTED_BASE_URLS,
+  VNC_PASSWORD_USED_CHARS,
+  accountErrorKey,
+  accountValues,
+  avatarLetter,
+  buildAccountRequest,
+  domainOf,
+  emptyAccountValues,
+  mapAccountServerErrors,
+  proxyTestInput,
+  sameAccountValues,
+  type AccountField,
+  type AccountFormErrors,
+  type AccountFormValues,
+  type SecretKey,
+  type SecretValues,
+} from "../../lib/accountForm";
+import { normalizeAppError } from "../../lib/errors";
+import { charCount } from "../../lib/productForm";
+import { afterAccountWrite } from "./queries";
+
+type Props = {
+  /** The account to edit; `null` for a new one. */
+  account: SellerAccount | null;
+  onClose: () => void;
+  onSaved: (account: SellerAccount) => void;
+  onDeleted: (account: SellerAccount) => void;
+  onDirtyChange?: (dirty: boolean) => void;
+};
+
+type Banner = { error: AppError; unmapped: FieldError[] };
+/** "Test the proxy": not run (or the proxy changed since), running, or what it found. */
+type ProxyTest = { state: "idle" } | { state: "testing" } | { state: "ok"; result: ProxyTestResult } | { state: "error"; error: AppError };
+type A11y = { id: string; "data-testid": string; "aria-describedby"?: string; "aria-invalid"?: true };
+
+/**
+ * Creates or edits a Vinted account. Passwords are never pre-filled: a saved one shows as
+ * "saved" with buttons to change or remove it, and what is typed is sent once, on save.
+ */
+export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChange }: Props) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [initialValues] = useState<AccountFormValues>(() => (account ? accountValues(account) : emptyAccountValues()));
+  const [values, setValues] = useState<AccountFormValues>(initialValues);
+  const [errors, setErrors] = useState<AccountFormErrors>({});
+  const [banner, setBanner] = useState<Banner | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [confirmDiscard, setConfirmDiscard] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [focusRequest, setFocusRequest] = useState(0);
+  const [proxyTest, setProxyTest] = useState<ProxyTest>({ state: "idle" });
+  // Each test gets a number; an answer for an older test (the proxy was edited since) is dropped.
+  const proxyTestRun = useRef(0);
+  const formRef = useRef<HTMLFormElement>(null);
+  const bannerRef = useRef<HTMLDivElement>(null);
+
+  const dirty = !sameAccountValues(values, initialValues);
+  const hasProxy = values.proxyType !== "";
+
+  useEffect(() => {
+    onDirtyChange?.(dirty);
+  }, [dirty, onDirtyChange]);
+  useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
+
+  // After a failed submit, the first field in error (in the order of the form) gets the focus.
+  useEffect(() => {
+    if (focusRequest === 0) return;
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [focusRequest]);
+
+  /** A result no longer describes the proxy once one of its fields changes. */
+  function forgetProxyTest() {
+    proxyTestRun.current += 1;
+    setProxyTest({ state: "idle" });
+  }
+
+  function set<K extends keyof AccountFormValues>(key: K, value: AccountFormValues[K]) {
+    setValues((v) => ({ ...v, [key]: value }));
+    if (key === "proxyType" || key === "proxyHost" || key === "proxyPort" || key === "proxyUser") forgetProxyTest();
+  }
+
+  function setSecret(key: SecretKey, patch: Partial<SecretValues>) {
+    setValues((v) => ({ ...v, secrets: { ...v.secrets, [key]: { ...v.secrets[key], ...patch } } }));
+    if (key === "proxy") forgetProxyTest();
+  }
+
+  async function testProxy() {
+    if (proxyTest.state === "testing") return;
+    const input = proxyTestInput(values, account?.id ?? null);
+    if (!input.ok) {
+      setErrors((e) => ({ ...e, ...input.errors }));
+      setFocusRequest((n) => n + 1);
+      return;
+    }
+    setErrors((e) => ({ ...e, proxyHost: undefined, proxyPort: undefined }));
+    const run = ++proxyTestRun.current;
+    setProxyTest({ state: "testing" });
+    let next: ProxyTest;
+    try {
+      const result = await commands.testProxy(input.input);
+      next = result.status === "ok" ? { state: "ok", result: result.data } : { state: "error", error: normalizeAppError(result.error) };
+    } catch (e) {
+      next = { state: "error", error: normalizeAppError(e) };
+    }
+    if (run !== proxyTestRun.current) return;
+    setProxyTest(next);
+    if (next.state === "error") {
+      const { fields } = mapAccountServerErrors(next.error);
+      if (Object.keys(fields).length > 0) setErrors((e) => ({ ...e, ...fields }));
+    }
+  }
+
+  function showError(error: AppError) {
+    const { fields, unmapped } = mapAccountServerErrors(error);
+    setErrors(fields);
+    const mapped = Object.keys(fields).length > 0;
+    if (!mapped || unmapped.length > 0) {
+      setBanner({ error, unmapped });
+      requestAnimationFrame(() => bannerRef.current?.focus());
+    }
+    if (mapped) setFocusRequest((n) => n + 1);
+  }
+
+  async function submit() {
+    if (saving) return;
+    const built = buildAccountRequest(values);
+    if (!built.ok) {
+      setErrors(built.errors);
+      setBanner(null);
+      setFocusRequest((n) => n + 1);
+      return;
+    }
+    setErrors({});
+    setBanner(null);
+    setSaving(true);
+    let error: AppError;
+    try {
+      const result = account
+        ? await commands.updateAccount(account.id, built.draft, built.secrets)
+        : await commands.createAccount(built.draft, built.secrets);
+      if (result.status === "ok") {
+        await afterAccountWrite(queryClient);
+        setSaving(false);
+        onSaved(result.data);
+        return;
+      }
+      error = normalizeAppError(result.error);
+    } catch (e) {
+      error = normalizeAppError(e);
+    }
+    setSaving(false);
+    showError(error);
+  }
+
+  async function remove() {
+    if (!account || deleting) return;
+    setDeleting(true);
+    let error: AppError;
+    try {
+      const result = await commands.deleteAccount(account.id);
+      if (result.status === "ok") {
+        await afterAccountWrite(queryClient, { deleted: true });
+        setDeleting(false);
+        setConfirmDelete(false);
+        onDeleted(account);
+        return;
+      }
+      error = normalizeAppError(result.error);
+    } catch (e) {
+      error = normalizeAppError(e);
+    }
+    setDeleting(false);
+    setConfirmDelete(false);
+    showError(error);
+  }
+
+  function cancel() {
+    if (dirty) setConfirmDiscard(true);
+    else onClose();
+  }
+
+  const errorText = (name: AccountField) => {
+    const code = errors[name];
+    return code ? t(accountErrorKey(name, code)) : undefined;
+  };
+
+  /** A labelled control with its hint and error, wired for screen readers and the e2e tests. */
+  function field(props: { id: string; name: AccountField; label: string; hint?: string; children: (a: A11y) => ReactNode }) {
+    const error = errorText(props.name);
+    const hintId = props.hint ? `${props.id}-hint` : undefined;
+    const errorId = error ? `${props.id}-error` : undefined;
+    const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
+    return (
+      <div className={`field${error ? " has-error" : ""}`}>
+        <label htmlFor={props.id}>{props.label}</label>
+        {props.children({ id: props.id, "data-testid": props.id, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined })}
+        {props.hint && (
+          <p id={hintId} className="hint">
+            {props.hint}
+          </p>
+        )}
+        {error && (
+          <p id={errorId} className="field-error" data-testid={`error-${props.name}`}>
+            {error}
+          </p>
+        )}
+      </div>
+    );
+  }
+
+  function text(key: "name" | "username" | "email" | "avatar" | "proxyHost" | "proxyPort" | "proxyUser", a: A11y, extra?: { placeholder?: string; autoFocus?: boolean; inputMode?: "numeric" | "email" }) {
+    return (
+      <input
+        {...a}
+        type="text"
+        autoComplete="off"
+        spellCheck={false}
+        inputMode={extra?.inputMode}
+        placeholder={extra?.placeholder}
+        autoFocus={extra?.autoFocus}
+        value={values[key]}
+        onChange={(e) => set(key, e.target.value)}
+      />
+    );
+  }
+
+  /** A password: an empty input when none is saved (or while changing it), else "saved" with change / remove. */
+  function secret(key: SecretKey, label: string, hint?: string) {
+    const s = values.secrets[key];
+    const id = `account-${key}-password`;
+    const name = SECRET_FIELD[key];
+    const error = errorText(name);
+    const vncTooLong = key === "vnc" && s.mode === "set" && charCount(s.value) > VNC_PASSWORD_USED_CHARS;
+    const hintId = hint || vncTooLong ? `${id}-hint` : undefined;
+    const errorId = error ? `${id}-error` : undefined;
+    const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
+    const statusId = `${id}-status`;
+    return (
+      <div className={`field secret-field${error ? " has-error" : ""}`} data-testid={`secret-${key}`} data-mode={s.mode}>
+        {s.mode === "set" ? <label htmlFor={id}>{label}</label> : <span className="field-label">{label}</span>}
+        {s.mode === "set" && (
+          <div className="secret-row">
+            <input
+              id={id}
+              data-testid={id}
+              type="password"
+              // Never offered to a password manager or kept by the webview.
+              autoComplete="new-password"
+              spellCheck={false}
+              autoFocus={s.saved}
+              aria-describedby={describedBy}
+              aria-invalid={error ? true : undefined}
+              value={s.value}
+              onChange={(e) => setSecret(key, { value: e.target.value })}
+            />
+            {s.saved && (
+              <button
+                type="button"
+                className="btn btn-small"
+                data-testid={`secret-undo-${key}`}
+                aria-label={t("accounts.form.undoLabel", { field: label })}
+                onClick={() => setSecret(key, { mode: "keep", value: "" })}
+              >
+                {t("accounts.form.undo")}
+              </button>
+            )}
+          </div>
+        )}
+        {s.mode !== "set" && (
+          <div className="secret-row">
+            {s.mode === "keep" ? (
+              <span id={statusId} className="secret-saved" data-testid={`secret-saved-${key}`}>
+                <span aria-hidden="true">●●●●●●●● </span>
+                {t("accounts.form.saved")}
+              </span>
+            ) : (
+              <span id={statusId} className="secret-removed" data-testid={`secret-removed-${key}`}>
+                {t("accounts.form.willBeRemoved")}
+              </span>
+            )}
+            {s.mode === "keep" ? (
+              <>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  data-testid={`secret-change-${key}`}
+                  aria-label={t("accounts.form.changeLabel", { field: label })}
+                  onClick={() => setSecret(key, { mode: "set", value: "" })}
+                >
+                  {t("accounts.form.change")}
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger-ghost"
+                  data-testid={`secret-clear-${key}`}
+                  aria-label={t("accounts.form.removeLabel", { field: label })}
+                  onClick={() => setSecret(key, { mode: "clear", value: "" })}
+                >
+                  {t("accounts.form.remove")}
+                </button>
+              </>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-small"
+                data-testid={`secret-undo-${key}`}
+                aria-label={t("accounts.form.undoLabel", { field: label })}
+                onClick={() => setSecret(key, { mode: "keep", value: "" })}
+              >
+                {t("accounts.form.undo")}
+              </button>
+            )}
+          </div>
+        )}
+        {hintId && (
+          <p id={hintId} className="hint">
+            {vncTooLong ? t("accounts.form.vncTooLong") : hint}
+          </p>
+        )}
+        {error && (
+          <p id={errorId} className="field-error" data-testid={`error-${name}`}>
+            {error}
+          </p>
+        )}
+      </div>
+    );
+  }
+
+  const knownUrl = VINTED_BASE_URLS.includes(values.baseUrl);
+  const letter = avatarLetter(values.avatar, values.name);
+
+  return (
+    <form
+      ref={formRef}
+      className="account-form"
+      data-testid="account-form"
+      noValidate
+      aria-busy={saving || undefined}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && !e.defaultPrevented && !confirmDiscard && !confirmDelete) {
+          e.preventDefault();
+          cancel();
+        }
+      }}
+    >
+      <header className="page-header">
+        <div className="account-form-heading">
+          <span className="account-avatar account-avatar-large" aria-hidden="true">
+            {values.name.trim() || values.avatar.trim() ? letter : "?"}
+          </span>
+          <div>
+            <h1 className="page-title">{account ? t("accounts.form.titleEdit") : t("accounts.form.titleNew")}</h1>
+            <p className="page-subtitle">{t("accounts.form.subtitle")}</p>
+          </div>
+        </div>
+      </header>
+
+      {banner && (
+        <div ref={bannerRef} className="banner banner-error" role="alert" tabIndex={-1} data-testid="account-form-error">
+          <p>{t(`errors.${banner.error.code}`)}</p>
+          {banner.unmapped.length > 0 && (
+            <>
+              <p>{t("errors.otherFields")}</p>
+              <ul>
+                {banner.unmapped.map((fe, i) => (
+                  <li key={i}>
+                    <code>{fe.field}</code> — {t(`fieldErrors.${fe.code}`)}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {banner.error.message && (
+            <details>
+              <summary>{t("errors.details")}</summary>
+              <code className="details-text">{banner.error.message}</code>
+            </details>
+          )}
+        </div>
+      )}
+
+      <section className="card form-section" aria-labelledby="account-section-main">
+        <h2 id="account-section-main" className="section-title">
+          {t("accounts.form.sections.account")}
+        </h2>
+        <div className="field-grid">
+          {field({
+            id: "account-name",
+            name: "name",
+            label: t("accounts.form.name"),
+            hint: t("accounts.form.nameHint"),
+            children: (a) => text("name", a, { autoFocus: true }),
+          })}
+          {field({
+            id: "account-domain",
+            name: "vintedBaseUrl",
+            label: t("accounts.form.domain"),
+            children: (a) => (
+              <select {...a} value={values.baseUrl} onChange={(e) => set("baseUrl", e.target.value)}>
+                {!knownUrl && <option value={values.baseUrl}>{t("accounts.form.domainOther", { url: values.baseUrl })}</option>}
+                {VINTED_BASE_URLS.map((url) => (
+                  <option key={url} value={url}>
+                    {domainOf(url)}
+                  </option>
+                ))}
+              </select>
+            ),
+          })}
+          {field({ id: "account-username", name: "username", label: t("accounts.form.username"), children: (a) => text("username", a) })}
+          {field({
+            id: "account-email",
+            name: "email",
+            label: t("accounts.form.email"),
+            children: (a) => text("email", a, { inputMode: "email" }),
+          })}
+          {field({
+            id: "account-avatar",
+            name: "avatar",
+            label: t("accounts.form.avatar"),
+            hint: t("accounts.form.avatarHint"),
+            children: (a) => text("avatar", a, { placeholder: values.name.trim() ? avatarLetter(null, values.name) : undefined }),
+          })}
+        </div>
+      </section>
+
+      <section className="card form-section" aria-labelledby="account-section-proxy">
+        <h2 id="account-section-proxy" className="section-title">
+          {t("accounts.form.sections.proxy")}
+        </h2>
+        <div className="field-grid">
+          <div className="field">
+            <label htmlFor="account-proxy-type">{t("accounts.form.proxyType")}</label>
+            <select
+              id="account-proxy-type"
+              data-testid="account-proxy-type"
+              value={values.proxyType}
+              onChange={(e) => set("proxyType", e.target.value as ProxyType | "")}
+            >
+              <option value="">{t("accounts.form.proxyNone")}</option>
+              {PROXY_TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {type}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        {hasProxy && (
+          <div className="field-grid">
+            {field({ id: "account-proxy-host", name: "proxyHost", label: t("accounts.form.proxyHost"), children: (a) => text("proxyHost", a) })}
+            {field({
+              id: "account-proxy-port",
+              name: "proxyPort",
+              label: t("accounts.form.proxyPort"),
+              children: (a) => text("proxyPort", a, { inputMode: "numeric", placeholder: "1080" }),
+            })}
+            {field({ id: "account-proxy-user", name: "proxyUser", label: t("accounts.form.proxyUser"), children: (a) => text("proxyUser", a) })}
+            {secret("proxy", t("accounts.form.proxyPassword"))}
+          </div>
+        )}
+        {hasProxy && (
+          <div className="proxy-test">
+            <button
+              type="button"
+              className="btn"
+              data-testid="test-proxy"
+              aria-describedby="proxy-test-hint"
+              aria-busy={proxyTest.state === "testing" || undefined}
+              disabled={values.proxyHost.trim() === "" || values.proxyPort.trim() === "" || proxyTest.state === "testing"}
+              onClick={() => void testProxy()}
+            >
+              {proxyTest.state === "testing" && <span className="spinner" aria-hidden="true" data-testid="proxy-test-spinner" />}
+              {proxyTest.state === "testing" ? t("accounts.form.testingProxy") : t("accounts.form.testProxy")}
+            </button>
+            <div className="proxy-test-outcome" aria-live="polite">
+              {proxyTest.state === "ok" && (
+                <p className="proxy-test-ok" data-testid="proxy-test-ok" data-exit-ip={proxyTest.result.exitIp}>
+                  {t("accounts.form.proxyTestOk", { ip: proxyTest.result.exitIp, ms: proxyTest.result.latencyMs })}
+                </p>
+              )}
+              {proxyTest.state === "error" && (
+                <p className="field-error" data-testid="proxy-test-error" data-code={proxyTest.error.code}>
+                  {t(`errors.${proxyTest.error.code}`)}
+                </p>
+              )}
+            </div>
+            <p id="proxy-test-hint" className="hint">
+              {t("accounts.form.proxyTestHint")}
+            </p>
+          </div>
+        )}
+      </section>
+
+      <section className="card form-section" aria-labelledby="account-section-passwords">
+        <h2 id="account-section-passwords" className="section-title">
+          {t("accounts.form.sections.passwords")}
+        </h2>
+        <div className="field-grid">
+          {secret("vinted", t("accounts.form.vintedPassword"))}
+          {secret("vnc", t("accounts.form.vncPassword"), t("accounts.form.vncHint"))}
+        </div>
+      </section>
+
+      <footer className="form-actions">
+        {account && (
+          <button type="button" className="btn btn-danger-ghost" data-testid="delete-account" disabled={saving || deleting} onClick={() => setConfirmDelete(true)}>
+            {t("accounts.form.delete")}
+          </button>
+        )}
+        <div className="form-actions-end">
+          <button type="button" className="btn" data-testid="cancel-account-form" disabled={saving} onClick={cancel} aria-keyshortcuts="Escape">
+            {t("form.cancel")}
+          </button>
+          <button type="submit" className="btn btn-primary" data-testid="save-account" disabled={saving}>
+            {saving ? t("form.saving") : t("accounts.form.save")}
+          </button>
+        </div>
+      </footer>
+
+      <ConfirmDialog
+        open={confirmDiscard}
+        title={t("discard.title")}
+        text={t("discard.text")}
+        confirmLabel={t("discard.confirm")}
+        cancelLabel={t("discard.cancel")}
+        testId="confirm-discard"
+        danger
+        onConfirm={() => {
+          setConfirmDiscard(false);
+          onClose();
+        }}
+        onCancel={() => setConfirmDiscard(false)}
+      />
+      <ConfirmDialog
+        open={confirmDelete}
+        title={t("accounts.deleteDialog.title")}
+        text={t("accounts.deleteDialog.text", { name: account?.name ?? "" })}
+        confirmLabel={t("accounts.deleteDialog.confirm")}
+        cancelLabel={t("accounts.deleteDialog.cancel")}
+        testId="confirm-delete-account"
+        danger
+        busy={deleting}
+        onConfirm={() => void remove()}
+        onCancel={() => setConfirmDelete(false)}
+      />
+    </form>
+  );
+}

@@ -1,0 +1,154 @@
+import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { SellerAccount } from "../../bindings";
+import { useToast } from "../../components/Toast";
+import { SECRET_KEYS, avatarLetter, domainOf, proxySummary, type SecretKey } from "../../lib/accountForm";
+import { normalizeAppError } from "../../lib/errors";
+import { useSellerAccounts } from "../orders/queries";
+import { AccountForm } from "./AccountForm";
+
+type View = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
+
+type Props = {
+  /** Changes when the user picks "Accounts" in the sidebar again: back to the list. */
+  resetSignal?: number;
+  onDirtyChange?: (dirty: boolean) => void;
+};
+
+const SAVED_FLAG: Record<SecretKey, "hasVintedPassword" | "hasProxyPassword" | "hasVncPassword"> = {
+  vinted: "hasVintedPassword",
+  proxy: "hasProxyPassword",
+  vnc: "hasVncPassword",
+};
+
+/** The Accounts area: the Vinted accounts, and the form to add, edit or delete one. */
+export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
+  const { t } = useTranslation();
+  const { showToast } = useToast();
+  const accounts = useSellerAccounts();
+  const [view, setView] = useState<View>({ kind: "list" });
+
+  useEffect(() => {
+    setView({ kind: "list" });
+  }, [resetSignal]);
+
+  const backToList = useCallback(() => setView({ kind: "list" }), []);
+  const onSaved = useCallback(() => {
+    setView({ kind: "list" });
+    showToast(t("accounts.form.savedToast"));
+  }, [showToast, t]);
+  const onDeleted = useCallback(() => {
+    setView({ kind: "list" });
+    showToast(t("accounts.form.deletedToast"));
+  }, [showToast, t]);
+
+  if (view.kind === "new") {
+    return <AccountForm account={null} onClose={backToList} onSaved={onSaved} onDeleted={onDeleted} onDirtyChange={onDirtyChange} />;
+  }
+  if (view.kind === "edit") {
+    const account = accounts.data?.find((a) => a.id === view.id);
+    if (account) {
+      return <AccountForm key={account.id} account={account} onClose={backToList} onSaved={onSaved} onDeleted={onDeleted} onDirtyChange={onDirtyChange} />;
+    }
+  }
+
+  const data = accounts.data;
+  let body: React.ReactNode;
+  if (accounts.isPending) {
+    body = (
+      <p className="state-message" role="status" data-testid="accounts-loading">
+        <span className="spinner" aria-hidden="true" /> {t("accounts.list.loading")}
+      </p>
+    );
+  } else if (accounts.isError && !data) {
+    const error = normalizeAppError(accounts.error);
+    body = (
+      <div className="banner banner-error" role="alert" data-testid="accounts-error">
+        <p>
+          <strong>{t("accounts.list.loadError")}</strong> {t(`errors.${error.code}`)}
+        </p>
+        <div className="banner-actions">
+          <button type="button" className="btn" onClick={() => void accounts.refetch()}>
+            {t("errors.retry")}
+          </button>
+        </div>
+      </div>
+    );
+  } else if (data && data.length === 0) {
+    body = (
+      <div className="empty-state" data-testid="accounts-empty">
+        <h2>{t("accounts.list.emptyTitle")}</h2>
+        <p>{t("accounts.list.emptyText")}</p>
+        <button type="button" className="btn btn-primary" onClick={() => setView({ kind: "new" })}>
+          {t("accounts.list.createFirst")}
+        </button>
+      </div>
+    );
+  } else if (data) {
+    body = (
+      <ul className="account-list" aria-label={t("accounts.list.caption")}>
+        {data.map((account) => (
+          <AccountRow key={account.id} account={account} onOpen={() => setView({ kind: "edit", id: account.id })} />
+        ))}
+      </ul>
+    );
+  }
+
+  return (
+    <section className="accounts" data-testid="accounts" aria-labelledby="accounts-title">
+      <header className="page-header">
+        <div>
+          <h1 id="accounts-title" className="page-title">
+            {t("accounts.title")}
+          </h1>
+          {data && data.length > 0 && <p className="page-subtitle">{t("accounts.count", { count: data.length })}</p>}
+        </div>
+        <button type="button" className="btn btn-primary" data-testid="new-account" onClick={() => setView({ kind: "new" })}>
+          + {t("accounts.list.new")}
+        </button>
+      </header>
+      {body}
+    </section>
+  );
+}
+
+function AccountRow({ account, onOpen }: { account: SellerAccount; onOpen: () => void }) {
+  const { t } = useTranslation();
+  const proxy = proxySummary(account);
+  return (
+    <li className="account-row" data-testid="account-row" data-id={account.id}>
+      <button type="button" className="account-row-button" onClick={onOpen} aria-label={t("accounts.list.open", { name: account.name })}>
+        <span className="account-avatar" aria-hidden="true" data-testid="account-row-avatar">
+          {avatarLetter(account.avatar, account.name)}
+        </span>
+        <span className="account-main">
+          <span className="account-name" data-testid="account-row-name">
+            {account.name}
+          </span>
+          <span className="account-meta">
+            {account.username && (
+              <span className="account-username" data-testid="account-row-username">
+                @{account.username}
+              </span>
+            )}
+            <span className="account-domain" data-testid="account-row-domain">
+              {domainOf(account.vintedBaseUrl)}
+            </span>
+          </span>
+        </span>
+        <span className="account-proxy" data-testid="account-row-proxy">
+          {proxy ?? <span className="muted">{t("accounts.list.noProxy")}</span>}
+        </span>
+        <span className="account-secrets">
+          {SECRET_KEYS.filter((key) => account[SAVED_FLAG[key]]).map((key) => (
+            <span key={key} className="badge account-secret-badge" data-testid="account-row-secret" data-kind={key} title={t(`accounts.list.secretSaved.${key}`)}>
+              <span aria-hidden="true">✓ </span>
+              {t(`accounts.list.secretShort.${key}`)}
+              <span className="sr-only"> — {t(`accounts.list.secretSaved.${key}`)}</span>
+            </span>
+          ))}
+        </span>
+      </button>
+    </li>
+  );
+}
