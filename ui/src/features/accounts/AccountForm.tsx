@@ -1,7 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type AppError, type FieldError, type ProxyTestResult, type ProxyType, type SellerAccount } from "../../bindings";
+import { FormErrorBanner, type FormBanner } from "../../components/FormErrorBanner";
+import { commands, type AppError, type ProxyTestResult, type ProxyType, type SellerAccount } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import {
   PROXY_TYPES,
@@ -36,7 +37,7 @@ type Props = {
   onDirtyChange?: (dirty: boolean) => void;
 };
 
-type Banner = { error: AppError; unmapped: FieldError[] };
+type Banner = FormBanner;
 /** "Test the proxy": not run (or the proxy changed since), running, or what it found. */
 type ProxyTest = { state: "idle" } | { state: "testing" } | { state: "ok"; result: ProxyTestResult } | { state: "error"; error: AppError };
 type A11y = { id: string; "data-testid": string; "aria-describedby"?: string; "aria-invalid"?: true };
@@ -368,29 +369,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
         </div>
       </header>
 
-      {banner && (
-        <div ref={bannerRef} className="banner banner-error" role="alert" tabIndex={-1} data-testid="account-form-error">
-          <p>{t(`errors.${banner.error.code}`)}</p>
-          {banner.unmapped.length > 0 && (
-            <>
-              <p>{t("errors.otherFields")}</p>
-              <ul>
-                {banner.unmapped.map((fe, i) => (
-                  <li key={i}>
-                    <code>{fe.field}</code> — {t(`fieldErrors.${fe.code}`)}
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          {banner.error.message && (
-            <details>
-              <summary>{t("errors.details")}</summary>
-              <code className="details-text">{banner.error.message}</code>
-            </details>
-          )}
-        </div>
-      )}
+      {banner && <FormErrorBanner ref={bannerRef} banner={banner} testId="account-form-error" />}
 
       <section className="card form-section" aria-labelledby="account-section-main">
         <h2 id="account-section-main" className="section-title">

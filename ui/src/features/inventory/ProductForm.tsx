@@ -1,8 +1,9 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { FormErrorBanner, type FormBanner } from "../../components/FormErrorBanner";
 import type { TFunction } from "i18next";
-import { commands, type AppError, type FieldError, type Product } from "../../bindings";
+import { commands, type AppError, type Product } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { PhotoManager } from "../../components/PhotoManager";
 import { TagInput } from "../../components/TagInput";
@@ -39,7 +40,7 @@ type Props = {
   onDirtyChange?: (dirty: boolean) => void;
 };
 
-type Banner = { error: AppError; unmapped: FieldError[] };
+type Banner = FormBanner;
 
 export function fieldErrorMessage(t: TFunction, field: DraftField, err: FormFieldError): string {
   if (err.code === "duplicate" && field === "sku" && err.sku) return t("fieldErrors.duplicateSku", { sku: err.sku });
@@ -229,29 +230,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
         </div>
       </header>
 
-      {banner && (
-        <div ref={bannerRef} className="banner banner-error" role="alert" tabIndex={-1} data-testid="form-error">
-          <p>{t(`errors.${banner.error.code}`)}</p>
-          {banner.unmapped.length > 0 && (
-            <>
-              <p>{t("errors.otherFields")}</p>
-              <ul>
-                {banner.unmapped.map((fe, i) => (
-                  <li key={i}>
-                    <code>{fe.field}</code> — {t(`fieldErrors.${fe.code}`)}
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          {banner.error.message && (
-            <details>
-              <summary>{t("errors.details")}</summary>
-              <code className="details-text">{banner.error.message}</code>
-            </details>
-          )}
-        </div>
-      )}
+      {banner && <FormErrorBanner ref={bannerRef} banner={banner} testId="form-error" />}
 
       <section className="card form-section" aria-labelledby="section-listing">
         <h2 id="section-listing" className="section-title">

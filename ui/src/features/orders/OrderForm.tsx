@@ -1,7 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type AppError, type FieldError, type Order, type OrderType, type PaymentMethod } from "../../bindings";
+import { FormErrorBanner, type FormBanner } from "../../components/FormErrorBanner";
+import { commands, type AppError, type Order, type OrderType, type PaymentMethod } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { normalizeAppError } from "../../lib/errors";
 import { formatCents, parseEuro } from "../../lib/money";
@@ -30,7 +31,7 @@ type Props = {
   onDirtyChange?: (dirty: boolean) => void;
 };
 
-type Banner = { error: AppError; unmapped: FieldError[] };
+type Banner = FormBanner;
 type A11y = { id: string; "data-testid": string; "aria-describedby"?: string; "aria-invalid"?: true };
 
 export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
@@ -197,29 +198,7 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
         </div>
       </header>
 
-      {banner && (
-        <div ref={bannerRef} className="banner banner-error" role="alert" tabIndex={-1} data-testid="order-form-error">
-          <p>{t(`errors.${banner.error.code}`)}</p>
-          {banner.unmapped.length > 0 && (
-            <>
-              <p>{t("errors.otherFields")}</p>
-              <ul>
-                {banner.unmapped.map((fe, i) => (
-                  <li key={i}>
-                    <code>{fe.field}</code> — {t(`fieldErrors.${fe.code}`)}
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          {banner.error.message && (
-            <details>
-              <summary>{t("errors.details")}</summary>
-              <code className="details-text">{banner.error.message}</code>
-            </details>
-          )}
-        </div>
-      )}
+      {banner && <FormErrorBanner ref={bannerRef} banner={banner} testId="order-form-error" />}
 
       <section className="card form-section" aria-labelledby="order-section-main">
         <h2 id="order-section-main" className="section-title">
