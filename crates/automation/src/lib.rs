@@ -7,6 +7,7 @@
 //! ([`vnc`]), each child in a process group of its own ([`process`]). The browser and the live
 //! view come next.
 
+pub mod bridge;
 pub mod display;
 pub mod process;
 pub mod proxy;
