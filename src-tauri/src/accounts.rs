@@ -248,17 +248,7 @@ pub(crate) async fn create<K: SecretStore>(
             return Err(err);
         }
     };
-    let recorded = {
-        let id = id.clone();
-        state
-            .with_store(move |store| {
-                for (kind, reference) in refs {
-                    store.set_account_secret_ref(&id, column(kind), reference.as_deref())?;
-                }
-                Ok(store.account(&id)?)
-            })
-            .await
-    };
+    let recorded = record_refs(state, &id, refs).await;
     match recorded {
         Ok(account) => {
             tracing::info!(id = %account.id, "seller account created");
@@ -270,6 +260,19 @@ pub(crate) async fn create<K: SecretStore>(
             Err(err)
         }
     }
+}
+
+/// Stores the keyring references of the secrets just written; returns the account as saved.
+async fn record_refs(state: &AppState, id: &str, refs: Refs) -> Result<SellerAccount, AppError> {
+    let id = id.to_owned();
+    state
+        .with_store(move |store| {
+            for (kind, reference) in refs {
+                store.set_account_secret_ref(&id, column(kind), reference.as_deref())?;
+            }
+            Ok(store.account(&id)?)
+        })
+        .await
 }
 
 async fn remove_row(state: &AppState, id: &str) {
@@ -310,17 +313,7 @@ pub(crate) async fn update<K: SecretStore>(
         }
     };
     let kinds: Vec<SecretKind> = refs.iter().map(|(kind, _)| *kind).collect();
-    let recorded = {
-        let id = id.clone();
-        state
-            .with_store(move |store| {
-                for (kind, reference) in refs {
-                    store.set_account_secret_ref(&id, column(kind), reference.as_deref())?;
-                }
-                Ok(store.account(&id)?)
-            })
-            .await
-    };
+    let recorded = record_refs(state, &id, refs).await;
     match recorded {
         Ok(account) => {
             tracing::info!(id = %account.id, "seller account updated");
