@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState } from "react";
+import { LoadError } from "../../components/LoadError";
 import { useTranslation } from "react-i18next";
 import type { SellerAccount } from "../../bindings";
 import { useToast } from "../../components/Toast";
 import { SECRET_KEYS, avatarLetter, domainOf, proxySummary, type SecretKey } from "../../lib/accountForm";
-import { normalizeAppError } from "../../lib/errors";
 import { useSellerAccounts } from "../orders/queries";
 import { AccountForm } from "./AccountForm";
 
@@ -61,18 +61,8 @@ export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
       </p>
     );
   } else if (accounts.isError && !data) {
-    const error = normalizeAppError(accounts.error);
     body = (
-      <div className="banner banner-error" role="alert" data-testid="accounts-error">
-        <p>
-          <strong>{t("accounts.list.loadError")}</strong> {t(`errors.${error.code}`)}
-        </p>
-        <div className="banner-actions">
-          <button type="button" className="btn" onClick={() => void accounts.refetch()}>
-            {t("errors.retry")}
-          </button>
-        </div>
-      </div>
+      <LoadError title={t("accounts.list.loadError")} error={accounts.error} onRetry={() => void accounts.refetch()} testId="accounts-error" />
     );
   } else if (data && data.length === 0) {
     body = (

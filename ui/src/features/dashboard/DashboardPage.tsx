@@ -1,8 +1,9 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { LoadError } from "../../components/LoadError";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type Dashboard, type DashboardQuery, type SalesBreakdown, type SeriesGranularity } from "../../bindings";
-import { normalizeAppError, unwrap } from "../../lib/errors";
+import { unwrap } from "../../lib/errors";
 import { formatCents } from "../../lib/money";
 import { PERIOD_KINDS, periodBounds, toLocalDateInput, utcOffsetMinutes, type CustomRange, type PeriodKind } from "../../lib/period";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
@@ -83,18 +84,8 @@ export function DashboardPage() {
       </p>
     );
   } else if (result.isError && !data) {
-    const error = normalizeAppError(result.error);
     body = (
-      <div className="banner banner-error" role="alert" data-testid="dashboard-error">
-        <p>
-          <strong>{t("dashboard.loadError")}</strong> {t(`errors.${error.code}`)}
-        </p>
-        <div className="banner-actions">
-          <button type="button" className="btn" onClick={() => void result.refetch()}>
-            {t("errors.retry")}
-          </button>
-        </div>
-      </div>
+      <LoadError title={t("dashboard.loadError")} error={result.error} onRetry={() => void result.refetch()} testId="dashboard-error" />
     );
   } else if (data) {
     body = (

@@ -1,9 +1,10 @@
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
+import { LoadError } from "../../components/LoadError";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type ProductQuery, type ProductSelection, type ProductStatus, type ProductSummary, type SortField } from "../../bindings";
-import { normalizeAppError, unwrap } from "../../lib/errors";
+import { unwrap } from "../../lib/errors";
 import { formatCents } from "../../lib/money";
 import { photoSrc } from "../../lib/photos";
 import { PRODUCT_STATUSES } from "../../lib/productForm";
@@ -225,18 +226,8 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
       </p>
     );
   } else if (first.isError && !first.data) {
-    const error = normalizeAppError(first.error);
     body = (
-      <div className="banner banner-error" role="alert" data-testid="inventory-error">
-        <p>
-          <strong>{t("inventory.loadError")}</strong> {t(`errors.${error.code}`)}
-        </p>
-        <div className="banner-actions">
-          <button type="button" className="btn" onClick={() => void first.refetch()}>
-            {t("errors.retry")}
-          </button>
-        </div>
-      </div>
+      <LoadError title={t("inventory.loadError")} error={first.error} onRetry={() => void first.refetch()} testId="inventory-error" />
     );
   } else if (total === 0 && !hasFilters) {
     body = (

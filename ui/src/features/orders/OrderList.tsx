@@ -1,8 +1,9 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { LoadError } from "../../components/LoadError";
 import { useEffect, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type OrderSummary, type OrderType } from "../../bindings";
-import { normalizeAppError, unwrap } from "../../lib/errors";
+import { unwrap } from "../../lib/errors";
 import { formatCents } from "../../lib/money";
 import { CANCELED_STATUS, ORDER_STATUSES, ORDER_TYPES } from "../../lib/orderForm";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
@@ -121,18 +122,8 @@ export function OrderList({ state, onStateChange, onOpen, onNew }: Props) {
       </p>
     );
   } else if (result.isError && !data) {
-    const error = normalizeAppError(result.error);
     body = (
-      <div className="banner banner-error" role="alert" data-testid="orders-error">
-        <p>
-          <strong>{t("orders.list.loadError")}</strong> {t(`errors.${error.code}`)}
-        </p>
-        <div className="banner-actions">
-          <button type="button" className="btn" onClick={() => void result.refetch()}>
-            {t("errors.retry")}
-          </button>
-        </div>
-      </div>
+      <LoadError title={t("orders.list.loadError")} error={result.error} onRetry={() => void result.refetch()} testId="orders-error" />
     );
   } else if (data && data.total === 0 && !filtered) {
     body = (
