@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use crate::process::GroupChild;
+use crate::process::{GroupChild, Marker};
 
 /// Screen size of a session: a common laptop size, large enough for Vinted's desktop layout.
 pub const SCREEN: (u32, u32) = (1366, 768);
@@ -28,7 +28,7 @@ pub struct VirtualDisplay {
 }
 
 impl VirtualDisplay {
-    pub async fn start() -> Result<Self, DisplayError> {
+    pub async fn start(marker: &Marker) -> Result<Self, DisplayError> {
         let mut command = Command::new("Xvfb");
         command.args([
             "-displayfd",
@@ -39,8 +39,8 @@ impl VirtualDisplay {
             "-nolisten",
             "tcp",
         ]);
-        let mut process =
-            GroupChild::spawn("Xvfb", command, Stdio::piped()).map_err(DisplayError::Start)?;
+        let mut process = GroupChild::spawn("Xvfb", command, Stdio::piped(), marker)
+            .map_err(DisplayError::Start)?;
         let stdout = process
             .stdout()
             .ok_or_else(|| DisplayError::NoDisplay("no stdout".into()))?;

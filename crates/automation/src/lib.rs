@@ -1,14 +1,22 @@
 //! Per-account browser sessions of Seller Panel.
 //!
-//! So far: the proxy part — [`proxy::connect`] reaches a target through an account's upstream
-//! proxy (HTTP or SOCKS5) with precise errors, [`proxy::check`] tells the address the proxy exits
-//! from, and [`proxy::Forwarder`] is the local credential-free proxy a session's browser is
-//! pointed at — and, on Linux, the session's virtual display ([`display`]) and its VNC server
-//! ([`vnc`]), each child in a process group of its own ([`process`]). The browser and the live
-//! view come next.
+//! A [`session::Session`] is, for one Vinted account: a local [`proxy::Forwarder`] that adds the
+//! account's proxy credentials (Chromium takes none on its command line), on Linux a virtual
+//! display ([`display`]) watched through x11vnc ([`vnc`]), and Chromium started by chromedriver
+//! and driven through thirtyfour ([`browser`]) with the account's own profile and
+//! [`fingerprint`]. [`sessions::Sessions`] holds every running session of the app, watches each
+//! one's health and tells subscribers when it changes. [`bridge`] carries the live view's
+//! WebSocket to a session's VNC server. What the automation knows of Vinted's pages is in
+//! [`site`]. Every child process runs in a process group of its own, marked ([`process`]) so the
+//! leftovers of a crashed run are found again.
 
 pub mod bridge;
+pub mod browser;
 pub mod display;
+pub mod fingerprint;
 pub mod process;
 pub mod proxy;
+pub mod session;
+pub mod sessions;
+pub mod site;
 pub mod vnc;

@@ -1,5 +1,9 @@
 //! Child processes of a session (Xvfb, x11vnc, chromedriver and its browser): each in a process
 //! group of its own, so stopping a session ends everything it started and nothing else.
+//!
+//! Every child also carries a [`Marker`] in its environment, inherited by whatever it starts
+//! (Chromium's renderers, its crash handler). After a crash of the app, the next start finds its
+//! leftovers by that marker, never by a process name that another program could share.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -14,9 +18,16 @@ pub struct GroupChild {
 }
 
 impl GroupChild {
-    /// Starts `command` in a new process group, with stdout captured as `stdout` says.
-    pub fn spawn(name: &'static str, mut command: Command, stdout: Stdio) -> std::io::Result<Self> {
+    /// Starts `command` in a new process group, with stdout captured as `stdout` says, carrying
+    /// `marker` in its environment (its own children inherit it).
+    pub fn spawn(
+        name: &'static str,
+        mut command: Command,
+        stdout: Stdio,
+        marker: &Marker,
+    ) -> std::io::Result<Self> {
         command
+            .env(MARKER_ENV, marker.as_str())
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(Stdio::null())
@@ -85,4 +96,100 @@ impl Drop for GroupChild {
 enum Signal {
     Term,
     Kill,
+}
+
+/// The environment variable holding a session's [`Marker`].
+pub const MARKER_ENV: &str = "SELLER_PANEL_SESSION";
+
+/// Names the app instance (its data folder) and the account a process belongs to:
+/// `<scope>#<account id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker(String);
+
+impl Marker {
+    pub fn new(scope: &str, account_id: &str) -> Marker {
+        Marker(format!("{scope}#{account_id}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The pids of running processes whose marker starts with `prefix` (a whole marker, or a scope
+/// followed by `#` for every session of an app instance), and of every process in their process
+/// groups: Chromium overwrites its own environment with its process titles, so its processes are
+/// found through chromedriver's group, which they stay in. Linux only; elsewhere none are found.
+pub fn marked_processes(prefix: &str) -> Vec<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        let needle = format!("{MARKER_ENV}={prefix}");
+        let pids = running_pids();
+        let marked: Vec<u32> = pids
+            .iter()
+            .copied()
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
+                    environ
+                        .split(|b| *b == 0)
+                        .any(|var| var.starts_with(needle.as_bytes()))
+                })
+            })
+            .collect();
+        let groups: std::collections::HashSet<u32> = marked
+            .iter()
+            .filter_map(|pid| process_group(*pid))
+            .collect();
+        pids.into_iter()
+            .filter(|pid| {
+                marked.contains(pid) || process_group(*pid).is_some_and(|g| groups.contains(&g))
+            })
+            .collect()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = prefix;
+        Vec::new()
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn running_pids() -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != std::process::id())
+        .collect()
+}
+
+/// The process group of `pid`: the fifth field of `/proc/<pid>/stat`, counted after the command
+/// name, which is in parentheses and may itself hold spaces or parentheses.
+#[cfg(target_os = "linux")]
+fn process_group(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Kills every process [`marked_processes`] finds for `prefix` (left behind by an app that was
+/// killed itself), and returns how many there were.
+pub fn kill_marked(prefix: &str) -> usize {
+    let pids = marked_processes(prefix);
+    #[cfg(unix)]
+    for pid in &pids {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    if !pids.is_empty() {
+        tracing::warn!(
+            count = pids.len(),
+            "killed processes left behind by an earlier run"
+        );
+    }
+    pids.len()
 }

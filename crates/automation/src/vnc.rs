@@ -11,7 +11,7 @@ use seller_secrets::Secret;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use crate::process::GroupChild;
+use crate::process::{GroupChild, Marker};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VncError {
@@ -77,7 +77,11 @@ impl VncServer {
     /// Serves `display` on a free port of 127.0.0.1 (IPv4 only), for any number of clients in
     /// turn, with the password in `password_file` (x11vnc reads it again at each login, so the
     /// file stays while the server runs).
-    pub async fn start(display: &str, password_file: &Path) -> Result<Self, VncError> {
+    pub async fn start(
+        display: &str,
+        password_file: &Path,
+        marker: &Marker,
+    ) -> Result<Self, VncError> {
         let mut command = Command::new("x11vnc");
         command
             .args(["-display", display, "-rfbauth"])
@@ -91,8 +95,8 @@ impl VncServer {
                 "-autoport",
                 "5900",
             ]);
-        let mut process =
-            GroupChild::spawn("x11vnc", command, Stdio::piped()).map_err(VncError::Start)?;
+        let mut process = GroupChild::spawn("x11vnc", command, Stdio::piped(), marker)
+            .map_err(VncError::Start)?;
         let stdout = process
             .stdout()
             .ok_or_else(|| VncError::NoPort("no stdout".into()))?;

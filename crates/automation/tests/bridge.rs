@@ -191,8 +191,9 @@ async fn the_rfb_greeting_of_a_real_x11vnc_arrives_through_the_bridge() {
 
     let dir = tempfile::tempdir().unwrap();
     let password_file = write_password_file(dir.path(), &Secret::new("Vnc12345")).unwrap();
-    let display = VirtualDisplay::start().await.unwrap();
-    let vnc = VncServer::start(&display.name(), &password_file)
+    let marker = seller_automation::process::Marker::new("vnc-test", "a");
+    let display = VirtualDisplay::start(&marker).await.unwrap();
+    let vnc = VncServer::start(&display.name(), &password_file, &marker)
         .await
         .unwrap();
 

@@ -1,0 +1,435 @@
+//! Every running session of the app, by account, and the watch over each one's health.
+//!
+//! A watchdog task per session checks every second that its processes run and the browser
+//! answers; two misses in a row and the session is torn down and reported stopped (the browser
+//! exited), ready to be started again. Every few seconds it also looks at the page: logged in,
+//! logged out, or a challenge that a person must pass over VNC. Each change of health is sent to
+//! [`Sessions::subscribe`]rs once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{Mutex as AsyncMutex, broadcast};
+use tokio::task::JoinHandle;
+
+use crate::process::{Marker, kill_marked};
+use crate::proxy::ProxyError;
+use crate::session::{Session, SessionError, SessionSpec};
+use crate::site::PageState;
+
+/// How often the processes and the browser are checked.
+const LIVENESS_INTERVAL: Duration = Duration::from_secs(1);
+/// Missed liveness checks in a row before the session is declared dead.
+const LIVENESS_MISSES: u32 = 2;
+/// How often the page is looked at (a DOM query in the page; nothing is sent to Vinted).
+const PROBE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Why a session needs the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Attention {
+    /// A captcha or anti-bot page: solve it over VNC.
+    Challenge,
+    /// Was logged in, now logged out: log in again over VNC.
+    LoginExpired,
+    /// The proxy refused the user name or password.
+    ProxyAuth,
+    /// The proxy cannot be reached or stopped answering.
+    ProxyUnreachable,
+}
+
+impl Attention {
+    pub fn code(self) -> &'static str {
+        match self {
+            Attention::Challenge => "challenge",
+            Attention::LoginExpired => "login_expired",
+            Attention::ProxyAuth => "proxy_auth",
+            Attention::ProxyUnreachable => "proxy_unreachable",
+        }
+    }
+}
+
+/// Why a session stopped without being asked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StopCause {
+    /// Chromium, chromedriver, Xvfb or x11vnc died.
+    BrowserExited,
+}
+
+/// A session's health, as the Accounts area shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Health {
+    Stopped { cause: Option<StopCause> },
+    Starting,
+    Running { logged_in: bool },
+    NeedsAttention { reason: Attention },
+}
+
+impl Health {
+    pub fn is_running(self) -> bool {
+        matches!(self, Health::Running { .. } | Health::NeedsAttention { .. })
+    }
+
+    pub fn is_logged_in(self) -> bool {
+        matches!(self, Health::Running { logged_in: true })
+    }
+}
+
+/// A change of one account's health.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthEvent {
+    pub account_id: String,
+    pub health: Health,
+}
+
+/// What the UI needs of a running session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    pub account_id: String,
+    pub health: Health,
+    pub vnc_port: Option<u16>,
+}
+
+struct Entry {
+    session: Arc<AsyncMutex<Option<Session>>>,
+    health: Arc<Mutex<Health>>,
+    vnc_port: Option<u16>,
+    watchdog: JoinHandle<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionsError {
+    #[error("a session is already running for this account")]
+    AlreadyRunning,
+    #[error(transparent)]
+    Start(#[from] SessionError),
+}
+
+/// The app's sessions. Cheap to clone; every clone sees the same sessions.
+#[derive(Clone)]
+pub struct Sessions {
+    scope: String,
+    entries: Arc<Mutex<HashMap<String, Entry>>>,
+    /// Accounts whose start is under way: a second start is refused while one runs.
+    starting: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Why sessions that died stopped, until they are started again, for the UI to say so.
+    died: Arc<Mutex<HashMap<String, StopCause>>>,
+    events: broadcast::Sender<HealthEvent>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Sessions {
+    /// `scope` names this app instance (its data folder): every process a session starts carries
+    /// it, and the leftovers of an earlier run that was killed are ended here.
+    pub fn new(scope: impl Into<String>) -> Sessions {
+        let scope = scope.into();
+        kill_marked(&format!("{scope}#"));
+        let (events, _) = broadcast::channel(256);
+        Sessions {
+            scope,
+            entries: Arc::default(),
+            starting: Arc::default(),
+            died: Arc::default(),
+            events,
+        }
+    }
+
+    /// The marker of an account's processes, for its [`SessionSpec`].
+    pub fn marker(&self, account_id: &str) -> Marker {
+        Marker::new(&self.scope, account_id)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<HealthEvent> {
+        self.events.subscribe()
+    }
+
+    pub fn health(&self, account_id: &str) -> Health {
+        if lock(&self.starting).contains(account_id) {
+            return Health::Starting;
+        }
+        if let Some(entry) = lock(&self.entries).get(account_id) {
+            return *lock(&entry.health);
+        }
+        Health::Stopped {
+            cause: lock(&self.died).get(account_id).copied(),
+        }
+    }
+
+    pub fn view(&self, account_id: &str) -> SessionView {
+        let vnc_port = lock(&self.entries)
+            .get(account_id)
+            .and_then(|entry| entry.vnc_port);
+        SessionView {
+            account_id: account_id.to_owned(),
+            health: self.health(account_id),
+            vnc_port,
+        }
+    }
+
+    /// Every account with a running session.
+    pub fn running(&self) -> Vec<String> {
+        lock(&self.entries).keys().cloned().collect()
+    }
+
+    /// Starts the account's session and its watchdog. Health goes Starting → Running (or
+    /// NeedsAttention), or back to Stopped when the start fails.
+    pub async fn start(&self, spec: SessionSpec) -> Result<SessionView, SessionsError> {
+        let account_id = spec.account_id.clone();
+        {
+            let mut starting = lock(&self.starting);
+            if lock(&self.entries).contains_key(&account_id) || !starting.insert(account_id.clone())
+            {
+                return Err(SessionsError::AlreadyRunning);
+            }
+        }
+        lock(&self.died).remove(&account_id);
+        self.emit(&account_id, Health::Starting);
+        // Whatever an earlier run of this account left (a killed app) holds its profile.
+        kill_marked(spec.marker.as_str());
+        let started = Session::start(spec).await;
+        lock(&self.starting).remove(&account_id);
+        let session = match started {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::warn!(%account_id, %error, code = error.code(), "session failed to start");
+                self.emit(&account_id, Health::Stopped { cause: None });
+                return Err(error.into());
+            }
+        };
+        let health = initial_health(&session).await;
+        let vnc_port = session.vnc_port();
+        let shared = Arc::new(AsyncMutex::new(Some(session)));
+        let health_cell = Arc::new(Mutex::new(health));
+        let watchdog = tokio::spawn(watch(
+            self.clone(),
+            account_id.clone(),
+            Arc::clone(&shared),
+            Arc::clone(&health_cell),
+        ));
+        lock(&self.entries).insert(
+            account_id.clone(),
+            Entry {
+                session: shared,
+                health: health_cell,
+                vnc_port,
+                watchdog,
+            },
+        );
+        self.emit(&account_id, health);
+        Ok(self.view(&account_id))
+    }
+
+    /// Runs `work` with the account's running session (one at a time per session).
+    pub async fn with_session<T>(
+        &self,
+        account_id: &str,
+        work: impl AsyncFnOnce(&Session) -> T,
+    ) -> Option<T> {
+        let shared = lock(&self.entries)
+            .get(account_id)
+            .map(|entry| Arc::clone(&entry.session))?;
+        let guard = shared.lock().await;
+        match guard.as_ref() {
+            Some(session) => Some(work(session).await),
+            None => None,
+        }
+    }
+
+    /// Stops the account's session, if one runs.
+    pub async fn stop(&self, account_id: &str) {
+        let entry = lock(&self.entries).remove(account_id);
+        if let Some(entry) = entry {
+            entry.watchdog.abort();
+            let session = entry.session.lock().await.take();
+            if let Some(session) = session {
+                session.stop().await;
+            }
+            self.emit(account_id, Health::Stopped { cause: None });
+        }
+    }
+
+    /// Stops every session (the app is quitting).
+    pub async fn stop_all(&self) {
+        let accounts = self.running();
+        let stops = accounts.iter().map(|account| self.stop(account));
+        futures_util::future::join_all(stops).await;
+        // Anything a crashed part left behind goes too.
+        kill_marked(&format!("{}#", self.scope));
+    }
+
+    fn emit(&self, account_id: &str, health: Health) {
+        let _ = self.events.send(HealthEvent {
+            account_id: account_id.to_owned(),
+            health,
+        });
+    }
+
+    /// Records a new health for a running session; sends an event when it changed.
+    fn set_health(&self, account_id: &str, cell: &Mutex<Health>, health: Health) {
+        let changed = {
+            let mut current = lock(cell);
+            let changed = *current != health;
+            *current = health;
+            changed
+        };
+        if changed {
+            self.emit(account_id, health);
+        }
+    }
+
+    /// The watchdog found the session dead: forget it and end what is left of it.
+    async fn bury(&self, account_id: &str, shared: &AsyncMutex<Option<Session>>) {
+        lock(&self.died).insert(account_id.to_owned(), StopCause::BrowserExited);
+        lock(&self.entries).remove(account_id);
+        let session = shared.lock().await.take();
+        if let Some(session) = session {
+            session.stop().await;
+        }
+        tracing::warn!(%account_id, "session died: the browser or one of its processes exited");
+        self.emit(
+            account_id,
+            Health::Stopped {
+                cause: Some(StopCause::BrowserExited),
+            },
+        );
+    }
+}
+
+async fn initial_health(session: &Session) -> Health {
+    match session.probe().await {
+        Ok(state) => health_after(state, false, session.proxy_error()),
+        Err(_) => Health::Running { logged_in: false },
+    }
+}
+
+/// The health a page state means, given whether the session was logged in before.
+fn health_after(state: PageState, was_logged_in: bool, proxy_error: Option<ProxyError>) -> Health {
+    match proxy_error {
+        Some(ProxyError::AuthRejected) => {
+            return Health::NeedsAttention {
+                reason: Attention::ProxyAuth,
+            };
+        }
+        Some(ProxyError::Unreachable { .. } | ProxyError::Timeout) => {
+            return Health::NeedsAttention {
+                reason: Attention::ProxyUnreachable,
+            };
+        }
+        _ => {}
+    }
+    match state {
+        PageState::LoggedIn => Health::Running { logged_in: true },
+        PageState::Challenge => Health::NeedsAttention {
+            reason: Attention::Challenge,
+        },
+        PageState::LoggedOut if was_logged_in => Health::NeedsAttention {
+            reason: Attention::LoginExpired,
+        },
+        PageState::LoggedOut => Health::Running { logged_in: false },
+    }
+}
+
+async fn watch(
+    sessions: Sessions,
+    account_id: String,
+    shared: Arc<AsyncMutex<Option<Session>>>,
+    health: Arc<Mutex<Health>>,
+) {
+    let mut misses = 0;
+    let mut since_probe = Duration::ZERO;
+    let mut was_logged_in = lock(&health).is_logged_in();
+    let mut interval = tokio::time::interval(LIVENESS_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let alive = {
+            let mut guard = shared.lock().await;
+            match guard.as_mut() {
+                Some(session) => session.is_alive().await,
+                None => return,
+            }
+        };
+        misses = if alive { 0 } else { misses + 1 };
+        if misses >= LIVENESS_MISSES {
+            sessions.bury(&account_id, &shared).await;
+            return;
+        }
+        since_probe += LIVENESS_INTERVAL;
+        if !alive || since_probe < PROBE_INTERVAL {
+            continue;
+        }
+        since_probe = Duration::ZERO;
+        let probed = {
+            let guard = shared.lock().await;
+            match guard.as_ref() {
+                Some(session) => session
+                    .probe()
+                    .await
+                    .ok()
+                    .map(|state| (state, session.proxy_error())),
+                None => return,
+            }
+        };
+        if let Some((state, proxy_error)) = probed {
+            let next = health_after(state, was_logged_in, proxy_error);
+            // "Login expired" lasts until the person logs in again, even on a logged-out page.
+            let current = *lock(&health);
+            let next = match (current, next) {
+                (
+                    Health::NeedsAttention {
+                        reason: Attention::LoginExpired,
+                    },
+                    Health::Running { logged_in: false },
+                ) => current,
+                _ => next,
+            };
+            was_logged_in |= next.is_logged_in();
+            sessions.set_health(&account_id, &health, next);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_states_to_health() {
+        use PageState::*;
+        assert_eq!(
+            health_after(LoggedIn, false, None),
+            Health::Running { logged_in: true }
+        );
+        assert_eq!(
+            health_after(LoggedOut, false, None),
+            Health::Running { logged_in: false }
+        );
+        assert_eq!(
+            health_after(LoggedOut, true, None),
+            Health::NeedsAttention {
+                reason: Attention::LoginExpired
+            }
+        );
+        assert_eq!(
+            health_after(Challenge, true, None),
+            Health::NeedsAttention {
+                reason: Attention::Challenge
+            }
+        );
+        assert_eq!(
+            health_after(LoggedIn, true, Some(ProxyError::AuthRejected)),
+            Health::NeedsAttention {
+                reason: Attention::ProxyAuth
+            }
+        );
+        assert_eq!(
+            health_after(LoggedIn, true, Some(ProxyError::Timeout)),
+            Health::NeedsAttention {
+                reason: Attention::ProxyUnreachable
+            }
+        );
+    }
+}
