@@ -79,8 +79,15 @@ pub async fn update_account(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn delete_account(state: State<'_, AppState>, id: String) -> Result<(), AppError> {
-    delete(&state, &Keyring::default(), id).await
+pub async fn delete_account(
+    state: State<'_, AppState>,
+    sessions: State<'_, crate::sessions::SessionsState>,
+    id: String,
+) -> Result<(), AppError> {
+    sessions.stop(&id).await;
+    delete(&state, &Keyring::default(), id.clone()).await?;
+    crate::sessions::forget_profile(&state, &id);
+    Ok(())
 }
 
 /// The keyring calls the accounts need; the OS keyring in the app, a fake one that fails on
@@ -499,7 +506,7 @@ async fn proxy_settings(state: &AppState) -> Result<ProxySettings, AppError> {
     })
 }
 
-fn proxy_kind(kind: ProxyType) -> ProxyKind {
+pub(crate) fn proxy_kind(kind: ProxyType) -> ProxyKind {
     match kind {
         ProxyType::Http => ProxyKind::Http,
         ProxyType::Https => ProxyKind::Https,

@@ -108,6 +108,21 @@ pub struct Settings {
 
 const LANGUAGE_KEY: &str = "language";
 
+/// Whether the app speaks English to the person (the choice made in Settings, else the OS
+/// language), for text shown outside the window such as desktop notifications.
+pub(crate) async fn speaks_english(state: &AppState) -> bool {
+    let stored = state
+        .with_store(|store| Ok(store.setting(LANGUAGE_KEY)?))
+        .await
+        .unwrap_or_default();
+    let settings = settings_from(stored);
+    match settings.language {
+        LanguagePref::En => true,
+        LanguagePref::Fr => false,
+        LanguagePref::System => settings.system_language.starts_with("en"),
+    }
+}
+
 fn settings_from(stored: Option<String>) -> Settings {
     let language = match stored.as_deref() {
         Some("fr") => LanguagePref::Fr,

@@ -62,6 +62,18 @@ pub enum ErrorCode {
     ProxyEchoFailed,
     /// The address echo setting is not an `http://` URL.
     ProxyEchoUrlInvalid,
+    /// Sessions: Chromium (or Chrome) is not installed.
+    ChromiumMissing,
+    /// Sessions: chromedriver is not installed.
+    ChromedriverMissing,
+    /// A session is already running (or starting) for this account.
+    SessionAlreadyRunning,
+    /// The account's session is not running.
+    SessionNotRunning,
+    /// The session has no VNC server (not on Linux).
+    VncUnavailable,
+    /// The session could not start for another reason (the message says which part failed).
+    SessionFailed,
 }
 
 impl AppError {

@@ -10,6 +10,7 @@ mod error;
 mod inventory;
 mod orders;
 mod photos;
+mod sessions;
 mod state;
 mod transfer;
 
@@ -64,6 +65,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         accounts::test_proxy,
         accounts::get_proxy_settings,
         accounts::set_proxy_settings,
+        sessions::session_statuses,
+        sessions::watch_sessions,
+        sessions::start_session,
+        sessions::stop_session,
+        sessions::open_live_view,
         transfer::get_export_settings,
         transfer::set_export_settings,
         transfer::preview_inventory_import,
@@ -151,11 +157,61 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 inventory::sweep_unused_photos(&sweeper).await;
             });
+            let sessions = tauri::async_runtime::block_on(start_sessions(state.clone()))?;
+            stop_sessions_on_signals(app.handle().clone(), sessions.clone());
+            app.manage(sessions);
             app.manage(state);
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("Seller Panel failed to start");
+        .build(tauri::generate_context!())
+        .expect("Seller Panel failed to start")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Quitting leaves no browser, driver, display or VNC server behind.
+                let sessions = app.state::<sessions::SessionsState>();
+                tauri::async_runtime::block_on(sessions.stop_all());
+                tracing::info!("Seller Panel stopped");
+            }
+        });
+}
+
+/// No session runs at start, whatever the store recorded before a crash; the leftovers of such a
+/// run are ended, and the live-view bridge listens.
+async fn start_sessions(state: AppState) -> std::io::Result<sessions::SessionsState> {
+    if let Err(error) = state
+        .with_store(|store| Ok(store.reset_session_states()?))
+        .await
+    {
+        tracing::warn!(%error, "could not reset the recorded session states");
+    }
+    sessions::SessionsState::start(state).await
+}
+
+/// SIGTERM, SIGINT or SIGHUP (a logout, `kill`, Ctrl+C in a terminal) quit the app the normal
+/// way, so the sessions are stopped as on a window close.
+fn stop_sessions_on_signals(app: tauri::AppHandle, sessions: sessions::SessionsState) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::warn!("could not listen for quit signals");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        tracing::info!("quit signal received: stopping the sessions");
+        sessions.stop_all().await;
+        app.exit(0);
+    });
+    #[cfg(not(unix))]
+    let _ = (app, sessions);
 }
 
 #[cfg(test)]

@@ -333,6 +333,59 @@ async setProxySettings(echoUrl: string) : Promise<Result<ProxySettings, AppError
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Statuses of the accounts' sessions, in the order asked.
+ */
+async sessionStatuses(accountIds: string[]) : Promise<Result<SessionStatus[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("session_statuses", { accountIds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sends every later change of a session's health to `on_change`, until the window goes away.
+ */
+async watchSessions(onChange: TAURI_CHANNEL<SessionStatus>) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("watch_sessions", { onChange }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts the account's browser session; fails, naming the cause, before anything is left
+ * running (a proxy refusing the password is found before the browser starts).
+ */
+async startSession(accountId: string) : Promise<Result<SessionStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("start_session", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async stopSession(accountId: string) : Promise<Result<SessionStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("stop_session", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A fresh live-view address for the account's running session; an earlier one stops working.
+ */
+async openLiveView(accountId: string) : Promise<Result<LiveView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_live_view", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getExportSettings() : Promise<Result<ExportSettings, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_export_settings") };
@@ -664,7 +717,31 @@ export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insuffic
 /**
  * The address echo setting is not an `http://` URL.
  */
-"proxyEchoUrlInvalid"
+"proxyEchoUrlInvalid" | 
+/**
+ * Sessions: Chromium (or Chrome) is not installed.
+ */
+"chromiumMissing" | 
+/**
+ * Sessions: chromedriver is not installed.
+ */
+"chromedriverMissing" | 
+/**
+ * A session is already running (or starting) for this account.
+ */
+"sessionAlreadyRunning" | 
+/**
+ * The account's session is not running.
+ */
+"sessionNotRunning" | 
+/**
+ * The session has no VNC server (not on Linux).
+ */
+"vncUnavailable" | 
+/**
+ * The session could not start for another reason (the message says which part failed).
+ */
+"sessionFailed"
 export type ExportSettings = { 
 /**
  * Where exports are written.
@@ -719,6 +796,10 @@ skipped: number; errors: RowError[]; errorsTruncated: boolean }
  * The user's language choice; `System` follows the OS.
  */
 export type LanguagePref = "system" | "fr" | "en"
+/**
+ * Where the live view connects: the bridge's WebSocket for this session, with a fresh token.
+ */
+export type LiveView = { url: string }
 export type MappingIssue = { code: MappingIssueCode; field: CsvField | null }
 /**
  * Why a mapping cannot be used.
@@ -1148,6 +1229,29 @@ export type SeriesPoint = {
  * `2026-03-05` per day, `2026-03` per month.
  */
 bucket: string; sales: number; revenueCents: number; profitCents: number }
+export type SessionReason = "challenge" | "loginExpired" | "proxyAuth" | "proxyUnreachable" | "browserExited"
+export type SessionState = "stopped" | "starting" | 
+/**
+ * Running, Vinted's page shows no logged-in member.
+ */
+"running" | "loggedIn" | "needsAttention"
+/**
+ * What the Accounts area shows of one account's session.
+ */
+export type SessionStatus = { accountId: string; state: SessionState; 
+/**
+ * Why the session needs the person, or why it stopped by itself.
+ */
+reason: SessionReason | null; 
+/**
+ * The VNC server's port on 127.0.0.1, for an external VNC client (Linux, while running).
+ */
+vncPort: number | null; 
+/**
+ * Whether this platform runs sessions on a virtual display watched over VNC (Linux only;
+ * elsewhere the browser window is shown on the desktop).
+ */
+vncSupported: boolean }
 export type Settings = { language: LanguagePref; 
 /**
  * The OS locale, such as `fr-FR`, for resolving `System`.

@@ -31,7 +31,8 @@ pub struct SessionSpec {
     /// A private folder for the session's files (the VNC password file), removed at stop.
     pub runtime_dir: PathBuf,
     pub upstream: Option<Upstream>,
-    /// No VNC server without a password: an open VNC port would let any local user in.
+    /// The account's VNC password. Without one the VNC server gets a random password that only
+    /// the live view's bridge knows: never an open port any local user could join.
     pub vnc_password: Option<Secret>,
     pub fingerprint: Fingerprint,
     pub install: BrowserInstall,
@@ -86,6 +87,8 @@ pub struct Session {
     vnc: Option<VncServer>,
     browser: Option<Browser>,
     runtime_dir: PathBuf,
+    /// The password the VNC server was started with, for the live view's bridge to log in.
+    vnc_password: Option<Secret>,
 }
 
 impl std::fmt::Debug for Session {
@@ -115,6 +118,7 @@ impl Session {
             vnc: None,
             browser: None,
             runtime_dir: spec.runtime_dir.clone(),
+            vnc_password: None,
         };
         // On any error below, `session` is dropped and kills what was already started.
         if let Some(upstream) = spec.upstream.clone() {
@@ -146,10 +150,13 @@ impl Session {
         let display = VirtualDisplay::start(&spec.marker).await?;
         let name = display.name();
         self.display = Some(display);
-        if let Some(password) = &spec.vnc_password {
-            let file = write_password_file(&self.runtime_dir, password)?;
-            self.vnc = Some(VncServer::start(&name, &file, &spec.marker).await?);
-        }
+        let password = match &spec.vnc_password {
+            Some(password) => password.clone(),
+            None => one_off_password().map_err(SessionError::Folder)?,
+        };
+        let file = write_password_file(&self.runtime_dir, &password)?;
+        self.vnc = Some(VncServer::start(&name, &file, &spec.marker).await?);
+        self.vnc_password = Some(password);
         Ok(Some(name))
     }
 
@@ -183,6 +190,11 @@ impl Session {
         {
             None
         }
+    }
+
+    /// The VNC server's password, for the live view's bridge only (never for the UI).
+    pub fn live_view_password(&self) -> Option<&Secret> {
+        self.vnc_password.as_ref()
     }
 
     pub fn vnc_address(&self) -> Option<SocketAddr> {
@@ -275,6 +287,16 @@ impl Drop for Session {
         // The parts kill their own process groups when dropped; the password file goes too.
         let _ = std::fs::remove_dir_all(&self.runtime_dir);
     }
+}
+
+/// Eight random characters: classic VNC authentication uses no more.
+#[cfg(target_os = "linux")]
+fn one_off_password() -> std::io::Result<Secret> {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+    Ok(Secret::new(
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    ))
 }
 
 /// Host and port the browser will reach first, for the proxy preflight.

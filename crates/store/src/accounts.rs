@@ -56,6 +56,17 @@ pub struct SellerAccount {
     pub has_vnc_password: bool,
 }
 
+/// What an account's browser says about itself, chosen once for its Vinted domain and reused at
+/// every session so Vinted keeps seeing the same browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserFingerprint {
+    pub user_agent: String,
+    /// BCP 47: `fr-FR`.
+    pub locale: String,
+    /// IANA: `Europe/Paris`.
+    pub timezone: String,
+}
+
 /// Which of an account's secrets a keyring reference points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountSecret {
@@ -108,13 +119,18 @@ impl Store {
         self.account(&id)
     }
 
+    /// Saves what the user changed. Moving the account to another Vinted domain forgets its
+    /// browser fingerprint, so the next session takes that domain's language and time zone.
     pub fn update_account(&mut self, id: &str, draft: AccountDraft) -> Result<SellerAccount> {
         let draft = validate(draft)?;
         let proxy = draft.proxy.as_ref();
         let changed = self.conn.execute(
             "UPDATE seller_accounts SET name = ?2, username = ?3, email = ?4, avatar = ?5,
                 vinted_base_url = ?6, proxy_type = ?7, proxy_host = ?8, proxy_port = ?9,
-                proxy_user = ?10, updated_at = ?11
+                proxy_user = ?10, updated_at = ?11,
+                user_agent = CASE WHEN vinted_base_url = ?6 THEN user_agent END,
+                locale = CASE WHEN vinted_base_url = ?6 THEN locale END,
+                timezone = CASE WHEN vinted_base_url = ?6 THEN timezone END
              WHERE id = ?1",
             rusqlite::params![
                 id,
@@ -150,6 +166,63 @@ impl Store {
                 updated_at = ?4
              WHERE id = ?1",
             rusqlite::params![id, running, connected, now],
+        )?;
+        if changed == 0 {
+            return Err(not_found(id));
+        }
+        Ok(())
+    }
+
+    /// At start-up no session runs yet, whatever an earlier run that was killed left recorded.
+    pub fn reset_session_states(&mut self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE seller_accounts SET is_running = 0, is_connected = 0
+             WHERE is_running = 1 OR is_connected = 1",
+            [],
+        )?;
+        Ok(())
+    }
+
+    /// The language, time zone and user agent chosen for the account's browser, if chosen yet.
+    pub fn account_fingerprint(&self, id: &str) -> Result<Option<BrowserFingerprint>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT user_agent, locale, timezone FROM seller_accounts WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| not_found(id))?;
+        Ok(match row {
+            (Some(user_agent), Some(locale), Some(timezone)) => Some(BrowserFingerprint {
+                user_agent,
+                locale,
+                timezone,
+            }),
+            _ => None,
+        })
+    }
+
+    pub fn set_account_fingerprint(
+        &mut self,
+        id: &str,
+        fingerprint: &BrowserFingerprint,
+    ) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE seller_accounts SET user_agent = ?2, locale = ?3, timezone = ?4 WHERE id = ?1",
+            rusqlite::params![
+                id,
+                fingerprint.user_agent,
+                fingerprint.locale,
+                fingerprint.timezone
+            ],
         )?;
         if changed == 0 {
             return Err(not_found(id));

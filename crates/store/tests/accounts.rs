@@ -2,7 +2,7 @@ mod common;
 
 use common::fresh_store;
 use seller_store::StoreError;
-use seller_store::accounts::{AccountDraft, AccountSecret, Proxy, ProxyType};
+use seller_store::accounts::{AccountDraft, AccountSecret, BrowserFingerprint, Proxy, ProxyType};
 
 fn draft(name: &str) -> AccountDraft {
     AccountDraft {
@@ -49,6 +49,46 @@ fn session_state_stamps_the_start_once() {
     let connected = store.account(&id).unwrap();
     assert!(connected.is_connected);
     assert_eq!(connected.last_session_start, Some(first_start));
+}
+
+#[test]
+fn a_fingerprint_is_kept_until_the_account_moves_to_another_domain() {
+    let (_dir, mut store) = fresh_store();
+    let id = store.create_account(draft("A")).unwrap().id;
+    assert_eq!(store.account_fingerprint(&id).unwrap(), None);
+    let chosen = BrowserFingerprint {
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0".into(),
+        locale: "fr-FR".into(),
+        timezone: "Europe/Paris".into(),
+    };
+    store.set_account_fingerprint(&id, &chosen).unwrap();
+    let mut renamed = draft("A renamed");
+    renamed.vinted_base_url = "https://www.vinted.fr".into();
+    store.update_account(&id, renamed).unwrap();
+    assert_eq!(store.account_fingerprint(&id).unwrap(), Some(chosen));
+
+    let mut moved = draft("A");
+    moved.vinted_base_url = "https://www.vinted.de".into();
+    store.update_account(&id, moved).unwrap();
+    assert_eq!(store.account_fingerprint(&id).unwrap(), None);
+    assert!(matches!(
+        store.account_fingerprint("missing"),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn start_up_forgets_sessions_recorded_as_running() {
+    let (_dir, mut store) = fresh_store();
+    let id = store.create_account(draft("A")).unwrap().id;
+    store.set_account_session_state(&id, true, true).unwrap();
+    store.reset_session_states().unwrap();
+    let account = store.account(&id).unwrap();
+    assert!(!account.is_running && !account.is_connected);
+    assert!(
+        account.last_session_start.is_some(),
+        "the last start stays on record"
+    );
 }
 
 #[test]

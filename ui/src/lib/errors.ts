@@ -31,6 +31,12 @@ const KNOWN_CODES = {
   proxyConnectionLost: true,
   proxyEchoFailed: true,
   proxyEchoUrlInvalid: true,
+  chromiumMissing: true,
+  chromedriverMissing: true,
+  sessionAlreadyRunning: true,
+  sessionNotRunning: true,
+  vncUnavailable: true,
+  sessionFailed: true,
 } satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(KNOWN_CODES) as ErrorCode[];
 

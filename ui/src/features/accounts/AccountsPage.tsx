@@ -1,10 +1,13 @@
 import { useCallback, useEffect, useState } from "react";
 import { LoadError } from "../../components/LoadError";
 import { useTranslation } from "react-i18next";
-import type { SellerAccount } from "../../bindings";
+import type { SellerAccount, SessionStatus } from "../../bindings";
 import { useToast } from "../../components/Toast";
 import { SECRET_KEYS, avatarLetter, domainOf, proxySummary, type SecretKey } from "../../lib/accountForm";
 import { useSellerAccounts } from "../orders/queries";
+import { LiveView } from "../sessions/LiveView";
+import { SessionControls } from "../sessions/SessionControls";
+import { useSessionStatuses } from "../sessions/queries";
 import { AccountForm } from "./AccountForm";
 
 type View = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
@@ -27,6 +30,8 @@ export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
   const { showToast } = useToast();
   const accounts = useSellerAccounts();
   const [view, setView] = useState<View>({ kind: "list" });
+  const [watched, setWatched] = useState<SellerAccount | null>(null);
+  const statuses = useSessionStatuses(accounts.data?.map((a) => a.id) ?? []);
 
   useEffect(() => {
     setView({ kind: "list" });
@@ -78,7 +83,13 @@ export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
     body = (
       <ul className="account-list" aria-label={t("accounts.list.caption")}>
         {data.map((account) => (
-          <AccountRow key={account.id} account={account} onOpen={() => setView({ kind: "edit", id: account.id })} />
+          <AccountRow
+            key={account.id}
+            account={account}
+            status={statuses.data?.[account.id]}
+            onOpen={() => setView({ kind: "edit", id: account.id })}
+            onWatch={() => setWatched(account)}
+          />
         ))}
       </ul>
     );
@@ -98,11 +109,14 @@ export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
         </button>
       </header>
       {body}
+      {watched && <LiveView accountId={watched.id} accountName={watched.name} onClose={() => setWatched(null)} />}
     </section>
   );
 }
 
-function AccountRow({ account, onOpen }: { account: SellerAccount; onOpen: () => void }) {
+type RowProps = { account: SellerAccount; status: SessionStatus | undefined; onOpen: () => void; onWatch: () => void };
+
+function AccountRow({ account, status, onOpen, onWatch }: RowProps) {
   const { t } = useTranslation();
   const proxy = proxySummary(account);
   return (
@@ -139,6 +153,7 @@ function AccountRow({ account, onOpen }: { account: SellerAccount; onOpen: () =>
           ))}
         </span>
       </button>
+      <SessionControls account={account} status={status} onWatch={onWatch} />
     </li>
   );
 }

@@ -1,0 +1,482 @@
+//! The IPC surface of the browser sessions: start and stop an account's session, watch every
+//! session's health, and open its live view.
+//!
+//! The machinery is in `seller-automation`; this module builds a session's spec from the account
+//! (its proxy and VNC passwords read from the keyring here, never sent to the UI), records what
+//! the sessions do in the store (`is_running`, `is_connected`, `last_session_start`), pushes each
+//! change of health to the windows that watch, and raises a desktop notification when a session
+//! needs the person.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use seller_automation::bridge::Bridge;
+use seller_automation::browser::{BrowserError, BrowserInstall};
+use seller_automation::fingerprint::Fingerprint;
+use seller_automation::proxy::Upstream;
+use seller_automation::session::{SessionError, SessionSpec};
+use seller_automation::sessions::{
+    Attention, Health, HealthEvent, Sessions, SessionsError, StopCause,
+};
+use seller_secrets::{Keyring, SecretKind};
+use seller_store::accounts::{BrowserFingerprint, SellerAccount};
+use serde::Serialize;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::error::{AppError, ErrorCode, proxy_error_code};
+use crate::state::AppState;
+
+/// What the Accounts area shows of one account's session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionStatus {
+    pub account_id: String,
+    pub state: SessionState,
+    /// Why the session needs the person, or why it stopped by itself.
+    pub reason: Option<SessionReason>,
+    /// The VNC server's port on 127.0.0.1, for an external VNC client (Linux, while running).
+    pub vnc_port: Option<u16>,
+    /// Whether this platform runs sessions on a virtual display watched over VNC (Linux only;
+    /// elsewhere the browser window is shown on the desktop).
+    pub vnc_supported: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum SessionState {
+    Stopped,
+    Starting,
+    /// Running, Vinted's page shows no logged-in member.
+    Running,
+    LoggedIn,
+    NeedsAttention,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum SessionReason {
+    Challenge,
+    LoginExpired,
+    ProxyAuth,
+    ProxyUnreachable,
+    BrowserExited,
+}
+
+/// Where the live view connects: the bridge's WebSocket for this session, with a fresh token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveView {
+    pub url: String,
+}
+
+const VNC_SUPPORTED: bool = cfg!(target_os = "linux");
+
+impl SessionStatus {
+    fn new(account_id: &str, health: Health, vnc_port: Option<u16>) -> SessionStatus {
+        let (state, reason) = match health {
+            Health::Stopped { cause } => (
+                SessionState::Stopped,
+                cause.map(|StopCause::BrowserExited| SessionReason::BrowserExited),
+            ),
+            Health::Starting => (SessionState::Starting, None),
+            Health::Running { logged_in: false } => (SessionState::Running, None),
+            Health::Running { logged_in: true } => (SessionState::LoggedIn, None),
+            Health::NeedsAttention { reason } => {
+                (SessionState::NeedsAttention, Some(attention_reason(reason)))
+            }
+        };
+        SessionStatus {
+            account_id: account_id.to_owned(),
+            state,
+            reason,
+            vnc_port: if health.is_running() { vnc_port } else { None },
+            vnc_supported: VNC_SUPPORTED,
+        }
+    }
+}
+
+fn attention_reason(reason: Attention) -> SessionReason {
+    match reason {
+        Attention::Challenge => SessionReason::Challenge,
+        Attention::LoginExpired => SessionReason::LoginExpired,
+        Attention::ProxyAuth => SessionReason::ProxyAuth,
+        Attention::ProxyUnreachable => SessionReason::ProxyUnreachable,
+    }
+}
+
+/// The app's sessions, their live-view bridge and the windows watching them.
+#[derive(Clone)]
+pub struct SessionsState {
+    sessions: Sessions,
+    bridge: Arc<Bridge>,
+    watchers: Arc<Mutex<Vec<Channel<SessionStatus>>>>,
+    install: Arc<OnceLock<BrowserInstall>>,
+}
+
+impl SessionsState {
+    /// Ends what an earlier run of this data folder left running (the app was killed), starts
+    /// the live-view bridge, and follows every session's health from now on.
+    pub async fn start(app: AppState) -> std::io::Result<SessionsState> {
+        let sessions = Sessions::new(app.data_dir().display().to_string());
+        let bridge = Arc::new(Bridge::start().await?);
+        let state = SessionsState {
+            sessions,
+            bridge,
+            watchers: Arc::default(),
+            install: Arc::default(),
+        };
+        let follower = state.clone();
+        tauri::async_runtime::spawn(async move { follower.follow(app).await });
+        Ok(state)
+    }
+
+    /// Stops every session (the app is quitting).
+    pub async fn stop_all(&self) {
+        self.sessions.stop_all().await;
+    }
+
+    pub async fn stop(&self, account_id: &str) {
+        self.sessions.stop(account_id).await;
+    }
+
+    fn status(&self, account_id: &str) -> SessionStatus {
+        let view = self.sessions.view(account_id);
+        SessionStatus::new(account_id, view.health, view.vnc_port)
+    }
+
+    /// Records each change of health in the store, tells the watching windows, and notifies
+    /// the person when a session needs them.
+    async fn follow(&self, app: AppState) {
+        let mut events = self.sessions.subscribe();
+        loop {
+            match events.recv().await {
+                Ok(event) => self.on_health(&app, event).await,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    async fn on_health(&self, app: &AppState, event: HealthEvent) {
+        let HealthEvent { account_id, health } = event;
+        if !matches!(health, Health::Starting) {
+            self.bridge_follows(&account_id, health);
+            let id = account_id.clone();
+            let recorded = app
+                .with_store(move |store| {
+                    Ok(store.set_account_session_state(
+                        &id,
+                        health.is_running(),
+                        health.is_logged_in(),
+                    )?)
+                })
+                .await;
+            if let Err(error) = recorded {
+                tracing::warn!(%account_id, %error, "could not record the session state");
+            }
+        }
+        let status = self.status(&account_id);
+        if let Some(reason) = notifiable(health) {
+            notify(app, &account_id, reason).await;
+        }
+        lock(&self.watchers).retain(|channel| channel.send(status.clone()).is_ok());
+    }
+
+    /// A stopped session's live-view token stops working at once.
+    fn bridge_follows(&self, account_id: &str, health: Health) {
+        if !health.is_running() {
+            self.bridge.unregister(account_id);
+        }
+    }
+
+    fn browser_install(&self) -> Result<BrowserInstall, AppError> {
+        if let Some(install) = self.install.get() {
+            return Ok(install.clone());
+        }
+        let install = BrowserInstall::locate().map_err(browser_error)?;
+        Ok(self.install.get_or_init(|| install).clone())
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The changes of health the person hears about even when the window is not in front.
+fn notifiable(health: Health) -> Option<SessionReason> {
+    match health {
+        Health::NeedsAttention { reason } => Some(attention_reason(reason)),
+        Health::Stopped {
+            cause: Some(StopCause::BrowserExited),
+        } => Some(SessionReason::BrowserExited),
+        _ => None,
+    }
+}
+
+/// Statuses of the accounts' sessions, in the order asked.
+#[tauri::command]
+#[specta::specta]
+pub async fn session_statuses(
+    sessions: State<'_, SessionsState>,
+    account_ids: Vec<String>,
+) -> Result<Vec<SessionStatus>, AppError> {
+    Ok(account_ids.iter().map(|id| sessions.status(id)).collect())
+}
+
+/// Sends every later change of a session's health to `on_change`, until the window goes away.
+#[tauri::command]
+#[specta::specta]
+pub async fn watch_sessions(
+    sessions: State<'_, SessionsState>,
+    on_change: Channel<SessionStatus>,
+) -> Result<(), AppError> {
+    lock(&sessions.watchers).push(on_change);
+    Ok(())
+}
+
+/// Starts the account's browser session; fails, naming the cause, before anything is left
+/// running (a proxy refusing the password is found before the browser starts).
+#[tauri::command]
+#[specta::specta]
+pub async fn start_session(
+    state: State<'_, AppState>,
+    sessions: State<'_, SessionsState>,
+    account_id: String,
+) -> Result<SessionStatus, AppError> {
+    start(&state, &sessions, &Keyring::default(), &account_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_session(
+    sessions: State<'_, SessionsState>,
+    account_id: String,
+) -> Result<SessionStatus, AppError> {
+    sessions.stop(&account_id).await;
+    Ok(sessions.status(&account_id))
+}
+
+/// A fresh live-view address for the account's running session; an earlier one stops working.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_live_view(
+    sessions: State<'_, SessionsState>,
+    account_id: String,
+) -> Result<LiveView, AppError> {
+    let session_vnc = sessions
+        .sessions
+        .with_session(&account_id, async |session| {
+            session
+                .vnc_address()
+                .zip(session.live_view_password().cloned())
+        })
+        .await
+        .ok_or_else(|| AppError::new(ErrorCode::SessionNotRunning, "the session is not running"))?;
+    let (address, password) = session_vnc.ok_or_else(|| {
+        AppError::new(ErrorCode::VncUnavailable, "this session has no VNC server")
+    })?;
+    let token = sessions
+        .bridge
+        .register(&account_id, address, password)
+        .map_err(AppError::from)?;
+    Ok(LiveView {
+        url: format!(
+            "ws://127.0.0.1:{}/vnc/{}?token={}",
+            sessions.bridge.port(),
+            account_id,
+            token.expose()
+        ),
+    })
+}
+
+pub(crate) async fn start(
+    state: &AppState,
+    sessions: &SessionsState,
+    keyring: &Keyring,
+    account_id: &str,
+) -> Result<SessionStatus, AppError> {
+    let install = {
+        let sessions = sessions.clone();
+        tauri::async_runtime::spawn_blocking(move || sessions.browser_install())
+            .await
+            .map_err(AppError::internal)??
+    };
+    let id = account_id.to_owned();
+    let (account, stored) = state
+        .with_store(move |store| Ok((store.account(&id)?, store.account_fingerprint(&id)?)))
+        .await?;
+    let fingerprint = fingerprint_for(&account, stored, install.major_version);
+    {
+        let (id, stored) = (account.id.clone(), stored_form(&fingerprint));
+        state
+            .with_store(move |store| Ok(store.set_account_fingerprint(&id, &stored)?))
+            .await?;
+    }
+    let (proxy_password, vnc_password) = {
+        let (keyring, id) = (keyring.clone(), account.id.clone());
+        tauri::async_runtime::spawn_blocking(move || {
+            Ok::<_, AppError>((
+                keyring.get(&id, SecretKind::Proxy)?,
+                keyring.get(&id, SecretKind::Vnc)?,
+            ))
+        })
+        .await
+        .map_err(AppError::internal)??
+    };
+    let spec = SessionSpec {
+        account_id: account.id.clone(),
+        base_url: account.vinted_base_url.clone(),
+        profile_dir: profile_dir(state, &account.id),
+        runtime_dir: runtime_dir(state, &account.id),
+        upstream: account.proxy.as_ref().map(|proxy| Upstream {
+            kind: crate::accounts::proxy_kind(proxy.kind),
+            host: proxy.host.clone(),
+            port: proxy.port,
+            user: proxy.user.clone(),
+            password: proxy_password,
+        }),
+        vnc_password,
+        fingerprint,
+        install,
+        marker: sessions.sessions.marker(&account.id),
+    };
+    match sessions.sessions.start(spec).await {
+        Ok(view) => Ok(SessionStatus::new(
+            &view.account_id,
+            view.health,
+            view.vnc_port,
+        )),
+        Err(error) => Err(sessions_error(error)),
+    }
+}
+
+/// The stored fingerprint, else the one for the account's domain. A stored user agent follows
+/// the installed Chromium's major version: a stale one would contradict the `Sec-CH-UA`
+/// headers Chromium sends anyway.
+fn fingerprint_for(
+    account: &SellerAccount,
+    stored: Option<BrowserFingerprint>,
+    chromium_major: u32,
+) -> Fingerprint {
+    let fresh = Fingerprint::for_base_url(&account.vinted_base_url, chromium_major);
+    match stored {
+        Some(stored) => Fingerprint {
+            locale: stored.locale,
+            timezone: stored.timezone,
+            user_agent: if stored
+                .user_agent
+                .contains(&format!("Chrome/{chromium_major}."))
+            {
+                stored.user_agent
+            } else {
+                fresh.user_agent
+            },
+        },
+        None => fresh,
+    }
+}
+
+fn stored_form(fingerprint: &Fingerprint) -> BrowserFingerprint {
+    BrowserFingerprint {
+        user_agent: fingerprint.user_agent.clone(),
+        locale: fingerprint.locale.clone(),
+        timezone: fingerprint.timezone.clone(),
+    }
+}
+
+/// The browser profile of a deleted account (its cookies: the Vinted login) goes with it.
+pub(crate) fn forget_profile(state: &AppState, account_id: &str) {
+    let profile = profile_dir(state, account_id);
+    if let Err(error) = std::fs::remove_dir_all(&profile)
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(%error, %account_id, "could not remove the browser profile of a deleted account");
+    }
+}
+
+fn profile_dir(state: &AppState, account_id: &str) -> PathBuf {
+    state.data_dir().join("browser-profiles").join(account_id)
+}
+
+/// A private folder for a session's files (its VNC password file), gone when it stops.
+fn runtime_dir(state: &AppState, account_id: &str) -> PathBuf {
+    state.data_dir().join("run").join(account_id)
+}
+
+fn browser_error(error: BrowserError) -> AppError {
+    let code = match error {
+        BrowserError::ChromiumMissing => ErrorCode::ChromiumMissing,
+        BrowserError::ChromedriverMissing => ErrorCode::ChromedriverMissing,
+        _ => ErrorCode::SessionFailed,
+    };
+    AppError::new(code, error.to_string())
+}
+
+fn sessions_error(error: SessionsError) -> AppError {
+    match error {
+        SessionsError::AlreadyRunning => {
+            AppError::new(ErrorCode::SessionAlreadyRunning, error.to_string())
+        }
+        SessionsError::Start(SessionError::Proxy(proxy)) => {
+            AppError::new(proxy_error_code(&proxy), proxy.to_string())
+        }
+        SessionsError::Start(SessionError::Browser(browser)) => browser_error(browser),
+        SessionsError::Start(other) => AppError::new(ErrorCode::SessionFailed, other.to_string()),
+    }
+}
+
+/// A desktop notification in the app's language. Best effort: a desktop without a
+/// notification service still shows the state in the Accounts area.
+async fn notify(app: &AppState, account_id: &str, reason: SessionReason) {
+    let id = account_id.to_owned();
+    let Ok(name) = app
+        .with_store(move |store| Ok(store.account(&id)?.name))
+        .await
+    else {
+        return;
+    };
+    let english = crate::commands::speaks_english(app).await;
+    let body = notification_text(reason, english);
+    let shown = tauri::async_runtime::spawn_blocking(move || {
+        notify_rust::Notification::new()
+            .appname("Seller Panel")
+            .summary(&format!("Seller Panel — {name}"))
+            .body(body)
+            .show()
+            .map(|_| ())
+    })
+    .await;
+    if let Ok(Err(error)) = shown {
+        tracing::warn!(%error, "no desktop notification could be shown");
+    }
+}
+
+/// The notification's text. Outside the webview, so not through i18next: the app's two
+/// languages are spelled here.
+fn notification_text(reason: SessionReason, english: bool) -> &'static str {
+    match (reason, english) {
+        (SessionReason::Challenge, false) => {
+            "Vinted demande une vérification (captcha). Ouvrez la vue en direct pour la passer."
+        }
+        (SessionReason::Challenge, true) => {
+            "Vinted asks for a check (captcha). Open the live view to pass it."
+        }
+        (SessionReason::LoginExpired, false) => {
+            "La connexion à Vinted a expiré. Reconnectez-vous depuis la vue en direct."
+        }
+        (SessionReason::LoginExpired, true) => {
+            "The Vinted login has expired. Log in again from the live view."
+        }
+        (SessionReason::ProxyAuth, false) => "Le proxy refuse l'identifiant ou le mot de passe.",
+        (SessionReason::ProxyAuth, true) => "The proxy refuses the user name or password.",
+        (SessionReason::ProxyUnreachable, false) => "Le proxy ne répond plus.",
+        (SessionReason::ProxyUnreachable, true) => "The proxy no longer answers.",
+        (SessionReason::BrowserExited, false) => {
+            "Le navigateur de la session s'est arrêté. Vous pouvez la relancer."
+        }
+        (SessionReason::BrowserExited, true) => {
+            "The session's browser stopped. You can start it again."
+        }
+    }
+}
