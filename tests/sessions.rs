@@ -7,6 +7,8 @@
 
 #[path = "support/fake_vinted.rs"]
 mod fake_vinted;
+#[path = "support/procs.rs"]
+mod procs;
 #[path = "support/proxies.rs"]
 mod proxies;
 
@@ -29,6 +31,7 @@ use thirtyfour::prelude::*;
 use tokio::sync::broadcast;
 
 use fake_vinted::FakeVinted;
+use procs::{browser_process, describe, kill_hard};
 
 const VNC_PASSWORD: &str = "Vnc-4711";
 const WAIT: Duration = Duration::from_secs(20);
@@ -108,15 +111,6 @@ impl Harness {
         self.with(account, async |s: &Session| s.probe().await.unwrap())
             .await
     }
-}
-
-fn describe(pids: &[u32]) -> Vec<String> {
-    pids.iter()
-        .map(|pid| {
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            format!("{pid} {}", comm.trim())
-        })
-        .collect()
 }
 
 fn http_proxy(port: u16, password: &str) -> Upstream {
@@ -433,19 +427,6 @@ async fn a_vnc_client_sees_the_browser_page_with_the_password_and_is_refused_wit
     h.assert_nothing_left(None).await;
 }
 
-/// Chromium's browser process (not a renderer, zygote or helper) among `pids`.
-fn browser_process(pids: &[u32]) -> Option<u32> {
-    pids.iter().copied().find(|pid| {
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let cmdline = String::from_utf8_lossy(&cmdline);
-        comm.trim().starts_with("chrom")
-            && !comm.contains("driver")
-            && cmdline.contains("--user-data-dir")
-            && !cmdline.contains("--type=")
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_browser_marks_the_session_stopped_and_it_starts_again() {
     let fake = FakeVinted::start();
@@ -462,10 +443,7 @@ async fn a_killed_browser_marks_the_session_stopped_and_it_starts_again() {
             describe(&marked)
         )
     });
-    std::process::Command::new("kill")
-        .args(["-KILL", &chromium.to_string()])
-        .status()
-        .unwrap();
+    kill_hard(chromium);
     let killed = Instant::now();
     let health = wait_health(&mut events, "k", |h| matches!(h, Health::Stopped { .. })).await;
     assert_eq!(

@@ -91,6 +91,20 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// When started as the session reaper (`seller-panel --reap-sessions <scope>`, by the app
+/// itself), waits for the app to end and kills what its sessions left; returns whether it did.
+pub fn run_session_reaper_if_asked() -> bool {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() != Some(sessions::REAPER_FLAG) {
+        return false;
+    }
+    #[cfg(unix)]
+    if let Some(scope) = args.next() {
+        seller_automation::process::reap_after_parent(&scope);
+    }
+    true
+}
+
 /// The data folder given on the command line, if any.
 pub fn data_dir_flag(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
     let mut args = args.into_iter();

@@ -108,6 +108,7 @@ fn attention_reason(reason: Attention) -> SessionReason {
 /// The app's sessions, their live-view bridge and the windows watching them.
 #[derive(Clone)]
 pub struct SessionsState {
+    app: AppState,
     sessions: Sessions,
     bridge: Arc<Bridge>,
     watchers: Arc<Mutex<Vec<Channel<SessionStatus>>>>,
@@ -118,9 +119,12 @@ impl SessionsState {
     /// Ends what an earlier run of this data folder left running (the app was killed), starts
     /// the live-view bridge, and follows every session's health from now on.
     pub async fn start(app: AppState) -> std::io::Result<SessionsState> {
-        let sessions = Sessions::new(app.data_dir().display().to_string());
+        let scope = app.data_dir().display().to_string();
+        let sessions = Sessions::new(scope.clone());
+        spawn_reaper(&scope);
         let bridge = Arc::new(Bridge::start().await?);
         let state = SessionsState {
+            app: app.clone(),
             sessions,
             bridge,
             watchers: Arc::default(),
@@ -131,9 +135,17 @@ impl SessionsState {
         Ok(state)
     }
 
-    /// Stops every session (the app is quitting).
+    /// Stops every session (the app is quitting) and records them stopped right away: the
+    /// app may end before the health follower gets to each event.
     pub async fn stop_all(&self) {
         self.sessions.stop_all().await;
+        if let Err(error) = self
+            .app
+            .with_store(|store| Ok(store.reset_session_states()?))
+            .await
+        {
+            tracing::warn!(%error, "could not record the sessions stopped");
+        }
     }
 
     pub async fn stop(&self, account_id: &str) {
@@ -196,6 +208,31 @@ impl SessionsState {
         }
         let install = BrowserInstall::locate().map_err(browser_error)?;
         Ok(self.install.get_or_init(|| install).clone())
+    }
+}
+
+/// The flag that starts the app's binary as the session reaper.
+pub const REAPER_FLAG: &str = "--reap-sessions";
+
+/// Starts the app's own binary as a small watcher that outlives the app: when the app ends in a
+/// way that runs no code of ours (SIGKILL, a crash, a test driver killing it), the watcher ends
+/// the sessions' browsers, drivers, displays and VNC servers. A normal quit stops them first, and
+/// the watcher then finds nothing.
+fn spawn_reaper(scope: &str) {
+    let started = std::env::current_exe().and_then(|exe| {
+        let mut command = std::process::Command::new(exe);
+        command
+            .args([REAPER_FLAG, scope])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // Its own process group: a signal to the app's group must not end the watcher too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        command.spawn()
+    });
+    if let Err(error) = started {
+        tracing::warn!(%error, "could not start the session reaper");
     }
 }
 

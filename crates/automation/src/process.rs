@@ -193,3 +193,19 @@ pub fn kill_marked(prefix: &str) -> usize {
     }
     pids.len()
 }
+
+/// Waits until the process that started this one has gone (quit, crashed or killed outright),
+/// then kills whatever sessions of `scope` it left running, and returns how many processes that
+/// was. Run in a small process of its own next to the app: an app killed with SIGKILL cannot stop
+/// its sessions itself. The parent is watched through our own parent id, which changes when the
+/// parent dies: no pid is ever mistaken for another.
+#[cfg(unix)]
+pub fn reap_after_parent(scope: &str) -> usize {
+    let parent = std::os::unix::process::parent_id();
+    while std::os::unix::process::parent_id() == parent {
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // A session being stopped by the app in its last moments gets them to finish.
+    std::thread::sleep(Duration::from_millis(500));
+    kill_marked(&format!("{scope}#"))
+}

@@ -1,0 +1,34 @@
+//! The processes of a session, found by the marker every one of them carries (see
+//! `seller_automation::process`). Use from a test file: `#[path = "support/procs.rs"] mod procs;`.
+
+#![allow(dead_code)]
+
+/// Chromium's browser process (not a renderer, zygote or helper) among `pids`.
+pub fn browser_process(pids: &[u32]) -> Option<u32> {
+    pids.iter().copied().find(|pid| {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        comm.trim().starts_with("chrom")
+            && !comm.contains("driver")
+            && cmdline.contains("--user-data-dir")
+            && !cmdline.contains("--type=")
+    })
+}
+
+/// `pid name` of each process, for failure messages.
+pub fn describe(pids: &[u32]) -> Vec<String> {
+    pids.iter()
+        .map(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            format!("{pid} {}", comm.trim())
+        })
+        .collect()
+}
+
+/// Kills a process outright, as a crash would.
+pub fn kill_hard(pid: u32) {
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+}
