@@ -1,7 +1,8 @@
 //! End to end, an account's browser session from the Accounts area of the real app: start it
 //! behind a real tinyproxy demanding a password, see it running, reach its screen with a real
 //! VNC client (right password in, wrong one out) and in the app's live view (noVNC through the
-//! bridge), see a captcha raise "needs attention" and a desktop notification (a real dunst on the
+//! bridge), log in to Vinted by typing in the live view and see the session "connected", see a
+//! captcha raise "needs attention" and a desktop notification (a real dunst on the
 //! test's display and D-Bus session), see a killed Chromium marked stopped, and quit the app
 //! (closing the window; WebKitWebDriver may then kill it outright) leaving no process of the
 //! session behind, and find the session shown and recorded stopped at the next start.
@@ -172,9 +173,9 @@ fn vnc_snapshot(port: u16, password: &str, dir: &Path) -> Result<bool> {
     Ok(status.success() && std::fs::metadata(&out).is_ok_and(|m| m.len() > 1000))
 }
 
-async fn start_from_the_row(app: &WebDriver) -> Result<()> {
+async fn start_from_the_row(app: &WebDriver, expected_state: &str) -> Result<()> {
     click(app, "session-start").await?;
-    wait_for_state(app, "running", None).await
+    wait_for_state(app, expected_state, None).await
 }
 
 async fn the_session_runs_behind_its_proxy_and_can_be_watched(
@@ -186,7 +187,7 @@ async fn the_session_runs_behind_its_proxy_and_can_be_watched(
     click(app, "nav-accounts").await?;
     app.query(by_test_id("session-bar")).first().await?;
     ensure!(session_state(app).await?.0 == "stopped");
-    start_from_the_row(app).await?;
+    start_from_the_row(app, "running").await?;
 
     let account = stored_account(data_dir, id)?;
     ensure!(account.is_running && !account.is_connected, "{account:?}");
@@ -245,8 +246,57 @@ async fn the_session_runs_behind_its_proxy_and_can_be_watched(
         width == 1366,
         "the live view's canvas is {width} wide, not the session's screen"
     );
+    log_in_through_the_live_view(app, &canvas, fake).await?;
     click(app, "live-view-close").await?;
+    wait_for_state(app, "loggedIn", None).await?;
+    let account = stored_account(data_dir, id)?;
+    ensure!(account.is_running && account.is_connected, "{account:?}");
     Ok(())
+}
+
+/// Logs in as a person would in the live view, with the keyboard only: the address bar
+/// (Ctrl+L), then the login form. Every key goes app → noVNC → bridge → x11vnc → Chromium.
+async fn log_in_through_the_live_view(
+    app: &WebDriver,
+    canvas: &WebElement,
+    fake: &FakeVinted,
+) -> Result<()> {
+    // A click gives noVNC the keyboard (and lands on the blank page, which does nothing).
+    canvas.click().await?;
+    app.action_chain()
+        .key_down(Key::Control)
+        .send_keys("l")
+        .key_up(Key::Control)
+        .perform()
+        .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.action_chain()
+        .send_keys(fake.url(fake_vinted::LOGIN_PATH))
+        .send_keys(Key::Enter)
+        .perform()
+        .await?;
+    wait_until("the login page", Duration::from_secs(15), || async {
+        Ok(fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path.starts_with(fake_vinted::LOGIN_PATH)))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.action_chain()
+        .send_keys(fake_vinted::USERNAME)
+        .send_keys(Key::Tab)
+        .send_keys(fake_vinted::PASSWORD)
+        .send_keys(Key::Enter)
+        .perform()
+        .await?;
+    wait_until("the login form posted", Duration::from_secs(15), || async {
+        Ok(fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path == fake_vinted::LOGIN_PATH))
+    })
+    .await
 }
 
 async fn a_captcha_needs_attention_and_notifies(app: &WebDriver, fake: &FakeVinted) -> Result<()> {
@@ -283,8 +333,9 @@ async fn a_killed_browser_is_shown_stopped(
     wait_for_state(app, "stopped", Some("browserExited")).await?;
     let account = stored_account(data_dir, id)?;
     ensure!(!account.is_running, "{account:?}");
-    // It starts again (the killed browser's stale profile lock is cleared).
-    start_from_the_row(app).await
+    // It starts again (the killed browser's stale profile lock is cleared), still logged in:
+    // the profile kept the login's cookies.
+    start_from_the_row(app, "loggedIn").await
 }
 
 /// Closes the window as a person does; the app quits, stopping its sessions.

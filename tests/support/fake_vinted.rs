@@ -1066,7 +1066,7 @@ fn login_page(error: Option<&str>) -> String {
         "<main><h1>Connexion</h1>\
          <form method=\"post\" action=\"{LOGIN_PATH}\" data-testid=\"login-form\">\
          <input type=\"hidden\" name=\"ref_url\" value=\"/\">\
-         <label>E-mail ou nom d'utilisateur <input id=\"username\" name=\"username\" data-testid=\"login-username--input\" autocomplete=\"username\"></label>\
+         <label>E-mail ou nom d'utilisateur <input id=\"username\" name=\"username\" data-testid=\"login-username--input\" autocomplete=\"username\" autofocus></label>\
          <label>Mot de passe <input id=\"password\" name=\"password\" type=\"password\" data-testid=\"login-password--input\" autocomplete=\"current-password\"></label>\
          <button type=\"submit\" data-testid=\"login-submit-button\">Continuer</button>"
     );
