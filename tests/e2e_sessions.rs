@@ -5,7 +5,8 @@
 //! captcha raise "needs attention" and a desktop notification (a real dunst on the
 //! test's display and D-Bus session), see a killed Chromium marked stopped, and quit the app
 //! (closing the window; WebKitWebDriver may then kill it outright) leaving no process of the
-//! session behind, and find the session shown and recorded stopped at the next start.
+//! session behind, and find the session shown and recorded stopped at the next start; then quit
+//! by SIGTERM, which the app handles itself: session stopped, recorded stopped, nothing left.
 //!
 //! The account is written to the data folder before the app starts, as the app's own form would
 //! (store row + keyring secrets), because its Vinted address is the local fake site, which the
@@ -388,17 +389,66 @@ async fn a_session_started_from_the_accounts_area_runs_is_watched_and_ends_with_
 
     // However the app ended (WebKitWebDriver may kill it outright), the next start shows the
     // session stopped and records it so.
+    // Then a quit by signal (a logout, `kill`): the app itself stops the session and records it.
     let app = launch_app(&driver, &data).await?;
     let outcome = async {
         click(&app, "nav-accounts").await?;
         wait_for_state(&app, "stopped", None).await?;
         let account = stored_account(&data, &id)?;
         ensure!(!account.is_running && !account.is_connected, "{account:?}");
-        Ok(())
+        start_from_the_row(&app, "loggedIn").await?;
+        let fingerprint = Store::open(&data.join(DATABASE_FILE))?
+            .account_fingerprint(&id)?
+            .context("no fingerprint stored")?;
+        ensure!(
+            fingerprint.locale == "fr-FR"
+                && fingerprint.timezone == "Europe/Paris"
+                && fingerprint.user_agent.contains("Chrome/"),
+            "{fingerprint:?}"
+        );
+        let pid = app_pid(&data).context("the app's process")?;
+        Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()?;
+        wait_until("the app to quit", Duration::from_secs(20), || async {
+            Ok(!Path::new(&format!("/proc/{pid}")).exists())
+        })
+        .await
     }
     .await;
-    quit_like_a_person(app).await?;
+    if outcome.is_err() {
+        save_failure_artifacts("e2e-sessions-signal", Some(&app), &data).await;
+    }
+    let _ = app.quit().await;
     outcome?;
+    nothing_is_left(&data).await?;
+    let account = stored_account(&data, &id)?;
+    ensure!(
+        !account.is_running && !account.is_connected,
+        "the app did not record its session stopped on SIGTERM: {account:?}"
+    );
+    let log = std::fs::read_to_string(data.join("logs/seller-panel.log"))?;
+    ensure!(log.contains("quit signal received: stopping the sessions"));
     Keyring::default().delete_all(&id)?;
     Ok(())
+}
+
+/// The app's own process (not its session reaper) for this data folder.
+fn app_pid(data_dir: &Path) -> Option<u32> {
+    let needle = data_dir.display().to_string();
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let is_app = args.first()?.ends_with("seller-panel")
+                && args.iter().any(|a| a == "--data-dir")
+                && args.contains(&needle);
+            is_app.then_some(pid)
+        })
 }

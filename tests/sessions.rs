@@ -428,7 +428,7 @@ async fn a_vnc_client_sees_the_browser_page_with_the_password_and_is_refused_wit
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_browser_marks_the_session_stopped_and_it_starts_again() {
+async fn a_killed_browser_or_driver_marks_the_session_stopped_and_it_starts_again() {
     let fake = FakeVinted::start();
     let h = Harness::new();
     let mut events = h.sessions.subscribe();
@@ -472,6 +472,21 @@ async fn a_killed_browser_marks_the_session_stopped_and_it_starts_again() {
         .await
         .unwrap();
     assert!(view.health.is_running());
+
+    // chromedriver dying is noticed the same way.
+    let driver = h
+        .with("k", async |s: &Session| s.driver_pid())
+        .await
+        .expect("chromedriver's pid");
+    kill_hard(driver);
+    let health = wait_health(&mut events, "k", |h| matches!(h, Health::Stopped { .. })).await;
+    assert_eq!(
+        health,
+        Health::Stopped {
+            cause: Some(StopCause::BrowserExited)
+        }
+    );
+    h.assert_nothing_left(Some("k")).await;
     h.sessions.stop_all().await;
     h.assert_nothing_left(None).await;
 }
