@@ -957,11 +957,12 @@ mod tests {
                 .unwrap_err();
             assert_eq!(err.code, ErrorCode::ProxyUnreachable);
 
+            // An https proxy is reached over TLS: a closed port is just as unreachable.
             let mut https = proxy_input(closed, SecretInput::Clear, None);
             https.kind = ProxyType::Https;
             assert_eq!(
                 test(https).await.unwrap_err().code,
-                ErrorCode::ProxyUnsupported
+                ErrorCode::ProxyUnreachable
             );
 
             let mut no_host = proxy_input(0, SecretInput::Clear, None);

@@ -54,7 +54,9 @@ pub enum ErrorCode {
     NotAProxy,
     /// The proxy works but would not reach the address echo.
     ProxyTargetRefused,
-    /// A proxy this version cannot use (an `https` proxy, an empty SOCKS5 password, …).
+    /// An `https` proxy whose TLS failed: its certificate is not trusted, or not for its name.
+    ProxyTls,
+    /// A proxy this version cannot use (an empty or too long SOCKS5 password, …).
     ProxyUnsupported,
     /// The connection through the proxy broke off in the middle of the exchange.
     ProxyConnectionLost,
@@ -205,6 +207,7 @@ pub fn proxy_error_code(err: &seller_automation::proxy::ProxyError) -> ErrorCode
         ProxyError::Timeout => ErrorCode::ProxyTimeout,
         ProxyError::NotAProxy { .. } => ErrorCode::NotAProxy,
         ProxyError::TargetRefused { .. } => ErrorCode::ProxyTargetRefused,
+        ProxyError::Tls { .. } => ErrorCode::ProxyTls,
         ProxyError::Unsupported { .. } => ErrorCode::ProxyUnsupported,
         ProxyError::Io { .. } => ErrorCode::ProxyConnectionLost,
         ProxyError::EchoFailed { .. } => ErrorCode::ProxyEchoFailed,
@@ -233,8 +236,11 @@ mod tests {
                 detail: "the answer is not HTTP/1.x".into(),
             },
             ProxyError::TargetRefused { status: 403 },
+            ProxyError::Tls {
+                detail: "invalid peer certificate: UnknownIssuer".into(),
+            },
             ProxyError::Unsupported {
-                what: "https proxies".into(),
+                what: "an empty SOCKS5 password".into(),
             },
             ProxyError::InvalidTarget {
                 detail: "not http://".into(),
@@ -246,7 +252,7 @@ mod tests {
                 detail: "HTTP 500".into(),
             },
         ];
-        let mut seen = [false; 9];
+        let mut seen = [false; 10];
         for err in &all {
             let index = match err {
                 ProxyError::AuthRejected => 0,
@@ -258,6 +264,7 @@ mod tests {
                 ProxyError::InvalidTarget { .. } => 6,
                 ProxyError::Io { .. } => 7,
                 ProxyError::EchoFailed { .. } => 8,
+                ProxyError::Tls { .. } => 9,
             };
             seen[index] = true;
         }
@@ -288,13 +295,14 @@ mod tests {
             all.len(),
             "two failures share a code: {codes:?}"
         );
-        // The six the UI must tell apart, under the names it translates.
+        // The ones the UI must tell apart, under the names it translates.
         for expected in [
             "proxyAuthRejected",
             "proxyUnreachable",
             "proxyTimeout",
             "notAProxy",
             "proxyTargetRefused",
+            "proxyTls",
             "proxyUnsupported",
         ] {
             assert!(

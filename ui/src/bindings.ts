@@ -703,7 +703,11 @@ export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insuffic
  */
 "proxyTargetRefused" | 
 /**
- * A proxy this version cannot use (an `https` proxy, an empty SOCKS5 password, …).
+ * An `https` proxy whose TLS failed: its certificate is not trusted, or not for its name.
+ */
+"proxyTls" | 
+/**
+ * A proxy this version cannot use (an empty or too long SOCKS5 password, …).
  */
 "proxyUnsupported" | 
 /**

@@ -446,13 +446,207 @@ async fn a_server_that_is_not_a_proxy_of_that_kind_is_not_a_proxy() {
     );
 }
 
+// ---------------------------------------------------------------- https proxies (TLS to the proxy)
+
+/// A test certificate authority and a certificate it signed for the proxy at 127.0.0.1 (and no
+/// host name), made with the openssl command line.
+struct TestPki {
+    dir: tempfile::TempDir,
+}
+
+impl TestPki {
+    fn new() -> TestPki {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let status = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl (scripts/setup)");
+            assert!(status.success(), "openssl {args:?}");
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Seller Panel test CA",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "proxy.key",
+            "-out",
+            "proxy.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(dir.path().join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "proxy.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "proxy.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        TestPki { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Makes the test CA one of the roots the crate trusts, the way a user adds a root for
+    /// any program: `SSL_CERT_FILE`. Must run before the first TLS connection of the process.
+    fn trust(&self) {
+        // SAFETY: nextest runs each test in a process of its own and this runs before any
+        // thread of the test reads the environment.
+        unsafe { std::env::set_var("SSL_CERT_FILE", self.path("ca.pem")) };
+    }
+}
+
+/// stunnel in front of `backend_port`, serving TLS with the test certificate: together with
+/// tinyproxy, an HTTP proxy reached over TLS, as providers' "https" proxies are.
+async fn stunnel(pki: &TestPki, backend_port: u16) -> ProxyProcess {
+    let (cert, key) = (pki.path("proxy.pem"), pki.path("proxy.key"));
+    spawn_proxy(|port, dir| {
+        let config = format!(
+            "foreground = yes\npid =\n[proxy]\naccept = 127.0.0.1:{port}\n\
+             connect = 127.0.0.1:{backend_port}\ncert = {}\nkey = {}\n",
+            cert.display(),
+            key.display()
+        );
+        let path = dir.join("stunnel.conf");
+        std::fs::write(&path, config).unwrap();
+        let mut command = Command::new("stunnel4");
+        command.arg(path);
+        command
+    })
+    .await
+}
+
+fn https(port: u16) -> Upstream {
+    Upstream::new(ProxyKind::Https, "127.0.0.1", port)
+}
+
 #[tokio::test]
-async fn https_proxies_are_unsupported() {
-    let upstream = Upstream::new(ProxyKind::Https, "127.0.0.1", free_port());
-    let error = proxy::connect(&upstream, "example.com", 443, TIMEOUT)
+async fn https_proxies_check_tunnel_and_forward_through_tls() {
+    let pki = TestPki::new();
+    pki.trust();
+    let (echo, tiny) = (Echo::start().await, tinyproxy().await);
+    let tls = stunnel(&pki, tiny.port).await;
+
+    let found = proxy::check(&with(https(tls.port), PASSWORD), &echo.url("/ip"), TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(found.exit_ip, TINYPROXY_EXIT);
+    let error = proxy::check(&with(https(tls.port), "wrong"), &echo.url("/ip"), TIMEOUT)
         .await
         .unwrap_err();
-    assert!(matches!(error, ProxyError::Unsupported { .. }), "{error:?}");
+    assert!(matches!(error, ProxyError::AuthRejected), "{error:?}");
+
+    // The browser's forwarder: CONNECT and plain http:// both leave through the TLS proxy.
+    let forwarder = Forwarder::start(with(https(tls.port), PASSWORD))
+        .await
+        .unwrap();
+    let answer = reqwest_via(&forwarder)
+        .get(echo.url("/through-tls"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), TINYPROXY_EXIT);
+    let seen = echo.seen();
+    assert!(
+        seen.iter().all(|r| r.peer.to_string() == TINYPROXY_EXIT),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.iter().any(|r| r.target.ends_with("/through-tls")),
+        "{seen:#?}"
+    );
+}
+
+#[tokio::test]
+async fn an_https_proxy_with_an_untrusted_or_misnamed_certificate_is_a_tls_error() {
+    let pki = TestPki::new();
+    // Not trusted: the test CA is not among the system's roots.
+    let tiny = tinyproxy().await;
+    let tls = stunnel(&pki, tiny.port).await;
+    let error = proxy::connect(
+        &with(https(tls.port), PASSWORD),
+        "example.com",
+        443,
+        TIMEOUT,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&error, ProxyError::Tls { detail } if detail.contains("certificate")),
+        "{error:?}"
+    );
+    // A plain HTTP proxy's port given as https: tinyproxy waits for a request line that never
+    // comes (the TLS hello is not one), so the handshake runs out of time; no tunnel either way.
+    let error = proxy::connect(
+        &with(https(tiny.port), PASSWORD),
+        "example.com",
+        443,
+        Duration::from_secs(2),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ProxyError::Tls { .. } | ProxyError::NotAProxy { .. } | ProxyError::Timeout
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_https_proxy_named_otherwise_than_its_certificate_is_refused() {
+    let pki = TestPki::new();
+    pki.trust();
+    let tiny = tinyproxy().await;
+    let tls = stunnel(&pki, tiny.port).await;
+    // The certificate names 127.0.0.1 only.
+    let misnamed = Upstream::new(ProxyKind::Https, "localhost", tls.port)
+        .with_credentials("user", Secret::new(PASSWORD));
+    let error = proxy::connect(&misnamed, "example.com", 443, TIMEOUT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ProxyError::Tls { detail } if detail.contains("certificate")),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ const KNOWN_CODES = {
   proxyTimeout: true,
   notAProxy: true,
   proxyTargetRefused: true,
+  proxyTls: true,
   proxyUnsupported: true,
   proxyConnectionLost: true,
   proxyEchoFailed: true,

@@ -107,8 +107,12 @@ pub enum ProxyError {
     /// 7 command not supported, 8 address type not supported).
     #[error("the proxy could not reach the target (status {status})")]
     TargetRefused { status: u16 },
-    /// A configuration this crate cannot use: an `https` proxy, SOCKS5 credentials longer than
-    /// 255 bytes or an empty SOCKS5 password.
+    /// An `https` proxy whose TLS failed: a certificate not trusted or not valid for the proxy's
+    /// name, or no common protocol.
+    #[error("TLS to the proxy failed: {detail}")]
+    Tls { detail: String },
+    /// A configuration this crate cannot use: SOCKS5 credentials longer than 255 bytes or an
+    /// empty SOCKS5 password.
     #[error("not supported: {what}")]
     Unsupported { what: String },
     /// A target or URL that cannot be used (not `http://`, no host, bad port).
@@ -131,6 +135,7 @@ impl ProxyError {
             ProxyError::Timeout => "proxy_timeout",
             ProxyError::NotAProxy { .. } => "proxy_not_a_proxy",
             ProxyError::TargetRefused { .. } => "proxy_target_refused",
+            ProxyError::Tls { .. } => "proxy_tls",
             ProxyError::Unsupported { .. } => "proxy_unsupported",
             ProxyError::InvalidTarget { .. } => "proxy_invalid_target",
             ProxyError::Io { .. } => "proxy_io",

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -15,17 +16,76 @@ use zeroize::Zeroizing;
 use super::head::{HeadError, parse_response, read_head};
 use super::{ProxyError, ProxyKind, Upstream, authority};
 
+/// The connection to the proxy itself: plain TCP, or TLS for an `https` proxy.
+#[derive(Debug)]
+enum Transport {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+macro_rules! delegate {
+    ($self:ident, $stream:ident => $call:expr) => {
+        match &mut *$self {
+            Transport::Plain($stream) => $call,
+            Transport::Tls($stream) => $call,
+        }
+    };
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        delegate!(self, s => Pin::new(s).poll_read(cx, buf))
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        delegate!(self, s => Pin::new(s).poll_write(cx, buf))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        delegate!(self, s => Pin::new(s).poll_flush(cx))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        delegate!(self, s => Pin::new(s).poll_shutdown(cx))
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        delegate!(self, s => Pin::new(s).poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Transport::Plain(s) => s.is_write_vectored(),
+            Transport::Tls(s) => s.is_write_vectored(),
+        }
+    }
+}
+
 /// A connection to the target through the proxy. Reads first return any bytes the proxy sent
 /// right after its answer, then the stream's.
 #[derive(Debug)]
 pub struct Tunnel {
-    stream: TcpStream,
+    stream: Transport,
     pending: Vec<u8>,
     pos: usize,
 }
 
 impl Tunnel {
-    fn new(stream: TcpStream, pending: Vec<u8>) -> Self {
+    fn new(stream: Transport, pending: Vec<u8>) -> Self {
         Self {
             stream,
             pending,
@@ -88,8 +148,10 @@ impl AsyncWrite for Tunnel {
 /// Opens a connection to `target_host:target_port` through `upstream`, within `timeout` (TCP
 /// connection, proxy handshake and authentication together).
 ///
-/// HTTP: `CONNECT` with `Proxy-Authorization: Basic` when a user is set. SOCKS5: the host name
-/// is sent to the proxy (no local DNS). `https` proxies give [`ProxyError::Unsupported`].
+/// HTTP: `CONNECT` with `Proxy-Authorization: Basic` when a user is set. HTTPS: the same inside
+/// TLS to the proxy, whose certificate must be valid for its host name or address (checked
+/// against the system's trusted roots, which `SSL_CERT_FILE` / `SSL_CERT_DIR` can extend as for
+/// other programs). SOCKS5: the host name is sent to the proxy (no local DNS).
 pub async fn connect(
     upstream: &Upstream,
     target_host: &str,
@@ -124,9 +186,12 @@ pub(crate) async fn connect_untimed(
         });
     }
     match upstream.kind {
-        ProxyKind::Https => Err(unsupported_https()),
+        ProxyKind::Https => {
+            let stream = tls_connect(upstream).await?;
+            http_connect(stream, upstream, target_host, target_port).await
+        }
         ProxyKind::Http => {
-            let stream = tcp_connect(upstream).await?;
+            let stream = Transport::Plain(tcp_connect(upstream).await?);
             http_connect(stream, upstream, target_host, target_port).await
         }
         ProxyKind::Socks5 => {
@@ -136,9 +201,63 @@ pub(crate) async fn connect_untimed(
     }
 }
 
-pub(crate) fn unsupported_https() -> ProxyError {
-    ProxyError::Unsupported {
-        what: "HTTPS (TLS) proxies; use the http or socks5 type".into(),
+/// TLS to an `https` proxy, on top of [`tcp_connect`].
+async fn tls_connect(upstream: &Upstream) -> Result<Transport, ProxyError> {
+    let host = upstream.bare_host().to_owned();
+    let name =
+        rustls_pki_types::ServerName::try_from(host.clone()).map_err(|_| ProxyError::Tls {
+            detail: format!("{host:?} is not a host name or address"),
+        })?;
+    let config = tls_config()?;
+    let tcp = tcp_connect(upstream).await?;
+    let tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| classify_tls_error(&e))?;
+    Ok(Transport::Tls(Box::new(tls)))
+}
+
+/// One client configuration for every TLS proxy: the system's trusted roots, read once.
+fn tls_config() -> Result<Arc<rustls::ClientConfig>, ProxyError> {
+    static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let mut roots = rustls::RootCertStore::empty();
+            let found = rustls_native_certs::load_native_certs();
+            for error in &found.errors {
+                tracing::warn!(%error, "a system certificate could not be read");
+            }
+            let (added, _ignored) = roots.add_parsable_certificates(found.certs);
+            if added == 0 {
+                return Err("no trusted root certificate found on this system".to_owned());
+            }
+            // ring rather than aws-lc-rs: no heavy C build. It lacks post-quantum key exchange,
+            // which matters little on this hop: the browser's own TLS runs inside the tunnel.
+            #[allow(deprecated)]
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map(|builder| {
+                    Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
+                })
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|detail| ProxyError::Tls { detail })
+}
+
+fn classify_tls_error(e: &io::Error) -> ProxyError {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => ProxyError::Tls {
+            detail: tls.to_string(),
+        },
+        None if e.kind() == io::ErrorKind::UnexpectedEof => ProxyError::NotAProxy {
+            detail: "closed the connection during the TLS handshake".into(),
+        },
+        None => io_error(e),
     }
 }
 
@@ -225,7 +344,7 @@ pub(crate) fn classify_head_error(e: HeadError) -> ProxyError {
 }
 
 async fn http_connect(
-    mut stream: TcpStream,
+    mut stream: Transport,
     upstream: &Upstream,
     host: &str,
     port: u16,
@@ -282,7 +401,10 @@ async fn socks5_connect(
         None => Socks5Stream::connect_with_socket(stream, target).await,
     };
     match result {
-        Ok(stream) => Ok(Tunnel::new(stream.into_inner(), Vec::new())),
+        Ok(stream) => Ok(Tunnel::new(
+            Transport::Plain(stream.into_inner()),
+            Vec::new(),
+        )),
         Err(e) => Err(classify_socks_error(e)),
     }
 }

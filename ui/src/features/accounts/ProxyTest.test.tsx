@@ -138,7 +138,8 @@ describe("AccountForm › Tester le proxy", () => {
       proxyUnreachable: "Impossible de joindre le proxy (connexion refusée ou hôte introuvable) : vérifiez l’hôte et le port.",
       notAProxy: "Un serveur répond à cette adresse, mais pas comme un proxy de ce type : vérifiez le type et le port.",
       proxyTargetRefused: "Le proxy répond, mais refuse de joindre le service de test d’adresse.",
-      proxyUnsupported: "Ce proxy n’est pas encore pris en charge (proxy https, ou mot de passe SOCKS5 vide ou trop long).",
+      proxyTls: "La connexion chiffrée (TLS) au proxy https a échoué : son certificat n’est pas reconnu par ce système ou ne correspond pas à son adresse.",
+      proxyUnsupported: "Ce proxy ne peut pas être utilisé (mot de passe SOCKS5 vide ou trop long).",
     };
     for (const [code, sentence] of Object.entries(sentences)) {
       failure = code as AppError["code"];
