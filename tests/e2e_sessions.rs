@@ -187,7 +187,7 @@ async fn the_session_runs_behind_its_proxy_and_can_be_watched(
 ) -> Result<()> {
     click(app, "nav-accounts").await?;
     app.query(by_test_id("session-bar")).first().await?;
-    ensure!(session_state(app).await?.0 == "stopped");
+    wait_for_state(app, "stopped", None).await?;
     start_from_the_row(app, "running").await?;
 
     let account = stored_account(data_dir, id)?;
@@ -371,7 +371,15 @@ async fn a_session_started_from_the_accounts_area_runs_is_watched_and_ends_with_
     let data = root.path().join("data");
     std::fs::create_dir_all(&data)?;
     let id = seed_account(&data, &fake, tiny.port)?;
-    let driver = TauriDriver::start(&display, &[("LANG", "fr_FR.UTF-8"), ("LC_ALL", "")])?;
+    // Debug logs on: they must still hold no secret.
+    let driver = TauriDriver::start(
+        &display,
+        &[
+            ("LANG", "fr_FR.UTF-8"),
+            ("LC_ALL", ""),
+            ("RUST_LOG", "debug"),
+        ],
+    )?;
 
     let app = launch_app(&driver, &data).await?;
     let outcome = async {
@@ -429,7 +437,39 @@ async fn a_session_started_from_the_accounts_area_runs_is_watched_and_ends_with_
     );
     let log = std::fs::read_to_string(data.join("logs/seller-panel.log"))?;
     ensure!(log.contains("quit signal received: stopping the sessions"));
+    ensure!(log.contains(" DEBUG "), "the app did not log at debug level");
+    no_secret_in_the_database_or_logs(&data)?;
     Keyring::default().delete_all(&id)?;
+    Ok(())
+}
+
+/// The proxy and VNC passwords, the Vinted password typed in the live view and the live view's
+/// token appear in no byte of the database, its WAL or the logs, although the app ran with
+/// `RUST_LOG=debug`.
+fn no_secret_in_the_database_or_logs(data_dir: &Path) -> Result<()> {
+    let mut files = vec![
+        data_dir.join(DATABASE_FILE),
+        data_dir.join(format!("{DATABASE_FILE}-wal")),
+    ];
+    for entry in std::fs::read_dir(data_dir.join("logs"))? {
+        files.push(entry?.path());
+    }
+    let needles = [
+        proxies::PASSWORD,
+        VNC_PASSWORD,
+        fake_vinted::PASSWORD,
+        "token=",
+    ];
+    for file in files.iter().filter(|f| f.exists()) {
+        let bytes = std::fs::read(file)?;
+        for needle in needles {
+            ensure!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle:?} found in {}",
+                file.display()
+            );
+        }
+    }
     Ok(())
 }
 

@@ -453,7 +453,7 @@ async fn a_killed_browser_or_driver_marks_the_session_stopped_and_it_starts_agai
         }
     );
     assert!(
-        killed.elapsed() < Duration::from_secs(10),
+        killed.elapsed() < Duration::from_secs(6),
         "noticed after {:?}",
         killed.elapsed()
     );

@@ -74,6 +74,12 @@ pub enum ErrorCode {
     SessionNotRunning,
     /// The session has no VNC server (not on Linux).
     VncUnavailable,
+    /// The session was stopped while it was starting.
+    SessionCancelled,
+    /// The session's virtual display (Xvfb) could not start.
+    SessionDisplay,
+    /// The session's VNC server (x11vnc, vncpasswd) could not start.
+    SessionVnc,
     /// The session could not start for another reason (the message says which part failed).
     SessionFailed,
 }

@@ -127,8 +127,7 @@ fn init_logging(data_dir: &std::path::Path) {
             .append(true)
             .open(log_dir.join("seller-panel.log"))
     });
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = log_filter(tracing_subscriber::EnvFilter::try_from_default_env().ok());
     let file_layer = file.ok().map(|file| {
         tracing_subscriber::fmt::layer()
             .with_ansi(false)
@@ -141,6 +140,31 @@ fn init_logging(data_dir: &std::path::Path) {
         .try_init();
 }
 
+/// Libraries that log what passes through them at debug or trace: thirtyfour the WebDriver
+/// requests (text typed into Vinted's forms, passwords included), tungstenite the live view's
+/// frames (keys typed), reqwest and hyper the requests. Capped at info whatever `RUST_LOG` says,
+/// so no secret reaches the log file.
+const TALKATIVE_LIBRARIES: [&str; 6] = [
+    "thirtyfour",
+    "tungstenite",
+    "tokio_tungstenite",
+    "reqwest",
+    "hyper",
+    "hyper_util",
+];
+
+/// `RUST_LOG` if set (else `info`), with the talkative libraries capped at info.
+fn log_filter(from_env: Option<tracing_subscriber::EnvFilter>) -> tracing_subscriber::EnvFilter {
+    let filter = from_env.unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    TALKATIVE_LIBRARIES.iter().fold(filter, |filter, library| {
+        filter.add_directive(
+            format!("{library}=info")
+                .parse()
+                .expect("a valid directive"),
+        )
+    })
+}
+
 pub fn run() {
     // The flag, else SELLER_PANEL_DATA_DIR, else the OS folder: the same rule as `seller`.
     let flag = data_dir_flag(std::env::args().skip(1));
@@ -149,6 +173,14 @@ pub fn run() {
         || std::env::var_os(seller_store::data_dir::ENV).is_some_and(|v| !v.is_empty());
     let data_dir = seller_store::data_dir::resolve(flag);
     let specta = specta_builder();
+    // The live view's bridge listens before the window exists, so the CSP can name its port
+    // alone rather than every local port.
+    let bridge = std::sync::Arc::new(
+        tauri::async_runtime::block_on(seller_automation::bridge::Bridge::start())
+            .expect("the live view bridge could not listen on 127.0.0.1"),
+    );
+    let mut context = tauri::generate_context!();
+    allow_live_view(context.config_mut(), bridge.port());
     tauri::Builder::default()
         .invoke_handler(specta.invoke_handler())
         .register_uri_scheme_protocol("photo", |ctx, request| {
@@ -171,13 +203,13 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 inventory::sweep_unused_photos(&sweeper).await;
             });
-            let sessions = tauri::async_runtime::block_on(start_sessions(state.clone()))?;
+            let sessions = tauri::async_runtime::block_on(start_sessions(state.clone(), bridge));
             stop_sessions_on_signals(app.handle().clone(), sessions.clone());
             app.manage(sessions);
             app.manage(state);
             Ok(())
         })
-        .build(tauri::generate_context!())
+        .build(context)
         .expect("Seller Panel failed to start")
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {
@@ -191,14 +223,28 @@ pub fn run() {
 
 /// No session runs at start, whatever the store recorded before a crash; the leftovers of such a
 /// run are ended, and the live-view bridge listens.
-async fn start_sessions(state: AppState) -> std::io::Result<sessions::SessionsState> {
+async fn start_sessions(
+    state: AppState,
+    bridge: std::sync::Arc<seller_automation::bridge::Bridge>,
+) -> sessions::SessionsState {
     if let Err(error) = state
         .with_store(|store| Ok(store.reset_session_states()?))
         .await
     {
         tracing::warn!(%error, "could not reset the recorded session states");
     }
-    sessions::SessionsState::start(state).await
+    sessions::SessionsState::start(state, bridge)
+}
+
+/// Lets the window open WebSockets to the live view's bridge, and to no other local port.
+fn allow_live_view(config: &mut tauri::Config, bridge_port: u16) {
+    use tauri::utils::config::{Csp, CspDirectiveSources};
+    if let Some(Csp::DirectiveMap(directives)) = &mut config.app.security.csp {
+        directives
+            .entry("connect-src".to_owned())
+            .or_insert_with(|| CspDirectiveSources::List(Vec::new()))
+            .push(format!("ws://127.0.0.1:{bridge_port}"));
+    }
 }
 
 /// SIGTERM, SIGINT or SIGHUP (a logout, `kill`, Ctrl+C in a terminal) quit the app the normal
@@ -231,6 +277,31 @@ fn stop_sessions_on_signals(app: tauri::AppHandle, sessions: sessions::SessionsS
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Even `RUST_LOG=trace` (or naming a library) lets no WebDriver request body or live-view
+    /// frame into the log, where typed passwords would be.
+    #[test]
+    fn talkative_libraries_stay_at_info_whatever_rust_log_says() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let asked = tracing_subscriber::EnvFilter::new("trace,thirtyfour=trace,tungstenite=debug");
+        let subscriber = tracing_subscriber::registry().with(log_filter(Some(asked)));
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(!tracing::enabled!(target: "thirtyfour::session::http", tracing::Level::DEBUG));
+            assert!(!tracing::enabled!(target: "tungstenite::protocol", tracing::Level::DEBUG));
+            assert!(tracing::enabled!(target: "thirtyfour", tracing::Level::INFO));
+            assert!(tracing::enabled!(target: "seller_panel", tracing::Level::TRACE));
+        });
+    }
+
+    #[test]
+    fn the_window_may_reach_the_live_view_bridge_and_no_other_local_port() {
+        let mut config: tauri::Config =
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        allow_live_view(&mut config, 45123);
+        let csp = config.app.security.csp.unwrap().to_string();
+        assert!(csp.contains("ws://127.0.0.1:45123"), "{csp}");
+        assert!(!csp.contains("127.0.0.1:*"), "{csp}");
+    }
 
     #[test]
     fn the_data_folder_flag_is_read_in_both_spellings() {

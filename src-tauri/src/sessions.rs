@@ -116,13 +116,14 @@ pub struct SessionsState {
 }
 
 impl SessionsState {
-    /// Ends what an earlier run of this data folder left running (the app was killed), starts
-    /// the live-view bridge, and follows every session's health from now on.
-    pub async fn start(app: AppState) -> std::io::Result<SessionsState> {
+    /// Ends what an earlier run of this data folder left running (the app was killed), and
+    /// follows every session's health from now on; the live view goes through `bridge`.
+    pub fn start(app: AppState, bridge: Arc<Bridge>) -> SessionsState {
         let scope = app.data_dir().display().to_string();
         let sessions = Sessions::new(scope.clone());
+        // The VNC password files a killed run left (each session removes its own at stop).
+        let _ = std::fs::remove_dir_all(app.data_dir().join(RUN_DIR));
         spawn_reaper(&scope);
-        let bridge = Arc::new(Bridge::start().await?);
         let state = SessionsState {
             app: app.clone(),
             sessions,
@@ -132,7 +133,7 @@ impl SessionsState {
         };
         let follower = state.clone();
         tauri::async_runtime::spawn(async move { follower.follow(app).await });
-        Ok(state)
+        state
     }
 
     /// Stops every session (the app is quitting) and records them stopped right away: the
@@ -164,7 +165,10 @@ impl SessionsState {
         loop {
             match events.recv().await {
                 Ok(event) => self.on_health(&app, event).await,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "session events missed: reading every state again");
+                    self.resync(&app).await;
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }
         }
@@ -188,11 +192,40 @@ impl SessionsState {
                 tracing::warn!(%account_id, %error, "could not record the session state");
             }
         }
-        let status = self.status(&account_id);
         if let Some(reason) = notifiable(health) {
-            notify(app, &account_id, reason).await;
+            // Its own task: a slow notification service must not hold back the next changes.
+            let (app, account_id) = (app.clone(), account_id.clone());
+            tauri::async_runtime::spawn(async move { notify(&app, &account_id, reason).await });
         }
+        self.tell_watchers(self.status(&account_id));
+    }
+
+    fn tell_watchers(&self, status: SessionStatus) {
         lock(&self.watchers).retain(|channel| channel.send(status.clone()).is_ok());
+    }
+
+    /// After missed events: every account's state as it is now, in the store and the windows.
+    async fn resync(&self, app: &AppState) {
+        let Ok(accounts) = app.with_store(|store| Ok(store.accounts()?)).await else {
+            return;
+        };
+        for account in accounts {
+            let health = self.sessions.health(&account.id);
+            if !matches!(health, Health::Starting) {
+                self.bridge_follows(&account.id, health);
+                let id = account.id.clone();
+                let _ = app
+                    .with_store(move |store| {
+                        Ok(store.set_account_session_state(
+                            &id,
+                            health.is_running(),
+                            health.is_logged_in(),
+                        )?)
+                    })
+                    .await;
+            }
+            self.tell_watchers(self.status(&account.id));
+        }
     }
 
     /// A stopped session's live-view token stops working at once.
@@ -438,8 +471,11 @@ fn profile_dir(state: &AppState, account_id: &str) -> PathBuf {
 
 /// A private folder for a session's files (its VNC password file), gone when it stops.
 fn runtime_dir(state: &AppState, account_id: &str) -> PathBuf {
-    state.data_dir().join("run").join(account_id)
+    state.data_dir().join(RUN_DIR).join(account_id)
 }
+
+/// The sessions' private files, under the data folder.
+const RUN_DIR: &str = "run";
 
 fn browser_error(error: BrowserError) -> AppError {
     let code = match error {
@@ -451,16 +487,21 @@ fn browser_error(error: BrowserError) -> AppError {
 }
 
 fn sessions_error(error: SessionsError) -> AppError {
-    match error {
-        SessionsError::AlreadyRunning => {
-            AppError::new(ErrorCode::SessionAlreadyRunning, error.to_string())
+    let message = error.to_string();
+    let code = match error {
+        SessionsError::AlreadyRunning => ErrorCode::SessionAlreadyRunning,
+        SessionsError::Cancelled => ErrorCode::SessionCancelled,
+        SessionsError::Start(SessionError::Proxy(proxy)) => proxy_error_code(&proxy),
+        SessionsError::Start(SessionError::Browser(browser)) => return browser_error(browser),
+        #[cfg(target_os = "linux")]
+        SessionsError::Start(SessionError::Display(_)) => ErrorCode::SessionDisplay,
+        #[cfg(target_os = "linux")]
+        SessionsError::Start(SessionError::Vnc(_)) => ErrorCode::SessionVnc,
+        SessionsError::Start(SessionError::Folder(_) | SessionError::BaseUrl(_)) => {
+            ErrorCode::SessionFailed
         }
-        SessionsError::Start(SessionError::Proxy(proxy)) => {
-            AppError::new(proxy_error_code(&proxy), proxy.to_string())
-        }
-        SessionsError::Start(SessionError::Browser(browser)) => browser_error(browser),
-        SessionsError::Start(other) => AppError::new(ErrorCode::SessionFailed, other.to_string()),
-    }
+    };
+    AppError::new(code, message)
 }
 
 /// A desktop notification in the app's language. Best effort: a desktop without a

@@ -743,6 +743,18 @@ export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insuffic
  */
 "vncUnavailable" | 
 /**
+ * The session was stopped while it was starting.
+ */
+"sessionCancelled" | 
+/**
+ * The session's virtual display (Xvfb) could not start.
+ */
+"sessionDisplay" | 
+/**
+ * The session's VNC server (x11vnc, vncpasswd) could not start.
+ */
+"sessionVnc" | 
+/**
  * The session could not start for another reason (the message says which part failed).
  */
 "sessionFailed"

@@ -4,8 +4,8 @@
 //! with the address of its x11vnc and its VNC password and gets a random [`Token`]; the live view
 //! then opens `ws://127.0.0.1:<port>/vnc/<session_id>?token=<token>`. The bridge checks, before any
 //! upgrade, that the peer is on loopback, the path names a registered session, the token matches
-//! (compared in constant time) and the `Origin`, if any, is the app's own; anything else gets HTTP
-//! 403. It echoes the `binary` subprotocol if offered.
+//! (compared in constant time) and has not opened a connection yet, and the `Origin`, if any, is
+//! the app's own; anything else gets HTTP 403. It echoes the `binary` subprotocol if offered.
 //!
 //! After the upgrade the bridge logs in to x11vnc itself, as an RFB client with VNC
 //! Authentication, and then plays the RFB server toward the live view offering only the security
@@ -98,6 +98,8 @@ impl Drop for Token {
 /// connections.
 struct Entry {
     token: Token,
+    /// A token opens one connection: a copied live-view address cannot be used again.
+    used: bool,
     target: SocketAddr,
     password: Secret,
     /// Dropped when the session is unregistered or registered again: its connections then end.
@@ -153,6 +155,7 @@ impl Bridge {
         let (alive, _) = watch::channel(());
         let entry = Entry {
             token: token.clone(),
+            used: false,
             target,
             password,
             alive,
@@ -215,9 +218,14 @@ async fn serve(stream: TcpStream, sessions: Sessions) {
     let callback = |request: &Request, response: Response| {
         check(request, response, &sessions, &mut admitted).map_err(|Refused| forbidden())
     };
-    let ws = match tokio_tungstenite::accept_hdr_async(stream, callback).await {
-        Ok(ws) => ws,
-        Err(error) => {
+    let handshake = tokio_tungstenite::accept_hdr_async(stream, callback);
+    let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+        Ok(Ok(ws)) => ws,
+        Err(_) => {
+            tracing::debug!("live view bridge: handshake timed out");
+            return;
+        }
+        Ok(Err(error)) => {
             // The error never holds the request's URL, so no token is logged.
             tracing::debug!(%error, "live view bridge: handshake refused or failed");
             return;
@@ -340,13 +348,14 @@ fn check(
         return Err(Refused);
     };
     {
-        let sessions = lock(sessions);
-        let Some(entry) = sessions.get(session_id) else {
+        let mut sessions = lock(sessions);
+        let Some(entry) = sessions.get_mut(session_id) else {
             return Err(Refused);
         };
-        if !constant_time_eq(given.as_bytes(), entry.token.expose().as_bytes()) {
+        if entry.used || !constant_time_eq(given.as_bytes(), entry.token.expose().as_bytes()) {
             return Err(Refused);
         }
+        entry.used = true;
         *admitted = Some(Admitted {
             session_id: session_id.to_owned(),
             target: entry.target,

@@ -65,7 +65,7 @@ impl GroupChild {
         tracing::debug!(process = self.name, "stopped");
     }
 
-    fn signal_group(&self, signal: Signal) {
+    fn signal_group(&mut self, signal: Signal) {
         #[cfg(unix)]
         if let Some(pid) = self.child.id() {
             let flag = match signal {
@@ -79,8 +79,11 @@ impl GroupChild {
                 .stderr(Stdio::null())
                 .status();
         }
+        // No process groups or SIGTERM here: the grace period is a plain wait, then the kill.
         #[cfg(not(unix))]
-        let _ = signal;
+        if let Signal::Kill = signal {
+            let _ = self.child.start_kill();
+        }
     }
 }
 
@@ -101,14 +104,16 @@ enum Signal {
 /// The environment variable holding a session's [`Marker`].
 pub const MARKER_ENV: &str = "SELLER_PANEL_SESSION";
 
-/// Names the app instance (its data folder) and the account a process belongs to:
-/// `<scope>#<account id>`.
+/// Names the app instance and the account a process belongs to:
+/// `<scope>#<app pid>#<account id>#`, where the scope is the app's data folder. The closing `#`
+/// keeps one account's marker from being the beginning of another's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Marker(String);
 
 impl Marker {
-    pub fn new(scope: &str, account_id: &str) -> Marker {
-        Marker(format!("{scope}#{account_id}"))
+    /// `instance` is `<scope>#<app pid>`.
+    pub fn new(instance: &str, account_id: &str) -> Marker {
+        Marker(format!("{instance}#{account_id}#"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -116,40 +121,61 @@ impl Marker {
     }
 }
 
-/// The pids of running processes whose marker starts with `prefix` (a whole marker, or a scope
-/// followed by `#` for every session of an app instance), and of every process in their process
-/// groups: Chromium overwrites its own environment with its process titles, so its processes are
-/// found through chromedriver's group, which they stay in. Linux only; elsewhere none are found.
+/// The pids of running processes whose marker starts with `prefix` (a whole marker, or an
+/// instance or scope followed by `#`), and of every process in the process groups those
+/// processes lead: Chromium overwrites its own environment with its process titles, so its
+/// processes are found through chromedriver's group, which they stay in. Only groups led by a
+/// marked process count, so a marked process that sits in someone else's group never drags
+/// that group in. Linux only; elsewhere none are found.
 pub fn marked_processes(prefix: &str) -> Vec<u32> {
+    let marked: Vec<u32> = markers()
+        .into_iter()
+        .filter(|(_, marker)| marker.starts_with(prefix))
+        .map(|(pid, _)| pid)
+        .collect();
+    with_their_groups(marked)
+}
+
+/// Every process carrying a marker, with it.
+fn markers() -> Vec<(u32, String)> {
     #[cfg(target_os = "linux")]
     {
-        let needle = format!("{MARKER_ENV}={prefix}");
-        let pids = running_pids();
-        let marked: Vec<u32> = pids
-            .iter()
-            .copied()
-            .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
-                    environ
-                        .split(|b| *b == 0)
-                        .any(|var| var.starts_with(needle.as_bytes()))
-                })
-            })
-            .collect();
-        let groups: std::collections::HashSet<u32> = marked
-            .iter()
-            .filter_map(|pid| process_group(*pid))
-            .collect();
-        pids.into_iter()
-            .filter(|pid| {
-                marked.contains(pid) || process_group(*pid).is_some_and(|g| groups.contains(&g))
+        let needle = format!("{MARKER_ENV}=");
+        running_pids()
+            .into_iter()
+            .filter_map(|pid| {
+                let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+                let value = environ
+                    .split(|b| *b == 0)
+                    .find_map(|var| var.strip_prefix(needle.as_bytes()))?;
+                Some((pid, String::from_utf8_lossy(value).into_owned()))
             })
             .collect()
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = prefix;
         Vec::new()
+    }
+}
+
+fn with_their_groups(marked: Vec<u32>) -> Vec<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        let leaders: std::collections::HashSet<u32> = marked
+            .iter()
+            .copied()
+            .filter(|pid| process_group(*pid) == Some(*pid))
+            .collect();
+        running_pids()
+            .into_iter()
+            .filter(|pid| {
+                marked.contains(pid) || process_group(*pid).is_some_and(|g| leaders.contains(&g))
+            })
+            .collect()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        marked
     }
 }
 
@@ -176,7 +202,32 @@ fn process_group(pid: u32) -> Option<u32> {
 /// Kills every process [`marked_processes`] finds for `prefix` (left behind by an app that was
 /// killed itself), and returns how many there were.
 pub fn kill_marked(prefix: &str) -> usize {
-    let pids = marked_processes(prefix);
+    kill_all(marked_processes(prefix))
+}
+
+/// Kills the sessions of `scope` (a data folder) whose app is no longer running: what an app
+/// that was killed left behind. Sessions of another running instance are left alone.
+pub fn kill_orphans(scope: &str) -> usize {
+    let prefix = format!("{scope}#");
+    let orphans: Vec<u32> = markers()
+        .into_iter()
+        .filter(|(_, marker)| {
+            marker
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.split('#').next())
+                .and_then(|pid| pid.parse::<u32>().ok())
+                .is_some_and(|app| !process_exists(app))
+        })
+        .map(|(pid, _)| pid)
+        .collect();
+    kill_all(with_their_groups(orphans))
+}
+
+fn process_exists(pid: u32) -> bool {
+    pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+fn kill_all(pids: Vec<u32>) -> usize {
     #[cfg(unix)]
     for pid in &pids {
         let _ = std::process::Command::new("kill")
@@ -188,14 +239,14 @@ pub fn kill_marked(prefix: &str) -> usize {
     if !pids.is_empty() {
         tracing::warn!(
             count = pids.len(),
-            "killed processes left behind by an earlier run"
+            "killed processes left behind by a session"
         );
     }
     pids.len()
 }
 
 /// Waits until the process that started this one has gone (quit, crashed or killed outright),
-/// then kills whatever sessions of `scope` it left running, and returns how many processes that
+/// then kills whatever sessions it left running in `scope`, and returns how many processes that
 /// was. Run in a small process of its own next to the app: an app killed with SIGKILL cannot stop
 /// its sessions itself. The parent is watched through our own parent id, which changes when the
 /// parent dies: no pid is ever mistaken for another.
@@ -207,5 +258,6 @@ pub fn reap_after_parent(scope: &str) -> usize {
     }
     // A session being stopped by the app in its last moments gets them to finish.
     std::thread::sleep(Duration::from_millis(500));
-    kill_marked(&format!("{scope}#"))
+    // Only the parent's own sessions: an app started again meanwhile keeps its own.
+    kill_marked(&format!("{scope}#{parent}#"))
 }

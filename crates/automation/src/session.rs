@@ -289,13 +289,15 @@ impl Drop for Session {
     }
 }
 
-/// Eight random characters: classic VNC authentication uses no more.
+/// Eight random characters of a 64-symbol alphabet (48 bits): classic VNC authentication uses
+/// no more than eight.
 #[cfg(target_os = "linux")]
 fn one_off_password() -> std::io::Result<Secret> {
-    let mut bytes = [0u8; 4];
-    getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+    use base64::Engine as _;
+    let mut bytes = zeroize::Zeroizing::new([0u8; 6]);
+    getrandom::fill(bytes.as_mut()).map_err(std::io::Error::other)?;
     Ok(Secret::new(
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes.as_ref()),
     ))
 }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::{Mutex as AsyncMutex, broadcast};
 use tokio::task::JoinHandle;
 
-use crate::process::{Marker, kill_marked};
+use crate::process::{Marker, kill_marked, kill_orphans};
 use crate::proxy::ProxyError;
 use crate::session::{Session, SessionError, SessionSpec};
 use crate::site::PageState;
@@ -97,10 +97,24 @@ struct Entry {
     watchdog: JoinHandle<()>,
 }
 
+/// Where one account's session is in its life. One map of these, under one lock, so no start
+/// can slip between another's steps: a second start is refused until the first has ended.
+enum Slot {
+    /// Being started; `cancelled` when a stop came meanwhile: the starter stops it at once.
+    Starting {
+        cancelled: bool,
+    },
+    Running(Entry),
+    /// Being torn down (asked, or found dead): a new start waits for the end of it.
+    Stopping,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SessionsError {
     #[error("a session is already running for this account")]
     AlreadyRunning,
+    #[error("the session was stopped while it started")]
+    Cancelled,
     #[error(transparent)]
     Start(#[from] SessionError),
 }
@@ -108,10 +122,9 @@ pub enum SessionsError {
 /// The app's sessions. Cheap to clone; every clone sees the same sessions.
 #[derive(Clone)]
 pub struct Sessions {
-    scope: String,
-    entries: Arc<Mutex<HashMap<String, Entry>>>,
-    /// Accounts whose start is under way: a second start is refused while one runs.
-    starting: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// `<scope>#<app pid>`: the prefix of this app instance's markers.
+    instance: String,
+    slots: Arc<Mutex<HashMap<String, Slot>>>,
     /// Why sessions that died stopped, until they are started again, for the UI to say so.
     died: Arc<Mutex<HashMap<String, StopCause>>>,
     events: broadcast::Sender<HealthEvent>,
@@ -122,16 +135,16 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Sessions {
-    /// `scope` names this app instance (its data folder): every process a session starts carries
-    /// it, and the leftovers of an earlier run that was killed are ended here.
+    /// `scope` names the app's data folder: every process a session starts carries it and this
+    /// app's pid in its marker. Leftovers of an earlier run of the same folder whose app is gone
+    /// (it was killed) are ended here; another running instance's sessions are left alone.
     pub fn new(scope: impl Into<String>) -> Sessions {
         let scope = scope.into();
-        kill_marked(&format!("{scope}#"));
+        kill_orphans(&scope);
         let (events, _) = broadcast::channel(256);
         Sessions {
-            scope,
-            entries: Arc::default(),
-            starting: Arc::default(),
+            instance: format!("{scope}#{}", std::process::id()),
+            slots: Arc::default(),
             died: Arc::default(),
             events,
         }
@@ -139,7 +152,7 @@ impl Sessions {
 
     /// The marker of an account's processes, for its [`SessionSpec`].
     pub fn marker(&self, account_id: &str) -> Marker {
-        Marker::new(&self.scope, account_id)
+        Marker::new(&self.instance, account_id)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<HealthEvent> {
@@ -147,21 +160,20 @@ impl Sessions {
     }
 
     pub fn health(&self, account_id: &str) -> Health {
-        if lock(&self.starting).contains(account_id) {
-            return Health::Starting;
-        }
-        if let Some(entry) = lock(&self.entries).get(account_id) {
-            return *lock(&entry.health);
-        }
-        Health::Stopped {
-            cause: lock(&self.died).get(account_id).copied(),
+        match lock(&self.slots).get(account_id) {
+            Some(Slot::Starting { .. }) => Health::Starting,
+            Some(Slot::Running(entry)) => *lock(&entry.health),
+            Some(Slot::Stopping) | None => Health::Stopped {
+                cause: lock(&self.died).get(account_id).copied(),
+            },
         }
     }
 
     pub fn view(&self, account_id: &str) -> SessionView {
-        let vnc_port = lock(&self.entries)
-            .get(account_id)
-            .and_then(|entry| entry.vnc_port);
+        let vnc_port = match lock(&self.slots).get(account_id) {
+            Some(Slot::Running(entry)) => entry.vnc_port,
+            _ => None,
+        };
         SessionView {
             account_id: account_id.to_owned(),
             health: self.health(account_id),
@@ -169,32 +181,35 @@ impl Sessions {
         }
     }
 
-    /// Every account with a running session.
+    /// Every account whose session is starting or running.
     pub fn running(&self) -> Vec<String> {
-        lock(&self.entries).keys().cloned().collect()
+        lock(&self.slots)
+            .iter()
+            .filter(|(_, slot)| !matches!(slot, Slot::Stopping))
+            .map(|(account, _)| account.clone())
+            .collect()
     }
 
     /// Starts the account's session and its watchdog. Health goes Starting → Running (or
-    /// NeedsAttention), or back to Stopped when the start fails.
+    /// NeedsAttention), or back to Stopped when the start fails or a stop came meanwhile.
     pub async fn start(&self, spec: SessionSpec) -> Result<SessionView, SessionsError> {
         let account_id = spec.account_id.clone();
         {
-            let mut starting = lock(&self.starting);
-            if lock(&self.entries).contains_key(&account_id) || !starting.insert(account_id.clone())
-            {
+            let mut slots = lock(&self.slots);
+            if slots.contains_key(&account_id) {
                 return Err(SessionsError::AlreadyRunning);
             }
+            slots.insert(account_id.clone(), Slot::Starting { cancelled: false });
         }
         lock(&self.died).remove(&account_id);
         self.emit(&account_id, Health::Starting);
-        // Whatever an earlier run of this account left (a killed app) holds its profile.
+        // Whatever an earlier session of this account left behind holds its profile.
         kill_marked(spec.marker.as_str());
-        let started = Session::start(spec).await;
-        lock(&self.starting).remove(&account_id);
-        let session = match started {
+        let session = match Session::start(spec).await {
             Ok(session) => session,
             Err(error) => {
                 tracing::warn!(%account_id, %error, code = error.code(), "session failed to start");
+                lock(&self.slots).remove(&account_id);
                 self.emit(&account_id, Health::Stopped { cause: None });
                 return Err(error.into());
             }
@@ -203,21 +218,35 @@ impl Sessions {
         let vnc_port = session.vnc_port();
         let shared = Arc::new(AsyncMutex::new(Some(session)));
         let health_cell = Arc::new(Mutex::new(health));
-        let watchdog = tokio::spawn(watch(
-            self.clone(),
-            account_id.clone(),
-            Arc::clone(&shared),
-            Arc::clone(&health_cell),
-        ));
-        lock(&self.entries).insert(
-            account_id.clone(),
-            Entry {
-                session: shared,
-                health: health_cell,
-                vnc_port,
-                watchdog,
-            },
-        );
+        let admitted = {
+            let mut slots = lock(&self.slots);
+            match slots.get(&account_id) {
+                Some(Slot::Starting { cancelled: false }) => {
+                    let watchdog = tokio::spawn(watch(
+                        self.clone(),
+                        account_id.clone(),
+                        Arc::clone(&shared),
+                        Arc::clone(&health_cell),
+                    ));
+                    let entry = Entry {
+                        session: Arc::clone(&shared),
+                        health: health_cell,
+                        vnc_port,
+                        watchdog,
+                    };
+                    slots.insert(account_id.clone(), Slot::Running(entry));
+                    true
+                }
+                _ => {
+                    slots.insert(account_id.clone(), Slot::Stopping);
+                    false
+                }
+            }
+        };
+        if !admitted {
+            self.tear_down(&account_id, &shared, None).await;
+            return Err(SessionsError::Cancelled);
+        }
         self.emit(&account_id, health);
         Ok(self.view(&account_id))
     }
@@ -228,9 +257,10 @@ impl Sessions {
         account_id: &str,
         work: impl AsyncFnOnce(&Session) -> T,
     ) -> Option<T> {
-        let shared = lock(&self.entries)
-            .get(account_id)
-            .map(|entry| Arc::clone(&entry.session))?;
+        let shared = match lock(&self.slots).get(account_id) {
+            Some(Slot::Running(entry)) => Arc::clone(&entry.session),
+            _ => return None,
+        };
         let guard = shared.lock().await;
         match guard.as_ref() {
             Some(session) => Some(work(session).await),
@@ -238,17 +268,25 @@ impl Sessions {
         }
     }
 
-    /// Stops the account's session, if one runs.
+    /// Stops the account's session: a running one now, a starting one as soon as it is up.
     pub async fn stop(&self, account_id: &str) {
-        let entry = lock(&self.entries).remove(account_id);
-        if let Some(entry) = entry {
-            entry.watchdog.abort();
-            let session = entry.session.lock().await.take();
-            if let Some(session) = session {
-                session.stop().await;
+        let entry = {
+            let mut slots = lock(&self.slots);
+            match slots.get_mut(account_id) {
+                Some(Slot::Starting { cancelled }) => {
+                    *cancelled = true;
+                    return;
+                }
+                Some(Slot::Running(_)) => match slots.insert(account_id.to_owned(), Slot::Stopping)
+                {
+                    Some(Slot::Running(entry)) => entry,
+                    _ => unreachable!("the slot was Running under the same lock"),
+                },
+                Some(Slot::Stopping) | None => return,
             }
-            self.emit(account_id, Health::Stopped { cause: None });
-        }
+        };
+        entry.watchdog.abort();
+        self.tear_down(account_id, &entry.session, None).await;
     }
 
     /// Stops every session (the app is quitting).
@@ -257,7 +295,7 @@ impl Sessions {
         let stops = accounts.iter().map(|account| self.stop(account));
         futures_util::future::join_all(stops).await;
         // Anything a crashed part left behind goes too.
-        kill_marked(&format!("{}#", self.scope));
+        kill_marked(&format!("{}#", self.instance));
     }
 
     fn emit(&self, account_id: &str, health: Health) {
@@ -280,21 +318,41 @@ impl Sessions {
         }
     }
 
-    /// The watchdog found the session dead: forget it and end what is left of it.
-    async fn bury(&self, account_id: &str, shared: &AsyncMutex<Option<Session>>) {
-        lock(&self.died).insert(account_id.to_owned(), StopCause::BrowserExited);
-        lock(&self.entries).remove(account_id);
+    /// The watchdog found the session dead: end what is left of it and say why it stopped.
+    async fn bury(&self, account_id: &str, shared: &Arc<AsyncMutex<Option<Session>>>) {
+        {
+            let mut slots = lock(&self.slots);
+            // Only this watchdog's own session: a stop may already be tearing it down.
+            let ours = matches!(
+                slots.get(account_id),
+                Some(Slot::Running(entry)) if Arc::ptr_eq(&entry.session, shared)
+            );
+            if !ours {
+                return;
+            }
+            slots.insert(account_id.to_owned(), Slot::Stopping);
+        }
+        tracing::warn!(%account_id, "session died: the browser or one of its processes exited");
+        self.tear_down(account_id, shared, Some(StopCause::BrowserExited))
+            .await;
+    }
+
+    /// Stops the session's parts, frees the account's slot, and says it stopped.
+    async fn tear_down(
+        &self,
+        account_id: &str,
+        shared: &AsyncMutex<Option<Session>>,
+        cause: Option<StopCause>,
+    ) {
         let session = shared.lock().await.take();
         if let Some(session) = session {
             session.stop().await;
         }
-        tracing::warn!(%account_id, "session died: the browser or one of its processes exited");
-        self.emit(
-            account_id,
-            Health::Stopped {
-                cause: Some(StopCause::BrowserExited),
-            },
-        );
+        if let Some(cause) = cause {
+            lock(&self.died).insert(account_id.to_owned(), cause);
+        }
+        lock(&self.slots).remove(account_id);
+        self.emit(account_id, Health::Stopped { cause });
     }
 }
 

@@ -225,6 +225,8 @@ async fn wrong_missing_or_stale_tokens_unknown_sessions_and_other_paths_get_403(
         .insert("origin", HeaderValue::from_static("tauri://localhost"));
     let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     drop(ws);
+    // A token opens one connection only: the same address a second time is refused.
+    assert_forbidden(url(&bridge, &format!("/vnc/s1?token={}", token.expose()))).await;
 
     // After unregister the token no longer works.
     bridge.unregister("s1");
@@ -292,11 +294,14 @@ async fn bytes_the_viewer_sends_with_its_security_choice_reach_the_server() {
 async fn viewers_speaking_3_3_and_3_7_get_their_handshake_and_a_wrong_choice_is_refused() {
     let target = echo_vnc_server().await;
     let bridge = Bridge::start().await.unwrap();
-    let token = bridge.register("s1", target, any_password()).unwrap();
-    let path = format!("/vnc/s1?token={}", token.expose());
+    // A token opens one connection: each viewer below gets its own.
+    let path = || {
+        let token = bridge.register("s1", target, any_password()).unwrap();
+        format!("/vnc/s1?token={}", token.expose())
+    };
 
     // 3.3: the server names the type (None, as a u32) and no SecurityResult follows.
-    let (mut ws, _) = tokio_tungstenite::connect_async(url(&bridge, &path))
+    let (mut ws, _) = tokio_tungstenite::connect_async(url(&bridge, &path()))
         .await
         .unwrap();
     assert_eq!(read_binary(&mut ws, 12).await, b"RFB 003.008\n");
@@ -310,7 +315,7 @@ async fn viewers_speaking_3_3_and_3_7_get_their_handshake_and_a_wrong_choice_is_
     assert_eq!(read_binary(&mut ws, 4).await, b"ping");
 
     // 3.7: a list to choose from, but no SecurityResult after None.
-    let (mut ws, _) = tokio_tungstenite::connect_async(url(&bridge, &path))
+    let (mut ws, _) = tokio_tungstenite::connect_async(url(&bridge, &path()))
         .await
         .unwrap();
     assert_eq!(read_binary(&mut ws, 12).await, b"RFB 003.008\n");
@@ -324,7 +329,7 @@ async fn viewers_speaking_3_3_and_3_7_get_their_handshake_and_a_wrong_choice_is_
     assert_eq!(read_binary(&mut ws, 4).await, b"ping");
 
     // Asking for VNC Authentication, which is not offered, ends the connection.
-    let (mut ws, _) = tokio_tungstenite::connect_async(url(&bridge, &path))
+    let (mut ws, _) = tokio_tungstenite::connect_async(url(&bridge, &path()))
         .await
         .unwrap();
     assert_eq!(read_binary(&mut ws, 12).await, b"RFB 003.008\n");

@@ -37,6 +37,9 @@ const KNOWN_CODES = {
   sessionAlreadyRunning: true,
   sessionNotRunning: true,
   vncUnavailable: true,
+  sessionCancelled: true,
+  sessionDisplay: true,
+  sessionVnc: true,
   sessionFailed: true,
 } satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(KNOWN_CODES) as ErrorCode[];

@@ -14,7 +14,7 @@ type Phase = { kind: "connecting" } | { kind: "connected" } | { kind: "disconnec
 /**
  * The session's screen, live, with keyboard and mouse: noVNC over the app's WebSocket bridge.
  * The bridge logs in to the VNC server itself, so no password reaches this window; the address
- * carries a one-time token that a new view (or the session's stop) invalidates.
+ * carries a token that opens one connection, and that a new view or the session's stop revokes.
  */
 export function LiveView({ accountId, accountName, onClose }: Props) {
   const { t } = useTranslation();

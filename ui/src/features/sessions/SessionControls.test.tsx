@@ -61,7 +61,11 @@ function backend(start: () => SessionStatus) {
   };
 }
 
-const bar = async () => within(await screen.findByTestId("session-bar"));
+/** The session bar once its state is known. */
+const bar = async () => {
+  await screen.findByTestId("session-state");
+  return within(screen.getByTestId("session-bar"));
+};
 
 describe("SessionControls", () => {
   beforeEach(() => resetSessionWatchForTests());

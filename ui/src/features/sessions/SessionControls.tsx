@@ -9,14 +9,16 @@ type Props = {
   onWatch: () => void;
 };
 
-const STOPPED: Omit<SessionStatus, "accountId"> = { state: "stopped", reason: null, vncPort: null, vncSupported: true };
-
 /** An account's session: its health, start or stop, the live view and the external VNC address. */
 export function SessionControls({ account, status, onWatch }: Props) {
   const { t } = useTranslation();
   const start = useStartSession();
   const stop = useStopSession();
-  const current = status ?? { ...STOPPED, accountId: account.id };
+  if (!status) {
+    // Not known yet: no state shown is better than a wrong one.
+    return <div className="session-bar" data-testid="session-bar" data-state="unknown" aria-busy="true" />;
+  }
+  const current = status;
   const running = current.state !== "stopped" && current.state !== "starting";
   const busy = start.isPending || stop.isPending || current.state === "starting";
 

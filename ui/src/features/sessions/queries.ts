@@ -39,6 +39,8 @@ function useSessionWatch(queryClient: QueryClient) {
     commands.watchSessions(channel).then(
       (result) => {
         if (result.status === "error") watching = false;
+        // A change between the first read and the watch would otherwise be missed.
+        else void queryClient.invalidateQueries({ queryKey: SESSIONS_KEY });
       },
       () => {
         watching = false;
@@ -48,9 +50,14 @@ function useSessionWatch(queryClient: QueryClient) {
 }
 
 export function recordStatus(queryClient: QueryClient, status: SessionStatus) {
-  queryClient.setQueriesData<Statuses>({ queryKey: SESSIONS_KEY }, (old) =>
-    old && status.accountId in old ? { ...old, [status.accountId]: status } : old,
-  );
+  let known = false;
+  queryClient.setQueriesData<Statuses>({ queryKey: SESSIONS_KEY }, (old) => {
+    if (!old || !(status.accountId in old)) return old;
+    known = true;
+    return { ...old, [status.accountId]: status };
+  });
+  // An account the cached lists do not hold yet (just created): read them again.
+  if (!known) void queryClient.invalidateQueries({ queryKey: SESSIONS_KEY });
 }
 
 export function useStartSession() {
