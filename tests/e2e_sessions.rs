@@ -346,14 +346,21 @@ async fn quit_like_a_person(app: WebDriver) -> Result<()> {
     Ok(())
 }
 
+/// No process of the sessions is left, by their markers and, apart from them, by the data
+/// folder on a command line (the app, its reaper, a browser's profile path).
 async fn nothing_is_left(data_dir: &Path) -> Result<()> {
+    let left = || {
+        let mut pids = session_processes(data_dir);
+        pids.extend(procs::naming(data_dir));
+        pids
+    };
     wait_until(
-        "no process of the sessions left",
+        "no process of the app or its sessions left",
         Duration::from_secs(20),
-        || async { Ok(session_processes(data_dir).is_empty()) },
+        || async { Ok(left().is_empty()) },
     )
     .await
-    .with_context(|| format!("left: {:?}", procs::describe(&session_processes(data_dir))))
+    .with_context(|| format!("left: {:?}", procs::describe(&left())))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -437,7 +444,10 @@ async fn a_session_started_from_the_accounts_area_runs_is_watched_and_ends_with_
     );
     let log = std::fs::read_to_string(data.join("logs/seller-panel.log"))?;
     ensure!(log.contains("quit signal received: stopping the sessions"));
-    ensure!(log.contains(" DEBUG "), "the app did not log at debug level");
+    ensure!(
+        log.contains(" DEBUG "),
+        "the app did not log at debug level"
+    );
     no_secret_in_the_database_or_logs(&data)?;
     Keyring::default().delete_all(&id)?;
     Ok(())

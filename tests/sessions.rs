@@ -83,11 +83,21 @@ impl Harness {
         marked_processes(&format!("{}#", self.scope))
     }
 
-    /// Waits until no process of `account` (or, with none, of the harness) is left.
+    /// Waits until no process of `account` (or, with none, of the harness) is left: none
+    /// carrying its marker and, checked apart from the markers, none naming its folder on its
+    /// command line (a Chromium that left its process group would show there).
     async fn assert_nothing_left(&self, account: Option<&str>) {
-        let left = || match account {
-            Some(account) => self.marked(account),
-            None => self.marked_in_scope(),
+        let folder = match account {
+            Some(account) => self.dir.path().join("browser-profiles").join(account),
+            None => self.dir.path().to_path_buf(),
+        };
+        let left = || {
+            let mut pids = match account {
+                Some(account) => self.marked(account),
+                None => self.marked_in_scope(),
+            };
+            pids.extend(procs::naming(&folder));
+            pids
         };
         let deadline = Instant::now() + Duration::from_secs(8);
         while !left().is_empty() {

@@ -18,7 +18,7 @@ use seller_automation::session::{SessionError, SessionSpec};
 use seller_automation::sessions::{
     Attention, Health, HealthEvent, Sessions, SessionsError, StopCause,
 };
-use seller_secrets::{Keyring, SecretKind};
+use seller_secrets::{Keyring, Secret, SecretKind};
 use seller_store::accounts::{BrowserFingerprint, SellerAccount};
 use serde::Serialize;
 use tauri::State;
@@ -366,6 +366,25 @@ pub(crate) async fn start(
     keyring: &Keyring,
     account_id: &str,
 ) -> Result<SessionStatus, AppError> {
+    let spec = session_spec(state, sessions, keyring, account_id).await?;
+    match sessions.sessions.start(spec).await {
+        Ok(view) => Ok(SessionStatus::new(
+            &view.account_id,
+            view.health,
+            view.vnc_port,
+        )),
+        Err(error) => Err(sessions_error(error)),
+    }
+}
+
+/// Everything the account's session needs: the installed browser, the account's site, proxy
+/// and fingerprint (chosen now if it has none, and stored), and its secrets from the keyring.
+async fn session_spec(
+    state: &AppState,
+    sessions: &SessionsState,
+    keyring: &Keyring,
+    account_id: &str,
+) -> Result<SessionSpec, AppError> {
     let install = {
         let sessions = sessions.clone();
         tauri::async_runtime::spawn_blocking(move || sessions.browser_install())
@@ -377,24 +396,9 @@ pub(crate) async fn start(
         .with_store(move |store| Ok((store.account(&id)?, store.account_fingerprint(&id)?)))
         .await?;
     let fingerprint = fingerprint_for(&account, stored, install.major_version);
-    {
-        let (id, stored) = (account.id.clone(), stored_form(&fingerprint));
-        state
-            .with_store(move |store| Ok(store.set_account_fingerprint(&id, &stored)?))
-            .await?;
-    }
-    let (proxy_password, vnc_password) = {
-        let (keyring, id) = (keyring.clone(), account.id.clone());
-        tauri::async_runtime::spawn_blocking(move || {
-            Ok::<_, AppError>((
-                keyring.get(&id, SecretKind::Proxy)?,
-                keyring.get(&id, SecretKind::Vnc)?,
-            ))
-        })
-        .await
-        .map_err(AppError::internal)??
-    };
-    let spec = SessionSpec {
+    record_fingerprint(state, &account.id, &fingerprint).await?;
+    let (proxy_password, vnc_password) = session_secrets(keyring, &account.id).await?;
+    Ok(SessionSpec {
         account_id: account.id.clone(),
         base_url: account.vinted_base_url.clone(),
         profile_dir: profile_dir(state, &account.id),
@@ -410,15 +414,34 @@ pub(crate) async fn start(
         fingerprint,
         install,
         marker: sessions.sessions.marker(&account.id),
-    };
-    match sessions.sessions.start(spec).await {
-        Ok(view) => Ok(SessionStatus::new(
-            &view.account_id,
-            view.health,
-            view.vnc_port,
-        )),
-        Err(error) => Err(sessions_error(error)),
-    }
+    })
+}
+
+async fn record_fingerprint(
+    state: &AppState,
+    account_id: &str,
+    fingerprint: &Fingerprint,
+) -> Result<(), AppError> {
+    let (id, stored) = (account_id.to_owned(), stored_form(fingerprint));
+    state
+        .with_store(move |store| Ok(store.set_account_fingerprint(&id, &stored)?))
+        .await
+}
+
+/// The account's proxy and VNC passwords, read from the keyring off the async threads.
+async fn session_secrets(
+    keyring: &Keyring,
+    account_id: &str,
+) -> Result<(Option<Secret>, Option<Secret>), AppError> {
+    let (keyring, id) = (keyring.clone(), account_id.to_owned());
+    tauri::async_runtime::spawn_blocking(move || {
+        Ok((
+            keyring.get(&id, SecretKind::Proxy)?,
+            keyring.get(&id, SecretKind::Vnc)?,
+        ))
+    })
+    .await
+    .map_err(AppError::internal)?
 }
 
 /// The stored fingerprint, else the one for the account's domain. A stored user agent follows

@@ -32,3 +32,23 @@ pub fn kill_hard(pid: u32) {
         .args(["-KILL", &pid.to_string()])
         .status();
 }
+
+/// Processes whose command line names `folder` (a browser's `--user-data-dir`), found without
+/// the markers the code under test relies on.
+pub fn naming(folder: &std::path::Path) -> Vec<u32> {
+    let needle = folder.display().to_string();
+    let own = std::process::id();
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|pid| *pid != own)
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline"))
+                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

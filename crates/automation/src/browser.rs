@@ -378,13 +378,97 @@ fn runs_as_root() -> bool {
 }
 
 /// A Chromium that was killed leaves `SingletonLock` (a link naming `host-pid`) in its profile,
-/// and a new Chromium refuses a profile whose lock names a live process. The caller has already
-/// ended every process of this account, so a lock left now is stale.
+/// and a new Chromium refuses a profile whose lock names a live process. The lock goes only when
+/// the process it names is gone or ran on another host (a profile copied over): a Chromium still
+/// running on this profile keeps it, and the new start then fails rather than share it.
 fn clear_stale_profile_lock(profile_dir: &Path) {
+    let lock = profile_dir.join("SingletonLock");
+    let Ok(target) = std::fs::read_link(&lock) else {
+        return;
+    };
+    if lock_holder_is_alive(&target.to_string_lossy()) {
+        tracing::warn!(profile = %profile_dir.display(), "the browser profile is in use by a running browser");
+        return;
+    }
     for name in ["SingletonLock", "SingletonCookie", "SingletonSocket"] {
-        let path = profile_dir.join(name);
-        if path.symlink_metadata().is_ok() {
-            let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(profile_dir.join(name));
+    }
+}
+
+/// Whether the `host-pid` a profile lock names is a live process of this machine.
+fn lock_holder_is_alive(holder: &str) -> bool {
+    let Some((host, pid)) = holder.rsplit_once('-') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    let this_host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok());
+    if this_host.is_some_and(|this| this != host) {
+        return false;
+    }
+    process_alive(pid)
+}
+
+fn process_alive(pid: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        Path::new(&format!("/proc/{pid}")).exists()
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
+        std::process::Command::new("kill")
+            .args(["-0", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        false
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_is_held_only_by_a_live_process_of_this_host() {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_default();
+        let me = std::process::id();
+        if !host.is_empty() {
+            assert!(lock_holder_is_alive(&format!("{host}-{me}")));
+            assert!(!lock_holder_is_alive(&format!("{host}-4294967")));
         }
+        assert!(!lock_holder_is_alive(&format!("another-machine-{me}")));
+        assert!(!lock_holder_is_alive("garbage"));
+    }
+
+    #[test]
+    fn a_stale_lock_is_cleared_and_a_live_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("another-machine-1", dir.path().join("SingletonLock")).unwrap();
+        std::os::unix::fs::symlink("x", dir.path().join("SingletonCookie")).unwrap();
+        clear_stale_profile_lock(dir.path());
+        assert!(dir.path().join("SingletonLock").symlink_metadata().is_err());
+        assert!(
+            dir.path()
+                .join("SingletonCookie")
+                .symlink_metadata()
+                .is_err()
+        );
+
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        let live = format!("{}-{}", host.trim(), std::process::id());
+        std::os::unix::fs::symlink(&live, dir.path().join("SingletonLock")).unwrap();
+        clear_stale_profile_lock(dir.path());
+        assert!(dir.path().join("SingletonLock").symlink_metadata().is_ok());
     }
 }

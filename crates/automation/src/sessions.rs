@@ -390,6 +390,20 @@ fn health_after(state: PageState, was_logged_in: bool, proxy_error: Option<Proxy
     }
 }
 
+/// "Login expired" lasts until the person logs in again, even on the logged-out page Vinted
+/// shows next; every other state follows the page.
+fn sticky(current: Health, next: Health) -> Health {
+    match (current, next) {
+        (
+            Health::NeedsAttention {
+                reason: Attention::LoginExpired,
+            },
+            Health::Running { logged_in: false },
+        ) => current,
+        _ => next,
+    }
+}
+
 async fn watch(
     sessions: Sessions,
     account_id: String,
@@ -432,18 +446,10 @@ async fn watch(
             }
         };
         if let Some((state, proxy_error)) = probed {
-            let next = health_after(state, was_logged_in, proxy_error);
-            // "Login expired" lasts until the person logs in again, even on a logged-out page.
-            let current = *lock(&health);
-            let next = match (current, next) {
-                (
-                    Health::NeedsAttention {
-                        reason: Attention::LoginExpired,
-                    },
-                    Health::Running { logged_in: false },
-                ) => current,
-                _ => next,
-            };
+            let next = sticky(
+                *lock(&health),
+                health_after(state, was_logged_in, proxy_error),
+            );
             was_logged_in |= next.is_logged_in();
             sessions.set_health(&account_id, &health, next);
         }
@@ -453,6 +459,22 @@ async fn watch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expired_login_needs_attention_until_the_person_logs_in_again() {
+        let expired = Health::NeedsAttention {
+            reason: Attention::LoginExpired,
+        };
+        let logged_out = Health::Running { logged_in: false };
+        let logged_in = Health::Running { logged_in: true };
+        assert_eq!(sticky(expired, logged_out), expired);
+        assert_eq!(sticky(expired, logged_in), logged_in);
+        assert_eq!(sticky(logged_in, logged_out), logged_out);
+        let challenge = Health::NeedsAttention {
+            reason: Attention::Challenge,
+        };
+        assert_eq!(sticky(expired, challenge), challenge);
+    }
 
     #[test]
     fn page_states_to_health() {
