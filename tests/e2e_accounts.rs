@@ -14,6 +14,8 @@
 
 #[path = "support/desktop.rs"]
 mod desktop;
+#[path = "support/ports.rs"]
+mod ports;
 #[path = "support/ui.rs"]
 mod ui;
 
@@ -457,16 +459,10 @@ impl Drop for Tinyproxy {
     }
 }
 
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
-}
-
 fn start_tinyproxy() -> Result<Tinyproxy> {
     for _ in 0..5 {
         let dir = tempfile::tempdir()?;
-        let port = free_port()?;
+        let port = desktop::free_port();
         let config = dir.path().join("tinyproxy.conf");
         std::fs::write(
             &config,
@@ -592,7 +588,12 @@ async fn proxy_test_run(session: &WebDriver, proxy_port: u16, echo_port: u16) ->
     expect_exit(test_proxy_in_form(session).await?)?;
 
     // Nobody listens on this port.
-    fill(session, "account-proxy-port", &free_port()?.to_string()).await?;
+    fill(
+        session,
+        "account-proxy-port",
+        &desktop::free_port().to_string(),
+    )
+    .await?;
     let unreachable = test_proxy_in_form(session).await?;
     ensure!(
         matches!(&unreachable, Err((code, _)) if code == "proxyUnreachable"),

@@ -3,6 +3,8 @@
 
 #[path = "support/desktop.rs"]
 mod desktop;
+#[path = "support/ports.rs"]
+mod ports;
 #[path = "support/ui.rs"]
 mod ui;
 

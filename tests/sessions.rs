@@ -7,6 +7,8 @@
 
 #[path = "support/fake_vinted.rs"]
 mod fake_vinted;
+#[path = "support/ports.rs"]
+mod ports;
 #[path = "support/procs.rs"]
 mod procs;
 #[path = "support/proxies.rs"]

@@ -5,6 +5,8 @@
 
 #[path = "desktop.rs"]
 mod desktop;
+#[path = "ports.rs"]
+mod ports;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -3,13 +3,15 @@
 
 #![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use thirtyfour::prelude::*;
+
+// The including file declares `mod ports` (support/ports.rs) once for every support module.
+pub use crate::ports::free_port;
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -44,14 +46,6 @@ fn tool(name: &str, env: &str) -> PathBuf {
     } else {
         name.into()
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
@@ -144,10 +138,19 @@ impl TauriDriver {
         let child = command
             .spawn()
             .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
+        let mut driver = Self { child, port };
         wait_for("tauri-driver", Duration::from_secs(20), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         })?;
-        Ok(Self { child, port })
+        // Something answering on the port is not proof: tauri-driver exits when it cannot bind.
+        std::thread::sleep(Duration::from_millis(100));
+        if let Some(status) = driver.child.try_wait()? {
+            bail!(
+                "tauri-driver exited ({status}); see its log in {}",
+                artifacts_dir().display()
+            );
+        }
+        Ok(driver)
     }
 }
 

@@ -9,7 +9,10 @@
 
 #![allow(dead_code)]
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+// The including file declares `mod ports` (support/ports.rs) once for every support module.
+use crate::ports::free_port;
+
+use std::net::{Ipv4Addr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -54,14 +57,6 @@ impl ProxyProcess {
             .map(str::to_owned)
             .collect()
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts a proxy on a free port, retrying with another port if it could not listen.

@@ -160,14 +160,12 @@ async fn silent_listener() -> (u16, JoinHandle<()>) {
     (port, task)
 }
 
-/// A port nobody listens on (bound, then released).
-fn free_port() -> u16 {
-    StdListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+// Free ports below the ephemeral range, shared with the workspace's other tests: a port from
+// `bind(:0)` could be taken meanwhile by a server that an end-to-end test running alongside
+// starts on `:0`.
+#[path = "../../../tests/support/ports.rs"]
+mod ports;
+use ports::free_port;
 
 // ---------------------------------------------------------------- proxies as child processes
 
