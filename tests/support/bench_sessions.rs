@@ -1,0 +1,856 @@
+//! `bench-sessions`: browser sessions (Xvfb, x11vnc, chromedriver, Chromium) against the fake
+//! Vinted site on 127.0.0.1, through the app's own session registry:
+//!
+//! 1. start to a ready page: from `Sessions::start` until a probe of the page says logged in
+//!    (a profile logged in once before), and, from a fresh profile, logged out;
+//! 2. memory of one session idle on the logged-in page, by process kind (PSS);
+//! 3. capacity: sessions started one by one, each logged in with its own profile, and after each
+//!    start how every running session answers (a trivial script, a navigation and a probe).
+//!
+//! Figures only, no timed assertions. Every session is stopped at the end, also after an error;
+//! the sessions carry a fixed marker scope, so a run that was killed has its leftovers ended by
+//! the next run (`Sessions::new` ends the sessions of a scope whose process is gone).
+//!
+//! Usage: bench-sessions [--runs N] [--max N] [--proxy]   (see scripts/bench)
+
+#[path = "fake_vinted.rs"]
+mod fake_vinted;
+#[path = "ports.rs"]
+mod ports;
+#[path = "proxies.rs"]
+mod proxies;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use seller_automation::browser::BrowserInstall;
+use seller_automation::fingerprint::Fingerprint;
+use seller_automation::process::{kill_marked, marked_processes};
+use seller_automation::proxy::{ProxyKind, Upstream};
+use seller_automation::session::{Session, SessionError, SessionSpec};
+use seller_automation::sessions::Sessions;
+use seller_automation::site::PageState;
+use seller_secrets::Secret;
+use thirtyfour::prelude::*;
+
+use fake_vinted::FakeVinted;
+
+/// Marker scope of the bench's sessions (fixed: a new run ends what a killed run left).
+const SCOPE: &str = "seller-panel-bench-sessions";
+const VNC_PASSWORD: &str = "Bench-91";
+/// Longest wait for a page state before the bench gives up.
+const WAIT: Duration = Duration::from_secs(30);
+/// Idle time before memory and CPU are read, so start-up work has settled.
+const SETTLE: Duration = Duration::from_secs(5);
+/// Window over which the idle CPU of the sessions is measured.
+const CPU_WINDOW: Duration = Duration::from_secs(5);
+/// Samples per session and capacity step.
+const SCRIPT_SAMPLES: usize = 5;
+const NAV_SAMPLES: usize = 2;
+/// "Responsive": what a person driving one session over VNC, or a flow in it, still finds
+/// prompt while the others run idle.
+const SCRIPT_P95_LIMIT_MS: f64 = 200.0;
+const NAV_P95_LIMIT_MS: f64 = 2000.0;
+/// Memory kept free for the app, the desktop and the OS in the memory-bound estimate.
+const RESERVE_MB: f64 = 2048.0;
+
+struct Options {
+    runs: usize,
+    max: usize,
+    proxy: bool,
+}
+
+fn options() -> Result<Options> {
+    let mut options = Options {
+        runs: 10,
+        max: 8,
+        proxy: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> Result<usize> {
+            let value = args
+                .next()
+                .with_context(|| format!("{name} needs a number"))?;
+            value
+                .parse()
+                .with_context(|| format!("{name} needs a number, not {value:?}"))
+        };
+        match arg.as_str() {
+            "--runs" => options.runs = number("--runs")?.max(1),
+            "--max" => options.max = number("--max")?.max(1),
+            "--proxy" => options.proxy = true,
+            _ => bail!("usage: bench-sessions [--runs N] [--max N] [--proxy]"),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let options = options()?;
+    let fake = FakeVinted::start();
+    let tinyproxy = options.proxy.then(proxies::tinyproxy);
+    let upstream = tinyproxy.as_ref().map(|proxy| {
+        Upstream::new(ProxyKind::Http, "127.0.0.1", proxy.port)
+            .with_credentials(proxies::USER, Secret::new(proxies::PASSWORD))
+    });
+    let bench = Bench {
+        sessions: Sessions::new(SCOPE),
+        dir: tempfile::tempdir()?,
+        install: BrowserInstall::locate().context("chromium and chromedriver (scripts/setup)")?,
+        fake,
+        upstream,
+    };
+    let outcome = run(&bench, &options).await;
+    // Whatever happened, nothing may be left running.
+    bench.sessions.stop_all().await;
+    let left = bench.wait_nothing_left().await;
+    if left.is_empty() {
+        println!("\nall sessions stopped; no process left behind");
+    } else {
+        kill_marked(&instance_prefix());
+        eprintln!("killed processes left behind after stop_all: {left:?}");
+    }
+    drop(tinyproxy);
+    outcome
+}
+
+async fn run(bench: &Bench, options: &Options) -> Result<()> {
+    let mem_before = mem_available_mb()?;
+    println!(
+        "bench-sessions: {} cores, {:.1} GiB RAM, MemAvailable {:.0} MB, load {:.2}, Chromium {}, {}",
+        cores(),
+        mem_total_mb()? / 1024.0,
+        mem_before,
+        load1(),
+        bench.install.major_version,
+        match &bench.upstream {
+            Some(_) => "through tinyproxy (HTTP, Basic auth) and the session's forwarder",
+            None => "straight to the fake site (no proxy)",
+        }
+    );
+    println!(
+        "fake Vinted site on {}; each session: Xvfb + x11vnc + chromedriver + Chromium, watchdog on",
+        bench.fake.base_url()
+    );
+    start_times(bench, options.runs).await?;
+    let per_session = memory_of_one(bench).await?;
+    capacity(bench, options.max, mem_before, per_session).await?;
+    if bench.upstream.is_some() {
+        let requests = bench.fake.requests();
+        let exit: std::net::IpAddr = proxies::TINYPROXY_EXIT.parse()?;
+        let around = requests.iter().filter(|r| r.peer.ip() != exit).count();
+        println!(
+            "the fake site served {} requests, {} of them not through tinyproxy",
+            requests.len(),
+            around
+        );
+    }
+    Ok(())
+}
+
+/// The beginning of the markers of this run's sessions (`<scope>#<pid>#`, see
+/// `seller_automation::process::Marker`): another run's sessions are never counted or killed.
+fn instance_prefix() -> String {
+    format!("{SCOPE}#{}#", std::process::id())
+}
+
+/// The bench's sessions and what they run against.
+struct Bench {
+    sessions: Sessions,
+    dir: tempfile::TempDir,
+    install: BrowserInstall,
+    fake: FakeVinted,
+    upstream: Option<Upstream>,
+}
+
+impl Bench {
+    fn profile(&self, name: &str) -> PathBuf {
+        self.dir.path().join("browser-profiles").join(name)
+    }
+
+    /// A session of `account` with the profile folder `profile`, built as the app builds it (a
+    /// vinted.de seller's fingerprint, a VNC password).
+    fn spec(&self, account: &str, profile: &Path) -> SessionSpec {
+        SessionSpec {
+            account_id: account.to_owned(),
+            base_url: self.fake.base_url(),
+            profile_dir: profile.to_owned(),
+            runtime_dir: self.dir.path().join("run").join(account),
+            upstream: self.upstream.clone(),
+            vnc_password: Some(Secret::new(VNC_PASSWORD)),
+            fingerprint: Fingerprint::for_base_url(
+                "https://www.vinted.de",
+                self.install.major_version,
+            ),
+            install: self.install.clone(),
+            marker: self.sessions.marker(account),
+        }
+    }
+
+    fn marked(&self, account: &str) -> Vec<u32> {
+        marked_processes(self.sessions.marker(account).as_str())
+    }
+
+    fn marked_all(&self) -> Vec<u32> {
+        marked_processes(&instance_prefix())
+    }
+
+    async fn wait_nothing_left(&self) -> Vec<u32> {
+        let deadline = Instant::now() + Duration::from_secs(8);
+        loop {
+            let left = self.marked_all();
+            if left.is_empty() || Instant::now() > deadline {
+                return left;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn with<T>(&self, account: &str, work: impl AsyncFnOnce(&Session) -> T) -> Result<T> {
+        self.sessions
+            .with_session(account, work)
+            .await
+            .with_context(|| format!("{account}'s session is not running"))
+    }
+
+    /// Probes `account`'s page until it is in state `wanted`.
+    async fn wait_state(&self, account: &str, wanted: PageState) -> Result<()> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let state = self
+                .with(account, async |s: &Session| s.probe().await)
+                .await?;
+            if state.as_ref().ok() == Some(&wanted) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{account}'s page never became {wanted:?} (last: {state:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Time from asking the registry for the session until its page is in state `wanted`.
+    async fn start_until(&self, spec: SessionSpec, wanted: PageState) -> Result<Duration> {
+        let account = spec.account_id.clone();
+        let started = Instant::now();
+        self.sessions
+            .start(spec)
+            .await
+            .with_context(|| format!("starting {account}'s session"))?;
+        self.wait_state(&account, wanted).await?;
+        Ok(started.elapsed())
+    }
+
+    async fn stop(&self, account: &str) -> Duration {
+        let started = Instant::now();
+        self.sessions.stop(account).await;
+        started.elapsed()
+    }
+
+    /// Logs in through the fake site's form, as a person would over VNC.
+    async fn log_in(&self, account: &str) -> Result<()> {
+        let login = self.fake.url(fake_vinted::LOGIN_PATH);
+        self.with(account, async |s: &Session| -> Result<()> {
+            s.open(&login).await?;
+            let driver = s.driver();
+            let field = |id: &'static str| async move {
+                driver
+                    .find(By::Css(format!("[data-testid=\"{id}\"]")))
+                    .await
+            };
+            field("login-username--input")
+                .await?
+                .send_keys(fake_vinted::USERNAME)
+                .await?;
+            field("login-password--input")
+                .await?
+                .send_keys(fake_vinted::PASSWORD)
+                .await?;
+            field("login-submit-button").await?.click().await?;
+            Ok(())
+        })
+        .await??;
+        self.wait_state(account, PageState::LoggedIn).await
+    }
+
+    /// One round trip of a trivial script in `account`'s page.
+    async fn script_rtt(&self, account: &str) -> Result<Duration> {
+        self.with(account, async |s: &Session| -> Result<Duration> {
+            let started = Instant::now();
+            let answer = s.driver().execute("return 1", Vec::new()).await?;
+            let elapsed = started.elapsed();
+            if answer.json() != &serde_json::json!(1) {
+                bail!("the page answered {} to `return 1`", answer.json());
+            }
+            Ok(elapsed)
+        })
+        .await?
+    }
+
+    /// Opening the site's home page, then a probe that finds it logged in.
+    async fn navigation(&self, account: &str) -> Result<Duration> {
+        let home = self.fake.base_url();
+        let (elapsed, state) = self
+            .with(account, async |s: &Session| -> Result<_, SessionError> {
+                let started = Instant::now();
+                s.open(&home).await?;
+                let state = s.probe().await?;
+                Ok((started.elapsed(), state))
+            })
+            .await??;
+        if state != PageState::LoggedIn {
+            bail!("{account}'s home page was {state:?}, not logged in");
+        }
+        Ok(elapsed)
+    }
+}
+
+/// Start times (1.): to a logged-in page (kept profile) and to a logged-out page (fresh profile).
+async fn start_times(bench: &Bench, runs: usize) -> Result<()> {
+    let warm = bench.profile("warm");
+    bench
+        .start_until(bench.spec("warm", &warm), PageState::LoggedOut)
+        .await?;
+    bench.log_in("warm").await?;
+    bench.stop("warm").await;
+
+    let mut logged_in = Vec::new();
+    let mut logged_out = Vec::new();
+    let mut stops = Vec::new();
+    // The first round warms the OS file cache; it is not counted.
+    for run in 0..=runs {
+        let fresh = bench.profile(&format!("cold-{run}"));
+        let cold = bench
+            .start_until(bench.spec("cold", &fresh), PageState::LoggedOut)
+            .await?;
+        let stop_cold = bench.stop("cold").await;
+        let _ = std::fs::remove_dir_all(&fresh);
+        let again = bench
+            .start_until(bench.spec("warm", &warm), PageState::LoggedIn)
+            .await?;
+        let stop_warm = bench.stop("warm").await;
+        if run > 0 {
+            logged_out.push(ms(cold));
+            logged_in.push(ms(again));
+            stops.push(ms(stop_cold));
+            stops.push(ms(stop_warm));
+        }
+    }
+    println!("\n1. start to a ready page: {runs} runs each, alternating, after one warm-up round");
+    println!(
+        "{:<58} {:>10} {:>10}",
+        "from Sessions::start until a probe of the page says", "p50 (ms)", "max (ms)"
+    );
+    for (name, samples) in [
+        ("logged in (profile logged in before)", &logged_in),
+        ("logged out (fresh profile, first start)", &logged_out),
+        ("(stopping a session: Sessions::stop)", &stops),
+    ] {
+        println!(
+            "{:<58} {:>10.0} {:>10.0}",
+            name,
+            percentile(samples, 50.0),
+            max(samples)
+        );
+    }
+    Ok(())
+}
+
+/// The kinds of process a session runs.
+const KINDS: [&str; 7] = [
+    "Xvfb",
+    "x11vnc",
+    "chromedriver",
+    "Chromium browser",
+    "Chromium renderers",
+    "Chromium GPU/utility/zygote",
+    "other",
+];
+
+fn comm(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+fn kind_of(pid: u32) -> &'static str {
+    let comm = comm(pid);
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    let program = cmdline.split_whitespace().next().unwrap_or_default();
+    match comm.as_str() {
+        "Xvfb" => return "Xvfb",
+        "x11vnc" => return "x11vnc",
+        "chromedriver" => return "chromedriver",
+        _ => {}
+    }
+    if !(program.contains("chrom") || comm.starts_with("chrom")) || comm.contains("crashpad") {
+        return "other";
+    }
+    if cmdline.contains("--type=renderer") {
+        "Chromium renderers"
+    } else if cmdline.contains("--type=") {
+        "Chromium GPU/utility/zygote"
+    } else {
+        "Chromium browser"
+    }
+}
+
+/// PSS and RSS of a process, in kB (0 when it is gone).
+fn pss_rss_kb(pid: u32) -> (u64, u64) {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    (
+        field(&rollup, "Pss:").unwrap_or(0),
+        field(&status, "VmRSS:").unwrap_or(0),
+    )
+}
+
+fn pss_mb(pids: &[u32]) -> f64 {
+    pids.iter().map(|&pid| pss_rss_kb(pid).0).sum::<u64>() as f64 / 1024.0
+}
+
+/// Memory (2.) of one session, idle on the logged-in page. Returns its PSS in MB.
+async fn memory_of_one(bench: &Bench) -> Result<f64> {
+    bench
+        .start_until(
+            bench.spec("warm", &bench.profile("warm")),
+            PageState::LoggedIn,
+        )
+        .await?;
+    tokio::time::sleep(SETTLE).await;
+    let mut by_kind: BTreeMap<&str, (usize, u64, u64)> = BTreeMap::new();
+    let mut others = std::collections::BTreeSet::new();
+    for pid in bench.marked("warm") {
+        let (pss, rss) = pss_rss_kb(pid);
+        let kind = kind_of(pid);
+        if kind == "other" {
+            others.insert(comm(pid));
+        }
+        let entry = by_kind.entry(kind).or_default();
+        entry.0 += 1;
+        entry.1 += pss;
+        entry.2 += rss;
+    }
+    let (cpu, machine) = idle_cpu_percent(bench, CPU_WINDOW).await;
+    bench.stop("warm").await;
+
+    println!(
+        "\n2. memory of one session, idle {} s on the logged-in page (the only session running)",
+        SETTLE.as_secs()
+    );
+    println!(
+        "{:<30} {:>10} {:>10} {:>10}",
+        "process kind", "processes", "PSS (MB)", "RSS (MB)"
+    );
+    let (mut count, mut pss, mut rss) = (0, 0, 0);
+    for kind in KINDS {
+        let (n, p, r) = by_kind.get(kind).copied().unwrap_or_default();
+        let label = if kind == "other" && !others.is_empty() {
+            format!(
+                "other ({})",
+                others.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            kind.to_owned()
+        };
+        println!(
+            "{:<30} {:>10} {:>10.1} {:>10.1}",
+            label,
+            n,
+            p as f64 / 1024.0,
+            r as f64 / 1024.0
+        );
+        count += n;
+        pss += p;
+        rss += r;
+    }
+    let pss = pss as f64 / 1024.0;
+    println!(
+        "{:<30} {:>10} {:>10.1} {:>10.1}",
+        "session total",
+        count,
+        pss,
+        rss as f64 / 1024.0
+    );
+    println!(
+        "idle CPU of the session over {} s: {:.1} % of one core (watchdog checks included); \
+         the whole machine meanwhile: {:.1} %",
+        CPU_WINDOW.as_secs(),
+        cpu,
+        machine
+    );
+    Ok(pss)
+}
+
+/// One line of the capacity table.
+struct Step {
+    sessions: usize,
+    start_ms: f64,
+    pss_mb: f64,
+    mem_available_mb: f64,
+    idle_cpu: f64,
+    script_p95: f64,
+    nav_p95: f64,
+    nav_all_p95: f64,
+}
+
+impl Step {
+    fn responsive(&self) -> bool {
+        self.script_p95 <= SCRIPT_P95_LIMIT_MS && self.nav_p95 <= NAV_P95_LIMIT_MS
+    }
+}
+
+/// Capacity (3.): sessions started one by one, each logged in with a profile of its own; after
+/// each start, how every running session answers.
+async fn capacity(bench: &Bench, max: usize, mem_before: f64, pss_one: f64) -> Result<()> {
+    println!(
+        "\n3. capacity: sessions started one by one up to {max}, each logged in with its own profile"
+    );
+    println!(
+        "responsive = script round trip p95 <= {SCRIPT_P95_LIMIT_MS:.0} ms and navigation \
+         (open the home page + probe) p95 <= {NAV_P95_LIMIT_MS:.0} ms,"
+    );
+    println!(
+        "  each session driven in turn while the others idle ({SCRIPT_SAMPLES} scripts and \
+         {NAV_SAMPLES} navigations per session); \"all at once\": every session navigates together"
+    );
+    println!(
+        "{:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>9} {:>9} {:>11}",
+        "sessions",
+        "start ms",
+        "PSS MB",
+        "PSS/sess",
+        "MemAvail",
+        "idle CPU",
+        "machine",
+        "script p95",
+        "nav p95",
+        "all p95",
+        "responsive"
+    );
+    let mut accounts: Vec<String> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
+    for n in 1..=max {
+        let available = mem_available_mb()?;
+        if available < RESERVE_MB {
+            println!(
+                "stopping: MemAvailable {available:.0} MB is under the {RESERVE_MB:.0} MB reserve"
+            );
+            break;
+        }
+        let account = format!("s{n}");
+        let start = bench
+            .start_until(
+                bench.spec(&account, &bench.profile(&account)),
+                PageState::LoggedOut,
+            )
+            .await?;
+        bench.log_in(&account).await?;
+        accounts.push(account);
+        tokio::time::sleep(SETTLE).await;
+
+        let pss = pss_mb(&bench.marked_all());
+        let mem_available = mem_available_mb()?;
+        let (idle_cpu, machine_cpu) = idle_cpu_percent(bench, CPU_WINDOW).await;
+        let mut scripts = Vec::new();
+        let mut navs = Vec::new();
+        for account in &accounts {
+            for _ in 0..SCRIPT_SAMPLES {
+                scripts.push(ms(bench.script_rtt(account).await?));
+            }
+            for _ in 0..NAV_SAMPLES {
+                navs.push(ms(bench.navigation(account).await?));
+            }
+        }
+        let together = join_all(accounts.iter().map(|a| bench.navigation(a)).collect()).await;
+        let together = together
+            .into_iter()
+            .map(|r| r.map(ms))
+            .collect::<Result<Vec<_>>>()?;
+        let step = Step {
+            sessions: n,
+            start_ms: ms(start),
+            pss_mb: pss,
+            mem_available_mb: mem_available,
+            idle_cpu,
+            script_p95: percentile(&scripts, 95.0),
+            nav_p95: percentile(&navs, 95.0),
+            nav_all_p95: percentile(&together, 95.0),
+        };
+        println!(
+            "{:>8} {:>9.0} {:>10.0} {:>10.0} {:>10.0} {:>8.1}% {:>8.1}% {:>10.1} {:>9.0} {:>9.0} {:>11}",
+            step.sessions,
+            step.start_ms,
+            step.pss_mb,
+            step.pss_mb / n as f64,
+            step.mem_available_mb,
+            step.idle_cpu,
+            machine_cpu,
+            step.script_p95,
+            step.nav_p95,
+            step.nav_all_p95,
+            if step.responsive() { "yes" } else { "NO" }
+        );
+        steps.push(step);
+    }
+    println!(
+        "(start ms: Sessions::start to the logged-out page of the new session, with the others \
+         running; idle CPU: the sessions together, machine: every process, \
+         other work included, both in % of one core over {} s, {} cores in all)",
+        CPU_WINDOW.as_secs(),
+        cores()
+    );
+    summarise(&steps, mem_before, pss_one);
+    Ok(())
+}
+
+fn summarise(steps: &[Step], mem_before: f64, pss_one: f64) {
+    let Some(last) = steps.last() else {
+        return;
+    };
+    let responsive = steps
+        .iter()
+        .take_while(|s| s.responsive())
+        .last()
+        .map_or(0, |s| s.sessions);
+    let all_at_once = steps
+        .iter()
+        .take_while(|s| s.responsive() && s.nav_all_p95 <= NAV_P95_LIMIT_MS)
+        .last()
+        .map_or(0, |s| s.sessions);
+    println!(
+        "\nresponsive with up to {responsive} of {} sessions tried (also when all navigate at \
+         once: up to {all_at_once})",
+        last.sessions
+    );
+    // What one more session costs: the growth of the total over the run (shared pages of
+    // Chromium's binary are counted once), else the single session's figure.
+    let marginal = if last.sessions > 1 {
+        (last.pss_mb - steps[0].pss_mb) / (last.sessions - 1) as f64
+    } else {
+        pss_one
+    };
+    let by_pss = ((mem_before - RESERVE_MB) / marginal).floor();
+    // Likewise for MemAvailable (other programs come and go: the figures of the run's own
+    // first and last steps, when there are two).
+    let drop_per_session = if last.sessions > 1 {
+        (steps[0].mem_available_mb - last.mem_available_mb) / (last.sessions - 1) as f64
+    } else {
+        mem_before - last.mem_available_mb
+    };
+    let by_available = ((mem_before - RESERVE_MB) / drop_per_session).floor();
+    println!(
+        "memory bound: {by_pss:.0} sessions from PSS ({marginal:.0} MB per added session, \
+         {pss_one:.0} MB for one alone), {by_available:.0} from MemAvailable ({drop_per_session:.0} \
+         MB less per added session), keeping {RESERVE_MB:.0} MB of {mem_before:.0} MB free"
+    );
+    let cpu_per_session = last.idle_cpu / last.sessions as f64;
+    let cpu_bound = (cores() as f64 * 100.0 / cpu_per_session.max(0.01)).floor();
+    println!(
+        "CPU: idle sessions use {cpu_per_session:.1} % of a core each; idle sessions alone would \
+         fill the {} cores at about {cpu_bound:.0} sessions (work in the sessions binds sooner: \
+         see the navigation columns)",
+        cores()
+    );
+    let memory_bound = by_pss.min(by_available);
+    // Navigating in every session at once grows about linearly with the sessions (they share
+    // the 2 cores): where would its p95 pass the limit?
+    let together_bound = linear_fit(
+        &steps
+            .iter()
+            .map(|s| (s.sessions as f64, s.nav_all_p95))
+            .collect::<Vec<_>>(),
+    )
+    .filter(|(slope, _)| *slope > 0.0)
+    .map(|(slope, intercept)| ((NAV_P95_LIMIT_MS - intercept) / slope).floor());
+    if let Some(bound) = together_bound {
+        println!(
+            "navigating in every session at once: p95 would pass {NAV_P95_LIMIT_MS:.0} ms at \
+             about {bound:.0} sessions (linear fit of the \"all p95\" column)"
+        );
+    }
+    if responsive < last.sessions {
+        println!(
+            "CPU ({} cores) binds first: sessions stopped being responsive at {} sessions, while \
+             memory would hold about {memory_bound:.0}",
+            cores(),
+            responsive + 1
+        );
+    } else {
+        print!(
+            "all {} sessions tried stayed responsive (more were not tried); memory would hold \
+             about {memory_bound:.0}",
+            last.sessions
+        );
+        match together_bound {
+            Some(bound) if bound < memory_bound => println!(
+                "; CPU ({} cores) binds first once sessions work at the same time (about \
+                 {bound:.0})",
+                cores()
+            ),
+            _ => println!("; memory binds first"),
+        }
+    }
+}
+
+/// Least-squares slope and intercept of `points` (none with fewer than two sessions counts).
+fn linear_fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    if points.len() < 2 || sxx == 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    Some((slope, mean_y - slope * mean_x))
+}
+
+/// CPU time the bench's sessions used over `window`, and what the whole machine used (the bench,
+/// the sessions and any other work beside them), both in % of one core.
+async fn idle_cpu_percent(bench: &Bench, window: Duration) -> (f64, f64) {
+    let ticks = |pids: &[u32]| -> BTreeMap<u32, u64> {
+        pids.iter()
+            .filter_map(|&pid| Some((pid, cpu_ticks(pid)?)))
+            .collect()
+    };
+    let before = ticks(&bench.marked_all());
+    let machine_before = machine_busy_ticks();
+    let started = Instant::now();
+    tokio::time::sleep(window).await;
+    let after = ticks(&bench.marked_all());
+    let machine_after = machine_busy_ticks();
+    let elapsed = started.elapsed().as_secs_f64();
+    let used: u64 = after
+        .iter()
+        .map(|(pid, t)| t.saturating_sub(before.get(pid).copied().unwrap_or(*t)))
+        .sum();
+    let percent = |ticks: u64| ticks as f64 / clock_ticks_per_second() / elapsed * 100.0;
+    (
+        percent(used),
+        percent(machine_after.saturating_sub(machine_before)),
+    )
+}
+
+/// Busy time of all cores, in clock ticks: the first line of `/proc/stat` less idle and iowait.
+fn machine_busy_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(cpu) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+        return 0;
+    };
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let ticks: Vec<u64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let total: u64 = ticks.iter().sum();
+    total - ticks.get(3).copied().unwrap_or(0) - ticks.get(4).copied().unwrap_or(0)
+}
+
+/// utime + stime of a process, in clock ticks: fields 14 and 15 of `/proc/<pid>/stat`, counted
+/// after the command name (in parentheses, possibly with spaces).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut after_name = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let utime: u64 = after_name.nth(11)?.parse().ok()?;
+    let stime: u64 = after_name.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Polls every future until all are done (the futures borrow the bench: no spawned tasks).
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// The machine's 1-minute load average: other work running beside the bench shows here.
+fn load1() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn meminfo_mb(name: &str) -> Result<f64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo")?;
+    let kb = field(&meminfo, name).with_context(|| format!("no {name} in /proc/meminfo"))?;
+    Ok(kb as f64 / 1024.0)
+}
+
+fn mem_available_mb() -> Result<f64> {
+    meminfo_mb("MemAvailable:")
+}
+
+fn mem_total_mb() -> Result<f64> {
+    meminfo_mb("MemTotal:")
+}
+
+fn field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    line[name.len()..].split_whitespace().next()?.parse().ok()
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// The nearest-rank percentile `p` of `values`.
+fn percentile(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn max(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::NAN, f64::max)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
