@@ -74,6 +74,8 @@ pub enum ErrorCode {
     SessionNotRunning,
     /// The session has no VNC server (not on Linux).
     VncUnavailable,
+    /// Starting a session: the proxy works but would not reach the account's Vinted site.
+    ProxyCannotReachSite,
     /// The session was stopped while it was starting.
     SessionCancelled,
     /// The session's virtual display (Xvfb) could not start.

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use seller_automation::bridge::Bridge;
 use seller_automation::browser::{BrowserError, BrowserInstall};
 use seller_automation::fingerprint::Fingerprint;
-use seller_automation::proxy::Upstream;
+use seller_automation::proxy::{ProxyError, Upstream};
 use seller_automation::session::{SessionError, SessionSpec};
 use seller_automation::sessions::{
     Attention, Health, HealthEvent, Sessions, SessionsError, StopCause,
@@ -514,6 +514,11 @@ fn sessions_error(error: SessionsError) -> AppError {
     let code = match error {
         SessionsError::AlreadyRunning => ErrorCode::SessionAlreadyRunning,
         SessionsError::Cancelled => ErrorCode::SessionCancelled,
+        // The proxy works but would not reach the account's Vinted site (not the address echo
+        // of the proxy test, whose sentence the generic code carries).
+        SessionsError::Start(SessionError::Proxy(ProxyError::TargetRefused { .. })) => {
+            ErrorCode::ProxyCannotReachSite
+        }
         SessionsError::Start(SessionError::Proxy(proxy)) => proxy_error_code(&proxy),
         SessionsError::Start(SessionError::Browser(browser)) => return browser_error(browser),
         #[cfg(target_os = "linux")]
@@ -579,5 +584,97 @@ fn notification_text(reason: SessionReason, english: bool) -> &'static str {
         (SessionReason::BrowserExited, true) => {
             "The session's browser stopped. You can start it again."
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_start_says_which_part_failed() {
+        let code = |error| sessions_error(error).code;
+        assert_eq!(
+            code(SessionsError::Start(SessionError::Proxy(
+                ProxyError::AuthRejected
+            ))),
+            ErrorCode::ProxyAuthRejected
+        );
+        assert_eq!(
+            code(SessionsError::Start(SessionError::Proxy(
+                ProxyError::TargetRefused { status: 403 }
+            ))),
+            ErrorCode::ProxyCannotReachSite
+        );
+        assert_eq!(
+            code(SessionsError::Start(SessionError::Browser(
+                BrowserError::ChromiumMissing
+            ))),
+            ErrorCode::ChromiumMissing
+        );
+        assert_eq!(
+            code(SessionsError::AlreadyRunning),
+            ErrorCode::SessionAlreadyRunning
+        );
+        assert_eq!(code(SessionsError::Cancelled), ErrorCode::SessionCancelled);
+    }
+
+    #[test]
+    fn every_notification_has_its_own_text_in_each_language() {
+        let reasons = [
+            SessionReason::Challenge,
+            SessionReason::LoginExpired,
+            SessionReason::ProxyAuth,
+            SessionReason::ProxyUnreachable,
+            SessionReason::BrowserExited,
+        ];
+        let mut texts = std::collections::HashSet::new();
+        for reason in reasons {
+            for english in [false, true] {
+                assert!(texts.insert(notification_text(reason, english)));
+            }
+        }
+        assert!(notification_text(SessionReason::Challenge, false).contains("captcha"));
+    }
+
+    #[test]
+    fn a_stored_fingerprint_is_kept_but_its_browser_version_follows_chromium() {
+        let account = SellerAccount {
+            id: "a".into(),
+            name: "A".into(),
+            username: None,
+            email: None,
+            avatar: None,
+            vinted_base_url: "https://www.vinted.de".into(),
+            proxy: None,
+            is_connected: false,
+            is_running: false,
+            last_session_start: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            has_vinted_password: false,
+            has_proxy_password: false,
+            has_vnc_password: false,
+        };
+        let fresh = fingerprint_for(&account, None, 156);
+        assert_eq!(
+            (fresh.locale.as_str(), fresh.timezone.as_str()),
+            ("de-DE", "Europe/Berlin")
+        );
+        let stored = BrowserFingerprint {
+            user_agent: fresh.user_agent.clone(),
+            locale: "de-AT".into(),
+            timezone: "Europe/Vienna".into(),
+        };
+        let same = fingerprint_for(&account, Some(stored.clone()), 156);
+        assert_eq!(same.locale, "de-AT");
+        assert_eq!(same.user_agent, stored.user_agent);
+        let upgraded = fingerprint_for(&account, Some(stored), 157);
+        assert_eq!(upgraded.locale, "de-AT");
+        assert!(
+            upgraded.user_agent.contains("Chrome/157.0.0.0"),
+            "{}",
+            upgraded.user_agent
+        );
     }
 }

@@ -743,6 +743,10 @@ export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insuffic
  */
 "vncUnavailable" | 
 /**
+ * Starting a session: the proxy works but would not reach the account's Vinted site.
+ */
+"proxyCannotReachSite" | 
+/**
  * The session was stopped while it was starting.
  */
 "sessionCancelled" | 

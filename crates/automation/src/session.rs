@@ -18,8 +18,9 @@ use crate::display::{DisplayError, VirtualDisplay};
 #[cfg(target_os = "linux")]
 use crate::vnc::{VncError, VncServer, write_password_file};
 
-/// How long the proxy may take to let us reach Vinted before the session gives up starting.
-const PROXY_PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the proxy may take to let us reach Vinted before the session gives up starting: the
+/// same as the proxy test's, which the UI's sentence for a timeout names.
+const PROXY_PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Everything one session needs; built by the app from the account and its keyring secrets.
 #[derive(Debug, Clone)]

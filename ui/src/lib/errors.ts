@@ -37,6 +37,7 @@ const KNOWN_CODES = {
   sessionAlreadyRunning: true,
   sessionNotRunning: true,
   vncUnavailable: true,
+  proxyCannotReachSite: true,
   sessionCancelled: true,
   sessionDisplay: true,
   sessionVnc: true,
