@@ -519,43 +519,29 @@ async fn a_challenge_or_an_expired_login_needs_attention() {
     })
     .await;
 
-    fake.set_mode(fake_vinted::Mode::Challenge);
-    h.with("c", async |s: &Session| {
-        s.open(&fake.base_url()).await.unwrap()
-    })
-    .await;
-    let health = wait_health(&mut events, "c", |h| {
-        matches!(h, Health::NeedsAttention { .. })
-    })
-    .await;
-    assert_eq!(
-        health,
-        Health::NeedsAttention {
-            reason: Attention::Challenge
-        }
-    );
-
+    // Vinted answers the next page in `mode`; the health that follows.
+    let mut next_page_in = async |mode| {
+        fake.set_mode(mode);
+        h.with("c", async |s: &Session| {
+            s.open(&fake.base_url()).await.unwrap()
+        })
+        .await;
+        wait_health(&mut events, "c", |h| {
+            h != Health::Running { logged_in: false }
+        })
+        .await
+    };
+    let challenge = Health::NeedsAttention {
+        reason: Attention::Challenge,
+    };
+    assert_eq!(next_page_in(fake_vinted::Mode::Challenge).await, challenge);
     // The person passes the challenge; later Vinted ends the login.
-    fake.set_mode(fake_vinted::Mode::Normal);
-    h.with("c", async |s: &Session| {
-        s.open(&fake.base_url()).await.unwrap()
-    })
-    .await;
-    wait_health(&mut events, "c", |h| {
-        h == Health::Running { logged_in: true }
-    })
-    .await;
-    fake.set_mode(fake_vinted::Mode::SessionExpired);
-    h.with("c", async |s: &Session| {
-        s.open(&fake.base_url()).await.unwrap()
-    })
-    .await;
-    let health = wait_health(&mut events, "c", |h| {
-        matches!(h, Health::NeedsAttention { .. })
-    })
-    .await;
     assert_eq!(
-        health,
+        next_page_in(fake_vinted::Mode::Normal).await,
+        Health::Running { logged_in: true }
+    );
+    assert_eq!(
+        next_page_in(fake_vinted::Mode::SessionExpired).await,
         Health::NeedsAttention {
             reason: Attention::LoginExpired
         }

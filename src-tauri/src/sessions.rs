@@ -176,22 +176,7 @@ impl SessionsState {
 
     async fn on_health(&self, app: &AppState, event: HealthEvent) {
         let HealthEvent { account_id, health } = event;
-        if !matches!(health, Health::Starting) {
-            self.bridge_follows(&account_id, health);
-            let id = account_id.clone();
-            let recorded = app
-                .with_store(move |store| {
-                    Ok(store.set_account_session_state(
-                        &id,
-                        health.is_running(),
-                        health.is_logged_in(),
-                    )?)
-                })
-                .await;
-            if let Err(error) = recorded {
-                tracing::warn!(%account_id, %error, "could not record the session state");
-            }
-        }
+        self.record(app, &account_id, health).await;
         if let Some(reason) = notifiable(health) {
             // Its own task: a slow notification service must not hold back the next changes.
             let (app, account_id) = (app.clone(), account_id.clone());
@@ -210,21 +195,31 @@ impl SessionsState {
             return;
         };
         for account in accounts {
-            let health = self.sessions.health(&account.id);
-            if !matches!(health, Health::Starting) {
-                self.bridge_follows(&account.id, health);
-                let id = account.id.clone();
-                let _ = app
-                    .with_store(move |store| {
-                        Ok(store.set_account_session_state(
-                            &id,
-                            health.is_running(),
-                            health.is_logged_in(),
-                        )?)
-                    })
-                    .await;
-            }
+            self.record(app, &account.id, self.sessions.health(&account.id))
+                .await;
             self.tell_watchers(self.status(&account.id));
+        }
+    }
+
+    /// A settled state goes to the store (`is_running`, `is_connected`, the start's time) and
+    /// to the bridge (a stopped session's live view closes).
+    async fn record(&self, app: &AppState, account_id: &str, health: Health) {
+        if matches!(health, Health::Starting) {
+            return;
+        }
+        self.bridge_follows(account_id, health);
+        let id = account_id.to_owned();
+        let recorded = app
+            .with_store(move |store| {
+                Ok(store.set_account_session_state(
+                    &id,
+                    health.is_running(),
+                    health.is_logged_in(),
+                )?)
+            })
+            .await;
+        if let Err(error) = recorded {
+            tracing::warn!(%account_id, %error, "could not record the session state");
         }
     }
 
