@@ -1,0 +1,191 @@
+//! Change capture: triggers, generated from the tables' own columns, that record every change in
+//! `sync_clock` in the same transaction as the write.
+//!
+//! `sync_clock` holds one row per cell that ever changed (`col` = a column name) and one per row
+//! for its life (`col` = ''): the HLC and device of the latest local or merged write, the row's
+//! causal length (odd while alive, even once deleted: a delete and a re-creation each add one,
+//! so the longer history wins a merge), and `pushed` = 0 until the server has it. The values
+//! themselves stay in the tables: a push reads them there, so a cell changed ten times offline
+//! is sent once.
+//!
+//! The triggers call three SQL functions this module registers on the connection:
+//! `sync_hlc()` (the next stamp of the device's [`Clock`]), `sync_device()` and
+//! `sync_capturing()`, which is 0 while remote changes are applied ([`Capture::applying_remote`])
+//! so they are not recorded as local ones.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+
+use crate::hlc::{Clock, Hlc, wall_ms_now};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("table {0} has no `id` primary key column, so its rows cannot be synced")]
+    NoIdColumn(String),
+    #[error("table {0} does not exist")]
+    NoSuchTable(String),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Change capture on one connection.
+#[derive(Clone)]
+pub struct Capture {
+    capturing: Arc<AtomicBool>,
+    clock: Arc<Clock>,
+}
+
+const CLOCK_TABLE: &str = "CREATE TABLE IF NOT EXISTS sync_clock (
+    tbl    TEXT NOT NULL,
+    pk     TEXT NOT NULL,
+    -- '' for the row's life, else the column's name.
+    col    TEXT NOT NULL,
+    hlc    INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    -- Causal length of the row (on col = ''): odd alive, even deleted.
+    cl     INTEGER NOT NULL DEFAULT 0,
+    pushed INTEGER NOT NULL DEFAULT 0 CHECK (pushed IN (0, 1)),
+    PRIMARY KEY (tbl, pk, col)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_sync_clock_pending ON sync_clock (pushed, hlc) WHERE pushed = 0;";
+
+impl Capture {
+    /// Registers the clock, the device id and the capture switch on `conn`, creates
+    /// `sync_clock`, and (re)creates the capture triggers of `tables` from their current
+    /// columns. The clock resumes after the greatest stamp already recorded.
+    pub fn install(
+        conn: &Connection,
+        device_id: &str,
+        tables: &[&str],
+    ) -> Result<Capture, CaptureError> {
+        conn.execute_batch(CLOCK_TABLE)?;
+        let last: Option<i64> =
+            conn.query_row("SELECT max(hlc) FROM sync_clock", [], |r| r.get(0))?;
+        let clock = Arc::new(Clock::resuming(
+            last.and_then(Hlc::from_i64).unwrap_or(Hlc::ZERO),
+        ));
+        let capture = Capture {
+            capturing: Arc::new(AtomicBool::new(true)),
+            clock,
+        };
+        capture.register_functions(conn, device_id)?;
+        for table in tables {
+            let columns = columns_of(conn, table)?;
+            conn.execute_batch(&triggers_sql(table, &columns))?;
+        }
+        Ok(capture)
+    }
+
+    fn register_functions(&self, conn: &Connection, device_id: &str) -> rusqlite::Result<()> {
+        // Not deterministic: each call gives another value.
+        let flags = FunctionFlags::SQLITE_UTF8;
+        let clock = Arc::clone(&self.clock);
+        conn.create_scalar_function("sync_hlc", 0, flags, move |_| {
+            Ok(clock.stamp(wall_ms_now()).to_i64())
+        })?;
+        let device = device_id.to_owned();
+        conn.create_scalar_function("sync_device", 0, flags, move |_| Ok(device.clone()))?;
+        let capturing = Arc::clone(&self.capturing);
+        conn.create_scalar_function("sync_capturing", 0, flags, move |_| {
+            Ok(capturing.load(Ordering::SeqCst))
+        })
+    }
+
+    /// The device's clock (a merge observes the stamps it applies).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Runs `apply` with capture off: the remote changes it writes are not recorded as local.
+    /// Capture is on again afterwards, even if `apply` fails or panics.
+    pub fn applying_remote<T>(&self, apply: impl FnOnce() -> T) -> T {
+        struct Restore<'a>(&'a AtomicBool);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        self.capturing.store(false, Ordering::SeqCst);
+        let _restore = Restore(&self.capturing);
+        apply()
+    }
+}
+
+/// The columns of `table`, its `id` first excluded; fails when it has no `id` primary key.
+fn columns_of(conn: &Connection, table: &str) -> Result<Vec<String>, CaptureError> {
+    let mut stmt = conn.prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid")?;
+    let rows: Vec<(String, i64)> = stmt
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    if rows.is_empty() {
+        return Err(CaptureError::NoSuchTable(table.to_owned()));
+    }
+    if !rows.iter().any(|(name, pk)| name == "id" && *pk == 1) {
+        return Err(CaptureError::NoIdColumn(table.to_owned()));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| name != "id")
+        .collect())
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_text(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The insert, update and delete triggers of one table.
+fn triggers_sql(table: &str, columns: &[String]) -> String {
+    let t = quote_ident(table);
+    let name = |kind: &str| quote_ident(&format!("sync_{table}_{kind}"));
+    let tbl = quote_text(table);
+    // A recorded cell: the newest stamp, this device, not pushed yet.
+    let upsert_cell = "ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc, \
+                       device = excluded.device, pushed = 0";
+    let cell = |row: &str, col: &str, when: Option<String>| {
+        format!(
+            "INSERT INTO sync_clock (tbl, pk, col, hlc, device) \
+             SELECT {tbl}, {row}.id, {col}, sync_hlc(), sync_device() WHERE {when} {upsert_cell};",
+            col = quote_text(col),
+            when = when.unwrap_or_else(|| "1".to_owned()),
+        )
+    };
+    // The row's life: an insert makes the length odd (1, or one more after a delete), a delete
+    // makes it even.
+    let life = |row: &str, first: i64, parity_to_bump: i64| {
+        format!(
+            "INSERT INTO sync_clock (tbl, pk, col, hlc, device, cl) \
+             SELECT {tbl}, {row}.id, '', sync_hlc(), sync_device(), {first} WHERE 1 \
+             ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc, device = excluded.device, \
+             pushed = 0, cl = CASE WHEN cl % 2 = {parity_to_bump} THEN cl + 1 ELSE cl END;"
+        )
+    };
+    let inserted: String = columns.iter().map(|c| cell("NEW", c, None)).collect();
+    let updated: String = columns
+        .iter()
+        .map(|c| {
+            let c_q = quote_ident(c);
+            cell("NEW", c, Some(format!("OLD.{c_q} IS NOT NEW.{c_q}")))
+        })
+        .collect();
+    format!(
+        "DROP TRIGGER IF EXISTS {ins};
+         CREATE TRIGGER {ins} AFTER INSERT ON {t} WHEN sync_capturing() BEGIN {life_ins} {inserted} END;
+         DROP TRIGGER IF EXISTS {upd};
+         CREATE TRIGGER {upd} AFTER UPDATE ON {t} WHEN sync_capturing() BEGIN {updated} END;
+         DROP TRIGGER IF EXISTS {del};
+         CREATE TRIGGER {del} AFTER DELETE ON {t} WHEN sync_capturing() BEGIN {life_del} END;",
+        ins = name("ins"),
+        upd = name("upd"),
+        del = name("del"),
+        life_ins = life("NEW", 1, 0),
+        life_del = life("OLD", 2, 1),
+    )
+}

@@ -1,0 +1,15 @@
+//! Sync of Seller Panel with a remote instance (see `../shared/SYNC.md` for the design chosen).
+//!
+//! Built so far, each usable and tested on its own:
+//! - [`hlc`]: the hybrid logical clock that stamps every change, monotonic on a device whatever
+//!   its wall clock does, and clamped by the server when a device's clock runs far ahead;
+//! - [`capture`]: change capture by triggers generated from the schema. Every insert, update and
+//!   delete of a synced table records, in the same transaction, which cells changed, when (HLC)
+//!   and where (device), and each row's causal length (odd alive, even deleted); capture is off
+//!   while remote changes are applied, so they are not sent back.
+//!
+//! To come, in this crate: merge (per-column last-writer-wins, causal length, stock movements
+//! adding up), the push and pull protocol, and the client; the server in `crates/sync-server`.
+
+pub mod capture;
+pub mod hlc;
