@@ -133,7 +133,7 @@ fn columns_of(conn: &Connection, table: &str) -> Result<Vec<String>, CaptureErro
         .collect())
 }
 
-fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

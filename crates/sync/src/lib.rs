@@ -6,10 +6,14 @@
 //! - [`capture`]: change capture by triggers generated from the schema. Every insert, update and
 //!   delete of a synced table records, in the same transaction, which cells changed, when (HLC)
 //!   and where (device), and each row's causal length (odd alive, even deleted); capture is off
-//!   while remote changes are applied, so they are not sent back.
+//!   while remote changes are applied, so they are not sent back;
+//! - [`merge`]: what a device has not pushed yet, with its values ([`merge::pending`]), and
+//!   applying another device's changes ([`merge::merge`]): the longer causal length wins a row's
+//!   life, then per-cell last-writer-wins on (HLC, device), foreign keys checked at commit.
 //!
-//! To come, in this crate: merge (per-column last-writer-wins, causal length, stock movements
-//! adding up), the push and pull protocol, and the client; the server in `crates/sync-server`.
+//! To come: stock movements adding up, unique-key clashes flagged, the push and pull protocol
+//! and the client here; the server in `crates/sync-server`.
 
 pub mod capture;
 pub mod hlc;
+pub mod merge;

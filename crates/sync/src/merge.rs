@@ -1,0 +1,278 @@
+//! Changes leaving a device ([`pending`]) and arriving at one ([`merge`]).
+//!
+//! A [`Batch`] holds, per row touched, its life (causal length) and the cells that changed, with
+//! the values read from the tables at the time. Merging follows SYNC.md: the longer causal
+//! length wins a row's life (a delete beats the edits made before it was seen; a re-creation
+//! beats that delete); while both sides agree on it, each cell goes to the greater (HLC, device).
+//! Everything is applied in the caller's transaction with capture off and foreign keys checked
+//! at commit, so the order of the rows in a batch does not matter.
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::capture::{Capture, quote_ident};
+use crate::hlc::Hlc;
+
+/// One changed cell, with its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub column: String,
+    pub value: Value,
+    pub hlc: Hlc,
+    pub device: String,
+}
+
+/// One row's changes: its life, if it changed, and its changed cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowChange {
+    pub table: String,
+    pub pk: String,
+    /// The row's causal length and the stamp of its latest life change.
+    pub life: Option<(i64, Hlc, String)>,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    pub rows: Vec<RowChange>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Merged {
+    pub cells_applied: usize,
+    pub cells_ignored: usize,
+    pub rows_deleted: usize,
+    pub rows_created: usize,
+}
+
+/// Everything recorded locally and not pushed yet, with the current values of the cells.
+pub fn pending(conn: &Connection) -> rusqlite::Result<Batch> {
+    let mut stmt = conn.prepare(
+        "SELECT tbl, pk, col, hlc, device, cl FROM sync_clock WHERE pushed = 0 ORDER BY tbl, pk, col",
+    )?;
+    let mut rows: BTreeMap<(String, String), RowChange> = BTreeMap::new();
+    let clock = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
+    for entry in clock {
+        let (table, pk, column, hlc, device, cl) = entry?;
+        let hlc = Hlc::from_i64(hlc).unwrap_or_default();
+        let row = rows
+            .entry((table.clone(), pk.clone()))
+            .or_insert_with(|| RowChange {
+                table: table.clone(),
+                pk: pk.clone(),
+                life: None,
+                cells: Vec::new(),
+            });
+        if column.is_empty() {
+            row.life = Some((cl, hlc, device));
+            continue;
+        }
+        // A deleted row has no values left to send: its life says it all.
+        if let Some(value) = cell_value(conn, &table, &pk, &column)? {
+            row.cells.push(Cell {
+                column,
+                value,
+                hlc,
+                device,
+            });
+        }
+    }
+    Ok(Batch {
+        rows: rows.into_values().collect(),
+    })
+}
+
+/// Marks what `batch` holds as pushed, unless it changed again since it was read.
+pub fn mark_pushed(conn: &Connection, batch: &Batch) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE sync_clock SET pushed = 1 WHERE tbl = ?1 AND pk = ?2 AND col = ?3 AND hlc = ?4",
+    )?;
+    for row in &batch.rows {
+        if let Some((_, hlc, _)) = &row.life {
+            stmt.execute(params![row.table, row.pk, "", hlc.to_i64()])?;
+        }
+        for cell in &row.cells {
+            stmt.execute(params![row.table, row.pk, cell.column, cell.hlc.to_i64()])?;
+        }
+    }
+    Ok(())
+}
+
+fn cell_value(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    column: &str,
+) -> rusqlite::Result<Option<Value>> {
+    conn.query_row(
+        &format!(
+            "SELECT {} FROM {} WHERE id = ?1",
+            quote_ident(column),
+            quote_ident(table)
+        ),
+        [pk],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// The local clock of one cell or row life: (hlc, device, causal length).
+fn local_clock(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    column: &str,
+) -> rusqlite::Result<Option<(Hlc, String, i64)>> {
+    conn.query_row(
+        "SELECT hlc, device, cl FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col = ?3",
+        params![table, pk, column],
+        |r| {
+            Ok((
+                Hlc::from_i64(r.get(0)?).unwrap_or_default(),
+                r.get(1)?,
+                r.get(2)?,
+            ))
+        },
+    )
+    .optional()
+}
+
+fn record(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    column: &str,
+    hlc: Hlc,
+    device: &str,
+    cl: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO sync_clock (tbl, pk, col, hlc, device, cl, pushed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
+         ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc, device = excluded.device,
+             cl = excluded.cl, pushed = 1",
+        params![table, pk, column, hlc.to_i64(), device, cl],
+    )?;
+    Ok(())
+}
+
+/// Applies `batch` in the current transaction of `conn` (the caller commits), capture off.
+pub fn merge(conn: &Connection, capture: &Capture, batch: &Batch) -> rusqlite::Result<Merged> {
+    conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    capture.applying_remote(|| {
+        let mut merged = Merged::default();
+        for row in &batch.rows {
+            merge_row(conn, capture, row, &mut merged)?;
+        }
+        Ok(merged)
+    })
+}
+
+fn merge_row(
+    conn: &Connection,
+    capture: &Capture,
+    row: &RowChange,
+    merged: &mut Merged,
+) -> rusqlite::Result<()> {
+    let exists = cell_value(conn, &row.table, &row.pk, "id")?.is_some();
+    let local_cl = match local_clock(conn, &row.table, &row.pk, "")? {
+        Some((_, _, cl)) => cl,
+        None => i64::from(exists),
+    };
+    let remote_cl = row.life.as_ref().map_or(local_cl, |(cl, _, _)| *cl);
+    for stamp in row
+        .life
+        .iter()
+        .map(|l| l.1)
+        .chain(row.cells.iter().map(|c| c.hlc))
+    {
+        capture.clock().observe(stamp);
+    }
+    if remote_cl < local_cl {
+        merged.cells_ignored += row.cells.len();
+        return Ok(());
+    }
+    let new_life = remote_cl > local_cl;
+    if let Some((cl, hlc, device)) = &row.life
+        && new_life
+    {
+        record(conn, &row.table, &row.pk, "", *hlc, device, *cl)?;
+    }
+    if remote_cl % 2 == 0 {
+        if exists {
+            conn.execute(
+                &format!("DELETE FROM {} WHERE id = ?1", quote_ident(&row.table)),
+                [&row.pk],
+            )?;
+            merged.rows_deleted += 1;
+        }
+        merged.cells_ignored += row.cells.len();
+        return Ok(());
+    }
+    if !exists {
+        insert_row(conn, row)?;
+        merged.rows_created += 1;
+    }
+    for cell in &row.cells {
+        let local = local_clock(conn, &row.table, &row.pk, &cell.column)?;
+        // A new life takes its cells whole; within one life the greater (HLC, device) wins.
+        let wins = new_life
+            || local.is_none_or(|(hlc, device, _)| {
+                (cell.hlc, cell.device.as_str()) > (hlc, device.as_str())
+            });
+        if !wins {
+            merged.cells_ignored += 1;
+            continue;
+        }
+        conn.execute(
+            &format!(
+                "UPDATE {} SET {} = ?2 WHERE id = ?1",
+                quote_ident(&row.table),
+                quote_ident(&cell.column)
+            ),
+            params![row.pk, cell.value],
+        )?;
+        record(
+            conn,
+            &row.table,
+            &row.pk,
+            &cell.column,
+            cell.hlc,
+            &cell.device,
+            0,
+        )?;
+        merged.cells_applied += 1;
+    }
+    Ok(())
+}
+
+/// Creates a row the batch brings to life, from its cells (a creation carries every column).
+fn insert_row(conn: &Connection, row: &RowChange) -> rusqlite::Result<()> {
+    let mut columns = vec![quote_ident("id")];
+    let mut values = vec![Value::Text(row.pk.clone())];
+    for cell in &row.cells {
+        columns.push(quote_ident(&cell.column));
+        values.push(cell.value.clone());
+    }
+    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+    conn.execute(
+        &format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quote_ident(&row.table),
+            columns.join(", "),
+            placeholders.join(", ")
+        ),
+        rusqlite::params_from_iter(values),
+    )?;
+    Ok(())
+}
