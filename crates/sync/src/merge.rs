@@ -115,15 +115,12 @@ fn cell_value(
     pk: &str,
     column: &str,
 ) -> rusqlite::Result<Option<Value>> {
-    conn.query_row(
-        &format!(
-            "SELECT {} FROM {} WHERE id = ?1",
-            quote_ident(column),
-            quote_ident(table)
-        ),
-        [pk],
-        |r| r.get(0),
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM {} WHERE id = ?1",
+        quote_ident(column),
+        quote_ident(table)
+    ))?
+    .query_row([pk], |r| r.get(0))
     .optional()
 }
 
@@ -134,17 +131,16 @@ fn local_clock(
     pk: &str,
     column: &str,
 ) -> rusqlite::Result<Option<(Hlc, String, i64)>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT hlc, device, cl FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col = ?3",
-        params![table, pk, column],
-        |r| {
-            Ok((
-                Hlc::from_i64(r.get(0)?).unwrap_or_default(),
-                r.get(1)?,
-                r.get(2)?,
-            ))
-        },
-    )
+    )?
+    .query_row(params![table, pk, column], |r| {
+        Ok((
+            Hlc::from_i64(r.get(0)?).unwrap_or_default(),
+            r.get(1)?,
+            r.get(2)?,
+        ))
+    })
     .optional()
 }
 
@@ -157,12 +153,12 @@ fn record(
     device: &str,
     cl: i64,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sync_clock (tbl, pk, col, hlc, device, cl, pushed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
          ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc, device = excluded.device,
              cl = excluded.cl, pushed = 1",
-        params![table, pk, column, hlc.to_i64(), device, cl],
-    )?;
+    )?
+    .execute(params![table, pk, column, hlc.to_i64(), device, cl])?;
     Ok(())
 }
 
@@ -220,8 +216,22 @@ fn merge_row(
         return Ok(());
     }
     if !exists {
+        // The row is written whole, in one statement: its cells then only need their clocks.
         insert_row(conn, row)?;
         merged.rows_created += 1;
+        for cell in &row.cells {
+            record(
+                conn,
+                &row.table,
+                &row.pk,
+                &cell.column,
+                cell.hlc,
+                &cell.device,
+                0,
+            )?;
+        }
+        merged.cells_applied += row.cells.len();
+        return Ok(());
     }
     for cell in &row.cells {
         let local = local_clock(conn, &row.table, &row.pk, &cell.column)?;
@@ -234,14 +244,12 @@ fn merge_row(
             merged.cells_ignored += 1;
             continue;
         }
-        conn.execute(
-            &format!(
-                "UPDATE {} SET {} = ?2 WHERE id = ?1",
-                quote_ident(&row.table),
-                quote_ident(&cell.column)
-            ),
-            params![row.pk, cell.value],
-        )?;
+        conn.prepare_cached(&format!(
+            "UPDATE {} SET {} = ?2 WHERE id = ?1",
+            quote_ident(&row.table),
+            quote_ident(&cell.column)
+        ))?
+        .execute(params![row.pk, cell.value])?;
         record(
             conn,
             &row.table,
