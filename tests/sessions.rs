@@ -7,6 +7,8 @@
 
 #[path = "support/fake_vinted.rs"]
 mod fake_vinted;
+#[path = "support/login.rs"]
+mod login;
 #[path = "support/ports.rs"]
 mod ports;
 #[path = "support/procs.rs"]
@@ -29,7 +31,6 @@ use seller_automation::sessions::{
 };
 use seller_automation::site::PageState;
 use seller_secrets::Secret;
-use thirtyfour::prelude::*;
 use tokio::sync::broadcast;
 
 use fake_vinted::FakeVinted;
@@ -136,28 +137,7 @@ fn socks5_proxy(port: u16) -> Upstream {
 
 /// Logs in through the fake site's form, as a person would over VNC.
 async fn log_in(session: &Session, fake: &FakeVinted) {
-    session
-        .open(&fake.url(fake_vinted::LOGIN_PATH))
-        .await
-        .unwrap();
-    let driver = session.driver();
-    let field = |id: &'static str| async move {
-        driver
-            .find(By::Css(format!("[data-testid=\"{id}\"]")))
-            .await
-            .unwrap()
-    };
-    field("login-username--input")
-        .await
-        .send_keys(fake_vinted::USERNAME)
-        .await
-        .unwrap();
-    field("login-password--input")
-        .await
-        .send_keys(fake_vinted::PASSWORD)
-        .await
-        .unwrap();
-    field("login-submit-button").await.click().await.unwrap();
+    login::submit_login_form(session, fake).await.unwrap();
     let deadline = Instant::now() + WAIT;
     while session.probe().await.unwrap() != PageState::LoggedIn {
         assert!(

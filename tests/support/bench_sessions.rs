@@ -15,6 +15,8 @@
 
 #[path = "fake_vinted.rs"]
 mod fake_vinted;
+#[path = "login.rs"]
+mod login;
 #[path = "ports.rs"]
 mod ports;
 #[path = "proxies.rs"]
@@ -36,7 +38,6 @@ use seller_automation::session::{Session, SessionError, SessionSpec};
 use seller_automation::sessions::Sessions;
 use seller_automation::site::PageState;
 use seller_secrets::Secret;
-use thirtyfour::prelude::*;
 
 use fake_vinted::FakeVinted;
 
@@ -257,25 +258,9 @@ impl Bench {
 
     /// Logs in through the fake site's form, as a person would over VNC.
     async fn log_in(&self, account: &str) -> Result<()> {
-        let login = self.fake.url(fake_vinted::LOGIN_PATH);
-        self.with(account, async |s: &Session| -> Result<()> {
-            s.open(&login).await?;
-            let driver = s.driver();
-            let field = |id: &'static str| async move {
-                driver
-                    .find(By::Css(format!("[data-testid=\"{id}\"]")))
-                    .await
-            };
-            field("login-username--input")
-                .await?
-                .send_keys(fake_vinted::USERNAME)
-                .await?;
-            field("login-password--input")
-                .await?
-                .send_keys(fake_vinted::PASSWORD)
-                .await?;
-            field("login-submit-button").await?.click().await?;
-            Ok(())
+        let fake = &self.fake;
+        self.with(account, async |s: &Session| {
+            login::submit_login_form(s, fake).await
         })
         .await??;
         self.wait_state(account, PageState::LoggedIn).await

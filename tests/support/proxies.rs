@@ -60,7 +60,8 @@ impl ProxyProcess {
 }
 
 /// Starts a proxy on a free port, retrying with another port if it could not listen.
-fn spawn(mut command: impl FnMut(u16, &std::path::Path) -> Command) -> ProxyProcess {
+/// `command` gets the port and a private folder for its configuration and log.
+pub fn spawn(mut command: impl FnMut(u16, &std::path::Path) -> Command) -> ProxyProcess {
     for _ in 0..5 {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -92,11 +93,16 @@ fn spawn(mut command: impl FnMut(u16, &std::path::Path) -> Command) -> ProxyProc
 
 /// tinyproxy demanding [`USER`] / [`PASSWORD`].
 pub fn tinyproxy() -> ProxyProcess {
+    tinyproxy_as(USER, PASSWORD)
+}
+
+/// tinyproxy demanding `user` / `password`.
+pub fn tinyproxy_as(user: &str, password: &str) -> ProxyProcess {
     spawn(|port, dir| {
         let log = dir.join("tinyproxy.log");
         let config = format!(
             "Port {port}\nListen 127.0.0.1\nBind {TINYPROXY_EXIT}\nTimeout 60\nMaxClients 100\n\
-             LogFile \"{}\"\nLogLevel Info\nBasicAuth {USER} {PASSWORD}\n",
+             LogFile \"{}\"\nLogLevel Info\nBasicAuth {user} {password}\n",
             log.display()
         );
         let path: PathBuf = dir.join("tinyproxy.conf");
@@ -109,6 +115,11 @@ pub fn tinyproxy() -> ProxyProcess {
 
 /// microsocks, demanding [`USER`] / [`PASSWORD`] when `auth`.
 pub fn microsocks(auth: bool) -> ProxyProcess {
+    microsocks_as(auth.then_some((USER, PASSWORD)))
+}
+
+/// microsocks, demanding `credentials` (user, password) when given.
+pub fn microsocks_as(credentials: Option<(&str, &str)>) -> ProxyProcess {
     spawn(|port, _| {
         let mut command = Command::new("microsocks");
         command.args([
@@ -119,8 +130,8 @@ pub fn microsocks(auth: bool) -> ProxyProcess {
             "-b",
             MICROSOCKS_EXIT,
         ]);
-        if auth {
-            command.args(["-u", USER, "-P", PASSWORD]);
+        if let Some((user, password)) = credentials {
+            command.args(["-u", user, "-P", password]);
         }
         command
     })

@@ -167,10 +167,6 @@ impl Session {
         Ok(None)
     }
 
-    pub fn account_id(&self) -> &str {
-        &self.account_id
-    }
-
     /// The browser's WebDriver session, for the flows that run in the page.
     pub fn driver(&self) -> &thirtyfour::WebDriver {
         self.browser().driver()

@@ -6,7 +6,7 @@
 use std::io::{Read as _, Write as _};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener as StdListener};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,8 +17,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
-const TINYPROXY_EXIT: &str = "127.0.0.2";
-const MICROSOCKS_EXIT: &str = "127.0.0.3";
 /// The proxies' password, distinctive enough to be searched for in logs.
 const PASSWORD: &str = "Pr0xy-pa55";
 
@@ -169,118 +167,32 @@ use ports::free_port;
 
 // ---------------------------------------------------------------- proxies as child processes
 
-/// A proxy process, killed and reaped on drop (also when the test panics).
-struct ProxyProcess {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ProxyProcess {
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("tinyproxy.log")).unwrap_or_default()
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("stderr")).unwrap_or_default()
-    }
-
-    /// Waits until `text` is in tinyproxy's log (it may lag the answer a little).
-    async fn wait_log(&self, text: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        while !self.log().contains(text) {
-            assert!(
-                Instant::now() < deadline,
-                "tinyproxy's log never listed {text:?}:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-/// Starts a proxy on a free port, retrying with another port if it could not listen.
-async fn spawn_proxy(mut command: impl FnMut(u16, &std::path::Path) -> Command) -> ProxyProcess {
-    for _ in 0..5 {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let stderr = std::fs::File::create(dir.path().join("stderr")).unwrap();
-        let child = command(port, dir.path())
-            .stdin(Stdio::null())
-            .stdout(stderr.try_clone().unwrap())
-            .stderr(stderr)
-            .spawn()
-            .expect("the proxy binary is installed (scripts/setup: tinyproxy-bin, microsocks)");
-        let mut process = ProxyProcess { child, port, dir };
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(status) = process.child.try_wait().unwrap() {
-                eprintln!(
-                    "proxy exited ({status}) on port {port}, retrying: {}",
-                    process.stderr()
-                );
-                break;
-            }
-            if TcpStream::connect((Ipv4Addr::LOCALHOST, port))
-                .await
-                .is_ok()
-            {
-                return process;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the proxy never listened on {port}: {}",
-                process.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-    panic!("could not start the proxy");
-}
+// The workspace's proxy launchers (tinyproxy, microsocks), with this file's credentials.
+#[path = "../../../tests/support/proxies.rs"]
+mod proxies;
+use proxies::{MICROSOCKS_EXIT, ProxyProcess, TINYPROXY_EXIT, spawn};
 
 /// tinyproxy with Basic auth `user`/[`PASSWORD`]; its outgoing connections come from 127.0.0.2.
-async fn tinyproxy() -> ProxyProcess {
-    spawn_proxy(|port, dir| {
-        let log = dir.join("tinyproxy.log");
-        let config = format!(
-            "Port {port}\nListen 127.0.0.1\nBind {TINYPROXY_EXIT}\nTimeout 30\nMaxClients 20\n\
-             LogFile \"{}\"\nLogLevel Info\nBasicAuth user {PASSWORD}\n",
-            log.display()
-        );
-        let path: PathBuf = dir.join("tinyproxy.conf");
-        std::fs::write(&path, config).unwrap();
-        let mut command = Command::new("/usr/bin/tinyproxy");
-        command.arg("-d").arg("-c").arg(path);
-        command
-    })
-    .await
+fn tinyproxy() -> ProxyProcess {
+    proxies::tinyproxy_as("user", PASSWORD)
 }
 
 /// microsocks, with `user`/[`PASSWORD`] when `auth`; its outgoing connections come from 127.0.0.3.
-async fn microsocks(auth: bool) -> ProxyProcess {
-    spawn_proxy(|port, _| {
-        let mut command = Command::new("microsocks");
-        command.args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-b",
-            MICROSOCKS_EXIT,
-        ]);
-        if auth {
-            command.args(["-u", "user", "-P", PASSWORD]);
-        }
-        command
-    })
-    .await
+fn microsocks(auth: bool) -> ProxyProcess {
+    proxies::microsocks_as(auth.then_some(("user", PASSWORD)))
+}
+
+/// Waits until `text` is in tinyproxy's log (it may lag the answer a little).
+async fn wait_log(proxy: &ProxyProcess, text: &str) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !proxy.log().contains(text) {
+        assert!(
+            Instant::now() < deadline,
+            "tinyproxy's log never listed {text:?}:\n{}",
+            proxy.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 fn http(port: u16) -> Upstream {
@@ -335,7 +247,7 @@ fn assert_all_from(echo: &Echo, exit: &str, expected: usize) {
 
 #[tokio::test]
 async fn http_check_with_good_credentials_exits_from_the_proxy() {
-    let (echo, tiny) = (Echo::start().await, tinyproxy().await);
+    let (echo, tiny) = (Echo::start().await, tinyproxy());
     let found = proxy::check(&with(http(tiny.port), PASSWORD), &echo.url("/ip"), TIMEOUT)
         .await
         .unwrap();
@@ -343,13 +255,12 @@ async fn http_check_with_good_credentials_exits_from_the_proxy() {
     assert!(found.latency_ms < 5_000);
     assert_all_from(&echo, TINYPROXY_EXIT, 1);
     assert_eq!(echo.seen()[0].target, "/ip");
-    tiny.wait_log(&format!("CONNECT 127.0.0.1:{} HTTP/1.1", echo.port))
-        .await;
+    wait_log(&tiny, &format!("CONNECT 127.0.0.1:{} HTTP/1.1", echo.port)).await;
 }
 
 #[tokio::test]
 async fn http_with_a_wrong_or_missing_password_is_auth_rejected() {
-    let (echo, tiny) = (Echo::start().await, tinyproxy().await);
+    let (echo, tiny) = (Echo::start().await, tinyproxy());
     let wrong = with(http(tiny.port), "not-the-password");
     assert_eq!(
         proxy::check(&wrong, &echo.url("/ip"), TIMEOUT)
@@ -366,7 +277,7 @@ async fn http_with_a_wrong_or_missing_password_is_auth_rejected() {
 
 #[tokio::test]
 async fn http_target_the_proxy_cannot_reach_is_target_refused() {
-    let tiny = tinyproxy().await;
+    let tiny = tinyproxy();
     let error = proxy::connect(
         &with(http(tiny.port), PASSWORD),
         "127.0.0.1",
@@ -422,7 +333,7 @@ async fn a_proxy_that_never_answers_times_out() {
 
 #[tokio::test]
 async fn a_server_that_is_not_a_proxy_of_that_kind_is_not_a_proxy() {
-    let (echo, socks) = (Echo::start().await, microsocks(false).await);
+    let (echo, socks) = (Echo::start().await, microsocks(false));
     // A web server answers 405 to CONNECT.
     let error = proxy::check(&http(echo.port), &echo.url("/ip"), TIMEOUT)
         .await
@@ -532,9 +443,9 @@ impl TestPki {
 
 /// stunnel in front of `backend_port`, serving TLS with the test certificate: together with
 /// tinyproxy, an HTTP proxy reached over TLS, as providers' "https" proxies are.
-async fn stunnel(pki: &TestPki, backend_port: u16) -> ProxyProcess {
+fn stunnel(pki: &TestPki, backend_port: u16) -> ProxyProcess {
     let (cert, key) = (pki.path("proxy.pem"), pki.path("proxy.key"));
-    spawn_proxy(|port, dir| {
+    spawn(|port, dir| {
         let config = format!(
             "foreground = yes\npid =\n[proxy]\naccept = 127.0.0.1:{port}\n\
              connect = 127.0.0.1:{backend_port}\ncert = {}\nkey = {}\n",
@@ -547,7 +458,6 @@ async fn stunnel(pki: &TestPki, backend_port: u16) -> ProxyProcess {
         command.arg(path);
         command
     })
-    .await
 }
 
 fn https(port: u16) -> Upstream {
@@ -558,8 +468,8 @@ fn https(port: u16) -> Upstream {
 async fn https_proxies_check_tunnel_and_forward_through_tls() {
     let pki = TestPki::new();
     pki.trust();
-    let (echo, tiny) = (Echo::start().await, tinyproxy().await);
-    let tls = stunnel(&pki, tiny.port).await;
+    let (echo, tiny) = (Echo::start().await, tinyproxy());
+    let tls = stunnel(&pki, tiny.port);
 
     let found = proxy::check(&with(https(tls.port), PASSWORD), &echo.url("/ip"), TIMEOUT)
         .await
@@ -596,8 +506,8 @@ async fn https_proxies_check_tunnel_and_forward_through_tls() {
 async fn an_https_proxy_with_an_untrusted_or_misnamed_certificate_is_a_tls_error() {
     let pki = TestPki::new();
     // Not trusted: the test CA is not among the system's roots.
-    let tiny = tinyproxy().await;
-    let tls = stunnel(&pki, tiny.port).await;
+    let tiny = tinyproxy();
+    let tls = stunnel(&pki, tiny.port);
     let error = proxy::connect(
         &with(https(tls.port), PASSWORD),
         "example.com",
@@ -633,8 +543,8 @@ async fn an_https_proxy_with_an_untrusted_or_misnamed_certificate_is_a_tls_error
 async fn an_https_proxy_named_otherwise_than_its_certificate_is_refused() {
     let pki = TestPki::new();
     pki.trust();
-    let tiny = tinyproxy().await;
-    let tls = stunnel(&pki, tiny.port).await;
+    let tiny = tinyproxy();
+    let tls = stunnel(&pki, tiny.port);
     // The certificate names 127.0.0.1 only.
     let misnamed = Upstream::new(ProxyKind::Https, "localhost", tls.port)
         .with_credentials("user", Secret::new(PASSWORD));
@@ -649,7 +559,7 @@ async fn an_https_proxy_named_otherwise_than_its_certificate_is_refused() {
 
 #[tokio::test]
 async fn socks5_without_credentials_exits_from_microsocks() {
-    let (echo, socks) = (Echo::start().await, microsocks(false).await);
+    let (echo, socks) = (Echo::start().await, microsocks(false));
     let found = proxy::check(&socks5(socks.port), &echo.url("/ip"), TIMEOUT)
         .await
         .unwrap();
@@ -668,7 +578,7 @@ async fn socks5_without_credentials_exits_from_microsocks() {
 
 #[tokio::test]
 async fn socks5_with_credentials_good_wrong_and_missing() {
-    let (echo, socks) = (Echo::start().await, microsocks(true).await);
+    let (echo, socks) = (Echo::start().await, microsocks(true));
     let found = proxy::check(
         &with(socks5(socks.port), PASSWORD),
         &echo.url("/ip"),
@@ -695,7 +605,7 @@ async fn socks5_with_credentials_good_wrong_and_missing() {
 
 #[tokio::test]
 async fn socks5_target_refused_carries_the_reply_code() {
-    let socks = microsocks(false).await;
+    let socks = microsocks(false);
     let error = proxy::connect(&socks5(socks.port), "127.0.0.1", free_port(), TIMEOUT)
         .await
         .unwrap_err();
@@ -706,7 +616,7 @@ async fn socks5_target_refused_carries_the_reply_code() {
 
 #[tokio::test]
 async fn forwarder_through_tinyproxy_sends_everything_from_the_proxy() {
-    let (echo, tiny) = (Echo::start().await, tinyproxy().await);
+    let (echo, tiny) = (Echo::start().await, tinyproxy());
     let forwarder = Forwarder::start(with(http(tiny.port), PASSWORD))
         .await
         .unwrap();
@@ -771,10 +681,13 @@ async fn forwarder_through_tinyproxy_sends_everything_from_the_proxy() {
         ("POST", b"a=1&b=2".as_slice())
     );
     for path in ["/plain-0", "/plain-1", "/plain-2", "/form"] {
-        tiny.wait_log(&format!("http://127.0.0.1:{}{path} HTTP/1.1", echo.port))
-            .await;
+        wait_log(
+            &tiny,
+            &format!("http://127.0.0.1:{}{path} HTTP/1.1", echo.port),
+        )
+        .await;
     }
-    tiny.wait_log(&format!("CONNECT {target} HTTP/1.1")).await;
+    wait_log(&tiny, &format!("CONNECT {target} HTTP/1.1")).await;
     assert_eq!(forwarder.requests_to("127.0.0.1"), 6);
     assert_eq!(forwarder.failures(), 0);
     assert_eq!(forwarder.last_error(), None);
@@ -783,7 +696,7 @@ async fn forwarder_through_tinyproxy_sends_everything_from_the_proxy() {
 
 #[tokio::test]
 async fn forwarder_through_microsocks_sends_everything_from_the_proxy() {
-    let (echo, socks) = (Echo::start().await, microsocks(true).await);
+    let (echo, socks) = (Echo::start().await, microsocks(true));
     let forwarder = Forwarder::start(with(socks5(socks.port), PASSWORD))
         .await
         .unwrap();
@@ -832,11 +745,7 @@ async fn forwarder_through_microsocks_sends_everything_from_the_proxy() {
 
 #[tokio::test]
 async fn forwarder_with_a_wrong_password_answers_502_and_remembers_why() {
-    let (echo, tiny, socks) = (
-        Echo::start().await,
-        tinyproxy().await,
-        microsocks(true).await,
-    );
+    let (echo, tiny, socks) = (Echo::start().await, tinyproxy(), microsocks(true));
     let wrong = "Wr0ng-s3cret";
     let leaked = |out: &str| out.contains(wrong) || out.contains("dXNlcjpXcjBuZy1zM2NyZXQ="); // base64("user:Wr0ng-s3cret")
     for upstream in [
@@ -871,7 +780,7 @@ async fn forwarder_with_a_wrong_password_answers_502_and_remembers_why() {
 
 #[tokio::test]
 async fn forwarder_refuses_what_is_not_a_proxy_request_and_stops() {
-    let tiny = tinyproxy().await;
+    let tiny = tinyproxy();
     let forwarder = Forwarder::start(with(http(tiny.port), PASSWORD))
         .await
         .unwrap();
@@ -932,11 +841,7 @@ async fn credentials_never_reach_the_logs() {
     // The test runtime is single-threaded: every task logs through this thread's default.
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let (echo, tiny, socks) = (
-        Echo::start().await,
-        tinyproxy().await,
-        microsocks(true).await,
-    );
+    let (echo, tiny, socks) = (Echo::start().await, tinyproxy(), microsocks(true));
     for password in [PASSWORD, "Wr0ng-s3cret"] {
         for upstream in [
             with(http(tiny.port), password),

@@ -162,6 +162,19 @@ fn record(
     Ok(())
 }
 
+/// The clock of a cell this device now holds as `cell` says (merged, so not to be pushed back).
+fn record_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite::Result<()> {
+    record(
+        conn,
+        &row.table,
+        &row.pk,
+        &cell.column,
+        cell.hlc,
+        &cell.device,
+        0,
+    )
+}
+
 /// Applies `batch` in the current transaction of `conn` (the caller commits), capture off.
 pub fn merge(conn: &Connection, capture: &Capture, batch: &Batch) -> rusqlite::Result<Merged> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -220,15 +233,7 @@ fn merge_row(
         insert_row(conn, row)?;
         merged.rows_created += 1;
         for cell in &row.cells {
-            record(
-                conn,
-                &row.table,
-                &row.pk,
-                &cell.column,
-                cell.hlc,
-                &cell.device,
-                0,
-            )?;
+            record_cell(conn, row, cell)?;
         }
         merged.cells_applied += row.cells.len();
         return Ok(());
@@ -250,15 +255,7 @@ fn merge_row(
             quote_ident(&cell.column)
         ))?
         .execute(params![row.pk, cell.value])?;
-        record(
-            conn,
-            &row.table,
-            &row.pk,
-            &cell.column,
-            cell.hlc,
-            &cell.device,
-            0,
-        )?;
+        record_cell(conn, row, cell)?;
         merged.cells_applied += 1;
     }
     Ok(())
