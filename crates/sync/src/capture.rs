@@ -20,6 +20,7 @@ use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 
 use crate::hlc::{Clock, Hlc, wall_ms_now};
+use crate::tables::{column_syncs, synced_table};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
@@ -73,7 +74,10 @@ impl Capture {
         };
         capture.register_functions(conn, device_id)?;
         for table in tables {
-            let columns = columns_of(conn, table)?;
+            let mut columns = columns_of(conn, table)?;
+            if let Some(synced) = synced_table(table) {
+                columns.retain(|c| column_syncs(synced, c));
+            }
             conn.execute_batch(&triggers_sql(table, &columns))?;
         }
         Ok(capture)

@@ -17,3 +17,7 @@
 pub mod capture;
 pub mod hlc;
 pub mod merge;
+pub mod protocol;
+pub mod rules;
+pub mod tables;
+pub mod value;

@@ -11,26 +11,39 @@ use std::collections::BTreeMap;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
 
 use crate::capture::{Capture, quote_ident};
 use crate::hlc::Hlc;
+use crate::rules::{RowDecision, cell_wins, decide_row};
 
 /// One changed cell, with its value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     pub column: String,
+    #[serde(with = "crate::value")]
     pub value: Value,
     pub hlc: Hlc,
     pub device: String,
 }
 
+/// A row's life: its causal length (odd alive, even deleted) and the stamp of its latest
+/// creation or deletion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Life {
+    pub cl: i64,
+    pub hlc: Hlc,
+    pub device: String,
+}
+
 /// One row's changes: its life, if it changed, and its changed cells.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RowChange {
     pub table: String,
     pub pk: String,
-    /// The row's causal length and the stamp of its latest life change.
-    pub life: Option<(i64, Hlc, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub life: Option<Life>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cells: Vec<Cell>,
 }
 
@@ -75,7 +88,7 @@ pub fn pending(conn: &Connection) -> rusqlite::Result<Batch> {
                 cells: Vec::new(),
             });
         if column.is_empty() {
-            row.life = Some((cl, hlc, device));
+            row.life = Some(Life { cl, hlc, device });
             continue;
         }
         // A deleted row has no values left to send: its life says it all.
@@ -99,8 +112,8 @@ pub fn mark_pushed(conn: &Connection, batch: &Batch) -> rusqlite::Result<()> {
         "UPDATE sync_clock SET pushed = 1 WHERE tbl = ?1 AND pk = ?2 AND col = ?3 AND hlc = ?4",
     )?;
     for row in &batch.rows {
-        if let Some((_, hlc, _)) = &row.life {
-            stmt.execute(params![row.table, row.pk, "", hlc.to_i64()])?;
+        if let Some(life) = &row.life {
+            stmt.execute(params![row.table, row.pk, "", life.hlc.to_i64()])?;
         }
         for cell in &row.cells {
             stmt.execute(params![row.table, row.pk, cell.column, cell.hlc.to_i64()])?;
@@ -194,40 +207,42 @@ fn merge_row(
     merged: &mut Merged,
 ) -> rusqlite::Result<()> {
     let exists = cell_value(conn, &row.table, &row.pk, "id")?.is_some();
-    let local_cl = match local_clock(conn, &row.table, &row.pk, "")? {
+    let held_cl = match local_clock(conn, &row.table, &row.pk, "")? {
         Some((_, _, cl)) => cl,
         None => i64::from(exists),
     };
-    let remote_cl = row.life.as_ref().map_or(local_cl, |(cl, _, _)| *cl);
     for stamp in row
         .life
         .iter()
-        .map(|l| l.1)
+        .map(|l| l.hlc)
         .chain(row.cells.iter().map(|c| c.hlc))
     {
         capture.clock().observe(stamp);
     }
-    if remote_cl < local_cl {
-        merged.cells_ignored += row.cells.len();
-        return Ok(());
-    }
-    let new_life = remote_cl > local_cl;
-    if let Some((cl, hlc, device)) = &row.life
-        && new_life
+    let decision = decide_row(held_cl, row.life.as_ref().map(|l| l.cl));
+    if let (Some(life), RowDecision::Dead { new_life: true } | RowDecision::Alive { new_life: true }) =
+        (&row.life, decision)
     {
-        record(conn, &row.table, &row.pk, "", *hlc, device, *cl)?;
+        record(conn, &row.table, &row.pk, "", life.hlc, &life.device, life.cl)?;
     }
-    if remote_cl % 2 == 0 {
-        if exists {
-            conn.execute(
-                &format!("DELETE FROM {} WHERE id = ?1", quote_ident(&row.table)),
-                [&row.pk],
-            )?;
-            merged.rows_deleted += 1;
+    let new_life = match decision {
+        RowDecision::Stale => {
+            merged.cells_ignored += row.cells.len();
+            return Ok(());
         }
-        merged.cells_ignored += row.cells.len();
-        return Ok(());
-    }
+        RowDecision::Dead { .. } => {
+            if exists {
+                conn.execute(
+                    &format!("DELETE FROM {} WHERE id = ?1", quote_ident(&row.table)),
+                    [&row.pk],
+                )?;
+                merged.rows_deleted += 1;
+            }
+            merged.cells_ignored += row.cells.len();
+            return Ok(());
+        }
+        RowDecision::Alive { new_life } => new_life,
+    };
     if !exists {
         // The row is written whole, in one statement: its cells then only need their clocks.
         insert_row(conn, row)?;
@@ -239,13 +254,9 @@ fn merge_row(
         return Ok(());
     }
     for cell in &row.cells {
-        let local = local_clock(conn, &row.table, &row.pk, &cell.column)?;
-        // A new life takes its cells whole; within one life the greater (HLC, device) wins.
-        let wins = new_life
-            || local.is_none_or(|(hlc, device, _)| {
-                (cell.hlc, cell.device.as_str()) > (hlc, device.as_str())
-            });
-        if !wins {
+        let held = local_clock(conn, &row.table, &row.pk, &cell.column)?;
+        let held = held.as_ref().map(|(hlc, device, _)| (*hlc, device.as_str()));
+        if !cell_wins(new_life, held, (cell.hlc, cell.device.as_str())) {
             merged.cells_ignored += 1;
             continue;
         }

@@ -1,0 +1,148 @@
+//! What devices and the server say to each other over HTTP, as JSON.
+//!
+//! - `POST /v1/login` [`LoginRequest`] → [`LoginResponse`]: a device token for this device;
+//! - `POST /v1/push` [`PushRequest`] → [`PushResponse`]: batches of local changes, each
+//!   identified by the device's own sequence number so a batch sent twice is applied once;
+//! - `GET /v1/pull?scope=…&after=…&limit=…` → [`PullResponse`]: the rows of one scope (a shop, or
+//!   [`REFERENCE_SCOPE`]) changed after a server sequence number, in commit order, in pages;
+//! - `POST /v1/logout`: revokes the token.
+//!
+//! Every refusal is an [`ApiError`] whose [`ApiErrorCode`] the app translates.
+
+use serde::{Deserialize, Serialize};
+
+use crate::merge::RowChange;
+
+/// The scope of the read-only reference tables (plans, categories, attributes, pages, coupons).
+pub const REFERENCE_SCOPE: &str = "";
+
+/// Requests carry the app's schema version; each side serves a range of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaRange {
+    pub min: u32,
+    pub max: u32,
+}
+
+impl SchemaRange {
+    pub fn contains(self, version: u32) -> bool {
+        (self.min..=self.max).contains(&version)
+    }
+}
+
+/// The header that carries the client's schema version on every request.
+pub const SCHEMA_HEADER: &str = "x-seller-schema";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Seller,
+    Customer,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// The device's own id: the one its changes are stamped with.
+    pub device_id: String,
+    /// A name the user recognises the device by ("Laptop", the host name).
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Sent back as `Authorization: Bearer …`; kept in the device's keyring.
+    pub token: String,
+    pub user_id: String,
+    pub role: Role,
+    /// The scopes this token reads: the user's shops, then [`REFERENCE_SCOPE`].
+    pub scopes: Vec<String>,
+    pub schema: SchemaRange,
+}
+
+/// One batch of changes, numbered by the device (1, 2, 3…). A number the server already has is
+/// acknowledged again without being applied again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushBatch {
+    pub device_seq: i64,
+    pub rows: Vec<RowChange>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub batches: Vec<PushBatch>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// The device sequence numbers now held by the server (applied now or before).
+    pub acked: Vec<i64>,
+    /// Cells whose stamp was too far in the server's future and was brought back; the device
+    /// takes these stamps for its own cells so every replica orders them alike.
+    pub clamped: Vec<ClampedCell>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClampedCell {
+    pub table: String,
+    pub pk: String,
+    /// `""` for the row's life.
+    pub column: String,
+    pub hlc: crate::hlc::Hlc,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullQuery {
+    pub scope: String,
+    pub after: i64,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Each row changed after the cursor, once, with the cells changed after it (all of them
+    /// for a row the device has not seen yet).
+    pub rows: Vec<RowChange>,
+    /// The server sequence number to ask after next time.
+    pub cursor: i64,
+    pub has_more: bool,
+}
+
+/// Why the server refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorCode {
+    /// Wrong e-mail or password.
+    BadCredentials,
+    /// No token, an unknown one, or a revoked one.
+    Unauthorized,
+    /// A row of a shop this user does not own, or a reference table written by a seller.
+    OutOfScope,
+    /// A change that would move a row from one shop to another.
+    MovesBetweenShops,
+    /// A table or column the server does not sync.
+    UnknownTable,
+    /// A cell stamped by another device than the token's.
+    ForeignDevice,
+    SchemaTooOld,
+    SchemaTooNew,
+    BadRequest,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ApiErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ApiErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+}
