@@ -1,0 +1,19 @@
+//! The remote instance Seller Panel devices sync with (SYNC.md, "The design chosen here").
+//!
+//! - [`api`]: the HTTP API (axum), one handler per endpoint of [`seller_sync::protocol`];
+//! - [`auth`]: argon2 password hashes (kept only here) and device tokens (only their SHA-256
+//!   is stored);
+//! - [`push`]: what a pushed batch does, decided the same way whatever the backend;
+//! - [`storage`]: the [`storage::Storage`] trait and its SQLite and PostgreSQL backends;
+//! - [`schema`]: the typed marketplace tables, built from the app's migrations;
+//! - [`serve`]: plain HTTP on loopback, TLS (rustls) when given a certificate.
+
+pub mod api;
+pub mod auth;
+pub mod push;
+pub mod schema;
+pub mod serve;
+pub mod storage;
+
+/// The device id the server stamps its own changes with (users it creates).
+pub const SERVER_DEVICE: &str = "server";

@@ -1,0 +1,345 @@
+//! What a pushed batch does, decided before anything is written, the same for every backend:
+//! each row's scope (and whether the token may write it), the stamps clamped, and, by the merge
+//! rules every device uses, which life and cells win. A backend loads what it holds of the rows
+//! ([`keys_to_load`]), asks [`plan`], then writes the plan in the transaction that records the
+//! batch.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::types::Value;
+use seller_sync::hlc::{Clock, Hlc};
+use seller_sync::merge::{Cell, Life, RowChange};
+use seller_sync::protocol::{ApiError, ApiErrorCode, ClampedCell, REFERENCE_SCOPE, Role};
+use seller_sync::rules::{RowDecision, cell_wins, decide_row};
+use seller_sync::tables::{ADMIN_SCOPE, Scoping, column_syncs, synced_table, user_scope};
+
+use crate::schema::TypedTable;
+
+/// Stamps further than this in the server's future are brought back to the server's clock.
+pub const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+pub type RowKey = (String, String);
+
+/// What the server holds of one row.
+#[derive(Debug, Clone, Default)]
+pub struct StoredRow {
+    pub scope: String,
+    pub cl: i64,
+    /// Clock of each cell: (hlc, device).
+    pub cells: HashMap<String, (Hlc, String)>,
+}
+
+/// Who pushes.
+#[derive(Debug, Clone)]
+pub struct PushContext {
+    pub device_id: String,
+    pub user_id: String,
+    pub role: Role,
+    /// The shops the user owns before this batch.
+    pub shops: Vec<String>,
+}
+
+impl PushContext {
+    fn home_scope(&self, created_shops: &[String]) -> String {
+        match self.role {
+            Role::Admin => ADMIN_SCOPE.to_owned(),
+            _ => self
+                .shops
+                .first()
+                .or(created_shops.first())
+                .cloned()
+                .unwrap_or_else(|| user_scope(&self.user_id)),
+        }
+    }
+
+    fn may_write(&self, scope: &str, created_shops: &[String]) -> bool {
+        match self.role {
+            Role::Admin => true,
+            _ => {
+                scope != REFERENCE_SCOPE
+                    && (self.shops.iter().any(|s| s == scope)
+                        || created_shops.iter().any(|s| s == scope)
+                        || scope == user_scope(&self.user_id))
+            }
+        }
+    }
+}
+
+/// One row as the plan writes it.
+#[derive(Debug, Clone)]
+pub struct PlannedRow {
+    pub table: String,
+    pub pk: String,
+    pub scope: String,
+    /// The life to record, when the batch changes it.
+    pub life: Option<Life>,
+    /// The winning cells to record (all of them when the row comes to life).
+    pub cells: Vec<Cell>,
+    pub alive: bool,
+    /// Whether the typed table held the row alive before.
+    pub was_alive: bool,
+}
+
+impl PlannedRow {
+    /// Whether the typed row is written whole (created or re-created).
+    pub fn comes_to_life(&self) -> bool {
+        self.alive && (!self.was_alive || self.life.is_some())
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub rows: Vec<PlannedRow>,
+    pub clamped: Vec<ClampedCell>,
+}
+
+/// The rows a backend must load before planning: the batch's own, and the parents that give new
+/// rows their scope.
+pub fn keys_to_load(rows: &[RowChange]) -> Vec<RowKey> {
+    let mut keys: Vec<RowKey> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut add = |table: &str, pk: &str| {
+        if seen.insert((table.to_owned(), pk.to_owned())) {
+            keys.push((table.to_owned(), pk.to_owned()));
+        }
+    };
+    for row in rows {
+        add(&row.table, &row.pk);
+        if let Some(Scoping::Parent { column, table }) = synced_table(&row.table).map(|t| t.scoping)
+            && let Some(Value::Text(parent)) = cell_value(row, column)
+        {
+            add(table, parent);
+        }
+    }
+    keys
+}
+
+fn cell_value<'a>(row: &'a RowChange, column: &str) -> Option<&'a Value> {
+    row.cells
+        .iter()
+        .find(|c| c.column == column)
+        .map(|c| &c.value)
+}
+
+fn refuse(code: ApiErrorCode, message: String) -> ApiError {
+    ApiError::new(code, message)
+}
+
+/// Decides what `rows` do, given what the server holds (`stored`, from [`keys_to_load`]).
+pub fn plan(
+    ctx: &PushContext,
+    rows: &[RowChange],
+    stored: &HashMap<RowKey, StoredRow>,
+    typed: &[TypedTable],
+    clock: &Clock,
+    now_ms: u64,
+) -> Result<Plan, ApiError> {
+    let mut plan = Plan::default();
+    // Shops this batch creates for the pushing user, and scopes of rows new in this batch (a
+    // child's parent may be in the same batch).
+    let created_shops: Vec<String> = rows
+        .iter()
+        .filter(|r| r.table == "shops" && !stored.contains_key(&(r.table.clone(), r.pk.clone())))
+        .filter(|r| matches!(cell_value(r, "owner_id"), Some(Value::Text(o)) if *o == ctx.user_id))
+        .map(|r| r.pk.clone())
+        .collect();
+    let mut batch_scopes: HashMap<RowKey, String> = HashMap::new();
+    for row in rows {
+        let row = clamp_row(row, clock, now_ms, &mut plan.clamped);
+        check_row_shape(ctx, &row, typed)?;
+        let key = (row.table.clone(), row.pk.clone());
+        let held = stored.get(&key);
+        let scope = scope_of(ctx, &row, held, stored, &batch_scopes, &created_shops)?;
+        if !ctx.may_write(&scope, &created_shops) {
+            return Err(refuse(
+                ApiErrorCode::OutOfScope,
+                format!(
+                    "{} {} belongs to a scope this account may not write",
+                    row.table, row.pk
+                ),
+            ));
+        }
+        if row.table == "shops"
+            && ctx.role != Role::Admin
+            && let Some(Value::Text(owner)) = cell_value(&row, "owner_id")
+            && *owner != ctx.user_id
+        {
+            return Err(refuse(
+                ApiErrorCode::OutOfScope,
+                format!("shop {} would be given to another user", row.pk),
+            ));
+        }
+        batch_scopes.insert(key, scope.clone());
+        if let Some(planned) = merge_row(&row, held, scope) {
+            plan.rows.push(planned);
+        }
+    }
+    Ok(plan)
+}
+
+/// The row with its stamps clamped to the server's near future.
+fn clamp_row(
+    row: &RowChange,
+    clock: &Clock,
+    now_ms: u64,
+    clamped: &mut Vec<ClampedCell>,
+) -> RowChange {
+    let mut row = row.clone();
+    let (table, pk) = (row.table.clone(), row.pk.clone());
+    let mut take = |column: &str, hlc: &mut Hlc| {
+        let taken = clock.clamp(*hlc, now_ms, MAX_AHEAD_MS);
+        if taken != *hlc {
+            clamped.push(ClampedCell {
+                table: table.clone(),
+                pk: pk.clone(),
+                column: column.to_owned(),
+                hlc: taken,
+            });
+            *hlc = taken;
+        }
+    };
+    if let Some(life) = row.life.as_mut() {
+        take("", &mut life.hlc);
+    }
+    for cell in &mut row.cells {
+        take(&cell.column, &mut cell.hlc);
+    }
+    row
+}
+
+/// Refuses unknown tables and columns, unsynced columns, and stamps of another device.
+fn check_row_shape(
+    ctx: &PushContext,
+    row: &RowChange,
+    typed: &[TypedTable],
+) -> Result<(), ApiError> {
+    let unknown = |what: String| refuse(ApiErrorCode::UnknownTable, what);
+    let synced = synced_table(&row.table)
+        .ok_or_else(|| unknown(format!("table {} does not sync", row.table)))?;
+    let table = typed
+        .iter()
+        .find(|t| t.name == row.table)
+        .ok_or_else(|| unknown(format!("table {} does not sync", row.table)))?;
+    for cell in &row.cells {
+        if cell.column == "id"
+            || table.column(&cell.column).is_none()
+            || !column_syncs(synced, &cell.column)
+        {
+            return Err(unknown(format!(
+                "column {}.{} does not sync",
+                row.table, cell.column
+            )));
+        }
+    }
+    let devices = row
+        .life
+        .iter()
+        .map(|l| &l.device)
+        .chain(row.cells.iter().map(|c| &c.device));
+    for device in devices {
+        if *device != ctx.device_id {
+            return Err(refuse(
+                ApiErrorCode::ForeignDevice,
+                format!(
+                    "{} {} carries a change stamped by another device",
+                    row.table, row.pk
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The scope of `row`: the one held for a known row (a change resolving to another is
+/// refused), else the one its values give.
+fn scope_of(
+    ctx: &PushContext,
+    row: &RowChange,
+    held: Option<&StoredRow>,
+    stored: &HashMap<RowKey, StoredRow>,
+    batch: &HashMap<RowKey, String>,
+    created_shops: &[String],
+) -> Result<String, ApiError> {
+    let scoping = synced_table(&row.table)
+        .map(|t| t.scoping)
+        .unwrap_or(Scoping::Home);
+    let parent_scope = |table: &str, pk: &str| {
+        let key = (table.to_owned(), pk.to_owned());
+        batch
+            .get(&key)
+            .cloned()
+            .or_else(|| stored.get(&key).map(|s| s.scope.clone()))
+    };
+    let from_values: Option<String> = match scoping {
+        Scoping::Reference => Some(REFERENCE_SCOPE.to_owned()),
+        Scoping::Shop => Some(row.pk.clone()),
+        Scoping::ShopColumn(column) => match cell_value(row, column) {
+            Some(Value::Text(shop)) => Some(shop.clone()),
+            _ => None,
+        },
+        Scoping::Parent { column, table } => match cell_value(row, column) {
+            Some(Value::Text(parent)) => Some(parent_scope(table, parent).ok_or_else(|| {
+                refuse(
+                    ApiErrorCode::BadRequest,
+                    format!(
+                        "{} {} refers to {table} {parent}, which the server does not have",
+                        row.table, row.pk
+                    ),
+                )
+            })?),
+            _ => None,
+        },
+        Scoping::Home => None,
+    };
+    match (held, from_values) {
+        (Some(held), Some(scope)) if scope != held.scope => Err(refuse(
+            ApiErrorCode::MovesBetweenShops,
+            format!(
+                "{} {} would move from one shop to another",
+                row.table, row.pk
+            ),
+        )),
+        (Some(held), _) => Ok(held.scope.clone()),
+        (None, Some(scope)) => Ok(scope),
+        (None, None) => Ok(ctx.home_scope(created_shops)),
+    }
+}
+
+/// The merge rules applied to what the server holds; `None` when nothing of the row wins.
+fn merge_row(row: &RowChange, held: Option<&StoredRow>, scope: String) -> Option<PlannedRow> {
+    let held_cl = held.map_or(0, |h| h.cl);
+    let was_alive = held_cl % 2 == 1;
+    let decision = decide_row(held_cl, row.life.as_ref().map(|l| l.cl));
+    let (alive, new_life) = match decision {
+        RowDecision::Stale => return None,
+        RowDecision::Dead { new_life } => (false, new_life),
+        RowDecision::Alive { new_life } => (true, new_life),
+    };
+    let life = if new_life { row.life.clone() } else { None };
+    let cells: Vec<Cell> = if alive {
+        row.cells
+            .iter()
+            .filter(|cell| {
+                let held = held
+                    .and_then(|h| h.cells.get(&cell.column))
+                    .map(|(hlc, device)| (*hlc, device.as_str()));
+                cell_wins(new_life, held, (cell.hlc, cell.device.as_str()))
+            })
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if life.is_none() && cells.is_empty() {
+        return None;
+    }
+    Some(PlannedRow {
+        table: row.table.clone(),
+        pk: row.pk.clone(),
+        scope,
+        life,
+        cells,
+        alive,
+        was_alive,
+    })
+}

@@ -1,0 +1,160 @@
+//! The marketplace's typed tables on the server: the app's synced tables, with the same columns
+//! and types, in each backend's dialect, so the data can be queried with plain SQL.
+//!
+//! They are built from the app's own migrations (run in memory, then read back), so they follow
+//! the app without a second schema to keep. Constraints between rows (foreign keys, unique
+//! keys, checks) are the devices' business: rows of one shop reach the server from several
+//! devices in any order, and a unique-key clash made offline is kept and flagged on a device
+//! rather than refused here.
+
+use rusqlite::Connection;
+use seller_sync::protocol::SchemaRange;
+use seller_sync::tables::SYNCED_TABLES;
+
+include!(concat!(env!("OUT_DIR"), "/app_migrations.rs"));
+
+/// The first app schema version that syncs.
+const FIRST_SYNCING_VERSION: u32 = 6;
+
+/// The app schema versions this server accepts.
+pub fn supported_schema() -> SchemaRange {
+    SchemaRange {
+        min: FIRST_SYNCING_VERSION,
+        max: APP_MIGRATIONS.len() as u32,
+    }
+}
+
+/// A column's storage class, from its declared type as SQLite reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Integer,
+    Real,
+    Text,
+    Blob,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypedColumn {
+    pub name: String,
+    pub ty: ColumnType,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypedTable {
+    pub name: &'static str,
+    /// Every column, `id` first.
+    pub columns: Vec<TypedColumn>,
+}
+
+impl TypedTable {
+    pub fn column(&self, name: &str) -> Option<&TypedColumn> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The synced tables as the app's latest migration leaves them.
+pub fn typed_tables() -> Vec<TypedTable> {
+    let conn = Connection::open_in_memory().expect("an in-memory database");
+    for sql in APP_MIGRATIONS {
+        conn.execute_batch(sql).expect("the app's migrations apply");
+    }
+    SYNCED_TABLES
+        .iter()
+        .map(|t| TypedTable {
+            name: t.name,
+            columns: columns_of(&conn, t.name),
+        })
+        .collect()
+}
+
+fn columns_of(conn: &Connection, table: &str) -> Vec<TypedColumn> {
+    let mut stmt = conn
+        .prepare("SELECT name, type FROM pragma_table_info(?1) ORDER BY pk DESC, cid")
+        .expect("pragma_table_info");
+    stmt.query_map([table], |r| {
+        Ok(TypedColumn {
+            name: r.get(0)?,
+            ty: affinity(&r.get::<_, String>(1)?),
+        })
+    })
+    .expect("columns")
+    .collect::<Result<_, _>>()
+    .expect("columns")
+}
+
+/// SQLite's type affinity rules (https://www.sqlite.org/datatype3.html#determination_of_column_affinity).
+fn affinity(declared: &str) -> ColumnType {
+    let t = declared.to_ascii_uppercase();
+    if t.contains("INT") {
+        ColumnType::Integer
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        ColumnType::Text
+    } else if t.contains("BLOB") || t.is_empty() {
+        ColumnType::Blob
+    } else {
+        ColumnType::Real
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for every typed table, in `dialect`.
+pub fn typed_tables_ddl(tables: &[TypedTable], dialect: Dialect) -> String {
+    let mut sql = String::new();
+    for table in tables {
+        let columns: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let ty = match (dialect, c.ty) {
+                    (Dialect::Sqlite, ColumnType::Integer) => "INTEGER",
+                    (Dialect::Sqlite, ColumnType::Real) => "REAL",
+                    (Dialect::Sqlite, ColumnType::Blob) => "BLOB",
+                    (Dialect::Postgres, ColumnType::Integer) => "BIGINT",
+                    (Dialect::Postgres, ColumnType::Real) => "DOUBLE PRECISION",
+                    (Dialect::Postgres, ColumnType::Blob) => "BYTEA",
+                    (_, ColumnType::Text) => "TEXT",
+                };
+                let key = if c.name == "id" { " PRIMARY KEY" } else { "" };
+                format!("{} {ty}{key}", quote(&c.name))
+            })
+            .collect();
+        sql.push_str(&format!(
+            "CREATE TABLE IF NOT EXISTS {} ({});\n",
+            quote(table.name),
+            columns.join(", ")
+        ));
+    }
+    sql
+}
+
+pub fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_synced_table_has_its_columns_and_types() {
+        let tables = typed_tables();
+        assert_eq!(tables.len(), SYNCED_TABLES.len());
+        let products = tables.iter().find(|t| t.name == "seller_products").unwrap();
+        assert_eq!(products.columns[0].name, "id");
+        assert_eq!(products.column("price").unwrap().ty, ColumnType::Integer);
+        assert_eq!(products.column("title").unwrap().ty, ColumnType::Text);
+        let users = tables.iter().find(|t| t.name == "users").unwrap();
+        assert!(
+            users.column("password").is_some(),
+            "the server keeps the hashes"
+        );
+        let pg = typed_tables_ddl(&tables, Dialect::Postgres);
+        assert!(pg.contains("\"price\" BIGINT"), "{pg}");
+        assert!(supported_schema().contains(6));
+    }
+}

@@ -1,0 +1,543 @@
+//! The PostgreSQL backend (and so Postgres-compatible distributed engines): a connection pool,
+//! one transaction per call, a scope's sequence numbers taken under that scope's row lock so
+//! they are handed out in commit order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
+use rusqlite::types::Value;
+use seller_sync::hlc::{Clock, Hlc};
+use seller_sync::merge::{Cell, Life, RowChange};
+use seller_sync::protocol::{ApiError, ApiErrorCode, PullResponse, PushBatch, PushResponse};
+use seller_sync::value::to_json;
+use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
+
+use super::sqlite::{decode_value, new_user_row};
+use super::{DeviceAuth, NewUser, Result, Storage, StorageError, UserAuth, role_from_text};
+use crate::push::{PlannedRow, PushContext, RowKey, StoredRow, keys_to_load, plan};
+use crate::schema::{ColumnType, Dialect, TypedTable, quote, typed_tables, typed_tables_ddl};
+
+const SYNC_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS sync_cells (
+    tbl    TEXT NOT NULL,
+    pk     TEXT NOT NULL,
+    col    TEXT NOT NULL,
+    scope  TEXT NOT NULL,
+    value  TEXT,
+    hlc    BIGINT NOT NULL,
+    device TEXT NOT NULL,
+    cl     BIGINT NOT NULL DEFAULT 0,
+    seq    BIGINT NOT NULL,
+    PRIMARY KEY (tbl, pk, col)
+);
+CREATE INDEX IF NOT EXISTS sync_cells_rows ON sync_cells (scope, seq) WHERE col = '';
+CREATE TABLE IF NOT EXISTS sync_scopes (scope TEXT PRIMARY KEY, seq BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS sync_devices (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_seen_at TIMESTAMPTZ,
+    revoked_at   TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS sync_batches (
+    device_id  TEXT NOT NULL,
+    device_seq BIGINT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (device_id, device_seq)
+);
+";
+
+#[derive(Clone)]
+pub struct PostgresStorage {
+    pool: Pool,
+    typed: Arc<Vec<TypedTable>>,
+    clock: Arc<Clock>,
+}
+
+type Client = deadpool_postgres::Object;
+
+fn pool_err(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Pool(e.to_string())
+}
+
+impl PostgresStorage {
+    pub async fn connect(url: &str) -> Result<PostgresStorage> {
+        let config: tokio_postgres::Config = url.parse()?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(pool_err)?;
+        let typed = typed_tables();
+        let client = pool.get().await.map_err(pool_err)?;
+        client.batch_execute(SYNC_TABLES).await?;
+        client
+            .batch_execute(&typed_tables_ddl(&typed, Dialect::Postgres))
+            .await?;
+        add_missing_columns(&client, &typed).await?;
+        let last: Option<i64> = client
+            .query_one("SELECT max(hlc) FROM sync_cells", &[])
+            .await?
+            .get(0);
+        let clock = Clock::resuming(last.and_then(Hlc::from_i64).unwrap_or(Hlc::ZERO));
+        Ok(PostgresStorage {
+            pool,
+            typed: Arc::new(typed),
+            clock: Arc::new(clock),
+        })
+    }
+
+    async fn client(&self) -> Result<Client> {
+        self.pool.get().await.map_err(pool_err)
+    }
+}
+
+async fn add_missing_columns(client: &Client, typed: &[TypedTable]) -> Result<()> {
+    for table in typed {
+        for column in &table.columns[1..] {
+            let ddl = typed_tables_ddl(
+                &[TypedTable {
+                    name: table.name,
+                    columns: vec![column.clone()],
+                }],
+                Dialect::Postgres,
+            );
+            let definition = &ddl[ddl.find('(').unwrap() + 1..ddl.rfind(')').unwrap()];
+            client
+                .batch_execute(&format!(
+                    "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {definition}",
+                    quote(table.name)
+                ))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A cell value as a parameter of the typed column's type.
+fn typed_param(value: &Value, ty: ColumnType) -> Box<dyn ToSql + Sync + Send> {
+    match (ty, value) {
+        (ColumnType::Integer, Value::Integer(i)) => Box::new(*i),
+        (ColumnType::Integer, Value::Real(f)) => Box::new(*f as i64),
+        (ColumnType::Integer, Value::Text(t)) => Box::new(t.trim().parse::<i64>().ok()),
+        (ColumnType::Integer, _) => Box::new(None::<i64>),
+        (ColumnType::Real, Value::Integer(i)) => Box::new(*i as f64),
+        (ColumnType::Real, Value::Real(f)) => Box::new(*f),
+        (ColumnType::Real, Value::Text(t)) => Box::new(t.trim().parse::<f64>().ok()),
+        (ColumnType::Real, _) => Box::new(None::<f64>),
+        (ColumnType::Text, Value::Text(t)) => Box::new(t.clone()),
+        (ColumnType::Text, Value::Integer(i)) => Box::new(i.to_string()),
+        (ColumnType::Text, Value::Real(f)) => Box::new(f.to_string()),
+        (ColumnType::Text, Value::Blob(b)) => Box::new(String::from_utf8_lossy(b).into_owned()),
+        (ColumnType::Text, Value::Null) => Box::new(None::<String>),
+        (ColumnType::Blob, Value::Blob(b)) => Box::new(b.clone()),
+        (ColumnType::Blob, Value::Text(t)) => Box::new(t.as_bytes().to_vec()),
+        (ColumnType::Blob, _) => Box::new(None::<Vec<u8>>),
+    }
+}
+
+async fn load(client: &impl GenericClient, keys: &[RowKey]) -> Result<HashMap<RowKey, StoredRow>> {
+    let tables: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    let pks: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+    let rows = client
+        .query(
+            "SELECT c.tbl, c.pk, c.col, c.scope, c.cl, c.hlc, c.device FROM sync_cells c
+             JOIN unnest($1::text[], $2::text[]) AS k (tbl, pk) ON c.tbl = k.tbl AND c.pk = k.pk",
+            &[&tables, &pks],
+        )
+        .await?;
+    let mut stored: HashMap<RowKey, StoredRow> = HashMap::new();
+    let mut known = std::collections::HashSet::new();
+    for r in rows {
+        let key: RowKey = (r.get(0), r.get(1));
+        let col: String = r.get(2);
+        let entry = stored.entry(key.clone()).or_default();
+        if col.is_empty() {
+            known.insert(key);
+            entry.scope = r.get(3);
+            entry.cl = r.get(4);
+        } else {
+            let hlc = Hlc::from_i64(r.get(5)).unwrap_or_default();
+            entry.cells.insert(col, (hlc, r.get(6)));
+        }
+    }
+    stored.retain(|k, _| known.contains(k));
+    Ok(stored)
+}
+
+async fn apply(
+    client: &impl GenericClient,
+    typed: &[TypedTable],
+    rows: &[PlannedRow],
+) -> Result<()> {
+    let mut next: HashMap<&str, i64> = HashMap::new();
+    for row in rows {
+        if !next.contains_key(row.scope.as_str()) {
+            let count = rows.iter().filter(|r| r.scope == row.scope).count() as i64;
+            client
+                .execute(
+                    "INSERT INTO sync_scopes (scope, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+                    &[&row.scope],
+                )
+                .await?;
+            // The scope's row stays locked until commit: numbers are handed out in commit order.
+            let last: i64 = client
+                .query_one(
+                    "UPDATE sync_scopes SET seq = seq + $2 WHERE scope = $1 RETURNING seq",
+                    &[&row.scope, &count],
+                )
+                .await?
+                .get(0);
+            next.insert(&row.scope, last - count + 1);
+        }
+        let seq = next.get_mut(row.scope.as_str()).expect("reserved");
+        let table = typed
+            .iter()
+            .find(|t| t.name == row.table)
+            .ok_or_else(|| StorageError::Corrupt(format!("no typed table {}", row.table)))?;
+        apply_row(client, table, row, *seq).await?;
+        *seq += 1;
+    }
+    Ok(())
+}
+
+async fn apply_row(
+    client: &impl GenericClient,
+    table: &TypedTable,
+    row: &PlannedRow,
+    seq: i64,
+) -> Result<()> {
+    match &row.life {
+        Some(life) => {
+            client
+                .execute(
+                    "INSERT INTO sync_cells (tbl, pk, col, scope, value, hlc, device, cl, seq)
+                     VALUES ($1, $2, '', $3, NULL, $4, $5, $6, $7)
+                     ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc,
+                         device = excluded.device, cl = excluded.cl, seq = excluded.seq",
+                    &[
+                        &row.table,
+                        &row.pk,
+                        &row.scope,
+                        &life.hlc.to_i64(),
+                        &life.device,
+                        &life.cl,
+                        &seq,
+                    ],
+                )
+                .await?;
+        }
+        None => {
+            client
+                .execute(
+                    "UPDATE sync_cells SET seq = $3 WHERE tbl = $1 AND pk = $2 AND col = ''",
+                    &[&row.table, &row.pk, &seq],
+                )
+                .await?;
+        }
+    }
+    if !row.cells.is_empty() {
+        let columns: Vec<&str> = row.cells.iter().map(|c| c.column.as_str()).collect();
+        let values: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| to_json(&c.value).to_string())
+            .collect();
+        let hlcs: Vec<i64> = row.cells.iter().map(|c| c.hlc.to_i64()).collect();
+        let devices: Vec<&str> = row.cells.iter().map(|c| c.device.as_str()).collect();
+        client
+            .execute(
+                "INSERT INTO sync_cells (tbl, pk, col, scope, value, hlc, device, cl, seq)
+                 SELECT $1, $2, c.col, $3, c.value, c.hlc, c.device, 0, $8
+                 FROM unnest($4::text[], $5::text[], $6::bigint[], $7::text[]) AS c (col, value, hlc, device)
+                 ON CONFLICT (tbl, pk, col) DO UPDATE SET value = excluded.value, hlc = excluded.hlc,
+                     device = excluded.device, seq = excluded.seq",
+                &[&row.table, &row.pk, &row.scope, &columns, &values, &hlcs, &devices, &seq],
+            )
+            .await?;
+    }
+    project(client, table, row).await
+}
+
+async fn project(client: &impl GenericClient, table: &TypedTable, row: &PlannedRow) -> Result<()> {
+    let name = quote(table.name);
+    if !row.alive {
+        if row.was_alive {
+            client
+                .execute(&format!("DELETE FROM {name} WHERE id = $1"), &[&row.pk])
+                .await?;
+        }
+        return Ok(());
+    }
+    if row.cells.is_empty() && !row.comes_to_life() {
+        return Ok(());
+    }
+    let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(row.pk.clone())];
+    let mut columns = Vec::new();
+    for cell in &row.cells {
+        let Some(column) = table.column(&cell.column) else {
+            continue;
+        };
+        columns.push(quote(&column.name));
+        params.push(typed_param(&cell.value, column.ty));
+    }
+    let sql = if row.comes_to_life() {
+        let placeholders: Vec<String> = (2..=params.len()).map(|i| format!("${i}")).collect();
+        let updates: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let on_conflict = if updates.is_empty() {
+            "DO NOTHING".to_owned()
+        } else {
+            format!("DO UPDATE SET {}", updates.join(", "))
+        };
+        let sep = if columns.is_empty() { "" } else { ", " };
+        format!(
+            "INSERT INTO {name} (id{sep}{}) VALUES ($1{sep}{}) ON CONFLICT (id) {on_conflict}",
+            columns.join(", "),
+            placeholders.join(", ")
+        )
+    } else {
+        let sets: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 2))
+            .collect();
+        format!("UPDATE {name} SET {} WHERE id = $1", sets.join(", "))
+    };
+    let refs: Vec<&(dyn ToSql + Sync)> = params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+    client.execute(&sql, &refs).await?;
+    Ok(())
+}
+
+impl Storage for PostgresStorage {
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserAuth>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT id, role, password FROM users WHERE lower(email) = lower($1) AND password IS NOT NULL",
+                &[&email],
+            )
+            .await?;
+        Ok(row.map(|r| UserAuth {
+            id: r.get(0),
+            role: role_from_text(&r.get::<_, String>(1)),
+            password_hash: r.get(2),
+        }))
+    }
+
+    async fn create_user(&self, user: &NewUser, hlc: Hlc) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        apply(&tx, &self.typed, &[new_user_row(user, hlc)]).await?;
+        tx.execute(
+            "UPDATE users SET password = $2 WHERE id = $1",
+            &[&user.id, &user.password_hash],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn register_device(
+        &self,
+        device_id: &str,
+        user_id: &str,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let owner: Option<String> = tx
+            .query_opt(
+                "SELECT user_id FROM sync_devices WHERE id = $1 FOR UPDATE",
+                &[&device_id],
+            )
+            .await?
+            .map(|r| r.get(0));
+        if owner.is_some_and(|o| o != user_id) {
+            return Err(StorageError::Refused(ApiError::new(
+                ApiErrorCode::ForeignDevice,
+                "this device is signed in to another account on this server",
+            )));
+        }
+        tx.execute(
+            "INSERT INTO sync_devices (id, user_id, name, token_hash) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash,
+                 revoked_at = NULL",
+            &[&device_id, &user_id, &name, &token_hash],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT d.id, d.user_id, u.role FROM sync_devices d JOIN users u ON u.id = d.user_id
+                 WHERE d.token_hash = $1 AND d.revoked_at IS NULL",
+                &[&token_hash],
+            )
+            .await?;
+        Ok(row.map(|r| DeviceAuth {
+            device_id: r.get(0),
+            user_id: r.get(1),
+            role: role_from_text(&r.get::<_, String>(2)),
+        }))
+    }
+
+    async fn revoke_token(&self, token_hash: &str) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE sync_devices SET revoked_at = now() WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn shops_of(&self, user_id: &str) -> Result<Vec<String>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id FROM shops WHERE owner_id = $1 ORDER BY created_at, id",
+                &[&user_id],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn all_scopes(&self) -> Result<Vec<String>> {
+        let rows = self
+            .client()
+            .await?
+            .query("SELECT scope FROM sync_scopes ORDER BY scope", &[])
+            .await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn push(
+        &self,
+        ctx: &PushContext,
+        batch: &PushBatch,
+        now_ms: u64,
+    ) -> Result<PushResponse> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut response = PushResponse {
+            acked: vec![batch.device_seq],
+            clamped: Vec::new(),
+        };
+        // Claiming the batch's number first makes a concurrent copy of it wait, then see it.
+        let claimed = tx
+            .query_opt(
+                "INSERT INTO sync_batches (device_id, device_seq) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING RETURNING 1",
+                &[&ctx.device_id, &batch.device_seq],
+            )
+            .await?
+            .is_some();
+        if claimed {
+            let stored = load(&tx, &keys_to_load(&batch.rows)).await?;
+            let plan = plan(ctx, &batch.rows, &stored, &self.typed, &self.clock, now_ms)?;
+            apply(&tx, &self.typed, &plan.rows).await?;
+            response.clamped = plan.clamped;
+        }
+        tx.execute(
+            "UPDATE sync_devices SET last_seen_at = now() WHERE id = $1",
+            &[&ctx.device_id],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(response)
+    }
+
+    async fn pull(&self, scope: &str, after: i64, limit: u32) -> Result<PullResponse> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let heads = tx
+            .query(
+                "SELECT tbl, pk, cl, hlc, device, seq FROM sync_cells
+                 WHERE scope = $1 AND col = '' AND seq > $2 ORDER BY seq LIMIT $3",
+                &[&scope, &after, &(i64::from(limit) + 1)],
+            )
+            .await?;
+        let has_more = heads.len() > limit as usize;
+        let heads = &heads[..heads.len().min(limit as usize)];
+        let live: Vec<(String, String)> = heads
+            .iter()
+            .filter(|r| r.get::<_, i64>(2) % 2 == 1)
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let tables: Vec<&str> = live.iter().map(|k| k.0.as_str()).collect();
+        let pks: Vec<&str> = live.iter().map(|k| k.1.as_str()).collect();
+        let cell_rows = tx
+            .query(
+                "SELECT c.tbl, c.pk, c.col, c.value, c.hlc, c.device FROM sync_cells c
+                 JOIN unnest($1::text[], $2::text[]) AS k (tbl, pk) ON c.tbl = k.tbl AND c.pk = k.pk
+                 WHERE c.col <> '' AND c.seq > $3 ORDER BY c.col",
+                &[&tables, &pks, &after],
+            )
+            .await?;
+        tx.commit().await?;
+        let mut cells: HashMap<(String, String), Vec<Cell>> = HashMap::new();
+        for r in cell_rows {
+            let value: Option<String> = r.get(3);
+            cells.entry((r.get(0), r.get(1))).or_default().push(Cell {
+                column: r.get(2),
+                value: decode_value(value.as_deref())?,
+                hlc: Hlc::from_i64(r.get(4)).unwrap_or_default(),
+                device: r.get(5),
+            });
+        }
+        let mut cursor = after;
+        let rows = heads
+            .iter()
+            .map(|r| {
+                let (table, pk): (String, String) = (r.get(0), r.get(1));
+                cursor = r.get(5);
+                let cells = cells
+                    .remove(&(table.clone(), pk.clone()))
+                    .unwrap_or_default();
+                RowChange {
+                    table,
+                    pk,
+                    life: Some(Life {
+                        cl: r.get(2),
+                        hlc: Hlc::from_i64(r.get(3)).unwrap_or_default(),
+                        device: r.get(4),
+                    }),
+                    cells,
+                }
+            })
+            .collect();
+        Ok(PullResponse {
+            rows,
+            cursor,
+            has_more,
+        })
+    }
+}

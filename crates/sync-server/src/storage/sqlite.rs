@@ -1,0 +1,554 @@
+//! The default backend: one SQLite file (WAL), written by one connection at a time.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use seller_sync::hlc::{Clock, Hlc};
+use seller_sync::merge::{Cell, Life, RowChange};
+use seller_sync::protocol::{PullResponse, PushBatch, PushResponse};
+use seller_sync::value::{from_json, to_json};
+
+use super::{
+    DeviceAuth, NewUser, Result, Storage, StorageError, UserAuth, role_from_text, role_text,
+};
+use crate::push::{PlannedRow, PushContext, RowKey, StoredRow, keys_to_load, plan};
+use crate::schema::{Dialect, TypedTable, quote, typed_tables, typed_tables_ddl};
+
+const SYNC_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS sync_cells (
+    tbl    TEXT NOT NULL,
+    pk     TEXT NOT NULL,
+    col    TEXT NOT NULL,
+    scope  TEXT NOT NULL,
+    value  TEXT,
+    hlc    INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    cl     INTEGER NOT NULL DEFAULT 0,
+    seq    INTEGER NOT NULL,
+    PRIMARY KEY (tbl, pk, col)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sync_cells_rows ON sync_cells (scope, seq) WHERE col = '';
+CREATE TABLE IF NOT EXISTS sync_scopes (scope TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sync_devices (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT,
+    revoked_at   TEXT
+);
+CREATE TABLE IF NOT EXISTS sync_batches (
+    device_id  TEXT NOT NULL,
+    device_seq INTEGER NOT NULL,
+    applied_at TEXT NOT NULL,
+    PRIMARY KEY (device_id, device_seq)
+) WITHOUT ROWID;
+";
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+    typed: Arc<Vec<TypedTable>>,
+    clock: Arc<Clock>,
+}
+
+impl SqliteStorage {
+    pub fn open(path: &Path) -> Result<SqliteStorage> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let typed = typed_tables();
+        conn.execute_batch(SYNC_TABLES)?;
+        conn.execute_batch(&typed_tables_ddl(&typed, Dialect::Sqlite))?;
+        add_missing_columns(&conn, &typed)?;
+        let last: Option<i64> =
+            conn.query_row("SELECT max(hlc) FROM sync_cells", [], |r| r.get(0))?;
+        let clock = Clock::resuming(last.and_then(Hlc::from_i64).unwrap_or(Hlc::ZERO));
+        Ok(SqliteStorage {
+            conn: Arc::new(Mutex::new(conn)),
+            typed: Arc::new(typed),
+            clock: Arc::new(clock),
+        })
+    }
+
+    /// Runs `f` on the connection off the async runtime.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &SqliteStorage) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = this.conn.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut conn, &this)
+        })
+        .await
+        .map_err(|e| StorageError::Corrupt(format!("a storage task failed: {e}")))?
+    }
+}
+
+/// Typed tables created by an older server get the columns newer app versions added.
+fn add_missing_columns(conn: &Connection, typed: &[TypedTable]) -> rusqlite::Result<()> {
+    for table in typed {
+        let have: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")?
+            .query_map([table.name], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for column in table.columns.iter().filter(|c| !have.contains(&c.name)) {
+            let ddl = typed_tables_ddl(
+                &[TypedTable {
+                    name: table.name,
+                    columns: vec![column.clone()],
+                }],
+                Dialect::Sqlite,
+            );
+            // "CREATE TABLE IF NOT EXISTS "t" ("c" TYPE);" -> the column's definition.
+            let definition = ddl[ddl.find('(').unwrap() + 1..ddl.rfind(')').unwrap()].to_owned();
+            conn.execute_batch(&format!(
+                "ALTER TABLE {} ADD COLUMN {definition}",
+                quote(table.name)
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn load(conn: &Connection, keys: &[RowKey]) -> rusqlite::Result<HashMap<RowKey, StoredRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT col, scope, cl, hlc, device FROM sync_cells WHERE tbl = ?1 AND pk = ?2",
+    )?;
+    let mut stored = HashMap::new();
+    for (table, pk) in keys {
+        let mut row = StoredRow::default();
+        let mut known = false;
+        let mut rows = stmt.query(params![table, pk])?;
+        while let Some(r) = rows.next()? {
+            let col: String = r.get(0)?;
+            let hlc = Hlc::from_i64(r.get(3)?).unwrap_or_default();
+            if col.is_empty() {
+                known = true;
+                row.scope = r.get(1)?;
+                row.cl = r.get(2)?;
+            } else {
+                row.cells.insert(col, (hlc, r.get(4)?));
+            }
+        }
+        if known {
+            stored.insert((table.clone(), pk.clone()), row);
+        }
+    }
+    Ok(stored)
+}
+
+/// Reserves `count` sequence numbers of `scope`; returns the first.
+fn reserve_seqs(conn: &Connection, scope: &str, count: i64) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO sync_scopes (scope, seq) VALUES (?1, 0) ON CONFLICT DO NOTHING",
+    )?
+    .execute([scope])?;
+    let last: i64 = conn
+        .prepare_cached("UPDATE sync_scopes SET seq = seq + ?2 WHERE scope = ?1 RETURNING seq")?
+        .query_row(params![scope, count], |r| r.get(0))?;
+    Ok(last - count + 1)
+}
+
+/// Writes planned rows: the log, then the typed tables.
+fn apply(conn: &Connection, rows: &[PlannedRow]) -> rusqlite::Result<()> {
+    let mut next: HashMap<&str, i64> = HashMap::new();
+    for row in rows {
+        if !next.contains_key(row.scope.as_str()) {
+            let count = rows.iter().filter(|r| r.scope == row.scope).count() as i64;
+            next.insert(&row.scope, reserve_seqs(conn, &row.scope, count)?);
+        }
+        let seq = next.get_mut(row.scope.as_str()).expect("reserved");
+        apply_row(conn, row, *seq)?;
+        *seq += 1;
+    }
+    Ok(())
+}
+
+fn apply_row(conn: &Connection, row: &PlannedRow, seq: i64) -> rusqlite::Result<()> {
+    match &row.life {
+        Some(life) => {
+            conn.prepare_cached(
+                "INSERT INTO sync_cells (tbl, pk, col, scope, value, hlc, device, cl, seq)
+                 VALUES (?1, ?2, '', ?3, NULL, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc,
+                     device = excluded.device, cl = excluded.cl, seq = excluded.seq",
+            )?
+            .execute(params![
+                row.table,
+                row.pk,
+                row.scope,
+                life.hlc.to_i64(),
+                life.device,
+                life.cl,
+                seq
+            ])?;
+        }
+        None => {
+            conn.prepare_cached(
+                "UPDATE sync_cells SET seq = ?3 WHERE tbl = ?1 AND pk = ?2 AND col = ''",
+            )?
+            .execute(params![row.table, row.pk, seq])?;
+        }
+    }
+    let mut cell_stmt = conn.prepare_cached(
+        "INSERT INTO sync_cells (tbl, pk, col, scope, value, hlc, device, cl, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)
+         ON CONFLICT (tbl, pk, col) DO UPDATE SET value = excluded.value, hlc = excluded.hlc,
+             device = excluded.device, seq = excluded.seq",
+    )?;
+    for cell in &row.cells {
+        let json = to_json(&cell.value).to_string();
+        cell_stmt.execute(params![
+            row.table,
+            row.pk,
+            cell.column,
+            row.scope,
+            json,
+            cell.hlc.to_i64(),
+            cell.device,
+            seq
+        ])?;
+    }
+    project(conn, row)
+}
+
+/// Keeps the typed table in step with the log.
+fn project(conn: &Connection, row: &PlannedRow) -> rusqlite::Result<()> {
+    let table = quote(&row.table);
+    if !row.alive {
+        if row.was_alive {
+            conn.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+                .execute([&row.pk])?;
+        }
+        return Ok(());
+    }
+    if row.cells.is_empty() && !row.comes_to_life() {
+        return Ok(());
+    }
+    let columns: Vec<String> = row.cells.iter().map(|c| quote(&c.column)).collect();
+    let mut values: Vec<Value> = vec![Value::Text(row.pk.clone())];
+    values.extend(row.cells.iter().map(|c| c.value.clone()));
+    let sql = if row.comes_to_life() {
+        let placeholders: Vec<String> = (2..=values.len()).map(|i| format!("?{i}")).collect();
+        let updates: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let on_conflict = if updates.is_empty() {
+            "DO NOTHING".to_owned()
+        } else {
+            format!("DO UPDATE SET {}", updates.join(", "))
+        };
+        format!(
+            "INSERT INTO {table} (id{}{}) VALUES (?1{}{}) ON CONFLICT (id) {on_conflict}",
+            if columns.is_empty() { "" } else { ", " },
+            columns.join(", "),
+            if placeholders.is_empty() { "" } else { ", " },
+            placeholders.join(", ")
+        )
+    } else {
+        let sets: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", i + 2))
+            .collect();
+        format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "))
+    };
+    conn.prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
+    Ok(())
+}
+
+fn pull_page(conn: &Connection, scope: &str, after: i64, limit: u32) -> Result<PullResponse> {
+    let mut rows_stmt = conn.prepare_cached(
+        "SELECT tbl, pk, cl, hlc, device, seq FROM sync_cells
+         WHERE scope = ?1 AND col = '' AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let mut cells_stmt = conn.prepare_cached(
+        "SELECT col, value, hlc, device FROM sync_cells
+         WHERE tbl = ?1 AND pk = ?2 AND col <> '' AND seq > ?3 ORDER BY col",
+    )?;
+    let heads: Vec<(String, String, i64, i64, String, i64)> = rows_stmt
+        .query_map(params![scope, after, i64::from(limit) + 1], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let has_more = heads.len() > limit as usize;
+    let mut cursor = after;
+    let mut rows = Vec::new();
+    for (table, pk, cl, hlc, device, seq) in heads.into_iter().take(limit as usize) {
+        cursor = seq;
+        let cells = if cl % 2 == 1 {
+            cells_stmt
+                .query_map(params![table, pk, after], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })?
+                .map(|c| {
+                    let (column, value, hlc, device) = c?;
+                    Ok(Cell {
+                        column,
+                        value: decode_value(value.as_deref())?,
+                        hlc: Hlc::from_i64(hlc).unwrap_or_default(),
+                        device,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        rows.push(RowChange {
+            table,
+            pk,
+            life: Some(Life {
+                cl,
+                hlc: Hlc::from_i64(hlc).unwrap_or_default(),
+                device,
+            }),
+            cells,
+        });
+    }
+    Ok(PullResponse {
+        rows,
+        cursor,
+        has_more,
+    })
+}
+
+pub(crate) fn decode_value(json: Option<&str>) -> Result<Value> {
+    let Some(json) = json else {
+        return Ok(Value::Null);
+    };
+    let parsed: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| StorageError::Corrupt(format!("a cell's value: {e}")))?;
+    from_json(parsed).map_err(StorageError::Corrupt)
+}
+
+/// The planned row of a user the server creates (its own device, `server`).
+pub(crate) fn new_user_row(user: &NewUser, hlc: Hlc) -> PlannedRow {
+    let now = now_text();
+    let cell = |column: &str, value: Value| Cell {
+        column: column.to_owned(),
+        value,
+        hlc,
+        device: crate::SERVER_DEVICE.to_owned(),
+    };
+    PlannedRow {
+        table: "users".into(),
+        pk: user.id.clone(),
+        scope: seller_sync::tables::user_scope(&user.id),
+        life: Some(Life {
+            cl: 1,
+            hlc,
+            device: crate::SERVER_DEVICE.to_owned(),
+        }),
+        cells: vec![
+            cell("name", Value::Text(user.name.clone())),
+            cell("email", Value::Text(user.email.clone())),
+            cell("role", Value::Text(role_text(user.role).into())),
+            cell("created_at", Value::Text(now.clone())),
+            cell("updated_at", Value::Text(now)),
+        ],
+        alive: true,
+        was_alive: false,
+    }
+}
+
+impl Storage for SqliteStorage {
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserAuth>> {
+        let email = email.to_owned();
+        self.run(move |conn, _| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, role, password FROM users WHERE lower(email) = lower(?1) AND password IS NOT NULL",
+                    [&email],
+                    |r| {
+                        Ok(UserAuth {
+                            id: r.get(0)?,
+                            role: role_from_text(&r.get::<_, String>(1)?),
+                            password_hash: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_user(&self, user: &NewUser, hlc: Hlc) -> Result<()> {
+        let user = user.clone();
+        self.run(move |conn, _| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            apply(&tx, &[new_user_row(&user, hlc)])?;
+            tx.execute(
+                "UPDATE users SET password = ?2 WHERE id = ?1",
+                params![user.id, user.password_hash],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn register_device(
+        &self,
+        device_id: &str,
+        user_id: &str,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<()> {
+        let (device_id, user_id, name, token_hash) = (
+            device_id.to_owned(),
+            user_id.to_owned(),
+            name.to_owned(),
+            token_hash.to_owned(),
+        );
+        self.run(move |conn, _| {
+            let owner: Option<String> = conn
+                .query_row("SELECT user_id FROM sync_devices WHERE id = ?1", [&device_id], |r| r.get(0))
+                .optional()?;
+            if owner.is_some_and(|o| o != user_id) {
+                return Err(StorageError::Refused(seller_sync::protocol::ApiError::new(
+                    seller_sync::protocol::ApiErrorCode::ForeignDevice,
+                    "this device is signed in to another account on this server",
+                )));
+            }
+            conn.execute(
+                "INSERT INTO sync_devices (id, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash,
+                     revoked_at = NULL",
+                params![device_id, user_id, name, token_hash, now_text()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>> {
+        let token_hash = token_hash.to_owned();
+        self.run(move |conn, _| {
+            Ok(conn
+                .query_row(
+                    "SELECT d.id, d.user_id, u.role FROM sync_devices d JOIN users u ON u.id = d.user_id
+                     WHERE d.token_hash = ?1 AND d.revoked_at IS NULL",
+                    [&token_hash],
+                    |r| {
+                        Ok(DeviceAuth {
+                            device_id: r.get(0)?,
+                            user_id: r.get(1)?,
+                            role: role_from_text(&r.get::<_, String>(2)?),
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_owned();
+        self.run(move |conn, _| {
+            conn.execute(
+                "UPDATE sync_devices SET revoked_at = ?2 WHERE token_hash = ?1",
+                params![token_hash, now_text()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn shops_of(&self, user_id: &str) -> Result<Vec<String>> {
+        let user_id = user_id.to_owned();
+        self.run(move |conn, _| {
+            Ok(conn
+                .prepare("SELECT id FROM shops WHERE owner_id = ?1 ORDER BY created_at, id")?
+                .query_map([&user_id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn all_scopes(&self) -> Result<Vec<String>> {
+        self.run(|conn, _| {
+            Ok(conn
+                .prepare("SELECT scope FROM sync_scopes ORDER BY scope")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn push(
+        &self,
+        ctx: &PushContext,
+        batch: &PushBatch,
+        now_ms: u64,
+    ) -> Result<PushResponse> {
+        let (ctx, batch) = (ctx.clone(), batch.clone());
+        self.run(move |conn, this| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let seen = tx
+                .query_row(
+                    "SELECT 1 FROM sync_batches WHERE device_id = ?1 AND device_seq = ?2",
+                    params![ctx.device_id, batch.device_seq],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            let mut response = PushResponse {
+                acked: vec![batch.device_seq],
+                clamped: Vec::new(),
+            };
+            if !seen {
+                let stored = load(&tx, &keys_to_load(&batch.rows))?;
+                let plan = plan(&ctx, &batch.rows, &stored, &this.typed, &this.clock, now_ms)?;
+                apply(&tx, &plan.rows)?;
+                tx.execute(
+                    "INSERT INTO sync_batches (device_id, device_seq, applied_at) VALUES (?1, ?2, ?3)",
+                    params![ctx.device_id, batch.device_seq, now_text()],
+                )?;
+                response.clamped = plan.clamped;
+            }
+            tx.execute(
+                "UPDATE sync_devices SET last_seen_at = ?2 WHERE id = ?1",
+                params![ctx.device_id, now_text()],
+            )?;
+            tx.commit()?;
+            Ok(response)
+        })
+        .await
+    }
+
+    async fn pull(&self, scope: &str, after: i64, limit: u32) -> Result<PullResponse> {
+        let scope = scope.to_owned();
+        self.run(move |conn, _| {
+            let tx = conn.transaction()?;
+            let page = pull_page(&tx, &scope, after, limit)?;
+            tx.commit()?;
+            Ok(page)
+        })
+        .await
+    }
+}
