@@ -37,6 +37,7 @@ pub enum CaptureError {
 pub struct Capture {
     capturing: Arc<AtomicBool>,
     clock: Arc<Clock>,
+    device: Arc<str>,
 }
 
 const CLOCK_TABLE: &str = "CREATE TABLE IF NOT EXISTS sync_clock (
@@ -51,7 +52,19 @@ const CLOCK_TABLE: &str = "CREATE TABLE IF NOT EXISTS sync_clock (
     pushed INTEGER NOT NULL DEFAULT 0 CHECK (pushed IN (0, 1)),
     PRIMARY KEY (tbl, pk, col)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idx_sync_clock_pending ON sync_clock (pushed, hlc) WHERE pushed = 0;";
+CREATE INDEX IF NOT EXISTS idx_sync_clock_pending ON sync_clock (pushed, hlc) WHERE pushed = 0;
+-- Unique-key clashes a merge settled by giving the later row a distinct value, for the user.
+CREATE TABLE IF NOT EXISTS sync_conflicts (
+    tbl         TEXT NOT NULL,
+    pk          TEXT NOT NULL,
+    col         TEXT NOT NULL,
+    -- The value the row was given on its device, before it was made distinct.
+    value       ANY,
+    other_pk    TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    resolved_at TEXT,
+    PRIMARY KEY (tbl, pk, col)
+) WITHOUT ROWID;";
 
 impl Capture {
     /// Registers the clock, the device id and the capture switch on `conn`, creates
@@ -71,13 +84,12 @@ impl Capture {
         let capture = Capture {
             capturing: Arc::new(AtomicBool::new(true)),
             clock,
+            device: Arc::from(device_id),
         };
         capture.register_functions(conn, device_id)?;
         for table in tables {
             let mut columns = columns_of(conn, table)?;
-            if let Some(synced) = synced_table(table) {
-                columns.retain(|c| column_syncs(synced, c));
-            }
+            retain_synced(table, &mut columns);
             conn.execute_batch(&triggers_sql(table, &columns))?;
         }
         Ok(capture)
@@ -98,6 +110,11 @@ impl Capture {
         })
     }
 
+    /// The id this device stamps its changes with.
+    pub fn device_id(&self) -> &str {
+        &self.device
+    }
+
     /// The device's clock (a merge observes the stamps it applies).
     pub fn clock(&self) -> &Clock {
         &self.clock
@@ -106,19 +123,45 @@ impl Capture {
     /// Runs `apply` with capture off: the remote changes it writes are not recorded as local.
     /// Capture is on again afterwards, even if `apply` fails or panics.
     pub fn applying_remote<T>(&self, apply: impl FnOnce() -> T) -> T {
-        struct Restore<'a>(&'a AtomicBool);
+        self.with_capture(false, apply)
+    }
+
+    /// Runs `write` with capture on, inside [`Capture::applying_remote`]: what a merge decides
+    /// on its own (rows a remote delete cascades to, repairs) is a local change to push.
+    pub fn capturing_local<T>(&self, write: impl FnOnce() -> T) -> T {
+        self.with_capture(true, write)
+    }
+
+    fn with_capture<T>(&self, on: bool, f: impl FnOnce() -> T) -> T {
+        struct Restore<'a>(&'a AtomicBool, bool);
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
-                self.0.store(true, Ordering::SeqCst);
+                self.0.store(self.1, Ordering::SeqCst);
             }
         }
-        self.capturing.store(false, Ordering::SeqCst);
-        let _restore = Restore(&self.capturing);
-        apply()
+        let before = self.capturing.swap(on, Ordering::SeqCst);
+        let _restore = Restore(&self.capturing, before);
+        f()
     }
 }
 
 /// The columns of `table`, its `id` first excluded; fails when it has no `id` primary key.
+fn retain_synced(table: &str, columns: &mut Vec<String>) {
+    if let Some(synced) = synced_table(table) {
+        columns.retain(|c| column_syncs(synced, c));
+    }
+}
+
+/// The columns of `table` that sync, its `id` excluded.
+pub(crate) fn synced_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
+    let mut columns: Vec<String> = conn
+        .prepare_cached("SELECT name FROM pragma_table_info(?1) WHERE name <> 'id' ORDER BY cid")?
+        .query_map([table], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    retain_synced(table, &mut columns);
+    Ok(columns)
+}
+
 fn columns_of(conn: &Connection, table: &str) -> Result<Vec<String>, CaptureError> {
     let mut stmt = conn.prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid")?;
     let rows: Vec<(String, i64)> = stmt

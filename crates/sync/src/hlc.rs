@@ -13,7 +13,17 @@ const COUNTER_MAX: u64 = (1 << COUNTER_BITS) - 1;
 
 /// One stamp. Ordered as its integer: by wall time, then counter.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(transparent)]
 pub struct Hlc(u64);

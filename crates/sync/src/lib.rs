@@ -15,9 +15,11 @@
 //! and the client here; the server in `crates/sync-server`.
 
 pub mod capture;
+pub mod client;
 pub mod hlc;
 pub mod merge;
 pub mod protocol;
+pub mod replica;
 pub mod rules;
 pub mod tables;
 pub mod value;

@@ -13,7 +13,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::capture::{Capture, quote_ident};
+use crate::capture::{Capture, quote_ident, synced_columns};
 use crate::hlc::Hlc;
 use crate::rules::{RowDecision, cell_wins, decide_row};
 
@@ -58,6 +58,9 @@ pub struct Merged {
     pub cells_ignored: usize,
     pub rows_deleted: usize,
     pub rows_created: usize,
+    /// Rows this device changed on its own to settle what the merge found: orphans, clashes,
+    /// a refused delete.
+    pub rows_repaired: usize,
 }
 
 /// Everything recorded locally and not pushed yet, with the current values of the cells.
@@ -137,26 +140,37 @@ fn cell_value(
     .optional()
 }
 
-/// The local clock of one cell or row life: (hlc, device, causal length).
+/// The local clock of one cell or row life.
+struct HeldClock {
+    hlc: Hlc,
+    device: String,
+    cl: i64,
+    pushed: bool,
+}
+
 fn local_clock(
     conn: &Connection,
     table: &str,
     pk: &str,
     column: &str,
-) -> rusqlite::Result<Option<(Hlc, String, i64)>> {
+) -> rusqlite::Result<Option<HeldClock>> {
     conn.prepare_cached(
-        "SELECT hlc, device, cl FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col = ?3",
+        "SELECT hlc, device, cl, pushed FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col = ?3",
     )?
     .query_row(params![table, pk, column], |r| {
-        Ok((
-            Hlc::from_i64(r.get(0)?).unwrap_or_default(),
-            r.get(1)?,
-            r.get(2)?,
-        ))
+        Ok(HeldClock {
+            hlc: Hlc::from_i64(r.get(0)?).unwrap_or_default(),
+            device: r.get(1)?,
+            cl: r.get(2)?,
+            pushed: r.get(3)?,
+        })
     })
     .optional()
 }
 
+/// Records a clock: `pushed` for what came from elsewhere, not for a change of this device's
+/// own making that the server has yet to receive.
+#[allow(clippy::too_many_arguments)]
 fn record(
     conn: &Connection,
     table: &str,
@@ -165,13 +179,14 @@ fn record(
     hlc: Hlc,
     device: &str,
     cl: i64,
+    pushed: bool,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO sync_clock (tbl, pk, col, hlc, device, cl, pushed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
+        "INSERT INTO sync_clock (tbl, pk, col, hlc, device, cl, pushed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc, device = excluded.device,
-             cl = excluded.cl, pushed = 1",
+             cl = excluded.cl, pushed = excluded.pushed",
     )?
-    .execute(params![table, pk, column, hlc.to_i64(), device, cl])?;
+    .execute(params![table, pk, column, hlc.to_i64(), device, cl, pushed])?;
     Ok(())
 }
 
@@ -185,19 +200,29 @@ fn record_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite::Res
         cell.hlc,
         &cell.device,
         0,
+        true,
     )
 }
 
-/// Applies `batch` in the current transaction of `conn` (the caller commits), capture off.
+/// A fresh local stamp, for a change a merge makes on its own (to be pushed).
+fn own_stamp(capture: &Capture) -> Hlc {
+    capture.clock().stamp(crate::hlc::wall_ms_now())
+}
+
+/// Applies `batch` in the current transaction of `conn` (the caller commits), capture off but
+/// for what the merge decides on its own: rows a remote delete cascades to, rows left without
+/// their parent, unique-key clashes, a delete that would break a row another one needs.
 pub fn merge(conn: &Connection, capture: &Capture, batch: &Batch) -> rusqlite::Result<Merged> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    let mut merged = Merged::default();
     capture.applying_remote(|| {
-        let mut merged = Merged::default();
         for row in &batch.rows {
             merge_row(conn, capture, row, &mut merged)?;
         }
-        Ok(merged)
-    })
+        Ok::<_, rusqlite::Error>(())
+    })?;
+    merged.rows_repaired += repair_orphans(conn)?;
+    Ok(merged)
 }
 
 fn merge_row(
@@ -207,10 +232,8 @@ fn merge_row(
     merged: &mut Merged,
 ) -> rusqlite::Result<()> {
     let exists = cell_value(conn, &row.table, &row.pk, "id")?.is_some();
-    let held_cl = match local_clock(conn, &row.table, &row.pk, "")? {
-        Some((_, _, cl)) => cl,
-        None => i64::from(exists),
-    };
+    let held_life = local_clock(conn, &row.table, &row.pk, "")?;
+    let held_cl = held_life.as_ref().map_or(i64::from(exists), |h| h.cl);
     for stamp in row
         .life
         .iter()
@@ -220,10 +243,21 @@ fn merge_row(
         capture.clock().observe(stamp);
     }
     let decision = decide_row(held_cl, row.life.as_ref().map(|l| l.cl));
-    if let (Some(life), RowDecision::Dead { new_life: true } | RowDecision::Alive { new_life: true }) =
-        (&row.life, decision)
+    if let (
+        Some(life),
+        RowDecision::Dead { new_life: true } | RowDecision::Alive { new_life: true },
+    ) = (&row.life, decision)
     {
-        record(conn, &row.table, &row.pk, "", life.hlc, &life.device, life.cl)?;
+        record(
+            conn,
+            &row.table,
+            &row.pk,
+            "",
+            life.hlc,
+            &life.device,
+            life.cl,
+            true,
+        )?;
     }
     let new_life = match decision {
         RowDecision::Stale => {
@@ -232,11 +266,7 @@ fn merge_row(
         }
         RowDecision::Dead { .. } => {
             if exists {
-                conn.execute(
-                    &format!("DELETE FROM {} WHERE id = ?1", quote_ident(&row.table)),
-                    [&row.pk],
-                )?;
-                merged.rows_deleted += 1;
+                delete_row(conn, capture, row, merged)?;
             }
             merged.cells_ignored += row.cells.len();
             return Ok(());
@@ -244,51 +274,457 @@ fn merge_row(
         RowDecision::Alive { new_life } => new_life,
     };
     if !exists {
-        // The row is written whole, in one statement: its cells then only need their clocks.
-        insert_row(conn, row)?;
+        insert_row(conn, capture, row)?;
         merged.rows_created += 1;
-        for cell in &row.cells {
-            record_cell(conn, row, cell)?;
-        }
         merged.cells_applied += row.cells.len();
         return Ok(());
     }
     for cell in &row.cells {
         let held = local_clock(conn, &row.table, &row.pk, &cell.column)?;
-        let held = held.as_ref().map(|(hlc, device, _)| (*hlc, device.as_str()));
-        if !cell_wins(new_life, held, (cell.hlc, cell.device.as_str())) {
+        let own_echo = held.as_ref().is_some_and(|h| {
+            h.pushed && h.device == capture.device_id() && cell.device == capture.device_id()
+        });
+        let held = held.as_ref().map(|h| (h.hlc, h.device.as_str()));
+        // This device's own write coming back takes the server's stamp (brought back from the
+        // far future, say), unless it was written again since it was pushed.
+        if !own_echo && !cell_wins(new_life, held, (cell.hlc, cell.device.as_str())) {
             merged.cells_ignored += 1;
             continue;
         }
-        conn.prepare_cached(&format!(
-            "UPDATE {} SET {} = ?2 WHERE id = ?1",
-            quote_ident(&row.table),
-            quote_ident(&cell.column)
-        ))?
-        .execute(params![row.pk, cell.value])?;
-        record_cell(conn, row, cell)?;
+        update_cell(conn, capture, row, cell)?;
         merged.cells_applied += 1;
     }
     Ok(())
 }
 
-/// Creates a row the batch brings to life, from its cells (a creation carries every column).
-fn insert_row(conn: &Connection, row: &RowChange) -> rusqlite::Result<()> {
-    let mut columns = vec![quote_ident("id")];
-    let mut values = vec![Value::Text(row.pk.clone())];
-    for cell in &row.cells {
-        columns.push(quote_ident(&cell.column));
-        values.push(cell.value.clone());
+/// A remote delete. Rows it cascades to are recorded as this device's own deletes (the server
+/// learns of them from every device that applies it, harmlessly). A delete that a blocking
+/// foreign key refuses (a shop whose sales must stay) loses: the row comes back to life here
+/// and everywhere, whole.
+fn delete_row(
+    conn: &Connection,
+    capture: &Capture,
+    row: &RowChange,
+    merged: &mut Merged,
+) -> rusqlite::Result<()> {
+    let deleted = capture.capturing_local(|| {
+        conn.execute(
+            &format!("DELETE FROM {} WHERE id = ?1", quote_ident(&row.table)),
+            [&row.pk],
+        )
+    });
+    match deleted {
+        Ok(_) => {
+            // The row's own delete is the remote one, not a new local change.
+            if let Some(life) = &row.life {
+                record(
+                    conn,
+                    &row.table,
+                    &row.pk,
+                    "",
+                    life.hlc,
+                    &life.device,
+                    life.cl,
+                    true,
+                )?;
+            }
+            merged.rows_deleted += 1;
+            Ok(())
+        }
+        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => {
+            let cl = row.life.as_ref().map_or(2, |l| l.cl) + 1;
+            restamp_row(conn, capture, &row.table, &row.pk, cl)?;
+            merged.rows_repaired += 1;
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
-    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
-    conn.execute(
-        &format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            quote_ident(&row.table),
-            columns.join(", "),
-            placeholders.join(", ")
-        ),
-        rusqlite::params_from_iter(values),
-    )?;
+}
+
+/// Makes a row this device's own again, whole: a new life `cl` and every cell stamped now, all
+/// to be pushed.
+fn restamp_row(
+    conn: &Connection,
+    capture: &Capture,
+    table: &str,
+    pk: &str,
+    cl: i64,
+) -> rusqlite::Result<()> {
+    let device = capture.device_id().to_owned();
+    record(conn, table, pk, "", own_stamp(capture), &device, cl, false)?;
+    for column in synced_columns(conn, table)? {
+        record(
+            conn,
+            table,
+            pk,
+            &column,
+            own_stamp(capture),
+            &device,
+            0,
+            false,
+        )?;
+    }
     Ok(())
+}
+
+fn is_constraint(e: &rusqlite::Error, extended: std::ffi::c_int) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == extended)
+}
+
+fn update_cell(
+    conn: &Connection,
+    capture: &Capture,
+    row: &RowChange,
+    cell: &Cell,
+) -> rusqlite::Result<()> {
+    let sql = format!(
+        "UPDATE {} SET {} = ?2 WHERE id = ?1",
+        quote_ident(&row.table),
+        quote_ident(&cell.column)
+    );
+    match conn
+        .prepare_cached(&sql)?
+        .execute(params![row.pk, cell.value])
+    {
+        Ok(_) => record_cell(conn, row, cell),
+        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => {
+            // Another row holds that value already: the cell is taken as it comes, then the
+            // clash is resolved like a clash of two new rows.
+            let mut incoming = current_row(conn, &row.table, &row.pk)?;
+            set_cell(&mut incoming, &cell.column, cell.value.clone());
+            let renamed = settle_clash(conn, capture, &row.table, &row.pk, &mut incoming)?;
+            if renamed.is_none() {
+                conn.prepare_cached(&sql)?
+                    .execute(params![row.pk, cell.value])?;
+                record_cell(conn, row, cell)?;
+            } else {
+                write_whole(conn, &row.table, &row.pk, &incoming)?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates a row the batch brings to life, from its cells (a creation carries every column),
+/// in one statement; its cells then only need their clocks. A unique-key clash with a row held
+/// here keeps both: the one created later gets a distinct value, flagged for the user.
+fn insert_row(conn: &Connection, capture: &Capture, row: &RowChange) -> rusqlite::Result<()> {
+    let mut values: Vec<(String, Value)> = row
+        .cells
+        .iter()
+        .map(|c| (c.column.clone(), c.value.clone()))
+        .collect();
+    let mut renamed: Vec<String> = Vec::new();
+    // A row can clash on several unique keys; each round settles one.
+    for _ in 0..4 {
+        match write_new(conn, &row.table, &row.pk, &values) {
+            Ok(()) => {
+                for cell in &row.cells {
+                    if !renamed.contains(&cell.column) {
+                        record_cell(conn, row, cell)?;
+                    }
+                }
+                return Ok(());
+            }
+            Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => {
+                match settle_clash(conn, capture, &row.table, &row.pk, &mut values)? {
+                    Some(Settled::IncomingRenamed(column)) => renamed.push(column),
+                    Some(Settled::LocalChanged) => {}
+                    Some(Settled::IncomingDropped) => return Ok(()),
+                    None => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    write_new(conn, &row.table, &row.pk, &values)
+}
+
+fn write_new(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    values: &[(String, Value)],
+) -> rusqlite::Result<()> {
+    let mut columns = vec![quote_ident("id")];
+    let mut params = vec![Value::Text(pk.to_owned())];
+    for (column, value) in values {
+        columns.push(quote_ident(column));
+        params.push(value.clone());
+    }
+    let placeholders: Vec<String> = (1..=params.len()).map(|i| format!("?{i}")).collect();
+    conn.prepare_cached(&format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        quote_ident(table),
+        columns.join(", "),
+        placeholders.join(", ")
+    ))?
+    .execute(rusqlite::params_from_iter(params))?;
+    Ok(())
+}
+
+fn write_whole(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    values: &[(String, Value)],
+) -> rusqlite::Result<()> {
+    let sets: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| format!("{} = ?{}", quote_ident(c), i + 2))
+        .collect();
+    let mut params = vec![Value::Text(pk.to_owned())];
+    params.extend(values.iter().map(|(_, v)| v.clone()));
+    conn.prepare_cached(&format!(
+        "UPDATE {} SET {} WHERE id = ?1",
+        quote_ident(table),
+        sets.join(", ")
+    ))?
+    .execute(rusqlite::params_from_iter(params))?;
+    Ok(())
+}
+
+fn current_row(conn: &Connection, table: &str, pk: &str) -> rusqlite::Result<Vec<(String, Value)>> {
+    let columns = synced_columns(conn, table)?;
+    let mut values = Vec::with_capacity(columns.len());
+    for column in columns {
+        let value = cell_value(conn, table, pk, &column)?.unwrap_or(Value::Null);
+        values.push((column, value));
+    }
+    Ok(values)
+}
+
+fn set_cell(values: &mut [(String, Value)], column: &str, value: Value) {
+    if let Some(slot) = values.iter_mut().find(|(c, _)| c == column) {
+        slot.1 = value;
+    }
+}
+
+enum Settled {
+    /// The incoming row was the later one: this column of it now holds a distinct value.
+    IncomingRenamed(String),
+    /// The row held here was the later one and was changed (renamed or dropped).
+    LocalChanged,
+    /// The incoming row was the later one and only repeated a link the earlier row makes
+    /// (the same colour of the same item): it is deleted everywhere.
+    IncomingDropped,
+}
+
+/// Settles a clash of `incoming` (row `pk` of `table`, with `values`) on a unique key with a
+/// row held here; `None` when no clashing row is found.
+fn settle_clash(
+    conn: &Connection,
+    capture: &Capture,
+    table: &str,
+    pk: &str,
+    values: &mut [(String, Value)],
+) -> rusqlite::Result<Option<Settled>> {
+    let Some((columns, other)) = clashing_row(conn, table, pk, values)? else {
+        return Ok(None);
+    };
+    let created = |id: &str| -> rusqlite::Result<(Hlc, String)> {
+        Ok(local_clock(conn, table, id, "")?
+            .map(|h| (h.hlc, h.device))
+            .unwrap_or_default())
+    };
+    let incoming_is_later = created(pk)? > created(&other)?;
+    let later = if incoming_is_later {
+        pk
+    } else {
+        other.as_str()
+    };
+    let column = columns.last().expect("an index has columns").clone();
+    let device = capture.device_id().to_owned();
+    if is_foreign_key(conn, table, &column)? {
+        // A repeated link, not something a user typed: the later copy goes.
+        let cl = local_clock(conn, table, later, "")?.map_or(1, |h| h.cl) + 1;
+        record(
+            conn,
+            table,
+            later,
+            "",
+            own_stamp(capture),
+            &device,
+            cl,
+            false,
+        )?;
+        if incoming_is_later {
+            return Ok(Some(Settled::IncomingDropped));
+        }
+        conn.execute(
+            &format!("DELETE FROM {} WHERE id = ?1", quote_ident(table)),
+            [later],
+        )?;
+        return Ok(Some(Settled::LocalChanged));
+    }
+    let original = if incoming_is_later {
+        values
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, v)| v.clone())
+    } else {
+        cell_value(conn, table, later, &column)?
+    }
+    .unwrap_or(Value::Null);
+    let distinct = distinct_value(&original, later);
+    flag_conflict(
+        conn,
+        table,
+        later,
+        &column,
+        &original,
+        if incoming_is_later { &other } else { pk },
+    )?;
+    record(
+        conn,
+        table,
+        later,
+        &column,
+        own_stamp(capture),
+        &device,
+        0,
+        false,
+    )?;
+    if incoming_is_later {
+        set_cell(values, &column, distinct);
+        Ok(Some(Settled::IncomingRenamed(column)))
+    } else {
+        conn.execute(
+            &format!(
+                "UPDATE {} SET {} = ?2 WHERE id = ?1",
+                quote_ident(table),
+                quote_ident(&column)
+            ),
+            params![later, distinct],
+        )?;
+        Ok(Some(Settled::LocalChanged))
+    }
+}
+
+/// The value a later row takes instead of a clashing one: the same, marked with the end of the
+/// row's id, so every device that settles the clash picks the same.
+fn distinct_value(original: &Value, pk: &str) -> Value {
+    let mark: String = pk
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    match original {
+        Value::Text(t) => Value::Text(format!("{t}-{mark}")),
+        Value::Integer(i) => Value::Text(format!("{i}-{mark}")),
+        other => other.clone(),
+    }
+}
+
+/// A unique index of `table` on which `values` clash with another row: its columns and that row.
+fn clashing_row(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    values: &[(String, Value)],
+) -> rusqlite::Result<Option<(Vec<String>, String)>> {
+    let indexes: Vec<String> = conn
+        .prepare_cached(
+            "SELECT name FROM pragma_index_list(?1) WHERE \"unique\" AND origin <> 'pk'",
+        )?
+        .query_map([table], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for index in indexes {
+        let columns: Vec<String> = conn
+            .prepare_cached("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?
+            .query_map([&index], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut conditions = Vec::new();
+        let mut params = vec![Value::Text(pk.to_owned())];
+        for column in &columns {
+            let value = values
+                .iter()
+                .find(|(c, _)| c == column)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(Value::Null);
+            if value == Value::Null {
+                break;
+            }
+            params.push(value);
+            conditions.push(format!("{} = ?{}", quote_ident(column), params.len()));
+        }
+        if conditions.len() < columns.len() {
+            continue;
+        }
+        let other: Option<String> = conn
+            .prepare_cached(&format!(
+                "SELECT id FROM {} WHERE id <> ?1 AND {}",
+                quote_ident(table),
+                conditions.join(" AND ")
+            ))?
+            .query_row(rusqlite::params_from_iter(params), |r| r.get(0))
+            .optional()?;
+        if let Some(other) = other {
+            return Ok(Some((columns, other)));
+        }
+    }
+    Ok(None)
+}
+
+fn is_foreign_key(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM pragma_foreign_key_list(?1) WHERE \"from\" = ?2")?
+        .exists(params![table, column])
+}
+
+fn flag_conflict(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    column: &str,
+    original: &Value,
+    other: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_conflicts (tbl, pk, col, value, other_pk, detected_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         ON CONFLICT (tbl, pk, col) DO UPDATE SET value = excluded.value,
+             other_pk = excluded.other_pk, resolved_at = NULL",
+    )?
+    .execute(params![table, pk, column, original, other])?;
+    Ok(())
+}
+
+/// Rows left pointing at a parent that is gone (a shop deleted on one device while a product was
+/// added on another) follow what the foreign key says a delete does: SET NULL clears the link,
+/// anything else deletes the row. These are this device's own changes, pushed like any other.
+fn repair_orphans(conn: &Connection) -> rusqlite::Result<usize> {
+    let mut repaired = 0;
+    // Each round can orphan the rows under those it deleted; foreign keys form no long chains.
+    for _ in 0..16 {
+        let violations: Vec<(String, i64, i64)> = conn
+            .prepare("PRAGMA foreign_key_check")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(3)?)))?
+            .collect::<Result<_, _>>()?;
+        if violations.is_empty() {
+            break;
+        }
+        for (table, rowid, fk) in violations {
+            let (column, on_delete): (String, String) = conn.query_row(
+                "SELECT \"from\", on_delete FROM pragma_foreign_key_list(?1) WHERE id = ?2",
+                params![table, fk],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let sql = if on_delete.eq_ignore_ascii_case("SET NULL") {
+                format!(
+                    "UPDATE {} SET {} = NULL WHERE rowid = ?1",
+                    quote_ident(&table),
+                    quote_ident(&column)
+                )
+            } else {
+                format!("DELETE FROM {} WHERE rowid = ?1", quote_ident(&table))
+            };
+            repaired += conn.execute(&sql, [rowid])?;
+        }
+    }
+    Ok(repaired)
 }

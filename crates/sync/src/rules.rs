@@ -44,12 +44,18 @@ mod tests {
 
     #[test]
     fn the_longer_history_wins_the_row() {
-        assert_eq!(decide_row(0, Some(1)), RowDecision::Alive { new_life: true });
+        assert_eq!(
+            decide_row(0, Some(1)),
+            RowDecision::Alive { new_life: true }
+        );
         assert_eq!(decide_row(1, None), RowDecision::Alive { new_life: false });
         assert_eq!(decide_row(1, Some(2)), RowDecision::Dead { new_life: true });
         assert_eq!(decide_row(2, Some(1)), RowDecision::Stale);
         assert_eq!(decide_row(2, None), RowDecision::Dead { new_life: false });
-        assert_eq!(decide_row(2, Some(3)), RowDecision::Alive { new_life: true });
+        assert_eq!(
+            decide_row(2, Some(3)),
+            RowDecision::Alive { new_life: true }
+        );
     }
 
     #[test]

@@ -1,0 +1,258 @@
+//! A device's side of sync: the outbox of numbered batches, the cursor of each scope, and the
+//! round that pushes then pulls ([`sync_now`]).
+//!
+//! Changes leave through an outbox: [`stage`] copies what capture recorded into batches,
+//! numbered and stored in the same transaction that marks the cells as handed over, so a batch
+//! sent again after a lost answer is byte for byte the one the server may already hold (and
+//! acknowledges without applying twice). Pulled pages are merged and the scope's cursor moved in
+//! one transaction: a crash replays a page, never skips one.
+
+use std::future::Future;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::capture::Capture;
+use crate::client::{ClientError, SyncClient};
+use crate::merge::{Batch, Merged, mark_pushed, merge, pending};
+use crate::protocol::{ClampedCell, PullResponse, PushBatch};
+
+/// Rows per pushed batch.
+pub const BATCH_ROWS: usize = 500;
+/// Batches per push request.
+pub const BATCHES_PER_REQUEST: usize = 8;
+/// Rows per pulled page.
+pub const PAGE_ROWS: u32 = 1_000;
+
+const REPLICA_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS sync_outbox (
+    device_seq INTEGER PRIMARY KEY,
+    body       TEXT NOT NULL,
+    rows       INTEGER NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS sync_cursors (scope TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
+";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("the local database: {0}")]
+    Local(#[from] rusqlite::Error),
+    #[error("a batch in the outbox cannot be read: {0}")]
+    Outbox(#[from] serde_json::Error),
+}
+
+/// Creates the outbox, cursors and sync settings (next to `sync_clock`, made by capture).
+pub fn install(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(REPLICA_TABLES)
+}
+
+/// Moves everything captured and not handed over yet into numbered outbox batches; returns the
+/// number of rows staged.
+pub fn stage(conn: &mut Connection) -> rusqlite::Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let Batch { rows } = pending(&tx)?;
+    let staged = rows.len();
+    let mut next: i64 = tx
+        .query_row(
+            "SELECT value FROM sync_meta WHERE key = 'next_device_seq'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(BATCH_ROWS).collect();
+        let batch = PushBatch {
+            device_seq: next,
+            rows: chunk,
+        };
+        let body = serde_json::to_string(&batch).expect("a batch serialises");
+        tx.execute(
+            "INSERT INTO sync_outbox (device_seq, body, rows) VALUES (?1, ?2, ?3)",
+            params![next, body, batch.rows.len()],
+        )?;
+        mark_pushed(&tx, &Batch { rows: batch.rows })?;
+        next += 1;
+    }
+    tx.execute(
+        "INSERT INTO sync_meta (key, value) VALUES ('next_device_seq', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [next],
+    )?;
+    tx.commit()?;
+    Ok(staged)
+}
+
+/// The oldest batches of the outbox, at most `limit`.
+pub fn outbox(conn: &Connection, limit: usize) -> Result<Vec<PushBatch>, SyncError> {
+    let bodies: Vec<String> = conn
+        .prepare("SELECT body FROM sync_outbox ORDER BY device_seq LIMIT ?1")?
+        .query_map([limit as i64], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(bodies
+        .iter()
+        .map(|b| serde_json::from_str(b))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Removes acknowledged batches, and takes the server's stamps for cells it clamped.
+pub fn acknowledge(
+    conn: &mut Connection,
+    acked: &[i64],
+    clamped: &[ClampedCell],
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for seq in acked {
+        tx.execute("DELETE FROM sync_outbox WHERE device_seq = ?1", [seq])?;
+    }
+    for cell in clamped {
+        // Only while it is not written again since (a newer local write is pushed later).
+        tx.execute(
+            "UPDATE sync_clock SET hlc = ?4 WHERE tbl = ?1 AND pk = ?2 AND col = ?3 AND pushed = 1",
+            params![cell.table, cell.pk, cell.column, cell.hlc.to_i64()],
+        )?;
+    }
+    tx.commit()
+}
+
+pub fn cursor(conn: &Connection, scope: &str) -> rusqlite::Result<i64> {
+    Ok(conn
+        .query_row(
+            "SELECT seq FROM sync_cursors WHERE scope = ?1",
+            [scope],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Merges one pulled page of `scope` and moves its cursor, in one transaction.
+pub fn apply_page(
+    conn: &mut Connection,
+    capture: &Capture,
+    scope: &str,
+    page: &PullResponse,
+) -> rusqlite::Result<Merged> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let merged = merge(
+        &tx,
+        capture,
+        &Batch {
+            rows: page.rows.clone(),
+        },
+    )?;
+    tx.execute(
+        "INSERT INTO sync_cursors (scope, seq) VALUES (?1, ?2)
+         ON CONFLICT (scope) DO UPDATE SET seq = max(seq, excluded.seq)",
+        params![scope, page.cursor],
+    )?;
+    tx.commit()?;
+    Ok(merged)
+}
+
+/// What is waiting to reach the server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Waiting {
+    /// Rows in outbox batches.
+    pub staged_rows: i64,
+    /// Rows changed and not staged yet.
+    pub unstaged_rows: i64,
+}
+
+pub fn waiting(conn: &Connection) -> rusqlite::Result<Waiting> {
+    Ok(Waiting {
+        staged_rows: conn.query_row("SELECT coalesce(sum(rows), 0) FROM sync_outbox", [], |r| {
+            r.get(0)
+        })?,
+        unstaged_rows: conn.query_row(
+            "SELECT count(*) FROM (SELECT DISTINCT tbl, pk FROM sync_clock WHERE pushed = 0)",
+            [],
+            |r| r.get(0),
+        )?,
+    })
+}
+
+/// Access to the device's database from async code: the closure runs with the connection,
+/// off the async runtime's threads if the implementation needs it.
+pub trait LocalDb: Send + Sync {
+    fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> T + Send + 'static,
+    ) -> impl Future<Output = T> + Send;
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub rows_pushed: usize,
+    pub rows_pulled: usize,
+    pub merged: Merged,
+}
+
+/// One round: stage and push everything, pull every scope to its end, then push what the merge
+/// changed on its own (repairs), if anything.
+pub async fn sync_now<D: LocalDb>(
+    db: &D,
+    capture: &Capture,
+    client: &SyncClient,
+    scopes: &[String],
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    report.rows_pushed += push_all(db, client).await?;
+    for scope in scopes {
+        pull_scope(db, capture, client, scope, &mut report).await?;
+    }
+    report.rows_pushed += push_all(db, client).await?;
+    Ok(report)
+}
+
+/// Stages and pushes until the outbox is empty; returns the rows pushed.
+pub async fn push_all<D: LocalDb>(db: &D, client: &SyncClient) -> Result<usize, SyncError> {
+    db.with_conn(stage).await?;
+    let mut pushed = 0;
+    loop {
+        let batches = db
+            .with_conn(|conn| outbox(conn, BATCHES_PER_REQUEST))
+            .await?;
+        if batches.is_empty() {
+            return Ok(pushed);
+        }
+        let rows: usize = batches.iter().map(|b| b.rows.len()).sum();
+        let response = client.push(batches).await?;
+        pushed += rows;
+        db.with_conn(move |conn| acknowledge(conn, &response.acked, &response.clamped))
+            .await?;
+    }
+}
+
+async fn pull_scope<D: LocalDb>(
+    db: &D,
+    capture: &Capture,
+    client: &SyncClient,
+    scope: &str,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    loop {
+        let owned = scope.to_owned();
+        let after = db.with_conn(move |conn| cursor(conn, &owned)).await?;
+        let page = client.pull(scope, after, PAGE_ROWS).await?;
+        let has_more = page.has_more;
+        report.rows_pulled += page.rows.len();
+        let (capture, owned) = (capture.clone(), scope.to_owned());
+        let merged = db
+            .with_conn(move |conn| apply_page(conn, &capture, &owned, &page))
+            .await?;
+        report.merged.cells_applied += merged.cells_applied;
+        report.merged.cells_ignored += merged.cells_ignored;
+        report.merged.rows_created += merged.rows_created;
+        report.merged.rows_deleted += merged.rows_deleted;
+        report.merged.rows_repaired += merged.rows_repaired;
+        if !has_more {
+            return Ok(());
+        }
+    }
+}
