@@ -36,8 +36,18 @@ impl Store {
     /// pending migrations then apply in one transaction. A file from a newer app is refused
     /// untouched.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, |_| Ok(()))
+    }
+
+    /// [`Store::open`], with `prepare` run on the connection before anything is written: the
+    /// sync engine registers there the SQL functions its capture triggers call.
+    pub fn open_with(
+        path: &Path,
+        prepare: impl FnOnce(&Connection) -> rusqlite::Result<()>,
+    ) -> Result<Store> {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
+        prepare(&conn)?;
         let from_version = schema_version(&conn)?;
         if from_version > LATEST_VERSION {
             return Err(StoreError::NewerSchema {
@@ -101,6 +111,63 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+
+    /// The connection, for the sync engine's own transactions (outbox, merged pages).
+    pub fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Moves this device's data into the shop `shop_id` (the account's shop on a sync server,
+    /// already pulled) and drops the local one it was in. An item whose SKU the shop already
+    /// has keeps both: the moved one's SKU gets the end of its id appended. Returns the SKUs
+    /// changed so.
+    pub fn move_to_shop(&mut self, shop_id: &str) -> Result<Vec<String>> {
+        let old = self.shop_id.clone();
+        if old == shop_id {
+            return Ok(Vec::new());
+        }
+        let tx = self.conn.transaction()?;
+        let mut renamed = Vec::new();
+        let clashing: Vec<(String, String)> = tx
+            .prepare(
+                "SELECT p.id, p.sku FROM seller_products p WHERE p.shop_id = ?1 AND EXISTS
+                     (SELECT 1 FROM seller_products q WHERE q.shop_id = ?2 AND q.sku = p.sku)",
+            )?
+            .query_map([&old, shop_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, sku) in clashing {
+            let distinct = format!("{sku}-{}", &id[id.len().saturating_sub(6)..]);
+            tx.execute(
+                "UPDATE seller_products SET sku = ?2 WHERE id = ?1",
+                (&id, &distinct),
+            )?;
+            renamed.push(distinct);
+        }
+        for table in tables_with_shop_id(&tx)? {
+            tx.execute(
+                &format!("UPDATE \"{table}\" SET shop_id = ?2 WHERE shop_id = ?1"),
+                (&old, shop_id),
+            )?;
+        }
+        tx.execute("DELETE FROM shops WHERE id = ?1", [&old])?;
+        write_setting(&tx, LOCAL_SHOP_KEY, shop_id)?;
+        tx.commit()?;
+        self.shop_id = shop_id.to_owned();
+        Ok(renamed)
+    }
+}
+
+/// Tables whose rows belong to a shop by a `shop_id` column; the summaries triggers keep
+/// (keyed by shop, without an `id`) follow on their own.
+fn tables_with_shop_id(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare(
+        "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
+         WHERE m.type = 'table' AND c.name = 'shop_id'
+           AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) k WHERE k.name = 'id' AND k.pk = 1)
+         ORDER BY m.name",
+    )?
+    .query_map([], |r| r.get(0))?
+    .collect()
 }
 
 fn configure(conn: &Connection) -> Result<()> {

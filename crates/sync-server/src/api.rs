@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use seller_sync::hlc::wall_ms_now;
 use seller_sync::protocol::{
-    ApiError, ApiErrorCode, LoginRequest, LoginResponse, PullQuery, PullResponse, PushRequest,
+    ApiError, ApiErrorCode, LoginRequest, LoginResponse, Me, PullQuery, PullResponse, PushRequest,
     PushResponse, REFERENCE_SCOPE, Role, SCHEMA_HEADER, SchemaRange,
 };
 use seller_sync::tables::user_scope;
@@ -40,6 +40,7 @@ pub fn router<S: Storage>(storage: S) -> Router {
         .route("/v1/health", get(health::<S>))
         .route("/v1/login", post(login::<S>))
         .route("/v1/logout", post(logout::<S>))
+        .route("/v1/me", get(me::<S>))
         .route("/v1/push", post(push::<S>))
         .route("/v1/pull", get(pull::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -239,6 +240,17 @@ async fn logout<S: Storage>(
         state.storage.revoke_token(&token_hash(token)).await?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    Device(device): Device,
+) -> Result<Json<Me>, Failure> {
+    Ok(Json(Me {
+        scopes: scopes_of(&state.storage, &device.user_id, device.role).await?,
+        user_id: device.user_id,
+        role: device.role,
+    }))
 }
 
 async fn push<S: Storage>(

@@ -75,24 +75,70 @@ impl Capture {
         device_id: &str,
         tables: &[&str],
     ) -> Result<Capture, CaptureError> {
-        conn.execute_batch(CLOCK_TABLE)?;
-        let last: Option<i64> =
-            conn.query_row("SELECT max(hlc) FROM sync_clock", [], |r| r.get(0))?;
-        let clock = Arc::new(Clock::resuming(
-            last.and_then(Hlc::from_i64).unwrap_or(Hlc::ZERO),
-        ));
+        let capture = Capture::register(conn, device_id)?;
+        capture.install_triggers(conn, tables)?;
+        Ok(capture)
+    }
+
+    /// Registers the SQL functions the triggers call, before anything is written on `conn`
+    /// (triggers made by an earlier run are already there). Creates nothing.
+    pub fn register(conn: &Connection, device_id: &str) -> rusqlite::Result<Capture> {
+        let has_clock: bool = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sync_clock'",
+            [],
+            |r| r.get(0),
+        )?;
+        let last: Option<i64> = if has_clock {
+            conn.query_row("SELECT max(hlc) FROM sync_clock", [], |r| r.get(0))?
+        } else {
+            None
+        };
         let capture = Capture {
             capturing: Arc::new(AtomicBool::new(true)),
-            clock,
+            clock: Arc::new(Clock::resuming(
+                last.and_then(Hlc::from_i64).unwrap_or(Hlc::ZERO),
+            )),
             device: Arc::from(device_id),
         };
         capture.register_functions(conn, device_id)?;
+        Ok(capture)
+    }
+
+    /// Creates `sync_clock` and (re)creates the triggers of `tables` from their current columns.
+    pub fn install_triggers(&self, conn: &Connection, tables: &[&str]) -> Result<(), CaptureError> {
+        conn.execute_batch(CLOCK_TABLE)?;
         for table in tables {
             let mut columns = columns_of(conn, table)?;
             retain_synced(table, &mut columns);
             conn.execute_batch(&triggers_sql(table, &columns))?;
         }
-        Ok(capture)
+        Ok(())
+    }
+
+    /// Records the rows of `table` that exist without a clock (written before capture was
+    /// installed) as this device's own, so they are pushed like any new row.
+    pub fn record_existing(&self, conn: &Connection, table: &str) -> Result<usize, CaptureError> {
+        let mut columns = columns_of(conn, table)?;
+        retain_synced(table, &mut columns);
+        let (t, tbl) = (quote_ident(table), quote_text(table));
+        let recorded = conn.execute(
+            &format!(
+                "INSERT OR IGNORE INTO sync_clock (tbl, pk, col, hlc, device, cl)
+                 SELECT {tbl}, id, '', sync_hlc(), sync_device(), 1 FROM {t}"
+            ),
+            [],
+        )?;
+        for column in columns {
+            conn.execute(
+                &format!(
+                    "INSERT OR IGNORE INTO sync_clock (tbl, pk, col, hlc, device)
+                     SELECT {tbl}, id, {}, sync_hlc(), sync_device() FROM {t}",
+                    quote_text(&column)
+                ),
+                [],
+            )?;
+        }
+        Ok(recorded)
     }
 
     fn register_functions(&self, conn: &Connection, device_id: &str) -> rusqlite::Result<()> {

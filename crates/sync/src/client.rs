@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::protocol::{
-    ApiError, LoginRequest, LoginResponse, PullResponse, PushBatch, PushRequest, PushResponse,
+    ApiError, LoginRequest, LoginResponse, Me, PullResponse, PushBatch, PushRequest, PushResponse,
     SCHEMA_HEADER,
 };
 
@@ -61,6 +61,16 @@ fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
         .with_no_client_auth())
 }
 
+fn empty_tls_config() -> Result<rustls::ClientConfig, ClientError> {
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Tls(e.to_string()))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth())
+}
+
 impl SyncClient {
     /// A client of the server at `address` (`https://…`, or `http://` for a loopback or LAN
     /// server), for an app whose data is at `schema_version`.
@@ -81,9 +91,13 @@ impl SyncClient {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             .no_proxy();
-        if base.scheme() == "https" {
-            builder = builder.tls_backend_preconfigured(tls_config()?);
-        }
+        // reqwest wants a TLS configuration even for plain HTTP; without trusted roots only an
+        // https server is out of reach.
+        builder = match tls_config() {
+            Ok(config) => builder.tls_backend_preconfigured(config),
+            Err(e) if base.scheme() == "https" => return Err(e),
+            Err(_) => builder.tls_backend_preconfigured(empty_tls_config()?),
+        };
         let http = builder
             .build()
             .map_err(|e| ClientError::Tls(e.to_string()))?;
@@ -153,6 +167,10 @@ impl SyncClient {
                 .json(request),
         )
         .await
+    }
+
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        self.send(self.request(reqwest::Method::GET, "v1/me")).await
     }
 
     pub async fn logout(&self) -> Result<(), ClientError> {

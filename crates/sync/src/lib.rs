@@ -16,6 +16,7 @@
 
 pub mod capture;
 pub mod client;
+pub mod device;
 pub mod hlc;
 pub mod merge;
 pub mod protocol;

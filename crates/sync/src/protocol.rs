@@ -5,6 +5,7 @@
 //!   identified by the device's own sequence number so a batch sent twice is applied once;
 //! - `GET /v1/pull?scope=…&after=…&limit=…` → [`PullResponse`]: the rows of one scope (a shop, or
 //!   [`REFERENCE_SCOPE`]) changed after a server sequence number, in commit order, in pages;
+//! - `GET /v1/me` → [`Me`]: the signed-in user and the scopes they read now;
 //! - `POST /v1/logout`: revokes the token.
 //!
 //! Every refusal is an [`ApiError`] whose [`ApiErrorCode`] the app translates.
@@ -59,6 +60,15 @@ pub struct LoginResponse {
     /// The scopes this token reads: the user's shops, then [`REFERENCE_SCOPE`].
     pub scopes: Vec<String>,
     pub schema: SchemaRange,
+}
+
+/// `GET /v1/me`: who the token signs in, and what they read now (a shop made since sign-in is
+/// among the scopes).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Me {
+    pub user_id: String,
+    pub role: Role,
+    pub scopes: Vec<String>,
 }
 
 /// One batch of changes, numbered by the device (1, 2, 3…). A number the server already has is

@@ -201,12 +201,23 @@ pub async fn sync_now<D: LocalDb>(
     client: &SyncClient,
     scopes: &[String],
 ) -> Result<SyncReport, SyncError> {
+    let pushed = push_all(db, client).await?;
+    let mut report = pull_scopes(db, capture, client, scopes).await?;
+    report.rows_pushed += pushed + push_all(db, client).await?;
+    Ok(report)
+}
+
+/// Pulls each scope to its end.
+pub async fn pull_scopes<D: LocalDb>(
+    db: &D,
+    capture: &Capture,
+    client: &SyncClient,
+    scopes: &[String],
+) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
-    report.rows_pushed += push_all(db, client).await?;
     for scope in scopes {
         pull_scope(db, capture, client, scope, &mut report).await?;
     }
-    report.rows_pushed += push_all(db, client).await?;
     Ok(report)
 }
 

@@ -1,0 +1,431 @@
+//! The app's database as a sync replica: opened with capture on from the first write
+//! ([`open`]), signed in to a server ([`sign_in`]), and what the Sync area shows ([`status`]).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use seller_store::Store;
+
+use crate::capture::{Capture, CaptureError};
+use crate::client::{ClientError, SyncClient};
+use crate::protocol::{ApiError, ApiErrorCode, LoginRequest, REFERENCE_SCOPE, Role};
+use crate::replica::{self, LocalDb, SyncError, Waiting};
+use crate::tables::{SYNCED_TABLES, user_scope};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error(transparent)]
+    Store(#[from] seller_store::StoreError),
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("this server serves app data versions {min} to {max}; this app's is {ours}")]
+    SchemaOutOfRange { min: u32, max: u32, ours: u32 },
+}
+
+/// Opens the app's database with change capture installed: the functions its triggers call are
+/// registered before anything is written, the triggers follow the current columns, and rows
+/// written before capture existed are recorded once as this device's own.
+pub fn open(path: &Path) -> Result<(Store, Capture), DeviceError> {
+    let mut capture = None;
+    let store = Store::open_with(path, |conn| {
+        let device = stored_device_id(conn)?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        capture = Some(Capture::register(conn, &device)?);
+        Ok(())
+    })?;
+    let capture = capture.expect("open_with runs its preparation");
+    attach(store.connection(), &capture)?;
+    Ok((store, capture))
+}
+
+fn stored_device_id(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    let has_meta: bool = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sync_meta'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta {
+        return Ok(None);
+    }
+    meta(conn, "device_id")
+}
+
+fn attach(conn: &Connection, capture: &Capture) -> Result<(), DeviceError> {
+    replica::install(conn)?;
+    set_meta(conn, "device_id", capture.device_id())?;
+    let names: Vec<&str> = SYNCED_TABLES.iter().map(|t| t.name).collect();
+    capture.install_triggers(conn, &names)?;
+    for table in names {
+        let key = format!("recorded:{table}");
+        if meta(conn, &key)?.is_none() {
+            let tx = conn.unchecked_transaction()?;
+            capture.record_existing(&tx, table)?;
+            set_meta(&tx, &key, "1")?;
+            tx.commit()?;
+        }
+    }
+    Ok(())
+}
+
+pub fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM sync_meta WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn clear_meta(conn: &Connection, key: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM sync_meta WHERE key = ?1", [key])?;
+    Ok(())
+}
+
+/// The app's data version, as sent to servers.
+pub fn schema_version() -> u32 {
+    seller_store::LATEST_VERSION
+}
+
+/// Who this device is signed in as, on which server (the token is in the keyring).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub server: String,
+    pub email: String,
+    pub user_id: String,
+    pub role: Role,
+}
+
+pub fn account(conn: &Connection) -> rusqlite::Result<Option<Account>> {
+    let (Some(server), Some(email), Some(user_id), Some(role)) = (
+        meta(conn, "server")?,
+        meta(conn, "email")?,
+        meta(conn, "user_id")?,
+        meta(conn, "role")?,
+    ) else {
+        return Ok(None);
+    };
+    let role = match role.as_str() {
+        "admin" => Role::Admin,
+        "customer" => Role::Customer,
+        _ => Role::Seller,
+    };
+    Ok(Some(Account {
+        server,
+        email,
+        user_id,
+        role,
+    }))
+}
+
+/// A device signed in: its account, and the token to keep in the keyring.
+pub struct SignedIn {
+    pub account: Account,
+    pub token: String,
+}
+
+/// Access to the app's store from async code, for [`sign_in`] and [`sync_round`].
+pub trait StoreAccess: Send + Sync {
+    fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> T + Send + 'static,
+    ) -> impl std::future::Future<Output = T> + Send;
+}
+
+/// The store's connection, as the replica functions want it.
+pub struct ViaStore<'a, A>(pub &'a A);
+
+impl<A: StoreAccess> LocalDb for ViaStore<'_, A> {
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> T + Send + 'static,
+    ) -> T {
+        self.0.with_store(|store| f(store.connection_mut())).await
+    }
+}
+
+/// Signs this device in to `server` as `email`, then makes the local shop the account's:
+/// - the account has no shop on the server yet: the local shop becomes theirs, and is pushed
+///   with everything in it on the next sync;
+/// - it has one (made from another device): that shop is pulled, and this device's data moves
+///   into it (an item whose SKU it already has is kept, its SKU made distinct).
+pub async fn sign_in<A: StoreAccess>(
+    access: &A,
+    capture: &Capture,
+    server: &str,
+    email: &str,
+    password: &str,
+    device_name: &str,
+) -> Result<SignedIn, DeviceError> {
+    let ours = schema_version();
+    let client = SyncClient::new(server, ours, None)?;
+    let device_id = capture.device_id().to_owned();
+    let response = client
+        .login(&LoginRequest {
+            email: email.trim().to_owned(),
+            password: password.to_owned(),
+            device_id,
+            device_name: device_name.to_owned(),
+        })
+        .await?;
+    if !response.schema.contains(ours) {
+        return Err(DeviceError::SchemaOutOfRange {
+            min: response.schema.min,
+            max: response.schema.max,
+            ours,
+        });
+    }
+    let account = Account {
+        server: client.address().to_owned(),
+        email: email.trim().to_owned(),
+        user_id: response.user_id.clone(),
+        role: response.role,
+    };
+    let client = client.with_token(response.token.clone());
+    let server_shop = response
+        .scopes
+        .iter()
+        .find(|s| *s != REFERENCE_SCOPE && !s.starts_with("user:") && response.role != Role::Admin)
+        .cloned();
+    // The user's own row first: the local shop's owner is about to become them.
+    let own = [user_scope(&account.user_id)];
+    let db = ViaStore(access);
+    replica::pull_scopes(&db, capture, &client, &own).await?;
+    if let Some(shop) = &server_shop {
+        replica::pull_scopes(&db, capture, &client, std::slice::from_ref(shop)).await?;
+    }
+    let (acc, capture2, shop) = (account.clone(), capture.clone(), server_shop.clone());
+    access
+        .with_store(move |store| adopt(store, &capture2, &acc, shop.as_deref()))
+        .await?;
+    Ok(SignedIn {
+        account,
+        token: response.token,
+    })
+}
+
+/// Makes the local shop the account's (see [`sign_in`]) and records the account.
+fn adopt(
+    store: &mut Store,
+    capture: &Capture,
+    account: &Account,
+    server_shop: Option<&str>,
+) -> Result<(), DeviceError> {
+    let local_shop = store.shop_id().to_owned();
+    let placeholder_owner: Option<String> = store
+        .connection()
+        .query_row(
+            "SELECT owner_id FROM shops WHERE id = ?1",
+            [&local_shop],
+            |r| r.get(0),
+        )
+        .optional()?;
+    {
+        let conn = store.connection();
+        // The user's row normally came with the pull; a placeholder until it does.
+        capture.applying_remote(|| {
+            conn.execute(
+                "INSERT OR IGNORE INTO users (id, name, email, role) VALUES (?1, ?2, ?2, ?3)",
+                params![account.user_id, account.email, role_text(account.role)],
+            )
+        })?;
+    }
+    match server_shop {
+        Some(shop) if shop != local_shop => {
+            store.move_to_shop(shop)?;
+            forget_unpushed(store.connection(), "shops", &local_shop)?;
+        }
+        Some(_) => {}
+        None => {
+            store.connection().execute(
+                "UPDATE shops SET owner_id = ?2 WHERE id = ?1 AND owner_id <> ?2",
+                params![local_shop, account.user_id],
+            )?;
+        }
+    }
+    // The first start's stand-in owner, never pushed, goes once nothing refers to it.
+    if let Some(owner) = placeholder_owner.filter(|o| *o != account.user_id) {
+        let conn = store.connection();
+        let still_used: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM shops WHERE owner_id = ?1)",
+            [&owner],
+            |r| r.get(0),
+        )?;
+        if !still_used {
+            capture.applying_remote(|| {
+                conn.execute(
+                    "DELETE FROM users WHERE id = ?1 AND email LIKE 'local-%@seller-panel.invalid'",
+                    [&owner],
+                )
+            })?;
+            forget_unpushed(conn, "users", &owner)?;
+        }
+    }
+    let conn = store.connection();
+    set_meta(conn, "server", &account.server)?;
+    set_meta(conn, "email", &account.email)?;
+    set_meta(conn, "user_id", &account.user_id)?;
+    set_meta(conn, "role", role_text(account.role))?;
+    clear_meta(conn, "last_error")?;
+    Ok(())
+}
+
+/// Drops the clocks of a row no server has ever had, so its deletion is not pushed.
+fn forget_unpushed(conn: &Connection, table: &str, pk: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM sync_clock WHERE tbl = ?1 AND pk = ?2",
+        params![table, pk],
+    )?;
+    Ok(())
+}
+
+fn role_text(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Seller => "seller",
+        Role::Customer => "customer",
+    }
+}
+
+/// Forgets the account (the caller removes the token from the keyring). Local data stays.
+pub fn sign_out(conn: &Connection) -> rusqlite::Result<()> {
+    for key in ["server", "email", "user_id", "role", "last_error"] {
+        clear_meta(conn, key)?;
+    }
+    conn.execute("DELETE FROM sync_cursors", [])?;
+    Ok(())
+}
+
+/// The scopes a signed-in device reads now.
+pub async fn scopes(client: &SyncClient) -> Result<Vec<String>, ClientError> {
+    Ok(client.me().await?.scopes)
+}
+
+/// One sync round for a signed-in device: scopes asked afresh (a shop made since sign-in
+/// included), push, pull, push; the outcome recorded for the Sync area.
+pub async fn sync_round<A: StoreAccess>(
+    access: &A,
+    capture: &Capture,
+    client: &SyncClient,
+) -> Result<replica::SyncReport, DeviceError> {
+    let db = ViaStore(access);
+    // Push first: a shop made on this device is the server's, hence in scope, only once pushed.
+    let pushed = replica::push_all(&db, client).await;
+    let outcome = match pushed {
+        Ok(pushed) => match scopes(client).await {
+            Ok(scopes) => replica::sync_now(&db, capture, client, &scopes)
+                .await
+                .map(|mut report| {
+                    report.rows_pushed += pushed;
+                    report
+                })
+                .map_err(DeviceError::from),
+            Err(e) => Err(e.into()),
+        },
+        Err(e) => Err(e.into()),
+    };
+    let message = outcome.as_ref().err().map(|e| e.to_string());
+    access
+        .with_store(move |store| {
+            let conn = store.connection();
+            match message {
+                None => {
+                    set_meta(conn, "last_sync_at", &seller_store::now_rfc3339())?;
+                    clear_meta(conn, "last_error")
+                }
+                Some(message) => set_meta(conn, "last_error", &message),
+            }
+        })
+        .await?;
+    outcome
+}
+
+/// What the Sync area shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub account: Option<Account>,
+    pub last_sync_at: Option<String>,
+    pub last_error: Option<String>,
+    pub waiting: Waiting,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// A unique-key clash settled by a merge, for the user to resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub table: String,
+    pub pk: String,
+    pub column: String,
+    /// The value the row was given where it was made.
+    pub original: String,
+    /// The row that kept it.
+    pub other_pk: String,
+    pub detected_at: String,
+}
+
+pub fn status(conn: &Connection) -> rusqlite::Result<Status> {
+    Ok(Status {
+        account: account(conn)?,
+        last_sync_at: meta(conn, "last_sync_at")?,
+        last_error: meta(conn, "last_error")?,
+        waiting: replica::waiting(conn)?,
+        conflicts: conflicts(conn)?,
+    })
+}
+
+pub fn conflicts(conn: &Connection) -> rusqlite::Result<Vec<Conflict>> {
+    conn.prepare(
+        "SELECT tbl, pk, col, coalesce(CAST(value AS TEXT), ''), other_pk, detected_at
+         FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY detected_at, tbl, pk",
+    )?
+    .query_map([], |r| {
+        Ok(Conflict {
+            table: r.get(0)?,
+            pk: r.get(1)?,
+            column: r.get(2)?,
+            original: r.get(3)?,
+            other_pk: r.get(4)?,
+            detected_at: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+/// Marks a conflict resolved (the user kept, renamed or deleted the row).
+pub fn resolve_conflict(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    column: &str,
+) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE sync_conflicts SET resolved_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE tbl = ?1 AND pk = ?2 AND col = ?3 AND resolved_at IS NULL",
+        params![table, pk, column],
+    )? == 1)
+}
+
+/// Whether an error means the sign-in is gone (revoked token): the app then asks to sign in.
+pub fn needs_sign_in(error: &DeviceError) -> bool {
+    matches!(
+        error,
+        DeviceError::Client(ClientError::Refused(ApiError {
+            code: ApiErrorCode::Unauthorized,
+            ..
+        })) | DeviceError::Sync(SyncError::Client(ClientError::Refused(ApiError {
+            code: ApiErrorCode::Unauthorized,
+            ..
+        })))
+    )
+}
