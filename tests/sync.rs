@@ -6,6 +6,7 @@
 #[path = "support/sync.rs"]
 mod sync_support;
 
+use seller_store::orders::{OrderDraft, OrderItemDraft};
 use seller_store::products::ProductDraft;
 use sync_support::{Backend, Device, start_server};
 
@@ -133,6 +134,77 @@ async fn two_devices_converge(backend: Backend) {
     }
 }
 
+/// Stock changed on two devices while offline adds up: each sale and purchase is a movement, and
+/// the quantity everywhere is the sum of all of them.
+async fn offline_stock_changes_add_up(backend: Backend) {
+    let server = start_server(backend, &["stock@example.fr"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Device::open(&dir.path().join("a.sqlite3"));
+    let mut b = Device::open(&dir.path().join("b.sqlite3"));
+    let mut item = draft("STOCK-1", "Jean", 3000);
+    item.quantity = 5;
+    let item = a.store().create_product(item).unwrap();
+    a.sign_in(&server, "stock@example.fr").await;
+    a.sync().await;
+    b.sign_in(&server, "stock@example.fr").await;
+    b.sync().await;
+    assert_eq!(
+        b.rows(&format!(
+            "SELECT quantity FROM seller_products WHERE id = '{}'",
+            item.id
+        )),
+        vec!["5"]
+    );
+
+    // Offline: A sells 2; B sells 1 and buys 3 more.
+    a.store()
+        .create_order(OrderDraft::sale(
+            5000,
+            vec![OrderItemDraft::sku("STOCK-1", 2)],
+        ))
+        .unwrap();
+    b.store()
+        .create_order(OrderDraft::sale(
+            2500,
+            vec![OrderItemDraft::sku("STOCK-1", 1)],
+        ))
+        .unwrap();
+    b.store()
+        .create_order(OrderDraft::purchase(
+            3000,
+            vec![OrderItemDraft::sku("STOCK-1", 3)],
+        ))
+        .unwrap();
+    assert_eq!(a.store().product(&item.id).unwrap().quantity, 3);
+    assert_eq!(b.store().product(&item.id).unwrap().quantity, 7);
+    a.sync().await;
+    b.sync().await;
+    a.sync().await;
+    for device in [&a, &b] {
+        assert_eq!(
+            device.store().product(&item.id).unwrap().quantity,
+            5 - 2 - 1 + 3
+        );
+        let movements: i64 = device.rows(&format!(
+            "SELECT count(*) FROM seller_stock_movements WHERE product_id = '{}'",
+            item.id
+        ))[0]
+            .parse()
+            .unwrap();
+        assert_eq!(movements, 4, "the first stock, two sales, a purchase");
+        assert_eq!(device.rows("SELECT count(*) FROM seller_orders"), vec!["3"]);
+    }
+    let on_server = server_rows(
+        &server.database,
+        &format!(
+            "SELECT sum(delta) FROM seller_stock_movements WHERE product_id = '{}'",
+            item.id
+        ),
+    )
+    .await;
+    assert_eq!(on_server, vec!["5"]);
+}
+
 async fn server_rows(database: &str, sql: &str) -> Vec<String> {
     if let Some(path) = database.strip_prefix("sqlite:") {
         let conn = rusqlite::Connection::open(path).unwrap();
@@ -184,4 +256,14 @@ async fn two_devices_converge_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_devices_converge_on_postgres() {
     two_devices_converge(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_stock_changes_add_up_on_sqlite() {
+    offline_stock_changes_add_up(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_stock_changes_add_up_on_postgres() {
+    offline_stock_changes_add_up(Backend::Postgres).await;
 }

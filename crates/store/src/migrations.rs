@@ -27,6 +27,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0006_summaries.sql",
         include_str!("../../../migrations/0006_summaries.sql"),
     ),
+    (
+        "0007_stock_from_movements.sql",
+        include_str!("../../../migrations/0007_stock_from_movements.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -987,8 +987,8 @@ fn restock(tx: &Transaction<'_>, shop_id: &str, line: &mut Line, order_id: &str)
     Ok(product_id)
 }
 
-/// Applies one movement to an item's quantity and records it. Stock reaching 0 through a sale
-/// marks the item `sold`; stock coming back to a `sold` item makes it `ready` again.
+/// Records one movement; the item's quantity follows it (migration 0007). Stock reaching 0
+/// through a sale marks the item `sold`; stock coming back to a `sold` item makes it `ready`.
 fn move_stock(
     tx: &Transaction<'_>,
     product_id: &str,
@@ -998,25 +998,24 @@ fn move_stock(
 ) -> Result<()> {
     let now = now_rfc3339();
     tx.execute(
-        "UPDATE seller_products SET quantity = quantity + ?2, updated_at = ?3,
+        "INSERT INTO seller_stock_movements (id, product_id, order_id, delta, reason, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![new_id(), product_id, order_id, delta, reason, now],
+    )?;
+    tx.execute(
+        "UPDATE seller_products SET updated_at = ?2,
             status = CASE
-                WHEN quantity + ?2 = 0 AND ?4 = 'sale' THEN ?5
-                WHEN quantity + ?2 > 0 AND status = ?5 THEN ?6
+                WHEN quantity = 0 AND ?3 = 'sale' THEN ?4
+                WHEN quantity > 0 AND status = ?4 THEN ?5
                 ELSE status END
          WHERE id = ?1",
         rusqlite::params![
             product_id,
-            delta,
             now,
             reason,
             ProductStatus::Sold,
             ProductStatus::Ready
         ],
-    )?;
-    tx.execute(
-        "INSERT INTO seller_stock_movements (id, product_id, order_id, delta, reason, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![new_id(), product_id, order_id, delta, reason, now],
     )?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use seller_sync::hlc::{Clock, Hlc};
 use seller_sync::merge::{Cell, Life, RowChange};
 use seller_sync::protocol::{ApiError, ApiErrorCode, ClampedCell, REFERENCE_SCOPE, Role};
 use seller_sync::rules::{RowDecision, cell_wins, decide_row};
-use seller_sync::tables::{ADMIN_SCOPE, Scoping, column_syncs, synced_table, user_scope};
+use seller_sync::tables::{ADMIN_SCOPE, Scoping, column_syncs, rank, synced_table, user_scope};
 
 use crate::schema::TypedTable;
 
@@ -144,7 +144,10 @@ pub fn plan(
         .map(|r| r.pk.clone())
         .collect();
     let mut batch_scopes: HashMap<RowKey, String> = HashMap::new();
-    for row in rows {
+    // Parents before children: a new child's scope is its parent's, maybe new in this batch.
+    let mut ordered: Vec<&RowChange> = rows.iter().collect();
+    ordered.sort_by_key(|r| rank(&r.table));
+    for row in ordered {
         let row = clamp_row(row, clock, now_ms, &mut plan.clamped);
         check_row_shape(ctx, &row, typed)?;
         let key = (row.table.clone(), row.pk.clone());

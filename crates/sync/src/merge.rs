@@ -104,9 +104,11 @@ pub fn pending(conn: &Connection) -> rusqlite::Result<Batch> {
             });
         }
     }
-    Ok(Batch {
-        rows: rows.into_values().collect(),
-    })
+    // Parents before children, so a batch cut anywhere never carries a row whose parent only a
+    // later batch brings (the server finds a new row's shop through its parent).
+    let mut rows: Vec<RowChange> = rows.into_values().collect();
+    rows.sort_by_key(|r| crate::tables::rank(&r.table));
+    Ok(Batch { rows })
 }
 
 /// Marks what `batch` holds as pushed, unless it changed again since it was read.
@@ -215,12 +217,20 @@ fn own_stamp(capture: &Capture) -> Hlc {
 pub fn merge(conn: &Connection, capture: &Capture, batch: &Batch) -> rusqlite::Result<Merged> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let mut merged = Merged::default();
-    capture.applying_remote(|| {
+    // The app's own triggers (stock from movements) tell merged writes from local ones by this
+    // row, which only this transaction sees.
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_applying (applying) VALUES (1)",
+        [],
+    )?;
+    let applied = capture.applying_remote(|| {
         for row in &batch.rows {
             merge_row(conn, capture, row, &mut merged)?;
         }
         Ok::<_, rusqlite::Error>(())
-    })?;
+    });
+    conn.execute("DELETE FROM sync_applying", [])?;
+    applied?;
     merged.rows_repaired += repair_orphans(conn)?;
     Ok(merged)
 }

@@ -164,6 +164,14 @@ pub fn synced_table(name: &str) -> Option<&'static SyncedTable> {
     SYNCED_TABLES.iter().find(|t| t.name == name)
 }
 
+/// The table's place in [`SYNCED_TABLES`] (parents first); unknown tables last.
+pub fn rank(table: &str) -> usize {
+    SYNCED_TABLES
+        .iter()
+        .position(|t| t.name == table)
+        .unwrap_or(usize::MAX)
+}
+
 /// Whether `column` of `table` travels between devices and the server.
 pub fn column_syncs(table: &SyncedTable, column: &str) -> bool {
     !table.unsynced_columns.contains(&column)

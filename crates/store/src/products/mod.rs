@@ -294,6 +294,25 @@ pub(crate) fn insert_product(
         now,
     ])
     .map_err(|e| StoreError::from_write(e, Some(&sku)))?;
+    if draft.quantity != 0 {
+        // The stock is the sum of the movements (migration 0007): the first one is this.
+        let reason = if created_at.is_some() {
+            "import"
+        } else {
+            "manual"
+        };
+        tx.prepare_cached(
+            "INSERT INTO seller_stock_movements (id, product_id, order_id, delta, reason, created_at)
+             VALUES (?1, ?2, NULL, ?3, ?4, ?5)",
+        )?
+        .execute(rusqlite::params![
+            new_id(),
+            id,
+            draft.quantity,
+            reason,
+            created_at.unwrap_or(&now)
+        ])?;
+    }
     write_children(tx, &id, &draft)?;
     Ok(id)
 }
