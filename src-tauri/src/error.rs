@@ -84,6 +84,26 @@ pub enum ErrorCode {
     SessionVnc,
     /// The session could not start for another reason (the message says which part failed).
     SessionFailed,
+    /// Sync: the server cannot be reached (offline, or the server is down); retried soon.
+    SyncUnreachable,
+    /// Sync: the server address is not a valid http(s) address.
+    SyncBadAddress,
+    /// Sync: the server's TLS certificate is not trusted, or not for its name.
+    SyncTls,
+    /// Sync: wrong e-mail or password.
+    SyncBadCredentials,
+    /// Sync: the device's sign-in was revoked or has expired; sign in again.
+    SyncSignedOut,
+    /// Sync: the server needs a newer version of the app.
+    SyncAppTooOld,
+    /// Sync: the app needs a newer version of the server.
+    SyncServerTooOld,
+    /// Sync: the server refused a change (outside the account's shop, a row moved between shops).
+    SyncRefused,
+    /// Sync: the server failed, or answered something that is not a sync server.
+    SyncServerError,
+    /// Sync: the database is being replaced (a restore); try again in a moment.
+    SyncStoreBusy,
 }
 
 impl AppError {

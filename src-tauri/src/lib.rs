@@ -12,6 +12,7 @@ mod orders;
 mod photos;
 mod sessions;
 mod state;
+mod sync;
 mod transfer;
 
 use std::path::PathBuf;
@@ -65,6 +66,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         accounts::test_proxy,
         accounts::get_proxy_settings,
         accounts::set_proxy_settings,
+        sync::sync_status,
+        sync::sync_sign_in,
+        sync::sync_sign_out,
+        sync::sync_now,
+        sync::resolve_sync_conflict,
         sessions::session_statuses,
         sessions::watch_sessions,
         sessions::start_session,
@@ -199,6 +205,9 @@ pub fn run() {
             app.manage(transfer::Transfer::new(&data_dir, explicit_data_dir));
             let state = AppState::open(data_dir);
             backups::spawn_daily_backups(state.clone());
+            let sync_state = sync::SyncState::default();
+            sync::spawn_background_rounds(state.clone(), sync_state.clone());
+            app.manage(sync_state);
             let sweeper = state.clone();
             tauri::async_runtime::spawn(async move {
                 inventory::sweep_unused_photos(&sweeper).await;

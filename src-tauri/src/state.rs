@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 
 use seller_store::Store;
 use seller_store::data_dir::DATABASE_FILE;
+use seller_sync::capture::Capture;
 
 use crate::error::{AppError, ErrorCode};
 
@@ -18,17 +19,29 @@ pub struct AppState {
 struct Inner {
     data_dir: PathBuf,
     store: Mutex<Result<Store, AppError>>,
+    /// Change capture of the open store (the sync engine's), replaced when the store reopens.
+    capture: Mutex<Option<Capture>>,
 }
 
 impl AppState {
     pub fn open(data_dir: PathBuf) -> Self {
-        let store = open_store(&data_dir);
+        let (store, capture) = open_store(&data_dir);
         Self {
             inner: Arc::new(Inner {
                 data_dir,
                 store: Mutex::new(store),
+                capture: Mutex::new(capture),
             }),
         }
+    }
+
+    /// The change capture of the open store; `None` while it is closed or failed to open.
+    pub fn capture(&self) -> Option<Capture> {
+        self.inner
+            .capture
+            .lock()
+            .ok()
+            .and_then(|capture| capture.clone())
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -72,7 +85,11 @@ impl AppState {
             let busy = AppError::new(ErrorCode::Internal, "the data is being replaced");
             drop(std::mem::replace(&mut *guard, Err(busy)));
             let outcome = work(&inner.data_dir);
-            *guard = open_store(&inner.data_dir);
+            let (store, capture) = open_store(&inner.data_dir);
+            *guard = store;
+            if let Ok(mut slot) = inner.capture.lock() {
+                *slot = capture;
+            }
             outcome
         })
         .await
@@ -80,13 +97,17 @@ impl AppState {
     }
 }
 
-fn open_store(data_dir: &Path) -> Result<Store, AppError> {
-    let store = Store::open(&data_dir.join(DATABASE_FILE)).map_err(AppError::from);
-    match &store {
-        Ok(store) => {
-            tracing::info!(path = %store.path().display(), outcome = ?store.open_outcome(), "store open")
+/// Opens the store as a sync replica: change capture on from the first write.
+fn open_store(data_dir: &Path) -> (Result<Store, AppError>, Option<Capture>) {
+    match seller_sync::device::open(&data_dir.join(DATABASE_FILE)) {
+        Ok((store, capture)) => {
+            tracing::info!(path = %store.path().display(), outcome = ?store.open_outcome(), "store open");
+            (Ok(store), Some(capture))
         }
-        Err(err) => tracing::error!(%err, "store failed to open"),
+        Err(err) => {
+            let err = AppError::from(err);
+            tracing::error!(%err, "store failed to open");
+            (Err(err), None)
+        }
     }
-    store
 }

@@ -127,8 +127,8 @@ pub struct Device {
 impl StoreAccess for Device {
     async fn with_store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Store) -> T + Send + 'static,
-    ) -> T {
+        f: impl FnOnce(&mut Store) -> Result<T, device::DeviceError> + Send + 'static,
+    ) -> Result<T, device::DeviceError> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || f(&mut store.lock().unwrap()))
             .await

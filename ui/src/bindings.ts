@@ -333,6 +333,60 @@ async setProxySettings(echoUrl: string) : Promise<Result<ProxySettings, AppError
     else return { status: "error", error: e  as any };
 }
 },
+async syncStatus() : Promise<Result<SyncStatusView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Signs this device in, keeps the token in the keyring, then runs a first round in the
+ * background.
+ */
+async syncSignIn(input: SignInInput) : Promise<Result<SyncStatusView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_sign_in", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Signs out: the server forgets the token (when it can be reached), the keyring too; the data
+ * stays on this device.
+ */
+async syncSignOut() : Promise<Result<SyncStatusView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_sign_out") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs a round now (or waits for the one running) and returns the status after it.
+ */
+async syncNow() : Promise<Result<SyncStatusView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_now") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The user settled a conflict (kept the distinct value, or changed it).
+ */
+async resolveSyncConflict(table: string, id: string, column: string) : Promise<Result<SyncStatusView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resolve_sync_conflict", { table, id, column }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * Statuses of the accounts' sessions, in the order asked.
  */
@@ -544,6 +598,22 @@ export type BulkOutcome = { affected: number }
  * Vinted's item conditions.
  */
 export type Condition = "new_with_tags" | "new_without_tags" | "very_good" | "good" | "satisfactory"
+/**
+ * A SKU or slug made twice offline: the later row got a distinct value, for the user to fix.
+ */
+export type ConflictView = { table: string; id: string; column: string; 
+/**
+ * The value the row was given where it was made.
+ */
+original: string; 
+/**
+ * The value it holds now.
+ */
+current: string | null; 
+/**
+ * What the user knows the row by (an item's title).
+ */
+label: string | null; detectedAt: string }
 /**
  * The field separator of a CSV file.
  */
@@ -761,7 +831,47 @@ export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insuffic
 /**
  * The session could not start for another reason (the message says which part failed).
  */
-"sessionFailed"
+"sessionFailed" | 
+/**
+ * Sync: the server cannot be reached (offline, or the server is down); retried soon.
+ */
+"syncUnreachable" | 
+/**
+ * Sync: the server address is not a valid http(s) address.
+ */
+"syncBadAddress" | 
+/**
+ * Sync: the server's TLS certificate is not trusted, or not for its name.
+ */
+"syncTls" | 
+/**
+ * Sync: wrong e-mail or password.
+ */
+"syncBadCredentials" | 
+/**
+ * Sync: the device's sign-in was revoked or has expired; sign in again.
+ */
+"syncSignedOut" | 
+/**
+ * Sync: the server needs a newer version of the app.
+ */
+"syncAppTooOld" | 
+/**
+ * Sync: the app needs a newer version of the server.
+ */
+"syncServerTooOld" | 
+/**
+ * Sync: the server refused a change (outside the account's shop, a row moved between shops).
+ */
+"syncRefused" | 
+/**
+ * Sync: the server failed, or answered something that is not a sync server.
+ */
+"syncServerError" | 
+/**
+ * Sync: the database is being replaced (a restore); try again in a moment.
+ */
+"syncStoreBusy"
 export type ExportSettings = { 
 /**
  * Where exports are written.
@@ -1277,6 +1387,7 @@ export type Settings = { language: LanguagePref;
  * The OS locale, such as `fr-FR`, for resolving `System`.
  */
 systemLanguage: string }
+export type SignInInput = { server: string; email: string; password: string }
 export type SkuSettings = { pattern: string; 
 /**
  * The SKU the next new product would get.
@@ -1284,6 +1395,15 @@ export type SkuSettings = { pattern: string;
 next: string }
 export type SortDir = "asc" | "desc"
 export type SortField = "title" | "price" | "quantity" | "createdAt" | "updatedAt"
+export type SyncStatusView = { signedIn: boolean; server: string | null; email: string | null; lastSyncAt: string | null; 
+/**
+ * The last round's failure, in English (the UI shows `lastErrorCode` translated).
+ */
+lastError: string | null; lastErrorCode: ErrorCode | null; 
+/**
+ * Rows changed here and not on the server yet.
+ */
+waitingRows: number; conflicts: ConflictView[]; syncing: boolean }
 export type TAURI_CHANNEL<TSend> = null
 /**
  * A parcel's tracking.

@@ -146,6 +146,33 @@ impl Keyring {
         }
         Ok(())
     }
+
+    /// A sync server's device token for this device (filed as `sync-token/<device id>`).
+    pub fn sync_token(&self, device_id: &str) -> Result<Option<Secret>> {
+        match self.sync_entry(device_id)?.get_password() {
+            Ok(token) => Ok(Some(Secret::new(token))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub fn set_sync_token(&self, device_id: &str, token: &Secret) -> Result<()> {
+        Ok(self.sync_entry(device_id)?.set_password(token.expose())?)
+    }
+
+    pub fn delete_sync_token(&self, device_id: &str) -> Result<()> {
+        match self.sync_entry(device_id)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    fn sync_entry(&self, device_id: &str) -> Result<keyring::Entry> {
+        Ok(keyring::Entry::new(
+            &self.service,
+            &format!("sync-token/{device_id}"),
+        )?)
+    }
 }
 
 #[cfg(test)]

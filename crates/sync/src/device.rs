@@ -136,11 +136,13 @@ pub struct SignedIn {
 }
 
 /// Access to the app's store from async code, for [`sign_in`] and [`sync_round`].
+/// The store may be closed for a moment (a backup being restored): then `f` does not run and
+/// the answer is [`SyncError::Closed`].
 pub trait StoreAccess: Send + Sync {
     fn with_store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Store) -> T + Send + 'static,
-    ) -> impl std::future::Future<Output = T> + Send;
+        f: impl FnOnce(&mut Store) -> Result<T, DeviceError> + Send + 'static,
+    ) -> impl std::future::Future<Output = Result<T, DeviceError>> + Send;
 }
 
 /// The store's connection, as the replica functions want it.
@@ -149,9 +151,16 @@ pub struct ViaStore<'a, A>(pub &'a A);
 impl<A: StoreAccess> LocalDb for ViaStore<'_, A> {
     async fn with_conn<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> T + Send + 'static,
-    ) -> T {
-        self.0.with_store(|store| f(store.connection_mut())).await
+        f: impl FnOnce(&mut Connection) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, SyncError> {
+        self.0
+            .with_store(|store| Ok(f(store.connection_mut())?))
+            .await
+            .map_err(|e| match e {
+                DeviceError::Sync(e) => e,
+                DeviceError::Sqlite(e) => SyncError::Local(e),
+                _ => SyncError::Closed,
+            })
     }
 }
 
@@ -278,6 +287,7 @@ fn adopt(
     set_meta(conn, "user_id", &account.user_id)?;
     set_meta(conn, "role", role_text(account.role))?;
     clear_meta(conn, "last_error")?;
+    clear_meta(conn, "last_error_kind")?;
     Ok(())
 }
 
@@ -300,7 +310,14 @@ fn role_text(role: Role) -> &'static str {
 
 /// Forgets the account (the caller removes the token from the keyring). Local data stays.
 pub fn sign_out(conn: &Connection) -> rusqlite::Result<()> {
-    for key in ["server", "email", "user_id", "role", "last_error"] {
+    for key in [
+        "server",
+        "email",
+        "user_id",
+        "role",
+        "last_error",
+        "last_error_kind",
+    ] {
         clear_meta(conn, key)?;
     }
     conn.execute("DELETE FROM sync_cursors", [])?;
@@ -335,20 +352,117 @@ pub async fn sync_round<A: StoreAccess>(
         },
         Err(e) => Err(e.into()),
     };
-    let message = outcome.as_ref().err().map(|e| e.to_string());
+    let message = outcome
+        .as_ref()
+        .err()
+        .map(|e| (e.to_string(), ErrorKind::of(e)));
     access
         .with_store(move |store| {
             let conn = store.connection();
             match message {
                 None => {
                     set_meta(conn, "last_sync_at", &seller_store::now_rfc3339())?;
-                    clear_meta(conn, "last_error")
+                    clear_meta(conn, "last_error")?;
+                    clear_meta(conn, "last_error_kind")?;
                 }
-                Some(message) => set_meta(conn, "last_error", &message),
+                Some((message, kind)) => {
+                    set_meta(conn, "last_error", &message)?;
+                    set_meta(conn, "last_error_kind", kind.as_str())?;
+                }
             }
+            Ok(())
         })
         .await?;
     outcome
+}
+
+/// What went wrong, in words the app translates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The server cannot be reached (offline, server down): retried soon.
+    Unreachable,
+    BadAddress,
+    Tls,
+    BadCredentials,
+    /// The token was revoked or is unknown: sign in again.
+    SignedOut,
+    /// The server needs a newer app.
+    AppTooOld,
+    /// The app needs a newer server.
+    ServerTooOld,
+    /// The server refused a change (out of scope, moved between shops…).
+    Refused,
+    /// The server failed or answered something else than the sync API.
+    ServerError,
+    /// The database is closed for a moment (a restore).
+    StoreBusy,
+    /// Reading or writing the local database failed.
+    Local,
+}
+
+impl ErrorKind {
+    pub fn of(error: &DeviceError) -> ErrorKind {
+        match error {
+            DeviceError::Client(e) | DeviceError::Sync(SyncError::Client(e)) => match e {
+                ClientError::Unreachable(_) => ErrorKind::Unreachable,
+                ClientError::BadAddress(_) => ErrorKind::BadAddress,
+                ClientError::Tls(_) => ErrorKind::Tls,
+                ClientError::BadAnswer { .. } => ErrorKind::ServerError,
+                ClientError::Refused(ApiError { code, .. }) => match code {
+                    ApiErrorCode::BadCredentials => ErrorKind::BadCredentials,
+                    ApiErrorCode::Unauthorized => ErrorKind::SignedOut,
+                    ApiErrorCode::SchemaTooOld => ErrorKind::AppTooOld,
+                    ApiErrorCode::SchemaTooNew => ErrorKind::ServerTooOld,
+                    ApiErrorCode::Internal => ErrorKind::ServerError,
+                    ApiErrorCode::OutOfScope
+                    | ApiErrorCode::MovesBetweenShops
+                    | ApiErrorCode::ForeignDevice
+                    | ApiErrorCode::UnknownTable
+                    | ApiErrorCode::BadRequest => ErrorKind::Refused,
+                },
+            },
+            DeviceError::SchemaOutOfRange { .. } => ErrorKind::ServerTooOld,
+            DeviceError::Sync(SyncError::Closed) => ErrorKind::StoreBusy,
+            DeviceError::Store(_)
+            | DeviceError::Capture(_)
+            | DeviceError::Sqlite(_)
+            | DeviceError::Sync(_) => ErrorKind::Local,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::BadAddress => "bad_address",
+            ErrorKind::Tls => "tls",
+            ErrorKind::BadCredentials => "bad_credentials",
+            ErrorKind::SignedOut => "signed_out",
+            ErrorKind::AppTooOld => "app_too_old",
+            ErrorKind::ServerTooOld => "server_too_old",
+            ErrorKind::Refused => "refused",
+            ErrorKind::ServerError => "server_error",
+            ErrorKind::StoreBusy => "store_busy",
+            ErrorKind::Local => "local",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ErrorKind> {
+        [
+            ErrorKind::Unreachable,
+            ErrorKind::BadAddress,
+            ErrorKind::Tls,
+            ErrorKind::BadCredentials,
+            ErrorKind::SignedOut,
+            ErrorKind::AppTooOld,
+            ErrorKind::ServerTooOld,
+            ErrorKind::Refused,
+            ErrorKind::ServerError,
+            ErrorKind::StoreBusy,
+            ErrorKind::Local,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
 }
 
 /// What the Sync area shows.
@@ -357,6 +471,7 @@ pub struct Status {
     pub account: Option<Account>,
     pub last_sync_at: Option<String>,
     pub last_error: Option<String>,
+    pub last_error_kind: Option<ErrorKind>,
     pub waiting: Waiting,
     pub conflicts: Vec<Conflict>,
 }
@@ -379,6 +494,9 @@ pub fn status(conn: &Connection) -> rusqlite::Result<Status> {
         account: account(conn)?,
         last_sync_at: meta(conn, "last_sync_at")?,
         last_error: meta(conn, "last_error")?,
+        last_error_kind: meta(conn, "last_error_kind")?
+            .as_deref()
+            .and_then(ErrorKind::parse),
         waiting: replica::waiting(conn)?,
         conflicts: conflicts(conn)?,
     })
@@ -414,18 +532,4 @@ pub fn resolve_conflict(
          WHERE tbl = ?1 AND pk = ?2 AND col = ?3 AND resolved_at IS NULL",
         params![table, pk, column],
     )? == 1)
-}
-
-/// Whether an error means the sign-in is gone (revoked token): the app then asks to sign in.
-pub fn needs_sign_in(error: &DeviceError) -> bool {
-    matches!(
-        error,
-        DeviceError::Client(ClientError::Refused(ApiError {
-            code: ApiErrorCode::Unauthorized,
-            ..
-        })) | DeviceError::Sync(SyncError::Client(ClientError::Refused(ApiError {
-            code: ApiErrorCode::Unauthorized,
-            ..
-        })))
-    )
 }

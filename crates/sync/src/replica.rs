@@ -42,6 +42,9 @@ pub enum SyncError {
     Local(#[from] rusqlite::Error),
     #[error("a batch in the outbox cannot be read: {0}")]
     Outbox(#[from] serde_json::Error),
+    /// The database is closed for a moment (a backup being restored).
+    #[error("the database is not open")]
+    Closed,
 }
 
 /// Creates the outbox, cursors and sync settings (next to `sync_clock`, made by capture).
@@ -181,8 +184,8 @@ pub fn waiting(conn: &Connection) -> rusqlite::Result<Waiting> {
 pub trait LocalDb: Send + Sync {
     fn with_conn<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> T + Send + 'static,
-    ) -> impl Future<Output = T> + Send;
+        f: impl FnOnce(&mut Connection) -> Result<T, SyncError> + Send + 'static,
+    ) -> impl Future<Output = Result<T, SyncError>> + Send;
 }
 
 /// What one round did.
@@ -223,7 +226,7 @@ pub async fn pull_scopes<D: LocalDb>(
 
 /// Stages and pushes until the outbox is empty; returns the rows pushed.
 pub async fn push_all<D: LocalDb>(db: &D, client: &SyncClient) -> Result<usize, SyncError> {
-    db.with_conn(stage).await?;
+    db.with_conn(|conn| Ok(stage(conn)?)).await?;
     let mut pushed = 0;
     loop {
         let batches = db
@@ -235,7 +238,7 @@ pub async fn push_all<D: LocalDb>(db: &D, client: &SyncClient) -> Result<usize, 
         let rows: usize = batches.iter().map(|b| b.rows.len()).sum();
         let response = client.push(batches).await?;
         pushed += rows;
-        db.with_conn(move |conn| acknowledge(conn, &response.acked, &response.clamped))
+        db.with_conn(move |conn| Ok(acknowledge(conn, &response.acked, &response.clamped)?))
             .await?;
     }
 }
@@ -249,13 +252,13 @@ async fn pull_scope<D: LocalDb>(
 ) -> Result<(), SyncError> {
     loop {
         let owned = scope.to_owned();
-        let after = db.with_conn(move |conn| cursor(conn, &owned)).await?;
+        let after = db.with_conn(move |conn| Ok(cursor(conn, &owned)?)).await?;
         let page = client.pull(scope, after, PAGE_ROWS).await?;
         let has_more = page.has_more;
         report.rows_pulled += page.rows.len();
         let (capture, owned) = (capture.clone(), scope.to_owned());
         let merged = db
-            .with_conn(move |conn| apply_page(conn, &capture, &owned, &page))
+            .with_conn(move |conn| Ok(apply_page(conn, &capture, &owned, &page)?))
             .await?;
         report.merged.cells_applied += merged.cells_applied;
         report.merged.cells_ignored += merged.cells_ignored;

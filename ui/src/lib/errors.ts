@@ -42,6 +42,16 @@ const KNOWN_CODES = {
   sessionDisplay: true,
   sessionVnc: true,
   sessionFailed: true,
+  syncUnreachable: true,
+  syncBadAddress: true,
+  syncTls: true,
+  syncBadCredentials: true,
+  syncSignedOut: true,
+  syncAppTooOld: true,
+  syncServerTooOld: true,
+  syncRefused: true,
+  syncServerError: true,
+  syncStoreBusy: true,
 } satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(KNOWN_CODES) as ErrorCode[];
 

@@ -1,0 +1,364 @@
+//! The IPC surface of sync, and the background rounds.
+//!
+//! The device token goes to the OS keyring on sign-in and never crosses IPC; the password
+//! crosses once, on entry. Rounds run on the async runtime, each store step on a worker thread,
+//! so the window never waits on the network: every few minutes, soon again after the server
+//! could not be reached (the network coming back), and on "Sync now".
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use seller_secrets::{Keyring, Secret};
+use seller_store::Store;
+use seller_sync::client::SyncClient;
+use seller_sync::device::{self, DeviceError, ErrorKind, StoreAccess};
+use seller_sync::replica::SyncError;
+use serde::{Deserialize, Deserializer, Serialize};
+use tauri::State;
+
+use crate::error::{AppError, ErrorCode};
+use crate::state::AppState;
+
+/// Between two rounds when all is well.
+const ROUND_EVERY: Duration = Duration::from_secs(5 * 60);
+/// Between two tries while the server cannot be reached.
+const RETRY_OFFLINE_EVERY: Duration = Duration::from_secs(30);
+
+/// The background rounds and "Sync now" share this; one round runs at a time.
+#[derive(Clone, Default)]
+pub struct SyncState {
+    running: Arc<AtomicBool>,
+    kick: Arc<tokio::sync::Notify>,
+}
+
+/// The store, as the sync engine reaches it.
+struct Access(AppState);
+
+impl StoreAccess for Access {
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, DeviceError> + Send + 'static,
+    ) -> Result<T, DeviceError> {
+        self.0
+            .with_store(move |store| Ok(f(store)))
+            .await
+            .unwrap_or(Err(DeviceError::Sync(SyncError::Closed)))
+    }
+}
+
+#[derive(Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusView {
+    pub signed_in: bool,
+    pub server: Option<String>,
+    pub email: Option<String>,
+    pub last_sync_at: Option<String>,
+    /// The last round's failure, in English (the UI shows `lastErrorCode` translated).
+    pub last_error: Option<String>,
+    pub last_error_code: Option<ErrorCode>,
+    /// Rows changed here and not on the server yet.
+    pub waiting_rows: i64,
+    pub conflicts: Vec<ConflictView>,
+    pub syncing: bool,
+}
+
+/// A SKU or slug made twice offline: the later row got a distinct value, for the user to fix.
+#[derive(Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConflictView {
+    pub table: String,
+    pub id: String,
+    pub column: String,
+    /// The value the row was given where it was made.
+    pub original: String,
+    /// The value it holds now.
+    pub current: Option<String>,
+    /// What the user knows the row by (an item's title).
+    pub label: Option<String>,
+    pub detected_at: String,
+}
+
+fn secret_from_str<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+    String::deserialize(deserializer).map(Secret::new)
+}
+
+#[derive(Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInInput {
+    pub server: String,
+    pub email: String,
+    #[serde(deserialize_with = "secret_from_str")]
+    #[specta(type = String)]
+    pub password: Secret,
+}
+
+impl From<DeviceError> for AppError {
+    fn from(err: DeviceError) -> Self {
+        tracing::warn!(%err, "sync failed");
+        AppError::new(code_of(ErrorKind::of(&err)), err.to_string())
+    }
+}
+
+fn code_of(kind: ErrorKind) -> ErrorCode {
+    match kind {
+        ErrorKind::Unreachable => ErrorCode::SyncUnreachable,
+        ErrorKind::BadAddress => ErrorCode::SyncBadAddress,
+        ErrorKind::Tls => ErrorCode::SyncTls,
+        ErrorKind::BadCredentials => ErrorCode::SyncBadCredentials,
+        ErrorKind::SignedOut => ErrorCode::SyncSignedOut,
+        ErrorKind::AppTooOld => ErrorCode::SyncAppTooOld,
+        ErrorKind::ServerTooOld => ErrorCode::SyncServerTooOld,
+        ErrorKind::Refused => ErrorCode::SyncRefused,
+        ErrorKind::ServerError => ErrorCode::SyncServerError,
+        ErrorKind::StoreBusy => ErrorCode::SyncStoreBusy,
+        ErrorKind::Local => ErrorCode::Database,
+    }
+}
+
+fn token_keyring() -> Keyring {
+    Keyring::default()
+}
+
+async fn status_view(state: &AppState, sync: &SyncState) -> Result<SyncStatusView, AppError> {
+    let syncing = sync.running.load(Ordering::SeqCst);
+    state
+        .with_store(move |store| {
+            let conn = store.connection();
+            let status = device::status(conn).map_err(seller_store::StoreError::from)?;
+            let conflicts = status
+                .conflicts
+                .into_iter()
+                .map(|c| {
+                    let current = conflict_value(conn, &c.table, &c.pk, &c.column);
+                    let label = conflict_label(conn, &c.table, &c.pk);
+                    ConflictView {
+                        table: c.table,
+                        id: c.pk,
+                        column: c.column,
+                        original: c.original,
+                        current,
+                        label,
+                        detected_at: c.detected_at,
+                    }
+                })
+                .collect();
+            Ok(SyncStatusView {
+                signed_in: status.account.is_some(),
+                server: status.account.as_ref().map(|a| a.server.clone()),
+                email: status.account.as_ref().map(|a| a.email.clone()),
+                last_sync_at: status.last_sync_at,
+                last_error_code: status.last_error_kind.map(code_of),
+                last_error: status.last_error,
+                waiting_rows: status.waiting.staged_rows + status.waiting.unstaged_rows,
+                conflicts,
+                syncing,
+            })
+        })
+        .await
+}
+
+fn conflict_value(
+    conn: &rusqlite::Connection,
+    table: &str,
+    pk: &str,
+    column: &str,
+) -> Option<String> {
+    conn.query_row(
+        &format!("SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\" WHERE id = ?1"),
+        [pk],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+fn conflict_label(conn: &rusqlite::Connection, table: &str, pk: &str) -> Option<String> {
+    let column = match table {
+        "seller_products" | "products" => "title",
+        "shops" | "categories" | "attributes" => "name",
+        "pages" => "title",
+        _ => return None,
+    };
+    conflict_value(conn, table, pk, column)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_status(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncState>,
+) -> Result<SyncStatusView, AppError> {
+    status_view(&state, &sync).await
+}
+
+/// Signs this device in, keeps the token in the keyring, then runs a first round in the
+/// background.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_sign_in(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncState>,
+    input: SignInInput,
+) -> Result<SyncStatusView, AppError> {
+    let capture = state
+        .capture()
+        .ok_or_else(|| AppError::new(ErrorCode::SyncStoreBusy, "the database is not open"))?;
+    let device_name = host_name();
+    let signed = device::sign_in(
+        &Access(state.inner().clone()),
+        &capture,
+        &input.server,
+        &input.email,
+        input.password.expose(),
+        &device_name,
+    )
+    .await?;
+    token_keyring().set_sync_token(capture.device_id(), &Secret::new(signed.token))?;
+    tracing::info!(server = %signed.account.server, "signed in to a sync server");
+    sync.kick.notify_one();
+    status_view(&state, &sync).await
+}
+
+/// Signs out: the server forgets the token (when it can be reached), the keyring too; the data
+/// stays on this device.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_sign_out(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncState>,
+) -> Result<SyncStatusView, AppError> {
+    if let Some(client) = signed_in_client(&state).await?
+        && let Err(error) = client.logout().await
+    {
+        tracing::warn!(%error, "the server could not be told of the sign-out");
+    }
+    if let Some(capture) = state.capture() {
+        token_keyring().delete_sync_token(capture.device_id())?;
+    }
+    state
+        .with_store(|store| {
+            Ok(device::sign_out(store.connection()).map_err(seller_store::StoreError::from)?)
+        })
+        .await?;
+    status_view(&state, &sync).await
+}
+
+/// Runs a round now (or waits for the one running) and returns the status after it.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_now(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncState>,
+) -> Result<SyncStatusView, AppError> {
+    round(&state, &sync).await?;
+    status_view(&state, &sync).await
+}
+
+/// The user settled a conflict (kept the distinct value, or changed it).
+#[tauri::command]
+#[specta::specta]
+pub async fn resolve_sync_conflict(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncState>,
+    table: String,
+    id: String,
+    column: String,
+) -> Result<SyncStatusView, AppError> {
+    state
+        .with_store(move |store| {
+            device::resolve_conflict(store.connection(), &table, &id, &column)
+                .map_err(seller_store::StoreError::from)?;
+            Ok(())
+        })
+        .await?;
+    status_view(&state, &sync).await
+}
+
+/// The client of the signed-in account, with its token from the keyring; `None` when signed
+/// out.
+async fn signed_in_client(state: &AppState) -> Result<Option<SyncClient>, AppError> {
+    let Some(capture) = state.capture() else {
+        return Ok(None);
+    };
+    let account = state
+        .with_store(|store| {
+            Ok(device::account(store.connection()).map_err(seller_store::StoreError::from)?)
+        })
+        .await?;
+    let Some(account) = account else {
+        return Ok(None);
+    };
+    let Some(token) = token_keyring().sync_token(capture.device_id())? else {
+        return Ok(None);
+    };
+    let client = SyncClient::new(
+        &account.server,
+        device::schema_version(),
+        Some(token.expose().to_owned()),
+    )
+    .map_err(|e| AppError::from(DeviceError::Client(e)))?;
+    Ok(Some(client))
+}
+
+/// One round, unless one is running (then this waits for it). `Ok(false)` when signed out.
+async fn round(state: &AppState, sync: &SyncState) -> Result<bool, AppError> {
+    if sync.running.swap(true, Ordering::SeqCst) {
+        while sync.running.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        return Ok(true);
+    }
+    struct Done<'a>(&'a AtomicBool);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.store(false, Ordering::SeqCst);
+        }
+    }
+    let _done = Done(&sync.running);
+    let Some(client) = signed_in_client(state).await? else {
+        return Ok(false);
+    };
+    let capture = state
+        .capture()
+        .ok_or_else(|| AppError::new(ErrorCode::SyncStoreBusy, "the database is not open"))?;
+    let report = device::sync_round(&Access(state.clone()), &capture, &client).await?;
+    tracing::info!(
+        pushed = report.rows_pushed,
+        pulled = report.rows_pulled,
+        "sync round done"
+    );
+    Ok(true)
+}
+
+/// Rounds in the background: every few minutes, sooner while offline, at once when kicked.
+pub fn spawn_background_rounds(state: AppState, sync: SyncState) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let wait = match round(&state, &sync).await {
+                Ok(_) => ROUND_EVERY,
+                Err(error) if error.code == ErrorCode::SyncUnreachable => RETRY_OFFLINE_EVERY,
+                Err(error) => {
+                    tracing::warn!(%error, "background sync round failed");
+                    ROUND_EVERY
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = sync.kick.notified() => {}
+            }
+        }
+    });
+}
+
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "Seller Panel".to_owned())
+}
