@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 the operation failed (the message says why), 2 wrong usage.
 
 mod bench;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -76,6 +77,30 @@ enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Sync with a Seller Panel server, as the app's Sync area does.
+    Sync {
+        #[command(subcommand)]
+        what: SyncWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncWhat {
+    /// Sign this device in to a server; the password is read from standard input. The device's
+    /// token is kept in the system keyring.
+    SignIn {
+        /// The server's address: https://host, or http://127.0.0.1:PORT for a local server.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Push what changed here and pull what changed elsewhere, now.
+    Now,
+    /// Show the account, the last sync, what waits to be pushed, and conflicts.
+    Status,
+    /// Sign out: the server and the keyring forget the token; the data stays here.
+    SignOut,
 }
 
 #[derive(Subcommand)]
@@ -221,6 +246,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export {
             what: ExportWhat::Purchases(args),
         } => export_register(&dir, RegisterKind::Purchases, &args),
+        Command::Sync { what } => sync::run(&dir, what),
         Command::Bench { .. } => unreachable!("handled above"),
         Command::Inspect { file } => {
             let manifest = backup::inspect(&file)?;
@@ -246,7 +272,9 @@ fn open_store(dir: &Path) -> Result<Store> {
             dir.display()
         );
     }
-    Ok(Store::open(&path)?)
+    // As the app opens it: the sync engine's capture must see every write.
+    let (store, _capture) = seller_sync::device::open(&path)?;
+    Ok(store)
 }
 
 fn run_backup(dir: &Path, to: Option<PathBuf>, keep_days: Option<u32>) -> Result<()> {

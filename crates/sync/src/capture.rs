@@ -58,8 +58,9 @@ CREATE TABLE IF NOT EXISTS sync_conflicts (
     tbl         TEXT NOT NULL,
     pk          TEXT NOT NULL,
     col         TEXT NOT NULL,
-    -- The value the row was given on its device, before it was made distinct.
-    value       ANY,
+    -- The value the row was given on its device, before it was made distinct (no declared type:
+    -- stored as it was, text or number).
+    value,
     other_pk    TEXT NOT NULL,
     detected_at TEXT NOT NULL,
     resolved_at TEXT,

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS sync_outbox (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE TABLE IF NOT EXISTS sync_cursors (scope TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 ";
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ pub fn stage(conn: &mut Connection) -> rusqlite::Result<usize> {
     let staged = rows.len();
     let mut next: i64 = tx
         .query_row(
-            "SELECT value FROM sync_meta WHERE key = 'next_device_seq'",
+            "SELECT CAST(value AS INTEGER) FROM sync_meta WHERE key = 'next_device_seq'",
             [],
             |r| r.get(0),
         )
@@ -84,7 +84,7 @@ pub fn stage(conn: &mut Connection) -> rusqlite::Result<usize> {
     tx.execute(
         "INSERT INTO sync_meta (key, value) VALUES ('next_device_seq', ?1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [next],
+        [next.to_string()],
     )?;
     tx.commit()?;
     Ok(staged)

@@ -1,0 +1,152 @@
+//! `seller sync …`: the app's Sync area from the command line, on the same data folder and the
+//! same keyring entry.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result, bail};
+use seller_secrets::{Keyring, Secret};
+use seller_store::Store;
+use seller_sync::capture::Capture;
+use seller_sync::client::SyncClient;
+use seller_sync::device::{self, DeviceError, StoreAccess};
+use seller_sync::replica::SyncError;
+
+use crate::SyncWhat;
+
+/// The store shared with the async sync engine.
+struct Access(Arc<Mutex<Store>>);
+
+impl StoreAccess for Access {
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, DeviceError> + Send + 'static,
+    ) -> Result<T, DeviceError> {
+        let store = self.0.clone();
+        tokio::task::spawn_blocking(move || match store.lock() {
+            Ok(mut store) => f(&mut store),
+            Err(_) => Err(DeviceError::Sync(SyncError::Closed)),
+        })
+        .await
+        .unwrap_or(Err(DeviceError::Sync(SyncError::Closed)))
+    }
+}
+
+pub fn run(dir: &Path, what: SyncWhat) -> Result<()> {
+    let path = dir.join(seller_store::data_dir::DATABASE_FILE);
+    if !path.exists() {
+        bail!(
+            "no Seller Panel database in {} (start the app once, or pass --data-dir)",
+            dir.display()
+        );
+    }
+    let (store, capture) = device::open(&path)?;
+    let access = Access(Arc::new(Mutex::new(store)));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match what {
+            SyncWhat::SignIn { server, email } => sign_in(&access, &capture, &server, &email).await,
+            SyncWhat::Now => now(&access, &capture).await,
+            SyncWhat::Status => status(&access),
+            SyncWhat::SignOut => sign_out(&access, &capture).await,
+        }
+    })
+}
+
+async fn sign_in(access: &Access, capture: &Capture, server: &str, email: &str) -> Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from standard input")?;
+    let password = Secret::new(password.trim_end_matches(['\r', '\n']));
+    let name = format!("seller (command line) on {}", host_name());
+    let signed = device::sign_in(access, capture, server, email, password.expose(), &name).await?;
+    Keyring::default().set_sync_token(capture.device_id(), &Secret::new(signed.token))?;
+    println!(
+        "signed in to {} as {}; run `seller sync now` to sync",
+        signed.account.server, signed.account.email
+    );
+    Ok(())
+}
+
+async fn client(access: &Access, capture: &Capture) -> Result<SyncClient> {
+    let account = {
+        let store = access.0.lock().expect("the store lock");
+        device::account(store.connection())?
+    };
+    let Some(account) = account else {
+        bail!("this device is not signed in to a sync server: run `seller sync sign-in` first");
+    };
+    let Some(token) = Keyring::default().sync_token(capture.device_id())? else {
+        bail!("the sign-in token is missing from the keyring: run `seller sync sign-in` again");
+    };
+    Ok(SyncClient::new(
+        &account.server,
+        device::schema_version(),
+        Some(token.expose().to_owned()),
+    )?)
+}
+
+async fn now(access: &Access, capture: &Capture) -> Result<()> {
+    let client = client(access, capture).await?;
+    let report = device::sync_round(access, capture, &client).await?;
+    println!(
+        "synced: {} rows pushed, {} rows pulled ({} cells applied, {} rows settled here)",
+        report.rows_pushed,
+        report.rows_pulled,
+        report.merged.cells_applied,
+        report.merged.rows_repaired
+    );
+    Ok(())
+}
+
+fn status(access: &Access) -> Result<()> {
+    let store = access.0.lock().expect("the store lock");
+    let status = device::status(store.connection())?;
+    match &status.account {
+        Some(account) => println!("signed in to {} as {}", account.server, account.email),
+        None => println!("not signed in to a sync server"),
+    }
+    println!(
+        "last sync: {}",
+        status.last_sync_at.as_deref().unwrap_or("never")
+    );
+    println!(
+        "waiting to be pushed: {} rows",
+        status.waiting.staged_rows + status.waiting.unstaged_rows
+    );
+    if let Some(error) = &status.last_error {
+        println!("last error: {error}");
+    }
+    for conflict in &status.conflicts {
+        println!(
+            "conflict: {} {} {}: {:?} was taken by {}; this row holds a distinct value",
+            conflict.table, conflict.pk, conflict.column, conflict.original, conflict.other_pk
+        );
+    }
+    Ok(())
+}
+
+async fn sign_out(access: &Access, capture: &Capture) -> Result<()> {
+    if let Ok(client) = client(access, capture).await
+        && let Err(error) = client.logout().await
+    {
+        eprintln!("warning: the server could not be told of the sign-out: {error}");
+    }
+    Keyring::default().delete_sync_token(capture.device_id())?;
+    let store = access.0.lock().expect("the store lock");
+    device::sign_out(store.connection())?;
+    println!("signed out; the data stays on this device");
+    Ok(())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this computer".to_owned())
+}
