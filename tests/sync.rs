@@ -116,7 +116,7 @@ async fn two_devices_converge(backend: Backend) {
     assert!(a.rows(products).iter().all(|r| !r.starts_with(&jupe)));
 
     // The server's typed tables hold the same items, for plain SQL.
-    let on_server = server_rows(
+    let on_server = sync_support::server_rows(
         &server.database,
         "SELECT id, sku, title, price FROM seller_products ORDER BY sku",
     )
@@ -194,7 +194,7 @@ async fn offline_stock_changes_add_up(backend: Backend) {
         assert_eq!(movements, 4, "the first stock, two sales, a purchase");
         assert_eq!(device.rows("SELECT count(*) FROM seller_orders"), vec!["3"]);
     }
-    let on_server = server_rows(
+    let on_server = sync_support::server_rows(
         &server.database,
         &format!(
             "SELECT sum(delta) FROM seller_stock_movements WHERE product_id = '{}'",
@@ -203,49 +203,6 @@ async fn offline_stock_changes_add_up(backend: Backend) {
     )
     .await;
     assert_eq!(on_server, vec!["5"]);
-}
-
-async fn server_rows(database: &str, sql: &str) -> Vec<String> {
-    if let Some(path) = database.strip_prefix("sqlite:") {
-        let conn = rusqlite::Connection::open(path).unwrap();
-        let mut stmt = conn.prepare(sql).unwrap();
-        let n = stmt.column_count();
-        return stmt
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| match r.get_ref(i).unwrap() {
-                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
-                        rusqlite::types::ValueRef::Text(t) => {
-                            String::from_utf8_lossy(t).into_owned()
-                        }
-                        other => format!("{other:?}"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-    }
-    let (client, connection) = tokio_postgres::connect(database, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .simple_query(sql)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
-                (0..r.len())
-                    .map(|i| r.get(i).unwrap_or("NULL").to_owned())
-                    .collect::<Vec<_>>()
-                    .join("|"),
-            ),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

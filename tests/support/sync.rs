@@ -1,3 +1,4 @@
+#![allow(dead_code)] // Shared by several test files, each using part of it.
 //! Sync test harness: a sync server on 127.0.0.1 (in this process, on SQLite or on the
 //! PostgreSQL of `scripts/with-test-postgres`) and devices, each a real app database opened as
 //! the app opens it (capture on), syncing over HTTP.
@@ -21,8 +22,25 @@ pub enum Backend {
     Postgres,
 }
 
+/// The server's storage, to add users while it serves.
+#[derive(Clone)]
+pub enum AnyStorage {
+    Sqlite(SqliteStorage),
+    Postgres(PostgresStorage),
+}
+
+impl AnyStorage {
+    async fn create_user(&self, user: &NewUser, hlc: seller_sync::hlc::Hlc) {
+        match self {
+            AnyStorage::Sqlite(s) => s.create_user(user, hlc).await.unwrap(),
+            AnyStorage::Postgres(s) => s.create_user(user, hlc).await.unwrap(),
+        }
+    }
+}
+
 pub struct Server {
     pub address: String,
+    pub storage: AnyStorage,
     /// `sqlite:PATH` or the PostgreSQL URL: where the server's data is, for plain SQL checks.
     pub database: String,
     /// (e-mail, user id) of each seller.
@@ -66,18 +84,28 @@ pub async fn start_server(backend: Backend, sellers: &[&str]) -> Server {
         Backend::Sqlite => {
             let path = dir.path().join("server.sqlite3");
             let storage = SqliteStorage::open(&path).unwrap();
-            serve(storage, format!("sqlite:{}", path.display()), dir, sellers).await
+            let any = AnyStorage::Sqlite(storage.clone());
+            serve(
+                storage,
+                any,
+                format!("sqlite:{}", path.display()),
+                dir,
+                sellers,
+            )
+            .await
         }
         Backend::Postgres => {
             let url = new_postgres_database().await;
             let storage = PostgresStorage::connect(&url).await.unwrap();
-            serve(storage, url, dir, sellers).await
+            let any = AnyStorage::Postgres(storage.clone());
+            serve(storage, any, url, dir, sellers).await
         }
     }
 }
 
 async fn serve<S: Storage + Clone>(
     storage: S,
+    any: AnyStorage,
     database: String,
     dir: tempfile::TempDir,
     sellers: &[&str],
@@ -109,11 +137,86 @@ async fn serve<S: Storage + Clone>(
     });
     Server {
         address,
+        storage: any,
         database,
         users,
         _dir: dir,
         task,
     }
+}
+
+impl Server {
+    /// Adds a seller whose password hash is cheap to check (argon2 with the smallest cost: the
+    /// server reads the cost from the hash), for tests that sign in thousands of devices.
+    pub async fn add_seller(&self, email: &str) -> String {
+        use std::sync::OnceLock;
+        static CHEAP: OnceLock<String> = OnceLock::new();
+        let hash = CHEAP
+            .get_or_init(|| {
+                use argon2::password_hash::{PasswordHasher, SaltString};
+                let params = argon2::Params::new(8, 1, 1, None).unwrap();
+                let argon = argon2::Argon2::new(
+                    argon2::Algorithm::Argon2id,
+                    argon2::Version::V0x13,
+                    params,
+                );
+                let salt = SaltString::encode_b64(b"convergence-salt").unwrap();
+                argon
+                    .hash_password(PASSWORD.as_bytes(), &salt)
+                    .unwrap()
+                    .to_string()
+            })
+            .clone();
+        let id = uuid::Uuid::now_v7().to_string();
+        let user = NewUser {
+            id: id.clone(),
+            name: email.to_owned(),
+            email: email.to_owned(),
+            password_hash: hash,
+            role: Role::Seller,
+        };
+        self.storage
+            .create_user(
+                &user,
+                seller_sync::hlc::Clock::new().stamp(seller_sync::hlc::wall_ms_now()),
+            )
+            .await;
+        id
+    }
+}
+
+/// An empty app database, migrated once per test process and copied for each device, with a
+/// local shop and owner of its own (as a first start makes).
+pub fn fresh_database(path: &Path) {
+    use std::sync::OnceLock;
+    static TEMPLATE: OnceLock<(tempfile::TempDir, std::path::PathBuf)> = OnceLock::new();
+    let (_, template) = TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("template.sqlite3");
+        let store = Store::open(&file).unwrap();
+        store
+            .connection()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        drop(store);
+        (dir, file)
+    });
+    std::fs::copy(template, path).unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let (user, shop) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA defer_foreign_keys = ON;
+         BEGIN;
+         UPDATE users SET id = '{user}', email = 'local-{user}@seller-panel.invalid';
+         UPDATE shops SET id = '{shop}', owner_id = '{user}', slug = 'local-{shop}';
+         UPDATE app_settings SET value = '{shop}' WHERE key = 'local_shop_id';
+         COMMIT;"
+    ))
+    .unwrap();
 }
 
 /// A device: the app's database, opened as the app opens it.
@@ -138,7 +241,12 @@ impl StoreAccess for Device {
 
 impl Device {
     pub fn open(path: &Path) -> Device {
-        let (store, capture) = device::open(path).unwrap();
+        Device::open_with_clock(path, std::sync::Arc::new(seller_sync::hlc::wall_ms_now))
+    }
+
+    /// A device whose clock reads `wall`.
+    pub fn open_with_clock(path: &Path, wall: seller_sync::capture::WallClock) -> Device {
+        let (store, capture) = device::open_with_clock(path, wall).unwrap();
         Device {
             store: Arc::new(Mutex::new(store)),
             capture,
@@ -202,4 +310,51 @@ impl Device {
         .collect::<Result<_, _>>()
         .unwrap()
     }
+}
+
+/// Rows of a query on the server's own database (plain SQL, as an operator would), each row's
+/// columns as text joined by `|`.
+pub async fn server_rows(database: &str, sql: &str) -> Vec<String> {
+    if let Some(path) = database.strip_prefix("sqlite:") {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        return stmt
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Null => "NULL".to_owned(),
+                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                        rusqlite::types::ValueRef::Real(f) => f.to_string(),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            String::from_utf8_lossy(t).into_owned()
+                        }
+                        rusqlite::types::ValueRef::Blob(b) => format!("<{} bytes>", b.len()),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    }
+    let (client, connection) = tokio_postgres::connect(database, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .simple_query(sql)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
+                (0..r.len())
+                    .map(|i| r.get(i).unwrap_or("NULL").to_owned())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            ),
+            _ => None,
+        })
+        .collect()
 }

@@ -12,12 +12,13 @@ import { applyLanguage } from "./i18n";
 import { resolveLanguage } from "./lib/language";
 import { SETTINGS_QUERY_KEY, fetchSettings } from "./settingsQuery";
 
-type Area = "inventory" | "orders" | "dashboard" | "accounts" | "settings";
+type Area = "inventory" | "orders" | "dashboard" | "accounts" | "sync" | "settings";
 
 // Loaded when first opened, so the inventory starts without them (and without the charts).
 const OrdersPage = lazy(() => import("./features/orders/OrdersPage").then((m) => ({ default: m.OrdersPage })));
 const DashboardPage = lazy(() => import("./features/dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
 const AccountsPage = lazy(() => import("./features/accounts/AccountsPage").then((m) => ({ default: m.AccountsPage })));
+const SyncPage = lazy(() => import("./features/sync/SyncPage").then((m) => ({ default: m.SyncPage })));
 type InventoryView = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
 
 /** Longest we wait for the settings before showing the UI in the default language anyway. */
@@ -69,6 +70,13 @@ export function App() {
     }
     goToArea(next);
   }
+
+  /** From a sync conflict: the item's form, to change its SKU. */
+  const openProduct = useCallback((id: string) => {
+    setArea("inventory");
+    setView({ kind: "edit", id });
+    setFormDirty(false);
+  }, []);
 
   const backToList = useCallback(() => {
     setView({ kind: "list" });
@@ -166,6 +174,18 @@ export function App() {
             <li>
               <button
                 type="button"
+                className={area === "sync" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "sync" ? "page" : undefined}
+                data-testid="nav-sync"
+                onClick={() => requestArea("sync")}
+              >
+                <span className="nav-icon nav-icon-sync" aria-hidden="true" />
+                {t("sync.nav")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
                 className={area === "settings" ? "nav-item is-active" : "nav-item"}
                 aria-current={area === "settings" ? "page" : undefined}
                 data-testid="nav-settings"
@@ -181,7 +201,7 @@ export function App() {
 
       <main className="main" id="main">
         {area === "settings" && <SettingsPage settings={settings.data} />}
-        {(area === "orders" || area === "dashboard" || area === "accounts") && (
+        {(area === "orders" || area === "dashboard" || area === "accounts" || area === "sync") && (
           <Suspense
             fallback={
               <p className="state-message" role="status">
@@ -192,6 +212,7 @@ export function App() {
             {area === "orders" && <OrdersPage resetSignal={ordersReset} onDirtyChange={setFormDirty} />}
             {area === "dashboard" && <DashboardPage />}
             {area === "accounts" && <AccountsPage resetSignal={accountsReset} onDirtyChange={setFormDirty} />}
+            {area === "sync" && <SyncPage onOpenProduct={openProduct} />}
           </Suspense>
         )}
         {area === "inventory" && view.kind === "list" && (

@@ -31,6 +31,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0007_stock_from_movements.sql",
         include_str!("../../../migrations/0007_stock_from_movements.sql"),
     ),
+    (
+        "0008_synced_derived_columns.sql",
+        include_str!("../../../migrations/0008_synced_derived_columns.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -70,7 +70,9 @@ pub fn status_of(code: ApiErrorCode) -> StatusCode {
     match code {
         ApiErrorCode::BadCredentials | ApiErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ApiErrorCode::OutOfScope | ApiErrorCode::ForeignDevice => StatusCode::FORBIDDEN,
-        ApiErrorCode::MovesBetweenShops | ApiErrorCode::SchemaTooNew => StatusCode::CONFLICT,
+        ApiErrorCode::MovesBetweenShops
+        | ApiErrorCode::SchemaTooNew
+        | ApiErrorCode::MissingParent => StatusCode::CONFLICT,
         ApiErrorCode::UnknownTable => StatusCode::UNPROCESSABLE_ENTITY,
         ApiErrorCode::SchemaTooOld => StatusCode::UPGRADE_REQUIRED,
         ApiErrorCode::BadRequest => StatusCode::BAD_REQUEST,

@@ -10,7 +10,7 @@ use rusqlite::types::Value;
 use seller_sync::hlc::{Clock, Hlc};
 use seller_sync::merge::{Cell, Life, RowChange};
 use seller_sync::protocol::{ApiError, ApiErrorCode, ClampedCell, REFERENCE_SCOPE, Role};
-use seller_sync::rules::{RowDecision, cell_wins, decide_row};
+use seller_sync::rules::{RowDecision, cell_wins, decide_row, life_stamp_wins};
 use seller_sync::tables::{ADMIN_SCOPE, Scoping, column_syncs, rank, synced_table, user_scope};
 
 use crate::schema::TypedTable;
@@ -25,6 +25,8 @@ pub type RowKey = (String, String);
 pub struct StoredRow {
     pub scope: String,
     pub cl: i64,
+    /// The stamp of the row's latest life change: (hlc, device).
+    pub life: Option<(Hlc, String)>,
     /// Clock of each cell: (hlc, device).
     pub cells: HashMap<String, (Hlc, String)>,
 }
@@ -71,8 +73,10 @@ pub struct PlannedRow {
     pub table: String,
     pub pk: String,
     pub scope: String,
-    /// The life to record, when the batch changes it.
+    /// The life to record, when the batch changes it (or only its stamp, at equal length).
     pub life: Option<Life>,
+    /// Whether the row comes to life or dies now (a longer causal length won).
+    pub new_life: bool,
     /// The winning cells to record (all of them when the row comes to life).
     pub cells: Vec<Cell>,
     pub alive: bool,
@@ -83,7 +87,7 @@ pub struct PlannedRow {
 impl PlannedRow {
     /// Whether the typed row is written whole (created or re-created).
     pub fn comes_to_life(&self) -> bool {
-        self.alive && (!self.was_alive || self.life.is_some())
+        self.alive && (!self.was_alive || self.new_life)
     }
 }
 
@@ -283,9 +287,9 @@ fn scope_of(
         Scoping::Parent { column, table } => match cell_value(row, column) {
             Some(Value::Text(parent)) => Some(parent_scope(table, parent).ok_or_else(|| {
                 refuse(
-                    ApiErrorCode::BadRequest,
+                    ApiErrorCode::MissingParent,
                     format!(
-                        "{} {} refers to {table} {parent}, which the server does not have",
+                        "{} {} refers to {table} {parent}, which the server does not have yet",
                         row.table, row.pk
                     ),
                 )
@@ -318,7 +322,17 @@ fn merge_row(row: &RowChange, held: Option<&StoredRow>, scope: String) -> Option
         RowDecision::Dead { new_life } => (false, new_life),
         RowDecision::Alive { new_life } => (true, new_life),
     };
-    let life = if new_life { row.life.clone() } else { None };
+    // At equal length only the life's stamp can change: the greater one is kept.
+    let stamp_wins = |life: &Life| {
+        held.is_some_and(|h| {
+            h.cl == life.cl
+                && life_stamp_wins(
+                    h.life.as_ref().map(|(hlc, device)| (*hlc, device.as_str())),
+                    (life.hlc, &life.device),
+                )
+        })
+    };
+    let life = row.life.clone().filter(|life| new_life || stamp_wins(life));
     let cells: Vec<Cell> = if alive {
         row.cells
             .iter()
@@ -341,6 +355,7 @@ fn merge_row(row: &RowChange, held: Option<&StoredRow>, scope: String) -> Option
         pk: row.pk.clone(),
         scope,
         life,
+        new_life,
         cells,
         alive,
         was_alive,

@@ -14,7 +14,7 @@ use seller_sync::tables::SYNCED_TABLES;
 include!(concat!(env!("OUT_DIR"), "/app_migrations.rs"));
 
 /// The first app schema version that syncs.
-const FIRST_SYNCING_VERSION: u32 = 6;
+const FIRST_SYNCING_VERSION: u32 = 8;
 
 /// The app schema versions this server accepts.
 pub fn supported_schema() -> SchemaRange {
@@ -155,6 +155,6 @@ mod tests {
         );
         let pg = typed_tables_ddl(&tables, Dialect::Postgres);
         assert!(pg.contains("\"price\" BIGINT"), "{pg}");
-        assert!(supported_schema().contains(6));
+        assert!(supported_schema().contains(8) && !supported_schema().contains(7));
     }
 }

@@ -38,6 +38,15 @@ pub struct Capture {
     capturing: Arc<AtomicBool>,
     clock: Arc<Clock>,
     device: Arc<str>,
+    wall: WallClock,
+}
+
+/// Where a device reads the time: the system clock, or another source (a device whose clock is
+/// days off, in the convergence tests).
+pub type WallClock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+fn system_wall_clock() -> WallClock {
+    Arc::new(wall_ms_now)
 }
 
 const CLOCK_TABLE: &str = "CREATE TABLE IF NOT EXISTS sync_clock (
@@ -84,6 +93,15 @@ impl Capture {
     /// Registers the SQL functions the triggers call, before anything is written on `conn`
     /// (triggers made by an earlier run are already there). Creates nothing.
     pub fn register(conn: &Connection, device_id: &str) -> rusqlite::Result<Capture> {
+        Capture::register_with_clock(conn, device_id, system_wall_clock())
+    }
+
+    /// [`Capture::register`] with the time read from `wall`.
+    pub fn register_with_clock(
+        conn: &Connection,
+        device_id: &str,
+        wall: WallClock,
+    ) -> rusqlite::Result<Capture> {
         let has_clock: bool = conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sync_clock'",
             [],
@@ -100,6 +118,7 @@ impl Capture {
                 last.and_then(Hlc::from_i64).unwrap_or(Hlc::ZERO),
             )),
             device: Arc::from(device_id),
+            wall,
         };
         capture.register_functions(conn, device_id)?;
         Ok(capture)
@@ -145,9 +164,9 @@ impl Capture {
     fn register_functions(&self, conn: &Connection, device_id: &str) -> rusqlite::Result<()> {
         // Not deterministic: each call gives another value.
         let flags = FunctionFlags::SQLITE_UTF8;
-        let clock = Arc::clone(&self.clock);
+        let (clock, wall) = (Arc::clone(&self.clock), Arc::clone(&self.wall));
         conn.create_scalar_function("sync_hlc", 0, flags, move |_| {
-            Ok(clock.stamp(wall_ms_now()).to_i64())
+            Ok(clock.stamp(wall()).to_i64())
         })?;
         let device = device_id.to_owned();
         conn.create_scalar_function("sync_device", 0, flags, move |_| Ok(device.clone()))?;
@@ -160,6 +179,11 @@ impl Capture {
     /// The id this device stamps its changes with.
     pub fn device_id(&self) -> &str {
         &self.device
+    }
+
+    /// A new stamp for a change of this device's own.
+    pub fn stamp(&self) -> Hlc {
+        self.clock.stamp((self.wall)())
     }
 
     /// The device's clock (a merge observes the stamps it applies).

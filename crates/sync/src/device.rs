@@ -6,7 +6,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use seller_store::Store;
 
-use crate::capture::{Capture, CaptureError};
+use std::sync::Arc;
+
+use crate::capture::{Capture, CaptureError, WallClock};
 use crate::client::{ClientError, SyncClient};
 use crate::protocol::{ApiError, ApiErrorCode, LoginRequest, REFERENCE_SCOPE, Role};
 use crate::replica::{self, LocalDb, SyncError, Waiting};
@@ -32,10 +34,15 @@ pub enum DeviceError {
 /// registered before anything is written, the triggers follow the current columns, and rows
 /// written before capture existed are recorded once as this device's own.
 pub fn open(path: &Path) -> Result<(Store, Capture), DeviceError> {
+    open_with_clock(path, Arc::new(crate::hlc::wall_ms_now))
+}
+
+/// [`open`], with the device's time read from `wall`.
+pub fn open_with_clock(path: &Path, wall: WallClock) -> Result<(Store, Capture), DeviceError> {
     let mut capture = None;
     let store = Store::open_with(path, |conn| {
         let device = stored_device_id(conn)?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-        capture = Some(Capture::register(conn, &device)?);
+        capture = Some(Capture::register_with_clock(conn, &device, wall)?);
         Ok(())
     })?;
     let capture = capture.expect("open_with runs its preparation");
@@ -218,6 +225,11 @@ pub async fn sign_in<A: StoreAccess>(
     access
         .with_store(move |store| adopt(store, &capture2, &acc, shop.as_deref()))
         .await?;
+    if server_shop.is_none() {
+        // The account's shop is this one from now: pushed at once, so a device signing in next
+        // joins it instead of making a second shop.
+        replica::push_all(&db, &client).await?;
+    }
     Ok(SignedIn {
         account,
         token: response.token,
@@ -418,6 +430,7 @@ impl ErrorKind {
                     | ApiErrorCode::MovesBetweenShops
                     | ApiErrorCode::ForeignDevice
                     | ApiErrorCode::UnknownTable
+                    | ApiErrorCode::MissingParent
                     | ApiErrorCode::BadRequest => ErrorKind::Refused,
                 },
             },

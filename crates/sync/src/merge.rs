@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::capture::{Capture, quote_ident, synced_columns};
 use crate::hlc::Hlc;
-use crate::rules::{RowDecision, cell_wins, decide_row};
+use crate::rules::{RowDecision, cell_wins, decide_row, life_stamp_wins};
 
 /// One changed cell, with its value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,13 +208,38 @@ fn record_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite::Res
 
 /// A fresh local stamp, for a change a merge makes on its own (to be pushed).
 fn own_stamp(capture: &Capture) -> Hlc {
-    capture.clock().stamp(crate::hlc::wall_ms_now())
+    capture.stamp()
 }
 
 /// Applies `batch` in the current transaction of `conn` (the caller commits), capture off but
 /// for what the merge decides on its own: rows a remote delete cascades to, rows left without
 /// their parent, unique-key clashes, a delete that would break a row another one needs.
 pub fn merge(conn: &Connection, capture: &Capture, batch: &Batch) -> rusqlite::Result<Merged> {
+    merge_from(conn, capture, batch, false)
+}
+
+/// [`merge`] of a page pulled from the server. When this device has nothing left in its outbox,
+/// the server holds every write of this device and its answer already settles them with the
+/// others: this device's own cells take the server's stamps as they come (a stamp the server
+/// brought back from the far future, even when the answer saying so was lost).
+pub fn merge_pulled(
+    conn: &Connection,
+    capture: &Capture,
+    batch: &Batch,
+) -> rusqlite::Result<Merged> {
+    let outbox_empty: bool =
+        conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM sync_outbox)", [], |r| {
+            r.get(0)
+        })?;
+    merge_from(conn, capture, batch, outbox_empty)
+}
+
+fn merge_from(
+    conn: &Connection,
+    capture: &Capture,
+    batch: &Batch,
+    server_has_ours: bool,
+) -> rusqlite::Result<Merged> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let mut merged = Merged::default();
     // The app's own triggers (stock from movements) tell merged writes from local ones by this
@@ -223,24 +248,47 @@ pub fn merge(conn: &Connection, capture: &Capture, batch: &Batch) -> rusqlite::R
         "INSERT OR IGNORE INTO sync_applying (applying) VALUES (1)",
         [],
     )?;
+    let keys = foreign_keys(conn)?;
+    let mut deleted = Vec::new();
     let applied = capture.applying_remote(|| {
         for row in &batch.rows {
-            merge_row(conn, capture, row, &mut merged)?;
+            merge_row(
+                conn,
+                capture,
+                &keys,
+                row,
+                server_has_ours,
+                &mut merged,
+                &mut deleted,
+            )?;
         }
         Ok::<_, rusqlite::Error>(())
     });
     conn.execute("DELETE FROM sync_applying", [])?;
     applied?;
-    merged.rows_repaired += repair_orphans(conn)?;
+    let arrived: Vec<(String, String)> = batch
+        .rows
+        .iter()
+        .map(|r| (r.table.clone(), r.pk.clone()))
+        .collect();
+    merged.rows_repaired += settle_references(conn, &keys, &arrived, deleted)?;
     Ok(merged)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn merge_row(
     conn: &Connection,
     capture: &Capture,
+    keys: &[ForeignKey],
     row: &RowChange,
+    server_has_ours: bool,
     merged: &mut Merged,
+    deleted: &mut Vec<(String, String)>,
 ) -> rusqlite::Result<()> {
+    // A clock entry of this device's own, already on the server: the server's version of it
+    // stands (see `merge_pulled`).
+    let settled_by_server =
+        |h: &HeldClock| server_has_ours && h.pushed && h.device == capture.device_id();
     let exists = cell_value(conn, &row.table, &row.pk, "id")?.is_some();
     let held_life = local_clock(conn, &row.table, &row.pk, "")?;
     let held_cl = held_life.as_ref().map_or(i64::from(exists), |h| h.cl);
@@ -253,10 +301,20 @@ fn merge_row(
         capture.clock().observe(stamp);
     }
     let decision = decide_row(held_cl, row.life.as_ref().map(|l| l.cl));
-    if let (
-        Some(life),
-        RowDecision::Dead { new_life: true } | RowDecision::Alive { new_life: true },
-    ) = (&row.life, decision)
+    let new_life = matches!(
+        decision,
+        RowDecision::Dead { new_life: true } | RowDecision::Alive { new_life: true }
+    );
+    // At equal length the life's own stamp still converges: the greater one is kept.
+    let same_life_newer_stamp = |life: &Life| {
+        held_life.as_ref().is_some_and(|h| {
+            h.cl == life.cl
+                && (life_stamp_wins(Some((h.hlc, h.device.as_str())), (life.hlc, &life.device))
+                    || settled_by_server(h))
+        })
+    };
+    if let Some(life) = &row.life
+        && (new_life || same_life_newer_stamp(life))
     {
         record(
             conn,
@@ -275,8 +333,8 @@ fn merge_row(
             return Ok(());
         }
         RowDecision::Dead { .. } => {
-            if exists {
-                delete_row(conn, capture, row, merged)?;
+            if exists && delete_row(conn, capture, keys, row, merged)? {
+                deleted.push((row.table.clone(), row.pk.clone()));
             }
             merged.cells_ignored += row.cells.len();
             return Ok(());
@@ -291,13 +349,9 @@ fn merge_row(
     }
     for cell in &row.cells {
         let held = local_clock(conn, &row.table, &row.pk, &cell.column)?;
-        let own_echo = held.as_ref().is_some_and(|h| {
-            h.pushed && h.device == capture.device_id() && cell.device == capture.device_id()
-        });
+        let settled = held.as_ref().is_some_and(settled_by_server);
         let held = held.as_ref().map(|h| (h.hlc, h.device.as_str()));
-        // This device's own write coming back takes the server's stamp (brought back from the
-        // far future, say), unless it was written again since it was pushed.
-        if !own_echo && !cell_wins(new_life, held, (cell.hlc, cell.device.as_str())) {
+        if !settled && !cell_wins(new_life, held, (cell.hlc, cell.device.as_str())) {
             merged.cells_ignored += 1;
             continue;
         }
@@ -307,48 +361,46 @@ fn merge_row(
     Ok(())
 }
 
-/// A remote delete. Rows it cascades to are recorded as this device's own deletes (the server
-/// learns of them from every device that applies it, harmlessly). A delete that a blocking
-/// foreign key refuses (a shop whose sales must stay) loses: the row comes back to life here
-/// and everywhere, whole.
+/// A remote delete; `true` when the row is gone. A delete that a blocking foreign key refuses
+/// (a shop whose sales must stay) loses: the row comes back to life here and everywhere, whole.
+/// The rows it cascades to are settled after the page (see `settle_references`), as this
+/// device's own deletes.
 fn delete_row(
     conn: &Connection,
     capture: &Capture,
+    keys: &[ForeignKey],
     row: &RowChange,
     merged: &mut Merged,
-) -> rusqlite::Result<()> {
-    let deleted = capture.capturing_local(|| {
+) -> rusqlite::Result<bool> {
+    if blocked_delete(conn, keys, &row.table, &row.pk)? {
+        let cl = row.life.as_ref().map_or(2, |l| l.cl) + 1;
+        restamp_row(conn, capture, &row.table, &row.pk, cl)?;
+        merged.rows_repaired += 1;
+        return Ok(false);
+    }
+    // With foreign keys on (a merge between two devices directly) SQLite cascades itself; these
+    // deletes are this device's own.
+    capture.capturing_local(|| {
         conn.execute(
             &format!("DELETE FROM {} WHERE id = ?1", quote_ident(&row.table)),
             [&row.pk],
         )
-    });
-    match deleted {
-        Ok(_) => {
-            // The row's own delete is the remote one, not a new local change.
-            if let Some(life) = &row.life {
-                record(
-                    conn,
-                    &row.table,
-                    &row.pk,
-                    "",
-                    life.hlc,
-                    &life.device,
-                    life.cl,
-                    true,
-                )?;
-            }
-            merged.rows_deleted += 1;
-            Ok(())
-        }
-        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY) => {
-            let cl = row.life.as_ref().map_or(2, |l| l.cl) + 1;
-            restamp_row(conn, capture, &row.table, &row.pk, cl)?;
-            merged.rows_repaired += 1;
-            Ok(())
-        }
-        Err(e) => Err(e),
+    })?;
+    // The row's own delete is the remote one, not a new local change.
+    if let Some(life) = &row.life {
+        record(
+            conn,
+            &row.table,
+            &row.pk,
+            "",
+            life.hlc,
+            &life.device,
+            life.cl,
+            true,
+        )?;
     }
+    merged.rows_deleted += 1;
+    Ok(true)
 }
 
 /// Makes a row this device's own again, whole: a new life `cl` and every cell stamped now, all
@@ -402,15 +454,27 @@ fn update_cell(
             // clash is resolved like a clash of two new rows.
             let mut incoming = current_row(conn, &row.table, &row.pk)?;
             set_cell(&mut incoming, &cell.column, cell.value.clone());
-            let renamed = settle_clash(conn, capture, &row.table, &row.pk, &mut incoming)?;
-            if renamed.is_none() {
-                conn.prepare_cached(&sql)?
-                    .execute(params![row.pk, cell.value])?;
-                record_cell(conn, row, cell)?;
-            } else {
-                write_whole(conn, &row.table, &row.pk, &incoming)?;
+            match settle_clash(conn, capture, &row.table, &row.pk, &mut incoming)? {
+                // The other row made way: the cell applies as it comes.
+                Some(Settled::LocalChanged) => {
+                    conn.prepare_cached(&sql)?
+                        .execute(params![row.pk, cell.value])?;
+                    record_cell(conn, row, cell)
+                }
+                // This row was the later one: it takes a distinct value, stamped here.
+                Some(Settled::IncomingRenamed(_)) => {
+                    write_whole(conn, &row.table, &row.pk, &incoming)
+                }
+                // A repeated link: this row goes (its deletion is recorded already).
+                Some(Settled::IncomingDropped) => {
+                    conn.execute(
+                        &format!("DELETE FROM {} WHERE id = ?1", quote_ident(&row.table)),
+                        [&row.pk],
+                    )?;
+                    Ok(())
+                }
+                None => Err(e),
             }
-            Ok(())
         }
         Err(e) => Err(e),
     }
@@ -704,37 +768,138 @@ fn flag_conflict(
     Ok(())
 }
 
-/// Rows left pointing at a parent that is gone (a shop deleted on one device while a product was
-/// added on another) follow what the foreign key says a delete does: SET NULL clears the link,
-/// anything else deletes the row. These are this device's own changes, pushed like any other.
-fn repair_orphans(conn: &Connection) -> rusqlite::Result<usize> {
-    let mut repaired = 0;
-    // Each round can orphan the rows under those it deleted; foreign keys form no long chains.
-    for _ in 0..16 {
-        let violations: Vec<(String, i64, i64)> = conn
-            .prepare("PRAGMA foreign_key_check")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(3)?)))?
-            .collect::<Result<_, _>>()?;
-        if violations.is_empty() {
-            break;
-        }
-        for (table, rowid, fk) in violations {
-            let (column, on_delete): (String, String) = conn.query_row(
-                "SELECT \"from\", on_delete FROM pragma_foreign_key_list(?1) WHERE id = ?2",
-                params![table, fk],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            let sql = if on_delete.eq_ignore_ascii_case("SET NULL") {
-                format!(
-                    "UPDATE {} SET {} = NULL WHERE rowid = ?1",
-                    quote_ident(&table),
-                    quote_ident(&column)
-                )
-            } else {
-                format!("DELETE FROM {} WHERE rowid = ?1", quote_ident(&table))
-            };
-            repaired += conn.execute(&sql, [rowid])?;
+/// One foreign key of the schema: `child.column` refers to `parent.id`.
+struct ForeignKey {
+    child: String,
+    column: String,
+    parent: String,
+    on_delete: String,
+}
+
+/// Every single-column foreign key of the database's tables.
+fn foreign_keys(conn: &Connection) -> rusqlite::Result<Vec<ForeignKey>> {
+    conn.prepare_cached(
+        "SELECT m.name, f.\"from\", f.\"table\", f.on_delete
+         FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+         WHERE m.type = 'table' AND f.seq = 0",
+    )?
+    .query_map([], |r| {
+        Ok(ForeignKey {
+            child: r.get(0)?,
+            column: r.get(1)?,
+            parent: r.get(2)?,
+            on_delete: r.get::<_, String>(3)?.to_ascii_uppercase(),
+        })
+    })?
+    .collect()
+}
+
+impl ForeignKey {
+    /// Whether deleting the parent must leave the children as they are (a blocking key).
+    fn blocks(&self) -> bool {
+        matches!(self.on_delete.as_str(), "RESTRICT" | "NO ACTION")
+    }
+}
+
+/// Whether this device knows the row is deleted (it holds its life, even), as opposed to not
+/// having received it yet.
+fn known_dead(conn: &Connection, table: &str, pk: &str) -> rusqlite::Result<bool> {
+    Ok(
+        local_clock(conn, table, pk, "")?.is_some_and(|h| h.cl % 2 == 0)
+            && cell_value(conn, table, pk, "id")?.is_none(),
+    )
+}
+
+/// Whether a row still refers to `pk` of `parent` through a blocking foreign key.
+fn blocked_delete(
+    conn: &Connection,
+    keys: &[ForeignKey],
+    parent: &str,
+    pk: &str,
+) -> rusqlite::Result<bool> {
+    for fk in keys.iter().filter(|k| k.parent == parent && k.blocks()) {
+        let referred = conn
+            .prepare_cached(&format!(
+                "SELECT 1 FROM {} WHERE {} = ?1",
+                quote_ident(&fk.child),
+                quote_ident(&fk.column)
+            ))?
+            .exists([pk])?;
+        if referred {
+            return Ok(true);
         }
     }
-    Ok(repaired)
+    Ok(false)
+}
+
+/// What a remote delete and the rows a page brought mean for the rows that refer to others,
+/// as the foreign keys say: the children of a deleted row are deleted (CASCADE) or unlinked
+/// (SET NULL); a row that arrived pointing at a parent this device knows is deleted follows the
+/// same rule. A row whose parent has simply not arrived yet (a later page brings it) is left as
+/// it is. These are this device's own changes, pushed like any other.
+fn settle_references(
+    conn: &Connection,
+    keys: &[ForeignKey],
+    arrived: &[(String, String)],
+    deleted: Vec<(String, String)>,
+) -> rusqlite::Result<usize> {
+    let mut settled = 0;
+    let mut queue = deleted;
+    // Rows that arrived pointing at a parent known to be deleted.
+    for (table, pk) in arrived {
+        for fk in keys.iter().filter(|k| k.child == *table) {
+            let Some(Value::Text(parent)) = cell_value(conn, table, pk, &fk.column)? else {
+                continue;
+            };
+            if known_dead(conn, &fk.parent, &parent)? {
+                settled += follow_delete(conn, fk, table, pk, &mut queue)?;
+            }
+        }
+    }
+    // Children of deleted rows, then their own children.
+    while let Some((parent, pk)) = queue.pop() {
+        for fk in keys.iter().filter(|k| k.parent == parent) {
+            let children: Vec<String> = conn
+                .prepare_cached(&format!(
+                    "SELECT id FROM {} WHERE {} = ?1",
+                    quote_ident(&fk.child),
+                    quote_ident(&fk.column)
+                ))?
+                .query_map([&pk], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for child in children {
+                settled += follow_delete(conn, fk, &fk.child.clone(), &child, &mut queue)?;
+            }
+        }
+    }
+    Ok(settled)
+}
+
+/// Applies a foreign key's delete rule to one child row: unlinks it (SET NULL) or deletes it
+/// (anything else), queuing a deleted row for its own children.
+fn follow_delete(
+    conn: &Connection,
+    fk: &ForeignKey,
+    table: &str,
+    pk: &str,
+    queue: &mut Vec<(String, String)>,
+) -> rusqlite::Result<usize> {
+    if fk.on_delete == "SET NULL" {
+        return conn.execute(
+            &format!(
+                "UPDATE {} SET {} = NULL WHERE id = ?1",
+                quote_ident(table),
+                quote_ident(&fk.column)
+            ),
+            [pk],
+        );
+    }
+    let deleted = conn.execute(
+        &format!("DELETE FROM {} WHERE id = ?1", quote_ident(table)),
+        [pk],
+    )?;
+    if deleted > 0 {
+        queue.push((table.to_owned(), pk.to_owned()));
+    }
+    Ok(deleted)
 }

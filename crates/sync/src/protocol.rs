@@ -133,6 +133,9 @@ pub enum ApiErrorCode {
     MovesBetweenShops,
     /// A table or column the server does not sync.
     UnknownTable,
+    /// A new row whose parent the server does not have yet: batches arrived out of order.
+    /// Nothing of the batch was applied; sending the outbox again, in order, succeeds.
+    MissingParent,
     /// A cell stamped by another device than the token's.
     ForeignDevice,
     SchemaTooOld,

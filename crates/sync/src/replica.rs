@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::capture::Capture;
 use crate::client::{ClientError, SyncClient};
-use crate::merge::{Batch, Merged, mark_pushed, merge, pending};
+use crate::merge::{Batch, Merged, mark_pushed, merge_pulled, pending};
 use crate::protocol::{ClampedCell, PullResponse, PushBatch};
 
 /// Rows per pushed batch.
@@ -55,6 +55,11 @@ pub fn install(conn: &Connection) -> rusqlite::Result<()> {
 /// Moves everything captured and not handed over yet into numbered outbox batches; returns the
 /// number of rows staged.
 pub fn stage(conn: &mut Connection) -> rusqlite::Result<usize> {
+    stage_in(conn, BATCH_ROWS)
+}
+
+/// [`stage`], with at most `rows_per_batch` rows in a batch.
+pub fn stage_in(conn: &mut Connection, rows_per_batch: usize) -> rusqlite::Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let Batch { rows } = pending(&tx)?;
     let staged = rows.len();
@@ -68,7 +73,7 @@ pub fn stage(conn: &mut Connection) -> rusqlite::Result<usize> {
         .unwrap_or(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(BATCH_ROWS).collect();
+        let chunk: Vec<_> = rows.by_ref().take(rows_per_batch.max(1)).collect();
         let batch = PushBatch {
             device_seq: next,
             rows: chunk,
@@ -134,14 +139,31 @@ pub fn cursor(conn: &Connection, scope: &str) -> rusqlite::Result<i64> {
 }
 
 /// Merges one pulled page of `scope` and moves its cursor, in one transaction.
+///
+/// Foreign keys are not enforced while a page applies: pages follow the order rows last
+/// changed in, so a row can come a page before its parent (a product whose shop was renamed
+/// since). The merge applies what deleting rows implies itself, and a row waiting for its parent
+/// waits in place; the app's own writes are checked as always.
 pub fn apply_page(
     conn: &mut Connection,
     capture: &Capture,
     scope: &str,
     page: &PullResponse,
 ) -> rusqlite::Result<Merged> {
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let applied = apply_page_unchecked(conn, capture, scope, page);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    applied
+}
+
+fn apply_page_unchecked(
+    conn: &mut Connection,
+    capture: &Capture,
+    scope: &str,
+    page: &PullResponse,
+) -> rusqlite::Result<Merged> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let merged = merge(
+    let merged = merge_pulled(
         &tx,
         capture,
         &Batch {

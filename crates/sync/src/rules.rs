@@ -38,6 +38,12 @@ pub fn cell_wins(new_life: bool, held: Option<(Hlc, &str)>, incoming: (Hlc, &str
     new_life || held.is_none_or(|held| incoming > held)
 }
 
+/// At equal causal length, whether an incoming life stamp replaces the one held (the row's
+/// state does not change, only which device's stamp every replica keeps for it).
+pub fn life_stamp_wins(held: Option<(Hlc, &str)>, incoming: (Hlc, &str)) -> bool {
+    held.is_none_or(|held| incoming > held)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

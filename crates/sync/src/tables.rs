@@ -42,7 +42,8 @@ pub struct SyncedTable {
     pub scoping: Scoping,
     /// Columns that never leave the device or the server they were written on (`users.password`
     /// stays on the server), or that each side derives itself (`seller_products.quantity` is the
-    /// sum of the product's stock movements, which sync).
+    /// sum of the product's stock movements, `last_sold_at` the date of its last sale: their
+    /// movements and orders sync).
     pub unsynced_columns: &'static [&'static str],
 }
 
@@ -100,7 +101,7 @@ pub const SYNCED_TABLES: &[SyncedTable] = &[
     SyncedTable {
         name: "seller_products",
         scoping: ShopColumn("shop_id"),
-        unsynced_columns: &["quantity"],
+        unsynced_columns: &["quantity", "last_sold_at"],
     },
     child("seller_product_photos", "product_id", "seller_products"),
     child("seller_product_materials", "product_id", "seller_products"),

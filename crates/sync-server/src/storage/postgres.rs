@@ -166,6 +166,7 @@ async fn load(client: &impl GenericClient, keys: &[RowKey]) -> Result<HashMap<Ro
             known.insert(key);
             entry.scope = r.get(3);
             entry.cl = r.get(4);
+            entry.life = Some((Hlc::from_i64(r.get(5)).unwrap_or_default(), r.get(6)));
         } else {
             let hlc = Hlc::from_i64(r.get(5)).unwrap_or_default();
             entry.cells.insert(col, (hlc, r.get(6)));
@@ -456,8 +457,20 @@ impl Storage for PostgresStorage {
             .await?
             .is_some();
         if claimed {
+            // The user's shops as this transaction sees them: one made by the batch before (in
+            // the same request) counts.
+            let mut ctx = ctx.clone();
+            ctx.shops = tx
+                .query(
+                    "SELECT id FROM shops WHERE owner_id = $1 ORDER BY created_at, id",
+                    &[&ctx.user_id],
+                )
+                .await?
+                .into_iter()
+                .map(|r| r.get(0))
+                .collect();
             let stored = load(&tx, &keys_to_load(&batch.rows)).await?;
-            let plan = plan(ctx, &batch.rows, &stored, &self.typed, &self.clock, now_ms)?;
+            let plan = plan(&ctx, &batch.rows, &stored, &self.typed, &self.clock, now_ms)?;
             apply(&tx, &self.typed, &plan.rows).await?;
             response.clamped = plan.clamped;
         }

@@ -117,6 +117,12 @@ fn add_missing_columns(conn: &Connection, typed: &[TypedTable]) -> rusqlite::Res
     Ok(())
 }
 
+fn shops_owned(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT id FROM shops WHERE owner_id = ?1 ORDER BY created_at, id")?
+        .query_map([user_id], |r| r.get(0))?
+        .collect()
+}
+
 fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -137,6 +143,7 @@ fn load(conn: &Connection, keys: &[RowKey]) -> rusqlite::Result<HashMap<RowKey, 
                 known = true;
                 row.scope = r.get(1)?;
                 row.cl = r.get(2)?;
+                row.life = Some((hlc, r.get(4)?));
             } else {
                 row.cells.insert(col, (hlc, r.get(4)?));
             }
@@ -371,6 +378,7 @@ pub(crate) fn new_user_row(user: &NewUser, hlc: Hlc) -> PlannedRow {
             cell("created_at", Value::Text(now.clone())),
             cell("updated_at", Value::Text(now)),
         ],
+        new_life: true,
         alive: true,
         was_alive: false,
     }
@@ -481,13 +489,8 @@ impl Storage for SqliteStorage {
 
     async fn shops_of(&self, user_id: &str) -> Result<Vec<String>> {
         let user_id = user_id.to_owned();
-        self.run(move |conn, _| {
-            Ok(conn
-                .prepare("SELECT id FROM shops WHERE owner_id = ?1 ORDER BY created_at, id")?
-                .query_map([&user_id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?)
-        })
-        .await
+        self.run(move |conn, _| Ok(shops_owned(conn, &user_id)?))
+            .await
     }
 
     async fn all_scopes(&self) -> Result<Vec<String>> {
@@ -522,6 +525,10 @@ impl Storage for SqliteStorage {
                 clamped: Vec::new(),
             };
             if !seen {
+                // The user's shops as this transaction sees them: one made by the batch before
+                // (in the same request) counts.
+                let mut ctx = ctx.clone();
+                ctx.shops = shops_owned(&tx, &ctx.user_id)?;
                 let stored = load(&tx, &keys_to_load(&batch.rows))?;
                 let plan = plan(&ctx, &batch.rows, &stored, &this.typed, &this.clock, now_ms)?;
                 apply(&tx, &plan.rows)?;
