@@ -330,7 +330,9 @@ async fn round(state: &AppState, sync: &SyncState) -> Result<bool, AppError> {
     Ok(true)
 }
 
-/// Rounds in the background: every few minutes, sooner while offline, at once when kicked.
+/// Rounds in the background: at once after a local change (a moment later, so a burst of edits
+/// goes together) and as soon as the server has another device's changes (a long poll); every
+/// few minutes anyway, every 30 s while the server cannot be reached; at once when kicked.
 pub fn spawn_background_rounds(state: AppState, sync: SyncState) {
     tauri::async_runtime::spawn(async move {
         loop {
@@ -342,12 +344,43 @@ pub fn spawn_background_rounds(state: AppState, sync: SyncState) {
                     ROUND_EVERY
                 }
             };
+            let capture = state.capture();
+            let local_change = async {
+                match &capture {
+                    Some(capture) => {
+                        capture.local_change().await;
+                        tokio::time::sleep(GATHER_EDITS).await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = sync.kick.notified() => {}
+                () = local_change => {}
+                () = server_changes(&state, wait) => {}
             }
         }
     });
+}
+
+/// A local change waits this long for the ones typed right after it.
+const GATHER_EDITS: Duration = Duration::from_millis(50);
+
+/// Resolves when the server has changes for this device; never when signed out or offline.
+async fn server_changes(state: &AppState, wait: Duration) {
+    let client = match signed_in_client(state).await {
+        Ok(Some(client)) if wait == ROUND_EVERY => client,
+        _ => return std::future::pending().await,
+    };
+    let access = Access(state.clone());
+    loop {
+        match device::wait_for_server(&access, &client, Duration::from_secs(55)).await {
+            Ok(changed) if !changed.is_empty() => return,
+            Ok(_) => continue,
+            Err(_) => return std::future::pending().await,
+        }
+    }
 }
 
 fn host_name() -> String {

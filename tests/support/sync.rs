@@ -259,24 +259,23 @@ impl Device {
     }
 
     pub async fn sign_in(&mut self, server: &Server, email: &str) {
+        self.sign_in_at(&server.address, email).await;
+    }
+
+    /// Signs in to the server at `address` as `email` (password [`PASSWORD`]).
+    pub async fn sign_in_at(&mut self, address: &str, email: &str) {
         let signed = device::sign_in(
             self,
             &self.capture.clone(),
-            &server.address,
+            address,
             email,
             PASSWORD,
             "test",
         )
         .await
         .unwrap();
-        self.client = Some(
-            SyncClient::new(
-                &server.address,
-                device::schema_version(),
-                Some(signed.token),
-            )
-            .unwrap(),
-        );
+        self.client =
+            Some(SyncClient::new(address, device::schema_version(), Some(signed.token)).unwrap());
     }
 
     pub async fn sync(&self) -> seller_sync::replica::SyncReport {

@@ -10,8 +10,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use seller_sync::hlc::wall_ms_now;
 use seller_sync::protocol::{
-    ApiError, ApiErrorCode, LoginRequest, LoginResponse, Me, PullQuery, PullResponse, PushRequest,
-    PushResponse, REFERENCE_SCOPE, Role, SCHEMA_HEADER, SchemaRange,
+    ApiError, ApiErrorCode, LoginRequest, LoginResponse, MAX_WAIT_MS, Me, PullQuery, PullResponse,
+    PushRequest, PushResponse, REFERENCE_SCOPE, Role, SCHEMA_HEADER, SchemaRange, WaitRequest,
+    WaitResponse,
 };
 use seller_sync::tables::user_scope;
 use serde::Serialize;
@@ -29,18 +30,22 @@ const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub struct AppState<S> {
     pub storage: S,
     pub schema: SchemaRange,
+    /// Bumped after every push, so long polls look again.
+    pushes: tokio::sync::watch::Sender<u64>,
 }
 
 pub fn router<S: Storage>(storage: S) -> Router {
     let state = Arc::new(AppState {
         storage,
         schema: supported_schema(),
+        pushes: tokio::sync::watch::Sender::new(0),
     });
     Router::new()
         .route("/v1/health", get(health::<S>))
         .route("/v1/login", post(login::<S>))
         .route("/v1/logout", post(logout::<S>))
         .route("/v1/me", get(me::<S>))
+        .route("/v1/wait", post(wait::<S>))
         .route("/v1/push", post(push::<S>))
         .route("/v1/pull", get(pull::<S>))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -269,10 +274,52 @@ async fn push<S: Storage>(
     let mut response = PushResponse::default();
     for batch in &request.batches {
         let outcome = state.storage.push(&ctx, batch, wall_ms_now()).await?;
+        // Each batch is committed on its own: waiting devices may pull it at once.
+        state.pushes.send_modify(|n| *n += 1);
         response.acked.extend(outcome.acked);
         response.clamped.extend(outcome.clamped);
     }
     Ok(Json(response))
+}
+
+/// A long poll: answers as soon as one of the device's scopes moves past its cursor. One server
+/// process wakes its own waiters; several processes behind one database still answer within the
+/// wait's timeout, when the device pulls anyway.
+async fn wait<S: Storage>(
+    State(state): State<Arc<AppState<S>>>,
+    Device(device): Device,
+    Json(request): Json<WaitRequest>,
+) -> Result<Json<WaitResponse>, Failure> {
+    let allowed = scopes_of(&state.storage, &device.user_id, device.role).await?;
+    let cursors: Vec<(String, i64)> = request
+        .cursors
+        .into_iter()
+        .filter(|(scope, _)| allowed.contains(scope))
+        .collect();
+    let scopes: Vec<String> = cursors.iter().map(|(s, _)| s.clone()).collect();
+    let deadline = tokio::time::Instant::now()
+        + std::time::Duration::from_millis(request.timeout_ms.min(MAX_WAIT_MS));
+    let mut pushes = state.pushes.subscribe();
+    loop {
+        pushes.mark_unchanged();
+        let seqs = state.storage.scope_seqs(&scopes).await?;
+        let changed: Vec<String> = cursors
+            .iter()
+            .filter(|(scope, after)| seqs.get(scope).is_some_and(|seq| seq > after))
+            .map(|(scope, _)| scope.clone())
+            .collect();
+        if !changed.is_empty() {
+            return Ok(Json(WaitResponse { changed }));
+        }
+        tokio::select! {
+            changed = pushes.changed() => {
+                if changed.is_err() {
+                    return Ok(Json(WaitResponse::default()));
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => return Ok(Json(WaitResponse::default())),
+        }
+    }
 }
 
 async fn pull<S: Storage>(

@@ -39,6 +39,8 @@ pub struct Capture {
     clock: Arc<Clock>,
     device: Arc<str>,
     wall: WallClock,
+    /// Woken by every local change captured, so a sync loop can push it at once.
+    local_changes: Arc<tokio::sync::Notify>,
 }
 
 /// Where a device reads the time: the system clock, or another source (a device whose clock is
@@ -119,6 +121,7 @@ impl Capture {
             )),
             device: Arc::from(device_id),
             wall,
+            local_changes: Arc::new(tokio::sync::Notify::new()),
         };
         capture.register_functions(conn, device_id)?;
         Ok(capture)
@@ -165,7 +168,9 @@ impl Capture {
         // Not deterministic: each call gives another value.
         let flags = FunctionFlags::SQLITE_UTF8;
         let (clock, wall) = (Arc::clone(&self.clock), Arc::clone(&self.wall));
+        let local_changes = Arc::clone(&self.local_changes);
         conn.create_scalar_function("sync_hlc", 0, flags, move |_| {
+            local_changes.notify_one();
             Ok(clock.stamp(wall()).to_i64())
         })?;
         let device = device_id.to_owned();
@@ -179,6 +184,11 @@ impl Capture {
     /// The id this device stamps its changes with.
     pub fn device_id(&self) -> &str {
         &self.device
+    }
+
+    /// Resolves at the next local change captured (or at once, if one came since the last wait).
+    pub async fn local_change(&self) {
+        self.local_changes.notified().await;
     }
 
     /// A new stamp for a change of this device's own.

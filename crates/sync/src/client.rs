@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::protocol::{
     ApiError, LoginRequest, LoginResponse, Me, PullResponse, PushBatch, PushRequest, PushResponse,
-    SCHEMA_HEADER,
+    SCHEMA_HEADER, WaitRequest, WaitResponse,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +164,17 @@ impl SyncClient {
     pub async fn login(&self, request: &LoginRequest) -> Result<LoginResponse, ClientError> {
         self.send(
             self.request(reqwest::Method::POST, "v1/login")
+                .json(request),
+        )
+        .await
+    }
+
+    /// Waits (up to `request.timeout_ms`) for changes after the given cursors.
+    pub async fn wait(&self, request: &WaitRequest) -> Result<WaitResponse, ClientError> {
+        let timeout = Duration::from_millis(request.timeout_ms) + Duration::from_secs(10);
+        self.send(
+            self.request(reqwest::Method::POST, "v1/wait")
+                .timeout(timeout)
                 .json(request),
         )
         .await

@@ -388,6 +388,17 @@ pub async fn sync_round<A: StoreAccess>(
     outcome
 }
 
+/// Waits up to `timeout` for another device's changes to reach the server; the scopes that
+/// changed (none when the wait timed out).
+pub async fn wait_for_server<A: StoreAccess>(
+    access: &A,
+    client: &SyncClient,
+    timeout: std::time::Duration,
+) -> Result<Vec<String>, DeviceError> {
+    let scopes = scopes(client).await?;
+    Ok(replica::wait_for_changes(&ViaStore(access), client, &scopes, timeout).await?)
+}
+
 /// What went wrong, in words the app translates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {

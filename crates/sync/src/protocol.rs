@@ -6,6 +6,7 @@
 //! - `GET /v1/pull?scope=…&after=…&limit=…` → [`PullResponse`]: the rows of one scope (a shop, or
 //!   [`REFERENCE_SCOPE`]) changed after a server sequence number, in commit order, in pages;
 //! - `GET /v1/me` → [`Me`]: the signed-in user and the scopes they read now;
+//! - `POST /v1/wait` [`WaitRequest`] → [`WaitResponse`]: a long poll for changes;
 //! - `POST /v1/logout`: revokes the token.
 //!
 //! Every refusal is an [`ApiError`] whose [`ApiErrorCode`] the app translates.
@@ -70,6 +71,24 @@ pub struct Me {
     pub role: Role,
     pub scopes: Vec<String>,
 }
+
+/// `POST /v1/wait`: answers as soon as one of the scopes has changes after its cursor, or after
+/// `timeout_ms` with none (a long poll, so a change reaches the other devices at once).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WaitRequest {
+    /// Scope → the cursor the device holds.
+    pub cursors: std::collections::BTreeMap<String, i64>,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitResponse {
+    /// The scopes with changes after the device's cursor (empty when the wait timed out).
+    pub changed: Vec<String>,
+}
+
+/// The longest wait a server holds a request for.
+pub const MAX_WAIT_MS: u64 = 60_000;
 
 /// One batch of changes, numbered by the device (1, 2, 3…). A number the server already has is
 /// acknowledged again without being applied again.

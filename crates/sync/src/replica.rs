@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::capture::Capture;
 use crate::client::{ClientError, SyncClient};
 use crate::merge::{Batch, Merged, mark_pushed, merge_pulled, pending};
-use crate::protocol::{ClampedCell, PullResponse, PushBatch};
+use crate::protocol::{ClampedCell, PullResponse, PushBatch, WaitRequest};
 
 /// Rows per pushed batch.
 pub const BATCH_ROWS: usize = 500;
@@ -230,6 +230,32 @@ pub async fn sync_now<D: LocalDb>(
     let mut report = pull_scopes(db, capture, client, scopes).await?;
     report.rows_pushed += pushed + push_all(db, client).await?;
     Ok(report)
+}
+
+/// Waits up to `timeout` for the server to have changes in `scopes` after this device's cursors;
+/// returns the scopes that changed (none when the wait timed out).
+pub async fn wait_for_changes<D: LocalDb>(
+    db: &D,
+    client: &SyncClient,
+    scopes: &[String],
+    timeout: std::time::Duration,
+) -> Result<Vec<String>, SyncError> {
+    let owned = scopes.to_vec();
+    let cursors = db
+        .with_conn(move |conn| {
+            owned
+                .into_iter()
+                .map(|scope| Ok((scope.clone(), cursor(conn, &scope)?)))
+                .collect::<Result<std::collections::BTreeMap<_, _>, SyncError>>()
+        })
+        .await?;
+    let response = client
+        .wait(&WaitRequest {
+            cursors,
+            timeout_ms: timeout.as_millis() as u64,
+        })
+        .await?;
+    Ok(response.changed)
 }
 
 /// Pulls each scope to its end.

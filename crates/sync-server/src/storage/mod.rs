@@ -121,6 +121,12 @@ pub trait Storage: Send + Sync + 'static {
         now_ms: u64,
     ) -> impl Future<Output = Result<PushResponse>> + Send;
 
+    /// The latest sequence number of each of `scopes` (0 for a scope with no rows yet).
+    fn scope_seqs(
+        &self,
+        scopes: &[String],
+    ) -> impl Future<Output = Result<std::collections::HashMap<String, i64>>> + Send;
+
     /// The rows of `scope` changed after `after`, at most `limit`, in sequence order.
     fn pull(
         &self,

@@ -483,6 +483,22 @@ impl Storage for PostgresStorage {
         Ok(response)
     }
 
+    async fn scope_seqs(&self, scopes: &[String]) -> Result<HashMap<String, i64>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT scope, seq FROM sync_scopes WHERE scope = ANY($1)",
+                &[&scopes],
+            )
+            .await?;
+        let mut seqs: HashMap<String, i64> = scopes.iter().map(|s| (s.clone(), 0)).collect();
+        for r in rows {
+            seqs.insert(r.get(0), r.get(1));
+        }
+        Ok(seqs)
+    }
+
     async fn pull(&self, scope: &str, after: i64, limit: u32) -> Result<PullResponse> {
         let mut client = self.client().await?;
         let tx = client

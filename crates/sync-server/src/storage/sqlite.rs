@@ -548,6 +548,20 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn scope_seqs(&self, scopes: &[String]) -> Result<HashMap<String, i64>> {
+        let scopes = scopes.to_vec();
+        self.run(move |conn, _| {
+            let mut stmt = conn.prepare_cached("SELECT seq FROM sync_scopes WHERE scope = ?1")?;
+            let mut seqs = HashMap::new();
+            for scope in scopes {
+                let seq: Option<i64> = stmt.query_row([&scope], |r| r.get(0)).optional()?;
+                seqs.insert(scope, seq.unwrap_or(0));
+            }
+            Ok(seqs)
+        })
+        .await
+    }
+
     async fn pull(&self, scope: &str, after: i64, limit: u32) -> Result<PullResponse> {
         let scope = scope.to_owned();
         self.run(move |conn, _| {

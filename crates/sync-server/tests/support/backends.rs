@@ -1,3 +1,4 @@
+#![allow(dead_code)] // Shared by several test files, each using part of it.
 //! The two storage backends, each fresh for one test: a SQLite file in a temporary folder, or a
 //! new database on the PostgreSQL server `scripts/with-test-postgres` started.
 

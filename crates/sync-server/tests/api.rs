@@ -1,0 +1,306 @@
+//! The HTTP API as a client sees it: sign-in, schema versions, scopes on reads, sign-out, and
+//! HTTPS with a certificate (rustls), each answer a JSON error with its code.
+
+mod support {
+    pub mod backends;
+}
+
+use std::process::Command;
+
+use seller_sync::client::{ClientError, SyncClient};
+use seller_sync::protocol::{ApiErrorCode, LoginRequest, Role};
+use seller_sync_server::schema::supported_schema;
+use seller_sync_server::storage::sqlite::SqliteStorage;
+use seller_sync_server::storage::{NewUser, Storage};
+
+const PASSWORD: &str = "un mot de passe solide";
+
+async fn add_user(storage: &SqliteStorage, email: &str, role: Role) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    storage
+        .create_user(
+            &NewUser {
+                id: id.clone(),
+                name: email.into(),
+                email: email.into(),
+                password_hash: seller_sync_server::auth::hash_password(PASSWORD).unwrap(),
+                role,
+            },
+            seller_sync::hlc::Clock::new().stamp(seller_sync::hlc::wall_ms_now()),
+        )
+        .await
+        .unwrap();
+    id
+}
+
+/// Serves `storage` on 127.0.0.1 (HTTPS with `tls`); its base address.
+async fn serve(storage: SqliteStorage, tls: Option<tokio_rustls::TlsAcceptor>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = seller_sync_server::api::router(storage);
+    let scheme = if tls.is_some() {
+        "https://localhost"
+    } else {
+        "http://127.0.0.1"
+    };
+    tokio::spawn(seller_sync_server::serve::serve(
+        listener,
+        app,
+        tls,
+        std::future::pending(),
+    ));
+    format!("{scheme}:{port}")
+}
+
+fn login(email: &str, password: &str, device: &str) -> LoginRequest {
+    LoginRequest {
+        email: email.into(),
+        password: password.into(),
+        device_id: device.into(),
+        device_name: "test".into(),
+    }
+}
+
+fn refused(result: Result<impl std::fmt::Debug, ClientError>) -> ApiErrorCode {
+    match result {
+        Err(ClientError::Refused(e)) => e.code,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_scopes_and_sign_out() {
+    let fresh = support::backends::sqlite();
+    let alice = add_user(&fresh.storage, "alice@example.fr", Role::Seller).await;
+    add_user(&fresh.storage, "bob@example.fr", Role::Seller).await;
+    let address = serve(fresh.storage.clone(), None).await;
+    let version = supported_schema().max;
+    let anonymous = SyncClient::new(&address, version, None).unwrap();
+
+    let wrong = anonymous
+        .login(&login("alice@example.fr", "nope", "a-1"))
+        .await;
+    assert_eq!(refused(wrong), ApiErrorCode::BadCredentials);
+    let unknown = anonymous
+        .login(&login("nobody@example.fr", PASSWORD, "a-1"))
+        .await;
+    assert_eq!(
+        refused(unknown),
+        ApiErrorCode::BadCredentials,
+        "the same answer: no account probing"
+    );
+    assert_eq!(
+        refused(anonymous.pull("", 0, 10).await),
+        ApiErrorCode::Unauthorized
+    );
+
+    let signed = anonymous
+        .login(&login("ALICE@example.fr", PASSWORD, "a-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (signed.user_id.as_str(), signed.role),
+        (alice.as_str(), Role::Seller)
+    );
+    assert_eq!(signed.scopes, vec![format!("user:{alice}"), String::new()]);
+    let alice_client = anonymous.clone().with_token(signed.token.clone());
+    // Bob's scope, and a shop Alice does not own: refused, whatever the cursor.
+    let bob = anonymous
+        .login(&login("bob@example.fr", PASSWORD, "b-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused(
+            alice_client
+                .pull(&format!("user:{}", bob.user_id), 0, 10)
+                .await
+        ),
+        ApiErrorCode::OutOfScope
+    );
+    assert_eq!(
+        refused(alice_client.pull("some-shop", 0, 10).await),
+        ApiErrorCode::OutOfScope
+    );
+    assert!(
+        alice_client
+            .pull(&format!("user:{alice}"), 0, 10)
+            .await
+            .is_ok()
+    );
+    assert!(
+        alice_client.pull("", 0, 10).await.is_ok(),
+        "reference data is readable"
+    );
+    assert_eq!(alice_client.me().await.unwrap().user_id, alice);
+    // A device of Alice's cannot be claimed by Bob.
+    let taken = anonymous
+        .login(&login("bob@example.fr", PASSWORD, "a-1"))
+        .await;
+    assert_eq!(refused(taken), ApiErrorCode::ForeignDevice);
+
+    alice_client.logout().await.unwrap();
+    assert_eq!(refused(alice_client.me().await), ApiErrorCode::Unauthorized);
+    // The database keeps only the token's hash.
+    let db = std::fs::read(fresh.location.strip_prefix("sqlite:").unwrap()).unwrap();
+    let wal = std::fs::read(format!(
+        "{}-wal",
+        fresh.location.strip_prefix("sqlite:").unwrap()
+    ))
+    .unwrap_or_default();
+    for bytes in [db, wal] {
+        assert!(!String::from_utf8_lossy(&bytes).contains(&signed.token));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_versions_outside_the_range_are_refused_with_what_to_update() {
+    let fresh = support::backends::sqlite();
+    add_user(&fresh.storage, "alice@example.fr", Role::Seller).await;
+    let address = serve(fresh.storage.clone(), None).await;
+    let range = supported_schema();
+    let old = SyncClient::new(&address, range.min - 1, None).unwrap();
+    match old.login(&login("alice@example.fr", PASSWORD, "d")).await {
+        Err(ClientError::Refused(e)) => {
+            assert_eq!(e.code, ApiErrorCode::SchemaTooOld);
+            assert!(e.message.contains("update the app"), "{}", e.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    let new = SyncClient::new(&address, range.max + 1, None).unwrap();
+    match new.login(&login("alice@example.fr", PASSWORD, "d")).await {
+        Err(ClientError::Refused(e)) => {
+            assert_eq!(e.code, ApiErrorCode::SchemaTooNew);
+            assert!(e.message.contains("update the server"), "{}", e.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A request without the header at all.
+    let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /v1/me HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("\"bad_request\"") && answer.contains("x-seller-schema"),
+        "{answer}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_certificate_the_client_trusts() {
+    // A throwaway certificate authority and a server certificate it signed for `localhost`.
+    let dir = tempfile::tempdir().unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl (scripts/setup installs it)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Seller Panel test CA",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(dir.path().join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let fresh = support::backends::sqlite();
+    add_user(&fresh.storage, "alice@example.fr", Role::Seller).await;
+    let tls = seller_sync_server::serve::tls_acceptor(&cert, &key).unwrap();
+    let address = serve(fresh.storage.clone(), Some(tls)).await;
+    assert!(address.starts_with("https://"));
+
+    // Trusted through SSL_CERT_FILE, as for any other root the system lacks. The client reads
+    // the roots once per process, and this is the only test here that needs them.
+    // SAFETY: no other thread of this test reads the environment meanwhile.
+    unsafe { std::env::set_var("SSL_CERT_FILE", dir.path().join("ca.pem")) };
+    let client = SyncClient::new(&address, supported_schema().max, None).unwrap();
+    let signed = client
+        .login(&login("alice@example.fr", PASSWORD, "d"))
+        .await
+        .unwrap();
+    assert!(signed.token.starts_with("spt_"));
+    // Plain HTTP to the TLS port fails as unreachable, not as a server answer.
+    let plain = SyncClient::new(
+        &address.replace("https://localhost", "http://127.0.0.1"),
+        supported_schema().max,
+        None,
+    )
+    .unwrap();
+    assert!(matches!(
+        plain.login(&login("alice@example.fr", PASSWORD, "d")).await,
+        Err(ClientError::Unreachable(_))
+    ));
+}
+
+#[test]
+fn plain_http_is_for_loopback_unless_allowed() {
+    use seller_sync_server::serve::check_plain_http;
+    assert!(check_plain_http("127.0.0.1:8787".parse().unwrap(), false).is_ok());
+    assert!(check_plain_http("[::1]:8787".parse().unwrap(), false).is_ok());
+    let refused = check_plain_http("0.0.0.0:8787".parse().unwrap(), false).unwrap_err();
+    assert!(refused.to_string().contains("--tls-cert"), "{refused}");
+    assert!(check_plain_http("0.0.0.0:8787".parse().unwrap(), true).is_ok());
+}
