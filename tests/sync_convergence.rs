@@ -587,7 +587,19 @@ impl World {
             } else {
                 cell_text(conn, &table, &pk, &column).unwrap_or_default()
             };
-            if table == "seller_stock_movements" && column == "delta" {
+            // A creation writes every cell, with the life's stamp (no clock row of their own).
+            if column.is_empty() && cl % 2 == 1 && TABLES.contains(&table.as_str()) {
+                for cell in columns(conn, &table) {
+                    let value = cell_text(conn, &table, &pk, &cell).unwrap_or_default();
+                    self.model
+                        .writes
+                        .entry((table.clone(), pk.clone(), cell))
+                        .or_default()
+                        .push((hlc, own.clone(), value, cl));
+                }
+            }
+            let movement_made = column == "delta" || (column.is_empty() && cl % 2 == 1);
+            if table == "seller_stock_movements" && movement_made {
                 let product: Option<String> = conn
                     .query_row(
                         "SELECT product_id FROM seller_stock_movements WHERE id = ?1",
@@ -595,7 +607,14 @@ impl World {
                         |r| r.get(0),
                     )
                     .ok();
-                if let (Some(product), Ok(delta)) = (product, value.parse::<i64>()) {
+                let delta: Option<i64> = conn
+                    .query_row(
+                        "SELECT delta FROM seller_stock_movements WHERE id = ?1",
+                        [&pk],
+                        |r| r.get(0),
+                    )
+                    .ok();
+                if let (Some(product), Some(delta)) = (product, delta) {
                     self.model
                         .movements
                         .entry(product)

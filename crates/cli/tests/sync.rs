@@ -118,9 +118,24 @@ fn sign_in_sync_and_status_from_the_command_line() {
         "correct horse\n",
     );
     assert!(signed.status.success(), "{}", text(&signed.stderr));
+    // Signing in sends the shop and its items at once.
     let before = text(&seller(data.path(), &["sync", "status"], "").stdout);
     assert!(before.contains("last sync: never"), "{before}");
-    assert!(!before.contains("waiting to be pushed: 0 rows"), "{before}");
+    assert!(before.contains("waiting to be pushed: 0 rows"), "{before}");
+    // An edit made afterwards waits for the next sync.
+    let import = data.path().join("more.csv");
+    std::fs::write(&import, "titre;prix\nChemise;12,50\n").unwrap();
+    let imported = seller(
+        data.path(),
+        &["import", "inventory", import.to_str().unwrap()],
+        "",
+    );
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let waiting = text(&seller(data.path(), &["sync", "status"], "").stdout);
+    assert!(
+        !waiting.contains("waiting to be pushed: 0 rows"),
+        "{waiting}"
+    );
 
     let now = seller(data.path(), &["sync", "now"], "");
     assert!(now.status.success(), "{}", text(&now.stderr));

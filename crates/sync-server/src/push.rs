@@ -184,7 +184,8 @@ pub fn plan(
     Ok(plan)
 }
 
-/// The row with its stamps clamped to the server's near future.
+/// The row with its stamps clamped to the server's near future. Stamps that were equal stay
+/// equal (a new row's cells share its life's stamp, and keep sharing it).
 fn clamp_row(
     row: &RowChange,
     clock: &Clock,
@@ -193,16 +194,19 @@ fn clamp_row(
 ) -> RowChange {
     let mut row = row.clone();
     let (table, pk) = (row.table.clone(), row.pk.clone());
+    let mut taken: HashMap<Hlc, Hlc> = HashMap::new();
     let mut take = |column: &str, hlc: &mut Hlc| {
-        let taken = clock.clamp(*hlc, now_ms, MAX_AHEAD_MS);
-        if taken != *hlc {
+        let new = *taken
+            .entry(*hlc)
+            .or_insert_with(|| clock.clamp(*hlc, now_ms, MAX_AHEAD_MS));
+        if new != *hlc {
             clamped.push(ClampedCell {
                 table: table.clone(),
                 pk: pk.clone(),
                 column: column.to_owned(),
-                hlc: taken,
+                hlc: new,
             });
-            *hlc = taken;
+            *hlc = new;
         }
     };
     if let Some(life) = row.life.as_mut() {

@@ -1,10 +1,11 @@
 //! Change capture: triggers, generated from the tables' own columns, that record every change in
 //! `sync_clock` in the same transaction as the write.
 //!
-//! `sync_clock` holds one row per cell that ever changed (`col` = a column name) and one per row
-//! for its life (`col` = ''): the HLC and device of the latest local or merged write, the row's
-//! causal length (odd while alive, even once deleted: a delete and a re-creation each add one,
-//! so the longer history wins a merge), and `pushed` = 0 until the server has it. The values
+//! `sync_clock` holds one row per row for its life (`col` = ''): the HLC and device of its
+//! latest creation or deletion, its causal length (odd while alive, even once deleted: a delete
+//! and a re-creation each add one, so the longer history wins a merge), and `pushed` = 0 until
+//! the server has it; and one row per cell changed since the row's creation (`col` = a column
+//! name). A cell without a row of its own carries its row's life stamp. The values
 //! themselves stay in the tables: a push reads them there, so a cell changed ten times offline
 //! is sent once.
 //!
@@ -141,27 +142,15 @@ impl Capture {
     /// Records the rows of `table` that exist without a clock (written before capture was
     /// installed) as this device's own, so they are pushed like any new row.
     pub fn record_existing(&self, conn: &Connection, table: &str) -> Result<usize, CaptureError> {
-        let mut columns = columns_of(conn, table)?;
-        retain_synced(table, &mut columns);
+        columns_of(conn, table)?;
         let (t, tbl) = (quote_ident(table), quote_text(table));
-        let recorded = conn.execute(
+        Ok(conn.execute(
             &format!(
                 "INSERT OR IGNORE INTO sync_clock (tbl, pk, col, hlc, device, cl)
                  SELECT {tbl}, id, '', sync_hlc(), sync_device(), 1 FROM {t}"
             ),
             [],
-        )?;
-        for column in columns {
-            conn.execute(
-                &format!(
-                    "INSERT OR IGNORE INTO sync_clock (tbl, pk, col, hlc, device)
-                     SELECT {tbl}, id, {}, sync_hlc(), sync_device() FROM {t}",
-                    quote_text(&column)
-                ),
-                [],
-            )?;
-        }
-        Ok(recorded)
+        )?)
     }
 
     fn register_functions(&self, conn: &Connection, device_id: &str) -> rusqlite::Result<()> {
@@ -295,7 +284,11 @@ fn triggers_sql(table: &str, columns: &[String]) -> String {
              pushed = 0, cl = CASE WHEN cl % 2 = {parity_to_bump} THEN cl + 1 ELSE cl END;"
         )
     };
-    let inserted: String = columns.iter().map(|c| cell("NEW", c, None)).collect();
+    // A created row's cells carry its life's stamp: they get no clock row of their own (a
+    // re-created row's old cells lose theirs), which keeps one clock row per new row.
+    let forget_cells = |row: &str| {
+        format!("DELETE FROM sync_clock WHERE tbl = {tbl} AND pk = {row}.id AND col <> '';")
+    };
     let updated: String = columns
         .iter()
         .map(|c| {
@@ -305,15 +298,17 @@ fn triggers_sql(table: &str, columns: &[String]) -> String {
         .collect();
     format!(
         "DROP TRIGGER IF EXISTS {ins};
-         CREATE TRIGGER {ins} AFTER INSERT ON {t} WHEN sync_capturing() BEGIN {life_ins} {inserted} END;
+         CREATE TRIGGER {ins} AFTER INSERT ON {t} WHEN sync_capturing() BEGIN {forget_new} {life_ins} END;
          DROP TRIGGER IF EXISTS {upd};
          CREATE TRIGGER {upd} AFTER UPDATE ON {t} WHEN sync_capturing() BEGIN {updated} END;
          DROP TRIGGER IF EXISTS {del};
-         CREATE TRIGGER {del} AFTER DELETE ON {t} WHEN sync_capturing() BEGIN {life_del} END;",
+         CREATE TRIGGER {del} AFTER DELETE ON {t} WHEN sync_capturing() BEGIN {life_del} {forget_old} END;",
         ins = name("ins"),
         upd = name("upd"),
         del = name("del"),
         life_ins = life("NEW", 1, 0),
         life_del = life("OLD", 2, 1),
+        forget_new = forget_cells("NEW"),
+        forget_old = forget_cells("OLD"),
     )
 }

@@ -104,11 +104,67 @@ pub fn pending(conn: &Connection) -> rusqlite::Result<Batch> {
             });
         }
     }
+    // A row created here (or brought back) goes whole: its cells without a clock of their own
+    // carry its life's stamp.
+    for row in rows.values_mut() {
+        if let Some(life) = row.life.clone()
+            && life.cl % 2 == 1
+        {
+            row.cells = whole_row(conn, &row.table, &row.pk, &life)?;
+        }
+    }
     // Parents before children, so a batch cut anywhere never carries a row whose parent only a
     // later batch brings (the server finds a new row's shop through its parent).
     let mut rows: Vec<RowChange> = rows.into_values().collect();
     rows.sort_by_key(|r| crate::tables::rank(&r.table));
     Ok(Batch { rows })
+}
+
+/// Every synced cell of a row, each with its own clock or, without one, the row's life's.
+fn whole_row(conn: &Connection, table: &str, pk: &str, life: &Life) -> rusqlite::Result<Vec<Cell>> {
+    let columns = synced_columns(conn, table)?;
+    let list: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+    let values: Option<Vec<Value>> = conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM {} WHERE id = ?1",
+            list.join(", "),
+            quote_ident(table)
+        ))?
+        .query_row([pk], |r| (0..columns.len()).map(|i| r.get(i)).collect())
+        .optional()?;
+    let Some(values) = values else {
+        return Ok(Vec::new());
+    };
+    let own: BTreeMap<String, (Hlc, String)> = conn
+        .prepare_cached(
+            "SELECT col, hlc, device FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col <> ''",
+        )?
+        .query_map(params![table, pk], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    Hlc::from_i64(r.get(1)?).unwrap_or_default(),
+                    r.get::<_, String>(2)?,
+                ),
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(columns
+        .into_iter()
+        .zip(values)
+        .map(|(column, value)| {
+            let (hlc, device) = own
+                .get(&column)
+                .cloned()
+                .unwrap_or_else(|| (life.hlc, life.device.clone()));
+            Cell {
+                column,
+                value,
+                hlc,
+                device,
+            }
+        })
+        .collect())
 }
 
 /// Marks what `batch` holds as pushed, unless it changed again since it was read.
@@ -156,8 +212,10 @@ fn local_clock(
     pk: &str,
     column: &str,
 ) -> rusqlite::Result<Option<HeldClock>> {
+    // A cell without a clock of its own carries its row's life's (the row's, for '').
     conn.prepare_cached(
-        "SELECT hlc, device, cl, pushed FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col = ?3",
+        "SELECT hlc, device, cl, pushed FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col IN (?3, '')
+         ORDER BY col DESC LIMIT 1",
     )?
     .query_row(params![table, pk, column], |r| {
         Ok(HeldClock {
@@ -193,7 +251,14 @@ fn record(
 }
 
 /// The clock of a cell this device now holds as `cell` says (merged, so not to be pushed back).
+/// A cell stamped like its row's life keeps no clock of its own, as where it was made.
 fn record_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite::Result<()> {
+    let life = local_clock(conn, &row.table, &row.pk, "")?;
+    if life.is_some_and(|l| l.hlc == cell.hlc && l.device == cell.device) {
+        conn.prepare_cached("DELETE FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col = ?3")?
+            .execute(params![row.table, row.pk, cell.column])?;
+        return Ok(());
+    }
     record(
         conn,
         &row.table,
@@ -204,6 +269,35 @@ fn record_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite::Res
         0,
         true,
     )
+}
+
+/// The clocks of a new row's cells, in one statement (a row has a clock per column: one
+/// statement each made a first download several times slower).
+fn record_cells<'a>(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    cells: impl Iterator<Item = &'a Cell>,
+) -> rusqlite::Result<()> {
+    let clocks: Vec<serde_json::Value> = cells
+        .map(|c| serde_json::json!([c.column, c.hlc.to_i64(), c.device]))
+        .collect();
+    if clocks.is_empty() {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT INTO sync_clock (tbl, pk, col, hlc, device, cl, pushed)
+         SELECT ?1, ?2, j.value ->> 0, j.value ->> 1, j.value ->> 2, 0, 1
+         FROM json_each(?3) j WHERE true
+         ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc, device = excluded.device,
+             cl = excluded.cl, pushed = excluded.pushed",
+    )?
+    .execute(params![
+        table,
+        pk,
+        serde_json::Value::Array(clocks).to_string()
+    ])?;
+    Ok(())
 }
 
 /// A fresh local stamp, for a change a merge makes on its own (to be pushed).
@@ -316,6 +410,11 @@ fn merge_row(
     if let Some(life) = &row.life
         && (new_life || same_life_newer_stamp(life))
     {
+        // Only the life's stamp changes: the cells that carried the old one keep it, as clocks
+        // of their own, so each is still compared with what it really holds.
+        if let (false, Some(held), true) = (new_life, &held_life, exists) {
+            keep_cell_stamps(conn, &row.table, &row.pk, held)?;
+        }
         record(
             conn,
             &row.table,
@@ -326,6 +425,12 @@ fn merge_row(
             life.cl,
             true,
         )?;
+        // One form everywhere: a cell has a clock of its own only when it differs from its
+        // row's life's.
+        conn.prepare_cached(
+            "DELETE FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col <> '' AND hlc = ?3 AND device = ?4",
+        )?
+        .execute(params![row.table, row.pk, life.hlc.to_i64(), life.device])?;
     }
     let new_life = match decision {
         RowDecision::Stale => {
@@ -341,6 +446,10 @@ fn merge_row(
         }
         RowDecision::Alive { new_life } => new_life,
     };
+    if new_life {
+        // The cells of the life that ended have no say over this one.
+        forget_cells(conn, &row.table, &row.pk)?;
+    }
     if !exists {
         insert_row(conn, capture, row)?;
         merged.rows_created += 1;
@@ -414,18 +523,38 @@ fn restamp_row(
 ) -> rusqlite::Result<()> {
     let device = capture.device_id().to_owned();
     record(conn, table, pk, "", own_stamp(capture), &device, cl, false)?;
+    // Its cells now carry the new life's stamp.
+    forget_cells(conn, table, pk)
+}
+
+/// Gives the row's cells without a clock of their own the life's current stamp, explicitly.
+fn keep_cell_stamps(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+    life: &HeldClock,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO sync_clock (tbl, pk, col, hlc, device, cl, pushed)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
+    )?;
     for column in synced_columns(conn, table)? {
-        record(
-            conn,
+        stmt.execute(params![
             table,
             pk,
-            &column,
-            own_stamp(capture),
-            &device,
-            0,
-            false,
-        )?;
+            column,
+            life.hlc.to_i64(),
+            life.device,
+            life.pushed
+        ])?;
     }
+    Ok(())
+}
+
+/// Drops a row's cell clocks: its cells carry its life's stamp again.
+fn forget_cells(conn: &Connection, table: &str, pk: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col <> ''")?
+        .execute(params![table, pk])?;
     Ok(())
 }
 
@@ -494,11 +623,12 @@ fn insert_row(conn: &Connection, capture: &Capture, row: &RowChange) -> rusqlite
     for _ in 0..4 {
         match write_new(conn, &row.table, &row.pk, &values) {
             Ok(()) => {
-                for cell in &row.cells {
-                    if !renamed.contains(&cell.column) {
-                        record_cell(conn, row, cell)?;
-                    }
-                }
+                // Cells stamped like the row's life need no clock of their own.
+                let life = row.life.as_ref().map(|l| (l.hlc, l.device.as_str()));
+                let cells = row.cells.iter().filter(|c| {
+                    !renamed.contains(&c.column) && Some((c.hlc, c.device.as_str())) != life
+                });
+                record_cells(conn, &row.table, &row.pk, cells)?;
                 return Ok(());
             }
             Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => {

@@ -48,7 +48,15 @@ fn inserts_updates_and_deletes_are_recorded_cell_by_cell() {
     draft.price_cents = 1500;
     let product = store.create_product(draft.clone()).unwrap();
 
+    // A creation is one clock row, the row's life: its cells carry the life's stamp.
     let created = clock_of(store.connection(), &product.id);
+    assert_eq!(created.len(), 1, "{created:?}");
+    let life = created.iter().find(|c| c.0.is_empty()).unwrap();
+    assert_eq!((life.2.as_str(), life.3, life.4), (DEVICE, 1, 0));
+    // Pushed, it goes whole: every synced column, stamped like the life; the quantity and the
+    // last sale (derived from the stock movements and the orders, which sync) stay home.
+    let pending = seller_sync::merge::pending(store.connection()).unwrap();
+    let row = pending.rows.iter().find(|r| r.pk == product.id).unwrap();
     let columns: i64 = store
         .connection()
         .query_row(
@@ -57,28 +65,29 @@ fn inserts_updates_and_deletes_are_recorded_cell_by_cell() {
             |r| r.get(0),
         )
         .unwrap();
-    // Every column but the id, the quantity and the last sale (derived from the stock movements
-    // and the orders, which sync themselves), and the row's life.
-    assert_eq!(created.len() as i64, columns - 3 + 1, "{created:?}");
+    assert_eq!(row.cells.len() as i64, columns - 3, "{:?}", row.cells);
     assert!(
-        !created
+        row.cells
             .iter()
-            .any(|c| c.0 == "quantity" || c.0 == "last_sold_at")
+            .all(|c| c.column != "quantity" && c.column != "last_sold_at")
     );
-    let life = created.iter().find(|c| c.0.is_empty()).unwrap();
-    assert_eq!((life.2.as_str(), life.3, life.4), (DEVICE, 1, 0));
+    assert!(row.cells.iter().all(|c| c.hlc.to_i64() == life.1));
 
     draft.price_cents = 1200;
     store.update_product(&product.id, draft).unwrap();
     let updated = clock_of(store.connection(), &product.id);
-    assert!(hlc_of(&updated, "price") > hlc_of(&created, "price"));
-    // Unchanged cells keep their stamp: only what changed will be pushed again.
-    assert_eq!(hlc_of(&updated, "title"), hlc_of(&created, "title"));
+    // Only what changed gets a clock of its own, newer than the creation.
+    assert!(hlc_of(&updated, "price") > life.1, "{updated:?}");
+    assert!(!updated.iter().any(|c| c.0 == "title"), "{updated:?}");
 
     store.delete_product(&product.id).unwrap();
     let deleted = clock_of(store.connection(), &product.id);
-    let life = deleted.iter().find(|c| c.0.is_empty()).unwrap();
-    assert_eq!(life.3, 2, "a deleted row's causal length is even");
+    assert_eq!(
+        deleted.len(),
+        1,
+        "a deleted row keeps its life only: {deleted:?}"
+    );
+    assert_eq!(deleted[0].3, 2, "a deleted row's causal length is even");
 }
 
 #[test]
