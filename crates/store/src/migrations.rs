@@ -35,6 +35,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0008_synced_derived_columns.sql",
         include_str!("../../../migrations/0008_synced_derived_columns.sql"),
     ),
+    (
+        "0009_synced_items_arrive_settled.sql",
+        include_str!("../../../migrations/0009_synced_items_arrive_settled.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

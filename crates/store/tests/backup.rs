@@ -124,11 +124,15 @@ fn a_backup_from_a_newer_version_is_refused() {
     drop(store);
     let mut bytes = std::fs::read(&file).unwrap();
     let at = find(&bytes, b"\"schemaVersion\": ").unwrap() + b"\"schemaVersion\": ".len();
-    bytes[at] = b'9'; // a one-digit version becomes 9: newer than this build (tar checksum ignores data)
+    // `"schemaVersion": 9` becomes `"schemaVersion":99`, the same length (the tar checksum
+    // ignores data): newer than this build.
+    assert!(bytes[at].is_ascii_digit() && !bytes[at + 1].is_ascii_digit());
+    bytes[at - 1] = b'9';
+    bytes[at] = b'9';
     std::fs::write(&file, bytes).unwrap();
     let err = backup::restore(&file, dir.path()).unwrap_err();
     assert!(
-        matches!(err, BackupError::NewerSchema { found: 9, .. }),
+        matches!(err, BackupError::NewerSchema { found: 99, .. }),
         "{err}"
     );
     assert_untouched(dir.path());

@@ -344,6 +344,7 @@ fn merge_from(
     )?;
     let keys = foreign_keys(conn)?;
     let mut deleted = Vec::new();
+    let mut new_rows = Vec::new();
     let applied = capture.applying_remote(|| {
         for row in &batch.rows {
             merge_row(
@@ -354,9 +355,10 @@ fn merge_from(
                 server_has_ours,
                 &mut merged,
                 &mut deleted,
+                &mut new_rows,
             )?;
         }
-        Ok::<_, rusqlite::Error>(())
+        insert_rows(conn, capture, &new_rows)
     });
     conn.execute("DELETE FROM sync_applying", [])?;
     applied?;
@@ -370,14 +372,15 @@ fn merge_from(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn merge_row(
+fn merge_row<'a>(
     conn: &Connection,
     capture: &Capture,
     keys: &[ForeignKey],
-    row: &RowChange,
+    row: &'a RowChange,
     server_has_ours: bool,
     merged: &mut Merged,
     deleted: &mut Vec<(String, String)>,
+    new_rows: &mut Vec<&'a RowChange>,
 ) -> rusqlite::Result<()> {
     // A clock entry of this device's own, already on the server: the server's version of it
     // stands (see `merge_pulled`).
@@ -446,12 +449,13 @@ fn merge_row(
         }
         RowDecision::Alive { new_life } => new_life,
     };
-    if new_life {
+    if new_life && held_life.is_some() {
         // The cells of the life that ended have no say over this one.
         forget_cells(conn, &row.table, &row.pk)?;
     }
     if !exists {
-        insert_row(conn, capture, row)?;
+        // Written with the page's other new rows of its table, in one statement.
+        new_rows.push(row);
         merged.rows_created += 1;
         merged.cells_applied += row.cells.len();
         return Ok(());
@@ -609,6 +613,81 @@ fn update_cell(
     }
 }
 
+/// Creates the rows a page brings to life, those of one table and the same columns in one
+/// statement: besides saving a statement per row, it lets the full-text index take them in one
+/// go (FTS5 writes its pending terms out at every statement). A clash on a unique key, or a
+/// blob, sends them one by one through [`insert_row`].
+fn insert_rows(conn: &Connection, capture: &Capture, rows: &[&RowChange]) -> rusqlite::Result<()> {
+    let mut groups: BTreeMap<(&str, Vec<&str>), Vec<&RowChange>> = BTreeMap::new();
+    for row in rows {
+        let columns = row.cells.iter().map(|c| c.column.as_str()).collect();
+        groups
+            .entry((row.table.as_str(), columns))
+            .or_default()
+            .push(row);
+    }
+    for ((table, columns), rows) in groups {
+        let has_blob = rows
+            .iter()
+            .any(|r| r.cells.iter().any(|c| matches!(c.value, Value::Blob(_))));
+        if rows.len() == 1 || has_blob || !insert_together(conn, table, &columns, &rows)? {
+            for row in rows {
+                insert_row(conn, capture, row)?;
+            }
+            continue;
+        }
+        for row in rows {
+            let life = row.life.as_ref().map(|l| (l.hlc, l.device.as_str()));
+            let cells = row
+                .cells
+                .iter()
+                .filter(|c| Some((c.hlc, c.device.as_str())) != life);
+            record_cells(conn, &row.table, &row.pk, cells)?;
+        }
+    }
+    Ok(())
+}
+
+/// One `INSERT … SELECT` of `rows` from a JSON array; `false` (nothing written) on a unique-key
+/// clash, for the rows to go one by one.
+fn insert_together(
+    conn: &Connection,
+    table: &str,
+    columns: &[&str],
+    rows: &[&RowChange],
+) -> rusqlite::Result<bool> {
+    let arrival = crate::tables::synced_table(table).map_or(&[][..], |t| t.arrival_values);
+    let mut names = vec![quote_ident("id")];
+    names.extend(columns.iter().map(|c| quote_ident(c)));
+    names.extend(arrival.iter().map(|(c, _)| quote_ident(c)));
+    let mut picks: Vec<String> = (0..=columns.len())
+        .map(|i| format!("j.value ->> {i}"))
+        .collect();
+    picks.extend(arrival.iter().map(|(_, v)| v.to_string()));
+    let data: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            let mut values = vec![serde_json::Value::String(r.pk.clone())];
+            values.extend(r.cells.iter().map(|c| crate::value::to_json(&c.value)));
+            serde_json::Value::Array(values)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) SELECT {} FROM json_each(?1) j",
+        quote_ident(table),
+        names.join(", "),
+        picks.join(", ")
+    );
+    match conn
+        .prepare_cached(&sql)?
+        .execute([serde_json::Value::Array(data).to_string()])
+    {
+        Ok(_) => Ok(true),
+        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates a row the batch brings to life, from its cells (a creation carries every column),
 /// in one statement; its cells then only need their clocks. A unique-key clash with a row held
 /// here keeps both: the one created later gets a distinct value, flagged for the user.
@@ -618,6 +697,12 @@ fn insert_row(conn: &Connection, capture: &Capture, row: &RowChange) -> rusqlite
         .iter()
         .map(|c| (c.column.clone(), c.value.clone()))
         .collect();
+    let arrival = crate::tables::synced_table(&row.table).map_or(&[][..], |t| t.arrival_values);
+    values.extend(
+        arrival
+            .iter()
+            .map(|(column, value)| ((*column).to_owned(), Value::Integer(*value))),
+    );
     let mut renamed: Vec<String> = Vec::new();
     // A row can clash on several unique keys; each round settles one.
     for _ in 0..4 {
@@ -975,14 +1060,33 @@ fn settle_references(
 ) -> rusqlite::Result<usize> {
     let mut settled = 0;
     let mut queue = deleted;
-    // Rows that arrived pointing at a parent known to be deleted.
+    // Rows that arrived pointing at a parent known to be deleted: one look per foreign key for
+    // the whole page, at the rows whose parent is missing.
+    let mut by_table: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (table, pk) in arrived {
-        for fk in keys.iter().filter(|k| k.child == *table) {
-            let Some(Value::Text(parent)) = cell_value(conn, table, pk, &fk.column)? else {
-                continue;
-            };
-            if known_dead(conn, &fk.parent, &parent)? {
-                settled += follow_delete(conn, fk, table, pk, &mut queue)?;
+        by_table
+            .entry(table.as_str())
+            .or_default()
+            .push(pk.as_str());
+    }
+    for (table, pks) in by_table {
+        let ids = serde_json::to_string(&pks).expect("ids serialise");
+        for fk in keys.iter().filter(|k| k.child == table) {
+            let orphans: Vec<(String, String)> = conn
+                .prepare_cached(&format!(
+                    "SELECT c.id, c.{col} FROM {child} c
+                     WHERE c.id IN (SELECT value FROM json_each(?1)) AND c.{col} IS NOT NULL
+                       AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = c.{col})",
+                    col = quote_ident(&fk.column),
+                    child = quote_ident(&fk.child),
+                    parent = quote_ident(&fk.parent),
+                ))?
+                .query_map([&ids], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (pk, parent) in orphans {
+                if known_dead(conn, &fk.parent, &parent)? {
+                    settled += follow_delete(conn, fk, table, &pk, &mut queue)?;
+                }
             }
         }
     }

@@ -45,6 +45,9 @@ pub struct SyncedTable {
     /// sum of the product's stock movements, `last_sold_at` the date of its last sale: their
     /// movements and orders sync).
     pub unsynced_columns: &'static [&'static str],
+    /// What a derived column holds when a row arrives from elsewhere, before its own triggers
+    /// work it out from what is already here (a new item's stock: no movement yet, 0).
+    pub arrival_values: &'static [(&'static str, i64)],
 }
 
 const fn table(name: &'static str, scoping: Scoping) -> SyncedTable {
@@ -52,6 +55,7 @@ const fn table(name: &'static str, scoping: Scoping) -> SyncedTable {
         name,
         scoping,
         unsynced_columns: &[],
+        arrival_values: &[],
     }
 }
 
@@ -73,6 +77,7 @@ pub const SYNCED_TABLES: &[SyncedTable] = &[
         name: "users",
         scoping: Home,
         unsynced_columns: &["password"],
+        arrival_values: &[],
     },
     table("shops", Shop),
     table("plans", Reference),
@@ -102,6 +107,7 @@ pub const SYNCED_TABLES: &[SyncedTable] = &[
         name: "seller_products",
         scoping: ShopColumn("shop_id"),
         unsynced_columns: &["quantity", "last_sold_at"],
+        arrival_values: &[("quantity", 0)],
     },
     child("seller_product_photos", "product_id", "seller_products"),
     child("seller_product_materials", "product_id", "seller_products"),

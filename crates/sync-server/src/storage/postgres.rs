@@ -104,7 +104,17 @@ impl PostgresStorage {
 
 async fn add_missing_columns(client: &Client, typed: &[TypedTable]) -> Result<()> {
     for table in typed {
-        for column in &table.columns[1..] {
+        let have: Vec<String> = client
+            .query(
+                "SELECT column_name::text FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = $1",
+                &[&table.name],
+            )
+            .await?
+            .into_iter()
+            .map(|r| r.get(0))
+            .collect();
+        for column in table.columns.iter().filter(|c| !have.contains(&c.name)) {
             let ddl = typed_tables_ddl(
                 &[TypedTable {
                     name: table.name,
