@@ -3,6 +3,14 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
 use crate::protocol::{
     ApiError, LoginRequest, LoginResponse, Me, PullResponse, PushBatch, PushRequest, PushResponse,
     SCHEMA_HEADER, WaitRequest, WaitResponse,
@@ -27,30 +35,33 @@ pub enum ClientError {
     Tls(String),
 }
 
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
 /// A client for one server; cheap to clone.
+///
+/// Plain hyper with rustls (ring) rather than reqwest: reqwest's TLS features would apply to
+/// every reqwest client of the app (the WebDriver one included) and require a process-wide
+/// crypto provider.
 #[derive(Clone)]
 pub struct SyncClient {
-    http: reqwest::Client,
-    base: reqwest::Url,
+    http: Client<Connector, Full<Bytes>>,
+    /// `scheme://authority/path` without the trailing slash.
+    base: String,
     schema_version: u32,
     token: Option<String>,
 }
 
 /// The system's trusted roots, read once (SSL_CERT_FILE and SSL_CERT_DIR extend them).
 fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
-    static ROOTS: OnceLock<Result<Arc<rustls::RootCertStore>, String>> = OnceLock::new();
+    static ROOTS: OnceLock<Arc<rustls::RootCertStore>> = OnceLock::new();
     let roots = ROOTS
         .get_or_init(|| {
             let mut roots = rustls::RootCertStore::empty();
             let found = rustls_native_certs::load_native_certs();
             roots.add_parsable_certificates(found.certs);
-            if roots.is_empty() {
-                return Err("no trusted root certificate found on this system".to_owned());
-            }
-            Ok(Arc::new(roots))
+            Arc::new(roots)
         })
-        .clone()
-        .map_err(ClientError::Tls)?;
+        .clone();
     // ring rather than aws-lc-rs: no heavy C build (as for the browser sessions' proxies).
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -61,15 +72,8 @@ fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
         .with_no_client_auth())
 }
 
-fn empty_tls_config() -> Result<rustls::ClientConfig, ClientError> {
-    #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ClientError::Tls(e.to_string()))?
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth())
-}
+/// How long a request may take, long polls aside.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl SyncClient {
     /// A client of the server at `address` (`https://…`, or `http://` for a loopback or LAN
@@ -79,28 +83,21 @@ impl SyncClient {
         schema_version: u32,
         token: Option<String>,
     ) -> Result<SyncClient, ClientError> {
-        let mut base = reqwest::Url::parse(address.trim())
-            .map_err(|_| ClientError::BadAddress(address.to_owned()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
-            return Err(ClientError::BadAddress(address.to_owned()));
+        let bad = || ClientError::BadAddress(address.to_owned());
+        let uri: hyper::Uri = address.trim().parse().map_err(|_| bad())?;
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.authority().is_none() {
+            return Err(bad());
         }
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .no_proxy();
-        // reqwest wants a TLS configuration even for plain HTTP; without trusted roots only an
-        // https server is out of reach.
-        builder = match tls_config() {
-            Ok(config) => builder.tls_backend_preconfigured(config),
-            Err(e) if base.scheme() == "https" => return Err(e),
-            Err(_) => builder.tls_backend_preconfigured(empty_tls_config()?),
-        };
-        let http = builder
-            .build()
-            .map_err(|e| ClientError::Tls(e.to_string()))?;
+        let base = address.trim().trim_end_matches('/').to_owned();
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(Duration::from_secs(10)));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config()?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let http = Client::builder(TokioExecutor::new()).build(connector);
         Ok(SyncClient {
             http,
             base,
@@ -114,38 +111,38 @@ impl SyncClient {
         self
     }
 
+    /// The server's address, as given.
     pub fn address(&self) -> &str {
-        self.base.as_str()
+        &self.base
     }
 
-    fn url(&self, path: &str) -> reqwest::Url {
-        self.base.join(path).expect("a relative API path")
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut request = self
-            .http
-            .request(method, self.url(path))
+    fn request(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+    ) -> Request<Full<Bytes>> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}/{}", self.base, path_and_query))
             .header(SCHEMA_HEADER, self.schema_version.to_string());
         if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            request = request.header(CONTENT_TYPE, "application/json");
         }
         request
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .expect("a request from a valid address")
     }
 
     async fn send<T: serde::de::DeserializeOwned>(
         &self,
-        request: reqwest::RequestBuilder,
+        request: Request<Full<Bytes>>,
+        timeout: Duration,
     ) -> Result<T, ClientError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
+        let (status, body) = self.exchange(request, timeout).await?;
         if status.is_success() {
             return serde_json::from_slice(&body).map_err(|e| ClientError::BadAnswer {
                 status: status.as_u16(),
@@ -161,49 +158,78 @@ impl SyncClient {
         }
     }
 
+    async fn exchange(
+        &self,
+        request: Request<Full<Bytes>>,
+        timeout: Duration,
+    ) -> Result<(StatusCode, Bytes), ClientError> {
+        let exchange = async {
+            let response = self.http.request(request).await.map_err(|e| {
+                let chain = error_chain(&e);
+                // A certificate the system does not trust, or not for this name.
+                if chain.contains("certificate") {
+                    ClientError::Tls(chain)
+                } else {
+                    ClientError::Unreachable(chain)
+                }
+            })?;
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| ClientError::Unreachable(error_chain(&e)))?
+                .to_bytes();
+            Ok((status, body))
+        };
+        tokio::time::timeout(timeout, exchange).await.map_err(|_| {
+            ClientError::Unreachable(format!("no answer in {} s", timeout.as_secs()))
+        })?
+    }
+
+    fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+        serde_json::to_vec(value).expect("a request serialises")
+    }
+
     pub async fn login(&self, request: &LoginRequest) -> Result<LoginResponse, ClientError> {
-        self.send(
-            self.request(reqwest::Method::POST, "v1/login")
-                .json(request),
-        )
-        .await
+        let request = self.request(Method::POST, "v1/login", Some(Self::json(request)));
+        self.send(request, REQUEST_TIMEOUT).await
     }
 
     /// Waits (up to `request.timeout_ms`) for changes after the given cursors.
     pub async fn wait(&self, request: &WaitRequest) -> Result<WaitResponse, ClientError> {
         let timeout = Duration::from_millis(request.timeout_ms) + Duration::from_secs(10);
-        self.send(
-            self.request(reqwest::Method::POST, "v1/wait")
-                .timeout(timeout)
-                .json(request),
-        )
-        .await
+        let request = self.request(Method::POST, "v1/wait", Some(Self::json(request)));
+        self.send(request, timeout).await
     }
 
     pub async fn me(&self) -> Result<Me, ClientError> {
-        self.send(self.request(reqwest::Method::GET, "v1/me")).await
+        self.send(self.request(Method::GET, "v1/me", None), REQUEST_TIMEOUT)
+            .await
     }
 
     pub async fn logout(&self) -> Result<(), ClientError> {
-        let response = self
-            .request(reqwest::Method::POST, "v1/logout")
-            .send()
-            .await
-            .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
-        if response.status().is_success() {
+        let (status, _) = self
+            .exchange(
+                self.request(Method::POST, "v1/logout", None),
+                REQUEST_TIMEOUT,
+            )
+            .await?;
+        if status.is_success() {
             Ok(())
         } else {
             Err(ClientError::BadAnswer {
-                status: response.status().as_u16(),
+                status: status.as_u16(),
                 detail: "sign-out refused".into(),
             })
         }
     }
 
     pub async fn push(&self, batches: Vec<PushBatch>) -> Result<PushResponse, ClientError> {
+        let body = Self::json(&PushRequest { batches });
         self.send(
-            self.request(reqwest::Method::POST, "v1/push")
-                .json(&PushRequest { batches }),
+            self.request(Method::POST, "v1/push", Some(body)),
+            REQUEST_TIMEOUT,
         )
         .await
     }
@@ -214,16 +240,20 @@ impl SyncClient {
         after: i64,
         limit: u32,
     ) -> Result<PullResponse, ClientError> {
-        self.send(self.request(reqwest::Method::GET, "v1/pull").query(&[
-            ("scope", scope.to_owned()),
-            ("after", after.to_string()),
-            ("limit", limit.to_string()),
-        ]))
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("scope", scope)
+            .append_pair("after", &after.to_string())
+            .append_pair("limit", &limit.to_string())
+            .finish();
+        self.send(
+            self.request(Method::GET, &format!("v1/pull?{query}"), None),
+            REQUEST_TIMEOUT,
+        )
         .await
     }
 }
 
-/// An error with its causes, as one line ("error sending request: … connection refused").
+/// An error with its causes, as one line ("client error (Connect): … connection refused").
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();

@@ -130,8 +130,9 @@ pub struct PullQuery {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PullResponse {
-    /// Each row changed after the cursor, once, with the cells changed after it (all of them
-    /// for a row the device has not seen yet).
+    /// Each row changed after the cursor, once, whole (a row moves to the end of the sequence
+    /// at each change: sending only the cells changed after the page's cursor would miss those
+    /// changed between the device's last pull and that cursor).
     pub rows: Vec<RowChange>,
     /// The server sequence number to ask after next time.
     pub cursor: i64,

@@ -537,8 +537,8 @@ impl Storage for PostgresStorage {
             .query(
                 "SELECT c.tbl, c.pk, c.col, c.value, c.hlc, c.device FROM sync_cells c
                  JOIN unnest($1::text[], $2::text[]) AS k (tbl, pk) ON c.tbl = k.tbl AND c.pk = k.pk
-                 WHERE c.col <> '' AND c.seq > $3 ORDER BY c.col",
-                &[&tables, &pks, &after],
+                 WHERE c.col <> '' ORDER BY c.col",
+                &[&tables, &pks],
             )
             .await?;
         tx.commit().await?;

@@ -284,7 +284,7 @@ fn pull_page(conn: &Connection, scope: &str, after: i64, limit: u32) -> Result<P
     )?;
     let mut cells_stmt = conn.prepare_cached(
         "SELECT col, value, hlc, device FROM sync_cells
-         WHERE tbl = ?1 AND pk = ?2 AND col <> '' AND seq > ?3 ORDER BY col",
+         WHERE tbl = ?1 AND pk = ?2 AND col <> '' ORDER BY col",
     )?;
     let heads: Vec<(String, String, i64, i64, String, i64)> = rows_stmt
         .query_map(params![scope, after, i64::from(limit) + 1], |r| {
@@ -305,7 +305,7 @@ fn pull_page(conn: &Connection, scope: &str, after: i64, limit: u32) -> Result<P
         cursor = seq;
         let cells = if cl % 2 == 1 {
             cells_stmt
-                .query_map(params![table, pk, after], |r| {
+                .query_map(params![table, pk], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, Option<String>>(1)?,
