@@ -647,7 +647,9 @@ async fn pages_follow_the_sequence<S: Storage>(s: &S, db: &str) {
         "p00",
         "the row changed last comes last"
     );
-    // From a cursor past a row's creation, only its changed cells come.
+    // From a cursor past a row's creation, the changed row comes whole, its new title in it
+    // (a row moves to the end at each change: cells changed before a later page's cursor would
+    // otherwise be missed).
     let page = s.pull("shop-p", after - 1, 10).await.unwrap();
     assert_eq!(page.rows.len(), 1);
     let cols: Vec<_> = page.rows[0]
@@ -655,7 +657,13 @@ async fn pages_follow_the_sequence<S: Storage>(s: &S, db: &str) {
         .iter()
         .map(|c| c.column.as_str())
         .collect();
-    assert_eq!(cols, vec!["title"]);
+    assert_eq!(cols, vec!["price", "shop_id", "sku", "status", "title"]);
+    let title = page.rows[0]
+        .cells
+        .iter()
+        .find(|c| c.column == "title")
+        .unwrap();
+    assert_eq!(title.value, text("Dernier"));
     assert_eq!(
         sql_rows(db, "SELECT count(*) FROM seller_products").await,
         vec!["24"]
