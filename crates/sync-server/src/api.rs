@@ -23,7 +23,7 @@ use crate::schema::supported_schema;
 use crate::storage::{DeviceAuth, Storage, StorageError};
 
 /// The most rows a pull page holds.
-pub const MAX_PAGE: u32 = 2_000;
+pub const MAX_PAGE: u32 = 5_000;
 /// Pushes carry up to this many bytes of JSON.
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 

@@ -21,7 +21,7 @@ pub const BATCH_ROWS: usize = 500;
 /// Batches per push request.
 pub const BATCHES_PER_REQUEST: usize = 8;
 /// Rows per pulled page.
-pub const PAGE_ROWS: u32 = 1_000;
+pub const PAGE_ROWS: u32 = 2_000;
 
 const REPLICA_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS sync_outbox (
@@ -298,23 +298,33 @@ async fn pull_scope<D: LocalDb>(
     scope: &str,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
+    let owned = scope.to_owned();
+    let after = db.with_conn(move |conn| Ok(cursor(conn, &owned)?)).await?;
+    let mut page = client.pull(scope, after, PAGE_ROWS).await?;
     loop {
-        let owned = scope.to_owned();
-        let after = db.with_conn(move |conn| Ok(cursor(conn, &owned)?)).await?;
-        let page = client.pull(scope, after, PAGE_ROWS).await?;
-        let has_more = page.has_more;
         report.rows_pulled += page.rows.len();
+        let (has_more, next_after) = (page.has_more, page.cursor);
         let (capture, owned) = (capture.clone(), scope.to_owned());
-        let merged = db
-            .with_conn(move |conn| Ok(apply_page(conn, &capture, &owned, &page)?))
-            .await?;
+        // The next page is fetched while this one is merged (the server and the device each
+        // work half the time otherwise); it is only applied after this one committed.
+        let apply = db.with_conn(move |conn| Ok(apply_page(conn, &capture, &owned, &page)?));
+        let fetch = async {
+            if has_more {
+                Some(client.pull(scope, next_after, PAGE_ROWS).await)
+            } else {
+                None
+            }
+        };
+        let (merged, next) = tokio::join!(apply, fetch);
+        let merged = merged?;
         report.merged.cells_applied += merged.cells_applied;
         report.merged.cells_ignored += merged.cells_ignored;
         report.merged.rows_created += merged.rows_created;
         report.merged.rows_deleted += merged.rows_deleted;
         report.merged.rows_repaired += merged.rows_repaired;
-        if !has_more {
-            return Ok(());
+        match next {
+            Some(next) => page = next?,
+            None => return Ok(()),
         }
     }
 }
