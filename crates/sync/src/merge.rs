@@ -271,32 +271,25 @@ fn record_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite::Res
     )
 }
 
-/// The clocks of a new row's cells, in one statement (a row has a clock per column: one
-/// statement each made a first download several times slower).
+/// The clocks of cells this device now holds as they came (merged, so not pushed back).
 fn record_cells<'a>(
     conn: &Connection,
     table: &str,
     pk: &str,
     cells: impl Iterator<Item = &'a Cell>,
 ) -> rusqlite::Result<()> {
-    let clocks: Vec<serde_json::Value> = cells
-        .map(|c| serde_json::json!([c.column, c.hlc.to_i64(), c.device]))
-        .collect();
-    if clocks.is_empty() {
-        return Ok(());
+    for cell in cells {
+        record(
+            conn,
+            table,
+            pk,
+            &cell.column,
+            cell.hlc,
+            &cell.device,
+            0,
+            true,
+        )?;
     }
-    conn.prepare_cached(
-        "INSERT INTO sync_clock (tbl, pk, col, hlc, device, cl, pushed)
-         SELECT ?1, ?2, j.value ->> 0, j.value ->> 1, j.value ->> 2, 0, 1
-         FROM json_each(?3) j WHERE true
-         ON CONFLICT (tbl, pk, col) DO UPDATE SET hlc = excluded.hlc, device = excluded.device,
-             cl = excluded.cl, pushed = excluded.pushed",
-    )?
-    .execute(params![
-        table,
-        pk,
-        serde_json::Value::Array(clocks).to_string()
-    ])?;
     Ok(())
 }
 
@@ -345,6 +338,7 @@ fn merge_from(
     let keys = foreign_keys(conn)?;
     let mut deleted = Vec::new();
     let mut new_rows = Vec::new();
+    let mut edits = Vec::new();
     let applied = capture.applying_remote(|| {
         for row in &batch.rows {
             merge_row(
@@ -356,9 +350,11 @@ fn merge_from(
                 &mut merged,
                 &mut deleted,
                 &mut new_rows,
+                &mut edits,
             )?;
         }
-        insert_rows(conn, capture, &new_rows)
+        insert_rows(conn, capture, &new_rows)?;
+        update_rows(conn, capture, &edits)
     });
     conn.execute("DELETE FROM sync_applying", [])?;
     applied?;
@@ -381,6 +377,7 @@ fn merge_row<'a>(
     merged: &mut Merged,
     deleted: &mut Vec<(String, String)>,
     new_rows: &mut Vec<&'a RowChange>,
+    edits: &mut Vec<Edit<'a>>,
 ) -> rusqlite::Result<()> {
     // A clock entry of this device's own, already on the server: the server's version of it
     // stands (see `merge_pulled`).
@@ -460,18 +457,160 @@ fn merge_row<'a>(
         merged.cells_applied += row.cells.len();
         return Ok(());
     }
+    // The row's clocks, read once: each cell's own, else the life's.
+    let (life_now, own) = row_clocks(conn, &row.table, &row.pk)?;
+    let mut winners: Vec<&'a Cell> = Vec::new();
     for cell in &row.cells {
-        let held = local_clock(conn, &row.table, &row.pk, &cell.column)?;
-        let settled = held.as_ref().is_some_and(settled_by_server);
-        let held = held.as_ref().map(|h| (h.hlc, h.device.as_str()));
+        let held = own.get(&cell.column).or(life_now.as_ref());
+        let settled = held.is_some_and(settled_by_server);
+        let held = held.map(|h| (h.hlc, h.device.as_str()));
         if !settled && !cell_wins(new_life, held, (cell.hlc, cell.device.as_str())) {
             merged.cells_ignored += 1;
             continue;
         }
-        update_cell(conn, capture, row, cell)?;
-        merged.cells_applied += 1;
+        winners.push(cell);
+    }
+    merged.cells_applied += winners.len();
+    if winners.is_empty() {
+        return Ok(());
+    }
+    // Written with the page's other rows changed in the same columns, in one statement.
+    let life = life_now.map(|l| (l.hlc, l.device));
+    edits.push(Edit {
+        row,
+        cells: winners,
+        life,
+    });
+    Ok(())
+}
+
+/// Winning cells of an existing row, written after the page's rows are all decided.
+struct Edit<'a> {
+    row: &'a RowChange,
+    cells: Vec<&'a Cell>,
+    /// The row's life stamp: cells carrying it keep no clock of their own.
+    life: Option<(Hlc, String)>,
+}
+
+/// Writes the page's edits, those of one table and the same columns in one `UPDATE … FROM`
+/// (the full-text index flushes at every statement, and the app's triggers run once per
+/// statement's rows); a unique-key clash or a blob sends them one by one.
+fn update_rows(conn: &Connection, capture: &Capture, edits: &[Edit<'_>]) -> rusqlite::Result<()> {
+    let mut groups: BTreeMap<(&str, Vec<&str>), Vec<&Edit<'_>>> = BTreeMap::new();
+    for edit in edits {
+        let columns = edit.cells.iter().map(|c| c.column.as_str()).collect();
+        groups
+            .entry((edit.row.table.as_str(), columns))
+            .or_default()
+            .push(edit);
+    }
+    for ((table, columns), edits) in groups {
+        let has_blob = edits
+            .iter()
+            .any(|e| e.cells.iter().any(|c| matches!(c.value, Value::Blob(_))));
+        if has_blob || !update_together(conn, table, &columns, &edits)? {
+            for edit in edits {
+                for cell in &edit.cells {
+                    update_cell(conn, capture, edit.row, cell)?;
+                }
+            }
+            continue;
+        }
+        for edit in edits {
+            for cell in &edit.cells {
+                let same = edit
+                    .life
+                    .as_ref()
+                    .is_some_and(|(hlc, device)| *hlc == cell.hlc && *device == cell.device);
+                if same {
+                    conn.prepare_cached(
+                        "DELETE FROM sync_clock WHERE tbl = ?1 AND pk = ?2 AND col = ?3",
+                    )?
+                    .execute(params![
+                        edit.row.table,
+                        edit.row.pk,
+                        cell.column
+                    ])?;
+                } else {
+                    record(
+                        conn,
+                        table,
+                        &edit.row.pk,
+                        &cell.column,
+                        cell.hlc,
+                        &cell.device,
+                        0,
+                        true,
+                    )?;
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// One `UPDATE … FROM json_each(…)` of `edits`; `false` (nothing written) on a unique-key clash.
+fn update_together(
+    conn: &Connection,
+    table: &str,
+    columns: &[&str],
+    edits: &[&Edit<'_>],
+) -> rusqlite::Result<bool> {
+    let sets: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} = j.value ->> {}", quote_ident(c), i + 1))
+        .collect();
+    let data: Vec<serde_json::Value> = edits
+        .iter()
+        .map(|e| {
+            let mut values = vec![serde_json::Value::String(e.row.pk.clone())];
+            values.extend(e.cells.iter().map(|c| crate::value::to_json(&c.value)));
+            serde_json::Value::Array(values)
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE {t} SET {sets} FROM json_each(?1) j WHERE {t}.id = j.value ->> 0",
+        t = quote_ident(table),
+        sets = sets.join(", ")
+    );
+    match conn
+        .prepare_cached(&sql)?
+        .execute([serde_json::Value::Array(data).to_string()])
+    {
+        Ok(_) => Ok(true),
+        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A row's life clock and its cells' own clocks.
+fn row_clocks(
+    conn: &Connection,
+    table: &str,
+    pk: &str,
+) -> rusqlite::Result<(Option<HeldClock>, BTreeMap<String, HeldClock>)> {
+    let mut life = None;
+    let mut cells = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT col, hlc, device, cl, pushed FROM sync_clock WHERE tbl = ?1 AND pk = ?2",
+    )?;
+    let mut rows = stmt.query(params![table, pk])?;
+    while let Some(r) = rows.next()? {
+        let column: String = r.get(0)?;
+        let clock = HeldClock {
+            hlc: Hlc::from_i64(r.get(1)?).unwrap_or_default(),
+            device: r.get(2)?,
+            cl: r.get(3)?,
+            pushed: r.get(4)?,
+        };
+        if column.is_empty() {
+            life = Some(clock);
+        } else {
+            cells.insert(column, clock);
+        }
+    }
+    Ok((life, cells))
 }
 
 /// A remote delete; `true` when the row is gone. A delete that a blocking foreign key refuses
