@@ -152,6 +152,108 @@ async fn sign_in_scopes_and_sign_out() {
     }
 }
 
+/// An admin's token reads every shop and writes the reference data sellers only read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_syncs_everything() {
+    use seller_sync::merge::{Cell, Life, RowChange};
+    use seller_sync::protocol::PushBatch;
+    use seller_sync_server::push::PushContext;
+
+    let fresh = support::backends::sqlite();
+    let seller = add_user(&fresh.storage, "seller@example.fr", Role::Seller).await;
+    add_user(&fresh.storage, "admin@example.fr", Role::Admin).await;
+    let address = serve(fresh.storage.clone(), None).await;
+    let version = supported_schema().max;
+    let stamp = seller_sync::hlc::Clock::new().stamp(seller_sync::hlc::wall_ms_now());
+    let row = |table: &str, pk: &str, cells: &[(&str, &str)], device: &str| RowChange {
+        table: table.into(),
+        pk: pk.into(),
+        life: Some(Life {
+            cl: 1,
+            hlc: stamp,
+            device: device.into(),
+        }),
+        cells: cells
+            .iter()
+            .map(|(c, v)| Cell {
+                column: (*c).into(),
+                value: rusqlite::types::Value::Text((*v).into()),
+                hlc: stamp,
+                device: device.into(),
+            })
+            .collect(),
+    };
+    // The seller's shop, pushed from the seller's device.
+    let shop = row(
+        "shops",
+        "shop-s",
+        &[
+            ("owner_id", &seller),
+            ("name", "Boutique"),
+            ("slug", "boutique"),
+            ("created_at", "2026-12-01T10:00:00.000Z"),
+            ("updated_at", "2026-12-01T10:00:00.000Z"),
+        ],
+        "seller-device",
+    );
+    let ctx = PushContext {
+        device_id: "seller-device".into(),
+        user_id: seller.clone(),
+        role: Role::Seller,
+        shops: vec![],
+    };
+    fresh
+        .storage
+        .push(
+            &ctx,
+            &PushBatch {
+                device_seq: 1,
+                rows: vec![shop],
+            },
+            seller_sync::hlc::wall_ms_now(),
+        )
+        .await
+        .unwrap();
+
+    let anonymous = SyncClient::new(&address, version, None).unwrap();
+    let admin = anonymous
+        .login(&login("admin@example.fr", PASSWORD, "admin-1"))
+        .await
+        .unwrap();
+    assert_eq!(admin.role, Role::Admin);
+    assert!(
+        admin.scopes.contains(&"shop-s".to_owned()),
+        "{:?}",
+        admin.scopes
+    );
+    let admin_client = anonymous.clone().with_token(admin.token);
+    let page = admin_client.pull("shop-s", 0, 10).await.unwrap();
+    assert_eq!(page.rows[0].pk, "shop-s");
+    // Reference data: the admin writes it, the seller reads it.
+    let category = row(
+        "categories",
+        "cat-1",
+        &[("name", "Robes"), ("slug", "robes")],
+        "admin-1",
+    );
+    let pushed = admin_client
+        .push(vec![PushBatch {
+            device_seq: 1,
+            rows: vec![category],
+        }])
+        .await
+        .unwrap();
+    assert_eq!(pushed.acked, vec![1]);
+    let seller_token = anonymous
+        .login(&login("seller@example.fr", PASSWORD, "seller-device"))
+        .await
+        .unwrap()
+        .token;
+    let seller_client = anonymous.clone().with_token(seller_token);
+    let reference = seller_client.pull("", 0, 10).await.unwrap();
+    assert!(reference.rows.iter().any(|r| r.pk == "cat-1"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schema_versions_outside_the_range_are_refused_with_what_to_update() {
     let fresh = support::backends::sqlite();
