@@ -31,7 +31,7 @@ use rusqlite::types::Value;
 use seller_store::orders::{OrderDraft, OrderItemDraft};
 use seller_store::products::ProductDraft;
 use seller_sync::client::{ClientError, SyncClient};
-use seller_sync::device::{self, StoreAccess};
+use seller_sync::device::{self, ViaStore};
 use seller_sync::merge::{Batch, merge_pulled};
 use seller_sync::protocol::ApiErrorCode;
 use seller_sync::replica::{self, LocalDb};
@@ -250,21 +250,6 @@ struct World {
     model: Model,
     user_id: String,
     _dir: tempfile::TempDir,
-}
-
-/// A device's access to its database, as the replica functions want it.
-struct Conn<'a>(&'a Device);
-
-impl LocalDb for Conn<'_> {
-    async fn with_conn<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, replica::SyncError> + Send + 'static,
-    ) -> Result<T, replica::SyncError> {
-        self.0
-            .with_store(|store| Ok(f(store.connection_mut())?))
-            .await
-            .map_err(|_| replica::SyncError::Closed)
-    }
 }
 
 fn wall_clock(clock: Clock) -> seller_sync::capture::WallClock {
@@ -636,7 +621,7 @@ impl World {
 
     async fn sync(&mut self, dev: usize, fault: Fault) {
         let device = &self.devices[dev];
-        let db = Conn(device);
+        let db = ViaStore(device);
         let client = self.client(dev).clone();
         // Small batches, so there are several to lose, repeat and reorder.
         db.with_conn(|conn| Ok(replica::stage_in(conn, 3)?))

@@ -16,24 +16,9 @@ mod sync_support;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use seller_sync::device;
+use seller_sync::device::{self, ViaStore};
 use seller_sync::replica::{self, LocalDb};
 use sync_support::{Backend, Device, fresh_database, start_server};
-
-struct Conn<'a>(&'a Device);
-
-impl LocalDb for Conn<'_> {
-    async fn with_conn<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, replica::SyncError> + Send + 'static,
-    ) -> Result<T, replica::SyncError> {
-        use seller_sync::device::StoreAccess;
-        self.0
-            .with_store(|store| Ok(f(store.connection_mut())?))
-            .await
-            .map_err(|_| replica::SyncError::Closed)
-    }
-}
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -101,7 +86,7 @@ async fn main() -> Result<()> {
         insert_items(store.connection(), &shop, rows)?;
     }
     let started = Instant::now();
-    let pushed = replica::push_all(&Conn(&a), a.client.as_ref().unwrap()).await?;
+    let pushed = replica::push_all(&ViaStore(&a), a.client.as_ref().unwrap()).await?;
     let push_time = started.elapsed();
     let on_server = sync_support::server_rows(
         &server.database,
@@ -135,7 +120,7 @@ async fn main() -> Result<()> {
     let client_b = b.client.clone().unwrap();
     let scopes = device::scopes(&client_b).await?;
     let started = Instant::now();
-    let report = replica::pull_scopes(&Conn(&b), &b.capture, &client_b, &scopes).await?;
+    let report = replica::pull_scopes(&ViaStore(&b), &b.capture, &client_b, &scopes).await?;
     let pulled = report.rows_pulled;
     let initial = started.elapsed();
     assert_eq!(count(&b), rows as i64, "B holds every row");
@@ -183,7 +168,7 @@ async fn main() -> Result<()> {
         let shop_scope = shop.clone();
         for _ in 0..stop_after {
             let scope = shop_scope.clone();
-            let after = Conn(&c)
+            let after = ViaStore(&c)
                 .with_conn(move |conn| Ok(replica::cursor(conn, &scope)?))
                 .await?;
             let shop_scope = shop_scope.clone();
@@ -191,7 +176,7 @@ async fn main() -> Result<()> {
                 .pull(&shop_scope, after, replica::PAGE_ROWS)
                 .await?;
             let capture = c.capture.clone();
-            Conn(&c)
+            ViaStore(&c)
                 .with_conn(move |conn| Ok(replica::apply_page(conn, &capture, &shop_scope, &page)?))
                 .await?;
         }
@@ -200,7 +185,7 @@ async fn main() -> Result<()> {
         let mut c = Device::open(&path);
         c.client = Some(client_c.clone());
         let resumed = Instant::now();
-        replica::pull_scopes(&Conn(&c), &c.capture, &client_c, &scopes).await?;
+        replica::pull_scopes(&ViaStore(&c), &c.capture, &client_c, &scopes).await?;
         let items = "SELECT id, sku, title, price FROM seller_products ORDER BY id";
         let same = c.rows(items) == a.rows(items);
         println!(
@@ -219,14 +204,18 @@ async fn main() -> Result<()> {
         let scopes = scopes.clone();
         tokio::spawn(async move {
             loop {
-                let changed =
-                    replica::wait_for_changes(&Conn(&b), &client, &scopes, Duration::from_secs(30))
-                        .await
-                        .unwrap();
+                let changed = replica::wait_for_changes(
+                    &ViaStore(&b),
+                    &client,
+                    &scopes,
+                    Duration::from_secs(30),
+                )
+                .await
+                .unwrap();
                 if changed.is_empty() {
                     continue;
                 }
-                replica::pull_scopes(&Conn(&b), &b.capture, &client, &changed)
+                replica::pull_scopes(&ViaStore(&b), &b.capture, &client, &changed)
                     .await
                     .unwrap();
                 let price: i64 = b
@@ -245,7 +234,7 @@ async fn main() -> Result<()> {
             "UPDATE seller_products SET price = ?1 WHERE sku = 'B-0000000'",
             [price],
         )?;
-        replica::push_all(&Conn(&a), a.client.as_ref().unwrap()).await?;
+        replica::push_all(&ViaStore(&a), a.client.as_ref().unwrap()).await?;
         loop {
             let (seen, at) = tokio::time::timeout(Duration::from_secs(10), seen_rx.recv())
                 .await

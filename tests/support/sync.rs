@@ -56,26 +56,13 @@ impl Drop for Server {
     }
 }
 
-pub const PASSWORD: &str = "mot de passe solide";
+// The server crate's test helpers: a fresh PostgreSQL database, plain SQL on the server's own
+// database.
+#[path = "../../crates/sync-server/tests/support/backends.rs"]
+mod backends;
+pub use backends::{new_postgres_database, sql_rows as server_rows};
 
-/// A new, empty database on the test PostgreSQL server; its URL.
-pub async fn new_postgres_database() -> String {
-    let admin = std::env::var("SELLER_TEST_POSTGRES_URL").expect(
-        "SELLER_TEST_POSTGRES_URL is not set: run the tests through scripts/test, or wrap them in \
-         scripts/with-test-postgres",
-    );
-    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
+pub const PASSWORD: &str = "mot de passe solide";
 
 /// Starts a server with one seller per e-mail in `sellers` (password [`PASSWORD`]).
 pub async fn start_server(backend: Backend, sellers: &[&str]) -> Server {
@@ -309,51 +296,4 @@ impl Device {
         .collect::<Result<_, _>>()
         .unwrap()
     }
-}
-
-/// Rows of a query on the server's own database (plain SQL, as an operator would), each row's
-/// columns as text joined by `|`.
-pub async fn server_rows(database: &str, sql: &str) -> Vec<String> {
-    if let Some(path) = database.strip_prefix("sqlite:") {
-        let conn = rusqlite::Connection::open(path).unwrap();
-        let mut stmt = conn.prepare(sql).unwrap();
-        let n = stmt.column_count();
-        return stmt
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| match r.get_ref(i).unwrap() {
-                        rusqlite::types::ValueRef::Null => "NULL".to_owned(),
-                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
-                        rusqlite::types::ValueRef::Real(f) => f.to_string(),
-                        rusqlite::types::ValueRef::Text(t) => {
-                            String::from_utf8_lossy(t).into_owned()
-                        }
-                        rusqlite::types::ValueRef::Blob(b) => format!("<{} bytes>", b.len()),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-    }
-    let (client, connection) = tokio_postgres::connect(database, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .simple_query(sql)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
-                (0..r.len())
-                    .map(|i| r.get(i).unwrap_or("NULL").to_owned())
-                    .collect::<Vec<_>>()
-                    .join("|"),
-            ),
-            _ => None,
-        })
-        .collect()
 }

@@ -349,21 +349,7 @@ pub async fn sync_round<A: StoreAccess>(
     client: &SyncClient,
 ) -> Result<replica::SyncReport, DeviceError> {
     let db = ViaStore(access);
-    // Push first: a shop made on this device is the server's, hence in scope, only once pushed.
-    let pushed = replica::push_all(&db, client).await;
-    let outcome = match pushed {
-        Ok(pushed) => match scopes(client).await {
-            Ok(scopes) => replica::sync_now(&db, capture, client, &scopes)
-                .await
-                .map(|mut report| {
-                    report.rows_pushed += pushed;
-                    report
-                })
-                .map_err(DeviceError::from),
-            Err(e) => Err(e.into()),
-        },
-        Err(e) => Err(e.into()),
-    };
+    let outcome = round(&db, capture, client).await;
     let message = outcome
         .as_ref()
         .err()
@@ -487,6 +473,20 @@ impl ErrorKind {
         .into_iter()
         .find(|k| k.as_str() == text)
     }
+}
+
+/// Push first (a shop made on this device is the server's, hence in scope, only once pushed),
+/// then pull every scope the server names now, then push what the merge changed on its own.
+async fn round<D: LocalDb>(
+    db: &D,
+    capture: &Capture,
+    client: &SyncClient,
+) -> Result<replica::SyncReport, DeviceError> {
+    let pushed = replica::push_all(db, client).await?;
+    let scopes = scopes(client).await?;
+    let mut report = replica::pull_scopes(db, capture, client, &scopes).await?;
+    report.rows_pushed += pushed + replica::push_all(db, client).await?;
+    Ok(report)
 }
 
 /// What the Sync area shows.

@@ -1,5 +1,5 @@
 //! A device's side of sync: the outbox of numbered batches, the cursor of each scope, and the
-//! round that pushes then pulls ([`sync_now`]).
+//! pieces of a round (`device::sync_round` pushes, pulls each scope, pushes again).
 //!
 //! Changes leave through an outbox: [`stage`] copies what capture recorded into batches,
 //! numbered and stored in the same transaction that marks the cells as handed over, so a batch
@@ -216,20 +216,6 @@ pub struct SyncReport {
     pub rows_pushed: usize,
     pub rows_pulled: usize,
     pub merged: Merged,
-}
-
-/// One round: stage and push everything, pull every scope to its end, then push what the merge
-/// changed on its own (repairs), if anything.
-pub async fn sync_now<D: LocalDb>(
-    db: &D,
-    capture: &Capture,
-    client: &SyncClient,
-    scopes: &[String],
-) -> Result<SyncReport, SyncError> {
-    let pushed = push_all(db, client).await?;
-    let mut report = pull_scopes(db, capture, client, scopes).await?;
-    report.rows_pushed += pushed + push_all(db, client).await?;
-    Ok(report)
 }
 
 /// Waits up to `timeout` for the server to have changes in `scopes` after this device's cursors;
