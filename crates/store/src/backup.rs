@@ -153,6 +153,13 @@ impl Store {
 
         let partial = scratch.path().join("backup.partial");
         write_archive(&partial, &manifest, &db_copy, data_dir, &photos).map_err(write_err)?;
+        // The whole shop: readable by this user only, wherever it is written.
+        #[cfg(unix)]
+        std::fs::set_permissions(
+            &partial,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .map_err(write_err)?;
         std::fs::rename(&partial, dest).map_err(write_err)?;
         tracing::info!(dest = %dest.display(), photos = photos.len(), "backup written");
         Ok(manifest)
@@ -218,6 +225,7 @@ fn unpack_and_check(file: &Path, dir: &Path) -> Result<BackupManifest> {
         path: file.to_owned(),
         reason,
     };
+    check_entries(file)?;
     let reader = File::open(file).map_err(|e| not_backup(e.to_string()))?;
     let mut archive = tar::Archive::new(BufReader::new(reader));
     let entries = archive.entries().map_err(|e| not_backup(e.to_string()))?;
@@ -266,6 +274,47 @@ fn unpack_and_check(file: &Path, dir: &Path) -> Result<BackupManifest> {
         return Err(damaged(check));
     }
     Ok(manifest)
+}
+
+/// Reads every entry's header before anything is unpacked: a backup holds plain files only,
+/// each with a name a backup writes (the manifest, the database, `photos/<name>`). A symbolic
+/// link, a hard link, a device, a folder entry, an absolute path or a `..` refuses the whole
+/// file, so nothing of it is written anywhere.
+fn check_entries(file: &Path) -> Result<()> {
+    let not_backup = |reason: String| BackupError::NotABackup {
+        path: file.to_owned(),
+        reason,
+    };
+    let reader = File::open(file).map_err(|e| not_backup(e.to_string()))?;
+    let mut archive = tar::Archive::new(BufReader::new(reader));
+    let entries = archive.entries().map_err(|e| not_backup(e.to_string()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| not_backup(e.to_string()))?;
+        let path = entry.path().map_err(|e| not_backup(e.to_string()))?;
+        let name = path.to_string_lossy().into_owned();
+        if path.is_absolute()
+            || path
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(not_backup(format!(
+                "entry {name:?} leaves the backup's folder"
+            )));
+        }
+        let kind = entry.header().entry_type();
+        if kind != tar::EntryType::Regular {
+            return Err(not_backup(format!(
+                "entry {name:?} is not a plain file ({kind:?})"
+            )));
+        }
+        let allowed = name == MANIFEST_ENTRY
+            || name == DATABASE_ENTRY
+            || crate::products::is_photo_file_name(&name);
+        if !allowed {
+            return Err(not_backup(format!("unexpected entry {name:?}")));
+        }
+    }
+    Ok(())
 }
 
 /// Reads and checks a backup without touching any data.

@@ -618,6 +618,9 @@ impl Store {
                 }
             }
         }
+        if query.limit > MAX_PAGE_SIZE {
+            errors.push(FieldError::new("limit", FieldErrorCode::TooLarge));
+        }
         if !errors.is_empty() {
             return Err(StoreError::Validation(errors));
         }

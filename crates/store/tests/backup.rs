@@ -347,3 +347,148 @@ fn the_daily_backup_counts_days_in_the_given_time_zone() {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// A real backup of `dir` with one more entry appended after the good ones, made by `add`.
+fn backup_with_extra_entry(
+    dir: &Path,
+    store: &Store,
+    add: impl FnOnce(&mut tar::Builder<Vec<u8>>),
+) -> std::path::PathBuf {
+    let good = dir.join("good.spbackup");
+    store.backup_to(dir, &good).unwrap();
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut archive = tar::Archive::new(std::fs::File::open(&good).unwrap());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let mut header = entry.header().clone();
+        let path = entry.path().unwrap().into_owned();
+        builder.append_data(&mut header, path, &mut entry).unwrap();
+    }
+    add(&mut builder);
+    let crafted = dir.join("crafted.spbackup");
+    std::fs::write(&crafted, builder.into_inner().unwrap()).unwrap();
+    crafted
+}
+
+/// A header whose name is written byte for byte, as a hostile tool would (the tar crate's own
+/// setters refuse absolute paths and `..`).
+fn raw_named_header(name: &str, kind: tar::EntryType, size: u64) -> tar::Header {
+    let mut header = tar::Header::new_old();
+    header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+    header.set_entry_type(kind);
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_cksum();
+    header
+}
+
+fn assert_refused_and_untouched(dir: &Path, crafted: &Path, outside: &Path) {
+    let err = backup::restore(crafted, dir).unwrap_err();
+    assert!(matches!(err, BackupError::NotABackup { .. }), "{err}");
+    assert!(backup::inspect(crafted).is_err(), "inspect refuses it too");
+    assert_untouched(dir);
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("before-restore") || name.starts_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "nothing was moved aside: {leftovers:?}"
+    );
+    assert_eq!(
+        std::fs::read(outside).unwrap(),
+        b"sentinel",
+        "the file outside stays"
+    );
+    assert!(
+        std::fs::symlink_metadata(dir.join("photos/evil.jpg")).is_err(),
+        "no entry of the refused file reached the photos"
+    );
+}
+
+/// A folder holding a data folder `data/` and a sentinel file beside it.
+fn data_folder_beside_a_sentinel() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let (data, store) = data_folder_with_a_product();
+    let outside = data.path().join("outside.txt");
+    std::fs::write(&outside, b"sentinel").unwrap();
+    (data, outside, store)
+}
+
+#[test]
+fn a_backup_holding_a_symbolic_link_is_refused_before_anything_changes() {
+    let (dir, outside, store) = data_folder_beside_a_sentinel();
+    let crafted = backup_with_extra_entry(dir.path(), &store, |b| {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
+        header.set_mode(0o777);
+        b.append_link(&mut header, "photos/evil.jpg", &outside)
+            .unwrap();
+    });
+    drop(store);
+    assert_refused_and_untouched(dir.path(), &crafted, &outside);
+}
+
+#[test]
+fn a_backup_holding_a_hard_link_is_refused_before_anything_changes() {
+    let (dir, outside, store) = data_folder_beside_a_sentinel();
+    let crafted = backup_with_extra_entry(dir.path(), &store, |b| {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Link);
+        header.set_size(0);
+        b.append_link(&mut header, "photos/evil.jpg", "../outside.txt")
+            .unwrap();
+    });
+    drop(store);
+    assert_refused_and_untouched(dir.path(), &crafted, &outside);
+}
+
+#[test]
+fn a_backup_holding_a_device_is_refused_before_anything_changes() {
+    let (dir, outside, store) = data_folder_beside_a_sentinel();
+    let crafted = backup_with_extra_entry(dir.path(), &store, |b| {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Char);
+        header.set_device_major(1).unwrap();
+        header.set_device_minor(3).unwrap();
+        header.set_size(0);
+        header.set_mode(0o666);
+        b.append_data(&mut header, "photos/evil.jpg", std::io::empty())
+            .unwrap();
+    });
+    drop(store);
+    assert_refused_and_untouched(dir.path(), &crafted, &outside);
+}
+
+#[test]
+fn a_backup_entry_with_an_absolute_path_or_dot_dot_is_refused_before_anything_changes() {
+    for name in ["/tmp/seller-panel-evil.jpg", "photos/../../outside.txt"] {
+        let (dir, outside, store) = data_folder_beside_a_sentinel();
+        let crafted = backup_with_extra_entry(dir.path(), &store, |b| {
+            let body = b"overwritten";
+            let header = raw_named_header(name, tar::EntryType::Regular, body.len() as u64);
+            b.append(&header, &body[..]).unwrap();
+        });
+        drop(store);
+        assert_refused_and_untouched(dir.path(), &crafted, &outside);
+        assert!(!Path::new("/tmp/seller-panel-evil.jpg").exists(), "{name}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_backup_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, store) = data_folder_with_a_product();
+    // A permissive umask, as a desktop session may have: the backup must not follow it.
+    // SAFETY: this test's process (nextest runs one test per process) owns its umask.
+    unsafe { libc::umask(0o022) };
+    let file = dir
+        .path()
+        .join("elsewhere")
+        .join(backup::default_file_name());
+    store.backup_to(dir.path(), &file).unwrap();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+}

@@ -164,6 +164,13 @@ impl Filter {
 impl Store {
     /// One page of the inventory, filtered and sorted in SQL, with the number of matches.
     pub fn list_products(&self, query: &ProductQuery) -> Result<ProductPage> {
+        // A page larger than the list ever asks for is a caller's mistake, said rather than cut.
+        if query.limit > MAX_PAGE_SIZE {
+            return Err(crate::StoreError::Validation(vec![crate::FieldError::new(
+                "limit",
+                crate::FieldErrorCode::TooLarge,
+            )]));
+        }
         let total = self.count_products(query)?;
         let items = self.product_rows(query, total)?;
         Ok(ProductPage { items, total })
