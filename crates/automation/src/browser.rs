@@ -139,6 +139,8 @@ pub struct BrowserConfig {
     pub proxy_port: Option<u16>,
     /// The X display to show the window on (Linux), or none for the desktop.
     pub display: Option<String>,
+    /// The display's Xauthority file (its access cookie), given with `display`.
+    pub xauthority: Option<PathBuf>,
     pub fingerprint: Fingerprint,
     pub marker: Marker,
 }
@@ -273,6 +275,9 @@ fn start_chromedriver(config: &BrowserConfig) -> Result<GroupChild, BrowserError
         Some(display) => command.env("DISPLAY", display),
         None => &mut command,
     };
+    if let Some(xauthority) = &config.xauthority {
+        command.env("XAUTHORITY", xauthority);
+    }
     GroupChild::spawn("chromedriver", command, Stdio::piped(), &config.marker)
         .map_err(BrowserError::DriverStart)
 }

@@ -14,6 +14,7 @@ pub mod bridge;
 pub mod browser;
 pub mod display;
 pub mod fingerprint;
+pub mod peer;
 pub mod process;
 pub mod proxy;
 pub mod session;

@@ -130,12 +130,13 @@ impl Session {
                 })?;
             session.forwarder = Some(forwarder);
         }
-        let display_name = session.start_display(&spec).await?;
+        let (display_name, xauthority) = session.start_display(&spec).await?.unzip();
         let config = BrowserConfig {
             install: spec.install.clone(),
             profile_dir: spec.profile_dir.clone(),
             proxy_port: session.forwarder.as_ref().map(Forwarder::port),
             display: display_name,
+            xauthority,
             fingerprint: spec.fingerprint.clone(),
             marker: spec.marker.clone(),
         };
@@ -147,22 +148,29 @@ impl Session {
     }
 
     #[cfg(target_os = "linux")]
-    async fn start_display(&mut self, spec: &SessionSpec) -> Result<Option<String>, SessionError> {
+    async fn start_display(
+        &mut self,
+        spec: &SessionSpec,
+    ) -> Result<Option<(String, PathBuf)>, SessionError> {
         let display = VirtualDisplay::start(&spec.marker).await?;
         let name = display.name();
-        self.display = Some(display);
         let password = match &spec.vnc_password {
             Some(password) => password.clone(),
             None => one_off_password().map_err(SessionError::Folder)?,
         };
         let file = write_password_file(&self.runtime_dir, &password)?;
-        self.vnc = Some(VncServer::start(&name, &file, &spec.marker).await?);
+        self.vnc = Some(VncServer::start(&display, &file, &spec.marker).await?);
         self.vnc_password = Some(password);
-        Ok(Some(name))
+        let xauthority = display.xauthority();
+        self.display = Some(display);
+        Ok(Some((name, xauthority)))
     }
 
     #[cfg(not(target_os = "linux"))]
-    async fn start_display(&mut self, _spec: &SessionSpec) -> Result<Option<String>, SessionError> {
+    async fn start_display(
+        &mut self,
+        _spec: &SessionSpec,
+    ) -> Result<Option<(String, PathBuf)>, SessionError> {
         // No Xvfb here: the browser window is shown on the desktop.
         Ok(None)
     }

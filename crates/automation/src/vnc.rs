@@ -11,6 +11,7 @@ use seller_secrets::Secret;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
+use crate::display::VirtualDisplay;
 use crate::process::{GroupChild, Marker};
 
 #[derive(Debug, thiserror::Error)]
@@ -74,17 +75,19 @@ pub struct VncServer {
 }
 
 impl VncServer {
-    /// Serves `display` on a free port of 127.0.0.1 (IPv4 only), for any number of clients in
+    /// Serves `display` (with its access cookie) on a free port of 127.0.0.1 (IPv4 only), for any number of clients in
     /// turn, with the password in `password_file` (x11vnc reads it again at each login, so the
     /// file stays while the server runs).
     pub async fn start(
-        display: &str,
+        display: &VirtualDisplay,
         password_file: &Path,
         marker: &Marker,
     ) -> Result<Self, VncError> {
         let mut command = Command::new("x11vnc");
         command
-            .args(["-display", display, "-rfbauth"])
+            .args(["-display", &display.name(), "-auth"])
+            .arg(display.xauthority())
+            .arg("-rfbauth")
             .arg(password_file)
             .args([
                 "-localhost",

@@ -386,7 +386,7 @@ impl RealVnc {
         let password_file = write_password_file(dir.path(), &Secret::new(password)).unwrap();
         let marker = seller_automation::process::Marker::new("vnc-test", "a");
         let display = VirtualDisplay::start(&marker).await.unwrap();
-        let vnc = VncServer::start(&display.name(), &password_file, &marker)
+        let vnc = VncServer::start(&display, &password_file, &marker)
             .await
             .unwrap();
         RealVnc {

@@ -894,3 +894,74 @@ fn proxies_bind_their_exit_addresses() {
         server.read_exact(&mut byte).unwrap();
     }
 }
+
+/// Sends `request` to the forwarder from a bash child, as another user when `uid` is given
+/// (`setpriv`, which needs root), and returns everything the forwarder answered.
+fn exchange_from_a_child(uid: Option<u32>, port: u16, request: &str) -> String {
+    let script = format!(
+        "exec 3<>/dev/tcp/127.0.0.1/{port} || exit 9; printf '%s' \"$1\" >&3; timeout 10 cat <&3"
+    );
+    let mut command = match uid {
+        Some(uid) => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                format!("--reuid={uid}"),
+                format!("--regid={uid}"),
+                "--clear-groups".to_owned(),
+                "bash".to_owned(),
+            ]);
+            c
+        }
+        None => Command::new("bash"),
+    };
+    let out = command
+        .args(["-c", &script, "exchange", request])
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash (and setpriv from util-linux)");
+    // 9: the connection itself failed; a reset while reading (a refused client) is an answer.
+    assert_ne!(
+        out.status.code(),
+        Some(9),
+        "the client could not connect: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").unwrap().uid() == 0
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_local_user_cannot_use_the_forwarder() {
+    // Nothing listens there: the upstream refuses, and the forwarder answers 502 at once.
+    let closed_port = free_port();
+    let forwarder = Forwarder::start(with(http(closed_port), PASSWORD))
+        .await
+        .unwrap();
+    let port = forwarder.port();
+    let request = "GET http://example.invalid/ HTTP/1.1\r\nHost: example.invalid\r\n\r\n";
+    // This user's program is served (a 502: the upstream refused).
+    let own = tokio::task::spawn_blocking(move || exchange_from_a_child(None, port, request))
+        .await
+        .unwrap();
+    assert!(own.starts_with("HTTP/1.1 "), "{own:?}");
+    assert_eq!(forwarder.requests_to("example.invalid"), 1);
+    assert!(
+        running_as_root(),
+        "this test runs a client as another user (nobody) with setpriv, which needs root"
+    );
+    // nobody (uid 65534) gets the connection closed before a byte is read.
+    let other =
+        tokio::task::spawn_blocking(move || exchange_from_a_child(Some(65534), port, request))
+            .await
+            .unwrap();
+    assert_eq!(other, "", "another user is answered nothing");
+    assert_eq!(
+        forwarder.requests_to("example.invalid"),
+        1,
+        "another user's request never reached the upstream"
+    );
+}

@@ -47,7 +47,7 @@ async fn a_vnc_client_logs_in_with_the_password_and_is_refused_without_it() {
 
     let marker = seller_automation::process::Marker::new("vnc-test", "a");
     let display = VirtualDisplay::start(&marker).await.unwrap();
-    let mut vnc = VncServer::start(&display.name(), &server_file, &marker)
+    let mut vnc = VncServer::start(&display, &server_file, &marker)
         .await
         .unwrap();
     assert!(vnc.is_running());

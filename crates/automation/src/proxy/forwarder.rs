@@ -147,6 +147,14 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 async fn serve(mut client: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+    // The forwarder adds the account's proxy credentials: only this user's programs (the
+    // session's browser) may use it, not another account on the same machine.
+    if let Ok(local) = client.local_addr()
+        && !crate::peer::is_same_user(local, peer)
+    {
+        tracing::warn!(%peer, "proxy forwarder: refused a connection from another local user");
+        return;
+    }
     let head = match tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut client, None)).await {
         Ok(Ok(head)) => head,
         Ok(Err(HeadError::TooLarge)) => {
