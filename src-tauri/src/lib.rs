@@ -199,7 +199,8 @@ pub fn run() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
-            std::fs::create_dir_all(&data_dir)?;
+            // Private to this user (0700, files 0600 on Unix), fixed for an existing folder.
+            seller_store::data_dir::prepare_private(&data_dir)?;
             init_logging(&data_dir);
             tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "Seller Panel starting");
             app.manage(transfer::Transfer::new(&data_dir, explicit_data_dir));

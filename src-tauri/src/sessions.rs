@@ -380,6 +380,9 @@ async fn session_spec(
     keyring: &Keyring,
     account_id: &str,
 ) -> Result<SessionSpec, AppError> {
+    // First: an id that cannot name a folder (a forged synced row) touches no file at all.
+    let profile_dir = profile_dir(state, account_id)?;
+    let runtime_dir = runtime_dir(state, account_id)?;
     let install = {
         let sessions = sessions.clone();
         tauri::async_runtime::spawn_blocking(move || sessions.browser_install())
@@ -396,8 +399,8 @@ async fn session_spec(
     Ok(SessionSpec {
         account_id: account.id.clone(),
         base_url: account.vinted_base_url.clone(),
-        profile_dir: profile_dir(state, &account.id),
-        runtime_dir: runtime_dir(state, &account.id),
+        profile_dir,
+        runtime_dir,
         upstream: account.proxy.as_ref().map(|proxy| Upstream {
             kind: crate::accounts::proxy_kind(proxy.kind),
             host: proxy.host.clone(),
@@ -475,7 +478,13 @@ fn stored_form(fingerprint: &Fingerprint) -> BrowserFingerprint {
 
 /// The browser profile of a deleted account (its cookies: the Vinted login) goes with it.
 pub(crate) fn forget_profile(state: &AppState, account_id: &str) {
-    let profile = profile_dir(state, account_id);
+    let profile = match profile_dir(state, account_id) {
+        Ok(profile) => profile,
+        Err(error) => {
+            tracing::warn!(error = %error.message, "not removing a browser profile: the account's id is not one");
+            return;
+        }
+    };
     if let Err(error) = std::fs::remove_dir_all(&profile)
         && error.kind() != std::io::ErrorKind::NotFound
     {
@@ -483,13 +492,24 @@ pub(crate) fn forget_profile(state: &AppState, account_id: &str) {
     }
 }
 
-fn profile_dir(state: &AppState, account_id: &str) -> PathBuf {
-    state.data_dir().join("browser-profiles").join(account_id)
+/// `browser-profiles/<account id>`, for an id that is a canonical UUID only: account ids come
+/// from the database, which sync fills from other devices, and this folder is later deleted.
+fn profile_dir(state: &AppState, account_id: &str) -> Result<PathBuf, AppError> {
+    seller_store::data_dir::browser_profile_dir(state.data_dir(), account_id).map_err(unsafe_id)
 }
 
 /// A private folder for a session's files (its VNC password file), gone when it stops.
-fn runtime_dir(state: &AppState, account_id: &str) -> PathBuf {
-    state.data_dir().join(RUN_DIR).join(account_id)
+fn runtime_dir(state: &AppState, account_id: &str) -> Result<PathBuf, AppError> {
+    seller_store::data_dir::safe_child(&state.data_dir().join(RUN_DIR), account_id)
+        .map_err(unsafe_id)
+}
+
+fn unsafe_id(error: seller_store::data_dir::UnsafeId) -> AppError {
+    AppError::field(
+        "accountId",
+        seller_store::FieldErrorCode::Invalid,
+        error.to_string(),
+    )
 }
 
 /// The sessions' private files, under the data folder.
@@ -585,6 +605,94 @@ fn notification_text(reason: SessionReason, english: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder holding the data folder `data/`, and a sentinel file in `data/x/` and in
+    /// `x/` beside the data folder: where `browser-profiles/../x`, `run/../x` and
+    /// `browser-profiles/../../x` lead.
+    fn data_folder_between_sentinels() -> (tempfile::TempDir, AppState, Vec<PathBuf>) {
+        let parent = tempfile::tempdir().unwrap();
+        let data = parent.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let sentinels = vec![data.join("x/keep.txt"), parent.path().join("x/keep.txt")];
+        for sentinel in &sentinels {
+            std::fs::create_dir_all(sentinel.parent().unwrap()).unwrap();
+            std::fs::write(sentinel, b"keep").unwrap();
+        }
+        let state = AppState::open(data);
+        (parent, state, sentinels)
+    }
+
+    /// A row as a pulled one would be: written into the table directly, past the store's checks.
+    fn insert_account_row(state: &AppState, id: &'static str) {
+        tauri::async_runtime::block_on(state.with_store(move |store| {
+            let account = store.create_account(seller_store::accounts::AccountDraft {
+                name: format!("Compte {id}"),
+                username: None,
+                email: None,
+                avatar: None,
+                vinted_base_url: "https://www.vinted.fr".to_owned(),
+                proxy: None,
+            })?;
+            store
+                .connection()
+                .execute(
+                    "UPDATE seller_accounts SET id = ?2 WHERE id = ?1",
+                    (&account.id, id),
+                )
+                .map_err(seller_store::StoreError::from)?;
+            Ok(())
+        }))
+        .unwrap();
+    }
+
+    #[test]
+    fn an_account_whose_id_is_a_path_is_started_stopped_and_deleted_without_touching_a_file() {
+        let (parent, state, sentinels) = data_folder_between_sentinels();
+        let bridge = Arc::new(tauri::async_runtime::block_on(Bridge::start()).unwrap());
+        let sessions = SessionsState {
+            app: state.clone(),
+            sessions: Sessions::new(state.data_dir().display().to_string()),
+            bridge,
+            watchers: Arc::default(),
+            install: Arc::default(),
+        };
+        for id in ["../x", "../../x"] {
+            insert_account_row(&state, id);
+            let started =
+                tauri::async_runtime::block_on(start(&state, &sessions, &Keyring::default(), id));
+            let error = started.expect_err("no session starts for such an id");
+            assert_eq!(error.code, ErrorCode::Validation, "{error:?}");
+            assert_eq!(error.fields[0].field, "accountId");
+            tauri::async_runtime::block_on(sessions.stop(id));
+            // What the delete command does: the row, then the profile folder.
+            tauri::async_runtime::block_on(
+                state.with_store(move |store| Ok(store.delete_account(id)?)),
+            )
+            .unwrap();
+            forget_profile(&state, id);
+        }
+        for sentinel in &sentinels {
+            assert_eq!(std::fs::read(sentinel).unwrap(), b"keep", "{sentinel:?}");
+        }
+        assert!(
+            !state.data_dir().join("browser-profiles").exists()
+                && !state.data_dir().join(RUN_DIR).exists(),
+            "no folder was made for such an id"
+        );
+        let left = tauri::async_runtime::block_on(state.with_store(|s| Ok(s.accounts()?))).unwrap();
+        assert!(left.is_empty(), "the rows are deleted: {left:?}");
+        drop(parent);
+    }
+
+    #[test]
+    fn a_deleted_accounts_profile_is_removed() {
+        let (_parent, state, _) = data_folder_between_sentinels();
+        let id = seller_store::new_id();
+        let profile = profile_dir(&state, &id).unwrap();
+        std::fs::create_dir_all(profile.join("Default")).unwrap();
+        forget_profile(&state, &id);
+        assert!(!profile.exists());
+    }
 
     #[test]
     fn a_failed_start_says_which_part_failed() {

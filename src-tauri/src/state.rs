@@ -1,5 +1,5 @@
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use seller_store::Store;
 use seller_store::data_dir::DATABASE_FILE;
@@ -37,11 +37,7 @@ impl AppState {
 
     /// The change capture of the open store; `None` while it is closed or failed to open.
     pub fn capture(&self) -> Option<Capture> {
-        self.inner
-            .capture
-            .lock()
-            .ok()
-            .and_then(|capture| capture.clone())
+        lock_recovering(&self.inner.capture).clone()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -56,10 +52,7 @@ impl AppState {
     {
         let inner = self.inner.clone();
         tauri::async_runtime::spawn_blocking(move || {
-            let mut guard = inner
-                .store
-                .lock()
-                .map_err(|_| AppError::internal("store lock poisoned"))?;
+            let mut guard = lock_recovering(&inner.store);
             match &mut *guard {
                 Ok(store) => work(store),
                 Err(err) => Err(err.clone()),
@@ -78,23 +71,32 @@ impl AppState {
     {
         let inner = self.inner.clone();
         tauri::async_runtime::spawn_blocking(move || {
-            let mut guard = inner
-                .store
-                .lock()
-                .map_err(|_| AppError::internal("store lock poisoned"))?;
+            let mut guard = lock_recovering(&inner.store);
             let busy = AppError::new(ErrorCode::Internal, "the data is being replaced");
             drop(std::mem::replace(&mut *guard, Err(busy)));
-            let outcome = work(&inner.data_dir);
+            // The store opens again even when `work` panics, or every later command would fail.
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&inner.data_dir)));
             let (store, capture) = open_store(&inner.data_dir);
             *guard = store;
-            if let Ok(mut slot) = inner.capture.lock() {
-                *slot = capture;
-            }
-            outcome
+            *lock_recovering(&inner.capture) = capture;
+            outcome.unwrap_or_else(|_| Err(AppError::internal("replacing the data failed")))
         })
         .await
         .map_err(AppError::internal)?
     }
+}
+
+/// The guard even when a command panicked while holding it: the store's writes are
+/// transactions that roll back when dropped by the unwinding, so the data is as it was before
+/// that command, and one command's bug must not leave every other failing. The poison is
+/// cleared so the next lock is an ordinary one.
+fn lock_recovering<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned: PoisonError<_>| {
+        tracing::error!("a command panicked while holding the store; going on with it");
+        mutex.clear_poison();
+        poisoned.into_inner()
+    })
 }
 
 /// Opens the store as a sync replica: change capture on from the first write.
@@ -109,5 +111,60 @@ fn open_store(data_dir: &Path) -> (Result<Store, AppError>, Option<Capture>) {
             tracing::error!(%err, "store failed to open");
             (Err(err), None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use seller_store::products::{ProductDraft, ProductQuery};
+
+    use super::*;
+
+    fn block_on<F: std::future::Future>(task: F) -> F::Output {
+        tauri::async_runtime::block_on(task)
+    }
+
+    #[test]
+    fn a_command_that_panics_inside_the_store_leaves_the_others_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(dir.path().to_owned());
+        // A panic in the middle of a write: the product is written, then the command panics
+        // before its transaction commits.
+        let panicked = block_on(state.with_store(|store| -> Result<(), AppError> {
+            let tx = store.connection_mut().transaction().unwrap();
+            tx.execute("UPDATE shops SET name = 'half-written'", [])
+                .unwrap();
+            panic!("a bug in a command");
+        }));
+        assert!(panicked.is_err());
+        let created = block_on(
+            state.with_store(|store| Ok(store.create_product(ProductDraft::titled("Robe"))?)),
+        )
+        .expect("the next command works");
+        let listed =
+            block_on(state.with_store(|store| Ok(store.list_products(&ProductQuery::default())?)))
+                .unwrap();
+        assert_eq!(listed.items[0].id, created.id);
+        let shop_name: String = block_on(state.with_store(|store| {
+            Ok(store
+                .connection()
+                .query_row("SELECT name FROM shops", [], |r| r.get(0))
+                .map_err(seller_store::StoreError::from)?)
+        }))
+        .unwrap();
+        assert_ne!(shop_name, "half-written", "the panicking write rolled back");
+        assert!(!state.inner.store.is_poisoned());
+    }
+
+    #[test]
+    fn a_restore_that_panics_still_reopens_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(dir.path().to_owned());
+        let failed = block_on(
+            state.replace_data(|_| -> Result<(), AppError> { panic!("a bug in a restore") }),
+        );
+        assert!(failed.is_err());
+        block_on(state.with_store(|store| Ok(store.create_product(ProductDraft::titled("Robe"))?)))
+            .expect("the store is open again");
     }
 }
