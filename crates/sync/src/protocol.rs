@@ -42,7 +42,8 @@ pub enum Role {
     Customer,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Debug shows no password (see below): requests are logged and appear in test failures.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -52,7 +53,8 @@ pub struct LoginRequest {
     pub device_name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Debug shows no token (see below).
+#[derive(Clone, Serialize, Deserialize)]
 pub struct LoginResponse {
     /// Sent back as `Authorization: Bearer …`; kept in the device's keyring.
     pub token: String,
@@ -61,6 +63,29 @@ pub struct LoginResponse {
     /// The scopes this token reads: the user's shops, then [`REFERENCE_SCOPE`].
     pub scopes: Vec<String>,
     pub schema: SchemaRange,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("device_id", &self.device_id)
+            .field("device_name", &self.device_name)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("token", &"<redacted>")
+            .field("user_id", &self.user_id)
+            .field("role", &self.role)
+            .field("scopes", &self.scopes)
+            .field("schema", &self.schema)
+            .finish()
+    }
 }
 
 /// `GET /v1/me`: who the token signs in, and what they read now (a shop made since sign-in is
@@ -177,5 +202,34 @@ impl ApiError {
             code,
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod debug_redaction_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_of_a_sign_in_holds_no_password_or_token() {
+        let request = LoginRequest {
+            email: "camille@example.fr".into(),
+            password: "Correct-Horse-42".into(),
+            device_id: "0190f0aa-1111-7abc-8def-0123456789ab".into(),
+            device_name: "Laptop".into(),
+        };
+        let shown = format!("{request:?} {request:#?}");
+        assert!(!shown.contains("Correct-Horse-42"), "{shown}");
+        assert!(shown.contains("camille@example.fr") && shown.contains("Laptop"));
+        let response: LoginResponse = serde_json::from_value(serde_json::json!({
+            "token": "tok-5ecret-0123456789",
+            "user_id": "u",
+            "role": "seller",
+            "scopes": ["s"],
+            "schema": {"min": 1, "max": 2},
+        }))
+        .unwrap();
+        let shown = format!("{response:?} {response:#?}");
+        assert!(!shown.contains("tok-5ecret-0123456789"), "{shown}");
+        assert!(shown.contains("Seller"));
     }
 }
