@@ -1272,7 +1272,13 @@ field: CsvField | null; code: RowErrorCode;
 /**
  * The raw cell, cut to [`MAX_ERROR_VALUE_CHARS`] characters.
  */
-value: string | null }
+value: string | null; 
+/**
+ * For [`RowErrorCode::UnknownValue`]: the values the field takes, in their stored
+ * spelling (`draft`, `new_with_tags`, `small`…), which the UI and the command line name
+ * in the user's language ([`describe_row_error`]); empty otherwise.
+ */
+allowed: string[] }
 /**
  * Why a row cannot be imported; the UI turns it into a sentence in the user's language.
  */

@@ -2,6 +2,12 @@
 //! app, so it can run from scripts and cron (backups, imports, exports).
 //!
 //! Exit codes: 0 success, 1 the operation failed (the message says why), 2 wrong usage.
+//!
+//! A data folder without a database gets a new, empty one (said on standard error), as the app
+//! does at its first start. Row errors of an import are sentences in the user's language:
+//! French when `LC_ALL`, `LC_MESSAGES` or `LANG` (the first set) names French, English when it
+//! names another language, and when none names one (cron's `C`), the language chosen in the
+//! app's settings.
 
 mod bench;
 mod sync;
@@ -16,6 +22,7 @@ use std::sync::atomic::AtomicBool;
 use chrono::{Datelike, NaiveDate};
 use seller_store::csv::{
     CsvError, CsvExportOptions, CsvImportOptions, CsvLanguage, OnRowError, RowError,
+    describe_row_error,
 };
 use seller_store::orders::OrderQuery;
 use seller_store::products::{ProductQuery, SortDir};
@@ -246,7 +253,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export {
             what: ExportWhat::Purchases(args),
         } => export_register(&dir, RegisterKind::Purchases, &args),
-        Command::Sync { what } => sync::run(&dir, what),
+        Command::Sync { what } => {
+            // A new data folder signs in like the app's first start: with a new database.
+            drop(open_store(&dir)?);
+            sync::run(&dir, what)
+        }
         Command::Bench { .. } => unreachable!("handled above"),
         Command::Inspect { file } => {
             let manifest = backup::inspect(&file)?;
@@ -264,17 +275,56 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Opens the data folder's database as the app does, creating the folder (private to this
+/// user) and an empty database when there is none yet, and saying so on standard error.
 fn open_store(dir: &Path) -> Result<Store> {
     let path = dir.join(data_dir::DATABASE_FILE);
-    if !path.exists() {
-        bail!(
-            "no Seller Panel database in {} (start the app once, or pass --data-dir)",
-            dir.display()
-        );
-    }
+    let creating = !path.exists();
+    data_dir::prepare_private(dir)
+        .with_context(|| format!("preparing the data folder {}", dir.display()))?;
     // As the app opens it: the sync engine's capture must see every write.
     let (store, _capture) = seller_sync::device::open(&path)?;
+    if creating {
+        let said = match user_language(Some(&store)) {
+            CsvLanguage::Fr => format!(
+                "nouvelle base de données Seller Panel créée : {}",
+                path.display()
+            ),
+            CsvLanguage::En => format!("created a new Seller Panel database: {}", path.display()),
+        };
+        eprintln!("{said}");
+    }
     Ok(store)
+}
+
+/// The language `LC_ALL`, `LC_MESSAGES` or `LANG` names (the first one set, as in POSIX):
+/// `None` when none is set or it names no language (`C`, `POSIX`).
+fn environment_language() -> Option<CsvLanguage> {
+    let value = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())?;
+    let language = value.split(['_', '.', '@', '-']).next().unwrap_or("");
+    match language.to_ascii_lowercase().as_str() {
+        "" | "c" | "posix" => None,
+        "fr" => Some(CsvLanguage::Fr),
+        _ => Some(CsvLanguage::En),
+    }
+}
+
+/// The language the command line speaks: the environment's, else the app's setting (French
+/// or English, as chosen in Réglages), else English.
+fn user_language(store: Option<&Store>) -> CsvLanguage {
+    environment_language()
+        .or_else(|| {
+            let setting = store?.setting("language").ok()??;
+            match setting.as_str() {
+                "fr" => Some(CsvLanguage::Fr),
+                "en" => Some(CsvLanguage::En),
+                _ => None,
+            }
+        })
+        .unwrap_or(CsvLanguage::En)
 }
 
 fn run_backup(dir: &Path, to: Option<PathBuf>, keep_days: Option<u32>) -> Result<()> {
@@ -321,7 +371,7 @@ fn run_restore(dir: &Path, file: &Path, yes: bool) -> Result<()> {
             bail!("restore canceled; nothing changed");
         }
     }
-    std::fs::create_dir_all(dir)?;
+    data_dir::prepare_private(dir)?;
     let restored = backup::restore(file, dir)?;
     // Opening migrates an older backup to this version's schema (with its own copy first).
     open_store(dir)?;
@@ -332,23 +382,27 @@ fn run_restore(dir: &Path, file: &Path, yes: bool) -> Result<()> {
     Ok(())
 }
 
-fn print_row_errors(errors: &[RowError], truncated: bool) {
-    for e in errors {
-        let column = e.column.as_deref().unwrap_or("-");
-        let value = e.value.as_deref().unwrap_or("");
-        eprintln!(
-            "  line {}, column {column}: {:?} ({value:?})",
-            e.line, e.code
-        );
+/// Each row error as a sentence in `language` naming what is allowed.
+fn print_row_errors(errors: &[RowError], truncated: bool, language: CsvLanguage) {
+    for error in errors {
+        eprintln!("  {}", describe_row_error(error, language));
     }
     if truncated {
-        eprintln!("  (more errors not listed)");
+        eprintln!(
+            "  {}",
+            match language {
+                CsvLanguage::Fr => "(d’autres erreurs ne sont pas listées)",
+                CsvLanguage::En => "(more errors not listed)",
+            }
+        );
     }
 }
 
 fn import_inventory(dir: &Path, file: &Path, skip_errors: bool, dry_run: bool) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let mut store = open_store(dir)?;
+    let language = user_language(Some(&store));
+    let fr = language == CsvLanguage::Fr;
     let options = CsvImportOptions {
         on_error: if skip_errors {
             OnRowError::Skip
@@ -368,8 +422,11 @@ fn import_inventory(dir: &Path, file: &Path, skip_errors: bool, dry_run: bool) -
             preview.format.encoding.as_str(),
             preview.format.delimiter.as_str()
         );
-        print_row_errors(&preview.errors, preview.errors_truncated);
+        print_row_errors(&preview.errors, preview.errors_truncated, language);
         if preview.invalid_rows > 0 {
+            if fr {
+                bail!("{} lignes sont en erreur", preview.invalid_rows);
+            }
             bail!("{} rows are wrong", preview.invalid_rows);
         }
         return Ok(());
@@ -382,7 +439,7 @@ fn import_inventory(dir: &Path, file: &Path, skip_errors: bool, dry_run: bool) -
                 "imported {} products, skipped {} rows",
                 report.imported, report.skipped
             );
-            print_row_errors(&report.errors, report.errors_truncated);
+            print_row_errors(&report.errors, report.errors_truncated, language);
             Ok(())
         }
         Err(CsvError::InvalidRows {
@@ -390,7 +447,12 @@ fn import_inventory(dir: &Path, file: &Path, skip_errors: bool, dry_run: bool) -
             errors,
             errors_truncated,
         }) => {
-            print_row_errors(&errors, errors_truncated);
+            print_row_errors(&errors, errors_truncated, language);
+            if fr {
+                bail!(
+                    "{invalid_rows} lignes sont en erreur ; rien n’a été importé (--skip-errors importe les autres)"
+                )
+            }
             bail!(
                 "{invalid_rows} rows are wrong; nothing was imported (use --skip-errors to import the others)"
             )

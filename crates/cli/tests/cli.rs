@@ -5,12 +5,22 @@ use std::process::{Command, Output};
 use seller_store::Store;
 use seller_store::products::{ProductDraft, ProductQuery};
 
+/// `seller` in a locale that names no language (as cron runs it): it speaks English unless the
+/// app's setting says otherwise.
 fn seller(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    seller_in(data_dir, args, "C.UTF-8")
+}
+
+/// `seller` with `LANG=lang` (and no LC_ALL or LC_MESSAGES to override it).
+fn seller_in(data_dir: &std::path::Path, args: &[&str], lang: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_seller"))
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
         .env_remove("SELLER_PANEL_DATA_DIR")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang)
         .output()
         .unwrap()
 }
@@ -138,14 +148,6 @@ fn restore_without_confirmation_from_a_script_changes_nothing() {
 #[test]
 fn errors_name_what_is_wrong_and_exit_non_zero() {
     let empty = tempfile::tempdir().unwrap();
-    let out = seller(empty.path(), &["backup"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("no Seller Panel database"),
-        "{}",
-        text(&out.stderr)
-    );
-
     let junk = empty.path().join("notes.txt");
     std::fs::write(&junk, "hello").unwrap();
     let out = seller(empty.path(), &["inspect", junk.to_str().unwrap()]);
@@ -541,11 +543,6 @@ fn register_exports_refuse_wrong_periods_and_unknown_accounts() {
         text(&unknown.stderr)
     );
 
-    let empty = tempfile::tempdir().unwrap();
-    let missing = seller(empty.path(), &["export", "orders"]);
-    assert_eq!(missing.status.code(), Some(1));
-    assert!(text(&missing.stderr).contains("no Seller Panel database"));
-
     for what in ["orders", "receipts", "purchases"] {
         let help = Command::new(env!("CARGO_BIN_EXE_seller"))
             .args(["export", what, "--help"])
@@ -554,4 +551,141 @@ fn register_exports_refuse_wrong_periods_and_unknown_accounts() {
         assert!(help.status.success());
         assert!(text(&help.stdout).contains("--from <DATE>"), "{what}");
     }
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn a_data_folder_without_a_database_gets_one_and_is_told_where() {
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("nouveau dossier");
+    let out = seller(&data, &["export", "orders"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let database = data.join("seller-panel.sqlite3");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "created a new Seller Panel database: {}",
+            database.display()
+        )),
+        "{stderr}"
+    );
+    assert!(database.is_file());
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&data), 0o700, "the data folder is private");
+        assert_eq!(mode(&database), 0o600, "the database is private");
+    }
+
+    // A second run finds it and says nothing about it.
+    let again = seller(&data, &["backup"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        !text(&again.stderr).contains("created"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let french = tempfile::tempdir().unwrap();
+    let out = seller_in(french.path(), &["export", "inventory"], "fr_FR.UTF-8");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nouvelle base de données Seller Panel créée"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A French Excel file of another tool: semicolons, decimal commas, Windows-1252, and the
+/// status words that tool and Vinted use.
+fn other_tool_export(dir: &std::path::Path) -> String {
+    let rows = "Référence;Titre;Prix;Quantité;Statut\r\n\
+                A-1;Robe été;12,50;1;active\r\n\
+                A-2;Jupe;8,00;1;Vendu\r\n\
+                A-3;Gilet;5,00;1;réservé\r\n\
+                A-4;Short;3,00;2;DISPONIBLE\r\n\
+                A-5;Pull;4,00;1;hidden\r\n\
+                A-6;Veste;9,00;1;supprimé\r\n";
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(rows);
+    assert!(!unmappable);
+    assert!(bytes.contains(&0xE9), "é as one Windows-1252 byte");
+    let path = dir.join("export-autre-outil.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn status_words_of_other_tools_import_and_wrong_ones_are_named_in_the_users_language() {
+    let data = tempfile::tempdir().unwrap();
+    let file = other_tool_export(data.path());
+
+    let refused = seller_in(data.path(), &["import", "inventory", &file], "fr_FR.UTF-8");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains(
+            "ligne 7, colonne « Statut » : statut inconnu « supprimé » : brouillon, prêt, en ligne, réservé, vendu, archivé"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("UnknownValue"), "{stderr}");
+    assert!(stderr.contains("rien n’a été importé"), "{stderr}");
+
+    let english = seller_in(
+        data.path(),
+        &["import", "inventory", &file, "--dry-run"],
+        "en_GB.UTF-8",
+    );
+    assert!(
+        text(&english.stderr).contains(
+            "line 7, column \"Statut\": unknown status \"supprimé\": draft, ready, listed, reserved, sold, archived"
+        ),
+        "{}",
+        text(&english.stderr)
+    );
+
+    let imported = seller_in(
+        data.path(),
+        &["import", "inventory", &file, "--skip-errors"],
+        "fr_FR.UTF-8",
+    );
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let store = Store::open(&data.path().join("seller-panel.sqlite3")).unwrap();
+    let mut statuses: Vec<(String, String, i64)> = store
+        .list_products(&ProductQuery::default())
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| (p.title, p.status.as_str().to_owned(), p.price_cents))
+        .collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("Gilet".into(), "reserved".into(), 500),
+            ("Jupe".into(), "sold".into(), 800),
+            ("Pull".into(), "ready".into(), 400),
+            ("Robe été".into(), "listed".into(), 1250),
+            ("Short".into(), "listed".into(), 300),
+        ]
+    );
+}
+
+#[test]
+fn without_a_language_in_the_environment_the_apps_setting_is_used() {
+    let data = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&data.path().join("seller-panel.sqlite3")).unwrap();
+    store.set_setting("language", "fr").unwrap();
+    drop(store);
+    let file = other_tool_export(data.path());
+    let out = seller(data.path(), &["import", "inventory", &file, "--dry-run"]);
+    assert!(
+        text(&out.stderr).contains("statut inconnu « supprimé »"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -369,6 +369,9 @@ pub(crate) fn row_cells(row: &RegisterRow, language: CsvLanguage) -> [String; 6]
     ]
 }
 
+/// Which of [`row_cells`] hold user text: the reference, the counterparty and the nature.
+const USER_TEXT_CELLS: [usize; 3] = [1, 2, 3];
+
 /// The word of the total line.
 pub(crate) fn total_label(language: CsvLanguage) -> &'static str {
     match language {
@@ -390,7 +393,16 @@ pub fn write_register_csv<W: Write>(
     writer.write_record(register_headers(register.kind, language))?;
     for row in &register.rows {
         let cells = row_cells(row, language);
-        writer.write_record(cells.iter().map(|c| guard_formula(c).into_owned()))?;
+        // The reference, the client or supplier and the nature are text people typed (or a
+        // synced row holds); the date, the amount and the payment word are the app's own, and
+        // an amount such as -5,00 must stay a number.
+        writer.write_record(cells.iter().enumerate().map(|(i, c)| {
+            if USER_TEXT_CELLS.contains(&i) {
+                guard_formula(c).into_owned()
+            } else {
+                c.clone()
+            }
+        }))?;
     }
     writer.write_record([
         total_label(language),

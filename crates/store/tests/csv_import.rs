@@ -54,7 +54,26 @@ fn error(
         field,
         code,
         value: value.map(str::to_owned),
+        allowed: allowed_values(field, code),
     }
+}
+
+/// What an unknown value's error names: the values of its list, in their stored spelling.
+fn allowed_values(field: Option<CsvField>, code: RowErrorCode) -> Vec<String> {
+    use seller_store::products::{Condition, PackageSize, ProductStatus};
+    let stored: Vec<&str> = match (code, field) {
+        (RowErrorCode::UnknownValue, Some(CsvField::Condition)) => {
+            Condition::ALL.iter().map(|v| v.as_str()).collect()
+        }
+        (RowErrorCode::UnknownValue, Some(CsvField::Status)) => {
+            ProductStatus::ALL.iter().map(|v| v.as_str()).collect()
+        }
+        (RowErrorCode::UnknownValue, Some(CsvField::PackageSize)) => {
+            PackageSize::ALL.iter().map(|v| v.as_str()).collect()
+        }
+        _ => Vec::new(),
+    };
+    stored.into_iter().map(str::to_owned).collect()
 }
 
 #[test]

@@ -128,6 +128,8 @@ fn row(product: &Product, options: &CsvExportOptions) -> Vec<String> {
             CsvField::CreatedAt => format_stocked_at(&product.created_at, language),
         })
         .collect();
-    cells.push(product.photos.join(&LIST_SEPARATOR.to_string()));
+    // Names the app made (`photos/<uuid>.jpg`), guarded all the same: a synced row could hold
+    // anything.
+    cells.push(text(&product.photos.join(&LIST_SEPARATOR.to_string())));
     cells
 }

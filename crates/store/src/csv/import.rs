@@ -9,8 +9,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::decode::{Sheet, read_sheet};
 use super::mapping;
 use super::values::{
-    parse_condition, parse_money_cents, parse_package_size, parse_quantity, parse_status,
-    parse_stocked_at, split_list, unguard_formula,
+    allowed_values, parse_condition, parse_money_cents, parse_package_size, parse_quantity,
+    parse_status, parse_stocked_at, split_list, unguard_formula,
 };
 use super::{
     CsvError, CsvField, CsvImportOptions, CsvPreview, CsvSampleRow, ImportReport,
@@ -264,6 +264,11 @@ fn cell_error(
         field,
         code,
         value: Some(value),
+        allowed: if code == RowErrorCode::UnknownValue {
+            allowed_values(field)
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -286,6 +291,7 @@ fn parse_row(
             field: None,
             code: RowErrorCode::WrongFieldCount,
             value: None,
+            allowed: Vec::new(),
         });
     }
     let mut draft = ProductDraft::titled("");
@@ -339,6 +345,7 @@ fn parse_row(
                         field,
                         code,
                         value: None,
+                        allowed: Vec::new(),
                     }),
                 }
             }

@@ -34,6 +34,7 @@ mod export;
 mod import;
 mod mapping;
 mod orders;
+mod sentences;
 mod values;
 
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,7 @@ use crate::products::ProductDraft;
 
 pub(crate) use export::csv_writer;
 pub use export::{EXPORT_FIELDS, PHOTOS_HEADER};
+pub use sentences::describe_row_error;
 pub(crate) use values::{format_money, guard_formula};
 pub use values::{parse_money_cents, parse_quantity};
 
@@ -245,6 +247,10 @@ pub struct RowError {
     pub code: RowErrorCode,
     /// The raw cell, cut to [`MAX_ERROR_VALUE_CHARS`] characters.
     pub value: Option<String>,
+    /// For [`RowErrorCode::UnknownValue`]: the values the field takes, in their stored
+    /// spelling (`draft`, `new_with_tags`, `small`…), which the UI and the command line name
+    /// in the user's language ([`describe_row_error`]); empty otherwise.
+    pub allowed: Vec<String>,
 }
 
 /// A row of the preview's sample, as it would be imported.

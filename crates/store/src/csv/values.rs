@@ -4,7 +4,7 @@
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Utc};
 
 use super::mapping::fold;
-use super::{CsvLanguage, DecimalSeparator, LIST_SEPARATOR, RowErrorCode};
+use super::{CsvField, CsvLanguage, DecimalSeparator, LIST_SEPARATOR, RowErrorCode};
 use crate::products::{Condition, PackageSize, ProductStatus};
 
 /// Characters that group thousands besides `.` and `,`: space, no-break space, narrow no-break
@@ -371,26 +371,74 @@ const CONDITIONS: &[(Condition, &[&str])] = &[
     ),
 ];
 
+/// Besides the app's own labels, the words other tools, Vinted and people use for the same
+/// state (compared after [`fold`]: case, accents and punctuation do not matter): an item on
+/// sale is "active", "available", "disponible"…; one taken off sale but kept ("hidden",
+/// "masqué", "inactive", "unlisted") is ready to list again.
 const STATUSES: &[(ProductStatus, &[&str])] = &[
-    (ProductStatus::Draft, &["brouillon", "draft"]),
+    (
+        ProductStatus::Draft,
+        &["brouillon", "draft", "drafts", "en brouillon"],
+    ),
     (
         ProductStatus::Ready,
-        &["pret", "ready", "prete", "pret a publier"],
+        &[
+            "pret",
+            "ready",
+            "prete",
+            "pret a publier",
+            "a publier",
+            "ready to list",
+            "to list",
+            "hidden",
+            "masque",
+            "masquee",
+            "cache",
+            "cachee",
+            "inactive",
+            "inactif",
+            "unlisted",
+            "non publie",
+            "non publiee",
+            "paused",
+            "en pause",
+        ],
     ),
     (
         ProductStatus::Listed,
         &[
-            "en ligne", "listed", "publie", "publiee", "en vente", "online", "for sale",
+            "en ligne",
+            "listed",
+            "publie",
+            "publiee",
+            "en vente",
+            "online",
+            "for sale",
+            "active",
+            "actif",
+            "available",
+            "disponible",
+            "a vendre",
+            "on sale",
+            "published",
+            "live",
         ],
     ),
     (
         ProductStatus::Reserved,
-        &["reserve", "reserved", "reservee"],
+        &["reserve", "reserved", "reservee", "on hold", "bloque"],
     ),
-    (ProductStatus::Sold, &["vendu", "sold", "vendue"]),
+    (
+        ProductStatus::Sold,
+        &[
+            "vendu", "sold", "vendue", "vendus", "vendues", "sold out", "epuise",
+        ],
+    ),
     (
         ProductStatus::Archived,
-        &["archive", "archived", "archivee"],
+        &[
+            "archive", "archived", "archivee", "retire", "retired", "closed",
+        ],
     ),
 ];
 
@@ -407,6 +455,33 @@ fn lookup<T: Copy>(table: &[(T, &[&str])], raw: &str) -> Result<T, RowErrorCode>
         .find(|(_, labels)| labels.contains(&folded.as_str()))
         .map(|(value, _)| *value)
         .ok_or(RowErrorCode::UnknownValue)
+}
+
+/// The values a field of a list takes, in their stored spelling (`draft`, `new_with_tags`,
+/// `small`…), for a row error to name them; empty for any other field.
+pub(crate) fn allowed_values(field: Option<CsvField>) -> Vec<String> {
+    let names = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
+    match field {
+        Some(CsvField::Status) => names(
+            &ProductStatus::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Some(CsvField::Condition) => names(
+            &Condition::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Some(CsvField::PackageSize) => names(
+            &PackageSize::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        _ => Vec::new(),
+    }
 }
 
 pub(crate) fn parse_condition(raw: &str) -> Result<Condition, RowErrorCode> {
@@ -556,6 +631,43 @@ mod tests {
             ("1234.5", 123_450),
         ] {
             assert_eq!(parse_money_cents(raw), Ok(cents), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn status_words_of_other_tools_and_of_vinted_are_understood() {
+        use ProductStatus::*;
+        for (raw, status) in [
+            ("active", Listed),
+            ("Active", Listed),
+            ("en ligne", Listed),
+            ("EN LIGNE", Listed),
+            ("En-ligne", Listed),
+            ("listed", Listed),
+            ("available", Listed),
+            ("Disponible", Listed),
+            ("à vendre", Listed),
+            ("vendu", Sold),
+            ("VENDUE", Sold),
+            ("sold", Sold),
+            ("Sold out", Sold),
+            ("épuisé", Sold),
+            ("draft", Draft),
+            ("Brouillon", Draft),
+            ("reserved", Reserved),
+            ("réservé", Reserved),
+            ("RESERVEE", Reserved),
+            ("hidden", Ready),
+            ("Masqué", Ready),
+            ("inactive", Ready),
+            ("archived", Archived),
+            ("Archivé", Archived),
+            ("  prêt  ", Ready),
+        ] {
+            assert_eq!(parse_status(raw), Ok(status), "{raw:?}");
+        }
+        for raw in ["actif?!x", "deleted", "en cours de livraison", ""] {
+            assert_eq!(parse_status(raw), Err(UnknownValue), "{raw:?}");
         }
     }
 

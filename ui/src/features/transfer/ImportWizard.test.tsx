@@ -55,7 +55,7 @@ function preview(overrides: Partial<CsvPreview> = {}): CsvPreview {
     totalRows: 4,
     validRows: 3,
     invalidRows: 1,
-    errors: [{ line: 3, columnIndex: 2, column: "Prix", field: "price", code: "invalidNumber", value: "douze" }],
+    errors: [{ line: 3, columnIndex: 2, column: "Prix", field: "price", code: "invalidNumber", value: "douze", allowed: [] }],
     errorsTruncated: false,
     sample: [
       { line: 2, product: draft("Robe d'été", "SP-1") },
@@ -93,6 +93,29 @@ describe("ImportWizard", () => {
     expect(screen.getByTestId("import-counts").textContent).toContain("4 lignes : 3 correctes, 1 en erreur");
     expect(screen.getAllByTestId("import-sample-row")).toHaveLength(2);
     expect(screen.getByTestId("import-sample").textContent).toContain("(générée)");
+  });
+
+  it("names the allowed values of an unknown status, in the user's language", async () => {
+    await openPreview({
+      preview_inventory_import: () =>
+        preview({
+          errors: [
+            {
+              line: 7,
+              columnIndex: 4,
+              column: "Statut",
+              field: "status",
+              code: "unknownValue",
+              value: "supprimé",
+              allowed: ["draft", "ready", "listed", "reserved", "sold", "archived"],
+            },
+          ],
+        }),
+    });
+    const [row] = screen.getAllByTestId("import-error-row");
+    expect(row.textContent).toBe(
+      "Ligne 7, colonne « Statut » : statut inconnu « supprimé » : brouillon, prêt, en ligne, réservé, vendu, archivé",
+    );
   });
 
   it("re-checks the file with the column mapping the user picks", async () => {

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import {
   commands,
   type AppError,
+  type Condition,
   type CsvDelimiter,
   type CsvEncoding,
   type CsvField,
@@ -13,6 +14,8 @@ import {
   type ImportProgress,
   type ImportReport,
   type OnRowError,
+  type PackageSize,
+  type ProductStatus,
   type RowError,
 } from "../../bindings";
 import { normalizeAppError, unwrap } from "../../lib/errors";
@@ -22,6 +25,20 @@ import { CSV_DELIMITERS, CSV_ENCODINGS, CSV_FIELDS, mappingValue, parseMappingVa
 import "./transfer.css";
 
 type LoadedFile = { name: string; base64: string };
+
+/** The i18n group naming the values of a list field (the stored values are its keys). */
+function listOf(field: CsvField | null): "status" | "condition" | "packageSize" | null {
+  switch (field) {
+    case "status":
+      return "status";
+    case "condition":
+      return "condition";
+    case "packageSize":
+      return "packageSize";
+    default:
+      return null;
+  }
+}
 
 type Step =
   | { kind: "choose" }
@@ -144,9 +161,29 @@ export function ImportWizard({ onClose }: Props) {
   }
 
   function errorSentence(e: RowError): string {
-    const reason = t(`transfer.rowErrors.${e.code}`);
     const column = e.column ?? (e.columnIndex !== null ? String(e.columnIndex + 1) : null);
     const where = column ? t("transfer.lineColumn", { line: e.line, column }) : t("transfer.lineOnly", { line: e.line });
+    if (e.code === "unknownValue" && e.allowed.length > 0) {
+      // « statut inconnu « active » : brouillon, prêt, … », as the command line says it.
+      const list = listOf(e.field);
+      // The stored values of that list, which its i18n group has as keys.
+      const label = (v: string): string => {
+        switch (list) {
+          case "status":
+            return t(`status.${v as ProductStatus}`);
+          case "condition":
+            return t(`condition.${v as Condition}`);
+          case "packageSize":
+            return t(`packageSize.${v as PackageSize}`);
+          default:
+            return v;
+        }
+      };
+      const allowed = e.allowed.map((v) => label(v).toLocaleLowerCase()).join(", ");
+      const reason = t(`transfer.unknownValueAllowed.${list ?? "other"}`, { value: e.value ?? "", allowed });
+      return t("transfer.errorNoValue", { where, reason });
+    }
+    const reason = t(`transfer.rowErrors.${e.code}`);
     return e.value ? t("transfer.errorWithValue", { where, reason, value: e.value }) : t("transfer.errorNoValue", { where, reason });
   }
 
