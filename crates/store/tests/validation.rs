@@ -55,7 +55,7 @@ fn a_negative_price_or_a_huge_quantity_is_refused() {
 }
 
 #[test]
-fn a_page_size_beyond_the_largest_page_is_refused() {
+fn a_page_size_or_days_in_stock_beyond_their_range_are_refused() {
     let (_dir, store) = fresh_store();
     let products = ProductQuery {
         limit: 1_000_000_000,
@@ -75,6 +75,28 @@ fn a_page_size_beyond_the_largest_page_is_refused() {
         "limit",
         FieldErrorCode::TooLarge,
     );
+    for days in [Some(u32::MAX), Some(1_000_000_000)] {
+        let old = ProductQuery {
+            max_days_in_stock: days,
+            ..ProductQuery::default()
+        };
+        refused_with(
+            store.list_products(&old),
+            "maxDaysInStock",
+            FieldErrorCode::TooLarge,
+        );
+        let older = ProductQuery {
+            min_days_in_stock: days,
+            ..ProductQuery::default()
+        };
+        refused_with(
+            store.list_products(&older),
+            "minDaysInStock",
+            FieldErrorCode::TooLarge,
+        );
+        // Counting (what a bulk selection and an export filter with) never panics on them.
+        assert_eq!(store.count_products(&older).unwrap(), 0);
+    }
     // The largest page the list asks for still works.
     let page = ProductQuery {
         limit: 500,

@@ -164,12 +164,28 @@ impl Filter {
 impl Store {
     /// One page of the inventory, filtered and sorted in SQL, with the number of matches.
     pub fn list_products(&self, query: &ProductQuery) -> Result<ProductPage> {
-        // A page larger than the list ever asks for is a caller's mistake, said rather than cut.
+        // A page larger than the list ever asks for, or days in stock beyond a century, are a
+        // caller's mistake, said rather than cut.
+        let too_large =
+            |field: &str| crate::FieldError::new(field, crate::FieldErrorCode::TooLarge);
+        let mut errors = Vec::new();
         if query.limit > MAX_PAGE_SIZE {
-            return Err(crate::StoreError::Validation(vec![crate::FieldError::new(
-                "limit",
-                crate::FieldErrorCode::TooLarge,
-            )]));
+            errors.push(too_large("limit"));
+        }
+        if query
+            .min_days_in_stock
+            .is_some_and(|d| d > MAX_DAYS_IN_STOCK)
+        {
+            errors.push(too_large("minDaysInStock"));
+        }
+        if query
+            .max_days_in_stock
+            .is_some_and(|d| d > MAX_DAYS_IN_STOCK)
+        {
+            errors.push(too_large("maxDaysInStock"));
+        }
+        if !errors.is_empty() {
+            return Err(crate::StoreError::Validation(errors));
         }
         let total = self.count_products(query)?;
         let items = self.product_rows(query, total)?;
@@ -402,8 +418,16 @@ fn non_blank(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The days-in-stock filters accept at most a century.
+pub const MAX_DAYS_IN_STOCK: u32 = 36_500;
+
+/// The time `days` ago; a number of days beyond any date saturates (never panics) for the
+/// callers that do not check it first (a bulk selection, an export).
 fn days_ago(days: u32) -> String {
-    (Utc::now() - Duration::days(i64::from(days))).to_rfc3339_opts(SecondsFormat::Millis, true)
+    Utc::now()
+        .checked_sub_signed(Duration::days(i64::from(days)))
+        .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC)
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 pub(crate) fn order_by(field: SortField, dir: SortDir) -> String {
