@@ -64,7 +64,8 @@ pub fn browser_profile_dir(data_dir: &Path, account_id: &str) -> Result<PathBuf,
 /// is `0600`, every folder `0700`, whatever umask the session had), the folder is created
 /// `0700`, and an existing one has its modes fixed (folders `0700`, files `0600`; symbolic
 /// links are not followed). Elsewhere the folder is created and the OS's per-user application
-/// folder already keeps others out.
+/// folder already keeps others out. Only creating the folder can fail: an entry whose mode
+/// cannot be changed (owned by another user) is logged and left, so the app still starts.
 pub fn prepare_private(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
@@ -72,62 +73,71 @@ pub fn prepare_private(dir: &Path) -> std::io::Result<()> {
         unsafe { libc::umask(0o077) };
     }
     std::fs::create_dir_all(dir)?;
-    make_private(dir)
+    make_private(dir);
+    Ok(())
 }
 
 /// Folders `0700` and files `0600` from `dir` down (Unix), without following symbolic links.
 /// Inside a browser profile only the profile folders are fixed: the folder above them already
 /// keeps others out, and a profile holds thousands of files.
-pub fn make_private(dir: &Path) -> std::io::Result<()> {
+pub fn make_private(dir: &Path) {
     #[cfg(unix)]
     {
-        set_private_mode(dir, true)?;
-        fix_tree(dir, 0)?;
+        set_private_mode(dir, true);
+        fix_tree(dir, 0);
     }
     #[cfg(not(unix))]
     let _ = dir;
-    Ok(())
 }
 
 #[cfg(unix)]
-fn fix_tree(dir: &Path, depth: u32) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
+fn fix_tree(dir: &Path, depth: u32) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            tracing::warn!(folder = %dir.display(), %error, "could not read a folder to make it private");
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         let path = entry.path();
         if kind.is_dir() {
-            set_private_mode(&path, true)?;
-            let in_profiles = depth == 0 && entry.file_name() == BROWSER_PROFILES_DIR;
-            if in_profiles {
-                for profile in std::fs::read_dir(&path)? {
-                    let profile = profile?;
-                    if profile.file_type()?.is_dir() {
-                        set_private_mode(&profile.path(), true)?;
+            set_private_mode(&path, true);
+            if depth == 0 && entry.file_name() == BROWSER_PROFILES_DIR {
+                for profile in std::fs::read_dir(&path).into_iter().flatten().flatten() {
+                    if profile.file_type().is_ok_and(|k| k.is_dir()) {
+                        set_private_mode(&profile.path(), true);
                     }
                 }
             } else {
-                fix_tree(&path, depth + 1)?;
+                fix_tree(&path, depth + 1);
             }
         } else if kind.is_file() {
-            set_private_mode(&path, false)?;
+            set_private_mode(&path, false);
         }
     }
-    Ok(())
 }
 
 #[cfg(unix)]
-fn set_private_mode(path: &Path, is_dir: bool) -> std::io::Result<()> {
+fn set_private_mode(path: &Path, is_dir: bool) {
     use std::os::unix::fs::PermissionsExt;
-    let wanted = if is_dir { 0o700 } else { 0o600 };
-    let current = std::fs::symlink_metadata(path)?.permissions().mode() & 0o7777;
-    // Only the owner's bits of a file are kept (an executable stays executable to its owner).
-    let wanted = if is_dir {
-        wanted
-    } else {
-        wanted | (current & 0o100)
+    let fix = || -> std::io::Result<()> {
+        let current = std::fs::symlink_metadata(path)?.permissions().mode() & 0o7777;
+        // Only the owner's bits of a file are kept (an executable stays executable to its owner).
+        let wanted = if is_dir {
+            0o700
+        } else {
+            0o600 | (current & 0o100)
+        };
+        if current != wanted {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted))?;
+        }
+        Ok(())
     };
-    if current != wanted {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted))?;
+    if let Err(error) = fix() {
+        tracing::warn!(path = %path.display(), %error, "could not make a file of the data folder private");
     }
-    Ok(())
 }
