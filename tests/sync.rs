@@ -228,3 +228,285 @@ async fn offline_stock_changes_add_up_on_sqlite() {
 async fn offline_stock_changes_add_up_on_postgres() {
     offline_stock_changes_add_up(Backend::Postgres).await;
 }
+
+/// Signing a second computer in with an item whose SKU the account's shop has: the item is
+/// kept, its SKU made distinct, and both computers list the conflict (the one whose item was
+/// renamed, and the one holding the other item). Choosing on one that the renamed item keeps
+/// the SKU swaps the two in one go; the swap syncs, and the first conflict clears everywhere.
+async fn a_sign_in_clash_is_listed_on_both_devices(backend: Backend) {
+    let server = start_server(backend, &["clash@example.fr"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Device::open(&dir.path().join("a.sqlite3"));
+    let mut b = Device::open(&dir.path().join("b.sqlite3"));
+    let on_a = a
+        .store()
+        .create_product(draft("CLASH-1", "Robe de A", 2500))
+        .unwrap();
+    let on_b = b
+        .store()
+        .create_product(draft("CLASH-1", "Robe de B", 3000))
+        .unwrap();
+    a.sign_in(&server, "clash@example.fr").await;
+    a.sync().await;
+    b.sign_in(&server, "clash@example.fr").await;
+    b.sync().await;
+    a.sync().await;
+
+    let renamed = format!("CLASH-1-{}", &on_b.id[on_b.id.len() - 6..]);
+    for (name, device) in [("A", &a), ("B", &b)] {
+        let conflicts = seller_sync::device::conflicts(device.store().connection()).unwrap();
+        assert_eq!(conflicts.len(), 1, "{name}: {conflicts:?}");
+        let c = &conflicts[0];
+        assert_eq!(
+            (c.pk.as_str(), c.original.as_str(), c.other_pk.as_str()),
+            (on_b.id.as_str(), "CLASH-1", on_a.id.as_str()),
+            "{name}"
+        );
+        assert_eq!(c.current.as_deref(), Some(renamed.as_str()), "{name}");
+        assert_eq!(c.label.as_deref(), Some("Robe de B"), "{name}");
+        assert_eq!(c.other_label.as_deref(), Some("Robe de A"), "{name}");
+        assert_eq!(c.other_current.as_deref(), Some("CLASH-1"), "{name}");
+    }
+
+    // On A, the user gives CLASH-1 back to B's item (its tag says so).
+    seller_sync::conflicts::choose(
+        a.store().connection(),
+        "seller_products",
+        &on_b.id,
+        "sku",
+        seller_sync::conflicts::Keep::This,
+    )
+    .unwrap();
+    let skus = "SELECT id, sku FROM seller_products ORDER BY id";
+    a.sync().await;
+    b.sync().await;
+    let a_renamed = format!("CLASH-1-{}", &on_a.id[on_a.id.len() - 6..]);
+    let expected = {
+        let mut rows = vec![
+            format!("{}|{a_renamed}", on_a.id),
+            format!("{}|CLASH-1", on_b.id),
+        ];
+        rows.sort();
+        rows
+    };
+    assert_eq!(a.rows(skus), expected);
+    assert_eq!(b.rows(skus), expected);
+    // A chose: nothing left open there. B's first conflict cleared itself (its item holds
+    // CLASH-1 again); the change of A's item's SKU, made elsewhere, is listed on B.
+    assert!(
+        seller_sync::device::conflicts(a.store().connection())
+            .unwrap()
+            .is_empty()
+    );
+    let on_b_now = seller_sync::device::conflicts(b.store().connection()).unwrap();
+    assert_eq!(on_b_now.len(), 1, "{on_b_now:?}");
+    assert_eq!(
+        (on_b_now[0].pk.as_str(), on_b_now[0].other_pk.as_str()),
+        (on_a.id.as_str(), on_b.id.as_str())
+    );
+    // B leaves it so: resolved, nothing changes.
+    seller_sync::conflicts::choose(
+        b.store().connection(),
+        "seller_products",
+        &on_a.id,
+        "sku",
+        seller_sync::conflicts::Keep::Other,
+    )
+    .unwrap();
+    assert!(
+        seller_sync::device::conflicts(b.store().connection())
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(b.rows(skus), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_clash_is_listed_on_both_devices_on_sqlite() {
+    a_sign_in_clash_is_listed_on_both_devices(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_clash_is_listed_on_both_devices_on_postgres() {
+    a_sign_in_clash_is_listed_on_both_devices(Backend::Postgres).await;
+}
+
+/// Sync, back up, sync more, restore, edit, sync: the edit reaches the other device. The
+/// restored database takes a new device id (the server numbers each device's batches, and the
+/// backup's outbox numbers were already used), and so does the same backup restored on another
+/// computer while the first one still runs: two replicas never share an id.
+async fn a_restored_backup_never_loses_later_changes(backend: Backend) {
+    use seller_store::backup::{self, DATABASE_ENTRY};
+    let server = start_server(backend, &["restore@example.fr"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a_dir, c_dir) = (dir.path().join("a"), dir.path().join("c"));
+    std::fs::create_dir_all(&a_dir).unwrap();
+    std::fs::create_dir_all(&c_dir).unwrap();
+    let archive = dir.path().join("a.spbackup");
+    let mut a = Device::open(&a_dir.join(DATABASE_ENTRY));
+    let mut b = Device::open(&dir.path().join("b.sqlite3"));
+    let item = a
+        .store()
+        .create_product(draft("RESTORE-1", "Manteau", 9000))
+        .unwrap();
+    a.sign_in(&server, "restore@example.fr").await;
+    a.sync().await;
+    b.sign_in(&server, "restore@example.fr").await;
+    b.sync().await;
+    a.store().backup_to(&a_dir, &archive).unwrap();
+    let first_id = a.capture.device_id().to_owned();
+
+    // After the backup, A goes on: several batches the server numbers.
+    for price in [8000, 7000, 6000] {
+        let sql = format!(
+            "UPDATE seller_products SET price = {price} WHERE id = '{}'",
+            item.id
+        );
+        a.store().connection().execute_batch(&sql).unwrap();
+        a.sync().await;
+    }
+    drop(a);
+    backup::restore(&archive, &a_dir).unwrap();
+    let mut a = Device::open(&a_dir.join(DATABASE_ENTRY));
+    assert_ne!(
+        a.capture.device_id(),
+        first_id,
+        "a restored replica takes a new id"
+    );
+    let status = seller_sync::device::status(a.store().connection()).unwrap();
+    assert!(
+        status.account.is_none() && status.restored_at.is_some(),
+        "{status:?}"
+    );
+    a.sign_in(&server, "restore@example.fr").await;
+    a.sync().await;
+    let row = format!(
+        "SELECT title, price, description FROM seller_products WHERE id = '{}'",
+        item.id
+    );
+    assert_eq!(
+        a.rows(&row),
+        vec!["Manteau|6000|"],
+        "the server's later state came back"
+    );
+    let edit = format!(
+        "UPDATE seller_products SET title = 'Manteau restauré' WHERE id = '{}'",
+        item.id
+    );
+    a.store().connection().execute_batch(&edit).unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(b.rows(&row), vec!["Manteau restauré|6000|"]);
+
+    // The same backup on another computer, while A still runs.
+    backup::restore(&archive, &c_dir).unwrap();
+    let mut c = Device::open(&c_dir.join(DATABASE_ENTRY));
+    assert_ne!(c.capture.device_id(), first_id);
+    assert_ne!(c.capture.device_id(), a.capture.device_id());
+    c.sign_in(&server, "restore@example.fr").await;
+    c.sync().await;
+    let on_c = format!(
+        "UPDATE seller_products SET description = 'depuis C' WHERE id = '{}'",
+        item.id
+    );
+    c.store().connection().execute_batch(&on_c).unwrap();
+    c.sync().await;
+    let on_a = format!(
+        "UPDATE seller_products SET price = 5000 WHERE id = '{}'",
+        item.id
+    );
+    a.store().connection().execute_batch(&on_a).unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(b.rows(&row), vec!["Manteau restauré|5000|depuis C"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_backup_never_loses_later_changes_on_sqlite() {
+    a_restored_backup_never_loses_later_changes(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_backup_never_loses_later_changes_on_postgres() {
+    a_restored_backup_never_loses_later_changes(Backend::Postgres).await;
+}
+
+/// An account's proxy changed on another device is not trusted with this device's proxy
+/// password until confirmed here: the merge that brings the new proxy host (or port, type,
+/// user, Vinted site) lists the account; a change of another column does not; the device that
+/// made the change does not list it; confirming clears it.
+async fn a_proxy_changed_elsewhere_awaits_confirmation(backend: Backend) {
+    use seller_sync::proxy_watch;
+    let server = start_server(backend, &["proxy@example.fr"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Device::open(&dir.path().join("a.sqlite3"));
+    let mut b = Device::open(&dir.path().join("b.sqlite3"));
+    let account = uuid::Uuid::now_v7().to_string();
+    let shop = a.store().shop_id().to_owned();
+    a.store()
+        .connection()
+        .execute(
+            "INSERT INTO seller_accounts (id, shop_id, name, proxy_host, proxy_port, proxy_type, proxy_user)
+             VALUES (?1, ?2, 'Boutique', 'proxy.example.fr', 8080, 'http', 'camille')",
+            [&account, &shop],
+        )
+        .unwrap();
+    a.sign_in(&server, "proxy@example.fr").await;
+    a.sync().await;
+    b.sign_in(&server, "proxy@example.fr").await;
+    b.sync().await;
+    let awaits =
+        |d: &Device| proxy_watch::needs_confirmation(d.store().connection(), &account).unwrap();
+    assert!(!awaits(&b), "an account first seen here is not a change");
+
+    // A renames the account: not where the password goes.
+    let on_a = |sql: &str| a.store().connection().execute(sql, [&account]).unwrap();
+    on_a("UPDATE seller_accounts SET name = 'Boutique 2' WHERE id = ?1");
+    a.sync().await;
+    b.sync().await;
+    assert!(!awaits(&b));
+
+    // A points the account at another proxy host.
+    on_a("UPDATE seller_accounts SET proxy_host = 'ailleurs.example.net' WHERE id = ?1");
+    a.sync().await;
+    b.sync().await;
+    assert!(
+        awaits(&b),
+        "B must confirm the new proxy before its password goes there"
+    );
+    assert!(!awaits(&a), "A made the change itself");
+    assert_eq!(
+        proxy_watch::awaiting(b.store().connection()).unwrap(),
+        vec![(account.clone(), vec!["proxy_host".to_owned()])]
+    );
+
+    // The Vinted site changes too: still one account awaiting, both columns named.
+    on_a("UPDATE seller_accounts SET vinted_base_url = 'https://www.vinted.de' WHERE id = ?1");
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(
+        proxy_watch::awaiting(b.store().connection()).unwrap(),
+        vec![(
+            account.clone(),
+            vec!["proxy_host".to_owned(), "vinted_base_url".to_owned()]
+        )]
+    );
+    assert!(proxy_watch::confirm(b.store().connection(), &account).unwrap());
+    assert!(!awaits(&b));
+
+    // The proxy port then changes again: listed again.
+    on_a("UPDATE seller_accounts SET proxy_port = 3128 WHERE id = ?1");
+    a.sync().await;
+    b.sync().await;
+    assert!(awaits(&b));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_changed_elsewhere_awaits_confirmation_on_sqlite() {
+    a_proxy_changed_elsewhere_awaits_confirmation(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_changed_elsewhere_awaits_confirmation_on_postgres() {
+    a_proxy_changed_elsewhere_awaits_confirmation(Backend::Postgres).await;
+}

@@ -687,7 +687,7 @@ impl World {
                 }
                 let (capture, owned, has_more) =
                     (device.capture.clone(), scope.clone(), page.has_more);
-                db.with_conn(move |conn| Ok(replica::apply_page(conn, &capture, &owned, &page)?))
+                db.with_conn(move |conn| replica::apply_page(conn, &capture, &owned, &page))
                     .await
                     .unwrap();
                 if !has_more {

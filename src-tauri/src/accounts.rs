@@ -90,6 +90,76 @@ pub async fn delete_account(
     Ok(())
 }
 
+/// An account whose proxy (or Vinted site) was changed on another device: its proxy password
+/// stays on this device until the person confirms the new proxy here.
+#[derive(Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyConfirmation {
+    pub account_id: String,
+    /// The columns changed elsewhere: `proxy_host`, `proxy_port`, `proxy_type`, `proxy_user`,
+    /// `vinted_base_url`.
+    pub columns: Vec<String>,
+}
+
+/// The accounts whose proxy awaits confirmation on this device.
+#[tauri::command]
+#[specta::specta]
+pub async fn accounts_awaiting_proxy_confirmation(
+    state: State<'_, AppState>,
+) -> Result<Vec<ProxyConfirmation>, AppError> {
+    awaiting_proxy_confirmation(&state).await
+}
+
+/// The person checked the account's new proxy: its password may go there from now on.
+#[tauri::command]
+#[specta::specta]
+pub async fn confirm_account_proxy(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<ProxyConfirmation>, AppError> {
+    state
+        .with_store(move |store| {
+            seller_sync::proxy_watch::confirm(store.connection(), &id)
+                .map_err(seller_store::StoreError::from)?;
+            Ok(())
+        })
+        .await?;
+    awaiting_proxy_confirmation(&state).await
+}
+
+async fn awaiting_proxy_confirmation(state: &AppState) -> Result<Vec<ProxyConfirmation>, AppError> {
+    state
+        .with_store(|store| {
+            let awaiting = seller_sync::proxy_watch::awaiting(store.connection())
+                .map_err(seller_store::StoreError::from)?;
+            Ok(awaiting
+                .into_iter()
+                .map(|(account_id, columns)| ProxyConfirmation {
+                    account_id,
+                    columns,
+                })
+                .collect())
+        })
+        .await
+}
+
+/// Refuses to hand the account's stored proxy password to a proxy changed on another device
+/// and not confirmed here (the session start asks this before reading the keyring).
+pub(crate) fn refuse_unconfirmed_proxy(
+    store: &seller_store::Store,
+    account: &SellerAccount,
+) -> Result<(), AppError> {
+    let awaiting = seller_sync::proxy_watch::needs_confirmation(store.connection(), &account.id)
+        .map_err(seller_store::StoreError::from)?;
+    if awaiting && account.proxy.is_some() && account.has_proxy_password {
+        return Err(AppError::new(
+            crate::error::ErrorCode::ProxyNeedsConfirmation,
+            "this account's proxy was changed on another device: confirm it in Accounts before its password is sent there",
+        ));
+    }
+    Ok(())
+}
+
 /// The keyring calls the accounts need; the OS keyring in the app, a fake one that fails on
 /// demand in the tests of the undo paths.
 pub(crate) trait SecretStore: Clone + Send + Sync + 'static {
@@ -671,6 +741,76 @@ mod tests {
             .with_store(|store| Ok(store.accounts()?))
             .await
             .unwrap()
+    }
+
+    /// Another device points the account at another proxy host: the session start refuses to
+    /// send the stored proxy password until the person confirms the proxy here.
+    #[test]
+    fn a_proxy_changed_on_another_device_waits_for_confirmation() {
+        use seller_sync::hlc::{Hlc, wall_ms_now};
+        use seller_sync::merge::{Batch, Cell, RowChange, merge};
+        tauri::async_runtime::block_on(async {
+            let (_dir, state) = app_state();
+            let keyring = FakeKeyring::default();
+            let account = create(
+                &state,
+                &keyring,
+                draft("Marie"),
+                secrets(SecretInput::Keep, set("proxy-pw"), SecretInput::Keep),
+            )
+            .await
+            .unwrap();
+            let capture = state.capture().expect("sync is installed");
+            let id = account.id.clone();
+            let starts = |state: &AppState| {
+                let id = id.clone();
+                let state = state.clone();
+                async move {
+                    state
+                        .with_store(move |store| {
+                            let account = store.account(&id)?;
+                            refuse_unconfirmed_proxy(store, &account)
+                        })
+                        .await
+                }
+            };
+            assert!(starts(&state).await.is_ok());
+            let remote = RowChange {
+                table: "seller_accounts".into(),
+                pk: account.id.clone(),
+                life: None,
+                cells: vec![Cell {
+                    column: "proxy_host".into(),
+                    value: rusqlite::types::Value::Text("proxy.ailleurs.example".into()),
+                    hlc: Hlc::new(wall_ms_now() + 60_000, 0),
+                    device: "0193a5b0-0000-7000-8000-0000000000bb".into(),
+                }],
+            };
+            state
+                .with_store(move |store| {
+                    let tx = store.connection().unchecked_transaction().unwrap();
+                    merge(&tx, &capture, &Batch { rows: vec![remote] }).unwrap();
+                    tx.commit().unwrap();
+                    Ok(())
+                })
+                .await
+                .unwrap();
+            let refused = starts(&state).await.unwrap_err();
+            assert_eq!(refused.code, ErrorCode::ProxyNeedsConfirmation);
+            let awaiting = awaiting_proxy_confirmation(&state).await.unwrap();
+            assert_eq!(awaiting.len(), 1);
+            assert_eq!(awaiting[0].columns, vec!["proxy_host"]);
+            let id = account.id.clone();
+            state
+                .with_store(move |store| {
+                    Ok(seller_sync::proxy_watch::confirm(store.connection(), &id)
+                        .map_err(seller_store::StoreError::from)?)
+                })
+                .await
+                .unwrap();
+            assert!(starts(&state).await.is_ok());
+            assert!(awaiting_proxy_confirmation(&state).await.unwrap().is_empty());
+        });
     }
 
     #[test]

@@ -104,6 +104,15 @@ pub enum ErrorCode {
     SyncServerError,
     /// Sync: the database is being replaced (a restore); try again in a moment.
     SyncStoreBusy,
+    /// Sync: the address is plain http to another computer; only https (or http to this
+    /// computer) is allowed, so the password never crosses the network unencrypted.
+    SyncPlainHttp,
+    /// Sync: the server sent a row this device refuses (not a synced table or column, an id
+    /// that is not a UUID, a value of the wrong type); nothing of it was applied.
+    SyncUntrusted,
+    /// The account's proxy or Vinted site was changed on another device: its proxy password is
+    /// not sent to the new proxy until the user confirms it on this device.
+    ProxyNeedsConfirmation,
 }
 
 impl AppError {

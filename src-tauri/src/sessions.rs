@@ -391,7 +391,12 @@ async fn session_spec(
     };
     let id = account_id.to_owned();
     let (account, stored) = state
-        .with_store(move |store| Ok((store.account(&id)?, store.account_fingerprint(&id)?)))
+        .with_store(move |store| {
+            let account = store.account(&id)?;
+            // A proxy changed on another device gets no password before it is confirmed here.
+            crate::accounts::refuse_unconfirmed_proxy(store, &account)?;
+            Ok((account, store.account_fingerprint(&id)?))
+        })
         .await?;
     let fingerprint = fingerprint_for(&account, stored, install.major_version);
     record_fingerprint(state, &account.id, &fingerprint).await?;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use seller_secrets::{Keyring, Secret};
 use seller_store::Store;
 use seller_sync::client::SyncClient;
+use seller_sync::conflicts;
 use seller_sync::device::{self, DeviceError, ErrorKind, StoreAccess};
 use seller_sync::replica::SyncError;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -61,9 +62,13 @@ pub struct SyncStatusView {
     pub waiting_rows: i64,
     pub conflicts: Vec<ConflictView>,
     pub syncing: bool,
+    /// When this database was restored from a backup and took a new device id: why it is
+    /// signed out (cleared at the next sign-in).
+    pub restored_at: Option<String>,
 }
 
-/// A SKU or slug made twice offline: the later row got a distinct value, for the user to fix.
+/// A SKU or slug given to two items (offline on two devices, or by signing a device in): the
+/// later one got a distinct value, for the user to choose which item keeps it.
 #[derive(Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ConflictView {
@@ -76,7 +81,21 @@ pub struct ConflictView {
     pub current: Option<String>,
     /// What the user knows the row by (an item's title).
     pub label: Option<String>,
+    /// The item that kept the original value.
+    pub other_id: String,
+    pub other_current: Option<String>,
+    pub other_label: Option<String>,
     pub detected_at: String,
+}
+
+/// Which of a conflict's two items keeps the value both were given.
+#[derive(Deserialize, specta::Type, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+pub enum ConflictKeep {
+    /// The listed item takes the value back; the other gets a distinct one.
+    This,
+    /// The other item keeps it; nothing changes.
+    Other,
 }
 
 fn secret_from_str<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
@@ -112,6 +131,8 @@ fn code_of(kind: ErrorKind) -> ErrorCode {
         ErrorKind::Refused => ErrorCode::SyncRefused,
         ErrorKind::ServerError => ErrorCode::SyncServerError,
         ErrorKind::StoreBusy => ErrorCode::SyncStoreBusy,
+        ErrorKind::PlainHttp => ErrorCode::SyncPlainHttp,
+        ErrorKind::Untrusted => ErrorCode::SyncUntrusted,
         ErrorKind::Local => ErrorCode::Database,
     }
 }
@@ -129,18 +150,17 @@ async fn status_view(state: &AppState, sync: &SyncState) -> Result<SyncStatusVie
             let conflicts = status
                 .conflicts
                 .into_iter()
-                .map(|c| {
-                    let current = conflict_value(conn, &c.table, &c.pk, &c.column);
-                    let label = conflict_label(conn, &c.table, &c.pk);
-                    ConflictView {
-                        table: c.table,
-                        id: c.pk,
-                        column: c.column,
-                        original: c.original,
-                        current,
-                        label,
-                        detected_at: c.detected_at,
-                    }
+                .map(|c| ConflictView {
+                    table: c.table,
+                    id: c.pk,
+                    column: c.column,
+                    original: c.original,
+                    current: c.current,
+                    label: c.label,
+                    other_id: c.other_pk,
+                    other_current: c.other_current,
+                    other_label: c.other_label,
+                    detected_at: c.detected_at,
                 })
                 .collect();
             Ok(SyncStatusView {
@@ -153,33 +173,10 @@ async fn status_view(state: &AppState, sync: &SyncState) -> Result<SyncStatusVie
                 waiting_rows: status.waiting.staged_rows + status.waiting.unstaged_rows,
                 conflicts,
                 syncing,
+                restored_at: status.restored_at,
             })
         })
         .await
-}
-
-fn conflict_value(
-    conn: &rusqlite::Connection,
-    table: &str,
-    pk: &str,
-    column: &str,
-) -> Option<String> {
-    conn.query_row(
-        &format!("SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\" WHERE id = ?1"),
-        [pk],
-        |r| r.get(0),
-    )
-    .ok()
-}
-
-fn conflict_label(conn: &rusqlite::Connection, table: &str, pk: &str) -> Option<String> {
-    let column = match table {
-        "seller_products" | "products" => "title",
-        "shops" | "categories" | "attributes" => "name",
-        "pages" => "title",
-        _ => return None,
-    };
-    conflict_value(conn, table, pk, column)
 }
 
 #[tauri::command]
@@ -271,6 +268,39 @@ pub async fn resolve_sync_conflict(
             Ok(())
         })
         .await?;
+    status_view(&state, &sync).await
+}
+
+/// The user chose which item keeps a conflict's value: the two swap in one transaction (this
+/// device's own edits, which sync) or nothing changes; the conflict is then resolved.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_sync_conflict_value(
+    state: State<'_, AppState>,
+    sync: State<'_, SyncState>,
+    table: String,
+    id: String,
+    column: String,
+    keep: ConflictKeep,
+) -> Result<SyncStatusView, AppError> {
+    let keep = match keep {
+        ConflictKeep::This => conflicts::Keep::This,
+        ConflictKeep::Other => conflicts::Keep::Other,
+    };
+    state
+        .with_store(move |store| {
+            conflicts::choose(store.connection(), &table, &id, &column, keep).map_err(|e| match e {
+                conflicts::ResolveError::Sqlite(e) => {
+                    AppError::from(seller_store::StoreError::from(e))
+                }
+                held @ conflicts::ResolveError::HeldElsewhere { .. } => {
+                    AppError::new(ErrorCode::DuplicateSku, held.to_string())
+                }
+                missing => AppError::new(ErrorCode::NotFound, missing.to_string()),
+            })
+        })
+        .await?;
+    sync.kick.notify_one();
     status_view(&state, &sync).await
 }
 

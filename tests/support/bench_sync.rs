@@ -177,7 +177,7 @@ async fn main() -> Result<()> {
                 .await?;
             let capture = c.capture.clone();
             ViaStore(&c)
-                .with_conn(move |conn| Ok(replica::apply_page(conn, &capture, &shop_scope, &page)?))
+                .with_conn(move |conn| replica::apply_page(conn, &capture, &shop_scope, &page))
                 .await?;
         }
         let held_before = count(&c);

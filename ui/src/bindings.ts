@@ -333,6 +333,28 @@ async setProxySettings(echoUrl: string) : Promise<Result<ProxySettings, AppError
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The accounts whose proxy awaits confirmation on this device.
+ */
+async accountsAwaitingProxyConfirmation() : Promise<Result<ProxyConfirmation[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("accounts_awaiting_proxy_confirmation") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The person checked the account's new proxy: its password may go there from now on.
+ */
+async confirmAccountProxy(id: string) : Promise<Result<ProxyConfirmation[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("confirm_account_proxy", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async syncStatus() : Promise<Result<SyncStatusView, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sync_status") };
@@ -382,6 +404,18 @@ async syncNow() : Promise<Result<SyncStatusView, AppError>> {
 async resolveSyncConflict(table: string, id: string, column: string) : Promise<Result<SyncStatusView, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("resolve_sync_conflict", { table, id, column }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The user chose which item keeps a conflict's value: the two swap in one transaction (this
+ * device's own edits, which sync) or nothing changes; the conflict is then resolved.
+ */
+async chooseSyncConflictValue(table: string, id: string, column: string, keep: ConflictKeep) : Promise<Result<SyncStatusView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_sync_conflict_value", { table, id, column, keep }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -599,7 +633,20 @@ export type BulkOutcome = { affected: number }
  */
 export type Condition = "new_with_tags" | "new_without_tags" | "very_good" | "good" | "satisfactory"
 /**
- * A SKU or slug made twice offline: the later row got a distinct value, for the user to fix.
+ * Which of a conflict's two items keeps the value both were given.
+ */
+export type ConflictKeep = 
+/**
+ * The listed item takes the value back; the other gets a distinct one.
+ */
+"this" | 
+/**
+ * The other item keeps it; nothing changes.
+ */
+"other"
+/**
+ * A SKU or slug given to two items (offline on two devices, or by signing a device in): the
+ * later one got a distinct value, for the user to choose which item keeps it.
  */
 export type ConflictView = { table: string; id: string; column: string; 
 /**
@@ -613,7 +660,11 @@ current: string | null;
 /**
  * What the user knows the row by (an item's title).
  */
-label: string | null; detectedAt: string }
+label: string | null; 
+/**
+ * The item that kept the original value.
+ */
+otherId: string; otherCurrent: string | null; otherLabel: string | null; detectedAt: string }
 /**
  * The field separator of a CSV file.
  */
@@ -871,7 +922,22 @@ export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insuffic
 /**
  * Sync: the database is being replaced (a restore); try again in a moment.
  */
-"syncStoreBusy"
+"syncStoreBusy" | 
+/**
+ * Sync: the address is plain http to another computer; only https (or http to this
+ * computer) is allowed, so the password never crosses the network unencrypted.
+ */
+"syncPlainHttp" | 
+/**
+ * Sync: the server sent a row this device refuses (not a synced table or column, an id
+ * that is not a UUID, a value of the wrong type); nothing of it was applied.
+ */
+"syncUntrusted" | 
+/**
+ * The account's proxy or Vinted site was changed on another device: its proxy password is
+ * not sent to the new proxy until the user confirms it on this device.
+ */
+"proxyNeedsConfirmation"
 export type ExportSettings = { 
 /**
  * Where exports are written.
@@ -1198,6 +1264,16 @@ photoFile: string | null; createdAt: string; updatedAt: string }
  */
 export type Proxy = { kind: ProxyType; host: string; port: number; user: string | null }
 /**
+ * An account whose proxy (or Vinted site) was changed on another device: its proxy password
+ * stays on this device until the person confirms the new proxy here.
+ */
+export type ProxyConfirmation = { accountId: string; 
+/**
+ * The columns changed elsewhere: `proxy_host`, `proxy_port`, `proxy_type`, `proxy_user`,
+ * `vinted_base_url`.
+ */
+columns: string[] }
+/**
  * The address echo setting (advanced).
  */
 export type ProxySettings = { 
@@ -1409,7 +1485,12 @@ lastError: string | null; lastErrorCode: ErrorCode | null;
 /**
  * Rows changed here and not on the server yet.
  */
-waitingRows: number; conflicts: ConflictView[]; syncing: boolean }
+waitingRows: number; conflicts: ConflictView[]; syncing: boolean; 
+/**
+ * When this database was restored from a backup and took a new device id: why it is
+ * signed out (cleared at the next sign-in).
+ */
+restoredAt: string | null }
 export type TAURI_CHANNEL<TSend> = null
 /**
  * A parcel's tracking.

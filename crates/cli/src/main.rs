@@ -106,8 +106,24 @@ enum SyncWhat {
     Now,
     /// Show the account, the last sync, what waits to be pushed, and conflicts.
     Status,
+    /// Settle a conflict `status` lists: which of the two items keeps the value both were given.
+    Resolve {
+        /// The conflict: the id of the item whose value was changed, or the value it holds now
+        /// (as `status` shows them).
+        conflict: String,
+        /// `this`: the listed item takes the value back (the other gets a distinct one);
+        /// `other`: the other item keeps it (nothing changes, the conflict is closed).
+        #[arg(long, value_enum)]
+        keep: KeepWhich,
+    },
     /// Sign out: the server and the keyring forget the token; the data stays here.
     SignOut,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum KeepWhich {
+    This,
+    Other,
 }
 
 #[derive(Subcommand)]

@@ -10,10 +10,11 @@ use seller_secrets::{Keyring, Secret};
 use seller_store::Store;
 use seller_sync::capture::Capture;
 use seller_sync::client::SyncClient;
+use seller_sync::conflicts;
 use seller_sync::device::{self, DeviceError, StoreAccess};
 use seller_sync::replica::SyncError;
 
-use crate::SyncWhat;
+use crate::{KeepWhich, SyncWhat};
 
 /// The store shared with the async sync engine.
 struct Access(Arc<Mutex<Store>>);
@@ -51,6 +52,7 @@ pub fn run(dir: &Path, what: SyncWhat) -> Result<()> {
             SyncWhat::SignIn { server, email } => sign_in(&access, &capture, &server, &email).await,
             SyncWhat::Now => now(&access, &capture).await,
             SyncWhat::Status => status(&access),
+            SyncWhat::Resolve { conflict, keep } => resolve(&access, &conflict, keep),
             SyncWhat::SignOut => sign_out(&access, &capture).await,
         }
     })
@@ -121,11 +123,77 @@ fn status(access: &Access) -> Result<()> {
     if let Some(error) = &status.last_error {
         println!("last error: {error}");
     }
-    for conflict in &status.conflicts {
+    if status.account.is_none()
+        && let Some(at) = &status.restored_at
+    {
         println!(
-            "conflict: {} {} {}: {:?} was taken by {}; this row holds a distinct value",
-            conflict.table, conflict.pk, conflict.column, conflict.original, conflict.other_pk
+            "restored from a backup on {at}: this device took a new sync id; run `seller sync sign-in` again"
         );
+    }
+    if status.conflicts.is_empty() {
+        println!("conflicts: none");
+    } else {
+        println!(
+            "conflicts: {} (settle each with `seller sync resolve <item id> --keep this|other`)",
+            status.conflicts.len()
+        );
+    }
+    for conflict in &status.conflicts {
+        print_conflict(conflict);
+    }
+    Ok(())
+}
+
+/// One conflict, both items named: the one whose value was changed, and the one that kept it.
+fn print_conflict(conflict: &device::Conflict) {
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(deleted)".to_owned());
+    let titled = |v: &Option<String>| v.clone().unwrap_or_else(|| "(untitled)".to_owned());
+    println!(
+        "- {} {:?}: both items were given {:?}",
+        conflict.table, conflict.column, conflict.original
+    );
+    println!(
+        "    this item:  {} \"{}\", now {:?}",
+        conflict.pk,
+        titled(&conflict.label),
+        shown(&conflict.current)
+    );
+    println!(
+        "    other item: {} \"{}\", holds {:?}",
+        conflict.other_pk,
+        titled(&conflict.other_label),
+        shown(&conflict.other_current)
+    );
+}
+
+fn resolve(access: &Access, wanted: &str, keep: KeepWhich) -> Result<()> {
+    let store = access.0.lock().expect("the store lock");
+    let conn = store.connection();
+    let matching: Vec<device::Conflict> = device::conflicts(conn)?
+        .into_iter()
+        .filter(|c| c.pk == wanted || c.current.as_deref() == Some(wanted))
+        .collect();
+    let conflict = match matching.as_slice() {
+        [one] => one,
+        [] => bail!(
+            "no open conflict for {wanted:?}: `seller sync status` lists them by item id and value"
+        ),
+        _ => bail!("{wanted:?} names several conflicts: give the item id"),
+    };
+    let keep = match keep {
+        KeepWhich::This => conflicts::Keep::This,
+        KeepWhich::Other => conflicts::Keep::Other,
+    };
+    conflicts::choose(conn, &conflict.table, &conflict.pk, &conflict.column, keep)?;
+    match keep {
+        conflicts::Keep::This => println!(
+            "{} now holds {:?}; the other item ({}) got a distinct value. Run `seller sync now` to send it",
+            conflict.pk, conflict.original, conflict.other_pk
+        ),
+        conflicts::Keep::Other => println!(
+            "{} keeps {:?}; the conflict is closed",
+            conflict.other_pk, conflict.original
+        ),
     }
     Ok(())
 }

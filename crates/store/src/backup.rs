@@ -18,6 +18,11 @@ use crate::{LATEST_VERSION, Store, now_rfc3339};
 pub const EXTENSION: &str = "spbackup";
 pub const DATABASE_ENTRY: &str = "seller-panel.sqlite3";
 pub const PHOTOS_DIR: &str = "photos";
+/// Left in the data folder by [`restore`], before the database is put in place: that database
+/// came from a backup, so the sync identity it carries (device id, numbered outbox) may be
+/// another running copy's. The sync engine takes a new identity at the next open and removes
+/// this file.
+pub const RESTORED_MARKER: &str = "restored-from-backup";
 const MANIFEST_ENTRY: &str = "manifest.json";
 const FORMAT: u32 = 1;
 
@@ -363,6 +368,7 @@ pub fn restore(file: &Path, data_dir: &Path) -> Result<Restored> {
             moved_any = true;
         }
     }
+    std::fs::write(data_dir.join(RESTORED_MARKER), now_rfc3339()).map_err(replace_err)?;
     for name in [DATABASE_ENTRY, PHOTOS_DIR] {
         std::fs::rename(staging.path().join(name), data_dir.join(name)).map_err(replace_err)?;
     }

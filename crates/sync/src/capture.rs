@@ -33,6 +33,11 @@ pub enum CaptureError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// How far past this device's own time a stamp from elsewhere moves its clock: a week covers
+/// devices whose clocks are days apart (the server already brings pushed stamps back to its own
+/// time plus a few minutes); a stamp years ahead moves it no further.
+pub const MAX_OBSERVED_AHEAD_MS: u64 = 7 * 24 * 3_600_000;
+
 /// Change capture on one connection.
 #[derive(Clone)]
 pub struct Capture {
@@ -131,6 +136,7 @@ impl Capture {
     /// Creates `sync_clock` and (re)creates the triggers of `tables` from their current columns.
     pub fn install_triggers(&self, conn: &Connection, tables: &[&str]) -> Result<(), CaptureError> {
         conn.execute_batch(CLOCK_TABLE)?;
+        conn.execute_batch(crate::proxy_watch::TABLE)?;
         for table in tables {
             let mut columns = columns_of(conn, table)?;
             retain_synced(table, &mut columns);
@@ -188,6 +194,15 @@ impl Capture {
     /// The device's clock (a merge observes the stamps it applies).
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Takes in a stamp that arrived from elsewhere, moving this device's clock at most
+    /// [`MAX_OBSERVED_AHEAD_MS`] past its own time: the cell keeps its stamp (every replica must
+    /// order it alike), but a stamp from the far future cannot drag every later local stamp
+    /// there.
+    pub fn observe(&self, remote: Hlc) {
+        self.clock
+            .observe_bounded(remote, (self.wall)(), MAX_OBSERVED_AHEAD_MS);
     }
 
     /// Runs `apply` with capture off: the remote changes it writes are not recorded as local.

@@ -33,6 +33,12 @@ pub enum ClientError {
     BadAddress(String),
     #[error("TLS: {0}")]
     Tls(String),
+    /// Plain http to another computer: the password and the device token would cross the
+    /// network readable by anyone on the way.
+    #[error(
+        "the server address {0} uses plain http to another computer, which would send the password and the sign-in token unencrypted: use https:// (plain http is allowed only to this computer: 127.0.0.1, [::1] or localhost)"
+    )]
+    PlainHttp(String),
 }
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
@@ -75,9 +81,22 @@ fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
 /// How long a request may take, long polls aside.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The largest answer read: a page of 2,000 rows is a few MiB; a server that sends more is not
+/// followed into running this device out of memory.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// Whether `host` (as a URI gives it, IPv6 in brackets) is this computer.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 impl SyncClient {
-    /// A client of the server at `address` (`https://…`, or `http://` for a loopback or LAN
-    /// server), for an app whose data is at `schema_version`.
+    /// A client of the server at `address` (`https://…`, or `http://` for a server on this
+    /// computer only), for an app whose data is at `schema_version`.
     pub fn new(
         address: &str,
         schema_version: u32,
@@ -87,6 +106,9 @@ impl SyncClient {
         let uri: hyper::Uri = address.trim().parse().map_err(|_| bad())?;
         if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.authority().is_none() {
             return Err(bad());
+        }
+        if uri.scheme_str() == Some("http") && !uri.host().is_some_and(is_loopback) {
+            return Err(ClientError::PlainHttp(address.trim().to_owned()));
         }
         let base = address.trim().trim_end_matches('/').to_owned();
         let mut http = HttpConnector::new();
@@ -174,11 +196,22 @@ impl SyncClient {
                 }
             })?;
             let status = response.status();
-            let body = response
-                .into_body()
+            let body = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES)
                 .collect()
                 .await
-                .map_err(|e| ClientError::Unreachable(error_chain(&e)))?
+                .map_err(|e| {
+                    if e.is::<http_body_util::LengthLimitError>() {
+                        ClientError::BadAnswer {
+                            status: status.as_u16(),
+                            detail: format!(
+                                "the answer is larger than {} MiB",
+                                MAX_ANSWER_BYTES / (1024 * 1024)
+                            ),
+                        }
+                    } else {
+                        ClientError::Unreachable(error_chain(e.as_ref()))
+                    }
+                })?
                 .to_bytes();
             Ok((status, body))
         };
@@ -263,4 +296,65 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_except_to_this_computer() {
+        for address in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "https://sync.example.fr",
+            "https://192.168.1.20",
+        ] {
+            assert!(SyncClient::new(address, 1, None).is_ok(), "{address}");
+        }
+        for address in [
+            "http://192.168.1.20:8080",
+            "http://sync.example.fr",
+            "http://localhost.example.fr",
+            "http://127.0.0.1.nip.io",
+        ] {
+            let error = SyncClient::new(address, 1, None).err().expect(address);
+            assert!(matches!(error, ClientError::PlainHttp(_)), "{address}");
+            assert!(error.to_string().contains("unencrypted"));
+        }
+    }
+
+    /// A server that answers an endless body is read up to the bound, then refused.
+    #[tokio::test]
+    async fn an_answer_past_the_bound_is_refused() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+            socket.write_all(head.as_bytes()).await.unwrap();
+            let chunk = vec![b' '; 1024 * 1024];
+            let framed = [
+                format!("{:x}\r\n", chunk.len()).into_bytes(),
+                chunk,
+                b"\r\n".to_vec(),
+            ]
+            .concat();
+            loop {
+                if socket.write_all(&framed).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let client = SyncClient::new(&address, 1, None).unwrap();
+        let error = client.me().await.expect_err("refused");
+        assert!(
+            matches!(&error, ClientError::BadAnswer { detail, .. } if detail.contains("larger than 64 MiB")),
+            "{error}"
+        );
+    }
 }

@@ -38,16 +38,63 @@ pub fn open(path: &Path) -> Result<(Store, Capture), DeviceError> {
 }
 
 /// [`open`], with the device's time read from `wall`.
+///
+/// A database just restored from a backup (the backup left its marker beside it) takes a new
+/// device id: the backup's may be that of the computer it was made on, still running, and the
+/// server numbers each device's batches, so a restored outbox would reuse numbers the server
+/// has already acknowledged and its later changes would be dropped as repeats.
 pub fn open_with_clock(path: &Path, wall: WallClock) -> Result<(Store, Capture), DeviceError> {
+    let marker = path.with_file_name(seller_store::backup::RESTORED_MARKER);
+    let restored = marker.exists();
     let mut capture = None;
+    let mut previous_id = None;
     let store = Store::open_with(path, |conn| {
-        let device = stored_device_id(conn)?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        previous_id = stored_device_id(conn)?;
+        let device = match (&previous_id, restored) {
+            (Some(id), false) => id.clone(),
+            _ => uuid::Uuid::now_v7().to_string(),
+        };
         capture = Some(Capture::register_with_clock(conn, &device, wall)?);
         Ok(())
     })?;
     let capture = capture.expect("open_with runs its preparation");
     attach(store.connection(), &capture)?;
+    if restored {
+        if let Some(previous) = previous_id.filter(|p| p != capture.device_id()) {
+            take_new_identity(store.connection(), &previous, capture.device_id())?;
+        }
+        if let Err(error) = std::fs::remove_file(&marker) {
+            tracing::warn!(%error, "the restore marker could not be removed");
+        }
+    }
     Ok((store, capture))
+}
+
+/// After a restore, this replica becomes a new device: what the backup had numbered for the
+/// server goes back to the changes waiting to be pushed, those changes carry the new id, and
+/// the account is signed out (its token belonged to the old id): signing in again registers
+/// this device afresh.
+fn take_new_identity(conn: &Connection, previous: &str, new: &str) -> Result<(), DeviceError> {
+    let tx = conn.unchecked_transaction()?;
+    let batches = replica::outbox(&tx, usize::MAX)?;
+    for batch in batches {
+        crate::merge::mark_unpushed(&tx, &crate::merge::Batch { rows: batch.rows }, previous)?;
+    }
+    tx.execute("DELETE FROM sync_outbox", [])?;
+    clear_meta(&tx, "next_device_seq")?;
+    tx.execute(
+        "UPDATE sync_clock SET device = ?2 WHERE pushed = 0 AND device = ?1",
+        params![previous, new],
+    )?;
+    sign_out(&tx)?;
+    set_meta(&tx, "restored_at", &seller_store::now_rfc3339())?;
+    tx.commit()?;
+    tracing::info!(
+        previous,
+        new,
+        "restored from a backup: this device took a new sync id"
+    );
+    Ok(())
 }
 
 fn stored_device_id(conn: &Connection) -> rusqlite::Result<Option<String>> {
@@ -266,6 +313,8 @@ fn adopt(
         Some(shop) if shop != local_shop => {
             store.move_to_shop(shop)?;
             forget_unpushed(store.connection(), "shops", &local_shop)?;
+            // An item whose SKU the shop had was given a distinct one: listed, for the user.
+            crate::conflicts::detect_table(store.connection(), "seller_products")?;
         }
         Some(_) => {}
         None => {
@@ -300,6 +349,7 @@ fn adopt(
     set_meta(conn, "role", role_text(account.role))?;
     clear_meta(conn, "last_error")?;
     clear_meta(conn, "last_error_kind")?;
+    clear_meta(conn, "restored_at")?;
     Ok(())
 }
 
@@ -391,6 +441,8 @@ pub enum ErrorKind {
     /// The server cannot be reached (offline, server down): retried soon.
     Unreachable,
     BadAddress,
+    /// Plain http to another computer, refused (the password would cross unencrypted).
+    PlainHttp,
     Tls,
     BadCredentials,
     /// The token was revoked or is unknown: sign in again.
@@ -405,6 +457,8 @@ pub enum ErrorKind {
     ServerError,
     /// The database is closed for a moment (a restore).
     StoreBusy,
+    /// The server sent a row this device refuses (nothing of it was applied).
+    Untrusted,
     /// Reading or writing the local database failed.
     Local,
 }
@@ -415,6 +469,7 @@ impl ErrorKind {
             DeviceError::Client(e) | DeviceError::Sync(SyncError::Client(e)) => match e {
                 ClientError::Unreachable(_) => ErrorKind::Unreachable,
                 ClientError::BadAddress(_) => ErrorKind::BadAddress,
+                ClientError::PlainHttp(_) => ErrorKind::PlainHttp,
                 ClientError::Tls(_) => ErrorKind::Tls,
                 ClientError::BadAnswer { .. } => ErrorKind::ServerError,
                 ClientError::Refused(ApiError { code, .. }) => match code {
@@ -433,6 +488,7 @@ impl ErrorKind {
             },
             DeviceError::SchemaOutOfRange { .. } => ErrorKind::ServerTooOld,
             DeviceError::Sync(SyncError::Closed) => ErrorKind::StoreBusy,
+            DeviceError::Sync(SyncError::Untrusted(_)) => ErrorKind::Untrusted,
             DeviceError::Store(_)
             | DeviceError::Capture(_)
             | DeviceError::Sqlite(_)
@@ -444,6 +500,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Unreachable => "unreachable",
             ErrorKind::BadAddress => "bad_address",
+            ErrorKind::PlainHttp => "plain_http",
             ErrorKind::Tls => "tls",
             ErrorKind::BadCredentials => "bad_credentials",
             ErrorKind::SignedOut => "signed_out",
@@ -452,6 +509,7 @@ impl ErrorKind {
             ErrorKind::Refused => "refused",
             ErrorKind::ServerError => "server_error",
             ErrorKind::StoreBusy => "store_busy",
+            ErrorKind::Untrusted => "untrusted",
             ErrorKind::Local => "local",
         }
     }
@@ -460,6 +518,7 @@ impl ErrorKind {
         [
             ErrorKind::Unreachable,
             ErrorKind::BadAddress,
+            ErrorKind::PlainHttp,
             ErrorKind::Tls,
             ErrorKind::BadCredentials,
             ErrorKind::SignedOut,
@@ -468,6 +527,7 @@ impl ErrorKind {
             ErrorKind::Refused,
             ErrorKind::ServerError,
             ErrorKind::StoreBusy,
+            ErrorKind::Untrusted,
             ErrorKind::Local,
         ]
         .into_iter()
@@ -498,9 +558,12 @@ pub struct Status {
     pub last_error_kind: Option<ErrorKind>,
     pub waiting: Waiting,
     pub conflicts: Vec<Conflict>,
+    /// When this database was restored from a backup and took a new device id (cleared at the
+    /// next sign-in): the reason it is signed out.
+    pub restored_at: Option<String>,
 }
 
-/// A unique-key clash settled by a merge, for the user to resolve.
+/// A unique-key clash settled by a merge or by signing in, for the user to resolve.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
     pub table: String,
@@ -508,8 +571,14 @@ pub struct Conflict {
     pub column: String,
     /// The value the row was given where it was made.
     pub original: String,
-    /// The row that kept it.
+    /// The value it holds now (`None` once the row is gone).
+    pub current: Option<String>,
+    /// What the user knows the row by (an item's title).
+    pub label: Option<String>,
+    /// The row that kept the original value.
     pub other_pk: String,
+    pub other_current: Option<String>,
+    pub other_label: Option<String>,
     pub detected_at: String,
 }
 
@@ -523,6 +592,7 @@ pub fn status(conn: &Connection) -> rusqlite::Result<Status> {
             .and_then(ErrorKind::parse),
         waiting: replica::waiting(conn)?,
         conflicts: conflicts(conn)?,
+        restored_at: meta(conn, "restored_at")?,
     })
 }
 
@@ -532,13 +602,19 @@ pub fn conflicts(conn: &Connection) -> rusqlite::Result<Vec<Conflict>> {
          FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY detected_at, tbl, pk",
     )?
     .query_map([], |r| {
+        let (table, pk, column, other_pk): (String, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(4)?);
         Ok(Conflict {
-            table: r.get(0)?,
-            pk: r.get(1)?,
-            column: r.get(2)?,
+            current: crate::conflicts::current(conn, &table, &pk, &column),
+            label: crate::conflicts::label(conn, &table, &pk),
+            other_current: crate::conflicts::current(conn, &table, &other_pk, &column),
+            other_label: crate::conflicts::label(conn, &table, &other_pk),
             original: r.get(3)?,
-            other_pk: r.get(4)?,
             detected_at: r.get(5)?,
+            table,
+            pk,
+            column,
+            other_pk,
         })
     })?
     .collect()

@@ -16,11 +16,14 @@
 
 pub mod capture;
 pub mod client;
+pub mod conflicts;
 pub mod device;
 pub mod hlc;
 pub mod merge;
 pub mod protocol;
+pub mod proxy_watch;
 pub mod replica;
 pub mod rules;
 pub mod tables;
+pub mod trust;
 pub mod value;

@@ -183,6 +183,30 @@ pub fn mark_pushed(conn: &Connection, batch: &Batch) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Hands what `batch` holds of `device`'s own changes back to the changes waiting to be pushed
+/// (an outbox that will not be sent as it is: a restored replica taking a new device id).
+pub fn mark_unpushed(conn: &Connection, batch: &Batch, device: &str) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE sync_clock SET pushed = 0
+         WHERE tbl = ?1 AND pk = ?2 AND col = ?3 AND hlc = ?4 AND device = ?5",
+    )?;
+    for row in &batch.rows {
+        if let Some(life) = &row.life {
+            stmt.execute(params![row.table, row.pk, "", life.hlc.to_i64(), device])?;
+        }
+        for cell in &row.cells {
+            stmt.execute(params![
+                row.table,
+                row.pk,
+                cell.column,
+                cell.hlc.to_i64(),
+                device
+            ])?;
+        }
+    }
+    Ok(())
+}
+
 fn cell_value(
     conn: &Connection,
     table: &str,
@@ -364,6 +388,8 @@ fn merge_from(
         .map(|r| (r.table.clone(), r.pk.clone()))
         .collect();
     merged.rows_repaired += settle_references(conn, &keys, &arrived, deleted)?;
+    // A clash settled on another device arrives as a plain edit: listed here too.
+    crate::conflicts::detect_arrived(conn, &batch.rows, capture.device_id())?;
     Ok(merged)
 }
 
@@ -392,7 +418,7 @@ fn merge_row<'a>(
         .map(|l| l.hlc)
         .chain(row.cells.iter().map(|c| c.hlc))
     {
-        capture.clock().observe(stamp);
+        capture.observe(stamp);
     }
     let decision = decide_row(held_cl, row.life.as_ref().map(|l| l.cl));
     let new_life = matches!(
@@ -474,6 +500,7 @@ fn merge_row<'a>(
     if winners.is_empty() {
         return Ok(());
     }
+    crate::proxy_watch::note_incoming(conn, &row.table, &row.pk, &winners, capture.device_id())?;
     // Written with the page's other rows changed in the same columns, in one statement.
     let life = life_now.map(|l| (l.hlc, l.device));
     edits.push(Edit {
@@ -504,14 +531,20 @@ fn update_rows(conn: &Connection, capture: &Capture, edits: &[Edit<'_>]) -> rusq
             .or_default()
             .push(edit);
     }
+    let mut clashed = Vec::new();
     for ((table, columns), edits) in groups {
         let has_blob = edits
             .iter()
             .any(|e| e.cells.iter().any(|c| matches!(c.value, Value::Blob(_))));
         if has_blob || !update_together(conn, table, &columns, &edits)? {
+            // One by one; a cell that clashes waits for all the page's other edits: two rows
+            // swapping values in one page (a conflict settled on another device) clash only
+            // midway.
             for edit in edits {
                 for cell in &edit.cells {
-                    update_cell(conn, capture, edit.row, cell)?;
+                    if !try_update_cell(conn, edit.row, cell)? {
+                        clashed.push((edit.row, cell));
+                    }
                 }
             }
             continue;
@@ -545,6 +578,9 @@ fn update_rows(conn: &Connection, capture: &Capture, edits: &[Edit<'_>]) -> rusq
                 }
             }
         }
+    }
+    for (row, cell) in clashed {
+        update_cell(conn, capture, row, cell)?;
     }
     Ok(())
 }
@@ -703,6 +739,23 @@ fn forget_cells(conn: &Connection, table: &str, pk: &str) -> rusqlite::Result<()
 
 fn is_constraint(e: &rusqlite::Error, extended: std::ffi::c_int) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == extended)
+}
+
+/// Writes one cell as it comes; `false` (nothing written) when another row holds its value.
+fn try_update_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite::Result<bool> {
+    let sql = format!(
+        "UPDATE {} SET {} = ?2 WHERE id = ?1",
+        quote_ident(&row.table),
+        quote_ident(&cell.column)
+    );
+    match conn
+        .prepare_cached(&sql)?
+        .execute(params![row.pk, cell.value])
+    {
+        Ok(_) => record_cell(conn, row, cell).map(|()| true),
+        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 fn update_cell(
@@ -996,8 +1049,8 @@ fn settle_clash(
         cell_value(conn, table, later, &column)?
     }
     .unwrap_or(Value::Null);
-    let distinct = distinct_value(&original, later);
-    flag_conflict(
+    let distinct = crate::conflicts::distinct_value(&original, later);
+    crate::conflicts::flag(
         conn,
         table,
         later,
@@ -1028,24 +1081,6 @@ fn settle_clash(
             params![later, distinct],
         )?;
         Ok(Some(Settled::LocalChanged))
-    }
-}
-
-/// The value a later row takes instead of a clashing one: the same, marked with the end of the
-/// row's id, so every device that settles the clash picks the same.
-fn distinct_value(original: &Value, pk: &str) -> Value {
-    let mark: String = pk
-        .chars()
-        .rev()
-        .take(6)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    match original {
-        Value::Text(t) => Value::Text(format!("{t}-{mark}")),
-        Value::Integer(i) => Value::Text(format!("{i}-{mark}")),
-        other => other.clone(),
     }
 }
 
@@ -1102,24 +1137,6 @@ fn clashing_row(
 fn is_foreign_key(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT 1 FROM pragma_foreign_key_list(?1) WHERE \"from\" = ?2")?
         .exists(params![table, column])
-}
-
-fn flag_conflict(
-    conn: &Connection,
-    table: &str,
-    pk: &str,
-    column: &str,
-    original: &Value,
-    other: &str,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO sync_conflicts (tbl, pk, col, value, other_pk, detected_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-         ON CONFLICT (tbl, pk, col) DO UPDATE SET value = excluded.value,
-             other_pk = excluded.other_pk, resolved_at = NULL",
-    )?
-    .execute(params![table, pk, column, original, other])?;
-    Ok(())
 }
 
 /// One foreign key of the schema: `child.column` refers to `parent.id`.

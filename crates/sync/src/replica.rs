@@ -45,6 +45,18 @@ pub enum SyncError {
     /// The database is closed for a moment (a backup being restored).
     #[error("the database is not open")]
     Closed,
+    /// A pulled page held a row this device refuses (see [`crate::trust`]).
+    #[error(transparent)]
+    Untrusted(#[from] crate::trust::UntrustedRow),
+}
+
+impl From<crate::trust::PageError> for SyncError {
+    fn from(e: crate::trust::PageError) -> SyncError {
+        match e {
+            crate::trust::PageError::Untrusted(row) => SyncError::Untrusted(row),
+            crate::trust::PageError::Local(e) => SyncError::Local(e),
+        }
+    }
 }
 
 /// Creates the outbox, cursors and sync settings (next to `sync_clock`, made by capture).
@@ -144,7 +156,21 @@ pub fn cursor(conn: &Connection, scope: &str) -> rusqlite::Result<i64> {
 /// changed in, so a row can come a page before its parent (a product whose shop was renamed
 /// since). The merge applies what deleting rows implies itself, and a row waiting for its parent
 /// waits in place; the app's own writes are checked as always.
+///
+/// The page is checked whole first ([`crate::trust::check_page`]): a row naming a table or
+/// column that does not sync, a key that is not a UUID or a value of the wrong type refuses the
+/// page, nothing of it applied and the cursor left where it was.
 pub fn apply_page(
+    conn: &mut Connection,
+    capture: &Capture,
+    scope: &str,
+    page: &PullResponse,
+) -> Result<Merged, SyncError> {
+    crate::trust::check_page(conn, &page.rows)?;
+    Ok(apply_checked_page(conn, capture, scope, page)?)
+}
+
+fn apply_checked_page(
     conn: &mut Connection,
     capture: &Capture,
     scope: &str,
@@ -293,7 +319,7 @@ async fn pull_scope<D: LocalDb>(
         let (capture, owned) = (capture.clone(), scope.to_owned());
         // The next page is fetched while this one is merged (the server and the device each
         // work half the time otherwise); it is only applied after this one committed.
-        let apply = db.with_conn(move |conn| Ok(apply_page(conn, &capture, &owned, &page)?));
+        let apply = db.with_conn(move |conn| apply_page(conn, &capture, &owned, &page));
         let fetch = async {
             if has_more {
                 Some(client.pull(scope, next_after, PAGE_ROWS).await)

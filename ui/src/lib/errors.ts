@@ -52,6 +52,9 @@ const KNOWN_CODES = {
   syncRefused: true,
   syncServerError: true,
   syncStoreBusy: true,
+  syncPlainHttp: true,
+  syncUntrusted: true,
+  proxyNeedsConfirmation: true,
 } satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(KNOWN_CODES) as ErrorCode[];
 

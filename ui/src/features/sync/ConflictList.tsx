@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import type { ConflictView } from "../../bindings";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError } from "../../lib/errors";
-import { conflictKey, useResolveConflict } from "./queries";
+import { conflictKey, useChooseConflictValue, useResolveConflict } from "./queries";
 
 /** The inventory's items: a conflict on one of them can be settled in its form. */
 const PRODUCTS_TABLE = "seller_products";
@@ -14,16 +14,27 @@ type Props = {
   onOpenProduct?: (id: string) => void;
 };
 
-/** SKUs or slugs made twice offline on two devices, each with "mark as resolved". */
+/**
+ * SKUs or slugs given to two items (offline on two devices, or by signing a device in): for
+ * each, which item keeps the value (the other gets the distinct one), or "mark as resolved".
+ */
 export function ConflictList({ conflicts, onOpenProduct }: Props) {
   const { t, i18n } = useTranslation();
   const { showToast } = useToast();
   const resolve = useResolveConflict();
+  const choose = useChooseConflictValue();
   // The row (and its button) goes away once resolved: the focus goes back to the heading.
   const titleRef = useRef<HTMLHeadingElement>(null);
   const dateTime = useMemo(() => new Intl.DateTimeFormat(i18n.language, { dateStyle: "medium", timeStyle: "short" }), [i18n.language]);
-  const pendingKey = resolve.isPending && resolve.variables ? conflictKey(resolve.variables) : null;
+  const pendingKey =
+    resolve.isPending && resolve.variables
+      ? conflictKey(resolve.variables)
+      : choose.isPending && choose.variables
+        ? conflictKey(choose.variables.conflict)
+        : null;
+  const busyAny = resolve.isPending || choose.isPending;
   const resolveError = resolve.isError ? normalizeAppError(resolve.error) : null;
+  const chooseError = choose.isError ? normalizeAppError(choose.error) : null;
 
   const formatDate = (iso: string) => {
     const date = new Date(iso);
@@ -53,6 +64,7 @@ export function ConflictList({ conflicts, onOpenProduct }: Props) {
                   <th scope="col">{t("sync.conflicts.item")}</th>
                   <th scope="col">{t("sync.conflicts.original")}</th>
                   <th scope="col">{t("sync.conflicts.current")}</th>
+                  <th scope="col">{t("sync.conflicts.other")}</th>
                   <th scope="col">{t("sync.conflicts.detected")}</th>
                   <th scope="col" className="col-actions">
                     <span className="sr-only">{t("sync.conflicts.actions")}</span>
@@ -63,6 +75,7 @@ export function ConflictList({ conflicts, onOpenProduct }: Props) {
                 {conflicts.map((conflict) => {
                   const key = conflictKey(conflict);
                   const name = conflict.label?.trim() || t("sync.conflicts.untitled");
+                  const otherName = conflict.otherLabel?.trim() || t("sync.conflicts.untitled");
                   const busy = pendingKey === key;
                   const canOpen = onOpenProduct !== undefined && conflict.table === PRODUCTS_TABLE && conflict.current !== null;
                   return (
@@ -85,6 +98,21 @@ export function ConflictList({ conflicts, onOpenProduct }: Props) {
                           </span>
                         )}
                       </td>
+                      <td data-testid="sync-conflict-other" data-id={conflict.otherId}>
+                        <span data-testid="sync-conflict-other-label" className={conflict.otherLabel ? undefined : "muted"}>
+                          {otherName}
+                        </span>{" "}
+                        {conflict.otherCurrent !== null ? (
+                          <span className="hint">
+                            {t("sync.conflicts.otherHolds")}
+                            <code data-testid="sync-conflict-other-current">{conflict.otherCurrent}</code>
+                          </span>
+                        ) : (
+                          <span className="muted" data-testid="sync-conflict-other-current">
+                            {t("sync.conflicts.gone")}
+                          </span>
+                        )}
+                      </td>
                       <td>
                         <time dateTime={conflict.detectedAt} data-testid="sync-conflict-detected">
                           {formatDate(conflict.detectedAt)}
@@ -103,13 +131,55 @@ export function ConflictList({ conflicts, onOpenProduct }: Props) {
                               {t("sync.conflicts.open")}
                             </button>
                           )}
+                          {conflict.current !== null && (
+                            <button
+                              type="button"
+                              className="btn btn-small btn-primary"
+                              data-testid="sync-conflict-keep-here"
+                              aria-label={t("sync.conflicts.keepHereLabel", { value: conflict.original, name })}
+                              disabled={busyAny}
+                              onClick={() =>
+                                choose.mutate(
+                                  { conflict, keep: "this" },
+                                  {
+                                    onSuccess: () => {
+                                      titleRef.current?.focus();
+                                      showToast(t("sync.conflicts.keptHere", { value: conflict.original }));
+                                    },
+                                  },
+                                )
+                              }
+                            >
+                              {t("sync.conflicts.keepHere", { value: conflict.original })}
+                            </button>
+                          )}
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            data-testid="sync-conflict-keep-other"
+                            aria-label={t("sync.conflicts.keepOtherLabel", { value: conflict.original, name, other: otherName })}
+                            disabled={busyAny}
+                            onClick={() =>
+                              choose.mutate(
+                                { conflict, keep: "other" },
+                                {
+                                  onSuccess: () => {
+                                    titleRef.current?.focus();
+                                    showToast(t("sync.conflicts.keptOther", { value: conflict.original }));
+                                  },
+                                },
+                              )
+                            }
+                          >
+                            {t("sync.conflicts.keepOther")}
+                          </button>
                           <button
                             type="button"
                             className="btn btn-small"
                             data-testid="sync-conflict-resolve"
                             aria-label={t("sync.conflicts.resolveLabel", { name })}
                             aria-busy={busy || undefined}
-                            disabled={resolve.isPending}
+                            disabled={busyAny}
                             onClick={() =>
                               resolve.mutate(conflict, {
                                 onSuccess: () => {
@@ -130,6 +200,11 @@ export function ConflictList({ conflicts, onOpenProduct }: Props) {
             </table>
           </div>
         </>
+      )}
+      {chooseError && (
+        <p className="field-error" role="alert" data-testid="sync-conflict-choose-error" data-code={chooseError.code}>
+          {t("sync.conflicts.chooseError")} {t(`errors.${chooseError.code}`)}
+        </p>
       )}
       {resolveError && (
         <p className="field-error" role="alert" data-testid="sync-conflict-error" data-code={resolveError.code}>

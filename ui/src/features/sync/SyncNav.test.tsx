@@ -22,10 +22,14 @@ const status: SyncStatusView = {
       original: "ROBE-1",
       current: "ROBE-1-a1b2c3",
       label: "Robe fleurie",
+      otherId: "0190f0a0-0000-7000-8000-0000000000c2",
+      otherCurrent: "ROBE-1",
+      otherLabel: "Robe rayée",
       detectedAt: "2026-03-02T09:15:00.000Z",
     },
   ],
   syncing: false,
+  restoredAt: null,
 };
 
 describe("App navigation to Sync", () => {

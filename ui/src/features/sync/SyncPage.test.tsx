@@ -20,6 +20,7 @@ const signedOut: SyncStatusView = {
   waitingRows: 0,
   conflicts: [],
   syncing: false,
+  restoredAt: null,
 };
 
 const conflict: ConflictView = {
@@ -29,6 +30,9 @@ const conflict: ConflictView = {
   original: "ROBE-1",
   current: "ROBE-1-a1b2c3",
   label: "Robe fleurie",
+  otherId: "0190f0a0-0000-7000-8000-0000000000c2",
+  otherCurrent: "ROBE-1",
+  otherLabel: "Robe rayée",
   detectedAt: "2026-03-02T09:15:00.000Z",
 };
 
@@ -42,6 +46,7 @@ const signedIn = (patch: Partial<SyncStatusView> = {}): SyncStatusView => ({
   waitingRows: 0,
   conflicts: [],
   syncing: false,
+  restoredAt: null,
   ...patch,
 });
 
@@ -71,6 +76,11 @@ function fakeBackend(initial: SyncStatusView, answer: (cmd: string, payload: Rec
     if (cmd === "sync_status") return backend.status;
     if (cmd === "sync_now") return (backend.status = { ...backend.status, lastSyncAt: "2026-03-02T11:00:00Z" });
     if (cmd === "sync_sign_out") return (backend.status = signedOut);
+    if (cmd === "choose_sync_conflict_value") {
+      const { table, id, column } = p as { table: string; id: string; column: string };
+      const left = backend.status.conflicts.filter((c) => !(c.table === table && c.id === id && c.column === column));
+      return (backend.status = { ...backend.status, conflicts: left });
+    }
     if (cmd === "resolve_sync_conflict") {
       const { table, id, column } = p as { table: string; id: string; column: string };
       const left = backend.status.conflicts.filter((c) => !(c.table === table && c.id === id && c.column === column));
@@ -92,6 +102,16 @@ afterEach(() => {
 });
 
 describe("SyncPage, signed out", () => {
+  it("says a restored backup took a new identity and asks to sign in again", async () => {
+    fakeBackend({ ...signedOut, restoredAt: "2026-03-02T08:00:00Z" });
+    renderWithProviders(<SyncPage />);
+    const note = await screen.findByTestId("sync-restored");
+    expect(normalizeSpaces(note.textContent)).toContain("restaurées depuis une sauvegarde le " + frDateTime("2026-03-02T08:00:00Z", "medium"));
+    expect(note.textContent).toContain("Reconnectez-vous");
+    expect(screen.getByTestId("sync-sign-in-form")).toBeTruthy();
+  });
+
+
   it("explains what signing in does, sends the typed input with Enter, says a wrong password in French and clears it", async () => {
     const attempt = deferred<never>();
     const backend = fakeBackend(signedOut, (cmd) => (cmd === "sync_sign_in" ? attempt.promise : undefined));
@@ -221,6 +241,7 @@ describe("SyncPage, signed in", () => {
       "Élément",
       "Valeur d’origine",
       "Valeur actuelle",
+      "Autre élément",
       "Détecté le",
       "Actions",
     ]);
@@ -235,6 +256,49 @@ describe("SyncPage, signed in", () => {
     expect(screen.getByTestId("sync-conflicts-empty").textContent).toContain("Aucun conflit");
     expect(sent(backend.calls, "resolve_sync_conflict")).toEqual([{ table: "seller_products", id: conflict.id, column: "sku" }]);
     expect((await screen.findByTestId("toast")).textContent).toContain("Conflit marqué comme résolu.");
+  });
+
+  it("names both items of a conflict and lets the user choose which keeps the SKU", async () => {
+    const second: ConflictView = { ...conflict, id: "0190f0a0-0000-7000-8000-0000000000d1", label: "Jupe", current: "JUPE-2-d1d1d1", original: "JUPE-2", otherLabel: "Jupe longue", otherCurrent: "JUPE-2" };
+    const backend = fakeBackend(signedIn({ conflicts: [conflict, second] }));
+    renderWithProviders(<SyncPage />);
+    const user = userEvent.setup();
+
+    const rows = await screen.findAllByTestId("sync-conflict");
+    expect(rows).toHaveLength(2);
+    const first = rows[0];
+    expect(within(first).getByTestId("sync-conflict-other-label").textContent).toBe("Robe rayée");
+    expect(within(first).getByTestId("sync-conflict-other-current").textContent).toBe("ROBE-1");
+    expect(within(first).getByTestId("sync-conflict-other").getAttribute("data-id")).toBe(conflict.otherId);
+
+    // This item takes ROBE-1 back: the swap is asked for, and the conflict goes.
+    const keepHere = within(first).getByRole("button", { name: "Rendre « ROBE-1 » à Robe fleurie (l’autre élément reçoit une valeur distincte)" });
+    expect(keepHere.textContent).toBe("Garder « ROBE-1 » ici");
+    await user.click(keepHere);
+    await waitFor(() => expect(screen.getAllByTestId("sync-conflict")).toHaveLength(1));
+    expect(sent(backend.calls, "choose_sync_conflict_value")).toEqual([{ table: "seller_products", id: conflict.id, column: "sku", keep: "this" }]);
+    expect((await screen.findByTestId("toast")).textContent).toContain("« ROBE-1 » est rendu à cet élément");
+
+    // The other item keeps JUPE-2.
+    const left = screen.getByTestId("sync-conflict");
+    await user.click(within(left).getByRole("button", { name: "Laisser « JUPE-2 » à Jupe longue : Jupe garde sa valeur distincte" }));
+    expect(await screen.findByTestId("sync-conflicts-empty")).toBeTruthy();
+    expect(sent(backend.calls, "choose_sync_conflict_value")[1]).toEqual({ table: "seller_products", id: second.id, column: "sku", keep: "other" });
+    expect(sent(backend.calls, "resolve_sync_conflict")).toEqual([]);
+  });
+
+  it("says why a choice could not be made", async () => {
+    fakeBackend(signedIn({ conflicts: [conflict] }), (cmd) => {
+      if (cmd === "choose_sync_conflict_value") throw { code: "duplicateSku", message: "the value ROBE-1 is now held by another item", fields: [] } satisfies AppError;
+      return undefined;
+    });
+    renderWithProviders(<SyncPage />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId("sync-conflict-keep-here"));
+    const error = await screen.findByTestId("sync-conflict-choose-error");
+    expect(error.getAttribute("data-code")).toBe("duplicateSku");
+    expect(error.textContent).toContain("Le choix n’a pas pu être enregistré.");
+    expect(screen.getAllByTestId("sync-conflict")).toHaveLength(1);
   });
 
   it("says when nothing waits, no sync happened yet and there is no conflict", async () => {

@@ -20,7 +20,7 @@ type Props = {
  * The status is read again every few seconds, so background rounds show up.
  */
 export function SyncPage({ onOpenProduct }: Props) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const status = useSyncStatus();
   const data = status.data;
 
@@ -36,6 +36,11 @@ export function SyncPage({ onOpenProduct }: Props) {
   } else if (!data.signedIn) {
     body = (
       <>
+        {data.restoredAt && (
+          <p className="card hint" role="status" data-testid="sync-restored">
+            {t("sync.restored", { date: formatRestoredAt(data.restoredAt, i18n.language) })}
+          </p>
+        )}
         <SignInForm initialServer={data.server} initialEmail={data.email} />
         {data.conflicts.length > 0 && <ConflictList conflicts={data.conflicts} onOpenProduct={onOpenProduct} />}
       </>
@@ -227,4 +232,10 @@ function StatusCard({ status }: { status: SyncStatusView }) {
       />
     </section>
   );
+}
+
+/** When the data was restored, in the user's language (the raw value if it cannot be read). */
+function formatRestoredAt(iso: string, language: string) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(date);
 }

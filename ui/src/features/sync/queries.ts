@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
-import { commands, type ConflictView, type SignInInput, type SyncStatusView } from "../../bindings";
+import { commands, type ConflictKeep, type ConflictView, type SignInInput, type SyncStatusView } from "../../bindings";
 import { unwrap } from "../../lib/errors";
 import { SETTINGS_QUERY_KEY } from "../../settingsQuery";
 
@@ -69,6 +69,13 @@ export function useSyncNow() {
 export function useResolveConflict() {
   return useStatusMutation(async (conflict: ConflictView) =>
     unwrap(await commands.resolveSyncConflict(conflict.table, conflict.id, conflict.column)),
+  );
+}
+
+/** Which item keeps a conflict's value: "this" swaps the two items' values (it syncs), "other" changes nothing. */
+export function useChooseConflictValue() {
+  return useStatusMutation(async ({ conflict, keep }: { conflict: ConflictView; keep: ConflictKeep }) =>
+    unwrap(await commands.chooseSyncConflictValue(conflict.table, conflict.id, conflict.column, keep)),
   );
 }
 
