@@ -219,10 +219,7 @@ pub async fn import_inventory(
 ) -> Result<ImportReport, AppError> {
     let bytes = decode(&file_name, &contents_base64)?;
     let cancel = Arc::new(AtomicBool::new(false));
-    *transfer
-        .current_import
-        .lock()
-        .map_err(|_| AppError::internal("import lock poisoned"))? = Some(cancel.clone());
+    *lock(&transfer.current_import) = Some(cancel.clone());
     let flag = cancel.clone();
     let outcome = state
         .with_store(move |store| {
@@ -233,24 +230,28 @@ pub async fn import_inventory(
             Ok(store.import_inventory_csv(&bytes, &options, &mut report, &flag)?)
         })
         .await;
-    if let Ok(mut current) = transfer.current_import.lock()
-        && current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &cancel))
-    {
+    let mut current = lock(&transfer.current_import);
+    if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &cancel)) {
         *current = None;
     }
+    drop(current);
     let report = outcome?;
     tracing::info!(file = %file_name, imported = report.imported, skipped = report.skipped, "inventory imported");
     Ok(report)
+}
+
+/// The guard even after a panic elsewhere: the slot holds only a cancel flag, always whole.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Asks the import in progress to stop (it then rolls back). `false` when none is running.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_import(transfer: State<'_, Transfer>) -> Result<bool, AppError> {
-    let current = transfer
-        .current_import
-        .lock()
-        .map_err(|_| AppError::internal("import lock poisoned"))?;
+    let current = lock(&transfer.current_import);
     Ok(match current.as_ref() {
         Some(flag) => {
             flag.store(true, Ordering::Relaxed);
