@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
@@ -106,5 +106,51 @@ describe("AccountsPage", () => {
     await user.click(screen.getByTestId("nav-accounts"));
     await user.click(screen.getByTestId("confirm-discard"));
     await screen.findByTestId("accounts-empty");
+  });
+});
+
+describe("AccountsPage, a proxy changed on another device", () => {
+  it("names the account whose proxy awaits confirmation, says why, and confirming clears it", async () => {
+    const confirmed: string[] = [];
+    let awaiting = [{ accountId: "acc-2", columns: ["proxy_host", "vinted_base_url"] }];
+    mockIPC((cmd: string, payload?: unknown) => {
+      if (cmd === "list_seller_accounts")
+        return [base, { ...base, id: "acc-2", name: "Lou DE", proxy: { kind: "http", host: "proxy.ailleurs.example", port: 8080, user: null }, hasProxyPassword: true }];
+      if (cmd === "accounts_awaiting_proxy_confirmation") return awaiting;
+      if (cmd === "confirm_account_proxy") {
+        const id = (payload as { id: string }).id;
+        confirmed.push(id);
+        awaiting = awaiting.filter((a) => a.accountId !== id);
+        return awaiting;
+      }
+      if (cmd === "session_statuses") return [];
+      throw { code: "internal", message: cmd, fields: [] } satisfies AppError;
+    });
+    renderWithProviders(<AccountsPage />);
+    const user = userEvent.setup();
+
+    const notice = await screen.findByTestId("account-proxy-confirm");
+    expect(notice.getAttribute("data-id")).toBe("acc-2");
+    expect(screen.getAllByTestId("account-proxy-confirm")).toHaveLength(1);
+    expect(notice.textContent).toContain("modifié sur un autre appareil (hôte, site Vinted)");
+    expect(notice.textContent).toContain("ne démarrera pas");
+    const button = within(notice).getByRole("button", { name: "Confirmer le proxy de Lou DE" });
+    expect(button.textContent).toBe("Confirmer le proxy");
+    await user.click(button);
+    expect(confirmed).toEqual(["acc-2"]);
+    await waitFor(() => expect(screen.queryByTestId("account-proxy-confirm")).toBeNull());
+    expect((await screen.findByTestId("toast")).textContent).toContain("Proxy confirmé");
+  });
+
+  it("shows nothing when no proxy awaits confirmation", async () => {
+    mockIPC((cmd: string) => {
+      if (cmd === "list_seller_accounts") return [base];
+      if (cmd === "accounts_awaiting_proxy_confirmation") return [];
+      if (cmd === "session_statuses") return [];
+      throw { code: "internal", message: cmd, fields: [] } satisfies AppError;
+    });
+    renderWithProviders(<AccountsPage />);
+    await screen.findAllByTestId("account-row");
+    expect(screen.queryByTestId("account-proxy-confirm")).toBeNull();
   });
 });

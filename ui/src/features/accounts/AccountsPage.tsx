@@ -1,14 +1,16 @@
 import { useCallback, useEffect, useState } from "react";
 import { LoadError } from "../../components/LoadError";
 import { useTranslation } from "react-i18next";
-import type { SellerAccount, SessionStatus } from "../../bindings";
+import type { ProxyConfirmation, SellerAccount, SessionStatus } from "../../bindings";
 import { useToast } from "../../components/Toast";
 import { SECRET_KEYS, avatarLetter, domainOf, proxySummary, type SecretKey } from "../../lib/accountForm";
 import { useSellerAccounts } from "../orders/queries";
 import { LiveView } from "../sessions/LiveView";
 import { SessionControls } from "../sessions/SessionControls";
 import { useSessionStatuses } from "../sessions/queries";
+import { normalizeAppError } from "../../lib/errors";
 import { AccountForm } from "./AccountForm";
+import { useConfirmProxy, useProxyConfirmations } from "./queries";
 
 type View = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
 
@@ -32,6 +34,7 @@ export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
   const [view, setView] = useState<View>({ kind: "list" });
   const [watched, setWatched] = useState<SellerAccount | null>(null);
   const statuses = useSessionStatuses(accounts.data?.map((a) => a.id) ?? []);
+  const confirmations = useProxyConfirmations();
 
   useEffect(() => {
     setView({ kind: "list" });
@@ -87,6 +90,7 @@ export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
             key={account.id}
             account={account}
             status={statuses.data?.[account.id]}
+            awaiting={confirmations.data?.find((c) => c.accountId === account.id)}
             onOpen={() => setView({ kind: "edit", id: account.id })}
             onWatch={() => setWatched(account)}
           />
@@ -114,9 +118,16 @@ export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
   );
 }
 
-type RowProps = { account: SellerAccount; status: SessionStatus | undefined; onOpen: () => void; onWatch: () => void };
+type RowProps = {
+  account: SellerAccount;
+  status: SessionStatus | undefined;
+  /** Set when the account's proxy was changed on another device and awaits confirmation here. */
+  awaiting?: ProxyConfirmation;
+  onOpen: () => void;
+  onWatch: () => void;
+};
 
-function AccountRow({ account, status, onOpen, onWatch }: RowProps) {
+function AccountRow({ account, status, awaiting, onOpen, onWatch }: RowProps) {
   const { t } = useTranslation();
   const proxy = proxySummary(account);
   return (
@@ -154,6 +165,43 @@ function AccountRow({ account, status, onOpen, onWatch }: RowProps) {
         </span>
       </button>
       <SessionControls account={account} status={status} onWatch={onWatch} />
+      {awaiting && <ProxyConfirmationNotice account={account} awaiting={awaiting} />}
     </li>
+  );
+}
+
+/**
+ * The account's proxy (or Vinted site) was changed on another device: its password stays here
+ * until the person checks the new proxy and confirms it.
+ */
+function ProxyConfirmationNotice({ account, awaiting }: { account: SellerAccount; awaiting: ProxyConfirmation }) {
+  const { t } = useTranslation();
+  const { showToast } = useToast();
+  const confirm = useConfirmProxy();
+  const error = confirm.isError ? normalizeAppError(confirm.error) : null;
+  const fields = awaiting.columns.map((column) => t(`accounts.proxyConfirm.fields.${column}`, { defaultValue: column })).join(", ");
+  return (
+    <div className="account-proxy-confirm" role="status" data-testid="account-proxy-confirm" data-id={account.id}>
+      <p>
+        <span aria-hidden="true">⚠ </span>
+        {t("accounts.proxyConfirm.text", { fields })}
+      </p>
+      <button
+        type="button"
+        className="btn btn-small"
+        data-testid="account-proxy-confirm-button"
+        aria-label={t("accounts.proxyConfirm.actionLabel", { name: account.name })}
+        aria-busy={confirm.isPending || undefined}
+        disabled={confirm.isPending}
+        onClick={() => confirm.mutate(account.id, { onSuccess: () => showToast(t("accounts.proxyConfirm.confirmed")) })}
+      >
+        {confirm.isPending ? t("accounts.proxyConfirm.confirming") : t("accounts.proxyConfirm.action")}
+      </button>
+      {error && (
+        <p className="field-error" role="alert" data-testid="account-proxy-confirm-error" data-code={error.code}>
+          {t("accounts.proxyConfirm.error")} {t(`errors.${error.code}`)}
+        </p>
+      )}
+    </div>
   );
 }
