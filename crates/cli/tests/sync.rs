@@ -201,3 +201,107 @@ fn an_unreachable_server_is_named_as_such() {
         text(&bad.stderr)
     );
 }
+
+/// Two computers each made an item with SKU CLASH-1 before signing in: the second one's item
+/// is kept with a distinct SKU, and `seller sync status` lists the conflict there naming both
+/// items (title and SKU); `seller sync resolve … --keep this` gives the SKU back to it.
+#[test]
+fn a_sign_in_clash_is_listed_and_resolved_from_the_command_line() {
+    let work = tempfile::tempdir().unwrap();
+    let address = server(work.path());
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut ids = Vec::new();
+    for (dir, title) in [(&a, "Robe de A"), (&b, "Robe de B")] {
+        let mut store = Store::open(&dir.path().join("seller-panel.sqlite3")).unwrap();
+        let mut draft = ProductDraft::titled(title);
+        draft.sku = Some("CLASH-1".into());
+        ids.push(store.create_product(draft).unwrap().id);
+    }
+    let sign_in = |dir: &std::path::Path| {
+        let out = seller(
+            dir,
+            &[
+                "sync",
+                "sign-in",
+                "--server",
+                &address,
+                "--email",
+                "camille@example.fr",
+            ],
+            "correct horse\n",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    sign_in(a.path());
+    sign_in(b.path());
+    let now = seller(b.path(), &["sync", "now"], "");
+    assert!(now.status.success(), "{}", text(&now.stderr));
+
+    let renamed = format!("CLASH-1-{}", &ids[1][ids[1].len() - 6..]);
+    let status = text(&seller(b.path(), &["sync", "status"], "").stdout);
+    assert!(status.contains("conflicts: 1"), "{status}");
+    assert!(
+        status.contains(&format!(
+            "this item:  {} \"Robe de B\", now {renamed:?}",
+            ids[1]
+        )),
+        "{status}"
+    );
+    assert!(
+        status.contains(&format!(
+            "other item: {} \"Robe de A\", holds \"CLASH-1\"",
+            ids[0]
+        )),
+        "{status}"
+    );
+
+    let resolved = seller(
+        b.path(),
+        &["sync", "resolve", &renamed, "--keep", "this"],
+        "",
+    );
+    assert!(resolved.status.success(), "{}", text(&resolved.stderr));
+    let after = text(&seller(b.path(), &["sync", "status"], "").stdout);
+    assert!(after.contains("conflicts: none"), "{after}");
+    let store = Store::open(&b.path().join("seller-panel.sqlite3")).unwrap();
+    assert_eq!(store.product(&ids[1]).unwrap().sku, "CLASH-1");
+    assert_eq!(
+        store.product(&ids[0]).unwrap().sku,
+        format!("CLASH-1-{}", &ids[0][ids[0].len() - 6..])
+    );
+    let unknown = seller(
+        b.path(),
+        &["sync", "resolve", "NOPE", "--keep", "other"],
+        "",
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("no open conflict"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+#[test]
+fn plain_http_to_another_computer_is_refused_with_the_reason() {
+    let data = tempfile::tempdir().unwrap();
+    drop(Store::open(&data.path().join("seller-panel.sqlite3")).unwrap());
+    let out = seller(
+        data.path(),
+        &[
+            "sync",
+            "sign-in",
+            "--server",
+            "http://192.0.2.10:8787",
+            "--email",
+            "a@b.fr",
+        ],
+        "secret\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("unencrypted") && stderr.contains("https://"),
+        "{stderr}"
+    );
+}
