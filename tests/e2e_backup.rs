@@ -87,6 +87,12 @@ async fn back_up_keep_working_restore_and_find_the_data_as_it_was() -> Result<()
     let display = VirtualDisplay::start()?;
     let driver = TauriDriver::start(&display, &[("LANG", "fr_FR.UTF-8"), ("LC_ALL", "")])?;
     let data = tempfile::tempdir()?;
+    // As a folder another tool or an older version made: readable by others.
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        data.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )?;
     {
         let mut store = Store::open(&data.path().join(seller_store::data_dir::DATABASE_FILE))?;
         store.create_product(ProductDraft::titled("Veste avant sauvegarde"))?;
@@ -106,5 +112,46 @@ async fn back_up_keep_working_restore_and_find_the_data_as_it_was() -> Result<()
                 .starts_with("before-restore-")
         });
     anyhow::ensure!(kept, "the replaced data was not kept aside");
+    assert_private(data.path())?;
+    Ok(())
+}
+
+/// The data folder, made before the app started with this test's umask, and what the app
+/// wrote there: folders 0700 and files 0600 (the app fixes an existing folder at start).
+#[cfg(unix)]
+fn assert_private(dir: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| -> Result<u32> {
+        Ok(std::fs::symlink_metadata(path)?.permissions().mode() & 0o777)
+    };
+    anyhow::ensure!(mode(dir)? == 0o700, "the data folder is {:o}", mode(dir)?);
+    let database = dir.join(seller_store::data_dir::DATABASE_FILE);
+    anyhow::ensure!(
+        mode(&database)? == 0o600,
+        "the database is {:o}",
+        mode(&database)?
+    );
+    let backups = dir.join(seller_store::data_dir::BACKUPS_DIR);
+    anyhow::ensure!(
+        mode(&backups)? == 0o700,
+        "backups/ is {:o}",
+        mode(&backups)?
+    );
+    for entry in std::fs::read_dir(&backups)? {
+        let path = entry?.path();
+        anyhow::ensure!(
+            mode(&path)? == 0o600,
+            "{} is {:o}",
+            path.display(),
+            mode(&path)?
+        );
+    }
+    let log = dir.join("logs/seller-panel.log");
+    anyhow::ensure!(mode(&log)? == 0o600, "the log is {:o}", mode(&log)?);
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn assert_private(_dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
