@@ -1,8 +1,10 @@
 //! End to end, sync from the real app's Sync area (tauri-driver, Xvfb) against a real sync
 //! server on 127.0.0.1: a wrong password is said in French; signing in sends the shop and its
 //! items to the server; a change made on another device reaches the app by itself (no click),
-//! and one made in the app reaches the other device; the status says nothing waits; the token
-//! is in the keyring, never in the data folder or the logs.
+//! and one made in the app reaches the other device; the status says nothing waits; an item the
+//! other device made offline with the app's item's SKU is listed as a conflict naming both
+//! items, and the app's choice reaches the other device; the token is in the keyring, never in
+//! the data folder or the logs.
 //!
 //! Run inside `scripts/with-test-keyring` (the token goes to the keyring of the session bus).
 
@@ -75,6 +77,10 @@ async fn run(session: &WebDriver, server: &Server, data_dir: &Path) -> Result<()
     let path = other_dir.path().join("other.sqlite3");
     sync_support::fresh_database(&path);
     let mut other = Device::open(&path);
+    // Offline, before it joined, it too made an item with the app's item's SKU.
+    let mut twin = ProductDraft::titled("Veste noire");
+    twin.sku = Some("VESTE-1".into());
+    let twin = other.store().create_product(twin)?;
     other.sign_in(server, EMAIL).await;
     let mut draft = ProductDraft::titled("Robe venue d'ailleurs");
     draft.sku = Some("AILLEURS-1".into());
@@ -126,6 +132,28 @@ async fn run(session: &WebDriver, server: &Server, data_dir: &Path) -> Result<()
         !attrs(session, "sync-last", "data-value").await?[0].is_empty(),
         "the last sync time is shown"
     );
+
+    // The other device's twin was given a distinct SKU when it joined: the Sync area lists the
+    // conflict, both items named; the app gives VESTE-1 back to the twin, and it syncs.
+    eventually("the conflict in the Sync area", || async {
+        Ok(attrs(session, "sync-conflict", "data-id").await? == [twin.id.clone()])
+    })
+    .await?;
+    ensure!(texts(session, "sync-conflict-label").await? == ["Veste noire"]);
+    ensure!(texts(session, "sync-conflict-original").await? == ["VESTE-1"]);
+    ensure!(texts(session, "sync-conflict-other-label").await? == ["Veste en jean"]);
+    ensure!(texts(session, "sync-conflict-other-current").await? == ["VESTE-1"]);
+    click(session, "sync-conflict-keep-here").await?;
+    eventually("no conflict left", || async {
+        Ok(attrs(session, "sync-conflicts", "data-count").await? == ["0"])
+    })
+    .await?;
+    let twin_sku = format!("SELECT sku FROM seller_products WHERE id = '{}'", twin.id);
+    eventually("the choice on the other device", || async {
+        other.sync().await;
+        Ok(other.rows(&twin_sku) == ["VESTE-1"])
+    })
+    .await?;
     Ok(())
 }
 

@@ -6,7 +6,8 @@
 //! - [`push`]: what a pushed batch does, decided the same way whatever the backend;
 //! - [`storage`]: the [`storage::Storage`] trait and its SQLite and PostgreSQL backends;
 //! - [`schema`]: the typed marketplace tables, built from the app's migrations;
-//! - [`serve`]: plain HTTP on loopback, TLS (rustls) when given a certificate.
+//! - [`serve`]: plain HTTP on loopback, TLS (rustls) when given a certificate;
+//! - [`validate`]: what a pushed id or value may be (UUID keys, column types, bounds).
 
 pub mod api;
 pub mod auth;
@@ -14,6 +15,7 @@ pub mod push;
 pub mod schema;
 pub mod serve;
 pub mod storage;
+pub mod validate;
 
 /// The device id the server stamps its own changes with (users it creates).
 pub const SERVER_DEVICE: &str = "server";

@@ -1,19 +1,27 @@
 //! What a pushed batch does, decided before anything is written, the same for every backend:
-//! each row's scope (and whether the token may write it), the stamps clamped, and, by the merge
-//! rules every device uses, which life and cells win. A backend loads what it holds of the rows
-//! ([`keys_to_load`]), asks [`plan`], then writes the plan in the transaction that records the
-//! batch.
+//! every id and value checked against its column (`validate.rs`), each row's scope (and whether
+//! the token may write it), a users row changed only as its user or an admin may, the stamps
+//! clamped, and, by the merge rules every device uses, which life and cells win. A backend
+//! loads what it holds of the rows ([`keys_to_load`]; PostgreSQL locks them first), asks
+//! [`plan`], then writes the plan in the transaction that records the batch.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use rusqlite::types::Value;
 use seller_sync::hlc::{Clock, Hlc};
 use seller_sync::merge::{Cell, Life, RowChange};
-use seller_sync::protocol::{ApiError, ApiErrorCode, ClampedCell, REFERENCE_SCOPE, Role};
+use seller_sync::protocol::{
+    ApiError, ApiErrorCode, ClampedCell, PushBatch, REFERENCE_SCOPE, Role,
+};
 use seller_sync::rules::{RowDecision, cell_wins, decide_row, life_stamp_wins};
 use seller_sync::tables::{ADMIN_SCOPE, Scoping, column_syncs, rank, synced_table, user_scope};
 
-use crate::schema::TypedTable;
+use crate::schema::{TypedTable, typed_tables};
+use crate::validate::{MAX_CAUSAL_LENGTH, check_row_id, check_user_value, check_value};
+
+/// The only `users` column an account other than an admin's may change, on its own row.
+pub const SELF_EDITABLE_USER_COLUMNS: &[&str] = &["name"];
 
 /// Stamps further than this in the server's future are brought back to the server's clock.
 pub const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
@@ -97,6 +105,30 @@ pub struct Plan {
     pub clamped: Vec<ClampedCell>,
 }
 
+/// Refuses a push request any batch of which is malformed (see [`check_row_shape`]) before
+/// the first batch is applied, so such a request changes nothing. Refusals that depend on what
+/// the server holds (scopes, the users row) come batch by batch, from [`plan`].
+pub fn check_request(ctx: &PushContext, batches: &[PushBatch]) -> Result<(), ApiError> {
+    static TYPED: LazyLock<Vec<TypedTable>> = LazyLock::new(typed_tables);
+    for batch in batches {
+        check_each_row_once(&batch.rows)?;
+        for row in &batch.rows {
+            check_row_shape(ctx, row, &TYPED)?;
+        }
+    }
+    Ok(())
+}
+
+/// How many sequence numbers each scope of `rows` needs, scopes in order: a backend reserves
+/// them in this order, so two pushes locking the same scopes lock them in the same order.
+pub fn seqs_needed(rows: &[PlannedRow]) -> std::collections::BTreeMap<&str, i64> {
+    let mut needed = std::collections::BTreeMap::new();
+    for row in rows {
+        *needed.entry(row.scope.as_str()).or_insert(0) += 1;
+    }
+    needed
+}
+
 /// The rows a backend must load before planning: the batch's own, and the parents that give new
 /// rows their scope.
 pub fn keys_to_load(rows: &[RowChange]) -> Vec<RowKey> {
@@ -139,6 +171,7 @@ pub fn plan(
     now_ms: u64,
 ) -> Result<Plan, ApiError> {
     let mut plan = Plan::default();
+    check_each_row_once(rows)?;
     // Shops this batch creates for the pushing user, and scopes of rows new in this batch (a
     // child's parent may be in the same batch).
     let created_shops: Vec<String> = rows
@@ -156,6 +189,9 @@ pub fn plan(
         check_row_shape(ctx, &row, typed)?;
         let key = (row.table.clone(), row.pk.clone());
         let held = stored.get(&key);
+        if row.table == "users" && ctx.role != Role::Admin {
+            check_user_change(&row, held)?;
+        }
         let scope = scope_of(ctx, &row, held, stored, &batch_scopes, &created_shops)?;
         if !ctx.may_write(&scope, &created_shops) {
             return Err(refuse(
@@ -218,7 +254,23 @@ fn clamp_row(
     row
 }
 
-/// Refuses unknown tables and columns, unsynced columns, and stamps of another device.
+/// Refuses a batch naming one row twice: each row travels once, its latest state.
+fn check_each_row_once(rows: &[RowChange]) -> Result<(), ApiError> {
+    let mut seen = HashSet::new();
+    for row in rows {
+        if !seen.insert((row.table.as_str(), row.pk.as_str())) {
+            return Err(refuse(
+                ApiErrorCode::BadRequest,
+                format!("{} {} appears twice in one batch", row.table, row.pk),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses unknown tables and columns, unsynced columns, a column twice, ids that are not
+/// UUIDs, values their column may not hold, impossible causal lengths, and stamps of another
+/// device.
 fn check_row_shape(
     ctx: &PushContext,
     row: &RowChange,
@@ -231,15 +283,38 @@ fn check_row_shape(
         .iter()
         .find(|t| t.name == row.table)
         .ok_or_else(|| unknown(format!("table {} does not sync", row.table)))?;
+    check_row_id(&row.table, &row.pk)?;
+    if let Some(life) = &row.life
+        && !(1..=MAX_CAUSAL_LENGTH).contains(&life.cl)
+    {
+        return Err(refuse(
+            ApiErrorCode::InvalidValue,
+            format!(
+                "{} {}: a causal length of {} is impossible",
+                row.table, row.pk, life.cl
+            ),
+        ));
+    }
+    let mut columns = HashSet::new();
     for cell in &row.cells {
-        if cell.column == "id"
-            || table.column(&cell.column).is_none()
-            || !column_syncs(synced, &cell.column)
-        {
-            return Err(unknown(format!(
-                "column {}.{} does not sync",
-                row.table, cell.column
-            )));
+        let column = table
+            .column(&cell.column)
+            .filter(|_| cell.column != "id" && column_syncs(synced, &cell.column))
+            .ok_or_else(|| {
+                unknown(format!(
+                    "column {}.{} does not sync",
+                    row.table, cell.column
+                ))
+            })?;
+        if !columns.insert(cell.column.as_str()) {
+            return Err(refuse(
+                ApiErrorCode::BadRequest,
+                format!("{}.{} appears twice in one row", row.table, cell.column),
+            ));
+        }
+        check_value(&row.table, column, &cell.value)?;
+        if row.table == "users" {
+            check_user_value(&cell.column, &cell.value)?;
         }
     }
     let devices = row
@@ -261,6 +336,42 @@ fn check_row_shape(
     Ok(())
 }
 
+/// What a user other than an admin may do to a `users` row: change a display name, nothing else
+/// (and only their own, which the scope check after this one sees to). Not a role, not an
+/// e-mail (that takes the password, through its own request), and not the row's life: deleting
+/// and re-creating it would write every column afresh.
+fn check_user_change(row: &RowChange, held: Option<&StoredRow>) -> Result<(), ApiError> {
+    let forbidden = |what: String| refuse(ApiErrorCode::ForbiddenField, what);
+    let Some(held) = held else {
+        return Err(forbidden(format!(
+            "users {}: only an admin adds users",
+            row.pk
+        )));
+    };
+    if row.life.as_ref().is_some_and(|life| life.cl != held.cl) {
+        return Err(forbidden(format!(
+            "users {}: only an admin deletes or restores a user",
+            row.pk
+        )));
+    }
+    if let Some(cell) = row
+        .cells
+        .iter()
+        .find(|c| !SELF_EDITABLE_USER_COLUMNS.contains(&c.column.as_str()))
+    {
+        return Err(forbidden(format!(
+            "users.{}: only the display name can be changed here{}",
+            cell.column,
+            if cell.column == "email" {
+                " (an e-mail changes with the password, on its own)"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(())
+}
+
 /// The scope of `row`: the one held for a known row (a change resolving to another is
 /// refused), else the one its values give.
 fn scope_of(
@@ -271,6 +382,11 @@ fn scope_of(
     batch: &HashMap<RowKey, String>,
     created_shops: &[String],
 ) -> Result<String, ApiError> {
+    // A user's row is in that user's own scope, whoever writes it (only an admin may, for a
+    // row not their own).
+    if row.table == "users" {
+        return Ok(held.map_or_else(|| user_scope(&row.pk), |h| h.scope.clone()));
+    }
     let scoping = synced_table(&row.table)
         .map(|t| t.scoping)
         .unwrap_or(Scoping::Home);

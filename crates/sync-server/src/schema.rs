@@ -5,7 +5,9 @@
 //! the app without a second schema to keep. Constraints between rows (foreign keys, unique
 //! keys, checks) are the devices' business: rows of one shop reach the server from several
 //! devices in any order, and a unique-key clash made offline is kept and flagged on a device
-//! rather than refused here.
+//! rather than refused here. What each column may hold on its own (its type, NOT NULL, and for a
+//! key or a foreign key a canonical UUID) is read from the migrations too, and checked on every
+//! push (`validate.rs`).
 
 use rusqlite::Connection;
 use seller_sync::protocol::SchemaRange;
@@ -37,6 +39,10 @@ pub enum ColumnType {
 pub struct TypedColumn {
     pub name: String,
     pub ty: ColumnType,
+    /// Declared NOT NULL in the app's schema.
+    pub not_null: bool,
+    /// The table this column's `REFERENCES` clause names: its values are ids.
+    pub references: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,12 +81,18 @@ pub fn typed_tables() -> Vec<TypedTable> {
 
 fn columns_of(conn: &Connection, table: &str) -> Vec<TypedColumn> {
     let mut stmt = conn
-        .prepare("SELECT name, type FROM pragma_table_info(?1) ORDER BY pk DESC, cid")
+        .prepare(
+            "SELECT c.name, c.type, c.\"notnull\",
+                    (SELECT f.\"table\" FROM pragma_foreign_key_list(?1) f WHERE f.\"from\" = c.name)
+             FROM pragma_table_info(?1) c ORDER BY c.pk DESC, c.cid",
+        )
         .expect("pragma_table_info");
     stmt.query_map([table], |r| {
         Ok(TypedColumn {
             name: r.get(0)?,
             ty: affinity(&r.get::<_, String>(1)?),
+            not_null: r.get(2)?,
+            references: r.get(3)?,
         })
     })
     .expect("columns")
@@ -153,8 +165,36 @@ mod tests {
             users.column("password").is_some(),
             "the server keeps the hashes"
         );
+        let shops = tables.iter().find(|t| t.name == "shops").unwrap();
+        let owner = shops.column("owner_id").unwrap();
+        assert_eq!(owner.references.as_deref(), Some("users"));
+        assert!(owner.not_null);
+        assert!(shops.column("logo_url").unwrap().references.is_none());
+        assert!(!shops.column("logo_url").unwrap().not_null);
         let pg = typed_tables_ddl(&tables, Dialect::Postgres);
         assert!(pg.contains("\"price\" BIGINT"), "{pg}");
         assert!(supported_schema().contains(8) && !supported_schema().contains(7));
+    }
+
+    /// A row's scope comes from its shop or parent column: as a foreign key, its value is checked
+    /// to be a UUID, so no value can name the admin's scope, a user's, or the reference data.
+    #[test]
+    fn every_column_that_gives_a_scope_is_a_foreign_key() {
+        use seller_sync::tables::Scoping;
+        let tables = typed_tables();
+        for synced in SYNCED_TABLES {
+            let (column, target) = match synced.scoping {
+                Scoping::ShopColumn(column) => (column, "shops"),
+                Scoping::Parent { column, table } => (column, table),
+                _ => continue,
+            };
+            let typed = tables.iter().find(|t| t.name == synced.name).unwrap();
+            assert_eq!(
+                typed.column(column).unwrap().references.as_deref(),
+                Some(target),
+                "{}.{column}",
+                synced.name
+            );
+        }
     }
 }

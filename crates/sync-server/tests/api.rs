@@ -184,9 +184,11 @@ async fn an_admin_syncs_everything() {
             .collect(),
     };
     // The seller's shop, pushed from the seller's device.
+    let shop_id = uuid::Uuid::now_v7().to_string();
+    let category_id = uuid::Uuid::now_v7().to_string();
     let shop = row(
         "shops",
-        "shop-s",
+        &shop_id,
         &[
             ("owner_id", &seller),
             ("name", "Boutique"),
@@ -222,17 +224,17 @@ async fn an_admin_syncs_everything() {
         .unwrap();
     assert_eq!(admin.role, Role::Admin);
     assert!(
-        admin.scopes.contains(&"shop-s".to_owned()),
+        admin.scopes.contains(&shop_id),
         "{:?}",
         admin.scopes
     );
     let admin_client = anonymous.clone().with_token(admin.token);
-    let page = admin_client.pull("shop-s", 0, 10).await.unwrap();
-    assert_eq!(page.rows[0].pk, "shop-s");
+    let page = admin_client.pull(&shop_id, 0, 10).await.unwrap();
+    assert_eq!(page.rows[0].pk, shop_id);
     // Reference data: the admin writes it, the seller reads it.
     let category = row(
         "categories",
-        "cat-1",
+        &category_id,
         &[("name", "Robes"), ("slug", "robes")],
         "admin-1",
     );
@@ -251,7 +253,7 @@ async fn an_admin_syncs_everything() {
         .token;
     let seller_client = anonymous.clone().with_token(seller_token);
     let reference = seller_client.pull("", 0, 10).await.unwrap();
-    assert!(reference.rows.iter().any(|r| r.pk == "cat-1"));
+    assert!(reference.rows.iter().any(|r| r.pk == category_id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

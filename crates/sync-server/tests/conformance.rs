@@ -21,6 +21,17 @@ fn hlc(ms_after_now: u64) -> Hlc {
     Hlc::new(NOW + ms_after_now, 0)
 }
 
+/// A canonical UUID named by `name` (the same for the same name), so the scenarios read with
+/// names and push the ids the server takes.
+fn id(name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(name.as_bytes());
+    let bytes: [u8; 16] = digest[..16].try_into().unwrap();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 fn text(v: &str) -> Value {
     Value::Text(v.to_owned())
 }
@@ -89,6 +100,14 @@ fn product_row(id: &str, shop: &str, sku: &str, price: i64, device: &str, at: Hl
 }
 
 async fn new_seller<S: Storage>(storage: &S, email: &str) -> String {
+    new_user(storage, email, Role::Seller).await.unwrap()
+}
+
+async fn new_user<S: Storage>(
+    storage: &S,
+    email: &str,
+    role: Role,
+) -> Result<String, StorageError> {
     let id = uuid::Uuid::now_v7().to_string();
     storage
         .create_user(
@@ -97,13 +116,55 @@ async fn new_seller<S: Storage>(storage: &S, email: &str) -> String {
                 name: "Camille".into(),
                 email: email.into(),
                 password_hash: hash_password("motdepasse-sûr").unwrap(),
-                role: Role::Seller,
+                role,
             },
             hlc(0),
         )
-        .await
-        .unwrap();
-    id
+        .await?;
+    Ok(id)
+}
+
+fn admin_ctx(device: &str, admin: &str) -> PushContext {
+    PushContext {
+        role: Role::Admin,
+        ..ctx(device, admin, &[])
+    }
+}
+
+/// `row` with `column` set to `value` (added, or replacing the cell there).
+fn with(mut row: RowChange, column: &str, value: Value) -> RowChange {
+    let stamp = row.cells[0].clone();
+    row.cells.retain(|c| c.column != column);
+    row.cells.push(Cell {
+        column: column.into(),
+        value,
+        ..stamp
+    });
+    row
+}
+
+/// What the server holds, as an operator reads it: the sync log, the scopes' numbers, and the
+/// typed tables the scenarios write.
+async fn dump(db: &str) -> Vec<String> {
+    let mut all = sql_rows(
+        db,
+        "SELECT tbl, pk, col, scope, coalesce(value, 'NULL'), hlc, device, cl, seq FROM sync_cells
+         ORDER BY tbl, pk, col",
+    )
+    .await;
+    all.extend(sql_rows(db, "SELECT scope, seq FROM sync_scopes ORDER BY scope").await);
+    for table in [
+        "users",
+        "shops",
+        "categories",
+        "seller_accounts",
+        "seller_products",
+        "seller_product_photos",
+    ] {
+        let rows = sql_rows(db, &format!("SELECT * FROM {table} ORDER BY id")).await;
+        all.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
+    }
+    all
 }
 
 fn ctx(device: &str, user: &str, shops: &[&str]) -> PushContext {
@@ -152,21 +213,27 @@ async fn push_pull_and_idempotence<S: Storage>(s: &S, db: &str) {
     let first = batch(
         1,
         vec![
-            shop_row("shop-1", &user, "ma-boutique", device, hlc(1)),
-            product_row("p-1", "shop-1", "SKU-1", 1500, device, hlc(1)),
+            shop_row(&id("shop-1"), &user, "ma-boutique", device, hlc(1)),
+            product_row(&id("p-1"), &id("shop-1"), "SKU-1", 1500, device, hlc(1)),
         ],
     );
     let response = s.push(&ctx(device, &user, &[]), &first, NOW).await.unwrap();
     assert_eq!(response.acked, vec![1]);
-    assert_eq!(s.shops_of(&user).await.unwrap(), vec!["shop-1".to_owned()]);
+    assert_eq!(s.shops_of(&user).await.unwrap(), vec![id("shop-1")]);
 
-    let page = s.pull("shop-1", 0, 100).await.unwrap();
+    let page = s.pull(&id("shop-1"), 0, 100).await.unwrap();
     let keys: Vec<_> = page
         .rows
         .iter()
         .map(|r| (r.table.as_str(), r.pk.as_str()))
         .collect();
-    assert_eq!(keys, vec![("shops", "shop-1"), ("seller_products", "p-1")]);
+    assert_eq!(
+        keys,
+        vec![
+            ("shops", id("shop-1").as_str()),
+            ("seller_products", id("p-1").as_str())
+        ]
+    );
     assert!(!page.has_more);
     let product = &page.rows[1];
     assert_eq!(product.life.as_ref().unwrap().cl, 1);
@@ -175,11 +242,11 @@ async fn push_pull_and_idempotence<S: Storage>(s: &S, db: &str) {
 
     // The same batch (a lost answer, sent again): acknowledged, not applied again.
     let again = s
-        .push(&ctx(device, &user, &["shop-1"]), &first, NOW)
+        .push(&ctx(device, &user, &[id("shop-1").as_str()]), &first, NOW)
         .await
         .unwrap();
     assert_eq!(again.acked, vec![1]);
-    let after = s.pull("shop-1", page.cursor, 100).await.unwrap();
+    let after = s.pull(&id("shop-1"), page.cursor, 100).await.unwrap();
     assert!(after.rows.is_empty(), "{after:?}");
     assert_eq!(after.cursor, page.cursor);
 
@@ -209,14 +276,14 @@ async fn push_pull_and_idempotence<S: Storage>(s: &S, db: &str) {
 async fn merge_rules<S: Storage>(s: &S, db: &str) {
     let user = new_seller(s, "merge@example.fr").await;
     let (a, b) = ("dev-a", "dev-b");
-    let c = |d| ctx(d, &user, &["shop-m"]);
+    let c = |d| ctx(d, &user, &[id("shop-m").as_str()]);
     s.push(
         &ctx(a, &user, &[]),
         &batch(
             1,
             vec![
-                shop_row("shop-m", &user, "m", a, hlc(1)),
-                product_row("p", "shop-m", "S", 100, a, hlc(1)),
+                shop_row(&id("shop-m"), &user, "m", a, hlc(1)),
+                product_row(&id("p"), &id("shop-m"), "S", 100, a, hlc(1)),
             ],
         ),
         NOW,
@@ -230,7 +297,7 @@ async fn merge_rules<S: Storage>(s: &S, db: &str) {
             1,
             vec![row(
                 "seller_products",
-                "p",
+                &id("p"),
                 None,
                 &[("price", Value::Integer(300))],
                 b,
@@ -247,7 +314,7 @@ async fn merge_rules<S: Storage>(s: &S, db: &str) {
             2,
             vec![row(
                 "seller_products",
-                "p",
+                &id("p"),
                 None,
                 &[("price", Value::Integer(200)), ("title", text("Jupe"))],
                 a,
@@ -258,8 +325,8 @@ async fn merge_rules<S: Storage>(s: &S, db: &str) {
     )
     .await
     .unwrap();
-    let page = s.pull("shop-m", 0, 100).await.unwrap();
-    let p = page.rows.iter().find(|r| r.pk == "p").unwrap();
+    let page = s.pull(&id("shop-m"), 0, 100).await.unwrap();
+    let p = page.rows.iter().find(|r| r.pk == id("p")).unwrap();
     let cell = |name: &str| {
         p.cells
             .iter()
@@ -280,7 +347,7 @@ async fn merge_rules<S: Storage>(s: &S, db: &str) {
         &c(a),
         &batch(
             3,
-            vec![row("seller_products", "p", Some(2), &[], a, hlc(40))],
+            vec![row("seller_products", &id("p"), Some(2), &[], a, hlc(40))],
         ),
         NOW,
     )
@@ -292,7 +359,7 @@ async fn merge_rules<S: Storage>(s: &S, db: &str) {
             2,
             vec![row(
                 "seller_products",
-                "p",
+                &id("p"),
                 None,
                 &[("price", Value::Integer(999))],
                 b,
@@ -303,8 +370,8 @@ async fn merge_rules<S: Storage>(s: &S, db: &str) {
     )
     .await
     .unwrap();
-    let page = s.pull("shop-m", 0, 100).await.unwrap();
-    let p = page.rows.iter().find(|r| r.pk == "p").unwrap();
+    let page = s.pull(&id("shop-m"), 0, 100).await.unwrap();
+    let p = page.rows.iter().find(|r| r.pk == id("p")).unwrap();
     assert_eq!(p.life.as_ref().unwrap().cl, 2);
     assert!(p.cells.is_empty(), "a deleted row sends no cells");
     assert!(
@@ -314,11 +381,11 @@ async fn merge_rules<S: Storage>(s: &S, db: &str) {
     );
 
     // b re-creates it: cl 3 wins, whole.
-    let mut again = product_row("p", "shop-m", "S", 777, b, hlc(60));
+    let mut again = product_row(&id("p"), &id("shop-m"), "S", 777, b, hlc(60));
     again.life.as_mut().unwrap().cl = 3;
     s.push(&c(b), &batch(3, vec![again]), NOW).await.unwrap();
-    let page = s.pull("shop-m", 0, 100).await.unwrap();
-    let p = page.rows.iter().find(|r| r.pk == "p").unwrap();
+    let page = s.pull(&id("shop-m"), 0, 100).await.unwrap();
+    let p = page.rows.iter().find(|r| r.pk == id("p")).unwrap();
     assert_eq!(p.life.as_ref().unwrap().cl, 3);
     assert_eq!(
         p.cells.iter().find(|c| c.column == "price").unwrap().value,
@@ -327,7 +394,10 @@ async fn merge_rules<S: Storage>(s: &S, db: &str) {
     assert_eq!(
         sql_rows(
             db,
-            "SELECT price, title FROM seller_products WHERE id = 'p'"
+            &format!(
+                "SELECT price, title FROM seller_products WHERE id = '{}'",
+                id("p")
+            )
         )
         .await,
         vec!["777|Robe"]
@@ -344,8 +414,8 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
         &batch(
             1,
             vec![
-                shop_row("shop-a", &alice, "a", "alice-1", hlc(1)),
-                product_row("pa", "shop-a", "A", 1, "alice-1", hlc(1)),
+                shop_row(&id("shop-a"), &alice, "a", "alice-1", hlc(1)),
+                product_row(&id("pa"), &id("shop-a"), "A", 1, "alice-1", hlc(1)),
             ],
         ),
         NOW,
@@ -354,19 +424,26 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
     .unwrap();
     s.push(
         &ctx("bob-1", &bob, &[]),
-        &batch(1, vec![shop_row("shop-b", &bob, "b", "bob-1", hlc(1))]),
+        &batch(1, vec![shop_row(&id("shop-b"), &bob, "b", "bob-1", hlc(1))]),
         NOW,
     )
     .await
     .unwrap();
-    let bob_ctx = ctx("bob-1", &bob, &["shop-b"]);
+    let bob_ctx = ctx("bob-1", &bob, &[id("shop-b").as_str()]);
     // Bob writes into Alice's shop: a new product there, and an edit of hers.
     let code = refusal(
         s.push(
             &bob_ctx,
             &batch(
                 2,
-                vec![product_row("pb", "shop-a", "B", 1, "bob-1", hlc(2))],
+                vec![product_row(
+                    &id("pb"),
+                    &id("shop-a"),
+                    "B",
+                    1,
+                    "bob-1",
+                    hlc(2),
+                )],
             ),
             NOW,
         )
@@ -380,7 +457,7 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
                 3,
                 vec![row(
                     "seller_products",
-                    "pa",
+                    &id("pa"),
                     None,
                     &[("price", Value::Integer(1))],
                     "bob-1",
@@ -393,7 +470,7 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
     );
     assert_eq!(code, ApiErrorCode::OutOfScope);
     // Alice moves her product to Bob's shop.
-    let alice_ctx = ctx("alice-1", &alice, &["shop-a"]);
+    let alice_ctx = ctx("alice-1", &alice, &[id("shop-a").as_str()]);
     let code = refusal(
         s.push(
             &alice_ctx,
@@ -401,9 +478,9 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
                 2,
                 vec![row(
                     "seller_products",
-                    "pa",
+                    &id("pa"),
                     None,
-                    &[("shop_id", text("shop-b"))],
+                    &[("shop_id", text(&id("shop-b")))],
                     "alice-1",
                     hlc(4),
                 )],
@@ -421,7 +498,7 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
                 3,
                 vec![row(
                     "categories",
-                    "c1",
+                    &id("c1"),
                     Some(1),
                     &[("name", text("Robes")), ("slug", text("robes"))],
                     "alice-1",
@@ -440,7 +517,7 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
                 4,
                 vec![row(
                     "shops",
-                    "shop-a",
+                    &id("shop-a"),
                     None,
                     &[("owner_id", text(&bob))],
                     "alice-1",
@@ -459,7 +536,7 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
                 5,
                 vec![row(
                     "seller_products",
-                    "pa",
+                    &id("pa"),
                     None,
                     &[("price", Value::Integer(2))],
                     "bob-1",
@@ -491,15 +568,15 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
     );
     assert_eq!(code, ApiErrorCode::UnknownTable);
     // Nothing of the refused batches landed: Alice's product is as she made it, in her shop.
-    let page = s.pull("shop-a", 0, 100).await.unwrap();
-    let pa = page.rows.iter().find(|r| r.pk == "pa").unwrap();
+    let page = s.pull(&id("shop-a"), 0, 100).await.unwrap();
+    let pa = page.rows.iter().find(|r| r.pk == id("pa")).unwrap();
     assert_eq!(
         pa.cells.iter().find(|c| c.column == "price").unwrap().value,
         Value::Integer(1)
     );
-    assert!(page.rows.iter().all(|r| r.pk != "pb"));
+    assert!(page.rows.iter().all(|r| r.pk != id("pb")));
     assert!(
-        s.pull("shop-b", 0, 100)
+        s.pull(&id("shop-b"), 0, 100)
             .await
             .unwrap()
             .rows
@@ -513,7 +590,7 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
             2,
             vec![row(
                 "seller_products",
-                "pa",
+                &id("pa"),
                 None,
                 &[("price", Value::Integer(5))],
                 "alice-1",
@@ -524,15 +601,15 @@ async fn scope_checks<S: Storage>(s: &S, db: &str) {
     )
     .await
     .unwrap();
-    let page = s.pull("shop-a", 0, 100).await.unwrap();
-    let pa = page.rows.iter().find(|r| r.pk == "pa").unwrap();
+    let page = s.pull(&id("shop-a"), 0, 100).await.unwrap();
+    let pa = page.rows.iter().find(|r| r.pk == id("pa")).unwrap();
     assert_eq!(
         pa.cells.iter().find(|c| c.column == "price").unwrap().value,
         Value::Integer(5)
     );
     assert_eq!(
         sql_rows(db, "SELECT id, shop_id, price FROM seller_products").await,
-        vec!["pa|shop-a|5"]
+        vec![format!("{}|{}|5", id("pa"), id("shop-a"))]
     );
 }
 
@@ -543,7 +620,7 @@ async fn far_future_clocks_are_clamped<S: Storage>(s: &S, db: &str) {
     let response = s
         .push(
             &ctx("d", &user, &[]),
-            &batch(1, vec![shop_row("shop-c", &user, "c", "d", year_2100)]),
+            &batch(1, vec![shop_row(&id("shop-c"), &user, "c", "d", year_2100)]),
             NOW,
         )
         .await
@@ -555,7 +632,7 @@ async fn far_future_clocks_are_clamped<S: Storage>(s: &S, db: &str) {
             .iter()
             .all(|c| c.hlc.wall_ms() < NOW + 60_000)
     );
-    let page = s.pull("shop-c", 0, 10).await.unwrap();
+    let page = s.pull(&id("shop-c"), 0, 10).await.unwrap();
     assert!(
         page.rows[0]
             .cells
@@ -564,12 +641,12 @@ async fn far_future_clocks_are_clamped<S: Storage>(s: &S, db: &str) {
     );
     // A later edit at a sane time now wins over the clamped one.
     s.push(
-        &ctx("d", &user, &["shop-c"]),
+        &ctx("d", &user, &[id("shop-c").as_str()]),
         &batch(
             2,
             vec![row(
                 "shops",
-                "shop-c",
+                &id("shop-c"),
                 None,
                 &[("name", text("Nouveau nom"))],
                 "d",
@@ -580,7 +657,7 @@ async fn far_future_clocks_are_clamped<S: Storage>(s: &S, db: &str) {
     )
     .await
     .unwrap();
-    let page = s.pull("shop-c", 0, 10).await.unwrap();
+    let page = s.pull(&id("shop-c"), 0, 10).await.unwrap();
     let name = page.rows[0]
         .cells
         .iter()
@@ -588,7 +665,11 @@ async fn far_future_clocks_are_clamped<S: Storage>(s: &S, db: &str) {
         .unwrap();
     assert_eq!(name.value, text("Nouveau nom"));
     assert_eq!(
-        sql_rows(db, "SELECT name FROM shops WHERE id = 'shop-c'").await,
+        sql_rows(
+            db,
+            &format!("SELECT name FROM shops WHERE id = '{}'", id("shop-c"))
+        )
+        .await,
         vec!["Nouveau nom"]
     );
 }
@@ -596,11 +677,11 @@ async fn far_future_clocks_are_clamped<S: Storage>(s: &S, db: &str) {
 /// Pages follow the sequence; a row changed again moves to the end and is sent once.
 async fn pages_follow_the_sequence<S: Storage>(s: &S, db: &str) {
     let user = new_seller(s, "pages@example.fr").await;
-    let mut rows = vec![shop_row("shop-p", &user, "p", "d", hlc(1))];
+    let mut rows = vec![shop_row(&id("shop-p"), &user, "p", "d", hlc(1))];
     for i in 0..24 {
         rows.push(product_row(
-            &format!("p{i:02}"),
-            "shop-p",
+            &id(&format!("p{i:02}")),
+            &id("shop-p"),
             &format!("S{i}"),
             i,
             "d",
@@ -611,12 +692,12 @@ async fn pages_follow_the_sequence<S: Storage>(s: &S, db: &str) {
         .await
         .unwrap();
     s.push(
-        &ctx("d", &user, &["shop-p"]),
+        &ctx("d", &user, &[id("shop-p").as_str()]),
         &batch(
             2,
             vec![row(
                 "seller_products",
-                "p00",
+                &id("p00"),
                 None,
                 &[("title", text("Dernier"))],
                 "d",
@@ -631,7 +712,7 @@ async fn pages_follow_the_sequence<S: Storage>(s: &S, db: &str) {
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let page = s.pull("shop-p", after, 10).await.unwrap();
+        let page = s.pull(&id("shop-p"), after, 10).await.unwrap();
         pages += 1;
         assert!(page.cursor > after || page.rows.is_empty());
         seen.extend(page.rows.iter().map(|r| r.pk.clone()));
@@ -644,13 +725,13 @@ async fn pages_follow_the_sequence<S: Storage>(s: &S, db: &str) {
     assert_eq!(seen.len(), 25, "each row once: {seen:?}");
     assert_eq!(
         seen.last().unwrap(),
-        "p00",
+        &id("p00"),
         "the row changed last comes last"
     );
     // From a cursor past a row's creation, the changed row comes whole, its new title in it
     // (a row moves to the end at each change: cells changed before a later page's cursor would
     // otherwise be missed).
-    let page = s.pull("shop-p", after - 1, 10).await.unwrap();
+    let page = s.pull(&id("shop-p"), after - 1, 10).await.unwrap();
     assert_eq!(page.rows.len(), 1);
     let cols: Vec<_> = page.rows[0]
         .cells
@@ -703,6 +784,507 @@ async fn devices_and_tokens<S: Storage>(s: &S, _db: &str) {
     );
 }
 
+/// A seller changes nothing of a users row but their own display name: not their role, not
+/// their e-mail, not the row's life, nothing of anyone else's, and adds no user. An admin
+/// changes roles, to one that exists, and e-mails stay unique.
+async fn users_rows_are_the_servers_to_guard<S: Storage>(s: &S, db: &str) {
+    let seller = new_seller(s, "seller@example.fr").await;
+    let other = new_seller(s, "other@example.fr").await;
+    s.register_device("seller-1", &seller, "Portable", "hash-s")
+        .await
+        .unwrap();
+    let me = ctx("seller-1", &seller, &[]);
+    let change = |pk: &str, cl: Option<i64>, cells: &[(&str, Value)]| {
+        row("users", pk, cl, cells, "seller-1", hlc(1))
+    };
+    let whole = [
+        ("name", text("Camille")),
+        ("email", text("pirate@example.fr")),
+        ("role", text("admin")),
+        ("created_at", text("2026-12-01T10:00:00.000Z")),
+        ("updated_at", text("2026-12-01T10:00:00.000Z")),
+    ];
+    let before = dump(db).await;
+    let attempts = [
+        (
+            change(&seller, None, &[("role", text("admin"))]),
+            ApiErrorCode::ForbiddenField,
+        ),
+        (
+            change(&seller, None, &[("email", text("other@example.fr"))]),
+            ApiErrorCode::ForbiddenField,
+        ),
+        (
+            change(
+                &seller,
+                None,
+                &[
+                    ("name", text("Camille")),
+                    ("updated_at", text("2030-01-01T00:00:00.000Z")),
+                ],
+            ),
+            ApiErrorCode::ForbiddenField,
+        ),
+        // Deleting their own row, then re-creating it whole with another role.
+        (change(&seller, Some(2), &[]), ApiErrorCode::ForbiddenField),
+        (
+            change(&seller, Some(3), &whole),
+            ApiErrorCode::ForbiddenField,
+        ),
+        (
+            change(&other, None, &[("name", text("Pirate"))]),
+            ApiErrorCode::OutOfScope,
+        ),
+        (
+            change(&other, None, &[("role", text("customer"))]),
+            ApiErrorCode::ForbiddenField,
+        ),
+        (
+            change(&id("a new user"), Some(1), &whole),
+            ApiErrorCode::ForbiddenField,
+        ),
+    ];
+    for (i, (attempt, code)) in attempts.into_iter().enumerate() {
+        let pushed = s.push(&me, &batch(i as i64 + 1, vec![attempt]), NOW).await;
+        assert_eq!(refusal(pushed), code, "attempt {i}");
+    }
+    assert_eq!(dump(db).await, before, "a refused change leaves nothing");
+    let role =
+        |hash: &'static str| async move { s.device_by_token(hash).await.unwrap().unwrap().role };
+    assert_eq!(role("hash-s").await, Role::Seller);
+
+    // Their own display name is theirs to change.
+    s.push(
+        &me,
+        &batch(
+            20,
+            vec![change(&seller, None, &[("name", text("Camille B."))])],
+        ),
+        NOW,
+    )
+    .await
+    .unwrap();
+    let user_row = |id: &str| format!("SELECT name, role, email FROM users WHERE id = '{id}'");
+    assert_eq!(
+        sql_rows(db, &user_row(&seller)).await,
+        vec!["Camille B.|seller|seller@example.fr"]
+    );
+
+    // An admin changes the role, to one that exists, and gives no one an e-mail in use.
+    let admin = new_user(s, "admin@example.fr", Role::Admin).await.unwrap();
+    let by_admin = |seq: i64, cells: &[(&str, Value)]| {
+        batch(
+            seq,
+            vec![row("users", &seller, None, cells, "admin-1", hlc(3))],
+        )
+    };
+    let admin_ctx = admin_ctx("admin-1", &admin);
+    let root = by_admin(1, &[("role", text("root"))]);
+    assert_eq!(
+        refusal(s.push(&admin_ctx, &root, NOW).await),
+        ApiErrorCode::InvalidValue
+    );
+    let taken = by_admin(2, &[("email", text("OTHER@example.FR"))]);
+    assert_eq!(
+        refusal(s.push(&admin_ctx, &taken, NOW).await),
+        ApiErrorCode::EmailTaken
+    );
+    assert_eq!(
+        sql_rows(db, &user_row(&seller)).await,
+        vec!["Camille B.|seller|seller@example.fr"]
+    );
+    s.push(&admin_ctx, &by_admin(3, &[("role", text("admin"))]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(role("hash-s").await, Role::Admin);
+}
+
+/// E-mails are unique whatever their case: a new user or a changed e-mail may not take one in
+/// use; a changed e-mail reaches the user's devices, stamped by the server.
+async fn emails_are_unique_whatever_their_case<S: Storage>(s: &S, db: &str) {
+    let camille = new_seller(s, "camille@example.fr").await;
+    let dominique = new_seller(s, "dominique@example.fr").await;
+    let clash = new_user(s, "Camille@EXAMPLE.fr", Role::Seller).await;
+    assert_eq!(refusal(clash), ApiErrorCode::EmailTaken);
+    assert_eq!(sql_rows(db, "SELECT count(*) FROM users").await, vec!["2"]);
+    assert_eq!(
+        sql_rows(
+            db,
+            "SELECT count(DISTINCT pk) FROM sync_cells WHERE tbl = 'users'"
+        )
+        .await,
+        vec!["2"],
+        "the refused user left nothing in the log"
+    );
+    let taken = s.change_email(&dominique, "CAMILLE@example.fr", NOW).await;
+    assert_eq!(refusal(taken), ApiErrorCode::EmailTaken);
+    assert_eq!(
+        s.user_by_email("camille@example.fr")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        camille
+    );
+
+    s.change_email(&dominique, "dominique.b@example.fr", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.user_by_email("DOMINIQUE.B@example.fr")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        dominique
+    );
+    assert!(
+        s.user_by_email("dominique@example.fr")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let page = s.pull(&user_scope(&dominique), 0, 10).await.unwrap();
+    let email = page.rows[0]
+        .cells
+        .iter()
+        .find(|c| c.column == "email")
+        .unwrap();
+    assert_eq!(email.value, text("dominique.b@example.fr"));
+    assert_eq!(email.device, seller_sync_server::SERVER_DEVICE);
+    // Their own address in another case is no clash; the old one is free again.
+    s.change_email(&camille, "Camille@Example.fr", NOW)
+        .await
+        .unwrap();
+    new_seller(s, "dominique@example.fr").await;
+    assert_eq!(sql_rows(db, "SELECT count(*) FROM users").await, vec!["3"]);
+}
+
+/// Row ids and foreign keys are canonical UUIDs, so none names a scope, a path or a user;
+/// values have their column's type, are not NULL where it is NOT NULL, hold no NUL and are at
+/// most 1 MiB; a batch with one bad row changes nothing.
+async fn ids_and_values_are_checked<S: Storage>(s: &S, db: &str) {
+    let user = new_seller(s, "ids@example.fr").await;
+    let shop = id("shop-v");
+    s.push(
+        &ctx("d", &user, &[]),
+        &batch(1, vec![shop_row(&shop, &user, "v", "d", hlc(1))]),
+        NOW,
+    )
+    .await
+    .unwrap();
+    let me = ctx("d", &user, &[shop.as_str()]);
+    let before = dump(db).await;
+    let uuid = uuid::Uuid::now_v7().to_string();
+    let product = id("p-v");
+    let good = || product_row(&product, &shop, "V", 100, "d", hlc(2));
+    let with_cl = |cl: i64| {
+        let mut r = good();
+        r.life.as_mut().unwrap().cl = cl;
+        r
+    };
+    let mut twice = good();
+    twice.cells.push(twice.cells[0].clone());
+    let photo = |product_id: &str| {
+        row(
+            "seller_product_photos",
+            &id("photo"),
+            Some(1),
+            &[
+                ("product_id", text(product_id)),
+                ("url", text("photo.jpg")),
+                ("position", Value::Integer(0)),
+            ],
+            "d",
+            hlc(2),
+        )
+    };
+    let invalid = ApiErrorCode::InvalidValue;
+    let cases: Vec<(&str, Vec<RowChange>, ApiErrorCode)> = vec![
+        (
+            "shop admin",
+            vec![shop_row("admin", &user, "a", "d", hlc(2))],
+            invalid,
+        ),
+        (
+            "shop user:",
+            vec![shop_row(&user_scope(&user), &user, "u", "d", hlc(2))],
+            invalid,
+        ),
+        (
+            "upper case",
+            vec![shop_row(&uuid.to_uppercase(), &user, "U", "d", hlc(2))],
+            invalid,
+        ),
+        (
+            "braces",
+            vec![shop_row(&format!("{{{uuid}}}"), &user, "b", "d", hlc(2))],
+            invalid,
+        ),
+        (
+            "path",
+            vec![row(
+                "seller_accounts",
+                "../../../../tmp/evil",
+                Some(1),
+                &[("shop_id", text(&shop)), ("name", text("Compte"))],
+                "d",
+                hlc(2),
+            )],
+            invalid,
+        ),
+        (
+            "shop_id admin",
+            vec![product_row(&product, "admin", "A", 1, "d", hlc(2))],
+            invalid,
+        ),
+        (
+            "shop_id user:",
+            vec![product_row(
+                &product,
+                &user_scope(&user),
+                "A",
+                1,
+                "d",
+                hlc(2),
+            )],
+            invalid,
+        ),
+        ("parent path", vec![good(), photo("../x")], invalid),
+        (
+            "text price",
+            vec![with(good(), "price", text("12"))],
+            invalid,
+        ),
+        (
+            "real price",
+            vec![with(good(), "price", Value::Real(1.5))],
+            invalid,
+        ),
+        (
+            "number title",
+            vec![with(good(), "title", Value::Integer(7))],
+            invalid,
+        ),
+        (
+            "NUL",
+            vec![with(good(), "title", text("Robe\0noire"))],
+            invalid,
+        ),
+        (
+            "NULL title",
+            vec![with(good(), "title", Value::Null)],
+            invalid,
+        ),
+        (
+            "huge",
+            vec![with(
+                good(),
+                "description",
+                text(&"x".repeat(1024 * 1024 + 1)),
+            )],
+            invalid,
+        ),
+        (
+            "blob",
+            vec![with(good(), "title", Value::Blob(vec![1, 2]))],
+            invalid,
+        ),
+        ("cl 0", vec![with_cl(0)], invalid),
+        ("cl -1", vec![with_cl(-1)], invalid),
+        ("cl huge", vec![with_cl(i64::MAX)], invalid),
+        ("a column twice", vec![twice], ApiErrorCode::BadRequest),
+        (
+            "a row twice",
+            vec![good(), good()],
+            ApiErrorCode::BadRequest,
+        ),
+    ];
+    for (i, (case, rows, code)) in cases.into_iter().enumerate() {
+        let pushed = s.push(&me, &batch(i as i64 + 2, rows), NOW).await;
+        assert_eq!(refusal(pushed), code, "{case}");
+    }
+    assert_eq!(dump(db).await, before, "nothing of a refused batch landed");
+
+    // The same rows with ids and values their columns take land.
+    s.push(&me, &batch(100, vec![good(), photo(&product)]), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        sql_rows(db, "SELECT p.id, p.shop_id, f.url FROM seller_products p JOIN seller_product_photos f ON f.product_id = p.id").await,
+        vec![format!("{product}|{shop}|photo.jpg")]
+    );
+}
+
+/// Two devices pushing the same cell at once: the higher stamp ends on the server whoever
+/// commits last. Two devices creating one id at once: one row, the higher stamp's; two users
+/// creating one id in their own shops at once: one lands, the other is refused.
+async fn concurrent_pushes_keep_the_higher_stamp<S: Storage + Clone>(s: &S, db: &str) {
+    const ROUNDS: u64 = 50;
+    let user = new_seller(s, "race@example.fr").await;
+    let rival = new_seller(s, "rival@example.fr").await;
+    let (shop, rival_shop) = (id("shop-race"), id("shop-rival"));
+    s.push(
+        &ctx("a", &user, &[]),
+        &batch(1, vec![shop_row(&shop, &user, "race", "a", hlc(1))]),
+        NOW,
+    )
+    .await
+    .unwrap();
+    s.push(
+        &ctx("r", &rival, &[]),
+        &batch(1, vec![shop_row(&rival_shop, &rival, "rival", "r", hlc(1))]),
+        NOW,
+    )
+    .await
+    .unwrap();
+    let product = id("p-race");
+    s.push(
+        &ctx("a", &user, &[shop.as_str()]),
+        &batch(2, vec![product_row(&product, &shop, "R", 0, "a", hlc(1))]),
+        NOW,
+    )
+    .await
+    .unwrap();
+    let spawn_push = |c: PushContext, b: PushBatch| {
+        let s = s.clone();
+        tokio::spawn(async move { s.push(&c, &b, NOW).await })
+    };
+    let mine = |device: &str| ctx(device, &user, &[shop.as_str()]);
+    let cell_of = |pk: &str, column: &str| {
+        format!(
+            "SELECT value, hlc FROM sync_cells WHERE tbl = 'seller_products' AND pk = '{pk}' AND col = '{column}'"
+        )
+    };
+    for round in 0..ROUNDS {
+        // Which device stamps later, and which starts first, changes every round.
+        let (early, late) = if round % 2 == 0 {
+            ("a", "b")
+        } else {
+            ("b", "a")
+        };
+        let (early_at, late_at) = (hlc(10 + round * 10), hlc(11 + round * 10));
+        let edit = |device: &str, price: i64, at: Hlc| {
+            let cells = [("price", Value::Integer(price))];
+            batch(
+                100 + round as i64,
+                vec![row("seller_products", &product, None, &cells, device, at)],
+            )
+        };
+        let late_push = spawn_push(mine(late), edit(late, 2000 + round as i64, late_at));
+        let early_push = spawn_push(mine(early), edit(early, 1000 + round as i64, early_at));
+        late_push.await.unwrap().unwrap();
+        early_push.await.unwrap().unwrap();
+        assert_eq!(
+            sql_rows(db, &cell_of(&product, "price")).await,
+            vec![format!("{}|{}", 2000 + round, late_at.to_i64())],
+            "round {round}"
+        );
+        assert_eq!(
+            sql_rows(
+                db,
+                &format!("SELECT price FROM seller_products WHERE id = '{product}'")
+            )
+            .await,
+            vec![(2000 + round).to_string()],
+            "round {round}"
+        );
+
+        // One new id from two devices of one user: one row, the later stamp's values.
+        let new = id(&format!("new-{round}"));
+        let create = |device: &str, sku: &str, at: Hlc| {
+            batch(
+                200 + round as i64,
+                vec![product_row(&new, &shop, sku, 1, device, at)],
+            )
+        };
+        let a = spawn_push(mine(early), create(early, "EARLY", early_at));
+        let b = spawn_push(mine(late), create(late, "LATE", late_at));
+        a.await.unwrap().unwrap();
+        b.await.unwrap().unwrap();
+        assert_eq!(
+            sql_rows(
+                db,
+                &format!("SELECT sku FROM seller_products WHERE id = '{new}'")
+            )
+            .await,
+            vec!["LATE"],
+            "round {round}"
+        );
+        assert_eq!(
+            sql_rows(db, &cell_of(&new, "sku")).await,
+            vec![format!("\"LATE\"|{}", late_at.to_i64())],
+            "round {round}"
+        );
+
+        // One new id from two users, each in their own shop: one lands, whole; one is refused.
+        let contested = id(&format!("contested-{round}"));
+        let mine_push = spawn_push(
+            mine("a"),
+            batch(
+                300 + round as i64,
+                vec![product_row(&contested, &shop, "M", 1, "a", early_at)],
+            ),
+        );
+        let theirs_push = spawn_push(
+            ctx("r", &rival, &[rival_shop.as_str()]),
+            batch(
+                300 + round as i64,
+                vec![product_row(&contested, &rival_shop, "T", 2, "r", late_at)],
+            ),
+        );
+        let outcomes = [mine_push.await.unwrap(), theirs_push.await.unwrap()];
+        let landed: Vec<usize> = (0..2).filter(|i| outcomes[*i].is_ok()).collect();
+        assert_eq!(landed.len(), 1, "round {round}: {outcomes:?}");
+        let (winner_shop, winner_sku) = if landed[0] == 0 {
+            (&shop, "M")
+        } else {
+            (&rival_shop, "T")
+        };
+        let loser = &outcomes[1 - landed[0]];
+        assert!(
+            matches!(loser, Err(StorageError::Refused(e)) if matches!(e.code, ApiErrorCode::OutOfScope | ApiErrorCode::MovesBetweenShops)),
+            "round {round}: {loser:?}"
+        );
+        assert_eq!(
+            sql_rows(
+                db,
+                &format!("SELECT shop_id, sku FROM seller_products WHERE id = '{contested}'")
+            )
+            .await,
+            vec![format!("{winner_shop}|{winner_sku}")],
+            "round {round}"
+        );
+        assert_eq!(
+            sql_rows(
+                db,
+                &format!("SELECT DISTINCT scope FROM sync_cells WHERE pk = '{contested}'")
+            )
+            .await,
+            vec![winner_shop.clone()],
+            "round {round}"
+        );
+    }
+    // A device pulling from the start sees the later stamps too.
+    let mut after = 0;
+    let mut price = None;
+    loop {
+        let page = s.pull(&shop, after, 1000).await.unwrap();
+        for r in page.rows.iter().filter(|r| r.pk == product) {
+            price = r
+                .cells
+                .iter()
+                .find(|c| c.column == "price")
+                .map(|c| c.value.clone());
+        }
+        after = page.cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(price, Some(Value::Integer(2000 + ROUNDS as i64 - 1)));
+}
+
 macro_rules! on_both_backends {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -733,4 +1315,52 @@ on_both_backends!(
     far_future_clocks_are_clamped,
     pages_follow_the_sequence,
     devices_and_tokens,
+    users_rows_are_the_servers_to_guard,
+    emails_are_unique_whatever_their_case,
+    ids_and_values_are_checked,
+    concurrent_pushes_keep_the_higher_stamp,
 );
+
+/// A server whose users already share an e-mail whatever its case (possible before e-mails were
+/// unique) does not start, and says which e-mail.
+async fn shared_emails_are_named_at_start(db: &str) -> String {
+    sql_rows(db, "DROP INDEX users_email_lower").await;
+    let ids = sql_rows(db, "SELECT id FROM users ORDER BY id").await;
+    for (id, email) in ids.iter().zip(["Twice@example.fr", "twice@EXAMPLE.fr"]) {
+        let sql = format!("UPDATE users SET email = '{email}' WHERE id = '{id}'");
+        sql_rows(db, &sql).await;
+    }
+    sql_rows(db, "SELECT count(*) FROM users").await.join("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_emails_stop_a_sqlite_server() {
+    let fresh = support::backends::sqlite();
+    new_seller(&fresh.storage, "one@example.fr").await;
+    new_seller(&fresh.storage, "two@example.fr").await;
+    assert_eq!(shared_emails_are_named_at_start(&fresh.location).await, "2");
+    let path = fresh.location.strip_prefix("sqlite:").unwrap();
+    let refused = seller_sync_server::storage::sqlite::SqliteStorage::open(path.as_ref())
+        .err()
+        .expect("refused");
+    assert!(
+        refused.to_string().contains("twice@example.fr"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_emails_stop_a_postgres_server() {
+    let fresh = support::backends::postgres().await;
+    new_seller(&fresh.storage, "one@example.fr").await;
+    new_seller(&fresh.storage, "two@example.fr").await;
+    assert_eq!(shared_emails_are_named_at_start(&fresh.location).await, "2");
+    let refused = seller_sync_server::storage::postgres::PostgresStorage::connect(&fresh.location)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        refused.to_string().contains("twice@example.fr"),
+        "{refused}"
+    );
+}

@@ -474,7 +474,10 @@ impl ErrorKind {
                 ClientError::BadAnswer { .. } => ErrorKind::ServerError,
                 ClientError::Refused(ApiError { code, .. }) => match code {
                     ApiErrorCode::BadCredentials => ErrorKind::BadCredentials,
-                    ApiErrorCode::Unauthorized => ErrorKind::SignedOut,
+                    ApiErrorCode::Unauthorized | ApiErrorCode::DeviceRevoked => {
+                        ErrorKind::SignedOut
+                    }
+                    ApiErrorCode::RateLimited => ErrorKind::ServerError,
                     ApiErrorCode::SchemaTooOld => ErrorKind::AppTooOld,
                     ApiErrorCode::SchemaTooNew => ErrorKind::ServerTooOld,
                     ApiErrorCode::Internal => ErrorKind::ServerError,
@@ -483,7 +486,11 @@ impl ErrorKind {
                     | ApiErrorCode::ForeignDevice
                     | ApiErrorCode::UnknownTable
                     | ApiErrorCode::MissingParent
-                    | ApiErrorCode::BadRequest => ErrorKind::Refused,
+                    | ApiErrorCode::InvalidValue
+                    | ApiErrorCode::ForbiddenField
+                    | ApiErrorCode::EmailTaken
+                    | ApiErrorCode::BadRequest
+                    | ApiErrorCode::TooLarge => ErrorKind::Refused,
                 },
             },
             DeviceError::SchemaOutOfRange { .. } => ErrorKind::ServerTooOld,

@@ -88,6 +88,24 @@ impl std::fmt::Debug for LoginResponse {
     }
 }
 
+/// `POST /v1/account/email`: a new sign-in e-mail for the token's user, with their password
+/// (a token alone cannot take an account over). Answered `204 No Content`; the user's row, its
+/// new e-mail in it, reaches their devices by sync.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct EmailChangeRequest {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for EmailChangeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailChangeRequest")
+            .field("email", &self.email)
+            .field("password", &"<hidden>")
+            .finish()
+    }
+}
+
 /// `GET /v1/me`: who the token signs in, and what they read now (a shop made since sign-in is
 /// among the scopes).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -186,6 +204,21 @@ pub enum ApiErrorCode {
     SchemaTooOld,
     SchemaTooNew,
     BadRequest,
+    /// A value its column may not hold: a row id or a foreign key that is not a UUID, a value
+    /// of the wrong type, NULL in a NOT NULL column, a NUL character, a cell over 1 MiB.
+    InvalidValue,
+    /// A change of a `users` column this account may not make: only an admin changes roles,
+    /// and an e-mail changes through its own request, with the password.
+    ForbiddenField,
+    /// Another user signs in with this e-mail address (compared case-insensitively).
+    EmailTaken,
+    /// Too many requests of this kind (failed sign-ins, long polls): the `Retry-After` header
+    /// says in how many seconds to try again.
+    RateLimited,
+    /// The request is larger than the server takes (body, batches per request, rows per batch).
+    TooLarge,
+    /// The server's operator revoked this device: it never signs in again under its id.
+    DeviceRevoked,
     Internal,
 }
 

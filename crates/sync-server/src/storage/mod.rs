@@ -8,7 +8,9 @@
 //!   rows of a scope in sequence order, so the log compacts itself and an initial sync is a pull
 //!   from 0;
 //! - the typed marketplace tables (schema.rs), written in the same transaction as each push;
-//! - devices, their tokens (SHA-256 of the token only) and the batches already applied.
+//! - devices, their tokens (SHA-256 of the token only) and the batches already applied. A
+//!   signed-out or revoked device's token column holds `signed-out:<device id>` (unique, never
+//!   a hash: those are 64 hex digits), so no token finds it.
 
 pub mod postgres;
 pub mod sqlite;
@@ -69,6 +71,20 @@ pub struct DeviceAuth {
     pub device_id: String,
     pub user_id: String,
     pub role: Role,
+    /// When the token was last used (written at most once per [`crate::api::SEEN_EVERY`]) or,
+    /// never used, when it was issued: a token unused for [`crate::api::TOKEN_IDLE`] is refused.
+    pub last_seen: chrono::DateTime<chrono::Utc>,
+}
+
+/// A device as the operator lists it (`seller-sync-server devices`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub id: String,
+    pub name: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    pub last_seen_at: Option<String>,
+    pub revoked_at: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,8 +105,22 @@ pub trait Storage: Send + Sync + 'static {
     /// and its synced cells (without the hash) stamped by the server.
     fn create_user(&self, user: &NewUser, hlc: Hlc) -> impl Future<Output = Result<()>> + Send;
 
+    /// The user with this id, with their password hash.
+    fn user_by_id(&self, user_id: &str) -> impl Future<Output = Result<Option<UserAuth>>> + Send;
+
+    /// Gives a user a new e-mail: the typed row and its synced cell, stamped by the server
+    /// (`now_ms` by its clock), so the user's devices pull it. Refused with `email_taken` when
+    /// another user has it, whatever its case.
+    fn change_email(
+        &self,
+        user_id: &str,
+        email: &str,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// Records (or renews) a device's token; a device signing in again gets a new token and its
-    /// old one stops working.
+    /// old one stops working. A device another user holds is refused (`foreign_device`), and a
+    /// revoked one stays revoked (`device_revoked`).
     fn register_device(
         &self,
         device_id: &str,
@@ -99,12 +129,27 @@ pub trait Storage: Send + Sync + 'static {
         token_hash: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// The device holding this token, unless it is revoked or signed out.
     fn device_by_token(
         &self,
         token_hash: &str,
     ) -> impl Future<Output = Result<Option<DeviceAuth>>> + Send;
 
+    /// Records that the device used its token now (its sign-in lasts from here).
+    fn touch_device(&self, device_id: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Signs out: the token stops working; the device may sign in again.
     fn revoke_token(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// A user's devices, oldest first.
+    fn devices_of(&self, user_id: &str) -> impl Future<Output = Result<Vec<DeviceInfo>>> + Send;
+
+    /// Revokes one device for good: its token stops working and it never signs in again under
+    /// this id. False when no such device exists.
+    fn revoke_device(&self, device_id: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Revokes every device of a user not revoked yet; how many.
+    fn revoke_devices(&self, user_id: &str) -> impl Future<Output = Result<u64>> + Send;
 
     /// The shops a user owns, oldest first.
     fn shops_of(&self, user_id: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
@@ -134,6 +179,56 @@ pub trait Storage: Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> impl Future<Output = Result<PullResponse>> + Send;
+}
+
+/// The error a revoked device signing in gets.
+pub(crate) fn device_revoked() -> StorageError {
+    StorageError::Refused(ApiError::new(
+        ApiErrorCode::DeviceRevoked,
+        "this device was revoked by the server's operator: it cannot sign in again under its \
+         id; sign in from a new device (or a fresh data folder)",
+    ))
+}
+
+/// The unique index that keeps e-mails unique whatever their case, on both backends.
+pub(crate) const EMAIL_INDEX: &str = "users_email_lower";
+
+/// The SQL creating [`EMAIL_INDEX`] (the same in both dialects).
+pub(crate) fn email_index_ddl() -> String {
+    format!("CREATE UNIQUE INDEX IF NOT EXISTS {EMAIL_INDEX} ON users (lower(email))")
+}
+
+/// The refusal of an e-mail another user has.
+pub(crate) fn email_taken() -> StorageError {
+    StorageError::Refused(ApiError::new(
+        ApiErrorCode::EmailTaken,
+        "another user signs in with this e-mail address",
+    ))
+}
+
+/// Whether `error` is a write that [`EMAIL_INDEX`] refused: then it is [`email_taken`].
+pub(crate) fn as_email_clash(error: StorageError) -> StorageError {
+    let clash = match &error {
+        StorageError::Sqlite(rusqlite::Error::SqliteFailure(e, Some(message))) => {
+            e.code == rusqlite::ErrorCode::ConstraintViolation && message.contains(EMAIL_INDEX)
+        }
+        StorageError::Postgres(e) => e.as_db_error().is_some_and(|db| {
+            *db.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
+                && db.constraint() == Some(EMAIL_INDEX)
+        }),
+        _ => false,
+    };
+    if clash { email_taken() } else { error }
+}
+
+/// Why a server whose users share an e-mail (possible before e-mails were unique whatever their
+/// case) does not start, and what to do.
+pub(crate) fn shared_emails(emails: &[String]) -> StorageError {
+    StorageError::Corrupt(format!(
+        "several users sign in with the same e-mail ({}): give each user their own address in \
+         the users table, then start the server again",
+        emails.join(", ")
+    ))
 }
 
 pub(crate) fn role_from_text(role: &str) -> Role {

@@ -1,6 +1,8 @@
 //! The PostgreSQL backend (and so Postgres-compatible distributed engines): a connection pool,
 //! one transaction per call, a scope's sequence numbers taken under that scope's row lock so
-//! they are handed out in commit order.
+//! they are handed out in commit order. A push locks the rows it names (transaction-scoped
+//! advisory locks, in one order) before reading them, so two pushes of one row at once merge
+//! one after the other, as on SQLite, instead of both planning from what neither has written.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,13 +13,23 @@ use seller_sync::hlc::{Clock, Hlc};
 use seller_sync::merge::{Cell, Life, RowChange};
 use seller_sync::protocol::{ApiError, ApiErrorCode, PullResponse, PushBatch, PushResponse};
 use seller_sync::value::to_json;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use std::path::Path;
 use tokio_postgres::NoTls;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::types::ToSql;
 
+use super::sqlite::email_row;
 use super::sqlite::{decode_value, new_user_row};
-use super::{DeviceAuth, NewUser, Result, Storage, StorageError, UserAuth, role_from_text};
-use crate::push::{PlannedRow, PushContext, RowKey, StoredRow, keys_to_load, plan};
+use super::{
+    DeviceAuth, DeviceInfo, NewUser, Result, Storage, StorageError, UserAuth, device_revoked,
+    role_from_text,
+};
+use super::{as_email_clash, email_index_ddl, shared_emails};
+use crate::push::{PlannedRow, PushContext, RowKey, StoredRow, keys_to_load, plan, seqs_needed};
 use crate::schema::{ColumnType, Dialect, TypedTable, quote, typed_tables, typed_tables_ddl};
+use sha2::{Digest, Sha256};
 
 const SYNC_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS sync_cells (
@@ -60,20 +72,40 @@ pub struct PostgresStorage {
 
 type Client = deadpool_postgres::Object;
 
-fn pool_err(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Pool(e.to_string())
+/// The pool's error with its causes (a TLS handshake that failed says why: an unknown issuer).
+fn pool_err(e: impl std::error::Error) -> StorageError {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    StorageError::Pool(message)
 }
 
 impl PostgresStorage {
     pub async fn connect(url: &str) -> Result<PostgresStorage> {
+        PostgresStorage::connect_with_ca(url, None).await
+    }
+
+    /// Connects over TLS when the URL asks for it (`sslmode=require`, or libpq's `verify-ca` and
+    /// `verify-full`): the server's certificate is always verified, against the system's roots
+    /// and `ca` (a PEM file), and its host name checked. Otherwise (no `sslmode`, `prefer`,
+    /// `disable`) in the clear, as on a local socket or a private network.
+    pub async fn connect_with_ca(url: &str, ca: Option<&Path>) -> Result<PostgresStorage> {
+        let url = url
+            .replace("sslmode=verify-full", "sslmode=require")
+            .replace("sslmode=verify-ca", "sslmode=require");
         let config: tokio_postgres::Config = url.parse()?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = if config.get_ssl_mode() == SslMode::Require {
+            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca)?);
+            Manager::from_config(config, tls, manager_config)
+        } else {
+            Manager::from_config(config, NoTls, manager_config)
+        };
         let pool = Pool::builder(manager)
             .max_size(16)
             .build()
@@ -85,6 +117,7 @@ impl PostgresStorage {
             .batch_execute(&typed_tables_ddl(&typed, Dialect::Postgres))
             .await?;
         add_missing_columns(&client, &typed).await?;
+        create_email_index(&client).await?;
         let last: Option<i64> = client
             .query_one("SELECT max(hlc) FROM sync_cells", &[])
             .await?
@@ -100,6 +133,33 @@ impl PostgresStorage {
     async fn client(&self) -> Result<Client> {
         self.pool.get().await.map_err(pool_err)
     }
+}
+
+/// The TLS client settings for PostgreSQL: ring, the system's roots plus `ca`.
+fn tls_config(ca: Option<&Path>) -> Result<rustls::ClientConfig> {
+    let tls_err = |what: String| StorageError::Pool(format!("TLS to PostgreSQL: {what}"));
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(ca) = ca {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
+            .and_then(|certs| certs.collect())
+            .map_err(|e| tls_err(format!("reading {}: {e}", ca.display())))?;
+        if certs.is_empty() {
+            return Err(tls_err(format!("{} holds no certificate", ca.display())));
+        }
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| tls_err(format!("{}: {e}", ca.display())))?;
+        }
+    }
+    #[allow(deprecated)] // ring: no cmake/NASM toolchain needed, as for the HTTPS side.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_err(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 async fn add_missing_columns(client: &Client, typed: &[TypedTable]) -> Result<()> {
@@ -186,31 +246,77 @@ async fn load(client: &impl GenericClient, keys: &[RowKey]) -> Result<HashMap<Ro
     Ok(stored)
 }
 
+/// E-mails are unique whatever their case: a server whose users already share one says which.
+async fn create_email_index(client: &Client) -> Result<()> {
+    let shared: Vec<String> = client
+        .query(
+            "SELECT lower(email) FROM users GROUP BY lower(email) HAVING count(*) > 1",
+            &[],
+        )
+        .await?
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect();
+    if !shared.is_empty() {
+        return Err(shared_emails(&shared));
+    }
+    client.batch_execute(&email_index_ddl()).await?;
+    Ok(())
+}
+
+/// Locks the rows `keys` name until the transaction ends, in one order for every push, so no
+/// two transactions read "no such row" or an older stamp, both plan, and both write: READ
+/// COMMITTED only serialises writes to rows that already exist. A key is the first 8 bytes of
+/// the SHA-256 of `table NUL pk` (two keys sharing a lock only wait for each other).
+async fn lock_rows(client: &impl GenericClient, keys: &[RowKey]) -> Result<()> {
+    let mut locks: Vec<i64> = keys
+        .iter()
+        .map(|(table, pk)| {
+            let digest = Sha256::new()
+                .chain_update(table.as_bytes())
+                .chain_update([0])
+                .chain_update(pk.as_bytes())
+                .finalize();
+            i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+        })
+        .collect();
+    locks.sort_unstable();
+    locks.dedup();
+    // unnest() yields the array in order, and the aggregate takes the locks as rows come.
+    client
+        .query_one(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k",
+            &[&locks],
+        )
+        .await?;
+    Ok(())
+}
+
 async fn apply(
     client: &impl GenericClient,
     typed: &[TypedTable],
     rows: &[PlannedRow],
 ) -> Result<()> {
     let mut next: HashMap<&str, i64> = HashMap::new();
+    // Scopes in order (seqs_needed), so two pushes sharing scopes lock them in the same order.
+    for (scope, count) in seqs_needed(rows) {
+        client
+            .execute(
+                "INSERT INTO sync_scopes (scope, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+                &[&scope],
+            )
+            .await?;
+        // The scope's row stays locked until commit: numbers are handed out in commit order.
+        let last: i64 = client
+            .query_one(
+                "UPDATE sync_scopes SET seq = seq + $2 WHERE scope = $1 RETURNING seq",
+                &[&scope, &count],
+            )
+            .await?
+            .get(0);
+        next.insert(scope, last - count + 1);
+    }
     for row in rows {
-        if !next.contains_key(row.scope.as_str()) {
-            let count = rows.iter().filter(|r| r.scope == row.scope).count() as i64;
-            client
-                .execute(
-                    "INSERT INTO sync_scopes (scope, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING",
-                    &[&row.scope],
-                )
-                .await?;
-            // The scope's row stays locked until commit: numbers are handed out in commit order.
-            let last: i64 = client
-                .query_one(
-                    "UPDATE sync_scopes SET seq = seq + $2 WHERE scope = $1 RETURNING seq",
-                    &[&row.scope, &count],
-                )
-                .await?
-                .get(0);
-            next.insert(&row.scope, last - count + 1);
-        }
         let seq = next.get_mut(row.scope.as_str()).expect("reserved");
         let table = typed
             .iter()
@@ -354,12 +460,43 @@ impl Storage for PostgresStorage {
     async fn create_user(&self, user: &NewUser, hlc: Hlc) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        apply(&tx, &self.typed, &[new_user_row(user, hlc)]).await?;
+        apply(&tx, &self.typed, &[new_user_row(user, hlc)])
+            .await
+            .map_err(as_email_clash)?;
         tx.execute(
             "UPDATE users SET password = $2 WHERE id = $1",
             &[&user.id, &user.password_hash],
         )
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<UserAuth>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT id, role, password FROM users WHERE id = $1 AND password IS NOT NULL",
+                &[&user_id],
+            )
+            .await?;
+        Ok(row.map(|r| UserAuth {
+            id: r.get(0),
+            role: role_from_text(&r.get::<_, String>(1)),
+            password_hash: r.get(2),
+        }))
+    }
+
+    async fn change_email(&self, user_id: &str, email: &str, now_ms: u64) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let key: RowKey = ("users".into(), user_id.to_owned());
+        lock_rows(&tx, std::slice::from_ref(&key)).await?;
+        let stored = load(&tx, std::slice::from_ref(&key)).await?;
+        let row = email_row(user_id, email, stored.get(&key), self.clock.stamp(now_ms))?;
+        apply(&tx, &self.typed, &[row])
+            .await
+            .map_err(as_email_clash)?;
         tx.commit().await?;
         Ok(())
     }
@@ -373,23 +510,29 @@ impl Storage for PostgresStorage {
     ) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let owner: Option<String> = tx
+        let held = tx
             .query_opt(
-                "SELECT user_id FROM sync_devices WHERE id = $1 FOR UPDATE",
+                "SELECT user_id, revoked_at IS NOT NULL FROM sync_devices WHERE id = $1 FOR UPDATE",
                 &[&device_id],
             )
             .await?
-            .map(|r| r.get(0));
-        if owner.is_some_and(|o| o != user_id) {
-            return Err(StorageError::Refused(ApiError::new(
-                ApiErrorCode::ForeignDevice,
-                "this device is signed in to another account on this server",
-            )));
+            .map(|r| (r.get::<_, String>(0), r.get::<_, bool>(1)));
+        if let Some((owner, revoked)) = held {
+            if owner != user_id {
+                return Err(StorageError::Refused(ApiError::new(
+                    ApiErrorCode::ForeignDevice,
+                    "this device is signed in to another account on this server",
+                )));
+            }
+            if revoked {
+                return Err(device_revoked());
+            }
         }
         tx.execute(
-            "INSERT INTO sync_devices (id, user_id, name, token_hash) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash,
-                 revoked_at = NULL",
+            "INSERT INTO sync_devices (id, user_id, name, token_hash, last_seen_at)
+             VALUES ($1, $2, $3, $4, now())
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                 token_hash = excluded.token_hash, last_seen_at = excluded.last_seen_at",
             &[&device_id, &user_id, &name, &token_hash],
         )
         .await?;
@@ -401,27 +544,95 @@ impl Storage for PostgresStorage {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                "SELECT d.id, d.user_id, u.role FROM sync_devices d JOIN users u ON u.id = d.user_id
+                "SELECT d.id, d.user_id, u.role,
+                     (extract(epoch FROM coalesce(d.last_seen_at, d.created_at)) * 1000)::bigint
+                 FROM sync_devices d JOIN users u ON u.id = d.user_id
                  WHERE d.token_hash = $1 AND d.revoked_at IS NULL",
                 &[&token_hash],
             )
             .await?;
-        Ok(row.map(|r| DeviceAuth {
-            device_id: r.get(0),
-            user_id: r.get(1),
-            role: role_from_text(&r.get::<_, String>(2)),
-        }))
+        row.map(|r| {
+            let seen_ms: i64 = r.get(3);
+            let last_seen = chrono::DateTime::from_timestamp_millis(seen_ms).ok_or_else(|| {
+                StorageError::Corrupt(format!("a device's last use: {seen_ms} ms"))
+            })?;
+            Ok(DeviceAuth {
+                device_id: r.get(0),
+                user_id: r.get(1),
+                role: role_from_text(&r.get::<_, String>(2)),
+                last_seen,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_device(&self, device_id: &str) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE sync_devices SET last_seen_at = now() WHERE id = $1",
+                &[&device_id],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn revoke_token(&self, token_hash: &str) -> Result<()> {
         self.client()
             .await?
             .execute(
-                "UPDATE sync_devices SET revoked_at = now() WHERE token_hash = $1",
+                "UPDATE sync_devices SET token_hash = 'signed-out:' || id WHERE token_hash = $1",
                 &[&token_hash],
             )
             .await?;
         Ok(())
+    }
+
+    async fn devices_of(&self, user_id: &str) -> Result<Vec<DeviceInfo>> {
+        const RFC3339: &str = r#"'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"#;
+        let sql = format!(
+            "SELECT id, name, to_char(created_at AT TIME ZONE 'UTC', {RFC3339}),
+                 to_char(last_seen_at AT TIME ZONE 'UTC', {RFC3339}),
+                 to_char(revoked_at AT TIME ZONE 'UTC', {RFC3339})
+             FROM sync_devices WHERE user_id = $1 ORDER BY created_at, id"
+        );
+        let rows = self.client().await?.query(&sql, &[&user_id]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| DeviceInfo {
+                id: r.get(0),
+                name: r.get(1),
+                created_at: r.get(2),
+                last_seen_at: r.get(3),
+                revoked_at: r.get(4),
+            })
+            .collect())
+    }
+
+    async fn revoke_device(&self, device_id: &str) -> Result<bool> {
+        let changed = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE sync_devices SET revoked_at = coalesce(revoked_at, now()),
+                     token_hash = 'signed-out:' || id
+                 WHERE id = $1",
+                &[&device_id],
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn revoke_devices(&self, user_id: &str) -> Result<u64> {
+        Ok(self
+            .client()
+            .await?
+            .execute(
+                "UPDATE sync_devices SET revoked_at = now(), token_hash = 'signed-out:' || id
+                 WHERE user_id = $1 AND revoked_at IS NULL",
+                &[&user_id],
+            )
+            .await?)
     }
 
     async fn shops_of(&self, user_id: &str) -> Result<Vec<String>> {
@@ -479,9 +690,13 @@ impl Storage for PostgresStorage {
                 .into_iter()
                 .map(|r| r.get(0))
                 .collect();
-            let stored = load(&tx, &keys_to_load(&batch.rows)).await?;
+            let keys = keys_to_load(&batch.rows);
+            lock_rows(&tx, &keys).await?;
+            let stored = load(&tx, &keys).await?;
             let plan = plan(&ctx, &batch.rows, &stored, &self.typed, &self.clock, now_ms)?;
-            apply(&tx, &self.typed, &plan.rows).await?;
+            apply(&tx, &self.typed, &plan.rows)
+                .await
+                .map_err(as_email_clash)?;
             response.clamped = plan.clamped;
         }
         tx.execute(

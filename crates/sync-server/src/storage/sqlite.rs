@@ -12,9 +12,11 @@ use seller_sync::protocol::{PullResponse, PushBatch, PushResponse};
 use seller_sync::value::{from_json, to_json};
 
 use super::{
-    DeviceAuth, NewUser, Result, Storage, StorageError, UserAuth, role_from_text, role_text,
+    DeviceAuth, DeviceInfo, NewUser, Result, Storage, StorageError, UserAuth, device_revoked,
+    role_from_text, role_text,
 };
-use crate::push::{PlannedRow, PushContext, RowKey, StoredRow, keys_to_load, plan};
+use super::{as_email_clash, email_index_ddl, shared_emails};
+use crate::push::{PlannedRow, PushContext, RowKey, StoredRow, keys_to_load, plan, seqs_needed};
 use crate::schema::{Dialect, TypedTable, quote, typed_tables, typed_tables_ddl};
 
 const SYNC_TABLES: &str = "
@@ -66,6 +68,7 @@ impl SqliteStorage {
         conn.execute_batch(SYNC_TABLES)?;
         conn.execute_batch(&typed_tables_ddl(&typed, Dialect::Sqlite))?;
         add_missing_columns(&conn, &typed)?;
+        create_email_index(&conn)?;
         let last: Option<i64> =
             conn.query_row("SELECT max(hlc) FROM sync_cells", [], |r| r.get(0))?;
         let clock = Clock::resuming(last.and_then(Hlc::from_i64).unwrap_or(Hlc::ZERO));
@@ -115,6 +118,22 @@ fn add_missing_columns(conn: &Connection, typed: &[TypedTable]) -> rusqlite::Res
         }
     }
     Ok(())
+}
+
+/// E-mails are unique whatever their case: a server whose users already share one says which.
+fn create_email_index(conn: &Connection) -> Result<()> {
+    if conn.execute_batch(&email_index_ddl()).is_ok() {
+        return Ok(());
+    }
+    let shared: Vec<String> = conn
+        .prepare("SELECT lower(email) FROM users GROUP BY lower(email) HAVING count(*) > 1")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if shared.is_empty() {
+        Ok(conn.execute_batch(&email_index_ddl())?)
+    } else {
+        Err(shared_emails(&shared))
+    }
 }
 
 fn shops_owned(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<String>> {
@@ -170,11 +189,10 @@ fn reserve_seqs(conn: &Connection, scope: &str, count: i64) -> rusqlite::Result<
 /// Writes planned rows: the log, then the typed tables.
 fn apply(conn: &Connection, rows: &[PlannedRow]) -> rusqlite::Result<()> {
     let mut next: HashMap<&str, i64> = HashMap::new();
+    for (scope, count) in seqs_needed(rows) {
+        next.insert(scope, reserve_seqs(conn, scope, count)?);
+    }
     for row in rows {
-        if !next.contains_key(row.scope.as_str()) {
-            let count = rows.iter().filter(|r| r.scope == row.scope).count() as i64;
-            next.insert(&row.scope, reserve_seqs(conn, &row.scope, count)?);
-        }
         let seq = next.get_mut(row.scope.as_str()).expect("reserved");
         apply_row(conn, row, *seq)?;
         *seq += 1;
@@ -384,6 +402,44 @@ pub(crate) fn new_user_row(user: &NewUser, hlc: Hlc) -> PlannedRow {
     }
 }
 
+/// The planned change of a user's e-mail, stamped by the server (its own device, `server`).
+pub(crate) fn email_row(
+    user_id: &str,
+    email: &str,
+    held: Option<&StoredRow>,
+    hlc: Hlc,
+) -> Result<PlannedRow> {
+    let held = held.filter(|h| h.cl % 2 == 1).ok_or_else(|| {
+        StorageError::Refused(seller_sync::protocol::ApiError::new(
+            seller_sync::protocol::ApiErrorCode::BadRequest,
+            "this user no longer exists",
+        ))
+    })?;
+    Ok(PlannedRow {
+        table: "users".into(),
+        pk: user_id.to_owned(),
+        scope: held.scope.clone(),
+        life: None,
+        cells: vec![Cell {
+            column: "email".into(),
+            value: Value::Text(email.to_owned()),
+            hlc,
+            device: crate::SERVER_DEVICE.to_owned(),
+        }],
+        new_life: false,
+        alive: true,
+        was_alive: true,
+    })
+}
+
+fn user_auth(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserAuth> {
+    Ok(UserAuth {
+        id: r.get(0)?,
+        role: role_from_text(&r.get::<_, String>(1)?),
+        password_hash: r.get(2)?,
+    })
+}
+
 impl Storage for SqliteStorage {
     async fn user_by_email(&self, email: &str) -> Result<Option<UserAuth>> {
         let email = email.to_owned();
@@ -409,11 +465,39 @@ impl Storage for SqliteStorage {
         let user = user.clone();
         self.run(move |conn, _| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            apply(&tx, &[new_user_row(&user, hlc)])?;
+            apply(&tx, &[new_user_row(&user, hlc)]).map_err(|e| as_email_clash(e.into()))?;
             tx.execute(
                 "UPDATE users SET password = ?2 WHERE id = ?1",
                 params![user.id, user.password_hash],
             )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<UserAuth>> {
+        let user_id = user_id.to_owned();
+        self.run(move |conn, _| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, role, password FROM users WHERE id = ?1 AND password IS NOT NULL",
+                    [&user_id],
+                    user_auth,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn change_email(&self, user_id: &str, email: &str, now_ms: u64) -> Result<()> {
+        let (user_id, email) = (user_id.to_owned(), email.to_owned());
+        self.run(move |conn, this| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let key: RowKey = ("users".into(), user_id.clone());
+            let stored = load(&tx, std::slice::from_ref(&key))?;
+            let row = email_row(&user_id, &email, stored.get(&key), this.clock.stamp(now_ms))?;
+            apply(&tx, &[row]).map_err(|e| as_email_clash(e.into()))?;
             tx.commit()?;
             Ok(())
         })
@@ -434,21 +518,34 @@ impl Storage for SqliteStorage {
             token_hash.to_owned(),
         );
         self.run(move |conn, _| {
-            let owner: Option<String> = conn
-                .query_row("SELECT user_id FROM sync_devices WHERE id = ?1", [&device_id], |r| r.get(0))
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let held: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "SELECT user_id, revoked_at FROM sync_devices WHERE id = ?1",
+                    [&device_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
-            if owner.is_some_and(|o| o != user_id) {
-                return Err(StorageError::Refused(seller_sync::protocol::ApiError::new(
-                    seller_sync::protocol::ApiErrorCode::ForeignDevice,
-                    "this device is signed in to another account on this server",
-                )));
+            if let Some((owner, revoked_at)) = held {
+                if owner != user_id {
+                    return Err(StorageError::Refused(seller_sync::protocol::ApiError::new(
+                        seller_sync::protocol::ApiErrorCode::ForeignDevice,
+                        "this device is signed in to another account on this server",
+                    )));
+                }
+                if revoked_at.is_some() {
+                    return Err(device_revoked());
+                }
             }
-            conn.execute(
-                "INSERT INTO sync_devices (id, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash,
-                     revoked_at = NULL",
-                params![device_id, user_id, name, token_hash, now_text()],
+            let now = now_text();
+            tx.execute(
+                "INSERT INTO sync_devices (id, user_id, name, token_hash, created_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                     token_hash = excluded.token_hash, last_seen_at = excluded.last_seen_at",
+                params![device_id, user_id, name, token_hash, now],
             )?;
+            tx.commit()?;
             Ok(())
         })
         .await
@@ -457,20 +554,47 @@ impl Storage for SqliteStorage {
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceAuth>> {
         let token_hash = token_hash.to_owned();
         self.run(move |conn, _| {
-            Ok(conn
+            let found = conn
                 .query_row(
-                    "SELECT d.id, d.user_id, u.role FROM sync_devices d JOIN users u ON u.id = d.user_id
+                    "SELECT d.id, d.user_id, u.role, coalesce(d.last_seen_at, d.created_at)
+                     FROM sync_devices d JOIN users u ON u.id = d.user_id
                      WHERE d.token_hash = ?1 AND d.revoked_at IS NULL",
                     [&token_hash],
                     |r| {
-                        Ok(DeviceAuth {
-                            device_id: r.get(0)?,
-                            user_id: r.get(1)?,
-                            role: role_from_text(&r.get::<_, String>(2)?),
-                        })
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
                     },
                 )
-                .optional()?)
+                .optional()?;
+            found
+                .map(|(device_id, user_id, role, seen)| {
+                    let last_seen = chrono::DateTime::parse_from_rfc3339(&seen)
+                        .map_err(|e| StorageError::Corrupt(format!("a device's last use: {e}")))?
+                        .to_utc();
+                    Ok(DeviceAuth {
+                        device_id,
+                        user_id,
+                        role: role_from_text(&role),
+                        last_seen,
+                    })
+                })
+                .transpose()
+        })
+        .await
+    }
+
+    async fn touch_device(&self, device_id: &str) -> Result<()> {
+        let device_id = device_id.to_owned();
+        self.run(move |conn, _| {
+            conn.execute(
+                "UPDATE sync_devices SET last_seen_at = ?2 WHERE id = ?1",
+                params![device_id, now_text()],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -479,10 +603,59 @@ impl Storage for SqliteStorage {
         let token_hash = token_hash.to_owned();
         self.run(move |conn, _| {
             conn.execute(
-                "UPDATE sync_devices SET revoked_at = ?2 WHERE token_hash = ?1",
-                params![token_hash, now_text()],
+                "UPDATE sync_devices SET token_hash = 'signed-out:' || id WHERE token_hash = ?1",
+                params![token_hash],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn devices_of(&self, user_id: &str) -> Result<Vec<DeviceInfo>> {
+        let user_id = user_id.to_owned();
+        self.run(move |conn, _| {
+            Ok(conn
+                .prepare(
+                    "SELECT id, name, created_at, last_seen_at, revoked_at FROM sync_devices
+                     WHERE user_id = ?1 ORDER BY created_at, id",
+                )?
+                .query_map([&user_id], |r| {
+                    Ok(DeviceInfo {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        created_at: r.get(2)?,
+                        last_seen_at: r.get(3)?,
+                        revoked_at: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device_id: &str) -> Result<bool> {
+        let device_id = device_id.to_owned();
+        self.run(move |conn, _| {
+            let changed = conn.execute(
+                "UPDATE sync_devices SET revoked_at = coalesce(revoked_at, ?2),
+                     token_hash = 'signed-out:' || id
+                 WHERE id = ?1",
+                params![device_id, now_text()],
+            )?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
+    async fn revoke_devices(&self, user_id: &str) -> Result<u64> {
+        let user_id = user_id.to_owned();
+        self.run(move |conn, _| {
+            let changed = conn.execute(
+                "UPDATE sync_devices SET revoked_at = ?2, token_hash = 'signed-out:' || id
+                 WHERE user_id = ?1 AND revoked_at IS NULL",
+                params![user_id, now_text()],
+            )?;
+            Ok(changed as u64)
         })
         .await
     }
@@ -531,7 +704,7 @@ impl Storage for SqliteStorage {
                 ctx.shops = shops_owned(&tx, &ctx.user_id)?;
                 let stored = load(&tx, &keys_to_load(&batch.rows))?;
                 let plan = plan(&ctx, &batch.rows, &stored, &this.typed, &this.clock, now_ms)?;
-                apply(&tx, &plan.rows)?;
+                apply(&tx, &plan.rows).map_err(|e| as_email_clash(e.into()))?;
                 tx.execute(
                     "INSERT INTO sync_batches (device_id, device_seq, applied_at) VALUES (?1, ?2, ?3)",
                     params![ctx.device_id, batch.device_seq, now_text()],
