@@ -536,7 +536,8 @@ async fn long_polls_are_bounded_per_user_and_in_all() {
 }
 
 /// A connection that sends nothing, or half a header, is closed; so is a kept-alive one left
-/// idle after its answer; a long poll longer than those timeouts is answered all the same.
+/// idle after its answer; a long poll longer than those timeouts is answered all the same; a
+/// request whose body never ends is answered 408 at the request's time bound.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_slow_connections_are_closed_but_long_polls_are_answered() {
     let fresh = support::backends::sqlite();
@@ -576,6 +577,26 @@ async fn idle_and_slow_connections_are_closed_but_long_polls_are_answered() {
     let long = wait_request(&socket, &token, 1_500).await;
     assert_eq!(long.status, 200, "{long:?}");
     assert!(long.body.contains("\"changed\":[]"), "{long:?}");
+
+    // A body trickled in (here: never finished) ends at the request's time bound, in JSON.
+    let slow = Limits {
+        request_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let (_, slow_socket) = serve(fresh.storage.clone(), slow, Timeouts::default(), None).await;
+    let mut trickle = tokio::net::TcpStream::connect(&slow_socket).await.unwrap();
+    trickle
+        .write_all(b"POST /v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":")
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(60), trickle.read(&mut answer))
+        .await
+        .expect("the server never answered the trickled request")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"bad_request\""), "{answer}");
 
     // HTTPS: a client that never starts its handshake is let go.
     let dir = tempfile::tempdir().unwrap();
