@@ -87,5 +87,16 @@ export function normalizeAppError(error: unknown): AppError {
   if (error instanceof CommandError) return error.appError;
   if (isAppError(error)) return { code: error.code, message: error.message ?? "", fields: Array.isArray(error.fields) ? error.fields : [] };
   const message = error instanceof Error ? error.message : typeof error === "string" ? error : "";
+  const argument = refusedArgument(message);
+  if (argument) return { code: "validation", message, fields: [{ field: argument, code: "invalid" }] };
   return { code: "internal", message, fields: [] };
+}
+
+/**
+ * Tauri refuses a command's arguments that do not deserialise (a status outside its list, a
+ * number where text is expected) before the command runs, with a plain string naming the
+ * argument: shown as a validation error on that argument, not as an internal failure.
+ */
+function refusedArgument(message: string): string | null {
+  return /^invalid args `([A-Za-z0-9_]+)` for command/.exec(message)?.[1] ?? null;
 }
