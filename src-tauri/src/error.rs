@@ -110,6 +110,10 @@ pub enum ErrorCode {
     /// Sync: the server sent a row this device refuses (not a synced table or column, an id
     /// that is not a UUID, a value of the wrong type); nothing of it was applied.
     SyncUntrusted,
+    /// Sync: too many failed sign-ins (or the server is busy with sign-ins); try again later.
+    SyncRateLimited,
+    /// Sync: the server's operator revoked this device; it cannot sign in again as it is.
+    SyncDeviceRevoked,
     /// The account's proxy or Vinted site was changed on another device: its proxy password is
     /// not sent to the new proxy until the user confirms it on this device.
     ProxyNeedsConfirmation,

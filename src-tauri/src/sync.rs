@@ -133,6 +133,8 @@ fn code_of(kind: ErrorKind) -> ErrorCode {
         ErrorKind::StoreBusy => ErrorCode::SyncStoreBusy,
         ErrorKind::PlainHttp => ErrorCode::SyncPlainHttp,
         ErrorKind::Untrusted => ErrorCode::SyncUntrusted,
+        ErrorKind::RateLimited => ErrorCode::SyncRateLimited,
+        ErrorKind::DeviceRevoked => ErrorCode::SyncDeviceRevoked,
         ErrorKind::Local => ErrorCode::Database,
     }
 }

@@ -934,6 +934,14 @@ export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insuffic
  */
 "syncUntrusted" | 
 /**
+ * Sync: too many failed sign-ins (or the server is busy with sign-ins); try again later.
+ */
+"syncRateLimited" | 
+/**
+ * Sync: the server's operator revoked this device; it cannot sign in again as it is.
+ */
+"syncDeviceRevoked" | 
+/**
  * The account's proxy or Vinted site was changed on another device: its proxy password is
  * not sent to the new proxy until the user confirms it on this device.
  */

@@ -54,6 +54,8 @@ const KNOWN_CODES = {
   syncStoreBusy: true,
   syncPlainHttp: true,
   syncUntrusted: true,
+  syncRateLimited: true,
+  syncDeviceRevoked: true,
   proxyNeedsConfirmation: true,
 } satisfies Record<ErrorCode, true>;
 const ERROR_CODES = Object.keys(KNOWN_CODES) as ErrorCode[];
