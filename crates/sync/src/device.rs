@@ -459,6 +459,10 @@ pub enum ErrorKind {
     StoreBusy,
     /// The server sent a row this device refuses (nothing of it was applied).
     Untrusted,
+    /// Too many failed sign-ins (or the server is busy with sign-ins): wait, then try again.
+    RateLimited,
+    /// The server's operator revoked this device: it never signs in again under its id.
+    DeviceRevoked,
     /// Reading or writing the local database failed.
     Local,
 }
@@ -474,10 +478,9 @@ impl ErrorKind {
                 ClientError::BadAnswer { .. } => ErrorKind::ServerError,
                 ClientError::Refused(ApiError { code, .. }) => match code {
                     ApiErrorCode::BadCredentials => ErrorKind::BadCredentials,
-                    ApiErrorCode::Unauthorized | ApiErrorCode::DeviceRevoked => {
-                        ErrorKind::SignedOut
-                    }
-                    ApiErrorCode::RateLimited => ErrorKind::ServerError,
+                    ApiErrorCode::Unauthorized => ErrorKind::SignedOut,
+                    ApiErrorCode::DeviceRevoked => ErrorKind::DeviceRevoked,
+                    ApiErrorCode::RateLimited => ErrorKind::RateLimited,
                     ApiErrorCode::SchemaTooOld => ErrorKind::AppTooOld,
                     ApiErrorCode::SchemaTooNew => ErrorKind::ServerTooOld,
                     ApiErrorCode::Internal => ErrorKind::ServerError,
@@ -517,6 +520,8 @@ impl ErrorKind {
             ErrorKind::ServerError => "server_error",
             ErrorKind::StoreBusy => "store_busy",
             ErrorKind::Untrusted => "untrusted",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::DeviceRevoked => "device_revoked",
             ErrorKind::Local => "local",
         }
     }
@@ -535,6 +540,8 @@ impl ErrorKind {
             ErrorKind::ServerError,
             ErrorKind::StoreBusy,
             ErrorKind::Untrusted,
+            ErrorKind::RateLimited,
+            ErrorKind::DeviceRevoked,
             ErrorKind::Local,
         ]
         .into_iter()
