@@ -261,6 +261,18 @@ pub async fn sign_in<A: StoreAccess>(
         .iter()
         .find(|s| *s != REFERENCE_SCOPE && !s.starts_with("user:") && response.role != Role::Admin)
         .cloned();
+    // Both become ids in this database (the user's row, the shop every item moves into).
+    let not_an_id = [Some(&response.user_id), server_shop.as_ref()]
+        .into_iter()
+        .flatten()
+        .find(|id| !crate::trust::is_canonical_uuid(id));
+    if let Some(id) = not_an_id {
+        return Err(ClientError::BadAnswer {
+            status: 200,
+            detail: format!("the server named an account or shop whose id {id:?} is not a UUID"),
+        }
+        .into());
+    }
     // The user's own row first: the local shop's owner is about to become them.
     let own = [user_scope(&account.user_id)];
     let db = ViaStore(access);

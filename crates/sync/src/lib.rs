@@ -11,8 +11,17 @@
 //!   applying another device's changes ([`merge::merge`]): the longer causal length wins a row's
 //!   life, then per-cell last-writer-wins on (HLC, device), foreign keys checked at commit.
 //!
-//! To come: stock movements adding up, unique-key clashes flagged, the push and pull protocol
-//! and the client here; the server in `crates/sync-server`.
+//! - [`replica`], [`client`], [`device`]: the outbox, the pull cursors, the HTTP client (https,
+//!   or plain http to this computer only; answers bounded) and what a signed-in device does;
+//! - [`trust`]: what a device accepts from a pulled page (synced tables and columns only, UUID
+//!   keys, values of their column's type, storable stamps): a page with anything else is
+//!   refused whole;
+//! - [`conflicts`]: unique-key clashes settled by a rename, listed on every device the rename
+//!   reaches, with the user's choice of which item keeps the value;
+//! - [`proxy_watch`]: an account's proxy changed on another device waits for confirmation here
+//!   before its password is sent there.
+//!
+//! The server is in `crates/sync-server`.
 
 pub mod capture;
 pub mod client;
