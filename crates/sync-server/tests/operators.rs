@@ -132,6 +132,43 @@ async fn postgres_sign_out_revoke_and_last_use() {
     sign_out_revoke_and_last_use(&fresh.storage, &fresh.location).await;
 }
 
+/// Devices signed in before last uses were recorded count their 30 days from the upgrade.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_from_before_the_upgrade_count_from_the_upgrade() {
+    let fresh = support::backends::sqlite();
+    let user = new_seller(&fresh.storage, "old@example.fr").await;
+    let device = uuid::Uuid::now_v7().to_string();
+    fresh
+        .storage
+        .register_device(&device, &user, "Ancien", "h-old")
+        .await
+        .unwrap();
+    let signed_in = ago(400 * DAY);
+    sql_rows(
+        &fresh.location,
+        &format!("UPDATE sync_devices SET last_seen_at = NULL, created_at = '{signed_in}'"),
+    )
+    .await;
+    let seen = fresh
+        .storage
+        .device_by_token("h-old")
+        .await
+        .unwrap()
+        .unwrap()
+        .last_seen;
+    assert!(Utc::now() - seen > chrono::Duration::days(399), "{seen}");
+    let path = fresh.location.strip_prefix("sqlite:").unwrap();
+    let upgraded =
+        seller_sync_server::storage::sqlite::SqliteStorage::open(Path::new(path)).unwrap();
+    let seen = upgraded
+        .device_by_token("h-old")
+        .await
+        .unwrap()
+        .unwrap()
+        .last_seen;
+    assert!(Utc::now() - seen < chrono::Duration::days(1), "{seen}");
+}
+
 fn login(email: &str, device: &str) -> LoginRequest {
     LoginRequest {
         email: email.into(),

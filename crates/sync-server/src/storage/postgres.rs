@@ -117,6 +117,14 @@ impl PostgresStorage {
             .batch_execute(&typed_tables_ddl(&typed, Dialect::Postgres))
             .await?;
         add_missing_columns(&client, &typed).await?;
+        // Tokens expire 30 days after their last use, recorded since this version: a device
+        // signed in before it counts from the upgrade, not from its sign-in.
+        client
+            .execute(
+                "UPDATE sync_devices SET last_seen_at = now() WHERE last_seen_at IS NULL",
+                &[],
+            )
+            .await?;
         create_email_index(&client).await?;
         let last: Option<i64> = client
             .query_one("SELECT max(hlc) FROM sync_cells", &[])

@@ -68,6 +68,12 @@ impl SqliteStorage {
         conn.execute_batch(SYNC_TABLES)?;
         conn.execute_batch(&typed_tables_ddl(&typed, Dialect::Sqlite))?;
         add_missing_columns(&conn, &typed)?;
+        // Tokens expire 30 days after their last use, recorded since this version: a device
+        // signed in before it counts from the upgrade, not from its sign-in.
+        conn.execute(
+            "UPDATE sync_devices SET last_seen_at = ?1 WHERE last_seen_at IS NULL",
+            [now_text()],
+        )?;
         create_email_index(&conn)?;
         let last: Option<i64> =
             conn.query_row("SELECT max(hlc) FROM sync_cells", [], |r| r.get(0))?;
