@@ -25,7 +25,7 @@ use crate::auth::{LoginThrottle, dummy_hash, new_token, token_hash, verify_passw
 use crate::push::PushContext;
 use crate::schema::supported_schema;
 use crate::storage::{DeviceAuth, Storage, StorageError};
-use crate::validate::check_email;
+use crate::validate::{check_email, check_sign_in};
 
 /// The most rows a pull page holds.
 pub const MAX_PAGE: u32 = 5_000;
@@ -416,6 +416,8 @@ async fn sign_in<S: Storage>(
     request: &LoginRequest,
 ) -> Result<LoginResponse, Response> {
     check_schema(headers, state.schema).map_err(IntoResponse::into_response)?;
+    check_sign_in(&request.email, &request.device_id, &request.device_name)
+        .map_err(|e| Failure(e).into_response())?;
     let email = request.email.trim();
     if let Err(wait) = state.logins.begin(email, address) {
         tracing::warn!(?address, "sign-in refused: too many failed attempts");

@@ -136,6 +136,31 @@ pub fn check_email(email: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The longest device id a sign-in may give (the app's are 36-character UUIDs): every cell the
+/// device pushes carries it.
+pub const MAX_DEVICE_ID_BYTES: usize = 100;
+/// The longest device name (a host name, "Laptop").
+pub const MAX_DEVICE_NAME_BYTES: usize = 200;
+
+/// Refuses a sign-in whose e-mail, device id or device name no database could keep: a control
+/// character (PostgreSQL refuses NUL in text) or a length beyond any real one.
+pub fn check_sign_in(email: &str, device_id: &str, device_name: &str) -> Result<(), ApiError> {
+    let fields = [
+        ("e-mail", email, 254),
+        ("device id", device_id, MAX_DEVICE_ID_BYTES),
+        ("device name", device_name, MAX_DEVICE_NAME_BYTES),
+    ];
+    for (what, value, max) in fields {
+        if value.len() > max || value.chars().any(char::is_control) {
+            return Err(ApiError::new(
+                ApiErrorCode::BadRequest,
+                format!("the {what} holds a control character or is longer than {max} bytes"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn type_fits(ty: ColumnType, value: &Value) -> bool {
     matches!(
         (ty, value),
@@ -234,6 +259,17 @@ mod tests {
         assert!(ok(&fk, Value::Text(uuid::Uuid::now_v7().to_string())));
         assert!(!ok(&fk, Value::Text("admin".into())));
         assert!(!ok(&fk, Value::Integer(7)));
+    }
+
+    #[test]
+    fn sign_ins_hold_nothing_a_database_refuses() {
+        let id = uuid::Uuid::now_v7().to_string();
+        assert!(check_sign_in("camille@example.fr", &id, "Portable de Camille").is_ok());
+        assert!(check_sign_in("camille@example.fr\0", &id, "Portable").is_err());
+        assert!(check_sign_in("camille@example.fr", "a\0b", "Portable").is_err());
+        assert!(check_sign_in("camille@example.fr", &id, "Porta\nble").is_err());
+        assert!(check_sign_in("camille@example.fr", &"x".repeat(101), "Portable").is_err());
+        assert!(check_sign_in("camille@example.fr", &id, &"x".repeat(201)).is_err());
     }
 
     #[test]

@@ -1048,6 +1048,7 @@ fn attacks(ids: Ids) -> BoxedStrategy<Case> {
                 "admin".to_owned(),
                 user_scope(&new_id()),
                 i.shop_a.to_uppercase(),
+                format!("{}\0", i.shop_a),
             ]),
             "\\PC{1,30}",
         ]
@@ -1494,4 +1495,59 @@ async fn users_row_and_email_over_http_on_sqlite() {
 async fn users_row_and_email_over_http_on_postgres() {
     let fresh = support::backends::postgres().await;
     users_row_and_email_over_http(fresh.storage.clone(), &fresh.location).await;
+}
+
+/// Sign-ins holding what no database keeps (a NUL, which PostgreSQL refuses in text) or beyond
+/// any real length are refused as bad requests, never a server failure, and change nothing.
+async fn hostile_sign_ins<S: Storage + Clone>(storage: S, location: &str) {
+    let server = start(storage, location).await;
+    let huge = "x".repeat(2_000_000);
+    let id = new_id();
+    let attempts = [
+        ("a@example.fr\0", id.as_str(), "Portable"),
+        ("a@example.fr", "dev\0a", "Portable"),
+        ("a@example.fr", id.as_str(), "Porta\0ble"),
+        ("a@example.fr", huge.as_str(), "Portable"),
+        ("a@example.fr", id.as_str(), huge.as_str()),
+    ];
+    let before = server.db.dump().await;
+    for (email, device, name) in attempts {
+        let body =
+            json!({"email": email, "password": PASSWORD, "device_id": device, "device_name": name});
+        let headers = [
+            schema_header(),
+            ("Content-Type", "application/json".to_owned()),
+        ];
+        let answer = http(
+            server.address,
+            "POST",
+            "/v1/login",
+            &headers,
+            body.to_string().as_bytes(),
+        )
+        .await;
+        assert_eq!(
+            (answer.status, code_of(&answer)),
+            (400, ApiErrorCode::BadRequest),
+            "{email:?} {:?} {:?}",
+            &device[..device.len().min(20)],
+            &name[..name.len().min(20)]
+        );
+    }
+    assert!(
+        server.db.dump().await == before,
+        "a refused sign-in changed the server"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_sign_ins_on_sqlite() {
+    let fresh = support::backends::sqlite();
+    hostile_sign_ins(fresh.storage.clone(), &fresh.location).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_sign_ins_on_postgres() {
+    let fresh = support::backends::postgres().await;
+    hostile_sign_ins(fresh.storage.clone(), &fresh.location).await;
 }
