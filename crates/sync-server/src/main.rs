@@ -163,13 +163,24 @@ async fn run<S: Storage>(storage: S, command: Command) -> anyhow::Result<()> {
             allow_plain_http,
             client_address_header,
         } => {
+            let defaults = Limits::default();
             let limits = Limits {
                 client_address_header: client_address_header
                     .map(|h| h.parse())
                     .transpose()
                     .context("--client-address-header is not a header name")?,
-                ..Limits::default()
+                // Each long poll holds a connection: half the file limit at most, so waiting
+                // devices never leave the others without a descriptor.
+                waits_total: open_files_limit().map_or(defaults.waits_total, |n| {
+                    defaults.waits_total.min(n / 2).max(1)
+                }),
+                ..defaults
             };
+            tracing::info!(
+                long_polls = limits.waits_total,
+                hashing_threads = limits.hashing_threads,
+                "limits"
+            );
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(tls_acceptor(&cert, &key)?),
                 _ => {
@@ -250,6 +261,13 @@ async fn run<S: Storage>(storage: S, command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The soft limit on open files (Linux: /proc/self/limits), when known.
+fn open_files_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 async fn user_named<S: Storage>(storage: &S, email: &str) -> anyhow::Result<UserAuth> {

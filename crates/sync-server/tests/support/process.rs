@@ -71,6 +71,7 @@ impl Served {
             .env_remove("SELLER_SYNC_DATABASE")
             .envs(envs.iter().copied())
             .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -106,6 +107,17 @@ impl Served {
     /// What the server logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
+    }
+
+    /// Whether the server logs `text` (looked for again while its log is read, up to 30 s).
+    pub async fn logs(&self, text: &str) -> bool {
+        for _ in 0..600 {
+            if self.log().contains(text) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
     }
 }
 
