@@ -223,11 +223,7 @@ async fn an_admin_syncs_everything() {
         .await
         .unwrap();
     assert_eq!(admin.role, Role::Admin);
-    assert!(
-        admin.scopes.contains(&shop_id),
-        "{:?}",
-        admin.scopes
-    );
+    assert!(admin.scopes.contains(&shop_id), "{:?}", admin.scopes);
     let admin_client = anonymous.clone().with_token(admin.token);
     let page = admin_client.pull(&shop_id, 0, 10).await.unwrap();
     assert_eq!(page.rows[0].pk, shop_id);

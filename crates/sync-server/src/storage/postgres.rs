@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use rusqlite::types::Value;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use seller_sync::hlc::{Clock, Hlc};
 use seller_sync::merge::{Cell, Life, RowChange};
 use seller_sync::protocol::{ApiError, ApiErrorCode, PullResponse, PushBatch, PushResponse};
 use seller_sync::value::to_json;
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
 use std::path::Path;
 use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
