@@ -510,3 +510,36 @@ async fn a_proxy_changed_elsewhere_awaits_confirmation_on_sqlite() {
 async fn a_proxy_changed_elsewhere_awaits_confirmation_on_postgres() {
     a_proxy_changed_elsewhere_awaits_confirmation(Backend::Postgres).await;
 }
+
+/// A server that takes fewer batches per request than the device sends refuses the push as too
+/// large; the device then sends its batches one by one instead of retrying the same request
+/// forever, and everything arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_too_large_for_the_server_goes_batch_by_batch() {
+    let limits = seller_sync_server::api::Limits {
+        batches_per_request: 1,
+        ..Default::default()
+    };
+    let server =
+        sync_support::start_server_with(Backend::Sqlite, &["camille@example.fr"], limits).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Device::open(&dir.path().join("a.sqlite3"));
+    let items = 1_200;
+    for n in 0..items {
+        a.store()
+            .create_product(draft(&format!("LOT-{n}"), "Article du lot", 1000))
+            .unwrap();
+    }
+    // Signing in pushes the shop at once: more than one batch of rows.
+    a.sign_in(&server, "camille@example.fr").await;
+    a.sync().await;
+
+    let held =
+        sync_support::server_rows(&server.database, "SELECT count(*) FROM seller_products").await;
+    assert_eq!(held, vec![items.to_string()]);
+    assert_eq!(
+        a.rows("SELECT count(*) FROM sync_outbox"),
+        vec!["0".to_owned()],
+        "nothing is left waiting"
+    );
+}

@@ -11,6 +11,7 @@ use seller_sync::capture::Capture;
 use seller_sync::client::SyncClient;
 use seller_sync::device::{self, StoreAccess};
 use seller_sync::protocol::Role;
+use seller_sync_server::api::Limits;
 use seller_sync_server::auth::hash_password;
 use seller_sync_server::storage::postgres::PostgresStorage;
 use seller_sync_server::storage::sqlite::SqliteStorage;
@@ -66,6 +67,11 @@ pub const PASSWORD: &str = "mot de passe solide";
 
 /// Starts a server with one seller per e-mail in `sellers` (password [`PASSWORD`]).
 pub async fn start_server(backend: Backend, sellers: &[&str]) -> Server {
+    start_server_with(backend, sellers, Limits::default()).await
+}
+
+/// [`start_server`], with the server's request limits given.
+pub async fn start_server_with(backend: Backend, sellers: &[&str], limits: Limits) -> Server {
     let dir = tempfile::tempdir().unwrap();
     match backend {
         Backend::Sqlite => {
@@ -78,6 +84,7 @@ pub async fn start_server(backend: Backend, sellers: &[&str]) -> Server {
                 format!("sqlite:{}", path.display()),
                 dir,
                 sellers,
+                limits,
             )
             .await
         }
@@ -85,7 +92,7 @@ pub async fn start_server(backend: Backend, sellers: &[&str]) -> Server {
             let url = new_postgres_database().await;
             let storage = PostgresStorage::connect(&url).await.unwrap();
             let any = AnyStorage::Postgres(storage.clone());
-            serve(storage, any, url, dir, sellers).await
+            serve(storage, any, url, dir, sellers, limits).await
         }
     }
 }
@@ -96,6 +103,7 @@ async fn serve<S: Storage + Clone>(
     database: String,
     dir: tempfile::TempDir,
     sellers: &[&str],
+    limits: Limits,
 ) -> Server {
     let clock = seller_sync::hlc::Clock::new();
     let mut users = Vec::new();
@@ -118,7 +126,7 @@ async fn serve<S: Storage + Clone>(
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let app = seller_sync_server::api::router(storage);
+    let app = seller_sync_server::api::router_with(storage, limits);
     let task = tokio::spawn(async move {
         let _ = seller_sync_server::serve::serve(listener, app, None, std::future::pending()).await;
     });

@@ -119,7 +119,12 @@ impl SyncClient {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let http = Client::builder(TokioExecutor::new()).build(connector);
+        // Below the server's 30 s idle bound, so a request never goes out on a connection the
+        // server is closing.
+        let http = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(20))
+            .pool_timer(hyper_util::rt::TokioTimer::new())
+            .build(connector);
         Ok(SyncClient {
             http,
             base,

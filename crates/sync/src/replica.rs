@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::capture::Capture;
 use crate::client::{ClientError, SyncClient};
 use crate::merge::{Batch, Merged, mark_pushed, merge_pulled, pending};
-use crate::protocol::{ClampedCell, PullResponse, PushBatch, WaitRequest};
+use crate::protocol::{ApiErrorCode, ClampedCell, PullResponse, PushBatch, WaitRequest};
 
 /// Rows per pushed batch.
 pub const BATCH_ROWS: usize = 500;
@@ -288,15 +288,23 @@ pub async fn pull_scopes<D: LocalDb>(
 pub async fn push_all<D: LocalDb>(db: &D, client: &SyncClient) -> Result<usize, SyncError> {
     db.with_conn(|conn| Ok(stage(conn)?)).await?;
     let mut pushed = 0;
+    let mut per_request = BATCHES_PER_REQUEST;
     loop {
-        let batches = db
-            .with_conn(|conn| outbox(conn, BATCHES_PER_REQUEST))
-            .await?;
+        let batches = db.with_conn(move |conn| outbox(conn, per_request)).await?;
         if batches.is_empty() {
             return Ok(pushed);
         }
         let rows: usize = batches.iter().map(|b| b.rows.len()).sum();
-        let response = client.push(batches).await?;
+        let response = match client.push(batches).await {
+            // Batches of large rows (long descriptions, many photos) can together exceed what
+            // the server takes in one request: they go one by one instead of failing forever.
+            Err(ClientError::Refused(e)) if e.code == ApiErrorCode::TooLarge && per_request > 1 => {
+                tracing::info!("the server found the push too large: one batch per request");
+                per_request = 1;
+                continue;
+            }
+            other => other?,
+        };
         pushed += rows;
         db.with_conn(move |conn| Ok(acknowledge(conn, &response.acked, &response.clamped)?))
             .await?;
