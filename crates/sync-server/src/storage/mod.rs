@@ -58,7 +58,8 @@ impl From<ApiError> for StorageError {
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
-#[derive(Debug, Clone)]
+/// Prints without its password hash (an offline guess needs only the hash).
+#[derive(Clone)]
 pub struct UserAuth {
     pub id: String,
     pub role: Role,
@@ -87,13 +88,36 @@ pub struct DeviceInfo {
     pub revoked_at: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+/// Prints without its password hash.
+#[derive(Clone)]
 pub struct NewUser {
     pub id: String,
     pub name: String,
     pub email: String,
     pub password_hash: String,
     pub role: Role,
+}
+
+impl std::fmt::Debug for UserAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserAuth")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("password_hash", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("password_hash", &"<redacted>")
+            .field("role", &self.role)
+            .finish()
+    }
 }
 
 /// One backend. Every method is one transaction.
@@ -244,5 +268,31 @@ pub(crate) fn role_text(role: Role) -> &'static str {
         Role::Admin => "admin",
         Role::Seller => "seller",
         Role::Customer => "customer",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_print_without_their_password_hash() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned();
+        let new = NewUser {
+            id: "0190b3a2-0000-7000-8000-000000000001".into(),
+            name: "Camille".into(),
+            email: "camille@example.fr".into(),
+            password_hash: hash.clone(),
+            role: Role::Seller,
+        };
+        let auth = UserAuth {
+            id: new.id.clone(),
+            role: Role::Seller,
+            password_hash: hash.clone(),
+        };
+        for printed in [format!("{new:?}"), format!("{auth:?}")] {
+            assert!(!printed.contains("argon2"), "{printed}");
+            assert!(printed.contains("<redacted>"), "{printed}");
+        }
     }
 }
