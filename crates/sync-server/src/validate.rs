@@ -138,7 +138,7 @@ pub fn check_email(email: &str) -> Result<(), ApiError> {
 
 /// The longest device id a sign-in may give (the app's are 36-character UUIDs): every cell the
 /// device pushes carries it.
-pub const MAX_DEVICE_ID_BYTES: usize = 100;
+pub const MAX_DEVICE_ID_BYTES: usize = seller_sync::protocol::MAX_DEVICE_ID_BYTES;
 /// The longest device name (a host name, "Laptop").
 pub const MAX_DEVICE_NAME_BYTES: usize = 200;
 

@@ -130,6 +130,10 @@ pub struct WaitResponse {
     pub changed: Vec<String>,
 }
 
+/// The longest device id a server signs in (and so the longest a device accepts in a pulled
+/// stamp).
+pub const MAX_DEVICE_ID_BYTES: usize = 100;
+
 /// The longest wait a server holds a request for.
 pub const MAX_WAIT_MS: u64 = 60_000;
 

@@ -27,8 +27,9 @@ use crate::tables::{column_syncs, synced_table};
 pub const MAX_CELL_BYTES: usize = 1024 * 1024;
 /// The greatest causal length a pulled row may carry (as the server allows).
 pub const MAX_CAUSAL_LENGTH: i64 = i32::MAX as i64;
-/// The longest device id (UUIDs, and the server's own `server`).
-const MAX_DEVICE_LEN: usize = 64;
+/// The longest device id: the server's own bound at sign-in, so a device id the server took
+/// from another device never makes a page this device refuses (and stops its sync for good).
+const MAX_DEVICE_LEN: usize = crate::protocol::MAX_DEVICE_ID_BYTES;
 
 /// Why a pulled row was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -271,5 +272,14 @@ mod tests {
         ] {
             assert!(!is_canonical_uuid(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_device_id_the_server_signs_in_is_accepted_in_a_stamp() {
+        let stamp = crate::hlc::Hlc::from_i64(1).unwrap();
+        let longest = "d".repeat(crate::protocol::MAX_DEVICE_ID_BYTES);
+        assert!(check_stamp(stamp, &longest).is_ok());
+        assert!(check_stamp(stamp, &format!("{longest}d")).is_err());
+        assert!(check_stamp(stamp, "dev\0a").is_err());
     }
 }
