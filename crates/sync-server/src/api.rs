@@ -599,14 +599,13 @@ async fn push<S: Storage>(
         role: device.role,
     };
     crate::push::check_request(&ctx, &request.batches)?;
-    let mut response = PushResponse::default();
-    for batch in &request.batches {
-        let outcome = state.storage.push(&ctx, batch, wall_ms_now()).await?;
-        // Each batch is committed on its own: waiting devices may pull it at once.
-        state.pushes.send_modify(|n| *n += 1);
-        response.acked.extend(outcome.acked);
-        response.clamped.extend(outcome.clamped);
-    }
+    // One transaction for the request: a batch refused (another's scope, the users row) refuses
+    // the batches before it too, so a refused request changes nothing.
+    let response = state
+        .storage
+        .push_all(&ctx, &request.batches, wall_ms_now())
+        .await?;
+    state.pushes.send_modify(|n| *n += 1);
     Ok(Json(response))
 }
 

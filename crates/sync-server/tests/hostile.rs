@@ -987,6 +987,29 @@ fn attacks(ids: Ids) -> BoxedStrategy<Case> {
             })
             .boxed(),
     );
+    // A good batch before one only the server's state refuses (another user's shop, the users
+    // row): the request is one transaction, so the good batch does not land either.
+    let i = id.clone();
+    arms.push(
+        any::<bool>()
+            .prop_map(move |users_row| {
+                let good = new_product(&new_id(), &i.shop_a);
+                let (bad, code) = if users_row {
+                    (
+                        edit("users", &i.user_a, vec![cell("role", json!("admin"))]),
+                        ApiErrorCode::ForbiddenField,
+                    )
+                } else {
+                    (new_product(&new_id(), &i.shop_b), ApiErrorCode::OutOfScope)
+                };
+                push_case(
+                    "a good batch before one the server's state refuses",
+                    batches(vec![vec![good], vec![bad]]),
+                    refused(code),
+                )
+            })
+            .boxed(),
+    );
     arms.push(
         malformed_bodies(&id)
             .prop_map(|body| push_bytes("malformed body", body, refused(ApiErrorCode::BadRequest)))

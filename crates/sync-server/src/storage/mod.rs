@@ -181,14 +181,25 @@ pub trait Storage: Send + Sync + 'static {
     /// Every scope that holds rows (what an admin reads).
     fn all_scopes(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
 
-    /// Applies one batch in one transaction, unless the device's batch of that number is
-    /// already applied; either way the batch is acknowledged.
+    /// Applies a request's batches in order, in one transaction: a batch the device already
+    /// sent is acknowledged without being applied again; one refused batch refuses them all,
+    /// so a refused request changes nothing.
+    fn push_all(
+        &self,
+        ctx: &PushContext,
+        batches: &[PushBatch],
+        now_ms: u64,
+    ) -> impl Future<Output = Result<PushResponse>> + Send;
+
+    /// [`Storage::push_all`] of one batch.
     fn push(
         &self,
         ctx: &PushContext,
         batch: &PushBatch,
         now_ms: u64,
-    ) -> impl Future<Output = Result<PushResponse>> + Send;
+    ) -> impl Future<Output = Result<PushResponse>> + Send {
+        self.push_all(ctx, std::slice::from_ref(batch), now_ms)
+    }
 
     /// The latest sequence number of each of `scopes` (0 for a scope with no rows yet).
     fn scope_seqs(

@@ -449,6 +449,51 @@ async fn project(client: &impl GenericClient, table: &TypedTable, row: &PlannedR
     Ok(())
 }
 
+impl PostgresStorage {
+    /// Applies one batch in `tx`, unless the device's batch of that number is already applied;
+    /// returns the stamps it clamped.
+    async fn push_batch(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        ctx: &PushContext,
+        batch: &PushBatch,
+        now_ms: u64,
+    ) -> Result<Vec<seller_sync::protocol::ClampedCell>> {
+        // Claiming the batch's number first makes a concurrent copy of it wait, then see it.
+        let claimed = tx
+            .query_opt(
+                "INSERT INTO sync_batches (device_id, device_seq) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING RETURNING 1",
+                &[&ctx.device_id, &batch.device_seq],
+            )
+            .await?
+            .is_some();
+        if !claimed {
+            return Ok(Vec::new());
+        }
+        // The user's shops as this transaction sees them: one made by an earlier batch counts.
+        let mut ctx = ctx.clone();
+        ctx.shops = tx
+            .query(
+                "SELECT id FROM shops WHERE owner_id = $1 ORDER BY created_at, id",
+                &[&ctx.user_id],
+            )
+            .await?
+            .into_iter()
+            .map(|r| r.get(0))
+            .collect();
+        let keys = keys_to_load(&batch.rows);
+        // Parents that give new rows their scope, already locked when in the request's rows.
+        lock_rows(tx, &keys).await?;
+        let stored = load(tx, &keys).await?;
+        let plan = plan(&ctx, &batch.rows, &stored, &self.typed, &self.clock, now_ms)?;
+        apply(tx, &self.typed, &plan.rows)
+            .await
+            .map_err(as_email_clash)?;
+        Ok(plan.clamped)
+    }
+}
+
 impl Storage for PostgresStorage {
     async fn user_by_email(&self, email: &str) -> Result<Option<UserAuth>> {
         let client = self.client().await?;
@@ -664,48 +709,26 @@ impl Storage for PostgresStorage {
         Ok(rows.into_iter().map(|r| r.get(0)).collect())
     }
 
-    async fn push(
+    async fn push_all(
         &self,
         ctx: &PushContext,
-        batch: &PushBatch,
+        batches: &[PushBatch],
         now_ms: u64,
     ) -> Result<PushResponse> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let mut response = PushResponse {
-            acked: vec![batch.device_seq],
-            clamped: Vec::new(),
-        };
-        // Claiming the batch's number first makes a concurrent copy of it wait, then see it.
-        let claimed = tx
-            .query_opt(
-                "INSERT INTO sync_batches (device_id, device_seq) VALUES ($1, $2)
-                 ON CONFLICT DO NOTHING RETURNING 1",
-                &[&ctx.device_id, &batch.device_seq],
-            )
-            .await?
-            .is_some();
-        if claimed {
-            // The user's shops as this transaction sees them: one made by the batch before (in
-            // the same request) counts.
-            let mut ctx = ctx.clone();
-            ctx.shops = tx
-                .query(
-                    "SELECT id FROM shops WHERE owner_id = $1 ORDER BY created_at, id",
-                    &[&ctx.user_id],
-                )
-                .await?
-                .into_iter()
-                .map(|r| r.get(0))
-                .collect();
-            let keys = keys_to_load(&batch.rows);
-            lock_rows(&tx, &keys).await?;
-            let stored = load(&tx, &keys).await?;
-            let plan = plan(&ctx, &batch.rows, &stored, &self.typed, &self.clock, now_ms)?;
-            apply(&tx, &self.typed, &plan.rows)
-                .await
-                .map_err(as_email_clash)?;
-            response.clamped = plan.clamped;
+        // Every row of every batch is locked at once, in one order, before any is read: two
+        // requests naming the same rows in other orders wait for each other, never deadlock.
+        let all_rows: Vec<_> = batches
+            .iter()
+            .flat_map(|b| b.rows.iter().cloned())
+            .collect();
+        lock_rows(&tx, &keys_to_load(&all_rows)).await?;
+        let mut response = PushResponse::default();
+        for batch in batches {
+            let clamped = self.push_batch(&tx, ctx, batch, now_ms).await?;
+            response.acked.push(batch.device_seq);
+            response.clamped.extend(clamped);
         }
         tx.execute(
             "UPDATE sync_devices SET last_seen_at = now() WHERE id = $1",

@@ -446,6 +446,39 @@ fn user_auth(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserAuth> {
     })
 }
 
+/// Applies one batch in `tx`, unless the device's batch of that number is already applied;
+/// returns the stamps it clamped.
+fn push_batch(
+    tx: &Connection,
+    this: &SqliteStorage,
+    ctx: &PushContext,
+    batch: &PushBatch,
+    now_ms: u64,
+) -> Result<Vec<seller_sync::protocol::ClampedCell>> {
+    let seen = tx
+        .query_row(
+            "SELECT 1 FROM sync_batches WHERE device_id = ?1 AND device_seq = ?2",
+            params![ctx.device_id, batch.device_seq],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if seen {
+        return Ok(Vec::new());
+    }
+    // The user's shops as this transaction sees them: one made by an earlier batch counts.
+    let mut ctx = ctx.clone();
+    ctx.shops = shops_owned(tx, &ctx.user_id)?;
+    let stored = load(tx, &keys_to_load(&batch.rows))?;
+    let plan = plan(&ctx, &batch.rows, &stored, &this.typed, &this.clock, now_ms)?;
+    apply(tx, &plan.rows).map_err(|e| as_email_clash(e.into()))?;
+    tx.execute(
+        "INSERT INTO sync_batches (device_id, device_seq, applied_at) VALUES (?1, ?2, ?3)",
+        params![ctx.device_id, batch.device_seq, now_text()],
+    )?;
+    Ok(plan.clamped)
+}
+
 impl Storage for SqliteStorage {
     async fn user_by_email(&self, email: &str) -> Result<Option<UserAuth>> {
         let email = email.to_owned();
@@ -682,40 +715,20 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn push(
+    async fn push_all(
         &self,
         ctx: &PushContext,
-        batch: &PushBatch,
+        batches: &[PushBatch],
         now_ms: u64,
     ) -> Result<PushResponse> {
-        let (ctx, batch) = (ctx.clone(), batch.clone());
+        let (ctx, batches) = (ctx.clone(), batches.to_vec());
         self.run(move |conn, this| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let seen = tx
-                .query_row(
-                    "SELECT 1 FROM sync_batches WHERE device_id = ?1 AND device_seq = ?2",
-                    params![ctx.device_id, batch.device_seq],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            let mut response = PushResponse {
-                acked: vec![batch.device_seq],
-                clamped: Vec::new(),
-            };
-            if !seen {
-                // The user's shops as this transaction sees them: one made by the batch before
-                // (in the same request) counts.
-                let mut ctx = ctx.clone();
-                ctx.shops = shops_owned(&tx, &ctx.user_id)?;
-                let stored = load(&tx, &keys_to_load(&batch.rows))?;
-                let plan = plan(&ctx, &batch.rows, &stored, &this.typed, &this.clock, now_ms)?;
-                apply(&tx, &plan.rows).map_err(|e| as_email_clash(e.into()))?;
-                tx.execute(
-                    "INSERT INTO sync_batches (device_id, device_seq, applied_at) VALUES (?1, ?2, ?3)",
-                    params![ctx.device_id, batch.device_seq, now_text()],
-                )?;
-                response.clamped = plan.clamped;
+            let mut response = PushResponse::default();
+            for batch in &batches {
+                let clamped = push_batch(&tx, this, &ctx, batch, now_ms)?;
+                response.acked.push(batch.device_seq);
+                response.clamped.extend(clamped);
             }
             tx.execute(
                 "UPDATE sync_devices SET last_seen_at = ?2 WHERE id = ?1",
