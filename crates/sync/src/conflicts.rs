@@ -150,6 +150,10 @@ pub fn detect_arrived(
 ) -> rusqlite::Result<usize> {
     let mut found = 0;
     let mut columns_of: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    // Most pages settle no open conflict: one look, rather than one per unique cell.
+    let any_open: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_conflicts WHERE resolved_at IS NULL)")?
+        .query_row([], |r| r.get(0))?;
     for row in rows {
         if !columns_of.contains_key(row.table.as_str()) {
             let last: Vec<String> = unique_indexes(conn, &row.table)?
@@ -160,7 +164,9 @@ pub fn detect_arrived(
         }
         let unique = &columns_of[row.table.as_str()];
         for cell in row.cells.iter().filter(|c| unique.contains(&c.column)) {
-            settle_if_given_back(conn, &row.table, &row.pk, &cell.column)?;
+            if any_open {
+                settle_if_given_back(conn, &row.table, &row.pk, &cell.column)?;
+            }
             let renamed = cell.device != this_device
                 && matches!(&cell.value, Value::Text(t) if renamed_from(t, &row.pk).is_some());
             if renamed && detect(conn, &row.table, &row.pk, &cell.column)? {

@@ -295,6 +295,7 @@ pub async fn push_all<D: LocalDb>(db: &D, client: &SyncClient) -> Result<usize, 
             return Ok(pushed);
         }
         let rows: usize = batches.iter().map(|b| b.rows.len()).sum();
+        let sent: Vec<i64> = batches.iter().map(|b| b.device_seq).collect();
         let response = match client.push(batches).await {
             // Batches of large rows (long descriptions, many photos) can together exceed what
             // the server takes in one request: they go one by one instead of failing forever.
@@ -305,6 +306,14 @@ pub async fn push_all<D: LocalDb>(db: &D, client: &SyncClient) -> Result<usize, 
             }
             other => other?,
         };
+        // A server that acknowledges none of what it was sent would have this loop send it
+        // again for ever.
+        if !response.acked.iter().any(|seq| sent.contains(seq)) {
+            return Err(SyncError::Client(ClientError::BadAnswer {
+                status: 200,
+                detail: "the server acknowledged none of the batches sent".into(),
+            }));
+        }
         pushed += rows;
         db.with_conn(move |conn| Ok(acknowledge(conn, &response.acked, &response.clamped)?))
             .await?;
