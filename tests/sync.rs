@@ -499,6 +499,33 @@ async fn a_proxy_changed_elsewhere_awaits_confirmation(backend: Backend) {
     a.sync().await;
     b.sync().await;
     assert!(awaits(&b));
+    assert!(proxy_watch::confirm(b.store().connection(), &account).unwrap());
+
+    // Deleted elsewhere, then made again under the same id with a proxy of someone's choosing:
+    // B still keeps a password for that id, so the new row awaits confirmation too.
+    on_a("DELETE FROM seller_accounts WHERE id = ?1");
+    a.sync().await;
+    b.sync().await;
+    a.store()
+        .connection()
+        .execute(
+            "INSERT INTO seller_accounts (id, shop_id, name, proxy_host, proxy_port, proxy_type, proxy_user)
+             VALUES (?1, ?2, 'Boutique', 'piege.example.net', 8080, 'http', 'camille')",
+            [&account, &shop],
+        )
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(
+        b.rows(&format!(
+            "SELECT proxy_host FROM seller_accounts WHERE id = '{account}'"
+        )),
+        vec!["piege.example.net".to_owned()]
+    );
+    assert!(
+        awaits(&b),
+        "a re-created account gets no stored password unconfirmed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

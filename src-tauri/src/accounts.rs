@@ -151,7 +151,9 @@ pub(crate) fn refuse_unconfirmed_proxy(
 ) -> Result<(), AppError> {
     let awaiting = seller_sync::proxy_watch::needs_confirmation(store.connection(), &account.id)
         .map_err(seller_store::StoreError::from)?;
-    if awaiting && account.proxy.is_some() && account.has_proxy_password {
+    // Whatever the synced row says of a stored password (its keyring reference syncs, and may
+    // have been cleared elsewhere): the keyring is read by account id.
+    if awaiting && account.proxy.is_some() {
         return Err(AppError::new(
             crate::error::ErrorCode::ProxyNeedsConfirmation,
             "this account's proxy was changed on another device: confirm it in Accounts before its password is sent there",
@@ -620,6 +622,15 @@ pub(crate) async fn test_proxy_with<K: SecretStore>(
         (SecretInput::Set { value }, _) => Some(value),
         (SecretInput::Clear, _) | (SecretInput::Keep, None) => None,
         (SecretInput::Keep, Some(id)) => {
+            // The stored password goes to no proxy changed elsewhere and not confirmed here,
+            // not even for a test (the form shows the synced host).
+            let account_id = id.clone();
+            state
+                .with_store(move |store| {
+                    let account = store.account(&account_id)?;
+                    refuse_unconfirmed_proxy(store, &account)
+                })
+                .await?;
             let keyring = keyring.clone();
             tauri::async_runtime::spawn_blocking(move || keyring.get(&id, SecretKind::Proxy))
                 .await
@@ -779,12 +790,22 @@ mod tests {
                 table: "seller_accounts".into(),
                 pk: account.id.clone(),
                 life: None,
-                cells: vec![Cell {
-                    column: "proxy_host".into(),
-                    value: rusqlite::types::Value::Text("proxy.ailleurs.example".into()),
-                    hlc: Hlc::new(wall_ms_now() + 60_000, 0),
-                    device: "0193a5b0-0000-7000-8000-0000000000bb".into(),
-                }],
+                // The keyring reference cleared at the same time: the password is still kept
+                // here under the account's id, and must not go to the new host either.
+                cells: ["proxy_host", "proxy_password"]
+                    .into_iter()
+                    .map(|column| Cell {
+                        column: column.into(),
+                        value: match column {
+                            "proxy_host" => {
+                                rusqlite::types::Value::Text("proxy.ailleurs.example".into())
+                            }
+                            _ => rusqlite::types::Value::Null,
+                        },
+                        hlc: Hlc::new(wall_ms_now() + 60_000, 0),
+                        device: "0193a5b0-0000-7000-8000-0000000000bb".into(),
+                    })
+                    .collect(),
             };
             state
                 .with_store(move |store| {
@@ -796,6 +817,12 @@ mod tests {
                 .await
                 .unwrap();
             let refused = starts(&state).await.unwrap_err();
+            assert_eq!(refused.code, ErrorCode::ProxyNeedsConfirmation);
+            // Nor does "test the proxy" send the stored password there.
+            let test = proxy_input(9, SecretInput::Keep, Some(&account.id));
+            let refused = test_proxy_with(&state, &keyring, test, Duration::from_secs(1))
+                .await
+                .unwrap_err();
             assert_eq!(refused.code, ErrorCode::ProxyNeedsConfirmation);
             let awaiting = awaiting_proxy_confirmation(&state).await.unwrap();
             assert_eq!(awaiting.len(), 1);
@@ -809,7 +836,12 @@ mod tests {
                 .await
                 .unwrap();
             assert!(starts(&state).await.is_ok());
-            assert!(awaiting_proxy_confirmation(&state).await.unwrap().is_empty());
+            assert!(
+                awaiting_proxy_confirmation(&state)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
         });
     }
 

@@ -465,6 +465,7 @@ fn merge_row<'a>(
         }
         RowDecision::Dead { .. } => {
             if exists && delete_row(conn, capture, keys, row, merged)? {
+                crate::proxy_watch::note_deleted(conn, &row.table, &row.pk)?;
                 deleted.push((row.table.clone(), row.pk.clone()));
             }
             merged.cells_ignored += row.cells.len();
@@ -500,7 +501,7 @@ fn merge_row<'a>(
     if winners.is_empty() {
         return Ok(());
     }
-    crate::proxy_watch::note_incoming(conn, &row.table, &row.pk, &winners, capture.device_id())?;
+    crate::proxy_watch::note_incoming(conn, &row.table, &row.pk, &winners)?;
     // Written with the page's other rows changed in the same columns, in one statement.
     let life = life_now.map(|l| (l.hlc, l.device));
     edits.push(Edit {

@@ -37,14 +37,15 @@ pub(crate) fn note_incoming(
     table: &str,
     pk: &str,
     cells: &[&Cell],
-    this_device: &str,
 ) -> rusqlite::Result<()> {
     if table != "seller_accounts" {
         return Ok(());
     }
     let mut changed = Vec::new();
     for cell in cells {
-        if cell.device == this_device || !WATCHED_COLUMNS.contains(&cell.column.as_str()) {
+        // Not told apart by the cell's device: a stamp's device id is no proof of origin (any
+        // device id is visible in pulled stamps). This device's own values come back equal.
+        if !WATCHED_COLUMNS.contains(&cell.column.as_str()) {
             continue;
         }
         let held: Option<Value> = conn
@@ -80,6 +81,22 @@ pub(crate) fn note_incoming(
              changed_at = excluded.changed_at",
     )?
     .execute(params![pk, columns.join(",")])?;
+    Ok(())
+}
+
+/// After a merge deleted account `pk` (a delete made elsewhere): its id stays listed, so that a
+/// row re-created later under the same id, with a proxy of someone's choosing, does not get the
+/// password this device still keeps for that id.
+pub(crate) fn note_deleted(conn: &Connection, table: &str, pk: &str) -> rusqlite::Result<()> {
+    if table != "seller_accounts" {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT INTO sync_proxy_changes (account_id, columns, changed_at)
+         VALUES (?1, 'deleted', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         ON CONFLICT (account_id) DO UPDATE SET changed_at = excluded.changed_at",
+    )?
+    .execute([pk])?;
     Ok(())
 }
 
