@@ -570,3 +570,90 @@ async fn a_push_too_large_for_the_server_goes_batch_by_batch() {
         "nothing is left waiting"
     );
 }
+
+/// A row the server takes but this schema refuses (a status outside its list, required columns
+/// missing), pushed by a device that bypasses its own database: the other devices leave it out
+/// and go on syncing, instead of failing the page that holds it at every round for good.
+async fn a_row_breaking_the_schemas_rules_is_left_out(backend: Backend) {
+    use seller_sync::hlc::{Hlc, wall_ms_now};
+    use seller_sync::merge::{Cell, Life, RowChange};
+    use seller_sync::protocol::PushBatch;
+    use seller_sync::value::from_json;
+    let server = start_server(backend, &["regles@example.fr"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Device::open(&dir.path().join("a.sqlite3"));
+    let mut b = Device::open(&dir.path().join("b.sqlite3"));
+    let mut hostile = Device::open(&dir.path().join("hostile.sqlite3"));
+    a.store()
+        .create_product(draft("BON-1", "Article valable", 1500))
+        .unwrap();
+    a.sign_in(&server, "regles@example.fr").await;
+    a.sync().await;
+    b.sign_in(&server, "regles@example.fr").await;
+    b.sync().await;
+    hostile.sign_in(&server, "regles@example.fr").await;
+    hostile.sync().await;
+
+    let shop = a.store().shop_id().to_owned();
+    let device = hostile.capture.device_id().to_owned();
+    let hlc = Hlc::new(wall_ms_now(), 0);
+    let cell = |column: &str, value: serde_json::Value| Cell {
+        column: column.into(),
+        value: from_json(value).unwrap(),
+        hlc,
+        device: device.clone(),
+    };
+    let bad = uuid::Uuid::now_v7().to_string();
+    let rows = vec![RowChange {
+        table: "seller_products".into(),
+        pk: bad.clone(),
+        life: Some(Life {
+            cl: 1,
+            hlc,
+            device: device.clone(),
+        }),
+        cells: vec![
+            cell("shop_id", serde_json::json!(shop)),
+            cell("title", serde_json::json!("Piège")),
+            cell("status", serde_json::json!("piraté")),
+        ],
+    }];
+    hostile
+        .client
+        .as_ref()
+        .unwrap()
+        .push(vec![PushBatch {
+            device_seq: 1_000,
+            rows,
+        }])
+        .await
+        .expect("the server takes what its checks let through");
+
+    // B's round succeeds, without the row; A's later change still reaches B.
+    b.sync().await;
+    assert_eq!(
+        b.rows(&format!(
+            "SELECT count(*) FROM seller_products WHERE id = '{bad}'"
+        )),
+        vec!["0".to_owned()]
+    );
+    a.store()
+        .create_product(draft("BON-2", "Arrivé après", 1800))
+        .unwrap();
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(
+        b.rows("SELECT sku FROM seller_products ORDER BY sku"),
+        vec!["BON-1".to_owned(), "BON-2".to_owned()]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_breaking_the_schemas_rules_is_left_out_on_sqlite() {
+    a_row_breaking_the_schemas_rules_is_left_out(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_breaking_the_schemas_rules_is_left_out_on_postgres() {
+    a_row_breaking_the_schemas_rules_is_left_out(Backend::Postgres).await;
+}

@@ -360,6 +360,7 @@ fn merge_from(
         [],
     )?;
     let keys = foreign_keys(conn)?;
+    let unique_changes = crate::conflicts::unique_cells_changing(conn, &batch.rows)?;
     let mut deleted = Vec::new();
     let mut new_rows = Vec::new();
     let mut edits = Vec::new();
@@ -389,7 +390,7 @@ fn merge_from(
         .collect();
     merged.rows_repaired += settle_references(conn, &keys, &arrived, deleted)?;
     // A clash settled on another device arrives as a plain edit: listed here too.
-    crate::conflicts::detect_arrived(conn, &batch.rows, capture.device_id())?;
+    crate::conflicts::detect_arrived(conn, &unique_changes)?;
     Ok(merged)
 }
 
@@ -616,7 +617,12 @@ fn update_together(
         .execute([serde_json::Value::Array(data).to_string()])
     {
         Ok(_) => Ok(true),
-        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => Ok(false),
+        Err(e)
+            if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+                || breaks_row_rule(&e) =>
+        {
+            Ok(false)
+        }
         Err(e) => Err(e),
     }
 }
@@ -742,6 +748,32 @@ fn is_constraint(e: &rusqlite::Error, extended: std::ffi::c_int) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == extended)
 }
 
+/// Whether `e` is a rule of one row refusing its values (a CHECK, a NOT NULL, a trigger's
+/// RAISE): what a server that checks less than this schema, or a hostile one, may send.
+fn breaks_row_rule(e: &rusqlite::Error) -> bool {
+    [
+        rusqlite::ffi::SQLITE_CONSTRAINT_CHECK,
+        rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL,
+        rusqlite::ffi::SQLITE_CONSTRAINT_TRIGGER,
+    ]
+    .into_iter()
+    .any(|code| is_constraint(e, code))
+}
+
+/// A pulled row or cell this schema refuses is left out, and said in the log, rather than
+/// failing its page: a failed page is never applied and its cursor never moves, so one such
+/// row, made by whoever can push to a scope this device reads, would stop this device's sync
+/// for good. Its clock is not taken, so a later valid change of it still applies.
+fn leave_out(table: &str, pk: &str, column: Option<&str>, e: &rusqlite::Error) {
+    tracing::warn!(
+        table,
+        pk,
+        column = column.unwrap_or(""),
+        error = %e,
+        "a pulled change breaks this database's rules: left out"
+    );
+}
+
 /// Writes one cell as it comes; `false` (nothing written) when another row holds its value.
 fn try_update_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite::Result<bool> {
     let sql = format!(
@@ -755,6 +787,10 @@ fn try_update_cell(conn: &Connection, row: &RowChange, cell: &Cell) -> rusqlite:
     {
         Ok(_) => record_cell(conn, row, cell).map(|()| true),
         Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => Ok(false),
+        Err(e) if breaks_row_rule(&e) => {
+            leave_out(&row.table, &row.pk, Some(&cell.column), &e);
+            Ok(true)
+        }
         Err(e) => Err(e),
     }
 }
@@ -802,14 +838,19 @@ fn update_cell(
                 None => Err(e),
             }
         }
+        Err(e) if breaks_row_rule(&e) => {
+            leave_out(&row.table, &row.pk, Some(&cell.column), &e);
+            Ok(())
+        }
         Err(e) => Err(e),
     }
 }
 
 /// Creates the rows a page brings to life, those of one table and the same columns in one
 /// statement: besides saving a statement per row, it lets the full-text index take them in one
-/// go (FTS5 writes its pending terms out at every statement). A clash on a unique key, or a
-/// blob, sends them one by one through [`insert_row`].
+/// go (FTS5 writes its pending terms out at every statement). A clash on a unique key, a row
+/// breaking a rule (left out, see [`leave_out`]), or a blob, sends them one by one through
+/// [`insert_row`].
 fn insert_rows(conn: &Connection, capture: &Capture, rows: &[&RowChange]) -> rusqlite::Result<()> {
     let mut groups: BTreeMap<(&str, Vec<&str>), Vec<&RowChange>> = BTreeMap::new();
     for row in rows {
@@ -876,7 +917,12 @@ fn insert_together(
         .execute([serde_json::Value::Array(data).to_string()])
     {
         Ok(_) => Ok(true),
-        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => Ok(false),
+        Err(e)
+            if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+                || breaks_row_rule(&e) =>
+        {
+            Ok(false)
+        }
         Err(e) => Err(e),
     }
 }
@@ -916,6 +962,10 @@ fn insert_row(conn: &Connection, capture: &Capture, row: &RowChange) -> rusqlite
                     Some(Settled::IncomingDropped) => return Ok(()),
                     None => return Err(e),
                 }
+            }
+            Err(e) if breaks_row_rule(&e) => {
+                leave_out(&row.table, &row.pk, None, &e);
+                return Ok(());
             }
             Err(e) => return Err(e),
         }
