@@ -140,20 +140,19 @@ pub fn detect(conn: &Connection, table: &str, pk: &str, column: &str) -> rusqlit
     Ok(false)
 }
 
-/// After a merge: lists the clashes settled on another device than `this_device` that the page
-/// brought (a renamed value in a unique column), and clears the conflicts of rows that hold
-/// their original value again (the choice was made on another device).
-pub fn detect_arrived(
+/// A cell of a unique column, by table, row and column.
+pub type UniqueCell = (String, String, String);
+
+/// Before a merge: the cells of unique columns whose value the page changes here (a new row's,
+/// or one differing from the value held). Only these can bring a rename made elsewhere: this
+/// device's own change coming back holds the value it has already. (A cell's device id would
+/// tell nothing: any device id is visible in pulled stamps.)
+pub fn unique_cells_changing(
     conn: &Connection,
     rows: &[RowChange],
-    this_device: &str,
-) -> rusqlite::Result<usize> {
-    let mut found = 0;
+) -> rusqlite::Result<Vec<UniqueCell>> {
+    let mut changing = Vec::new();
     let mut columns_of: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
-    // Most pages settle no open conflict: one look, rather than one per unique cell.
-    let any_open: bool = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_conflicts WHERE resolved_at IS NULL)")?
-        .query_row([], |r| r.get(0))?;
     for row in rows {
         if !columns_of.contains_key(row.table.as_str()) {
             let last: Vec<String> = unique_indexes(conn, &row.table)?
@@ -164,14 +163,39 @@ pub fn detect_arrived(
         }
         let unique = &columns_of[row.table.as_str()];
         for cell in row.cells.iter().filter(|c| unique.contains(&c.column)) {
-            if any_open {
-                settle_if_given_back(conn, &row.table, &row.pk, &cell.column)?;
+            let held: Option<Value> = conn
+                .prepare_cached(&format!(
+                    "SELECT {} FROM {} WHERE id = ?1",
+                    quote_ident(&cell.column),
+                    quote_ident(&row.table)
+                ))?
+                .query_row([&row.pk], |r| r.get(0))
+                .optional()?;
+            if held.as_ref() != Some(&cell.value) {
+                changing.push((row.table.clone(), row.pk.clone(), cell.column.clone()));
             }
-            let renamed = cell.device != this_device
-                && matches!(&cell.value, Value::Text(t) if renamed_from(t, &row.pk).is_some());
-            if renamed && detect(conn, &row.table, &row.pk, &cell.column)? {
-                found += 1;
-            }
+        }
+    }
+    Ok(changing)
+}
+
+/// After a merge, for the unique cells it changed ([`unique_cells_changing`]): lists the clashes
+/// settled on another device that they bring (a renamed value), and clears the conflicts of
+/// rows that hold their original value again (the choice was made on another device).
+pub fn detect_arrived(conn: &Connection, changed: &[UniqueCell]) -> rusqlite::Result<usize> {
+    let mut found = 0;
+    // Most pages settle no open conflict: one look, rather than one per unique cell.
+    let any_open: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sync_conflicts WHERE resolved_at IS NULL)")?
+        .query_row([], |r| r.get(0))?;
+    for (table, pk, column) in changed {
+        if any_open {
+            settle_if_given_back(conn, table, pk, column)?;
+        }
+        let renamed = cell_text(conn, table, pk, column)?
+            .is_some_and(|value| renamed_from(&value, pk).is_some());
+        if renamed && detect(conn, table, pk, column)? {
+            found += 1;
         }
     }
     Ok(found)
