@@ -149,11 +149,19 @@ pub(crate) fn refuse_unconfirmed_proxy(
     store: &seller_store::Store,
     account: &SellerAccount,
 ) -> Result<(), AppError> {
-    let awaiting = seller_sync::proxy_watch::needs_confirmation(store.connection(), &account.id)
-        .map_err(seller_store::StoreError::from)?;
     // Whatever the synced row says of a stored password (its keyring reference syncs, and may
     // have been cleared elsewhere): the keyring is read by account id.
-    if awaiting && account.proxy.is_some() {
+    if account.proxy.is_some() {
+        refuse_while_awaiting(store, &account.id)?;
+    }
+    Ok(())
+}
+
+/// Refuses while account `id` awaits confirmation of a proxy changed on another device.
+fn refuse_while_awaiting(store: &seller_store::Store, id: &str) -> Result<(), AppError> {
+    let awaiting = seller_sync::proxy_watch::needs_confirmation(store.connection(), id)
+        .map_err(seller_store::StoreError::from)?;
+    if awaiting {
         return Err(AppError::new(
             crate::error::ErrorCode::ProxyNeedsConfirmation,
             "this account's proxy was changed on another device: confirm it in Accounts before its password is sent there",
@@ -626,10 +634,7 @@ pub(crate) async fn test_proxy_with<K: SecretStore>(
             // not even for a test (the form shows the synced host).
             let account_id = id.clone();
             state
-                .with_store(move |store| {
-                    let account = store.account(&account_id)?;
-                    refuse_unconfirmed_proxy(store, &account)
-                })
+                .with_store(move |store| refuse_while_awaiting(store, &account_id))
                 .await?;
             let keyring = keyring.clone();
             tauri::async_runtime::spawn_blocking(move || keyring.get(&id, SecretKind::Proxy))
