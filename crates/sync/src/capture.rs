@@ -205,6 +205,12 @@ impl Capture {
             .observe_bounded(remote, (self.wall)(), MAX_OBSERVED_AHEAD_MS);
     }
 
+    /// The latest wall time a pulled stamp may carry: [`MAX_OBSERVED_AHEAD_MS`] past this
+    /// device's own time (`crate::trust` refuses a page with a later one).
+    pub fn latest_trusted_ms(&self) -> u64 {
+        (self.wall)().saturating_add(MAX_OBSERVED_AHEAD_MS)
+    }
+
     /// Runs `apply` with capture off: the remote changes it writes are not recorded as local.
     /// Capture is on again afterwards, even if `apply` fails or panics.
     pub fn applying_remote<T>(&self, apply: impl FnOnce() -> T) -> T {

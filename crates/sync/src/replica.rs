@@ -166,7 +166,7 @@ pub fn apply_page(
     scope: &str,
     page: &PullResponse,
 ) -> Result<Merged, SyncError> {
-    crate::trust::check_page(conn, &page.rows)?;
+    crate::trust::check_page(conn, &page.rows, capture.latest_trusted_ms())?;
     Ok(apply_checked_page(conn, capture, scope, page)?)
 }
 

@@ -7,8 +7,11 @@
 //!   synced value can name a path (`../x`), a scope or another table's row in disguise;
 //! - every value has its column's declared type (an integer column gets an integer, a text
 //!   column text), holds no NUL character and is at most [`MAX_CELL_BYTES`] long;
-//! - every stamp can be stored (a positive 64-bit integer) and every causal length is positive
-//!   and bounded.
+//! - every stamp can be stored (a positive 64-bit integer) and is no later than a week past
+//!   this device's own time (the server brings pushed stamps back to its time plus a few
+//!   minutes, so only a wrong clock here or a server not to be followed sends one: kept, a cell
+//!   dated years ahead would win over every later edit, silently); every causal length is
+//!   positive and bounded.
 //!
 //! A page with one such row is refused whole, nothing of it applied and the cursor not moved,
 //! rather than the row skipped: skipping would move the cursor past it for good and could apply
@@ -124,11 +127,12 @@ impl Schema {
     }
 }
 
-/// Checks every row of a pulled page (see the module's documentation).
-pub fn check_page(conn: &Connection, rows: &[RowChange]) -> Result<(), PageError> {
+/// Checks every row of a pulled page (see the module's documentation); `latest_ms` is the
+/// latest wall time a stamp may carry ([`crate::capture::Capture::latest_trusted_ms`]).
+pub fn check_page(conn: &Connection, rows: &[RowChange], latest_ms: u64) -> Result<(), PageError> {
     let mut schema = Schema::default();
     for row in rows {
-        check_row(conn, &mut schema, row)?;
+        check_row(conn, &mut schema, row, latest_ms)?;
     }
     Ok(())
 }
@@ -142,7 +146,12 @@ pub enum PageError {
     Local(#[from] rusqlite::Error),
 }
 
-fn check_row(conn: &Connection, schema: &mut Schema, row: &RowChange) -> Result<(), PageError> {
+fn check_row(
+    conn: &Connection,
+    schema: &mut Schema,
+    row: &RowChange,
+    latest_ms: u64,
+) -> Result<(), PageError> {
     let refuse = |reason: String| UntrustedRow {
         table: shown(&row.table),
         pk: shown(&row.pk),
@@ -158,7 +167,7 @@ fn check_row(conn: &Connection, schema: &mut Schema, row: &RowChange) -> Result<
         if !(1..=MAX_CAUSAL_LENGTH).contains(&life.cl) {
             return Err(refuse(format!("the causal length {} is out of range", life.cl)).into());
         }
-        check_stamp(life.hlc, &life.device).map_err(refuse)?;
+        check_stamp(life.hlc, &life.device, latest_ms).map_err(refuse)?;
     }
     let columns = schema.table(conn, &row.table)?;
     if columns.is_empty() {
@@ -171,15 +180,21 @@ fn check_row(conn: &Connection, schema: &mut Schema, row: &RowChange) -> Result<
         if cell.column == "id" || !column_syncs(synced, &cell.column) {
             return Err(refuse(format!("the column {} does not sync", cell.column)).into());
         }
-        check_stamp(cell.hlc, &cell.device).map_err(refuse)?;
+        check_stamp(cell.hlc, &cell.device, latest_ms).map_err(refuse)?;
         check_value(&cell.column, column, &cell.value).map_err(refuse)?;
     }
     Ok(())
 }
 
-fn check_stamp(hlc: crate::hlc::Hlc, device: &str) -> Result<(), String> {
+fn check_stamp(hlc: crate::hlc::Hlc, device: &str, latest_ms: u64) -> Result<(), String> {
     if !hlc.is_storable() {
         return Err("a stamp past the greatest one a clock can hold".into());
+    }
+    if hlc.wall_ms() > latest_ms {
+        let days = (hlc.wall_ms() - latest_ms) / 86_400_000 + 7;
+        return Err(format!(
+            "a change dated about {days} days ahead of this computer's clock (check its date and time): kept, it would win over every later edit"
+        ));
     }
     if device.is_empty() || device.len() > MAX_DEVICE_LEN || device.contains('\0') {
         return Err(format!("the device id {} is not one", shown(device)));
@@ -278,8 +293,21 @@ mod tests {
     fn every_device_id_the_server_signs_in_is_accepted_in_a_stamp() {
         let stamp = crate::hlc::Hlc::from_i64(1).unwrap();
         let longest = "d".repeat(crate::protocol::MAX_DEVICE_ID_BYTES);
-        assert!(check_stamp(stamp, &longest).is_ok());
-        assert!(check_stamp(stamp, &format!("{longest}d")).is_err());
-        assert!(check_stamp(stamp, "dev\0a").is_err());
+        assert!(check_stamp(stamp, &longest, u64::MAX).is_ok());
+        assert!(check_stamp(stamp, &format!("{longest}d"), u64::MAX).is_err());
+        assert!(check_stamp(stamp, "dev\0a", u64::MAX).is_err());
+    }
+
+    #[test]
+    fn a_stamp_past_the_latest_trusted_time_is_refused() {
+        let device = "0193a5b0-0000-7000-8000-00000000000b";
+        let latest = 1_800_000_000_000;
+        assert!(check_stamp(crate::hlc::Hlc::new(latest, 0), device, latest).is_ok());
+        let refused = check_stamp(crate::hlc::Hlc::new(latest + 1, 0), device, latest);
+        assert!(
+            refused
+                .unwrap_err()
+                .contains("ahead of this computer's clock")
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! A device trusts nothing it pulls: a page holding a row of a table or column that does not
 //! sync, a key that is not a UUID (`../x`), a value of the wrong type or a stamp no clock can
-//! hold is refused whole, nothing applied and the cursor left in place; a stamp from the far
-//! future is taken for its cell but moves the device's clock no further than a week ahead.
+//! hold, or one dated more than a week past the device's own time, is refused whole, nothing
+//! applied and the cursor left in place.
 
 use rusqlite::types::Value;
 use seller_sync::hlc::{Hlc, wall_ms_now};
@@ -131,8 +131,8 @@ fn hostile_rows_refuse_the_page_and_nothing_lands() {
         );
     }
 
-    // A stamp from the year 2100 is kept for its cell (every replica orders it alike), but this
-    // device's next stamp stays within a week of its own time.
+    // A stamp from the year 2100 would win over every later edit here: the page is refused, and
+    // this device's clock does not follow it either.
     let year_2100 = Hlc::new(4_102_444_800_000, 0);
     let far = account(
         "0193a5b0-0000-7000-8000-000000000005",
@@ -140,21 +140,43 @@ fn hostile_rows_refuse_the_page_and_nothing_lands() {
         year_2100,
         vec![],
     );
-    replica::apply_page(
+    let refused = replica::apply_page(
         store.connection_mut(),
         &capture,
         &shop,
         &page(vec![good(), far]),
     )
-    .unwrap();
+    .unwrap_err();
+    assert!(
+        matches!(refused, SyncError::Untrusted(_)),
+        "a far-future stamp: {refused}"
+    );
     let conn = store.connection();
-    assert_eq!(count(conn, "SELECT count(*) FROM seller_accounts"), 2);
-    assert_eq!(count(conn, "SELECT seq FROM sync_cursors"), 42);
+    assert_eq!(count(conn, "SELECT count(*) FROM seller_accounts"), 0);
+    assert_eq!(count(conn, "SELECT count(*) FROM sync_cursors"), 0);
     let next = capture.stamp();
     assert!(
         next.wall_ms() <= wall_ms_now() + seller_sync::capture::MAX_OBSERVED_AHEAD_MS,
         "the clock followed the far future: {next:?}"
     );
+    // A stamp a few days ahead (a device whose clock is off) is taken.
+    let days_ahead = Hlc::new(wall_ms_now() + 3 * 24 * 3_600_000, 0);
+    let near = account(
+        "0193a5b0-0000-7000-8000-000000000006",
+        &shop,
+        days_ahead,
+        vec![],
+    );
+    replica::apply_page(
+        store.connection_mut(),
+        &capture,
+        &shop,
+        &page(vec![good(), near]),
+    )
+    .unwrap();
+    let conn = store.connection();
+    assert_eq!(count(conn, "SELECT count(*) FROM seller_accounts"), 2);
+    assert_eq!(count(conn, "SELECT seq FROM sync_cursors"), 42);
 }
 
 /// The device's store, as the sync round reaches it.
