@@ -129,14 +129,15 @@ async fn killed_mid_push(database: String) {
     let mut a = Device::open(&path);
     a.sign_in_at(&address, "camille@example.fr").await;
 
-    // Enough rows for a push of many batches (written in one statement: the push is the test).
+    // Enough rows for a push of several requests (each request's batches are one transaction on
+    // the server; written here in one statement: the push is the test).
     {
         let store = a.store();
         let shop = store.shop_id().to_owned();
         store
             .connection()
             .execute(
-                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2499)
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
                  INSERT INTO seller_products (id, shop_id, sku, title, price, quantity, status)
                  SELECT printf('0193f0c0-0000-7000-8000-%012d', i), ?1, printf('K-%05d', i),
                         'Article ' || i, 100 + i, 0, 'draft' FROM n",
@@ -174,7 +175,7 @@ async fn killed_mid_push(database: String) {
         .parse()
         .unwrap();
     assert!(
-        partial < 2_500,
+        partial < 10_000,
         "the kill came after the whole push ({partial} rows): nothing was tested"
     );
 
@@ -186,7 +187,7 @@ async fn killed_mid_push(database: String) {
             "SELECT count(*), count(DISTINCT sku) FROM seller_products"
         )
         .await,
-        vec!["2500|2500"],
+        vec!["10000|10000"],
         "every row once"
     );
     assert_eq!(
@@ -195,7 +196,7 @@ async fn killed_mid_push(database: String) {
             "SELECT count(*) FROM sync_cells WHERE tbl = 'seller_products' AND col = ''"
         )
         .await,
-        vec!["2500"]
+        vec!["10000"]
     );
     // A second device gets exactly the first one's items and stock.
     let path_b = dir.path().join("b.sqlite3");
@@ -205,7 +206,10 @@ async fn killed_mid_push(database: String) {
     b.sync().await;
     let items = "SELECT id, sku, title, quantity FROM seller_products ORDER BY id";
     assert_eq!(b.rows(items), a.rows(items));
-    assert_eq!(b.rows("SELECT count(*) FROM seller_products"), vec!["2500"]);
+    assert_eq!(
+        b.rows("SELECT count(*) FROM seller_products"),
+        vec!["10000"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
