@@ -3,9 +3,8 @@
 
 mod support {
     pub mod backends;
+    pub mod process;
 }
-
-use std::process::Command;
 
 use seller_sync::client::{ClientError, SyncClient};
 use seller_sync::protocol::{ApiErrorCode, LoginRequest, Role};
@@ -296,76 +295,7 @@ async fn schema_versions_outside_the_range_are_refused_with_what_to_update() {
 async fn https_with_a_certificate_the_client_trusts() {
     // A throwaway certificate authority and a server certificate it signed for `localhost`.
     let dir = tempfile::tempdir().unwrap();
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("openssl (scripts/setup installs it)");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=Seller Panel test CA",
-            ],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &["req"][..],
-            &ec,
-            &[
-                "-keyout",
-                "key.pem",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=localhost",
-            ],
-        ]
-        .concat(),
-    );
-    std::fs::write(dir.path().join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "cert.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]);
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (ca, cert, key) = support::process::throwaway_ca(dir.path());
     let fresh = support::backends::sqlite();
     add_user(&fresh.storage, "alice@example.fr", Role::Seller).await;
     let tls = seller_sync_server::serve::tls_acceptor(&cert, &key).unwrap();
@@ -375,7 +305,7 @@ async fn https_with_a_certificate_the_client_trusts() {
     // Trusted through SSL_CERT_FILE, as for any other root the system lacks. The client reads
     // the roots once per process, and this is the only test here that needs them.
     // SAFETY: no other thread of this test reads the environment meanwhile.
-    unsafe { std::env::set_var("SSL_CERT_FILE", dir.path().join("ca.pem")) };
+    unsafe { std::env::set_var("SSL_CERT_FILE", &ca) };
     let client = SyncClient::new(&address, supported_schema().max, None).unwrap();
     let signed = client
         .login(&login("alice@example.fr", PASSWORD, "d"))
