@@ -149,9 +149,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 async fn serve(mut client: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     // The forwarder adds the account's proxy credentials: only this user's programs (the
     // session's browser) may use it, not another account on the same machine.
-    if let Ok(local) = client.local_addr()
-        && !crate::peer::is_same_user(local, peer)
-    {
+    // A connection whose owner cannot be told (its own address unreadable) is refused too.
+    let same_user = client
+        .local_addr()
+        .is_ok_and(|local| crate::peer::is_same_user(local, peer));
+    if !same_user {
         tracing::warn!(%peer, "proxy forwarder: refused a connection from another local user");
         return;
     }
