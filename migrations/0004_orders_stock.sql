@@ -1,4 +1,4 @@
--- 0004_orders_stock.sql: orders bookkeeping and the dashboard (issue 3, points 3 and 4).
+-- 0004_orders_stock.sql: orders bookkeeping and the dashboard.
 -- No BEGIN/COMMIT and no PRAGMA here: the migration runner wraps each file in a transaction.
 --
 -- Money model of seller_orders (cents), the same for every order, manual or from Vinted:

@@ -1,6 +1,6 @@
 -- 0006_summaries.sql: running totals kept by triggers, so the inventory count, the stock value
 -- and a year of dashboard figures are read from a few thousand summary rows instead of summing
--- 100,000 products and 200,000 orders on every view (issue 3, point 8). The triggers fire for
+-- 100,000 products and 200,000 orders on every view. The triggers fire for
 -- every write, whoever makes it (the app, an import, a sync), in the writer's transaction, so the
 -- totals can never disagree with the rows they sum. Each summary is filled from the existing
 -- rows at the end of this file.
