@@ -184,8 +184,9 @@ impl Session {
         self.browser.as_ref().expect("the browser lives until stop")
     }
 
-    /// The VNC server's port on 127.0.0.1 (Linux, with a VNC password), for the live view and
-    /// external VNC clients.
+    /// The VNC server's port on 127.0.0.1, for the live view and external VNC clients. Always
+    /// there on Linux (with the account's VNC password, or a random one only the bridge knows);
+    /// `None` elsewhere, where the browser shows on the desktop.
     pub fn vnc_port(&self) -> Option<u16> {
         #[cfg(target_os = "linux")]
         {

@@ -24,8 +24,8 @@ pub use upstream::{Tunnel, connect};
 pub enum ProxyKind {
     /// An HTTP proxy: `CONNECT` tunnels and absolute-form requests, Basic authentication.
     Http,
-    /// An HTTP proxy reached over TLS. Not supported yet: every use gives
-    /// [`ProxyError::Unsupported`].
+    /// An HTTP proxy reached over TLS, its certificate checked against the system's trusted
+    /// roots; then the same as [`ProxyKind::Http`] inside the TLS connection.
     Https,
     /// A SOCKS5 proxy, with or without user name and password (RFC 1929). Target host names are
     /// sent to the proxy, never resolved locally.
