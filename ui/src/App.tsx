@@ -10,7 +10,8 @@ import { INITIAL_LIST_STATE, type ListState } from "./features/inventory/listSta
 import { SettingsPage } from "./features/settings/SettingsPage";
 import { applyLanguage } from "./i18n";
 import { resolveLanguage } from "./lib/language";
-import { SETTINGS_QUERY_KEY, fetchSettings } from "./settingsQuery";
+import { fetchSettings } from "./settingsQuery";
+import { settingsKeys } from "./features/settings/queryKeys";
 
 type Area = "inventory" | "orders" | "dashboard" | "accounts" | "sync" | "settings";
 
@@ -37,7 +38,7 @@ export function App() {
   const [accountsReset, setAccountsReset] = useState(0);
   const [ready, setReady] = useState(false);
 
-  const settings = useQuery({ queryKey: SETTINGS_QUERY_KEY, queryFn: fetchSettings, staleTime: Infinity });
+  const settings = useQuery({ queryKey: settingsKeys.app, queryFn: fetchSettings, staleTime: Infinity });
 
   useEffect(() => {
     if (settings.isSuccess) {

@@ -1,9 +1,20 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { FormErrorBanner, type FormBanner } from "../../components/FormErrorBanner";
-import { commands, type AppError, type ProxyTestResult, type ProxyType, type SellerAccount } from "../../bindings";
+import { FormErrorBanner } from "../../components/FormErrorBanner";
+import { commands, type AppError, type ProxyTestResult, type SellerAccount } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import {
+  DiscardDialog,
+  EnumSelect,
+  Field,
+  reportSaveError,
+  useDirtyGuard,
+  useFocusFirstInvalid,
+  useFormBanner,
+  useSaveMutation,
+  type FieldControlProps,
+} from "../../components/form";
 import {
   PROXY_TYPES,
   SECRET_FIELD,
@@ -13,6 +24,7 @@ import {
   accountValues,
   avatarLetter,
   buildAccountRequest,
+  type BuildAccountResult,
   domainOf,
   emptyAccountValues,
   mapAccountServerErrors,
@@ -37,10 +49,8 @@ type Props = {
   onDirtyChange?: (dirty: boolean) => void;
 };
 
-type Banner = FormBanner;
 /** "Test the proxy": not run (or the proxy changed since), running, or what it found. */
 type ProxyTest = { state: "idle" } | { state: "testing" } | { state: "ok"; result: ProxyTestResult } | { state: "error"; error: AppError };
-type A11y = { id: string; "data-testid": string; "aria-describedby"?: string; "aria-invalid"?: true };
 
 /**
  * Creates or edits a Vinted account. Passwords are never pre-filled: a saved one shows as
@@ -52,31 +62,23 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
   const [initialValues] = useState<AccountFormValues>(() => (account ? accountValues(account) : emptyAccountValues()));
   const [values, setValues] = useState<AccountFormValues>(initialValues);
   const [errors, setErrors] = useState<AccountFormErrors>({});
-  const [banner, setBanner] = useState<Banner | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [confirmDiscard, setConfirmDiscard] = useState(false);
+  const { banner, ref: bannerRef, show: showBanner, clear: clearBanner } = useFormBanner();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const [focusRequest, setFocusRequest] = useState(0);
   const [proxyTest, setProxyTest] = useState<ProxyTest>({ state: "idle" });
   // Each test gets a number; an answer for an older test (the proxy was edited since) is dropped.
   const proxyTestRun = useRef(0);
-  const formRef = useRef<HTMLFormElement>(null);
-  const bannerRef = useRef<HTMLDivElement>(null);
+  const { ref: formRef, focusFirstInvalid } = useFocusFirstInvalid();
 
   const dirty = !sameAccountValues(values, initialValues);
   const hasProxy = values.proxyType !== "";
-
-  useEffect(() => {
-    onDirtyChange?.(dirty);
-  }, [dirty, onDirtyChange]);
-  useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
-
-  // After a failed submit, the first field in error (in the order of the form) gets the focus.
-  useEffect(() => {
-    if (focusRequest === 0) return;
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [focusRequest]);
+  const guard = useDirtyGuard({ dirty, onLeave: onClose, onDirtyChange });
+  const save = useSaveMutation({
+    save: ({ draft, secrets }: Extract<BuildAccountResult, { ok: true }>) =>
+      account ? commands.updateAccount(account.id, draft, secrets) : commands.createAccount(draft, secrets),
+    onSaved: () => afterAccountWrite(queryClient),
+  });
+  const saving = save.pending;
 
   /** A result no longer describes the proxy once one of its fields changes. */
   function forgetProxyTest() {
@@ -99,7 +101,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
     const input = proxyTestInput(values, account?.id ?? null);
     if (!input.ok) {
       setErrors((e) => ({ ...e, ...input.errors }));
-      setFocusRequest((n) => n + 1);
+      focusFirstInvalid();
       return;
     }
     setErrors((e) => ({ ...e, proxyHost: undefined, proxyPort: undefined }));
@@ -123,12 +125,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
   function showError(error: AppError) {
     const { fields, unmapped } = mapAccountServerErrors(error);
     setErrors(fields);
-    const mapped = Object.keys(fields).length > 0;
-    if (!mapped || unmapped.length > 0) {
-      setBanner({ error, unmapped });
-      requestAnimationFrame(() => bannerRef.current?.focus());
-    }
-    if (mapped) setFocusRequest((n) => n + 1);
+    if (reportSaveError(error, { fieldCount: Object.keys(fields).length, unmapped }, showBanner)) focusFirstInvalid();
   }
 
   async function submit() {
@@ -136,30 +133,16 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
     const built = buildAccountRequest(values);
     if (!built.ok) {
       setErrors(built.errors);
-      setBanner(null);
-      setFocusRequest((n) => n + 1);
+      clearBanner();
+      focusFirstInvalid();
       return;
     }
     setErrors({});
-    setBanner(null);
-    setSaving(true);
-    let error: AppError;
-    try {
-      const result = account
-        ? await commands.updateAccount(account.id, built.draft, built.secrets)
-        : await commands.createAccount(built.draft, built.secrets);
-      if (result.status === "ok") {
-        await afterAccountWrite(queryClient);
-        setSaving(false);
-        onSaved(result.data);
-        return;
-      }
-      error = normalizeAppError(result.error);
-    } catch (e) {
-      error = normalizeAppError(e);
-    }
-    setSaving(false);
-    showError(error);
+    clearBanner();
+    const outcome = await save.run(built);
+    if (!outcome) return;
+    if (outcome.ok) onSaved(outcome.data);
+    else showError(outcome.error);
   }
 
   async function remove() {
@@ -184,41 +167,21 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
     showError(error);
   }
 
-  function cancel() {
-    if (dirty) setConfirmDiscard(true);
-    else onClose();
-  }
-
   const errorText = (name: AccountField) => {
     const code = errors[name];
     return code ? t(accountErrorKey(name, code)) : undefined;
   };
 
-  /** A labelled control with its hint and error, wired for screen readers and the e2e tests. */
-  function field(props: { id: string; name: AccountField; label: string; hint?: string; children: (a: A11y) => ReactNode }) {
-    const error = errorText(props.name);
-    const hintId = props.hint ? `${props.id}-hint` : undefined;
-    const errorId = error ? `${props.id}-error` : undefined;
-    const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
+  /** A text field of the form, its control wired to its label, hint and error. */
+  function field(props: { id: string; name: AccountField; label: string; hint?: string; children: (a: FieldControlProps) => ReactNode }) {
     return (
-      <div className={`field${error ? " has-error" : ""}`}>
-        <label htmlFor={props.id}>{props.label}</label>
-        {props.children({ id: props.id, "data-testid": props.id, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined })}
-        {props.hint && (
-          <p id={hintId} className="hint">
-            {props.hint}
-          </p>
-        )}
-        {error && (
-          <p id={errorId} className="field-error" data-testid={`error-${props.name}`}>
-            {error}
-          </p>
-        )}
-      </div>
+      <Field id={props.id} name={props.name} label={props.label} hint={props.hint} error={errorText(props.name)}>
+        {props.children}
+      </Field>
     );
   }
 
-  function text(key: "name" | "username" | "email" | "avatar" | "proxyHost" | "proxyPort" | "proxyUser", a: A11y, extra?: { placeholder?: string; autoFocus?: boolean; inputMode?: "numeric" | "email" }) {
+  function text(key: "name" | "username" | "email" | "avatar" | "proxyHost" | "proxyPort" | "proxyUser", a: FieldControlProps, extra?: { placeholder?: string; autoFocus?: boolean; inputMode?: "numeric" | "email" }) {
     return (
       <input
         {...a}
@@ -239,27 +202,39 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
     const s = values.secrets[key];
     const id = `account-${key}-password`;
     const name = SECRET_FIELD[key];
-    const error = errorText(name);
     const vncTooLong = key === "vnc" && s.mode === "set" && charCount(s.value) > VNC_PASSWORD_USED_CHARS;
-    const hintId = hint || vncTooLong ? `${id}-hint` : undefined;
-    const errorId = error ? `${id}-error` : undefined;
-    const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
     const statusId = `${id}-status`;
     return (
-      <div className={`field secret-field${error ? " has-error" : ""}`} data-testid={`secret-${key}`} data-mode={s.mode}>
-        {s.mode === "set" ? <label htmlFor={id}>{label}</label> : <span className="field-label">{label}</span>}
+      <Field
+        id={id}
+        name={name}
+        label={label}
+        hint={vncTooLong ? t("accounts.form.vncTooLong") : hint}
+        error={errorText(name)}
+        plainLabel={s.mode !== "set"}
+        className="secret-field"
+        testId={`secret-${key}`}
+        mode={s.mode}
+      >
+        {(a) => secretControl(key, label, statusId, a)}
+      </Field>
+    );
+  }
+
+  /** A password being typed, or the saved one's state with the buttons to change or remove it. */
+  function secretControl(key: SecretKey, label: string, statusId: string, a: FieldControlProps) {
+    const s = values.secrets[key];
+    return (
+      <>
         {s.mode === "set" && (
           <div className="secret-row">
             <input
-              id={id}
-              data-testid={id}
+              {...a}
               type="password"
               // Never offered to a password manager or kept by the webview.
               autoComplete="new-password"
               spellCheck={false}
               autoFocus={s.saved}
-              aria-describedby={describedBy}
-              aria-invalid={error ? true : undefined}
               value={s.value}
               onChange={(e) => setSecret(key, { value: e.target.value })}
             />
@@ -322,17 +297,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
             )}
           </div>
         )}
-        {hintId && (
-          <p id={hintId} className="hint">
-            {vncTooLong ? t("accounts.form.vncTooLong") : hint}
-          </p>
-        )}
-        {error && (
-          <p id={errorId} className="field-error" data-testid={`error-${name}`}>
-            {error}
-          </p>
-        )}
-      </div>
+      </>
     );
   }
 
@@ -350,12 +315,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
         e.preventDefault();
         void submit();
       }}
-      onKeyDown={(e) => {
-        if (e.key === "Escape" && !e.defaultPrevented && !confirmDiscard && !confirmDelete) {
-          e.preventDefault();
-          cancel();
-        }
-      }}
+      onKeyDown={(e) => guard.onEscape(e, confirmDelete)}
     >
       <header className="page-header">
         <div className="account-form-heading">
@@ -388,14 +348,14 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
             name: "vintedBaseUrl",
             label: t("accounts.form.domain"),
             children: (a) => (
-              <select {...a} value={values.baseUrl} onChange={(e) => set("baseUrl", e.target.value)}>
-                {!knownUrl && <option value={values.baseUrl}>{t("accounts.form.domainOther", { url: values.baseUrl })}</option>}
-                {VINTED_BASE_URLS.map((url) => (
-                  <option key={url} value={url}>
-                    {domainOf(url)}
-                  </option>
-                ))}
-              </select>
+              <EnumSelect
+                {...a}
+                // An address set elsewhere (another device, an older version) stays offered, first.
+                values={knownUrl ? VINTED_BASE_URLS : [values.baseUrl, ...VINTED_BASE_URLS]}
+                value={values.baseUrl}
+                label={(url) => (VINTED_BASE_URLS.includes(url) ? domainOf(url) : t("accounts.form.domainOther", { url }))}
+                onChange={(url) => set("baseUrl", url)}
+              />
             ),
           })}
           {field({ id: "account-username", name: "username", label: t("accounts.form.username"), children: (a) => text("username", a) })}
@@ -420,22 +380,18 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
           {t("accounts.form.sections.proxy")}
         </h2>
         <div className="field-grid">
-          <div className="field">
-            <label htmlFor="account-proxy-type">{t("accounts.form.proxyType")}</label>
-            <select
-              id="account-proxy-type"
-              data-testid="account-proxy-type"
-              value={values.proxyType}
-              onChange={(e) => set("proxyType", e.target.value as ProxyType | "")}
-            >
-              <option value="">{t("accounts.form.proxyNone")}</option>
-              {PROXY_TYPES.map((type) => (
-                <option key={type} value={type}>
-                  {type}
-                </option>
-              ))}
-            </select>
-          </div>
+          <Field id="account-proxy-type" name="proxyType" label={t("accounts.form.proxyType")}>
+            {(a) => (
+              <EnumSelect
+                {...a}
+                values={PROXY_TYPES}
+                value={values.proxyType}
+                label={(type) => type}
+                emptyLabel={t("accounts.form.proxyNone")}
+                onChange={(type) => set("proxyType", type)}
+              />
+            )}
+          </Field>
         </div>
         {hasProxy && (
           <div className="field-grid">
@@ -500,7 +456,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
           </button>
         )}
         <div className="form-actions-end">
-          <button type="button" className="btn" data-testid="cancel-account-form" disabled={saving} onClick={cancel} aria-keyshortcuts="Escape">
+          <button type="button" className="btn" data-testid="cancel-account-form" disabled={saving} onClick={guard.requestLeave} aria-keyshortcuts="Escape">
             {t("form.cancel")}
           </button>
           <button type="submit" className="btn btn-primary" data-testid="save-account" disabled={saving}>
@@ -509,20 +465,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
         </div>
       </footer>
 
-      <ConfirmDialog
-        open={confirmDiscard}
-        title={t("discard.title")}
-        text={t("discard.text")}
-        confirmLabel={t("discard.confirm")}
-        cancelLabel={t("discard.cancel")}
-        testId="confirm-discard"
-        danger
-        onConfirm={() => {
-          setConfirmDiscard(false);
-          onClose();
-        }}
-        onCancel={() => setConfirmDiscard(false)}
-      />
+      <DiscardDialog guard={guard} />
       <ConfirmDialog
         open={confirmDelete}
         title={t("accounts.deleteDialog.title")}

@@ -7,7 +7,8 @@ import { unwrap } from "../../lib/errors";
 import { formatCents } from "../../lib/money";
 import { PERIOD_KINDS, periodBounds, toLocalDateInput, utcOffsetMinutes, type CustomRange, type PeriodKind } from "../../lib/period";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
-import { DASHBOARD_KEY, useSellerAccounts } from "../orders/queries";
+import { useSellerAccounts } from "../orders/queries";
+import { dashboardKeys } from "./queryKeys";
 import { BarChart, SeriesChart, chartColors } from "./charts";
 import { loadDeadStockDays, parseDeadStockDays, saveDeadStockDays } from "./settings";
 
@@ -57,7 +58,7 @@ export function DashboardPage() {
     : null;
 
   const result = useQuery({
-    queryKey: [...DASHBOARD_KEY, query],
+    queryKey: dashboardKeys.summary(query),
     queryFn: async () => unwrap(await commands.getDashboard(query as DashboardQuery)),
     enabled: query !== null,
     placeholderData: keepPreviousData,

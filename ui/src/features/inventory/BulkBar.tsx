@@ -8,6 +8,7 @@ import { normalizeAppError, unwrap } from "../../lib/errors";
 import { PRODUCT_STATUSES } from "../../lib/productForm";
 import { parsePriceChange } from "./listState";
 import { useUndoBulkAction } from "./useUndoBulkAction";
+import { inventoryKeys } from "./queryKeys";
 
 type Action = "status" | "price" | "category" | "brand" | "delete";
 
@@ -31,8 +32,8 @@ export function BulkBar({ selection, count, onDone }: Props) {
   const [error, setError] = useState<string | null>(null);
 
   const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: ["products"] });
-    void queryClient.invalidateQueries({ queryKey: ["productFacets"] });
+    void queryClient.invalidateQueries({ queryKey: inventoryKeys.all });
+    void queryClient.invalidateQueries({ queryKey: inventoryKeys.facets });
   };
 
   const { undo } = useUndoBulkAction();

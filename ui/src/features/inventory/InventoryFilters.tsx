@@ -4,6 +4,8 @@ import { commands, type Condition } from "../../bindings";
 import { unwrap } from "../../lib/errors";
 import { CONDITIONS } from "../../lib/productForm";
 import { NO_FILTERS, invalidFilterFields, type ListFilters } from "./listState";
+import { accountKeys } from "../accounts/queryKeys";
+import { inventoryKeys } from "./queryKeys";
 
 type Props = {
   filters: ListFilters;
@@ -14,12 +16,12 @@ type Props = {
 export function InventoryFilters({ filters, onChange }: Props) {
   const { t } = useTranslation();
   const facets = useQuery({
-    queryKey: ["productFacets"],
+    queryKey: inventoryKeys.facets,
     queryFn: async () => unwrap(await commands.productFacets()),
     staleTime: 60_000,
   });
   const accounts = useQuery({
-    queryKey: ["sellerAccounts"],
+    queryKey: accountKeys.all,
     queryFn: async () => unwrap(await commands.listSellerAccounts()),
     staleTime: 60_000,
   });

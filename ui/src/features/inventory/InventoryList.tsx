@@ -14,6 +14,7 @@ import { BulkBar } from "./BulkBar";
 import { InventoryFilters } from "./InventoryFilters";
 import { UndoBulkButton } from "./useUndoBulkAction";
 import { INITIAL_LIST_STATE, PAGE_SIZE, activeFilterCount, nextSort, pagesFor, toProductQuery, type ListState } from "./listState";
+import { inventoryKeys } from "./queryKeys";
 
 type Props = {
   state: ListState;
@@ -44,7 +45,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
 
   const pageQuery = (page: number): ProductQuery => ({ ...baseQuery, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
   const first = useQuery({
-    queryKey: ["products", baseQuery, 0],
+    queryKey: inventoryKeys.page(baseQuery, 0),
     queryFn: async () => unwrap(await commands.listProducts(pageQuery(0))),
     placeholderData: keepPreviousData,
   });
@@ -68,7 +69,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
   const visiblePages = pagesFor(virtualRows[0]?.index ?? 0, virtualRows[virtualRows.length - 1]?.index ?? -1).filter((p) => p > 0);
   const pages = useQueries({
     queries: visiblePages.map((page) => ({
-      queryKey: ["products", baseQuery, page],
+      queryKey: inventoryKeys.page(baseQuery, page),
       queryFn: async () => unwrap(await commands.listProducts(pageQuery(page))),
       staleTime: 30_000,
     })),

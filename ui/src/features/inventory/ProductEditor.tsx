@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { commands, type Product } from "../../bindings";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { ProductForm } from "./ProductForm";
+import { inventoryKeys } from "./queryKeys";
 
 type Props = {
   /** Product id to edit, or null to create a new product. */
@@ -17,7 +18,7 @@ type Props = {
 export function ProductEditor({ productId, ...formProps }: Props) {
   const { t } = useTranslation();
   const query = useQuery({
-    queryKey: ["product", productId],
+    queryKey: inventoryKeys.detail(productId),
     queryFn: async () => unwrap(await commands.getProduct(productId as string)),
     enabled: productId !== null,
     // The form copies the product once; do not refetch behind the user's back.

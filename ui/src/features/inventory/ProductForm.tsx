@@ -1,10 +1,20 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { FormErrorBanner, type FormBanner } from "../../components/FormErrorBanner";
+import { FormErrorBanner } from "../../components/FormErrorBanner";
 import type { TFunction } from "i18next";
-import { commands, type AppError, type Product } from "../../bindings";
+import { commands, type AppError, type Product, type ProductDraft } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import {
+  DiscardDialog,
+  EnumSelect,
+  Field,
+  FieldError,
+  reportSaveError,
+  useDirtyGuard,
+  useFormBanner,
+  useSaveMutation,
+} from "../../components/form";
 import { PhotoManager } from "../../components/PhotoManager";
 import { TagInput } from "../../components/TagInput";
 import { currentLanguage } from "../../i18n";
@@ -28,6 +38,7 @@ import {
   type FormFieldError,
   type ProductFormValues,
 } from "../../lib/productForm";
+import { inventoryKeys } from "./queryKeys";
 
 type Props = {
   /** The product being edited, or null to create a new one. */
@@ -40,49 +51,11 @@ type Props = {
   onDirtyChange?: (dirty: boolean) => void;
 };
 
-type Banner = FormBanner;
-
 export function fieldErrorMessage(t: TFunction, field: DraftField, err: FormFieldError): string {
   if (err.code === "duplicate" && field === "sku" && err.sku) return t("fieldErrors.duplicateSku", { sku: err.sku });
   if (err.code === "invalid" && (field === "priceCents" || field === "purchaseCostCents")) return t("fieldErrors.invalidAmount");
   if (err.code === "invalid" && field === "quantity") return t("fieldErrors.invalidQuantity");
   return t(`fieldErrors.${err.code}`);
-}
-
-type A11yProps = { id: string; "aria-describedby"?: string; "aria-invalid"?: true };
-
-function Field(props: {
-  field: DraftField;
-  label: string;
-  hint?: string;
-  error?: string;
-  extra?: ReactNode;
-  className?: string;
-  children: (a11y: A11yProps) => ReactNode;
-}) {
-  const id = FIELD_CONTROL_ID[props.field];
-  const hintId = props.hint ? `${id}-hint` : undefined;
-  const errorId = props.error ? `${id}-error` : undefined;
-  const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
-  return (
-    <div className={`field${props.className ? ` ${props.className}` : ""}${props.error ? " has-error" : ""}`}>
-      <div className="field-label-row">
-        <label htmlFor={id}>{props.label}</label>
-        {props.extra}
-      </div>
-      {props.children({ id, "aria-describedby": describedBy, "aria-invalid": props.error ? true : undefined })}
-      {props.hint && (
-        <p id={hintId} className="hint">
-          {props.hint}
-        </p>
-      )}
-      {props.error && (
-        <p id={errorId} className="field-error" data-testid={`error-${props.field}`}>
-          {props.error}
-        </p>
-      )}
-    </div>
-  );
 }
 
 export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated, onDirtyChange }: Props) {
@@ -93,21 +66,24 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
   );
   const [values, setValues] = useState<ProductFormValues>(initialValues);
   const [errors, setErrors] = useState<FormErrors>({});
-  const [banner, setBanner] = useState<Banner | null>(null);
-  const [saving, setSaving] = useState(false);
+  const { banner, ref: bannerRef, show: showBanner, clear: clearBanner } = useFormBanner();
   const [deleting, setDeleting] = useState(false);
   const [uploading, setUploading] = useState(0);
-  const [confirm, setConfirm] = useState<null | "discard" | "delete">(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const [focusRequest, setFocusRequest] = useState<{ field: DraftField; n: number } | null>(null);
-  const bannerRef = useRef<HTMLDivElement>(null);
 
   const dirty = !sameFormValues(values, initialValues);
   const isEdit = product !== null;
-
-  useEffect(() => {
-    onDirtyChange?.(dirty);
-  }, [dirty, onDirtyChange]);
-  useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
+  const guard = useDirtyGuard({ dirty, onLeave: onClose, onDirtyChange });
+  const confirmOpen = guard.confirming || confirmDelete;
+  const save = useSaveMutation({
+    save: (draft: ProductDraft) => (product ? commands.updateProduct(product.id, draft) : commands.createProduct(draft)),
+    onSaved: async (saved: Product) => {
+      queryClient.setQueryData(inventoryKeys.detail(saved.id), saved);
+      await queryClient.invalidateQueries({ queryKey: inventoryKeys.all });
+    },
+  });
+  const saving = save.pending;
 
   useEffect(() => {
     if (!focusRequest) return;
@@ -123,67 +99,42 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
     if (field) setFocusRequest((prev) => ({ field, n: (prev?.n ?? 0) + 1 }));
   }
 
-  function showBanner(b: Banner) {
-    setBanner(b);
-    requestAnimationFrame(() => bannerRef.current?.focus());
-  }
-
   async function submit() {
     if (saving || deleting || uploading > 0) return;
     const built = buildDraft(values);
     if (!built.ok) {
       setErrors(built.errors);
-      setBanner(null);
+      clearBanner();
       requestFocus(firstInvalidField(built.errors));
       return;
     }
     const draft = built.draft;
     setErrors({});
-    setBanner(null);
-    setSaving(true);
-    let error: AppError;
-    try {
-      const result = product ? await commands.updateProduct(product.id, draft) : await commands.createProduct(draft);
-      if (result.status === "ok") {
-        const saved = result.data;
-        queryClient.setQueryData(["product", saved.id], saved);
-        await queryClient.invalidateQueries({ queryKey: ["products"] });
-        setSaving(false);
-        onSaved(saved);
-        return;
-      }
-      error = normalizeAppError(result.error);
-    } catch (e) {
-      error = normalizeAppError(e);
+    clearBanner();
+    const outcome = await save.run(draft);
+    if (!outcome) return;
+    if (outcome.ok) {
+      onSaved(outcome.data);
+      return;
     }
-    setSaving(false);
     // Never reset the form on error: show messages and keep what was typed.
-    const { fields, unmapped } = mapServerErrors(error, draft.sku);
+    const { fields, unmapped } = mapServerErrors(outcome.error, draft.sku);
     setErrors(fields);
-    const first = firstInvalidField(fields);
-    if (!first || unmapped.length > 0) showBanner({ error, unmapped });
-    if (first) requestFocus(first);
+    reportSaveError(outcome.error, { fieldCount: Object.keys(fields).length, unmapped }, showBanner);
+    requestFocus(firstInvalidField(fields));
   }
 
-  const submitRef = useRef(submit);
-  submitRef.current = submit;
-
-  // Ctrl+S / Cmd+S saves.
-  useEffect(() => {
-    function onKey(e: KeyboardEvent) {
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "s") {
-        e.preventDefault();
-        if (!confirm) void submitRef.current();
-      }
+  // Ctrl+S / Cmd+S saves, unless a dialog is open.
+  const onSaveShortcut = useEffectEvent((e: KeyboardEvent) => {
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "s") {
+      e.preventDefault();
+      if (!confirmOpen) void submit();
     }
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [confirm]);
-
-  function cancel() {
-    if (dirty) setConfirm("discard");
-    else onClose();
-  }
+  });
+  useEffect(() => {
+    window.addEventListener("keydown", onSaveShortcut);
+    return () => window.removeEventListener("keydown", onSaveShortcut);
+  }, []);
 
   async function doDelete() {
     if (!product) return;
@@ -199,17 +150,18 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
       error = normalizeAppError(e);
     }
     setDeleting(false);
-    setConfirm(null);
+    setConfirmDelete(false);
     if (error) {
       showBanner({ error, unmapped: [] });
       return;
     }
-    queryClient.removeQueries({ queryKey: ["product", product.id] });
-    await queryClient.invalidateQueries({ queryKey: ["products"] });
+    queryClient.removeQueries({ queryKey: inventoryKeys.detail(product.id) });
+    await queryClient.invalidateQueries({ queryKey: inventoryKeys.all });
     onDeleted(product);
   }
 
   const err = (field: DraftField) => (errors[field] ? fieldErrorMessage(t, field, errors[field]) : undefined);
+  const fieldOf = (field: DraftField) => ({ id: FIELD_CONTROL_ID[field], name: field, error: err(field) });
   const titleLength = charCount(values.title.trim());
 
   return (
@@ -236,10 +188,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
         <h2 id="section-listing" className="section-title">
           {t("form.sections.listing")}
         </h2>
-        <Field
-          field="title"
-          label={t("form.title")}
-          error={err("title")}
+        <Field {...fieldOf("title")} label={t("form.title")}
           extra={
             <span className={titleLength > TITLE_MAX_LENGTH ? "counter is-over" : "counter"} aria-hidden="true">
               {t("form.titleCount", { count: titleLength, max: TITLE_MAX_LENGTH })}
@@ -249,7 +198,6 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
           {(a) => (
             <input
               {...a}
-              data-testid={a.id}
               type="text"
               required
               autoFocus={!isEdit}
@@ -259,17 +207,16 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
             />
           )}
         </Field>
-        <Field field="description" label={t("form.description")} error={err("description")}>
+        <Field {...fieldOf("description")} label={t("form.description")}>
           {(a) => (
-            <textarea {...a} data-testid={a.id} rows={5} value={values.description} onChange={(e) => set("description", e.target.value)} />
+            <textarea {...a} rows={5} value={values.description} onChange={(e) => set("description", e.target.value)} />
           )}
         </Field>
         <div className="field-grid">
-          <Field field="category" label={t("form.category")} error={err("category")}>
+          <Field {...fieldOf("category")} label={t("form.category")}>
             {(a) => (
               <input
                 {...a}
-                data-testid={a.id}
                 type="text"
                 placeholder={t("form.categoryPlaceholder")}
                 value={values.category}
@@ -277,31 +224,25 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
               />
             )}
           </Field>
-          <Field field="brand" label={t("form.brand")} error={err("brand")}>
-            {(a) => <input {...a} data-testid={a.id} type="text" value={values.brand} onChange={(e) => set("brand", e.target.value)} />}
+          <Field {...fieldOf("brand")} label={t("form.brand")}>
+            {(a) => <input {...a} type="text" value={values.brand} onChange={(e) => set("brand", e.target.value)} />}
           </Field>
-          <Field field="condition" label={t("form.condition")} error={err("condition")}>
+          <Field {...fieldOf("condition")} label={t("form.condition")}>
             {(a) => (
-              <select
+              <EnumSelect
                 {...a}
-                data-testid={a.id}
+                values={CONDITIONS}
                 value={values.condition}
-                onChange={(e) => set("condition", e.target.value as ProductFormValues["condition"])}
-              >
-                <option value="">{t("form.notSpecified")}</option>
-                {CONDITIONS.map((c) => (
-                  <option key={c} value={c}>
-                    {t(`condition.${c}`)}
-                  </option>
-                ))}
-              </select>
+                label={(c) => t(`condition.${c}`)}
+                emptyLabel={t("form.notSpecified")}
+                onChange={(c) => set("condition", c)}
+              />
             )}
           </Field>
-          <Field field="size" label={t("form.size")} error={err("size")}>
+          <Field {...fieldOf("size")} label={t("form.size")}>
             {(a) => (
               <input
                 {...a}
-                data-testid={a.id}
                 type="text"
                 placeholder={t("form.sizePlaceholder")}
                 value={values.size}
@@ -309,7 +250,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
               />
             )}
           </Field>
-          <Field field="materials" label={t("form.materials")} hint={t("form.tagsHint")} error={err("materials")}>
+          <Field {...fieldOf("materials")} label={t("form.materials")} hint={t("form.tagsHint")}>
             {(a) => (
               <TagInput
                 id={a.id}
@@ -322,7 +263,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
               />
             )}
           </Field>
-          <Field field="colors" label={t("form.colors")} hint={t("form.tagsHint")} error={err("colors")}>
+          <Field {...fieldOf("colors")} label={t("form.colors")} hint={t("form.tagsHint")}>
             {(a) => (
               <TagInput
                 id={a.id}
@@ -343,16 +284,12 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
           {t("form.sections.pricing")}
         </h2>
         <div className="field-grid field-grid-3">
-          <Field
-            field="priceCents"
-            label={t("form.price")}
-            error={err("priceCents")}
+          <Field {...fieldOf("priceCents")} label={t("form.price")}
             hint={product?.lastPriceCents != null ? t("form.lastPrice", { price: formatCents(product.lastPriceCents, i18n.language) }) : undefined}
           >
             {(a) => (
               <input
                 {...a}
-                data-testid={a.id}
                 type="text"
                 inputMode="decimal"
                 autoComplete="off"
@@ -362,11 +299,10 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
               />
             )}
           </Field>
-          <Field field="purchaseCostCents" label={t("form.purchaseCost")} hint={t("form.purchaseCostHint")} error={err("purchaseCostCents")}>
+          <Field {...fieldOf("purchaseCostCents")} label={t("form.purchaseCost")} hint={t("form.purchaseCostHint")}>
             {(a) => (
               <input
                 {...a}
-                data-testid={a.id}
                 type="text"
                 inputMode="decimal"
                 autoComplete="off"
@@ -376,11 +312,10 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
               />
             )}
           </Field>
-          <Field field="quantity" label={t("form.quantity")} error={err("quantity")}>
+          <Field {...fieldOf("quantity")} label={t("form.quantity")}>
             {(a) => (
               <input
                 {...a}
-                data-testid={a.id}
                 type="text"
                 inputMode="numeric"
                 autoComplete="off"
@@ -389,37 +324,27 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
               />
             )}
           </Field>
-          <Field field="status" label={t("form.status")} error={err("status")}>
+          <Field {...fieldOf("status")} label={t("form.status")}>
             {(a) => (
-              <select
+              <EnumSelect
                 {...a}
-                data-testid={a.id}
+                values={PRODUCT_STATUSES}
                 value={values.status}
-                onChange={(e) => set("status", e.target.value as ProductFormValues["status"])}
-              >
-                {PRODUCT_STATUSES.map((s) => (
-                  <option key={s} value={s}>
-                    {t(`status.${s}`)}
-                  </option>
-                ))}
-              </select>
+                label={(s) => t(`status.${s}`)}
+                onChange={(s) => set("status", s as ProductFormValues["status"])}
+              />
             )}
           </Field>
-          <Field field="packageSize" label={t("form.packageSize")} error={err("packageSize")}>
+          <Field {...fieldOf("packageSize")} label={t("form.packageSize")}>
             {(a) => (
-              <select
+              <EnumSelect
                 {...a}
-                data-testid={a.id}
+                values={PACKAGE_SIZES}
                 value={values.packageSize}
-                onChange={(e) => set("packageSize", e.target.value as ProductFormValues["packageSize"])}
-              >
-                <option value="">{t("form.notSpecified")}</option>
-                {PACKAGE_SIZES.map((s) => (
-                  <option key={s} value={s}>
-                    {t(`packageSize.${s}`)}
-                  </option>
-                ))}
-              </select>
+                label={(s) => t(`packageSize.${s}`)}
+                emptyLabel={t("form.notSpecified")}
+                onChange={(s) => set("packageSize", s)}
+              />
             )}
           </Field>
         </div>
@@ -438,11 +363,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
           describedBy={errors.photos ? `${FIELD_CONTROL_ID.photos}-error` : undefined}
           invalid={errors.photos ? true : undefined}
         />
-        {errors.photos && (
-          <p id={`${FIELD_CONTROL_ID.photos}-error`} className="field-error" data-testid="error-photos">
-            {fieldErrorMessage(t, "photos", errors.photos)}
-          </p>
-        )}
+        {errors.photos && <FieldError id={`${FIELD_CONTROL_ID.photos}-error`} name="photos" message={fieldErrorMessage(t, "photos", errors.photos)} />}
       </section>
 
       <section className="card form-section" aria-labelledby="section-internal">
@@ -450,11 +371,10 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
           {t("form.sections.internal")}
         </h2>
         <div className="field-grid">
-          <Field field="sku" label={t("form.sku")} error={err("sku")}>
+          <Field {...fieldOf("sku")} label={t("form.sku")}>
             {(a) => (
               <input
                 {...a}
-                data-testid={a.id}
                 type="text"
                 autoComplete="off"
                 spellCheck={false}
@@ -465,11 +385,10 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
             )}
           </Field>
         </div>
-        <Field field="internalNotes" label={t("form.notes")} hint={t("form.notesHint")} error={err("internalNotes")}>
+        <Field {...fieldOf("internalNotes")} label={t("form.notes")} hint={t("form.notesHint")}>
           {(a) => (
             <textarea
               {...a}
-              data-testid={a.id}
               rows={3}
               value={values.internalNotes}
               onChange={(e) => set("internalNotes", e.target.value)}
@@ -485,7 +404,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
             className="btn btn-danger-ghost"
             data-testid="delete-product"
             disabled={saving || deleting}
-            onClick={() => setConfirm("delete")}
+            onClick={() => setConfirmDelete(true)}
           >
             {t("form.delete")}
           </button>
@@ -500,10 +419,10 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
             onClick={() => {
               void commands.duplicateProduct(product.id).then((result) => {
                 if (result.status === "ok") {
-                  void queryClient.invalidateQueries({ queryKey: ["products"] });
+                  void queryClient.invalidateQueries({ queryKey: inventoryKeys.all });
                   onDuplicated(result.data);
                 } else {
-                  setBanner({ error: result.error, unmapped: [] });
+                  showBanner({ error: result.error, unmapped: [] }, false);
                 }
               });
             }}
@@ -513,7 +432,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
         )}
         <div className="form-actions-end">
           {uploading > 0 && <span className="hint">{t("form.waitForPhotos")}</span>}
-          <button type="button" className="btn" data-testid="cancel-product" disabled={saving || deleting} onClick={cancel}>
+          <button type="button" className="btn" data-testid="cancel-product" disabled={saving || deleting} onClick={guard.requestLeave}>
             {t("form.cancel")}
           </button>
           <button
@@ -529,22 +448,9 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
         </div>
       </footer>
 
+      <DiscardDialog guard={guard} />
       <ConfirmDialog
-        open={confirm === "discard"}
-        title={t("discard.title")}
-        text={t("discard.text")}
-        confirmLabel={t("discard.confirm")}
-        cancelLabel={t("discard.cancel")}
-        testId="confirm-discard"
-        danger
-        onConfirm={() => {
-          setConfirm(null);
-          onClose();
-        }}
-        onCancel={() => setConfirm(null)}
-      />
-      <ConfirmDialog
-        open={confirm === "delete"}
+        open={confirmDelete}
         title={t("deleteDialog.title")}
         text={t("deleteDialog.text", { title: product?.title ?? "" })}
         confirmLabel={deleting ? t("form.deleting") : t("deleteDialog.confirm")}
@@ -553,7 +459,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
         danger
         busy={deleting}
         onConfirm={() => void doDelete()}
-        onCancel={() => setConfirm(null)}
+        onCancel={() => setConfirmDelete(false)}
       />
     </form>
   );

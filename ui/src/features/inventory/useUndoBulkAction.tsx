@@ -3,9 +3,9 @@ import { useTranslation } from "react-i18next";
 import { commands } from "../../bindings";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError, unwrap } from "../../lib/errors";
+import { inventoryKeys } from "./queryKeys";
 
 /** Under ["products"], so every change to the inventory asks the store again. */
-const CAN_UNDO_KEY = ["products", "canUndoBulkAction"] as const;
 
 /** Undo of the last bulk action, shared by its notice and the inventory's toolbar button. */
 export function useUndoBulkAction() {
@@ -13,7 +13,7 @@ export function useUndoBulkAction() {
   const { showToast } = useToast();
   const queryClient = useQueryClient();
   const canUndo = useQuery({
-    queryKey: CAN_UNDO_KEY,
+    queryKey: inventoryKeys.canUndoBulkAction,
     queryFn: async () => unwrap(await commands.canUndoBulkAction()),
   });
   const undo = useMutation({
@@ -21,8 +21,8 @@ export function useUndoBulkAction() {
     onSuccess: (outcome) => showToast(t("bulk.undone", { count: outcome.affected })),
     onError: (err) => showToast(t(`errors.${normalizeAppError(err).code}`)),
     onSettled: () => {
-      void queryClient.invalidateQueries({ queryKey: ["products"] });
-      void queryClient.invalidateQueries({ queryKey: ["productFacets"] });
+      void queryClient.invalidateQueries({ queryKey: inventoryKeys.all });
+      void queryClient.invalidateQueries({ queryKey: inventoryKeys.facets });
     },
   });
   return { canUndo: canUndo.data === true, undo };

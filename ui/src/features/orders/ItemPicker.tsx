@@ -5,6 +5,7 @@ import { commands, type ProductSummary } from "../../bindings";
 import { unwrap } from "../../lib/errors";
 import { formatCents } from "../../lib/money";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
+import { inventoryKeys } from "../inventory/queryKeys";
 
 export const PICKER_DEBOUNCE_MS = 200;
 const PICKER_LIMIT = 8;
@@ -35,7 +36,7 @@ export function ItemPicker({ forSale, onPick, onNewItem, describedBy, invalid }:
   const search = useDebouncedValue(text.trim(), PICKER_DEBOUNCE_MS);
 
   const results = useQuery({
-    queryKey: ["products", "picker", search],
+    queryKey: inventoryKeys.picker(search),
     queryFn: async () =>
       unwrap(
         await commands.listProducts({

@@ -8,7 +8,8 @@ import { normalizeAppError, unwrap } from "../../lib/errors";
 import { formatCents } from "../../lib/money";
 import { ORDER_STATUSES, createdAtFor, orderErrorKey } from "../../lib/orderForm";
 import { toLocalDateInput } from "../../lib/period";
-import { afterOrderWrite, orderKey, statusLabel, useSellerAccounts } from "./queries";
+import { afterOrderWrite, statusLabel, useSellerAccounts } from "./queries";
+import { orderKeys } from "./queryKeys";
 
 type Props = {
   orderId: string;
@@ -21,7 +22,7 @@ type ActionError = { action: Action; error: AppError };
 export function OrderDetail({ orderId, onBack }: Props) {
   const { t } = useTranslation();
   const query = useQuery({
-    queryKey: orderKey(orderId),
+    queryKey: orderKeys.detail(orderId),
     queryFn: async () => unwrap(await commands.getOrder(orderId)),
   });
 

@@ -1,10 +1,20 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { FormErrorBanner, type FormBanner } from "../../components/FormErrorBanner";
-import { commands, type AppError, type Order, type OrderType, type PaymentMethod } from "../../bindings";
-import { ConfirmDialog } from "../../components/ConfirmDialog";
-import { normalizeAppError } from "../../lib/errors";
+import { FormErrorBanner } from "../../components/FormErrorBanner";
+import { commands, type Order, type OrderDraft } from "../../bindings";
+import {
+  DiscardDialog,
+  EnumSelect,
+  Field,
+  FieldError,
+  reportSaveError,
+  useDirtyGuard,
+  useFocusFirstInvalid,
+  useFormBanner,
+  useSaveMutation,
+  type FieldControlProps,
+} from "../../components/form";
 import { formatCents, parseEuro } from "../../lib/money";
 import {
   ORDER_STATUSES,
@@ -31,8 +41,6 @@ type Props = {
   onDirtyChange?: (dirty: boolean) => void;
 };
 
-type Banner = FormBanner;
-type A11y = { id: string; "data-testid": string; "aria-describedby"?: string; "aria-invalid"?: true };
 
 export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
   const { t, i18n } = useTranslation();
@@ -43,26 +51,17 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
   const [initialValues] = useState<OrderFormValues>(() => emptyOrderValues(today));
   const [values, setValues] = useState<OrderFormValues>(initialValues);
   const [errors, setErrors] = useState<OrderFormErrors>({});
-  const [banner, setBanner] = useState<Banner | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [confirmDiscard, setConfirmDiscard] = useState(false);
-  const [focusRequest, setFocusRequest] = useState(0);
-  const formRef = useRef<HTMLFormElement>(null);
-  const bannerRef = useRef<HTMLDivElement>(null);
+  const { banner, ref: bannerRef, show: showBanner, clear: clearBanner } = useFormBanner();
+  const { ref: formRef, focusFirstInvalid } = useFocusFirstInvalid();
 
   const dirty = !sameOrderValues(values, initialValues);
   const isSale = values.orderType === "sale";
-
-  useEffect(() => {
-    onDirtyChange?.(dirty);
-  }, [dirty, onDirtyChange]);
-  useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
-
-  // After a failed submit, the first field in error (in the order of the form) gets the focus.
-  useEffect(() => {
-    if (focusRequest === 0) return;
-    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [focusRequest]);
+  const guard = useDirtyGuard({ dirty, onLeave: onClose, onDirtyChange });
+  const save = useSaveMutation({
+    save: (draft: OrderDraft) => commands.createOrder(draft),
+    onSaved: (order: Order) => afterOrderWrite(queryClient, order),
+  });
+  const saving = save.pending;
 
   function set<K extends keyof OrderFormValues>(key: K, value: OrderFormValues[K]) {
     setValues((v) => ({ ...v, [key]: value }));
@@ -84,41 +83,22 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
     const built = buildOrderDraft(values, today);
     if (!built.ok) {
       setErrors(built.errors);
-      setBanner(null);
-      setFocusRequest((n) => n + 1);
+      clearBanner();
+      focusFirstInvalid();
       return;
     }
     setErrors({});
-    setBanner(null);
-    setSaving(true);
-    let error: AppError;
-    try {
-      const result = await commands.createOrder(built.draft);
-      if (result.status === "ok") {
-        await afterOrderWrite(queryClient, result.data);
-        setSaving(false);
-        onSaved(result.data);
-        return;
-      }
-      error = normalizeAppError(result.error);
-    } catch (e) {
-      error = normalizeAppError(e);
+    clearBanner();
+    const outcome = await save.run(built.draft);
+    if (!outcome) return;
+    if (outcome.ok) {
+      onSaved(outcome.data);
+      return;
     }
-    setSaving(false);
     // Keep everything that was typed; say what is wrong where it is.
-    const { fields, unmapped } = mapOrderServerErrors(error, values.lines.length);
+    const { fields, unmapped } = mapOrderServerErrors(outcome.error, values.lines.length);
     setErrors(fields);
-    const mapped = Object.keys(fields).length > 0;
-    if (!mapped || unmapped.length > 0) {
-      setBanner({ error, unmapped });
-      requestAnimationFrame(() => bannerRef.current?.focus());
-    }
-    if (mapped) setFocusRequest((n) => n + 1);
-  }
-
-  function cancel() {
-    if (dirty) setConfirmDiscard(true);
-    else onClose();
+    if (reportSaveError(outcome.error, { fieldCount: Object.keys(fields).length, unmapped }, showBanner)) focusFirstInvalid();
   }
 
   const errorText = (field: string) => {
@@ -126,31 +106,16 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
     return err ? t(orderErrorKey(field, err), { available: err.available ?? 0 }) : undefined;
   };
 
-  /** A labelled control with its hint and error, wired for screen readers and the e2e tests. */
-  function field(props: { id: string; field: string; label: string; hint?: string; className?: string; children: (a: A11y) => ReactNode }) {
-    const error = errorText(props.field);
-    const hintId = props.hint ? `${props.id}-hint` : undefined;
-    const errorId = error ? `${props.id}-error` : undefined;
-    const describedBy = [errorId, hintId].filter(Boolean).join(" ") || undefined;
+  /** A field of the form, its control wired to its label, hint and error. */
+  function field(props: { id: string; field: string; label: string; hint?: string; className?: string; children: (a: FieldControlProps) => ReactNode }) {
     return (
-      <div className={`field${props.className ? ` ${props.className}` : ""}${error ? " has-error" : ""}`}>
-        <label htmlFor={props.id}>{props.label}</label>
-        {props.children({ id: props.id, "data-testid": props.id, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined })}
-        {props.hint && (
-          <p id={hintId} className="hint">
-            {props.hint}
-          </p>
-        )}
-        {error && (
-          <p id={errorId} className="field-error" data-testid={`error-${props.field}`}>
-            {error}
-          </p>
-        )}
-      </div>
+      <Field id={props.id} name={props.field} label={props.label} hint={props.hint} error={errorText(props.field)} className={props.className}>
+        {props.children}
+      </Field>
     );
   }
 
-  function text(key: keyof OrderFormValues, a: A11y, extra?: { placeholder?: string; money?: boolean; autoFocus?: boolean }) {
+  function text(key: keyof OrderFormValues, a: FieldControlProps, extra?: { placeholder?: string; money?: boolean; autoFocus?: boolean }) {
     return (
       <input
         {...a}
@@ -171,7 +136,6 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
   const serviceParsed = parseEuro(values.serviceFee);
   const partsTotal =
     shippingParsed.ok || serviceParsed.ok ? (shippingParsed.ok ? shippingParsed.cents : 0) + (serviceParsed.ok ? serviceParsed.cents : 0) : null;
-  const itemsError = errorText("items");
 
   return (
     <form
@@ -184,12 +148,7 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
         e.preventDefault();
         void submit();
       }}
-      onKeyDown={(e) => {
-        if (e.key === "Escape" && !e.defaultPrevented && !confirmDiscard) {
-          e.preventDefault();
-          cancel();
-        }
-      }}
+      onKeyDown={(e) => guard.onEscape(e)}
     >
       <header className="page-header">
         <div>
@@ -210,13 +169,14 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
             field: "orderType",
             label: t("orders.form.type"),
             children: (a) => (
-              <select {...a} autoFocus value={values.orderType} onChange={(e) => set("orderType", e.target.value as OrderType)}>
-                {ORDER_TYPES.map((type) => (
-                  <option key={type} value={type}>
-                    {t(`orders.types.${type}`)}
-                  </option>
-                ))}
-              </select>
+              <EnumSelect
+                {...a}
+                autoFocus
+                values={ORDER_TYPES}
+                value={values.orderType}
+                label={(type) => t(`orders.types.${type}`)}
+                onChange={(type) => set("orderType", type as OrderFormValues["orderType"])}
+              />
             ),
           })}
           {field({
@@ -230,13 +190,7 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
             field: "status",
             label: t("orders.form.status"),
             children: (a) => (
-              <select {...a} value={values.status} onChange={(e) => set("status", e.target.value)}>
-                {ORDER_STATUSES.map((s) => (
-                  <option key={s} value={s}>
-                    {statusLabel(t, s)}
-                  </option>
-                ))}
-              </select>
+              <EnumSelect<string> {...a} values={ORDER_STATUSES} value={values.status} label={(s) => statusLabel(t, s)} onChange={(s) => set("status", s)} />
             ),
           })}
           {field({
@@ -244,14 +198,14 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
             field: "paymentMethod",
             label: t("orders.form.paymentMethod"),
             children: (a) => (
-              <select {...a} value={values.paymentMethod} onChange={(e) => set("paymentMethod", e.target.value as PaymentMethod | "")}>
-                <option value="">{t("form.notSpecified")}</option>
-                {PAYMENT_METHODS.map((m) => (
-                  <option key={m} value={m}>
-                    {t(`orders.payment.${m}`)}
-                  </option>
-                ))}
-              </select>
+              <EnumSelect
+                {...a}
+                values={PAYMENT_METHODS}
+                value={values.paymentMethod}
+                label={(m) => t(`orders.payment.${m}`)}
+                emptyLabel={t("form.notSpecified")}
+                onChange={(m) => set("paymentMethod", m)}
+              />
             ),
           })}
           {accounts.data &&
@@ -261,14 +215,14 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
               field: "sellerAccountId",
               label: t("orders.form.account"),
               children: (a) => (
-                <select {...a} value={values.sellerAccountId} onChange={(e) => set("sellerAccountId", e.target.value)}>
-                  <option value="">{t("orders.form.noAccount")}</option>
-                  {accounts.data.map((acc) => (
-                    <option key={acc.id} value={acc.id}>
-                      {acc.name}
-                    </option>
-                  ))}
-                </select>
+                <EnumSelect
+                  {...a}
+                  values={accounts.data.map((acc) => acc.id)}
+                  value={values.sellerAccountId}
+                  label={(id) => accounts.data.find((acc) => acc.id === id)?.name ?? id}
+                  emptyLabel={t("orders.form.noAccount")}
+                  onChange={(id) => set("sellerAccountId", id)}
+                />
               ),
             })}
           {field({
@@ -305,24 +259,21 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
         <h2 id="order-section-items" className="section-title">
           {t("orders.form.sections.items")}
         </h2>
-        <div className={itemsError ? "field has-error" : "field"}>
-          <label htmlFor="order-item-search">{t("orders.form.addItem")}</label>
-          <ItemPicker
-            forSale={isSale}
-            describedBy={itemsError ? "order-items-error" : "order-items-hint"}
-            invalid={itemsError !== undefined}
-            onPick={(item) => setValues((v) => ({ ...v, lines: addItemLine(v.lines, item) }))}
-            onNewItem={isSale ? undefined : (title) => setValues((v) => ({ ...v, lines: addNewItemLine(v.lines, title) }))}
-          />
-          <p id="order-items-hint" className="hint">
-            {isSale ? t("orders.form.itemsHintSale") : t("orders.form.itemsHintPurchase")}
-          </p>
-          {itemsError && (
-            <p id="order-items-error" className="field-error" data-testid="error-items">
-              {itemsError}
-            </p>
-          )}
-        </div>
+        {field({
+          id: "order-item-search",
+          field: "items",
+          label: t("orders.form.addItem"),
+          hint: isSale ? t("orders.form.itemsHintSale") : t("orders.form.itemsHintPurchase"),
+          children: (a) => (
+            <ItemPicker
+              forSale={isSale}
+              describedBy={a["aria-describedby"]}
+              invalid={a["aria-invalid"] === true}
+              onPick={(item) => setValues((v) => ({ ...v, lines: addItemLine(v.lines, item) }))}
+              onNewItem={isSale ? undefined : (title) => setValues((v) => ({ ...v, lines: addNewItemLine(v.lines, title) }))}
+            />
+          ),
+        })}
         {values.lines.length > 0 && (
           <table className="order-lines" data-testid="order-lines">
             <caption className="sr-only">{t("orders.form.linesCaption")}</caption>
@@ -435,7 +386,7 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
 
       <footer className="form-actions">
         <div className="form-actions-end">
-          <button type="button" className="btn" data-testid="cancel-order-form" disabled={saving} onClick={cancel} aria-keyshortcuts="Escape">
+          <button type="button" className="btn" data-testid="cancel-order-form" disabled={saving} onClick={guard.requestLeave} aria-keyshortcuts="Escape">
             {t("form.cancel")}
           </button>
           <button type="submit" className="btn btn-primary" data-testid="save-order" disabled={saving}>
@@ -444,20 +395,7 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
         </div>
       </footer>
 
-      <ConfirmDialog
-        open={confirmDiscard}
-        title={t("discard.title")}
-        text={t("discard.text")}
-        confirmLabel={t("discard.confirm")}
-        cancelLabel={t("discard.cancel")}
-        testId="confirm-discard"
-        danger
-        onConfirm={() => {
-          setConfirmDiscard(false);
-          onClose();
-        }}
-        onCancel={() => setConfirmDiscard(false)}
-      />
+      <DiscardDialog guard={guard} />
     </form>
   );
 }
@@ -505,11 +443,7 @@ function LineRow(props: {
             {line.available !== null && <span className="hint"> · {t("orders.lines.available", { count: line.available })}</span>}
           </>
         )}
-        {titleError && (
-          <p id={`${id("title")}-error`} className="field-error" data-testid={`error-items.${n}.title`}>
-            {titleError}
-          </p>
-        )}
+        {titleError && <FieldError id={`${id("title")}-error`} name={`items.${n}.title`} message={titleError} />}
       </td>
       <td className="col-quantity">
         <label htmlFor={id("quantity")} className="sr-only">
@@ -526,11 +460,7 @@ function LineRow(props: {
           value={line.quantity}
           onChange={(e) => props.onChange({ quantity: e.target.value })}
         />
-        {quantityError && (
-          <p id={`${id("quantity")}-error`} className="field-error" data-testid={`error-items.${n}.quantity`}>
-            {quantityError}
-          </p>
-        )}
+        {quantityError && <FieldError id={`${id("quantity")}-error`} name={`items.${n}.quantity`} message={quantityError} />}
       </td>
       <td className="col-line-price">
         <label htmlFor={id("price")} className="sr-only">
@@ -548,11 +478,7 @@ function LineRow(props: {
           value={line.price}
           onChange={(e) => props.onChange({ price: e.target.value })}
         />
-        {priceError && (
-          <p id={`${id("price")}-error`} className="field-error" data-testid={`error-items.${n}.priceCents`}>
-            {priceError}
-          </p>
-        )}
+        {priceError && <FieldError id={`${id("price")}-error`} name={`items.${n}.priceCents`} message={priceError} />}
       </td>
       <td className="col-actions">
         <button

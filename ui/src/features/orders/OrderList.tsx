@@ -17,7 +17,8 @@ import {
   type ListPeriod,
   type OrderListState,
 } from "./listState";
-import { ORDERS_KEY, statusLabel, useSellerAccounts } from "./queries";
+import { statusLabel, useSellerAccounts } from "./queries";
+import { orderKeys } from "./queryKeys";
 
 type Props = {
   state: OrderListState;
@@ -36,7 +37,7 @@ export function OrderList({ state, onStateChange, onOpen, onNew }: Props) {
   const accounts = useSellerAccounts();
 
   const result = useQuery({
-    queryKey: [...ORDERS_KEY, query],
+    queryKey: orderKeys.list(query),
     queryFn: async () => unwrap(await commands.listOrders(query)),
     placeholderData: keepPreviousData,
   });

@@ -3,17 +3,15 @@ import type { TFunction } from "i18next";
 import { commands, type Order } from "../../bindings";
 import { unwrap } from "../../lib/errors";
 import { isKnownStatus } from "../../lib/orderForm";
-
-export const ORDERS_KEY = ["orders"] as const;
-export const DASHBOARD_KEY = ["dashboard"] as const;
-export const ACCOUNTS_KEY = ["sellerAccounts"] as const;
-
-export const orderKey = (id: string) => ["order", id] as const;
+import { accountKeys } from "../accounts/queryKeys";
+import { dashboardKeys } from "../dashboard/queryKeys";
+import { inventoryKeys } from "../inventory/queryKeys";
+import { orderKeys } from "./queryKeys";
 
 /** The Vinted accounts, for the account filters and the order form. */
 export function useSellerAccounts() {
   return useQuery({
-    queryKey: ACCOUNTS_KEY,
+    queryKey: accountKeys.all,
     queryFn: async () => unwrap(await commands.listSellerAccounts()),
     staleTime: 60_000,
   });
@@ -24,12 +22,12 @@ export function useSellerAccounts() {
  * (the orders list, the dashboard, the inventory's quantities and statuses).
  */
 export async function afterOrderWrite(queryClient: QueryClient, order: Order) {
-  queryClient.setQueryData(orderKey(order.id), order);
+  queryClient.setQueryData(orderKeys.detail(order.id), order);
   await Promise.all([
-    queryClient.invalidateQueries({ queryKey: ORDERS_KEY }),
-    queryClient.invalidateQueries({ queryKey: DASHBOARD_KEY }),
-    queryClient.invalidateQueries({ queryKey: ["products"] }),
-    queryClient.invalidateQueries({ queryKey: ["product"] }),
+    queryClient.invalidateQueries({ queryKey: orderKeys.all }),
+    queryClient.invalidateQueries({ queryKey: dashboardKeys.all }),
+    queryClient.invalidateQueries({ queryKey: inventoryKeys.all }),
+    queryClient.invalidateQueries({ queryKey: inventoryKeys.details }),
   ]);
 }
 

@@ -3,9 +3,8 @@ import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tansta
 import { useEffect } from "react";
 import { commands, type SessionStatus } from "../../bindings";
 import { unwrap } from "../../lib/errors";
-import { ACCOUNTS_KEY } from "../orders/queries";
-
-export const SESSIONS_KEY = ["sessionStatuses"] as const;
+import { accountKeys } from "../accounts/queryKeys";
+import { sessionKeys } from "./queryKeys";
 
 type Statuses = Record<string, SessionStatus>;
 
@@ -14,7 +13,7 @@ export function useSessionStatuses(accountIds: string[]) {
   const queryClient = useQueryClient();
   useSessionWatch(queryClient);
   return useQuery({
-    queryKey: [...SESSIONS_KEY, accountIds],
+    queryKey: sessionKeys.statuses(accountIds),
     queryFn: async (): Promise<Statuses> => {
       const statuses = unwrap(await commands.sessionStatuses(accountIds));
       return Object.fromEntries(statuses.map((s) => [s.accountId, s]));
@@ -34,13 +33,13 @@ function useSessionWatch(queryClient: QueryClient) {
     channel.onmessage = (status) => {
       recordStatus(queryClient, status);
       // is_running, is_connected and last_session_start changed in the store too.
-      void queryClient.invalidateQueries({ queryKey: ACCOUNTS_KEY });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.all });
     };
     commands.watchSessions(channel).then(
       (result) => {
         if (result.status === "error") watching = false;
         // A change between the first read and the watch would otherwise be missed.
-        else void queryClient.invalidateQueries({ queryKey: SESSIONS_KEY });
+        else void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
       },
       () => {
         watching = false;
@@ -51,13 +50,13 @@ function useSessionWatch(queryClient: QueryClient) {
 
 export function recordStatus(queryClient: QueryClient, status: SessionStatus) {
   let known = false;
-  queryClient.setQueriesData<Statuses>({ queryKey: SESSIONS_KEY }, (old) => {
+  queryClient.setQueriesData<Statuses>({ queryKey: sessionKeys.all }, (old) => {
     if (!old || !(status.accountId in old)) return old;
     known = true;
     return { ...old, [status.accountId]: status };
   });
   // An account the cached lists do not hold yet (just created): read them again.
-  if (!known) void queryClient.invalidateQueries({ queryKey: SESSIONS_KEY });
+  if (!known) void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
 }
 
 export function useStartSession() {
@@ -65,7 +64,7 @@ export function useStartSession() {
   return useMutation({
     mutationFn: async (accountId: string) => unwrap(await commands.startSession(accountId)),
     onSuccess: (status) => recordStatus(queryClient, status),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: SESSIONS_KEY }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: sessionKeys.all }),
   });
 }
 
@@ -74,7 +73,7 @@ export function useStopSession() {
   return useMutation({
     mutationFn: async (accountId: string) => unwrap(await commands.stopSession(accountId)),
     onSuccess: (status) => recordStatus(queryClient, status),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: SESSIONS_KEY }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: sessionKeys.all }),
   });
 }
 

@@ -5,9 +5,8 @@ import { type BackupFile, type BackupSettings, commands } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError, unwrap } from "../../lib/errors";
+import { settingsKeys } from "./queryKeys";
 
-const BACKUPS_KEY = ["backups"] as const;
-const BACKUP_SETTINGS_KEY = ["backupSettings"] as const;
 
 /** One-click backup, daily automatic backups, and restoring one of them (after confirmation). */
 export function BackupSection() {
@@ -25,21 +24,21 @@ export function BackupSection() {
       : t("backup.sizeKb", { value: sizeFormat.format(Math.max(1, Math.round(bytes / 1024))) });
   const dateTime = useMemo(() => new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" }), [lang]);
 
-  const backups = useQuery({ queryKey: BACKUPS_KEY, queryFn: async () => unwrap(await commands.listBackups()) });
-  const settings = useQuery({ queryKey: BACKUP_SETTINGS_KEY, queryFn: async () => unwrap(await commands.getBackupSettings()) });
+  const backups = useQuery({ queryKey: settingsKeys.backups, queryFn: async () => unwrap(await commands.listBackups()) });
+  const settings = useQuery({ queryKey: settingsKeys.backupSettings, queryFn: async () => unwrap(await commands.getBackupSettings()) });
 
   const backupNow = useMutation({
     mutationFn: async () => unwrap(await commands.backupNow()),
     onSuccess: async (made) => {
       showToast(t("backup.done", { count: made.manifest.productCount }));
-      await queryClient.invalidateQueries({ queryKey: BACKUPS_KEY });
+      await queryClient.invalidateQueries({ queryKey: settingsKeys.backups });
     },
   });
 
   const saveSettings = useMutation({
     mutationFn: async (next: BackupSettings) => unwrap(await commands.setBackupSettings(next)),
     onSuccess: (saved) => {
-      queryClient.setQueryData(BACKUP_SETTINGS_KEY, saved);
+      queryClient.setQueryData(settingsKeys.backupSettings, saved);
       setKeepDaysText(null);
     },
   });

@@ -3,8 +3,8 @@ import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands } from "../../bindings";
 import { normalizeAppError, unwrap } from "../../lib/errors";
+import { settingsKeys } from "./queryKeys";
 
-export const PROXY_SETTINGS_KEY = ["proxySettings"] as const;
 
 /**
  * Settings › Advanced: the address echo "Test the proxy" asks, through the proxy, for the
@@ -14,13 +14,13 @@ export function ProxyEchoSection() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const id = useId();
-  const settings = useQuery({ queryKey: PROXY_SETTINGS_KEY, queryFn: async () => unwrap(await commands.getProxySettings()) });
+  const settings = useQuery({ queryKey: settingsKeys.proxySettings, queryFn: async () => unwrap(await commands.getProxySettings()) });
   const [text, setText] = useState<string | null>(null);
 
   const save = useMutation({
     mutationFn: async (echoUrl: string) => unwrap(await commands.setProxySettings(echoUrl)),
     onSuccess: (saved) => {
-      queryClient.setQueryData(PROXY_SETTINGS_KEY, saved);
+      queryClient.setQueryData(settingsKeys.proxySettings, saved);
       setText(null);
     },
   });

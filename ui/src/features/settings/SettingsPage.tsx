@@ -4,7 +4,7 @@ import { commands, type LanguagePref, type Settings } from "../../bindings";
 import { applyLanguage } from "../../i18n";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { resolveLanguage } from "../../lib/language";
-import { SETTINGS_QUERY_KEY } from "../../settingsQuery";
+import { settingsKeys } from "./queryKeys";
 import { ExportSettingsSection } from "../transfer/ExportSettingsSection";
 import { RegistersSection } from "../transfer/RegistersSection";
 import { BackupSection } from "./BackupSection";
@@ -20,7 +20,7 @@ export function SettingsPage({ settings }: Props) {
   const mutation = useMutation({
     mutationFn: async (language: LanguagePref) => unwrap(await commands.setLanguage(language)),
     onSuccess: async (saved) => {
-      queryClient.setQueryData(SETTINGS_QUERY_KEY, saved);
+      queryClient.setQueryData(settingsKeys.app, saved);
       await applyLanguage(resolveLanguage(saved.language, saved.systemLanguage));
     },
   });

@@ -4,20 +4,20 @@ import { useTranslation } from "react-i18next";
 import { commands } from "../../bindings";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
+import { settingsKeys } from "./queryKeys";
 
-const SKU_SETTINGS_KEY = ["skuSettings"] as const;
 
 /** Settings: the pattern new products' SKUs are generated from, with a preview of the next one. */
 export function SkuPatternSection() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const id = useId();
-  const settings = useQuery({ queryKey: SKU_SETTINGS_KEY, queryFn: async () => unwrap(await commands.getSkuSettings()) });
+  const settings = useQuery({ queryKey: settingsKeys.skuSettings, queryFn: async () => unwrap(await commands.getSkuSettings()) });
   const [typed, setTyped] = useState<string | null>(null);
   const pattern = typed ?? settings.data?.pattern ?? "";
   const debounced = useDebouncedValue(pattern, 200);
   const preview = useQuery({
-    queryKey: ["skuPreview", debounced],
+    queryKey: settingsKeys.skuPreview(debounced),
     queryFn: async () => unwrap(await commands.previewSkuPattern(debounced)),
     enabled: typed !== null && debounced.trim() !== "",
     retry: false,
@@ -25,7 +25,7 @@ export function SkuPatternSection() {
   const save = useMutation({
     mutationFn: async (value: string) => unwrap(await commands.setSkuPattern(value)),
     onSuccess: (saved) => {
-      queryClient.setQueryData(SKU_SETTINGS_KEY, saved);
+      queryClient.setQueryData(settingsKeys.skuSettings, saved);
       setTyped(null);
     },
   });

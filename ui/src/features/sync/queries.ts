@@ -2,9 +2,9 @@ import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tansta
 import { useEffect, useRef } from "react";
 import { commands, type ConflictKeep, type ConflictView, type SignInInput, type SyncStatusView } from "../../bindings";
 import { unwrap } from "../../lib/errors";
-import { SETTINGS_QUERY_KEY } from "../../settingsQuery";
+import { settingsKeys } from "../settings/queryKeys";
+import { syncKeys } from "./queryKeys";
 
-export const SYNC_STATUS_KEY = ["syncStatus"] as const;
 
 /** How often the Sync page reads the status again, so background rounds show up. */
 export const SYNC_REFRESH_MS = 3000;
@@ -17,7 +17,7 @@ export const SYNC_REFRESH_MS = 3000;
 export function useSyncStatus() {
   const queryClient = useQueryClient();
   const query = useQuery({
-    queryKey: SYNC_STATUS_KEY,
+    queryKey: syncKeys.status,
     queryFn: async () => unwrap(await commands.syncStatus()),
     refetchInterval: SYNC_REFRESH_MS,
   });
@@ -34,7 +34,7 @@ export function useSyncStatus() {
 }
 
 /** What a round brought may change every area (items, orders, accounts…); not the device's own settings. */
-const KEPT_ON_ROUND: readonly unknown[] = [SYNC_STATUS_KEY[0], SETTINGS_QUERY_KEY[0]];
+const KEPT_ON_ROUND: readonly unknown[] = [syncKeys.status[0], settingsKeys.app[0]];
 
 export async function afterSyncRound(queryClient: QueryClient) {
   await queryClient.invalidateQueries({ predicate: (query) => !KEPT_ON_ROUND.includes(query.queryKey[0]) });
@@ -44,7 +44,7 @@ function useStatusMutation<V>(run: (variables: V) => Promise<SyncStatusView>) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: run,
-    onSuccess: (status) => queryClient.setQueryData(SYNC_STATUS_KEY, status),
+    onSuccess: (status) => queryClient.setQueryData(syncKeys.status, status),
   });
 }
 
@@ -61,8 +61,8 @@ export function useSyncNow() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async () => unwrap(await commands.syncNow()),
-    onSuccess: (status) => queryClient.setQueryData(SYNC_STATUS_KEY, status),
-    onError: () => queryClient.invalidateQueries({ queryKey: SYNC_STATUS_KEY }),
+    onSuccess: (status) => queryClient.setQueryData(syncKeys.status, status),
+    onError: () => queryClient.invalidateQueries({ queryKey: syncKeys.status }),
   });
 }
 

@@ -3,8 +3,8 @@ import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type ExportSettingsDraft } from "../../bindings";
 import { normalizeAppError, unwrap } from "../../lib/errors";
+import { transferKeys } from "./queryKeys";
 
-export const EXPORT_SETTINGS_KEY = ["exportSettings"] as const;
 
 export async function fetchExportSettings() {
   return unwrap(await commands.getExportSettings());
@@ -16,14 +16,14 @@ export function ExportSettingsSection() {
   const queryClient = useQueryClient();
   const dirId = useId();
   const nameId = useId();
-  const settings = useQuery({ queryKey: EXPORT_SETTINGS_KEY, queryFn: fetchExportSettings });
+  const settings = useQuery({ queryKey: transferKeys.exportSettings, queryFn: fetchExportSettings });
   const [dirText, setDirText] = useState<string | null>(null);
   const [nameText, setNameText] = useState<string | null>(null);
 
   const save = useMutation({
     mutationFn: async (draft: ExportSettingsDraft) => unwrap(await commands.setExportSettings(draft)),
     onSuccess: (saved) => {
-      queryClient.setQueryData(EXPORT_SETTINGS_KEY, saved);
+      queryClient.setQueryData(transferKeys.exportSettings, saved);
       setDirText(null);
       setNameText(null);
     },

@@ -23,6 +23,7 @@ import { readFileAsBase64 } from "../../lib/files";
 import { formatCents } from "../../lib/money";
 import { CSV_DELIMITERS, CSV_ENCODINGS, CSV_FIELDS, mappingValue, parseMappingValue, progressPercent, remap } from "../../lib/transfer";
 import "./transfer.css";
+import { inventoryKeys } from "../inventory/queryKeys";
 
 type LoadedFile = { name: string; base64: string };
 
@@ -140,7 +141,7 @@ export function ImportWizard({ onClose }: Props) {
     };
     try {
       const report = unwrap(await commands.importInventory(file.name, file.base64, options(preview), channel));
-      await queryClient.invalidateQueries({ queryKey: ["products"] });
+      await queryClient.invalidateQueries({ queryKey: inventoryKeys.all });
       if (alive.current) setStep({ kind: "done", report });
     } catch (e) {
       if (alive.current) setStep({ kind: "stopped", file, preview, error: normalizeAppError(e) });

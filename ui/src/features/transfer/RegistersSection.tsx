@@ -6,8 +6,8 @@ import { useToast } from "../../components/Toast";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { csvLanguage, currentYear, isDay } from "../../lib/transfer";
 import "./transfer.css";
+import { accountKeys } from "../accounts/queryKeys";
 
-const ACCOUNTS_KEY = ["sellerAccounts"] as const;
 
 /**
  * "Registres comptables": the receipts register (livre des recettes) and the purchases register
@@ -25,7 +25,7 @@ export function RegistersSection() {
   const [account, setAccount] = useState("");
   const [format, setFormat] = useState<RegisterFormat>("pdf");
 
-  const accounts = useQuery({ queryKey: ACCOUNTS_KEY, queryFn: async () => unwrap(await commands.listSellerAccounts()) });
+  const accounts = useQuery({ queryKey: accountKeys.all, queryFn: async () => unwrap(await commands.listSellerAccounts()) });
 
   const fromInvalid = !isDay(from);
   const toInvalid = !isDay(to) || (!fromInvalid && to < from);

@@ -1,0 +1,76 @@
+import type { ReactNode } from "react";
+
+/** What a field hands its control: the id its label points at, and the hint and error it is described by. */
+export type FieldControlProps = {
+  id: string;
+  "data-testid": string;
+  "aria-describedby"?: string;
+  "aria-invalid"?: true;
+};
+
+type Props = {
+  /** The control's DOM id, also its `data-testid`; the hint and error take `<id>-hint` and `<id>-error`. */
+  id: string;
+  /** The field's name in error messages: the error's `data-testid` is `error-<name>`. */
+  name: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  /** The error in the user's language; the control is then marked invalid and described by it. */
+  error?: string;
+  /** Shown beside the label (a character counter, say). */
+  extra?: ReactNode;
+  /**
+   * For a control that is not one element (a saved password with its buttons): the label is then
+   * plain text, since a `<label>` must name one control.
+   */
+  plainLabel?: boolean;
+  className?: string;
+  /** Attributes of the field's own element, for tests that look at the whole field. */
+  testId?: string;
+  mode?: string;
+  children: (control: FieldControlProps) => ReactNode;
+};
+
+/** The ids that describe a control, error first so a screen reader says what is wrong before the hint. */
+export function describedBy(...ids: (string | undefined | false)[]): string | undefined {
+  return ids.filter(Boolean).join(" ") || undefined;
+}
+
+/**
+ * A labelled form control with its hint and error. The label is tied to the control by `id`, and
+ * the control gets `aria-invalid` and `aria-describedby` pointing at the error and hint, so a
+ * screen reader announces the error when the control takes the focus.
+ */
+export function Field({ id, name, label, hint, error, extra, plainLabel, className, testId, mode, children }: Props) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const labelElement = plainLabel ? <span className="field-label">{label}</span> : <label htmlFor={id}>{label}</label>;
+  return (
+    <div className={`field${className ? ` ${className}` : ""}${error ? " has-error" : ""}`} data-testid={testId} data-mode={mode}>
+      {extra !== undefined ? (
+        <div className="field-label-row">
+          {labelElement}
+          {extra}
+        </div>
+      ) : (
+        labelElement
+      )}
+      {children({ id, "data-testid": id, "aria-describedby": describedBy(errorId, hintId), "aria-invalid": error ? true : undefined })}
+      {hint && (
+        <p id={hintId} className="hint">
+          {hint}
+        </p>
+      )}
+      {error && <FieldError id={errorId} name={name} message={error} />}
+    </div>
+  );
+}
+
+/** An error under a control that is not laid out by `Field` (a cell of a table of lines, say). */
+export function FieldError({ id, name, message }: { id: string | undefined; name: string; message: string }) {
+  return (
+    <p id={id} className="field-error" data-testid={`error-${name}`}>
+      {message}
+    </p>
+  );
+}

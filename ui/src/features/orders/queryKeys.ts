@@ -1,0 +1,9 @@
+import type { OrderQuery } from "../../bindings";
+
+/** The orders' query keys: the lists under `orders`, one order's own cache under `order`. */
+export const orderKeys = {
+  all: ["orders"] as const,
+  list: (query: OrderQuery) => ["orders", query] as const,
+  details: ["order"] as const,
+  detail: (id: string) => ["order", id] as const,
+};

@@ -1,0 +1,4 @@
+/** The Sync area's query keys. */
+export const syncKeys = {
+  status: ["syncStatus"] as const,
+};

@@ -1,0 +1,4 @@
+/** The import and export area's query keys. */
+export const transferKeys = {
+  exportSettings: ["exportSettings"] as const,
+};
