@@ -2,7 +2,10 @@
 //!
 //! [`Store::open`] sets the connection up (WAL, foreign keys, busy timeout), backs the file up and
 //! applies pending migrations, and refuses a file written by a newer version. Typed repositories
-//! ([`products`], [`accounts`], [`settings`]) are the only way the rest of the app touches SQL.
+//! ([`products`], [`orders`], [`accounts`], [`settings`]) are the only way the rest of the app
+//! touches SQL. Writes run in one transaction each: [`Store::write`] hands out a [`StoreTx`] on
+//! which several repository writes commit or roll back as one. Raw SQL is behind the `raw-sql`
+//! feature (`raw`), for the sync engine's own tables and for tests.
 
 pub mod accounts;
 pub mod backup;
@@ -14,16 +17,20 @@ mod error;
 mod migrations;
 pub mod orders;
 pub mod products;
+#[cfg(feature = "raw-sql")]
+pub mod raw;
 pub mod registers;
 pub mod settings;
 mod store;
 mod time;
+mod tx;
 mod undo;
 
 pub use error::{FieldError, FieldErrorCode, StoreError};
 pub use migrations::{LATEST_VERSION, MIGRATIONS_SQL};
 pub use store::{OpenOutcome, Store};
 pub use time::now_rfc3339;
+pub use tx::StoreTx;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -33,7 +33,7 @@
 //! on hand and the units bought. Cancelling an order compensates its movements exactly once.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{OptionalExtension, Row, Transaction, params_from_iter, types::Value};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params_from_iter, types::Value};
 use serde::{Deserialize, Serialize};
 
 use crate::enums::text_enum;
@@ -41,7 +41,9 @@ use crate::products::{
     MAX_MONEY_CENTS, MAX_PAGE_SIZE, MAX_QUANTITY, MAX_SHORT_TEXT_CHARS, MAX_TITLE_CHARS,
     ProductDraft, ProductStatus, SortDir, insert_product,
 };
-use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, new_id, now_rfc3339};
+use crate::{
+    FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx, new_id, now_rfc3339,
+};
 
 text_enum!(
     /// A sale (stock leaves) or a purchase (stock enters).
@@ -399,14 +401,11 @@ pub const fn profit_cents(price_cents: i64, cost_cents: i64, fees_total_cents: O
 /// [`profit_cents`] over a `seller_orders` row aliased `o`.
 const PROFIT_SQL: &str = "(o.price - o.purchase_cost - COALESCE(o.fees_total, 0))";
 
-impl Store {
+impl StoreTx<'_> {
     /// Records a sale or a purchase with its lines, moves the stock and starts the timeline, in
     /// one transaction: on any error nothing is written.
     pub fn create_order(&mut self, draft: OrderDraft) -> Result<Order> {
-        let shop_id = self.shop_id().to_owned();
-        let tx = self.conn.transaction()?;
-        let id = insert_order(&tx, &shop_id, draft)?;
-        tx.commit()?;
+        let id = insert_order(&self.tx, self.shop_id(), draft)?;
         self.order(&id)
     }
 
@@ -416,10 +415,9 @@ impl Store {
     /// nothing. Cancelling a purchase whose units have been sold since is refused
     /// ([`StoreError::InsufficientStock`]). The units' purchase cost is left as it is.
     pub fn cancel_order(&mut self, id: &str) -> Result<Order> {
-        let tx = self.conn.transaction()?;
-        let (order_type, canceled_at) = order_state(&tx, id)?;
+        let tx = &self.tx;
+        let (order_type, canceled_at) = order_state(tx, id)?;
         if canceled_at.is_some() {
-            drop(tx);
             return self.order(id);
         }
         let reason = match order_type {
@@ -450,15 +448,14 @@ impl Store {
                     });
                 }
             }
-            move_stock(&tx, &product_id, Some(id), delta, reason)?;
+            move_stock(tx, &product_id, Some(id), delta, reason)?;
         }
         let now = now_rfc3339();
         tx.execute(
             "UPDATE seller_orders SET canceled_at = ?2, status = ?3, updated_at = ?2 WHERE id = ?1",
             (id, &now, CANCELED_STATUS),
         )?;
-        add_event(&tx, id, CANCELED_STATUS, &now)?;
-        tx.commit()?;
+        add_event(tx, id, CANCELED_STATUS, &now)?;
         self.order(id)
     }
 
@@ -483,15 +480,15 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Validation(errors));
         }
-        let tx = self.conn.transaction()?;
-        let (_, canceled_at) = order_state(&tx, id)?;
+        let tx = &self.tx;
+        let (_, canceled_at) = order_state(tx, id)?;
         if canceled_at.is_some() {
             return Err(StoreError::Validation(vec![FieldError::new(
                 "status",
                 FieldErrorCode::Invalid,
             )]));
         }
-        add_event(&tx, id, &status, &occurred_at)?;
+        add_event(tx, id, &status, &occurred_at)?;
         tx.execute(
             "UPDATE seller_orders SET updated_at = ?2,
                 status = (SELECT status FROM seller_order_timelines WHERE order_id = ?1
@@ -499,12 +496,11 @@ impl Store {
              WHERE id = ?1",
             (id, now_rfc3339()),
         )?;
-        tx.commit()?;
         self.order(id)
     }
 
     pub fn set_order_processed(&mut self, id: &str, processed: bool) -> Result<Order> {
-        let changed = self.conn.execute(
+        let changed = self.tx.execute(
             "UPDATE seller_orders SET processed = ?2, updated_at = ?3 WHERE id = ?1",
             rusqlite::params![id, processed, now_rfc3339()],
         )?;
@@ -520,7 +516,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Validation(errors));
         }
-        let changed = self.conn.execute(
+        let changed = self.tx.execute(
             "UPDATE seller_orders SET tracking_number = ?2, tracking_carrier = ?3,
                 tracking_url = ?4, updated_at = ?5
              WHERE id = ?1",
@@ -538,52 +534,90 @@ impl Store {
         self.order(id)
     }
 
+    /// An order as this transaction sees it.
     pub fn order(&self, id: &str) -> Result<Order> {
-        let mut order = self
-            .conn
-            .query_row(
-                &format!("SELECT {ORDER_COLUMNS} FROM seller_orders o WHERE o.id = ?1"),
-                [id],
-                order_from_row,
-            )
-            .optional()?
-            .ok_or_else(|| not_found(id))?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, product_id, sku, title, thumbnail_url, quantity, price, purchase_cost,
-                    category, brand
-             FROM seller_order_bundle_items WHERE order_id = ?1 ORDER BY position, rowid",
-        )?;
-        order.items = stmt
-            .query_map([id], |r| {
-                Ok(OrderItem {
-                    id: r.get(0)?,
-                    product_id: r.get(1)?,
-                    sku: r.get(2)?,
-                    title: r.get(3)?,
-                    thumbnail_url: r.get(4)?,
-                    quantity: r.get(5)?,
-                    price_cents: r.get(6)?,
-                    unit_cost_cents: r.get(7)?,
-                    category: r.get(8)?,
-                    brand: r.get(9)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, status, icon, occurred_at FROM seller_order_timelines WHERE order_id = ?1
-             ORDER BY occurred_at, rowid",
-        )?;
-        order.timeline = stmt
-            .query_map([id], |r| {
-                Ok(OrderEvent {
-                    id: r.get(0)?,
-                    status: r.get(1)?,
-                    icon: r.get(2)?,
-                    occurred_at: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(order)
+        read_order(&self.tx, id)
+    }
+}
+
+fn read_order(conn: &Connection, id: &str) -> Result<Order> {
+    let mut order = conn
+        .query_row(
+            &format!("SELECT {ORDER_COLUMNS} FROM seller_orders o WHERE o.id = ?1"),
+            [id],
+            order_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found(id))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, product_id, sku, title, thumbnail_url, quantity, price, purchase_cost,
+                category, brand
+         FROM seller_order_bundle_items WHERE order_id = ?1 ORDER BY position, rowid",
+    )?;
+    order.items = stmt
+        .query_map([id], |r| {
+            Ok(OrderItem {
+                id: r.get(0)?,
+                product_id: r.get(1)?,
+                sku: r.get(2)?,
+                title: r.get(3)?,
+                thumbnail_url: r.get(4)?,
+                quantity: r.get(5)?,
+                price_cents: r.get(6)?,
+                unit_cost_cents: r.get(7)?,
+                category: r.get(8)?,
+                brand: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, status, icon, occurred_at FROM seller_order_timelines WHERE order_id = ?1
+         ORDER BY occurred_at, rowid",
+    )?;
+    order.timeline = stmt
+        .query_map([id], |r| {
+            Ok(OrderEvent {
+                id: r.get(0)?,
+                status: r.get(1)?,
+                icon: r.get(2)?,
+                occurred_at: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(order)
+}
+
+impl Store {
+    /// Records a sale or a purchase; see [`StoreTx::create_order`].
+    pub fn create_order(&mut self, draft: OrderDraft) -> Result<Order> {
+        self.write(|tx| tx.create_order(draft))
+    }
+
+    /// Cancels an order; see [`StoreTx::cancel_order`].
+    pub fn cancel_order(&mut self, id: &str) -> Result<Order> {
+        self.write(|tx| tx.cancel_order(id))
+    }
+
+    /// Adds a dated event to an order's timeline; see [`StoreTx::update_order_status`].
+    pub fn update_order_status(
+        &mut self,
+        id: &str,
+        status: &str,
+        occurred_at: Option<&str>,
+    ) -> Result<Order> {
+        self.write(|tx| tx.update_order_status(id, status, occurred_at))
+    }
+
+    pub fn set_order_processed(&mut self, id: &str, processed: bool) -> Result<Order> {
+        self.write(|tx| tx.set_order_processed(id, processed))
+    }
+
+    pub fn update_order_tracking(&mut self, id: &str, tracking: Tracking) -> Result<Order> {
+        self.write(|tx| tx.update_order_tracking(id, tracking))
+    }
+
+    pub fn order(&self, id: &str) -> Result<Order> {
+        read_order(&self.conn, id)
     }
 
     /// One page of orders, filtered and sorted in SQL.

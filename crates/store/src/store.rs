@@ -5,16 +5,16 @@ use rusqlite::Connection;
 
 use crate::migrations::{LATEST_VERSION, migrations};
 use crate::settings::{read_setting, write_setting};
-use crate::{Result, StoreError, new_id, now_rfc3339};
+use crate::{Result, StoreError, StoreTx, new_id, now_rfc3339};
 
 /// An open database file, migrated to [`LATEST_VERSION`].
 ///
-/// Read accessors take `&self`, writes take `&mut self` and run in one transaction each, so a
-/// failed write leaves nothing behind.
+/// Read accessors take `&self`; writes take `&mut self` and run in one transaction each
+/// ([`Store::write`], on a [`StoreTx`]), so a failed write leaves nothing behind.
 pub struct Store {
     pub(crate) conn: Connection,
     path: PathBuf,
-    shop_id: String,
+    pub(crate) shop_id: String,
     outcome: OpenOutcome,
     /// What the last bulk action needs for its undo.
     pub(crate) undo: Option<crate::undo::Journal>,
@@ -117,16 +117,23 @@ impl Store {
         &mut self.conn
     }
 
+    /// Moves this device's data into the shop `shop_id`; see [`StoreTx::move_to_shop`].
+    pub fn move_to_shop(&mut self, shop_id: &str) -> Result<Vec<String>> {
+        self.write(|tx| tx.move_to_shop(shop_id))
+    }
+}
+
+impl StoreTx<'_> {
     /// Moves this device's data into the shop `shop_id` (the account's shop on a sync server,
     /// already pulled) and drops the local one it was in. An item whose SKU the shop already
     /// has keeps both: the moved one's SKU gets the end of its id appended. Returns the SKUs
-    /// changed so.
+    /// changed so. The store works in `shop_id` once the transaction commits.
     pub fn move_to_shop(&mut self, shop_id: &str) -> Result<Vec<String>> {
-        let old = self.shop_id.clone();
+        let old = self.shop_id().to_owned();
         if old == shop_id {
             return Ok(Vec::new());
         }
-        let tx = self.conn.transaction()?;
+        let tx = &self.tx;
         let mut renamed = Vec::new();
         let clashing: Vec<(String, String)> = tx
             .prepare(
@@ -143,16 +150,15 @@ impl Store {
             )?;
             renamed.push(distinct);
         }
-        for table in tables_with_shop_id(&tx)? {
+        for table in tables_with_shop_id(tx)? {
             tx.execute(
                 &format!("UPDATE \"{table}\" SET shop_id = ?2 WHERE shop_id = ?1"),
                 (&old, shop_id),
             )?;
         }
         tx.execute("DELETE FROM shops WHERE id = ?1", [&old])?;
-        write_setting(&tx, LOCAL_SHOP_KEY, shop_id)?;
-        tx.commit()?;
-        self.shop_id = shop_id.to_owned();
+        write_setting(tx, LOCAL_SHOP_KEY, shop_id)?;
+        self.set_shop_id(shop_id);
         Ok(renamed)
     }
 }

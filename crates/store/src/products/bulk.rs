@@ -9,7 +9,7 @@ use super::{
     MAX_MONEY_CENTS, MAX_SHORT_TEXT_CHARS, Product, ProductDraft, ProductQuery, ProductStatus,
 };
 use crate::undo::{self, Recorder};
-use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, now_rfc3339};
+use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx, now_rfc3339};
 
 /// Which products a bulk action applies to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,6 +153,13 @@ impl Store {
         Ok(BulkOutcome { affected: restored })
     }
 
+    /// See [`StoreTx::duplicate_product`].
+    pub fn duplicate_product(&mut self, id: &str) -> Result<Product> {
+        self.write(|tx| tx.duplicate_product(id))
+    }
+}
+
+impl StoreTx<'_> {
     /// A copy of a product as a new draft with a new SKU (same photos, tags and stock), for
     /// listing a similar item quickly.
     pub fn duplicate_product(&mut self, id: &str) -> Result<Product> {

@@ -9,7 +9,9 @@ mod bulk;
 mod list;
 mod sku;
 
-use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, new_id, now_rfc3339};
+use crate::{
+    FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx, new_id, now_rfc3339,
+};
 pub use bulk::{BulkChange, BulkOutcome, ProductSelection};
 pub use list::{
     MAX_PAGE_SIZE, ProductFacets, ProductPage, ProductQuery, ProductSummary, SortDir, SortField,
@@ -130,16 +132,56 @@ pub struct Product {
 
 impl Store {
     pub fn create_product(&mut self, draft: ProductDraft) -> Result<Product> {
-        let shop_id = self.shop_id().to_owned();
-        let tx = self.conn.transaction()?;
-        let id = insert_product(&tx, &shop_id, draft, None)?;
-        tx.commit()?;
-        self.product(&id)
+        self.write(|tx| tx.create_product(draft))
+    }
+
+    pub fn update_product(&mut self, id: &str, draft: ProductDraft) -> Result<Product> {
+        self.write(|tx| tx.update_product(id, draft))
+    }
+
+    /// See [`StoreTx::delete_product`].
+    pub fn delete_product(&mut self, id: &str) -> Result<Vec<String>> {
+        self.write(|tx| tx.delete_product(id))
+    }
+
+    /// Every photo file a product refers to, for sweeping files left behind (a bulk delete keeps
+    /// them while it can be undone; a form closed without saving leaves its uploads).
+    pub fn photo_files_in_use(&self) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT url FROM seller_product_photos")?;
+        let files = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(files)
+    }
+
+    pub fn product(&self, id: &str) -> Result<Product> {
+        read_product(&self.conn, id)
+    }
+
+    pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM seller_products WHERE shop_id = ?1 AND sku = ?2",
+                [self.shop_id(), sku],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|id| self.product(&id)).transpose()
+    }
+}
+
+impl StoreTx<'_> {
+    pub fn create_product(&mut self, draft: ProductDraft) -> Result<Product> {
+        let id = insert_product(&self.tx, self.shop_id(), draft, None)?;
+        read_product(&self.tx, &id)
     }
 
     pub fn update_product(&mut self, id: &str, draft: ProductDraft) -> Result<Product> {
         let draft = checked_draft(draft).map_err(StoreError::Validation)?;
-        let tx = self.conn.transaction()?;
+        let tx = &self.tx;
         let old_sku: String = tx
             .query_row("SELECT sku FROM seller_products WHERE id = ?1", [id], |r| {
                 r.get(0)
@@ -180,17 +222,16 @@ impl Store {
         ] {
             tx.execute(&format!("DELETE FROM {table} WHERE product_id = ?1"), [id])?;
         }
-        write_children(&tx, id, &draft)?;
-        tx.commit()?;
-        self.product(id)
+        write_children(tx, id, &draft)?;
+        read_product(tx, id)
     }
 
     /// Deletes a product and (by cascade) its photos, materials and colours; returns the photo
     /// files no other product uses (a duplicate shares its original's), so the caller can remove
     /// them from disk.
     pub fn delete_product(&mut self, id: &str) -> Result<Vec<String>> {
-        let tx = self.conn.transaction()?;
-        let photos = photo_files(&tx, id)?;
+        let tx = &self.tx;
+        let photos = photo_files(tx, id)?;
         if tx.execute("DELETE FROM seller_products WHERE id = ?1", [id])? == 0 {
             return Err(not_found(id));
         }
@@ -202,53 +243,31 @@ impl Store {
                 unused.push(file);
             }
         }
-        drop(still_used);
-        tx.commit()?;
         Ok(unused)
     }
 
-    /// Every photo file a product refers to, for sweeping files left behind (a bulk delete keeps
-    /// them while it can be undone; a form closed without saving leaves its uploads).
-    pub fn photo_files_in_use(&self) -> Result<std::collections::HashSet<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT url FROM seller_product_photos")?;
-        let files = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(files)
-    }
-
+    /// A product as this transaction sees it.
     pub fn product(&self, id: &str) -> Result<Product> {
-        let mut product = self
-            .conn
-            .query_row(
-                "SELECT id, sku, title, description, category, brand, condition_status, size,
-                        price, purchase_cost, last_price, quantity, package_size, status,
-                        internal_notes, created_at, updated_at
-                 FROM seller_products WHERE id = ?1",
-                [id],
-                product_from_row,
-            )
-            .optional()?
-            .ok_or_else(|| not_found(id))?;
-        product.photos = photo_files(&self.conn, id)?;
-        product.materials = child_values(&self.conn, "seller_product_materials", "material", id)?;
-        product.colors = child_values(&self.conn, "seller_product_colors", "color", id)?;
-        Ok(product)
+        read_product(&self.tx, id)
     }
+}
 
-    pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
-        let id: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT id FROM seller_products WHERE shop_id = ?1 AND sku = ?2",
-                [self.shop_id(), sku],
-                |r| r.get(0),
-            )
-            .optional()?;
-        id.map(|id| self.product(&id)).transpose()
-    }
+fn read_product(conn: &Connection, id: &str) -> Result<Product> {
+    let mut product = conn
+        .query_row(
+            "SELECT id, sku, title, description, category, brand, condition_status, size,
+                    price, purchase_cost, last_price, quantity, package_size, status,
+                    internal_notes, created_at, updated_at
+             FROM seller_products WHERE id = ?1",
+            [id],
+            product_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| not_found(id))?;
+    product.photos = photo_files(conn, id)?;
+    product.materials = child_values(conn, "seller_product_materials", "material", id)?;
+    product.colors = child_values(conn, "seller_product_colors", "color", id)?;
+    Ok(product)
 }
 
 /// Checks and inserts one product with its photos, materials and colours inside the caller's

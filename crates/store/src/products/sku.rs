@@ -10,7 +10,7 @@ use rusqlite::Transaction;
 
 use super::MAX_SHORT_TEXT_CHARS;
 use crate::settings::{read_setting, write_setting};
-use crate::{FieldError, FieldErrorCode, Result, Store, StoreError};
+use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx};
 
 pub const DEFAULT_SKU_PATTERN: &str = "SP-{n:6}";
 /// The counter of the first version, before patterns were per shop.
@@ -139,15 +139,7 @@ impl Store {
 
     /// Sets the shop's SKU pattern, after checking it.
     pub fn set_sku_pattern(&mut self, pattern: &str) -> Result<()> {
-        let pattern = pattern.trim();
-        parse(pattern).map_err(invalid_pattern)?;
-        let example = render(&parse(pattern).map_err(invalid_pattern)?, i64::MAX / 10);
-        if example.chars().count() > MAX_SHORT_TEXT_CHARS {
-            return Err(invalid_pattern(FieldErrorCode::TooLong));
-        }
-        let key = pattern_key(self.shop_id());
-        write_setting(&self.conn, &key, pattern)?;
-        Ok(())
+        self.write(|tx| tx.set_sku_pattern(pattern))
     }
 
     /// What the pattern would give for the next product (without taking it), to show the user.
@@ -155,6 +147,21 @@ impl Store {
         let parts = parse(pattern.trim()).map_err(invalid_pattern)?;
         let (_, counter) = pattern_and_counter(&self.conn, self.shop_id())?;
         Ok(render(&parts, counter + 1))
+    }
+}
+
+impl StoreTx<'_> {
+    /// Sets the shop's SKU pattern, after checking it.
+    pub fn set_sku_pattern(&mut self, pattern: &str) -> Result<()> {
+        let pattern = pattern.trim();
+        parse(pattern).map_err(invalid_pattern)?;
+        let example = render(&parse(pattern).map_err(invalid_pattern)?, i64::MAX / 10);
+        if example.chars().count() > MAX_SHORT_TEXT_CHARS {
+            return Err(invalid_pattern(FieldErrorCode::TooLong));
+        }
+        let key = pattern_key(self.shop_id());
+        write_setting(&self.tx, &key, pattern)?;
+        Ok(())
     }
 }
 

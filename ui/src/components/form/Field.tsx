@@ -17,6 +17,12 @@ type Props = {
   hint?: ReactNode;
   /** The error in the user's language; the control is then marked invalid and described by it. */
   error?: string;
+  /** The error's `data-testid`, when not `error-<name>`. */
+  errorTestId?: string;
+  /** Marks the control invalid without an error of its own (a message elsewhere names it). */
+  invalid?: boolean;
+  /** The id of a message elsewhere that also describes the control (read after the error). */
+  alsoDescribedBy?: string;
   /** Shown beside the label (a character counter, say). */
   extra?: ReactNode;
   /**
@@ -41,7 +47,8 @@ export function describedBy(...ids: (string | undefined | false)[]): string | un
  * the control gets `aria-invalid` and `aria-describedby` pointing at the error and hint, so a
  * screen reader announces the error when the control takes the focus.
  */
-export function Field({ id, name, label, hint, error, extra, plainLabel, className, testId, mode, children }: Props) {
+export function Field(props: Props) {
+  const { id, name, label, hint, error, errorTestId, invalid, alsoDescribedBy, extra, plainLabel, className, testId, mode, children } = props;
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const labelElement = plainLabel ? <span className="field-label">{label}</span> : <label htmlFor={id}>{label}</label>;
@@ -55,21 +62,26 @@ export function Field({ id, name, label, hint, error, extra, plainLabel, classNa
       ) : (
         labelElement
       )}
-      {children({ id, "data-testid": id, "aria-describedby": describedBy(errorId, hintId), "aria-invalid": error ? true : undefined })}
+      {children({
+        id,
+        "data-testid": id,
+        "aria-describedby": describedBy(errorId, alsoDescribedBy, hintId),
+        "aria-invalid": error || invalid ? true : undefined,
+      })}
       {hint && (
         <p id={hintId} className="hint">
           {hint}
         </p>
       )}
-      {error && <FieldError id={errorId} name={name} message={error} />}
+      {error && <FieldError id={errorId} name={name} message={error} testId={errorTestId} />}
     </div>
   );
 }
 
 /** An error under a control that is not laid out by `Field` (a cell of a table of lines, say). */
-export function FieldError({ id, name, message }: { id: string | undefined; name: string; message: string }) {
+export function FieldError({ id, name, message, testId }: { id: string | undefined; name: string; message: string; testId?: string }) {
   return (
-    <p id={id} className="field-error" data-testid={`error-${name}`}>
+    <p id={id} className="field-error" data-testid={testId ?? `error-${name}`}>
       {message}
     </p>
   );

@@ -3,6 +3,7 @@ import { useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type AppError, type Order, type Result } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { EnumSelect, Field, useSaveMutation } from "../../components/form";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { formatCents } from "../../lib/money";
@@ -62,7 +63,7 @@ function OrderView({ order, onBack }: { order: Order; onBack: () => void }) {
   const queryClient = useQueryClient();
   const { showToast } = useToast();
   const accounts = useSellerAccounts();
-  const [busy, setBusy] = useState<Action | null>(null);
+  const [busyAction, setBusyAction] = useState<Action | null>(null);
   const [actionError, setActionError] = useState<ActionError | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [newStatus, setNewStatus] = useState<string>(() => nextStatus(order.status));
@@ -74,6 +75,11 @@ function OrderView({ order, onBack }: { order: Order; onBack: () => void }) {
     url: order.tracking.url ?? "",
   });
   const errorRef = useRef<HTMLDivElement>(null);
+  const change = useSaveMutation({
+    save: (call: () => Promise<Result<Order, AppError>>) => call(),
+    onSaved: (saved: Order) => afterOrderWrite(queryClient, saved),
+  });
+  const busy = change.pending ? busyAction : null;
 
   const isSale = order.orderType === "sale";
   const canceled = order.canceledAt !== null;
@@ -88,23 +94,15 @@ function OrderView({ order, onBack }: { order: Order; onBack: () => void }) {
   /** Runs one change of the order; on success the caches follow, on failure the error is shown by the action. */
   async function run(action: Action, call: () => Promise<Result<Order, AppError>>, done?: string): Promise<boolean> {
     if (busy) return false;
-    setBusy(action);
+    setBusyAction(action);
     setActionError(null);
-    let error: AppError;
-    try {
-      const result = await call();
-      if (result.status === "ok") {
-        await afterOrderWrite(queryClient, result.data);
-        setBusy(null);
-        if (done) showToast(done);
-        return true;
-      }
-      error = normalizeAppError(result.error);
-    } catch (e) {
-      error = normalizeAppError(e);
+    const outcome = await change.run(call);
+    if (!outcome) return false;
+    if (outcome.ok) {
+      if (done) showToast(done);
+      return true;
     }
-    setBusy(null);
-    setActionError({ action, error });
+    setActionError({ action, error: outcome.error });
     requestAnimationFrame(() => errorRef.current?.focus());
     return false;
   }
@@ -313,38 +311,21 @@ function OrderView({ order, onBack }: { order: Order; onBack: () => void }) {
             >
               <h3 className="subsection-title">{t("orders.detail.changeStatus")}</h3>
               <div className="field-row">
-                <div className="field">
-                  <label htmlFor="order-new-status">{t("orders.form.status")}</label>
-                  <select id="order-new-status" data-testid="order-new-status" value={newStatus} onChange={(e) => setNewStatus(e.target.value)}>
-                    {ORDER_STATUSES.map((s) => (
-                      <option key={s} value={s}>
-                        {statusLabel(t, s)}
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                <div className="field">
-                  <label htmlFor="order-status-date">{t("orders.detail.statusDate")}</label>
-                  <input
-                    id="order-status-date"
-                    data-testid="order-status-date"
-                    type="date"
-                    max={toLocalDateInput(new Date())}
-                    aria-invalid={statusDateError || undefined}
-                    aria-describedby={statusDateError ? "order-status-date-error" : "order-status-date-hint"}
-                    value={statusDate}
-                    onChange={(e) => setStatusDate(e.target.value)}
-                  />
-                  {statusDateError ? (
-                    <p id="order-status-date-error" className="field-error">
-                      {t("orders.fieldErrors.invalidDate")}
-                    </p>
-                  ) : (
-                    <p id="order-status-date-hint" className="hint">
-                      {t("orders.detail.statusDateHint")}
-                    </p>
+                <Field id="order-new-status" name="status" label={t("orders.form.status")}>
+                  {(a) => (
+                    <EnumSelect<string> {...a} values={ORDER_STATUSES} value={newStatus} label={(s) => statusLabel(t, s)} onChange={setNewStatus} />
                   )}
-                </div>
+                </Field>
+                <Field
+                  id="order-status-date"
+                  name="occurredAt"
+                  label={t("orders.detail.statusDate")}
+                  // The hint gives way to the error, which says the same thing more pointedly.
+                  hint={statusDateError ? undefined : t("orders.detail.statusDateHint")}
+                  error={statusDateError ? t("orders.fieldErrors.invalidDate") : undefined}
+                >
+                  {(a) => <input {...a} type="date" max={toLocalDateInput(new Date())} value={statusDate} onChange={(e) => setStatusDate(e.target.value)} />}
+                </Field>
                 <button type="submit" className="btn field-row-button" data-testid="order-add-status" disabled={busy !== null}>
                   {busy === "status" ? t("form.saving") : t("orders.detail.addStatus")}
                 </button>
@@ -378,31 +359,20 @@ function OrderView({ order, onBack }: { order: Order; onBack: () => void }) {
                   ["carrier", "trackingCarrier", t("orders.tracking.carrier")],
                   ["url", "trackingUrl", t("orders.tracking.url")],
                 ] as const
-              ).map(([key, field, label]) => {
-                const error = trackingFieldError(field);
-                const id = `order-detail-tracking-${key}`;
-                return (
-                  <div key={key} className={error ? "field has-error" : "field"}>
-                    <label htmlFor={id}>{label}</label>
+              ).map(([key, field, label]) => (
+                <Field key={key} id={`order-detail-tracking-${key}`} name={field} label={label} error={trackingFieldError(field)}>
+                  {(a) => (
                     <input
-                      id={id}
-                      data-testid={id}
+                      {...a}
                       type="text"
                       autoComplete="off"
                       placeholder={key === "url" ? "https://" : undefined}
-                      aria-invalid={error ? true : undefined}
-                      aria-describedby={error ? `${id}-error` : undefined}
                       value={tracking[key]}
                       onChange={(e) => setTracking((v) => ({ ...v, [key]: e.target.value }))}
                     />
-                    {error && (
-                      <p id={`${id}-error`} className="field-error" data-testid={`error-${field}`}>
-                        {error}
-                      </p>
-                    )}
-                  </div>
-                );
-              })}
+                  )}
+                </Field>
+              ))}
             </div>
             <div className="form-actions-inline">
               <button type="submit" className="btn" data-testid="order-save-tracking" disabled={busy !== null}>

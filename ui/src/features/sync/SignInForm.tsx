@@ -2,21 +2,22 @@ import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { AppError, FieldErrorCode } from "../../bindings";
 import { FormErrorBanner } from "../../components/FormErrorBanner";
+import { Field } from "../../components/form";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError } from "../../lib/errors";
 import { useSyncSignIn } from "./queries";
 
-type Field = "server" | "email" | "password";
-const FIELDS: readonly Field[] = ["server", "email", "password"];
-type Errors = Partial<Record<Field, FieldErrorCode>>;
+type SignInField = "server" | "email" | "password";
+const FIELDS: readonly SignInField[] = ["server", "email", "password"];
+type Errors = Partial<Record<SignInField, FieldErrorCode>>;
 
 /** The field a refused sign-in proves wrong. */
-const INVALID_FIELD: Partial<Record<AppError["code"], Field>> = {
+const INVALID_FIELD: Partial<Record<AppError["code"], SignInField>> = {
   syncBadAddress: "server",
   syncTls: "server",
 };
 /** Where the user goes on after a refused sign-in: the (cleared) password, or the address to check. */
-const FIELD_OF_ERROR: Partial<Record<AppError["code"], Field>> = {
+const FIELD_OF_ERROR: Partial<Record<AppError["code"], SignInField>> = {
   ...INVALID_FIELD,
   syncBadCredentials: "password",
   syncUnreachable: "server",
@@ -38,16 +39,16 @@ export function SignInForm({ initialServer, initialEmail, reconnect }: Props) {
   const { t } = useTranslation();
   const { showToast } = useToast();
   const signIn = useSyncSignIn();
-  const [values, setValues] = useState<Record<Field, string>>({ server: initialServer ?? "", email: initialEmail ?? "", password: "" });
+  const [values, setValues] = useState<Record<SignInField, string>>({ server: initialServer ?? "", email: initialEmail ?? "", password: "" });
   const [errors, setErrors] = useState<Errors>({});
   const [error, setError] = useState<AppError | null>(null);
-  const inputs = useRef<Partial<Record<Field, HTMLInputElement | null>>>({});
+  const inputs = useRef<Partial<Record<SignInField, HTMLInputElement | null>>>({});
   const bannerRef = useRef<HTMLDivElement>(null);
   const sending = signIn.isPending;
   // The first field still to fill gets the focus: the server address on a first sign-in.
-  const [autoFocusField] = useState<Field>(() => FIELDS.find((f) => f !== "password" && (f === "server" ? !initialServer : !initialEmail)) ?? "password");
+  const [autoFocusField] = useState<SignInField>(() => FIELDS.find((f) => f !== "password" && (f === "server" ? !initialServer : !initialEmail)) ?? "password");
 
-  function set(field: Field, value: string) {
+  function set(field: SignInField, value: string) {
     setValues((v) => ({ ...v, [field]: value }));
     if (errors[field]) setErrors((e) => ({ ...e, [field]: undefined }));
   }
@@ -73,7 +74,7 @@ export function SignInForm({ initialServer, initialEmail, reconnect }: Props) {
     } catch (e) {
       const appError = normalizeAppError(e);
       const fieldErrors: Errors = {};
-      for (const fe of appError.fields) if ((FIELDS as readonly string[]).includes(fe.field)) fieldErrors[fe.field as Field] = fe.code;
+      for (const fe of appError.fields) if ((FIELDS as readonly string[]).includes(fe.field)) fieldErrors[fe.field as SignInField] = fe.code;
       setValues((v) => ({ ...v, password: "" }));
       setErrors(fieldErrors);
       setError(appError);
@@ -82,47 +83,39 @@ export function SignInForm({ initialServer, initialEmail, reconnect }: Props) {
     }
   }
 
-  function field(name: Field, props: { label: string; hint?: string; type: "text" | "password"; inputMode?: "url" | "email"; autoComplete: string }) {
+  function field(name: SignInField, props: { label: string; hint?: string; type: "text" | "password"; inputMode?: "url" | "email"; autoComplete: string }) {
     const id = `sync-${name}`;
     const code = errors[name];
-    const hintId = props.hint ? `${id}-hint` : undefined;
-    const errorId = code ? `${id}-error` : undefined;
-    // The refusal (wrong password, bad address…) also describes the field it sends the user to.
-    const refusalId = error && FIELD_OF_ERROR[error.code] === name ? "sync-sign-in-refusal" : undefined;
-    const invalid = Boolean(code) || (error !== null && INVALID_FIELD[error.code] === name);
-    const describedBy = [errorId, refusalId, hintId].filter(Boolean).join(" ") || undefined;
     return (
-      <div className={`field${code ? " has-error" : ""}`}>
-        <label htmlFor={id}>{props.label}</label>
-        <input
-          ref={(el) => {
-            inputs.current[name] = el;
-          }}
-          id={id}
-          data-testid={id}
-          name={name}
-          type={props.type}
-          inputMode={props.inputMode}
-          autoComplete={props.autoComplete}
-          autoCapitalize="off"
-          spellCheck={false}
-          autoFocus={autoFocusField === name}
-          aria-describedby={describedBy}
-          aria-invalid={invalid || undefined}
-          value={values[name]}
-          onChange={(e) => set(name, e.target.value)}
-        />
-        {props.hint && (
-          <p id={hintId} className="hint">
-            {props.hint}
-          </p>
+      <Field
+        id={id}
+        name={name}
+        label={props.label}
+        hint={props.hint}
+        error={code ? t(`fieldErrors.${code}`) : undefined}
+        errorTestId={`${id}-field-error`}
+        invalid={error !== null && INVALID_FIELD[error.code] === name}
+        // The refusal (wrong password, bad address…) also describes the field it sends the user to.
+        alsoDescribedBy={error && FIELD_OF_ERROR[error.code] === name ? "sync-sign-in-refusal" : undefined}
+      >
+        {(a) => (
+          <input
+            {...a}
+            ref={(el) => {
+              inputs.current[name] = el;
+            }}
+            name={name}
+            type={props.type}
+            inputMode={props.inputMode}
+            autoComplete={props.autoComplete}
+            autoCapitalize="off"
+            spellCheck={false}
+            autoFocus={autoFocusField === name}
+            value={values[name]}
+            onChange={(e) => set(name, e.target.value)}
+          />
         )}
-        {code && (
-          <p id={errorId} className="field-error" data-testid={`${id}-field-error`}>
-            {t(`fieldErrors.${code}`)}
-          </p>
-        )}
-      </div>
+      </Field>
     );
   }
 

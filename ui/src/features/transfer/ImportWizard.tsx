@@ -18,6 +18,7 @@ import {
   type ProductStatus,
   type RowError,
 } from "../../bindings";
+import { EnumSelect, Field } from "../../components/form";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { readFileAsBase64 } from "../../lib/files";
 import { formatCents } from "../../lib/money";
@@ -223,38 +224,32 @@ export function ImportWizard({ onClose }: Props) {
           </button>
         </p>
         <div className="field-row">
-          <div className="field field-narrow">
-            <label htmlFor={`${titleId}-encoding`}>{t("transfer.encoding")}</label>
-            <select
-              id={`${titleId}-encoding`}
-              data-testid="import-encoding"
-              value={preview.format.encoding}
-              disabled={busy}
-              onChange={(e) => changeFormat(file, preview, { encoding: e.target.value as CsvEncoding })}
-            >
-              {CSV_ENCODINGS.map((enc) => (
-                <option key={enc} value={enc}>
-                  {t(`transfer.encodings.${enc}`)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field field-narrow">
-            <label htmlFor={`${titleId}-delimiter`}>{t("transfer.delimiter")}</label>
-            <select
-              id={`${titleId}-delimiter`}
-              data-testid="import-delimiter"
-              value={preview.format.delimiter}
-              disabled={busy}
-              onChange={(e) => changeFormat(file, preview, { delimiter: e.target.value as CsvDelimiter })}
-            >
-              {CSV_DELIMITERS.map((d) => (
-                <option key={d} value={d}>
-                  {t(`transfer.delimiters.${d}`)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <Field id={`${titleId}-encoding`} name="encoding" label={t("transfer.encoding")} className="field-narrow">
+            {(a) => (
+              <EnumSelect
+                {...a}
+                data-testid="import-encoding"
+                values={CSV_ENCODINGS}
+                value={preview.format.encoding}
+                label={(enc) => t(`transfer.encodings.${enc}`)}
+                disabled={busy}
+                onChange={(enc) => changeFormat(file, preview, { encoding: enc as CsvEncoding })}
+              />
+            )}
+          </Field>
+          <Field id={`${titleId}-delimiter`} name="delimiter" label={t("transfer.delimiter")} className="field-narrow">
+            {(a) => (
+              <EnumSelect
+                {...a}
+                data-testid="import-delimiter"
+                values={CSV_DELIMITERS}
+                value={preview.format.delimiter}
+                label={(d) => t(`transfer.delimiters.${d}`)}
+                disabled={busy}
+                onChange={(d) => changeFormat(file, preview, { delimiter: d as CsvDelimiter })}
+              />
+            )}
+          </Field>
         </div>
 
         <h3 className="subsection-title">{t("transfer.mappingTitle")}</h3>
@@ -274,21 +269,17 @@ export function ImportWizard({ onClose }: Props) {
                 <tr key={`${index}-${header}`}>
                   <td>{header || t("transfer.unnamedColumn", { n: index + 1 })}</td>
                   <td>
-                    <select
+                    <EnumSelect
                       aria-label={t("transfer.mapColumn", { column: header || index + 1 })}
                       data-testid="import-mapping"
                       data-column={header}
-                      value={mappingValue(preview.mapping[index] ?? null)}
+                      values={CSV_FIELDS}
+                      value={mappingValue(preview.mapping[index] ?? null) as CsvField | ""}
+                      label={(field) => t(`transfer.fields.${field}`)}
+                      emptyLabel={t("transfer.ignoreColumn")}
                       disabled={busy}
-                      onChange={(e) => changeMapping(file, preview, index, parseMappingValue(e.target.value))}
-                    >
-                      <option value="">{t("transfer.ignoreColumn")}</option>
-                      {CSV_FIELDS.map((field) => (
-                        <option key={field} value={field}>
-                          {t(`transfer.fields.${field}`)}
-                        </option>
-                      ))}
-                    </select>
+                      onChange={(field) => changeMapping(file, preview, index, parseMappingValue(field))}
+                    />
                   </td>
                 </tr>
               ))}
@@ -399,17 +390,18 @@ export function ImportWizard({ onClose }: Props) {
     body = (
       <>
         <p className="hint">{t("transfer.chooseHint")}</p>
-        <div className="field">
-          <label htmlFor={fileInputId}>{t("transfer.chooseLabel")}</label>
-          <input
-            id={fileInputId}
-            type="file"
-            accept=".csv,.txt,text/csv"
-            data-testid="import-file"
-            disabled={busy}
-            onChange={(e) => void chooseFile(e.target.files)}
-          />
-        </div>
+        <Field id={fileInputId} name="file" label={t("transfer.chooseLabel")}>
+          {(a) => (
+            <input
+              {...a}
+              type="file"
+              accept=".csv,.txt,text/csv"
+              data-testid="import-file"
+              disabled={busy}
+              onChange={(e) => void chooseFile(e.target.files)}
+            />
+          )}
+        </Field>
         {busy && (
           <p className="state-message" role="status">
             <span className="spinner" aria-hidden="true" /> {t("transfer.reading")}

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type RegisterFormat, type RegisterKind } from "../../bindings";
+import { EnumSelect, Field } from "../../components/form";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { csvLanguage, currentYear, isDay } from "../../lib/transfer";
@@ -18,6 +19,7 @@ export function RegistersSection() {
   const { t, i18n } = useTranslation();
   const { showToast } = useToast();
   const id = useId();
+  const periodErrorId = `${id}-period-error`;
   const year = currentYear(new Date());
   const [kind, setKind] = useState<RegisterKind>("receipts");
   const [from, setFrom] = useState(year.from);
@@ -48,56 +50,59 @@ export function RegistersSection() {
       <h2 className="section-title">{t("registers.title")}</h2>
       <p className="hint">{t("registers.intro")}</p>
       <div className="field-row">
-        <div className="field field-narrow">
-          <label htmlFor={`${id}-kind`}>{t("registers.kind")}</label>
-          <select id={`${id}-kind`} data-testid="register-kind" value={kind} onChange={(e) => setKind(e.target.value as RegisterKind)}>
-            <option value="receipts">{t("registers.receipts")}</option>
-            <option value="purchases">{t("registers.purchases")}</option>
-          </select>
-        </div>
-        <div className="field field-narrow">
-          <label htmlFor={`${id}-from`}>{t("registers.from")}</label>
-          <input
-            id={`${id}-from`}
-            type="date"
-            data-testid="register-from"
-            value={from}
-            aria-invalid={fromInvalid || undefined}
-            onChange={(e) => setFrom(e.target.value)}
-          />
-        </div>
-        <div className="field field-narrow">
-          <label htmlFor={`${id}-to`}>{t("registers.to")}</label>
-          <input
-            id={`${id}-to`}
-            type="date"
-            data-testid="register-to"
-            value={to}
-            aria-invalid={toInvalid || undefined}
-            onChange={(e) => setTo(e.target.value)}
-          />
-        </div>
-        <div className="field field-narrow">
-          <label htmlFor={`${id}-account`}>{t("registers.account")}</label>
-          <select id={`${id}-account`} data-testid="register-account" value={account} onChange={(e) => setAccount(e.target.value)}>
-            <option value="">{t("registers.allAccounts")}</option>
-            {(accounts.data ?? []).map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field field-narrow">
-          <label htmlFor={`${id}-format`}>{t("registers.format")}</label>
-          <select id={`${id}-format`} data-testid="register-format" value={format} onChange={(e) => setFormat(e.target.value as RegisterFormat)}>
-            <option value="pdf">{t("registers.formatPdf")}</option>
-            <option value="csv">{t("registers.formatCsv")}</option>
-          </select>
-        </div>
+        <Field id={`${id}-kind`} name="kind" label={t("registers.kind")} className="field-narrow">
+          {(a) => (
+            <EnumSelect<RegisterKind>
+              {...a}
+              data-testid="register-kind"
+              values={["receipts", "purchases"]}
+              value={kind}
+              label={(k) => t(`registers.${k}`)}
+              onChange={(k) => setKind(k as RegisterKind)}
+            />
+          )}
+        </Field>
+        <Field
+          id={`${id}-from`}
+          name="from"
+          label={t("registers.from")}
+          className="field-narrow"
+          invalid={fromInvalid}
+          alsoDescribedBy={fromInvalid ? periodErrorId : undefined}
+        >
+          {(a) => <input {...a} type="date" data-testid="register-from" value={from} onChange={(e) => setFrom(e.target.value)} />}
+        </Field>
+        <Field id={`${id}-to`} name="to" label={t("registers.to")} className="field-narrow" invalid={toInvalid} alsoDescribedBy={toInvalid ? periodErrorId : undefined}>
+          {(a) => <input {...a} type="date" data-testid="register-to" value={to} onChange={(e) => setTo(e.target.value)} />}
+        </Field>
+        <Field id={`${id}-account`} name="account" label={t("registers.account")} className="field-narrow">
+          {(a) => (
+            <EnumSelect
+              {...a}
+              data-testid="register-account"
+              values={(accounts.data ?? []).map((acc) => acc.id)}
+              value={account}
+              label={(accountId) => accounts.data?.find((acc) => acc.id === accountId)?.name ?? accountId}
+              emptyLabel={t("registers.allAccounts")}
+              onChange={setAccount}
+            />
+          )}
+        </Field>
+        <Field id={`${id}-format`} name="format" label={t("registers.format")} className="field-narrow">
+          {(a) => (
+            <EnumSelect<RegisterFormat>
+              {...a}
+              data-testid="register-format"
+              values={["pdf", "csv"]}
+              value={format}
+              label={(f) => (f === "pdf" ? t("registers.formatPdf") : t("registers.formatCsv"))}
+              onChange={(f) => setFormat(f as RegisterFormat)}
+            />
+          )}
+        </Field>
       </div>
       {(fromInvalid || toInvalid) && (
-        <p className="field-error" role="alert" data-testid="register-period-error">
+        <p id={periodErrorId} className="field-error" role="alert" data-testid="register-period-error">
           {t("registers.periodInvalid")}
         </p>
       )}
