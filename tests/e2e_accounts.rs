@@ -12,12 +12,8 @@
 //! Run inside `scripts/with-test-keyring` (a throwaway Secret Service): the app writes to the
 //! keyring of the session bus it finds.
 
-#[path = "support/desktop.rs"]
-mod desktop;
-#[path = "support/ports.rs"]
-mod ports;
-#[path = "support/ui.rs"]
-mod ui;
+use seller_panel_tests::wait::wait_until_blocking;
+use seller_panel_tests::{desktop, ui};
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -167,19 +163,12 @@ fn assert_no_secret_in(data_dir: &Path, marker: &str) -> Result<()> {
 /// closed the database).
 fn wait_for_app_exit(data_dir: &Path) -> Result<()> {
     let needle = data_dir.as_os_str().as_encoded_bytes().to_vec();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
+    wait_until_blocking("the app to quit", Duration::from_secs(15), || {
         let running = std::fs::read_dir("/proc")?
             .flatten()
             .any(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| contains(&c, &needle)));
-        if !running {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("the app is still running after quitting");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        Ok(!running)
+    })
 }
 
 async fn open_accounts(session: &WebDriver) -> Result<()> {

@@ -1,12 +1,7 @@
 //! End to end: back up from Settings, keep working, restore the backup after confirming, and
 //! find the data as it was.
 
-#[path = "support/desktop.rs"]
-mod desktop;
-#[path = "support/ports.rs"]
-mod ports;
-#[path = "support/ui.rs"]
-mod ui;
+use seller_panel_tests::{desktop, ui};
 
 use anyhow::Result;
 use desktop::{TauriDriver, VirtualDisplay, eventually, launch_app, save_failure_artifacts};

@@ -3,12 +3,7 @@
 //! stock fall and the dashboard's profit move by the sale's profit, then export the receipts
 //! register and check its total.
 
-#[path = "support/desktop.rs"]
-mod desktop;
-#[path = "support/ports.rs"]
-mod ports;
-#[path = "support/ui.rs"]
-mod ui;
+use seller_panel_tests::{desktop, ui};
 
 use std::path::{Path, PathBuf};
 

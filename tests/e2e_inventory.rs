@@ -1,12 +1,7 @@
 //! End to end, as a reseller would: the real app binary under Xvfb, driven by tauri-driver.
 //! Create a product with two photos, find it, change its price, restart, find it again.
 
-#[path = "support/desktop.rs"]
-mod desktop;
-#[path = "support/ports.rs"]
-mod ports;
-#[path = "support/ui.rs"]
-mod ui;
+use seller_panel_tests::{desktop, ui};
 
 use std::path::Path;
 

@@ -16,25 +16,15 @@
 
 #![cfg(target_os = "linux")]
 
-#[path = "support/desktop.rs"]
-mod desktop;
-#[path = "support/fake_vinted.rs"]
-mod fake_vinted;
-#[path = "support/ports.rs"]
-mod ports;
-#[path = "support/procs.rs"]
-mod procs;
-#[path = "support/proxies.rs"]
-mod proxies;
-#[path = "support/ui.rs"]
-mod ui;
+use seller_panel_tests::wait::wait_until;
+use seller_panel_tests::{desktop, fake_vinted, procs, proxies, ui};
 
 use std::net::IpAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use desktop::{TauriDriver, VirtualDisplay, launch_app, save_failure_artifacts};
 use fake_vinted::FakeVinted;
 use seller_automation::process::marked_processes;
@@ -63,10 +53,10 @@ impl Dunst {
         Ok(Dunst(child))
     }
 
-    /// Every notification shown so far, as dunstctl's JSON (closing them moves them there).
+    /// Every notification shown so far, as dunstctl's JSON (closing them moves them there; one
+    /// closed just now may show at the next call).
     fn history() -> Result<String> {
         Command::new("dunstctl").arg("close-all").status()?;
-        std::thread::sleep(Duration::from_millis(200));
         let out = Command::new("dunstctl").arg("history").output()?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
@@ -114,26 +104,6 @@ fn stored_account(data_dir: &Path, id: &str) -> Result<SellerAccount> {
 /// Every process of this app instance's sessions (their marker names the data folder).
 fn session_processes(data_dir: &Path) -> Vec<u32> {
     marked_processes(&format!("{}#", data_dir.display()))
-}
-
-async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<bool>>,
-{
-    let deadline = Instant::now() + timeout;
-    let mut last = None;
-    loop {
-        match check().await {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(error) => last = Some(error),
-        }
-        if Instant::now() > deadline {
-            bail!("timed out waiting for {what} (last error: {last:?})");
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
 }
 
 async fn session_state(app: &WebDriver) -> Result<(String, Option<String>)> {
@@ -272,6 +242,8 @@ async fn log_in_through_the_live_view(
         .key_up(Key::Control)
         .perform()
         .await?;
+    // Chromium's address bar takes the keyboard a moment after Ctrl+L, and nothing outside the
+    // session's browser shows when it has: keys typed sooner would go to the blank page.
     tokio::time::sleep(Duration::from_millis(300)).await;
     app.action_chain()
         .send_keys(fake.url(fake_vinted::LOGIN_PATH))
@@ -285,7 +257,17 @@ async fn log_in_through_the_live_view(
             .any(|r| r.method == "GET" && r.path.starts_with(fake_vinted::LOGIN_PATH)))
     })
     .await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_until(
+        "the login form's user name field to have the keyboard",
+        Duration::from_secs(15),
+        || async {
+            Ok(fake
+                .requests()
+                .iter()
+                .any(|r| r.path == fake_vinted::LOGIN_FOCUSED_PATH))
+        },
+    )
+    .await?;
     app.action_chain()
         .send_keys(fake_vinted::USERNAME)
         .send_keys(Key::Tab)
@@ -309,13 +291,20 @@ async fn a_captcha_needs_attention_and_notifies(app: &WebDriver, fake: &FakeVint
     click(app, "session-start").await?;
     wait_for_state(app, "needsAttention", Some("challenge")).await?;
     let mut history = String::new();
-    for _ in 0..50 {
-        history = Dunst::history()?;
-        if history.contains(ACCOUNT_NAME) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // A timeout is reported by the check below, with the history seen last.
+    let _ = wait_until(
+        "a notification of the challenge",
+        Duration::from_secs(20),
+        || {
+            let seen = Dunst::history().map(|now| {
+                let found = now.contains(ACCOUNT_NAME);
+                history = now;
+                found
+            });
+            async move { seen }
+        },
+    )
+    .await;
     ensure!(
         history.contains(&format!("Seller Panel — {ACCOUNT_NAME}")) && history.contains("captcha"),
         "no notification of the challenge: {history}"

@@ -8,14 +8,7 @@
 //!
 //! Run inside `scripts/with-test-keyring` (the token goes to the keyring of the session bus).
 
-#[path = "support/desktop.rs"]
-mod desktop;
-#[path = "support/ports.rs"]
-mod ports;
-#[path = "support/sync.rs"]
-mod sync_support;
-#[path = "support/ui.rs"]
-mod ui;
+use seller_panel_tests::{desktop, sync as sync_support, ui};
 
 use std::path::Path;
 

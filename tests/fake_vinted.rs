@@ -3,8 +3,7 @@
 //! challenge, an expired session, the read endpoints, `/ip`, and a record of every request with
 //! its peer address.
 
-#[path = "support/fake_vinted.rs"]
-mod fake_vinted;
+use seller_panel_tests::fake_vinted;
 
 use std::net::{IpAddr, Ipv4Addr};
 

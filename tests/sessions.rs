@@ -5,16 +5,8 @@
 
 #![cfg(target_os = "linux")]
 
-#[path = "support/fake_vinted.rs"]
-mod fake_vinted;
-#[path = "support/login.rs"]
-mod login;
-#[path = "support/ports.rs"]
-mod ports;
-#[path = "support/procs.rs"]
-mod procs;
-#[path = "support/proxies.rs"]
-mod proxies;
+use seller_panel_tests::wait::wait_until;
+use seller_panel_tests::{fake_vinted, login, procs, proxies};
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -389,9 +381,6 @@ async fn a_vnc_client_sees_the_browser_page_with_the_password_and_is_refused_wit
     let port = view.vnc_port.expect("a VNC port");
     h.with("v", async |s: &Session| log_in(s, &fake).await)
         .await;
-    // Give the screen a moment to repaint after the navigation.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-
     let shots = h.dir.path().join("shots");
     std::fs::create_dir_all(&shots).unwrap();
     let (ok, pixels) = vnc_snapshot(port, "Wrong-99", &shots);
@@ -399,18 +388,25 @@ async fn a_vnc_client_sees_the_browser_page_with_the_password_and_is_refused_wit
         !ok && pixels.is_empty(),
         "a wrong VNC password was accepted"
     );
-    let (ok, pixels) = vnc_snapshot(port, VNC_PASSWORD, &shots);
-    assert!(ok, "the right VNC password was refused");
+    // The screen repaints a moment after the navigation: snapshots until it shows the page.
     let [r, g, b] = fake_vinted::LOGGED_IN_BACKGROUND.map(i32::from);
-    let purple = pixels
-        .chunks_exact(3)
-        .filter(|p| {
-            (i32::from(p[0]) - r).abs() < 24
-                && (i32::from(p[1]) - g).abs() < 24
-                && (i32::from(p[2]) - b).abs() < 24
-        })
-        .count();
-    let total = pixels.len() / 3;
+    let (mut purple, mut total) = (0, 0);
+    let _ = wait_until("the logged-in page on the VNC screen", WAIT, || {
+        let (ok, pixels) = vnc_snapshot(port, VNC_PASSWORD, &shots);
+        assert!(ok, "the right VNC password was refused");
+        purple = pixels
+            .chunks_exact(3)
+            .filter(|p| {
+                (i32::from(p[0]) - r).abs() < 24
+                    && (i32::from(p[1]) - g).abs() < 24
+                    && (i32::from(p[2]) - b).abs() < 24
+            })
+            .count();
+        total = pixels.len() / 3;
+        let shown = purple * 2 > total;
+        async move { Ok(shown) }
+    })
+    .await;
     assert!(
         purple * 2 > total,
         "the screenshot does not show the logged-in page: {purple} of {total} pixels"

@@ -3,12 +3,11 @@
 //! edits of different cells both survive; a later edit of one cell wins; a delete wins over the
 //! edits made before it was seen; the server's typed tables follow.
 
-#[path = "support/sync.rs"]
-mod sync_support;
+use seller_panel_tests::sync as sync_support;
 
 use seller_store::orders::{OrderDraft, OrderItemDraft};
 use seller_store::products::ProductDraft;
-use sync_support::{Backend, Device, start_server};
+use sync_support::{Backend, Device, start_server, ticking_clock};
 
 fn draft(sku: &str, title: &str, price: i64) -> ProductDraft {
     let mut d = ProductDraft::titled(title);
@@ -20,8 +19,10 @@ fn draft(sku: &str, title: &str, price: i64) -> ProductDraft {
 async fn two_devices_converge(backend: Backend) {
     let server = start_server(backend, &["camille@example.fr"]).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut a = Device::open(&dir.path().join("a.sqlite3"));
-    let mut b = Device::open(&dir.path().join("b.sqlite3"));
+    // One clock for both: a write made later in the test is stamped later.
+    let clock = ticking_clock();
+    let mut a = Device::open_with_clock(&dir.path().join("a.sqlite3"), clock.clone());
+    let mut b = Device::open_with_clock(&dir.path().join("b.sqlite3"), clock);
 
     // Both devices worked offline before signing in; B reused a SKU of A's.
     let robe = a
@@ -68,8 +69,7 @@ async fn two_devices_converge(backend: Backend) {
         "B's clashing SKU was kept, made distinct: {skus:?}"
     );
 
-    // Offline: A changes the price, B the title of the same item; then B changes the price too,
-    // later, and wins it.
+    // Offline: A changes the price, B the title of the same item; then B, later, the description.
     let robe_id = robe.id.clone();
     a.store()
         .connection()
@@ -85,7 +85,6 @@ async fn two_devices_converge(backend: Backend) {
             [&robe_id],
         )
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     b.store()
         .connection()
         .execute(

@@ -19,8 +19,7 @@
 //! kept in `proptest-regressions/` to run first next time. `SYNC_SCHEDULES` sets how many run
 //! per test (the test command runs 4 tests × 250 = 1,000).
 
-#[path = "support/sync.rs"]
-mod sync_support;
+use seller_panel_tests::sync as sync_support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;

@@ -2,8 +2,7 @@
 //! and on PostgreSQL: after a restart the device pushes again, the server holds every row once,
 //! and a second device downloads exactly what the first has.
 
-#[path = "support/sync.rs"]
-mod sync_support;
+use seller_panel_tests::sync as sync_support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -13,14 +13,7 @@
 //!
 //! Usage: bench-sessions [--runs N] [--max N] [--proxy]   (see scripts/bench)
 
-#[path = "fake_vinted.rs"]
-mod fake_vinted;
-#[path = "login.rs"]
-mod login;
-#[path = "ports.rs"]
-mod ports;
-#[path = "proxies.rs"]
-mod proxies;
+use seller_panel_tests::{fake_vinted, login, proxies};
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -3,10 +3,7 @@
 //!
 //! Usage: bench-startup SELLER_PANEL_BIN MINIMAL_WINDOW_BIN [RUNS]   (see scripts/bench)
 
-#[path = "desktop.rs"]
-mod desktop;
-#[path = "ports.rs"]
-mod ports;
+use seller_panel_tests::desktop;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

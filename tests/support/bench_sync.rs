@@ -10,8 +10,7 @@
 //!
 //! Usage: bench-sync [--rows N] [--changes N]
 
-#[path = "sync.rs"]
-mod sync_support;
+use seller_panel_tests::sync as sync_support;
 
 use std::time::{Duration, Instant};
 

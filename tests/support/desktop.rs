@@ -1,17 +1,15 @@
 //! Test support: the real Seller Panel binary under Xvfb, driven through tauri-driver and
 //! WebKitWebDriver with thirtyfour. On drop every process started here is stopped.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use thirtyfour::prelude::*;
 
-// The including file declares `mod ports` (support/ports.rs) once for every support module.
 pub use crate::ports::free_port;
+use crate::wait::{wait_until, wait_until_blocking};
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -46,17 +44,6 @@ fn tool(name: &str, env: &str) -> PathBuf {
     } else {
         name.into()
     }
-}
-
-fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) -> Result<()> {
-    let start = Instant::now();
-    while !ready() {
-        if start.elapsed() > timeout {
-            bail!("timed out after {timeout:?} waiting for {what}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
 }
 
 /// A virtual X display of its own.
@@ -139,10 +126,11 @@ impl TauriDriver {
             .spawn()
             .context("starting tauri-driver (cargo install tauri-driver --locked)")?;
         let mut driver = Self { child, port };
-        wait_for("tauri-driver", Duration::from_secs(20), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        wait_until_blocking("tauri-driver", Duration::from_secs(20), || {
+            Ok(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok())
         })?;
-        // Something answering on the port is not proof: tauri-driver exits when it cannot bind.
+        // Something answering on the port is not proof: tauri-driver exits when it cannot bind,
+        // and nothing marks a bind that succeeded, so it is given a moment to exit.
         std::thread::sleep(Duration::from_millis(100));
         if let Some(status) = driver.child.try_wait()? {
             bail!(
@@ -160,12 +148,11 @@ impl Drop for TauriDriver {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let exited = wait_until_blocking("tauri-driver to exit", Duration::from_secs(5), || {
+            Ok(self.child.try_wait()?.is_some())
+        });
+        if exited.is_ok() {
+            return;
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -216,23 +203,11 @@ pub async fn save_failure_artifacts(name: &str, session: Option<&WebDriver>, dat
     eprintln!("end-to-end failure artifacts in {}", dir.display());
 }
 
-/// Polls `check` until it returns `Ok(true)` or the timeout passes.
-pub async fn eventually<F, Fut>(what: &str, mut check: F) -> Result<()>
+/// Polls `check` until it returns `Ok(true)`, for at most 15 s (what the app shows after a click).
+pub async fn eventually<F, Fut>(what: &str, check: F) -> Result<()>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<bool>>,
 {
-    let start = Instant::now();
-    let mut last_err = None;
-    loop {
-        match check().await {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(err) => last_err = Some(err),
-        }
-        if start.elapsed() > Duration::from_secs(15) {
-            bail!("timed out waiting for {what} (last error: {last_err:?})");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until(what, Duration::from_secs(15), check).await
 }

@@ -20,10 +20,7 @@
 //! address: a test proves that traffic came through a proxy bound to 127.0.0.2 or 127.0.0.3
 //! rather than straight from 127.0.0.1. Dropping [`FakeVinted`] stops it.
 //!
-//! Use from a test file: `#[path = "support/fake_vinted.rs"] mod fake_vinted;`. The `fake-vinted`
-//! binary serves it for manual runs.
-
-#![allow(dead_code)]
+//! The `fake-vinted` binary serves it for manual runs.
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -78,6 +75,9 @@ pub const CAPTCHA_MARKER: &str = "geo.captcha-delivery.com";
 pub const HOME_PATH: &str = "/";
 /// The login form (GET) and its form POST (`username`, `password`, optional `ref_url`).
 pub const LOGIN_PATH: &str = "/member/login";
+/// The fake's own (not Vinted's): the login page fetches it once its user name field has the
+/// keyboard focus, so a test typing into the page sees when typing would land in the field.
+pub const LOGIN_FOCUSED_PATH: &str = "/member/login/focused";
 /// JSON login, `{"username","password"}`: the fake's own choice (not in VINTED.md).
 pub const JSON_LOGIN_PATH: &str = "/web/api/auth/oauth";
 pub const REFRESH_PATH: &str = "/web/api/auth/refresh";
@@ -474,6 +474,9 @@ fn route(state: &mut State, method: &Method, request: &Request, body: &[u8]) -> 
             return Reply::text(StatusCode::OK, request.peer.ip().to_string());
         }
         (&Method::GET, "/favicon.ico") => return Reply::text(StatusCode::NOT_FOUND, String::new()),
+        (&Method::GET, LOGIN_FOCUSED_PATH) => {
+            return Reply::text(StatusCode::NO_CONTENT, String::new());
+        }
         (&Method::GET, CAPTCHA_FRAME_PATH) => return Reply::html(StatusCode::OK, captcha_frame()),
         (&Method::GET, CHALLENGE_PATH) => Reply::html(StatusCode::FORBIDDEN, challenge_page()),
         _ if state.mode == Mode::Challenge => {
@@ -1077,6 +1080,16 @@ fn login_page(error: Option<&str>) -> String {
         );
     }
     body.push_str("</form></main>");
+    // `autofocus` applies after this runs, once the page has the keyboard.
+    let _ = write!(
+        body,
+        "<script>(function () {{\
+           var field = document.getElementById('username');\
+           function told() {{ new Image().src = '{LOGIN_FOCUSED_PATH}'; }}\
+           if (document.activeElement === field && document.hasFocus()) {{ told(); }}\
+           else {{ field.addEventListener('focus', told, {{ once: true }}); }}\
+         }})();</script>"
+    );
     page(
         "Connexion | Vinted",
         "#ffffff",

@@ -3,8 +3,7 @@
 //! test account, then every request as it arrives (peer address first). Commands on stdin:
 //! `normal`, `challenge`, `expired`, `ratelimited`, `quit`. Runs until killed or `quit`.
 
-#[path = "fake_vinted.rs"]
-mod fake_vinted;
+use seller_panel_tests::fake_vinted;
 
 use std::io::BufRead;
 use std::net::SocketAddr;

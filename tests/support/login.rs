@@ -1,5 +1,4 @@
-//! Logging in to the fake Vinted site through its form, as a person would over VNC. Use from a
-//! file that also declares `mod fake_vinted`: `#[path = "support/login.rs"] mod login;`.
+//! Logging in to the fake Vinted site through its form, as a person would over VNC.
 
 use seller_automation::session::Session;
 use thirtyfour::prelude::*;

@@ -1,7 +1,5 @@
 //! The processes of a session, found by the marker every one of them carries (see
-//! `seller_automation::process`). Use from a test file: `#[path = "support/procs.rs"] mod procs;`.
-
-#![allow(dead_code)]
+//! `seller_automation::process`).
 
 /// Chromium's browser process (not a renderer, zygote or helper) among `pids`.
 pub fn browser_process(pids: &[u32]) -> Option<u32> {

@@ -1,9 +1,9 @@
-#![allow(dead_code)] // Shared by several test files, each using part of it.
 //! Sync test harness: a sync server on 127.0.0.1 (in this process, on SQLite or on the
 //! PostgreSQL of `scripts/with-test-postgres`) and devices, each a real app database opened as
 //! the app opens it (capture on), syncing over HTTP.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use seller_store::Store;
@@ -45,7 +45,6 @@ pub struct Server {
     /// `sqlite:PATH` or the PostgreSQL URL: where the server's data is, for plain SQL checks.
     pub database: String,
     /// (e-mail, user id) of each seller.
-    #[allow(dead_code)]
     pub users: Vec<(String, String)>,
     _dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
@@ -212,6 +211,14 @@ pub fn fresh_database(path: &Path) {
          COMMIT;"
     ))
     .unwrap();
+}
+
+/// A wall clock for devices that starts at the time it is made and moves one millisecond at each
+/// reading. Devices sharing it stamp their writes in the order the test makes them, with no
+/// sleeping between writes and no two writes read at the same millisecond.
+pub fn ticking_clock() -> seller_sync::capture::WallClock {
+    let next = Arc::new(AtomicU64::new(seller_sync::hlc::wall_ms_now()));
+    Arc::new(move || next.fetch_add(1, Ordering::SeqCst))
 }
 
 /// A device: the app's database, opened as the app opens it.

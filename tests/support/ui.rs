@@ -1,8 +1,6 @@
 //! What an end-to-end test does in the window, as a person would: find by `data-testid`, type,
 //! click, read. Works around WebKitWebDriver's quirks in one place (see DESIGN.md).
 
-#![allow(dead_code)]
-
 use anyhow::{Context, Result};
 use thirtyfour::prelude::*;
 

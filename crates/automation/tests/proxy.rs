@@ -161,16 +161,12 @@ async fn silent_listener() -> (u16, JoinHandle<()>) {
 // Free ports below the ephemeral range, shared with the workspace's other tests: a port from
 // `bind(:0)` could be taken meanwhile by a server that an end-to-end test running alongside
 // starts on `:0`.
-#[path = "../../../tests/support/ports.rs"]
-mod ports;
-use ports::free_port;
+use seller_test_net::ports::free_port;
 
 // ---------------------------------------------------------------- proxies as child processes
 
 // The workspace's proxy launchers (tinyproxy, microsocks), with this file's credentials.
-#[path = "../../../tests/support/proxies.rs"]
-mod proxies;
-use proxies::{MICROSOCKS_EXIT, ProxyProcess, TINYPROXY_EXIT, spawn};
+use seller_test_net::proxies::{self, MICROSOCKS_EXIT, ProxyProcess, TINYPROXY_EXIT, spawn};
 
 /// tinyproxy with Basic auth `user`/[`PASSWORD`]; its outgoing connections come from 127.0.0.2.
 fn tinyproxy() -> ProxyProcess {

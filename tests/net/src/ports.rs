@@ -1,5 +1,4 @@
-//! Free ports for servers a test starts itself (proxies, echo servers, tauri-driver). Use from a
-//! test file: `#[path = "support/ports.rs"] mod ports;`.
+//! Free ports for servers a test starts itself (proxies, echo servers, tauri-driver).
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};

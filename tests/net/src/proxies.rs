@@ -5,11 +5,8 @@
 //!   every request it serves;
 //! - microsocks, SOCKS5 with or without user name and password, outgoing from 127.0.0.3.
 //!
-//! Use from a test file: `#[path = "support/proxies.rs"] mod proxies;`. Dropping a proxy kills it.
+//! Dropping a proxy kills it.
 
-#![allow(dead_code)]
-
-// The including file declares `mod ports` (support/ports.rs) once for every support module.
 use crate::ports::free_port;
 
 use std::net::{Ipv4Addr, TcpStream};
