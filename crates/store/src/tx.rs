@@ -127,4 +127,28 @@ mod tests {
         store.create_product(ProductDraft::titled("b")).unwrap();
         assert_eq!(count(&store), 1);
     }
+
+    #[test]
+    fn a_shop_move_counts_only_once_committed() {
+        let (_dir, mut store) = open();
+        let local = store.shop_id().to_owned();
+        let other = crate::new_id();
+        store
+            .conn
+            .execute(
+                "INSERT INTO shops (id, owner_id, name, slug, created_at, updated_at)
+                 SELECT ?1, owner_id, 'Other', ?1, created_at, updated_at FROM shops WHERE id = ?2",
+                [&other, &local],
+            )
+            .unwrap();
+        let result = store.write(|tx| -> Result<(), CallerError> {
+            tx.move_to_shop(&other)?;
+            assert_eq!(tx.shop_id(), other);
+            Err(CallerError::Own)
+        });
+        assert!(result.is_err());
+        assert_eq!(store.shop_id(), local);
+        store.write(|tx| tx.move_to_shop(&other)).unwrap();
+        assert_eq!(store.shop_id(), other);
+    }
 }
