@@ -2,9 +2,7 @@
 //! the store, or plain SQL as a sync will (deleting an order, moving its date, re-pointing a
 //! line, changing an item's stock).
 
-mod common;
-
-use common::{db_path, fresh_store, full_draft};
+use crate::common::{db_path, fresh_store, full_draft};
 use rusqlite::Connection;
 use seller_store::orders::{OrderDraft, OrderItemDraft};
 use seller_store::products::ProductDraft;

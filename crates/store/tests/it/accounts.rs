@@ -1,6 +1,4 @@
-mod common;
-
-use common::fresh_store;
+use crate::common::fresh_store;
 use seller_store::StoreError;
 use seller_store::accounts::{AccountDraft, AccountSecret, BrowserFingerprint, Proxy, ProxyType};
 

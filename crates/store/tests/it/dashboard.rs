@@ -1,9 +1,7 @@
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 
+use crate::common::fresh_store;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use common::fresh_store;
 use seller_store::accounts::AccountDraft;
 use seller_store::dashboard::{
     Dashboard, DashboardQuery, SalesBreakdown, SeriesGranularity, SeriesPoint,

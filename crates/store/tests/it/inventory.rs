@@ -1,8 +1,6 @@
 //! The inventory at work: filters, counts, bulk actions with undo, duplicates and SKU patterns.
 
-mod common;
-
-use common::{db_path, fresh_store, full_draft};
+use crate::common::{db_path, fresh_store, full_draft};
 use seller_store::accounts::AccountDraft;
 use seller_store::orders::{OrderDraft, OrderItemDraft};
 use seller_store::products::{

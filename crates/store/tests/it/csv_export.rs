@@ -1,11 +1,9 @@
 //! CSV export of the inventory: the format written, filters and paging, and the round trip
 //! export → file → import into a fresh store without loss.
 
-mod common;
-
 use std::sync::atomic::AtomicBool;
 
-use common::{db_path, fresh_store, full_draft};
+use crate::common::{db_path, fresh_store, full_draft};
 use seller_store::csv::{
     CsvDelimiter, CsvEncoding, CsvExportOptions, CsvField, CsvImportOptions, CsvLanguage,
     DecimalSeparator, MappingSource,

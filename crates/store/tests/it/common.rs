@@ -1,4 +1,4 @@
-#![allow(dead_code)]
+//! What several of the store's tests share: a fresh database, a product draft with every field.
 
 use std::path::PathBuf;
 

@@ -1,9 +1,7 @@
 //! Out-of-range values as a hostile or buggy caller (the IPC) would send them: each is refused
 //! with a validation error naming the field, and nothing is written.
 
-mod common;
-
-use common::fresh_store;
+use crate::common::fresh_store;
 use seller_store::orders::{OrderDraft, OrderItemDraft, OrderQuery};
 use seller_store::products::{
     BulkChange, ProductDraft, ProductQuery, ProductSelection, ProductStatus,

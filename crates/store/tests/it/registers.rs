@@ -1,8 +1,6 @@
-mod common;
-
 use std::process::Command;
 
-use common::fresh_store;
+use crate::common::fresh_store;
 use seller_store::accounts::AccountDraft;
 use seller_store::csv::CsvLanguage;
 use seller_store::dashboard::DashboardQuery;

@@ -1,6 +1,4 @@
-mod common;
-
-use common::db_path;
+use crate::common::db_path;
 use rusqlite::Connection;
 use seller_store::products::ProductDraft;
 use seller_store::{LATEST_VERSION, MIGRATIONS_SQL, Store, StoreError};

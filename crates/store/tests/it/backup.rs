@@ -1,9 +1,7 @@
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::full_draft;
+use crate::common::full_draft;
 use seller_store::Store;
 use seller_store::backup::{self, BackupError};
 use seller_store::products::{ProductDraft, ProductQuery};

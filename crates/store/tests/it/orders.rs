@@ -1,6 +1,4 @@
-mod common;
-
-use common::fresh_store;
+use crate::common::fresh_store;
 use seller_store::accounts::AccountDraft;
 use seller_store::orders::{
     OrderDraft, OrderItemDraft, OrderQuery, OrderSortField, OrderSource, OrderType, PaymentMethod,
@@ -834,7 +832,7 @@ fn list_orders_filters_sorts_and_pages_in_sql() {
 #[test]
 fn an_order_written_before_migration_4_reads_after_it() {
     let dir = tempfile::tempdir().unwrap();
-    let path = common::db_path(&dir);
+    let path = crate::common::db_path(&dir);
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         for (_, sql) in &seller_store::MIGRATIONS_SQL[..3] {

@@ -1,12 +1,10 @@
 //! CSV import of the inventory, on real files as Excel and LibreOffice write them
 //! (`tests/fixtures/csv/`, described in its README).
 
-mod common;
-
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::fresh_store;
+use crate::common::fresh_store;
 use seller_store::Store;
 use seller_store::csv::{
     CsvDelimiter, CsvEncoding, CsvError, CsvField, CsvImportOptions, ImportReport,

@@ -1,6 +1,4 @@
-mod common;
-
-use common::{fresh_store, full_draft};
+use crate::common::{fresh_store, full_draft};
 use seller_store::products::{ProductDraft, ProductQuery, ProductStatus, SortDir, SortField};
 use seller_store::{FieldError, FieldErrorCode, StoreError};
 
