@@ -43,10 +43,10 @@ export function App() {
   useEffect(() => {
     if (settings.isSuccess) {
       void applyLanguage(resolveLanguage(settings.data.language, settings.data.systemLanguage)).finally(() => setReady(true));
-    } else if (settings.isError) {
-      setReady(true); // keep the default language (French)
     }
-  }, [settings.isSuccess, settings.isError, settings.data]);
+  }, [settings.isSuccess, settings.data]);
+  // A failed read of the settings keeps the default language (French) and shows the app at once.
+  if (settings.isError && !ready) setReady(true);
 
   useEffect(() => {
     const id = window.setTimeout(() => setReady(true), LANGUAGE_WAIT_MS);
@@ -85,7 +85,7 @@ export function App() {
   }, []);
 
   const onSaved = useCallback(
-    (_product: Product) => {
+    () => {
       backToList();
       showToast(t("form.saved"));
     },
@@ -102,7 +102,7 @@ export function App() {
   );
 
   const onDeleted = useCallback(
-    (_product: Product) => {
+    () => {
       backToList();
       showToast(t("form.deleted"));
     },

@@ -55,7 +55,9 @@ export function ConfirmDialog({ open, title, text, confirmLabel, cancelLabel, on
   }
 
   return (
-    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && !busy && onCancel()}>
+    // A click beside the dialog cancels it, as Escape does for the keyboard.
+    <div className="dialog-backdrop" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && !busy && onCancel()}>
+      {/* eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions -- keys from its buttons bubble here: Tab is kept inside, Escape cancels */}
       <div
         ref={dialogRef}
         className="dialog"

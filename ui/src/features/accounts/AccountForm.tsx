@@ -190,6 +190,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
         spellCheck={false}
         inputMode={extra?.inputMode}
         placeholder={extra?.placeholder}
+        // eslint-disable-next-line jsx-a11y/no-autofocus -- only the first field of a form the user just opened
         autoFocus={extra?.autoFocus}
         value={values[key]}
         onChange={(e) => set(key, e.target.value)}
@@ -234,6 +235,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
               // Never offered to a password manager or kept by the webview.
               autoComplete="new-password"
               spellCheck={false}
+              // eslint-disable-next-line jsx-a11y/no-autofocus -- the user just asked to change the saved password: the new one is typed here
               autoFocus={s.saved}
               value={s.value}
               onChange={(e) => setSecret(key, { value: e.target.value })}
@@ -305,6 +307,8 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
   const letter = avatarLetter(values.avatar, values.name);
 
   return (
+    // Keys from the form's controls bubble to it: Escape leaves the form (asking first if it changed).
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions -- a container of controls, not a control
     <form
       ref={formRef}
       className="account-form"

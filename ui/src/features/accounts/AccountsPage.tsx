@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import { LoadError } from "../../components/LoadError";
 import { useTranslation } from "react-i18next";
 import type { ProxyConfirmation, SellerAccount, SessionStatus } from "../../bindings";
@@ -36,9 +36,12 @@ export function AccountsPage({ resetSignal, onDirtyChange }: Props) {
   const statuses = useSessionStatuses(accounts.data?.map((a) => a.id) ?? []);
   const confirmations = useProxyConfirmations();
 
-  useEffect(() => {
+  // The sidebar's entry, clicked again, brings the list back.
+  const [seenReset, setSeenReset] = useState(resetSignal);
+  if (seenReset !== resetSignal) {
+    setSeenReset(resetSignal);
     setView({ kind: "list" });
-  }, [resetSignal]);
+  }
 
   const backToList = useCallback(() => setView({ kind: "list" }), []);
   const onSaved = useCallback(() => {

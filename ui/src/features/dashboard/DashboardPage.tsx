@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { LoadError } from "../../components/LoadError";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { commands, type Dashboard, type DashboardQuery, type SalesBreakdown, type SeriesGranularity } from "../../bindings";
 import { unwrap } from "../../lib/errors";
@@ -39,12 +39,14 @@ export function DashboardPage() {
 
   const typedDeadDays = parseDeadStockDays(deadDaysText);
   const debouncedDeadDays = useDebouncedValue(typedDeadDays, 400);
+  // A valid number, once typing pauses, becomes the one the dashboard uses and is kept for next time.
+  if (debouncedDeadDays !== null && debouncedDeadDays !== deadDays) setDeadDays(debouncedDeadDays);
+  const savedDeadDays = useRef(deadDays);
   useEffect(() => {
-    if (debouncedDeadDays !== null && debouncedDeadDays !== deadDays) {
-      setDeadDays(debouncedDeadDays);
-      saveDeadStockDays(debouncedDeadDays);
-    }
-  }, [debouncedDeadDays, deadDays]);
+    if (deadDays === savedDeadDays.current) return;
+    savedDeadDays.current = deadDays;
+    saveDeadStockDays(deadDays);
+  }, [deadDays]);
 
   const bounds = periodBounds(period, new Date(), custom);
   const query: DashboardQuery | null = bounds.ok

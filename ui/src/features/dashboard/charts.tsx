@@ -4,7 +4,7 @@
  * its stylesheet is linked from dashboard.css. It is loaded on first use, outside the main bundle.
  * Every chart also carries its figures as a table for screen readers.
  */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useEffectEvent, useRef, useState } from "react";
 import type uPlot from "uplot";
 
 type UPlotModule = typeof uPlot;
@@ -54,8 +54,7 @@ function useUPlot(
   deps: readonly unknown[],
 ) {
   const ref = useRef<HTMLDivElement>(null);
-  const buildRef = useRef(build);
-  buildRef.current = build;
+  const buildChart = useEffectEvent(build);
   const [failed, setFailed] = useState(false);
 
   useEffect(() => {
@@ -67,7 +66,7 @@ function useUPlot(
     loadUPlot()
       .then((UPlot) => {
         if (disposed) return;
-        const { options, data } = buildRef.current(UPlot);
+        const { options, data } = buildChart(UPlot);
         const width = () => Math.max(240, Math.floor(el.clientWidth || 600));
         plot = new UPlot({ ...options, width: width(), height }, data, el);
         if (typeof ResizeObserver !== "undefined") {
@@ -84,7 +83,8 @@ function useUPlot(
       observer?.disconnect();
       plot?.destroy();
     };
-    // Rebuilt when the caller's deps change; `build` is read through a ref.
+    // Rebuilt when the caller's deps change, as with useMemo; `build` is an effect event.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the deps are the caller's, listed where `build` is written
   }, [height, ...deps]);
 
   return { ref, failed };

@@ -58,6 +58,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
     scrollRef.current?.scrollTo?.({ top: 0 });
   }, [baseKey]);
 
+  // eslint-disable-next-line react-hooks/incompatible-library -- its functions must not be memoized, and the app does not use the React Compiler
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scrollRef.current,
@@ -140,7 +141,11 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
         ref={(el) => {
           if (el) el.style.transform = `translateY(${start}px)`;
         }}
-        onClick={() => onOpen(p.id)}
+        onClick={(e) => {
+          // A click on the checkbox's cell ticks the row; it does not open the product.
+          if (e.target instanceof Element && e.target.closest("[data-select-cell]")) return;
+          onOpen(p.id);
+        }}
         onKeyDown={(e) => {
           if (e.target !== e.currentTarget) return;
           if (e.key === "Enter") {
@@ -152,7 +157,7 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
           }
         }}
       >
-        <div role="gridcell" className="col-select" onClick={(e) => e.stopPropagation()}>
+        <div role="gridcell" className="col-select" data-select-cell>
           <input
             type="checkbox"
             data-testid="row-select"

@@ -200,6 +200,7 @@ export function ProductForm({ product, onClose, onSaved, onDeleted, onDuplicated
               {...a}
               type="text"
               required
+              // eslint-disable-next-line jsx-a11y/no-autofocus -- the user opened a new product to type it: it starts at its title
               autoFocus={!isEdit}
               autoComplete="off"
               value={values.title}

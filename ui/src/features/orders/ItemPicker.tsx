@@ -134,6 +134,7 @@ export function ItemPicker({ forSale, onPick, onNewItem, describedBy, invalid }:
       <ul id={listId} role="listbox" className="item-picker-list" hidden={!shown} aria-label={t("orders.form.itemResults")}>
         {options.map((option, i) =>
           option.kind === "item" ? (
+            // eslint-disable-next-line jsx-a11y/click-events-have-key-events -- the keyboard chooses in the search field, which points at the active option (aria-activedescendant)
             <li
               key={option.item.id}
               id={optionId(i)}
@@ -157,6 +158,7 @@ export function ItemPicker({ forSale, onPick, onNewItem, describedBy, invalid }:
               </span>
             </li>
           ) : (
+            // eslint-disable-next-line jsx-a11y/click-events-have-key-events -- the keyboard chooses in the search field, which points at the active option (aria-activedescendant)
             <li
               key="new"
               id={optionId(i)}

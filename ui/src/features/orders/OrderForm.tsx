@@ -115,7 +115,7 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
     );
   }
 
-  function text(key: keyof OrderFormValues, a: FieldControlProps, extra?: { placeholder?: string; money?: boolean; autoFocus?: boolean }) {
+  function text(key: keyof OrderFormValues, a: FieldControlProps, extra?: { placeholder?: string; money?: boolean }) {
     return (
       <input
         {...a}
@@ -123,7 +123,6 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
         autoComplete="off"
         inputMode={extra?.money ? "decimal" : undefined}
         placeholder={extra?.placeholder ?? (extra?.money ? t("form.amountPlaceholder") : undefined)}
-        autoFocus={extra?.autoFocus}
         value={values[key] as string}
         onChange={(e) => set(key, e.target.value as never)}
       />
@@ -138,6 +137,8 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
     shippingParsed.ok || serviceParsed.ok ? (shippingParsed.ok ? shippingParsed.cents : 0) + (serviceParsed.ok ? serviceParsed.cents : 0) : null;
 
   return (
+    // Keys from the form's controls bubble to it: Escape leaves the form (asking first if it changed).
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions -- a container of controls, not a control
     <form
       ref={formRef}
       className="order-form"
@@ -171,6 +172,7 @@ export function OrderForm({ onClose, onSaved, onDirtyChange }: Props) {
             children: (a) => (
               <EnumSelect
                 {...a}
+                // eslint-disable-next-line jsx-a11y/no-autofocus -- the user opened the form to type an order: it starts at its first field
                 autoFocus
                 values={ORDER_TYPES}
                 value={values.orderType}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Order } from "../../bindings";
 import { useToast } from "../../components/Toast";
@@ -22,9 +22,12 @@ export function OrdersPage({ resetSignal, onDirtyChange }: Props) {
   const [view, setView] = useState<View>({ kind: "list" });
   const [listState, setListState] = useState<OrderListState>(INITIAL_ORDER_LIST_STATE);
 
-  useEffect(() => {
+  // The sidebar's entry, clicked again, brings the list back.
+  const [seenReset, setSeenReset] = useState(resetSignal);
+  if (seenReset !== resetSignal) {
+    setSeenReset(resetSignal);
     setView({ kind: "list" });
-  }, [resetSignal]);
+  }
 
   const backToList = useCallback(() => setView({ kind: "list" }), []);
   const onSaved = useCallback(

@@ -21,11 +21,16 @@ export function LiveView({ accountId, accountName, onClose }: Props) {
   const screenRef = useRef<HTMLDivElement>(null);
   const [phase, setPhase] = useState<Phase>({ kind: "connecting" });
   const [attempt, setAttempt] = useState(0);
+  // Each connection (another account, a reconnect, another language) starts as "connecting".
+  const [connection, setConnection] = useState({ accountId, attempt, t });
+  if (connection.accountId !== accountId || connection.attempt !== attempt || connection.t !== t) {
+    setConnection({ accountId, attempt, t });
+    setPhase({ kind: "connecting" });
+  }
 
   useEffect(() => {
     let disposed = false;
     let rfb: { disconnect(): void } | null = null;
-    setPhase({ kind: "connecting" });
     (async () => {
       try {
         const view = unwrap(await commands.openLiveView(accountId));
@@ -61,6 +66,7 @@ export function LiveView({ accountId, accountName, onClose }: Props) {
 
   return (
     <div className="live-view-backdrop" role="presentation">
+      {/* eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions -- the dialog itself takes the focus (tabIndex -1) and Escape there closes it */}
       <section className="live-view" role="dialog" aria-modal="true" aria-labelledby="live-view-title" data-testid="live-view" data-phase={phase.kind} onKeyDown={onKeyDown} tabIndex={-1}>
         <header className="live-view-header">
           <h2 id="live-view-title">{t("accounts.session.live.title", { name: accountName })}</h2>

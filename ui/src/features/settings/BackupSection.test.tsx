@@ -1,5 +1,4 @@
 import { screen } from "@testing-library/react";
-import type { InvokeArgs } from "@tauri-apps/api/core";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { describe, expect, it } from "vitest";
 import type { AppError, BackupFile, BackupSettings } from "../../bindings";
@@ -13,7 +12,7 @@ const files: BackupFile[] = [
 
 function fakeBackend() {
   const settings: BackupSettings = { autoDaily: true, keepDays: 14 };
-  mockIPC((cmd: string, _payload?: InvokeArgs) => {
+  mockIPC((cmd: string) => {
     if (cmd === "list_backups") return files;
     if (cmd === "get_backup_settings") return settings;
     throw { code: "internal", message: `unexpected command ${cmd}`, fields: [] } satisfies AppError;

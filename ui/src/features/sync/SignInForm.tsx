@@ -110,6 +110,7 @@ export function SignInForm({ initialServer, initialEmail, reconnect }: Props) {
             autoComplete={props.autoComplete}
             autoCapitalize="off"
             spellCheck={false}
+            // eslint-disable-next-line jsx-a11y/no-autofocus -- the Sync area shows this form to be filled in: it starts at the first empty field
             autoFocus={autoFocusField === name}
             value={values[name]}
             onChange={(e) => set(name, e.target.value)}

@@ -53,7 +53,7 @@ export function useSyncSignIn() {
 }
 
 export function useSyncSignOut() {
-  return useStatusMutation(async (_: void) => unwrap(await commands.syncSignOut()));
+  return useStatusMutation<void>(async () => unwrap(await commands.syncSignOut()));
 }
 
 /** "Sync now": a failed round is recorded in the status too, so the status is read again either way. */

@@ -69,14 +69,12 @@ export function ImportWizard({ onClose }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
   const dialogRef = useRef<HTMLDivElement>(null);
-  const alive = useRef(true);
 
+  // The dialog's async work may end after it closed: React drops those state updates.
   useEffect(() => {
-    alive.current = true;
     const previouslyFocused = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     dialogRef.current?.querySelector<HTMLElement>("input, select, button")?.focus();
     return () => {
-      alive.current = false;
       if (previouslyFocused?.isConnected) previouslyFocused.focus();
     };
   }, []);
@@ -98,11 +96,11 @@ export function ImportWizard({ onClose }: Props) {
     setError(null);
     try {
       const preview = unwrap(await commands.previewInventoryImport(file.name, file.base64, opts));
-      if (alive.current) setStep({ kind: "preview", file, preview });
+      setStep({ kind: "preview", file, preview });
     } catch (e) {
-      if (alive.current) setError(normalizeAppError(e));
+      setError(normalizeAppError(e));
     } finally {
-      if (alive.current) setBusy(false);
+      setBusy(false);
     }
   }
 
@@ -137,15 +135,14 @@ export function ImportWizard({ onClose }: Props) {
     setStep({ kind: "importing", file, preview, progress: null, cancelling: false });
     const channel = new Channel<ImportProgress>();
     channel.onmessage = (progress) => {
-      if (!alive.current) return;
       setStep((s) => (s.kind === "importing" ? { ...s, progress } : s));
     };
     try {
       const report = unwrap(await commands.importInventory(file.name, file.base64, options(preview), channel));
       await queryClient.invalidateQueries({ queryKey: inventoryKeys.all });
-      if (alive.current) setStep({ kind: "done", report });
+      setStep({ kind: "done", report });
     } catch (e) {
-      if (alive.current) setStep({ kind: "stopped", file, preview, error: normalizeAppError(e) });
+      setStep({ kind: "stopped", file, preview, error: normalizeAppError(e) });
     }
   }
 
@@ -154,7 +151,7 @@ export function ImportWizard({ onClose }: Props) {
     try {
       unwrap(await commands.cancelImport());
     } catch (e) {
-      if (alive.current) setError(normalizeAppError(e));
+      setError(normalizeAppError(e));
     }
   }
 
@@ -476,7 +473,9 @@ export function ImportWizard({ onClose }: Props) {
   }
 
   return (
-    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
+    // A click beside the dialog closes it, as Escape does for the keyboard.
+    <div className="dialog-backdrop" role="presentation" onMouseDown={(e) => e.target === e.currentTarget && close()}>
+      {/* eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions -- keys from its controls bubble here: Escape closes */}
       <div
         ref={dialogRef}
         className="dialog import-dialog"
