@@ -803,9 +803,9 @@ mod tests {
                         column: column.into(),
                         value: match column {
                             "proxy_host" => {
-                                rusqlite::types::Value::Text("proxy.ailleurs.example".into())
+                                seller_sync::value::Value::Text("proxy.ailleurs.example".into())
                             }
-                            _ => rusqlite::types::Value::Null,
+                            _ => seller_sync::value::Value::Null,
                         },
                         hlc: Hlc::new(wall_ms_now() + 60_000, 0),
                         device: "0193a5b0-0000-7000-8000-0000000000bb".into(),

@@ -1,4 +1,7 @@
-//! The HTTP client of a device: sign-in, push, pull and sign-out against a sync server.
+//! The HTTP client of a device: sign-in, push, pull, long polls and sign-out against a sync
+//! server, speaking `seller_sync_core::protocol`. https, or plain http to this computer only;
+//! answers are bounded. A crate of its own, apart from the device's database, so that the
+//! server's tests talk to a server as a device does without depending on the store.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -11,7 +14,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::protocol::{
+use seller_sync_core::protocol::{
     ApiError, LoginRequest, LoginResponse, Me, PullResponse, PushBatch, PushRequest, PushResponse,
     SCHEMA_HEADER, WaitRequest, WaitResponse,
 };

@@ -13,7 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::merge::RowChange;
+use crate::hlc::Hlc;
+use crate::value::Value;
 
 /// The scope of the read-only reference tables (plans, categories, attributes, pages, coupons).
 pub const REFERENCE_SCOPE: &str = "";
@@ -137,6 +138,43 @@ pub const MAX_DEVICE_ID_BYTES: usize = 100;
 /// The longest wait a server holds a request for.
 pub const MAX_WAIT_MS: u64 = 60_000;
 
+/// One changed cell, with its value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    pub column: String,
+    pub value: Value,
+    pub hlc: Hlc,
+    pub device: String,
+}
+
+/// A row's life: its causal length (odd alive, even deleted) and the stamp of its latest
+/// creation or deletion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Life {
+    pub cl: i64,
+    pub hlc: Hlc,
+    pub device: String,
+}
+
+/// One row's changes: its life, if it changed, and its changed cells. What a push carries and
+/// a pull answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowChange {
+    pub table: String,
+    pub pk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub life: Option<Life>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<Cell>,
+}
+
+/// Rows per batch a device pushes (a server's default limits take at least this).
+pub const BATCH_ROWS: usize = 500;
+/// Batches per push request a device sends (a server's default limits take at least this).
+pub const BATCHES_PER_REQUEST: usize = 8;
+/// Rows per page a device pulls.
+pub const PAGE_ROWS: u32 = 2_000;
+
 /// One batch of changes, numbered by the device (1, 2, 3…). A number the server already has is
 /// acknowledged again without being applied again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,7 +203,7 @@ pub struct ClampedCell {
     pub pk: String,
     /// `""` for the row's life.
     pub column: String,
-    pub hlc: crate::hlc::Hlc,
+    pub hlc: Hlc,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,13 +12,13 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use seller_sync::hlc::wall_ms_now;
-use seller_sync::protocol::{
+use seller_sync_core::hlc::wall_ms_now;
+use seller_sync_core::protocol::{
     ApiError, ApiErrorCode, EmailChangeRequest, LoginRequest, LoginResponse, MAX_WAIT_MS, Me,
     PullQuery, PullResponse, PushRequest, PushResponse, REFERENCE_SCOPE, Role, SCHEMA_HEADER,
     SchemaRange, WaitRequest, WaitResponse,
 };
-use seller_sync::tables::user_scope;
+use seller_sync_core::tables::user_scope;
 use serde::Serialize;
 
 use crate::auth::{LoginThrottle, dummy_hash, new_token, token_hash, verify_password};

@@ -1,6 +1,6 @@
 //! The remote instance Seller Panel devices sync with (SYNC.md, "The design chosen here").
 //!
-//! - [`api`]: the HTTP API (axum), one handler per endpoint of [`seller_sync::protocol`];
+//! - [`api`]: the HTTP API (axum), one handler per endpoint of [`seller_sync_core::protocol`];
 //! - [`auth`]: argon2 password hashes (kept only here) and device tokens (only their SHA-256
 //!   is stored);
 //! - [`push`]: what a pushed batch does, decided the same way whatever the backend;

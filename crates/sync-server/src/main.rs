@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use seller_sync::hlc::wall_ms_now;
-use seller_sync::protocol::Role;
+use seller_sync_core::hlc::wall_ms_now;
+use seller_sync_core::protocol::Role;
 use seller_sync_server::api::{Limits, router_with};
 use seller_sync_server::auth::hash_password;
 use seller_sync_server::serve::{check_plain_http, serve, tls_acceptor};
@@ -253,7 +253,7 @@ async fn run<S: Storage>(storage: S, command: Command) -> anyhow::Result<()> {
                 password_hash: hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?,
                 role,
             };
-            let clock = seller_sync::hlc::Clock::new();
+            let clock = seller_sync_core::hlc::Clock::new();
             storage
                 .create_user(&user, clock.stamp(wall_ms_now()))
                 .await?;

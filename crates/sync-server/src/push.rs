@@ -8,14 +8,16 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use rusqlite::types::Value;
-use seller_sync::hlc::{Clock, Hlc};
-use seller_sync::merge::{Cell, Life, RowChange};
-use seller_sync::protocol::{
+use seller_sync_core::hlc::{Clock, Hlc};
+use seller_sync_core::protocol::{
     ApiError, ApiErrorCode, ClampedCell, PushBatch, REFERENCE_SCOPE, Role,
 };
-use seller_sync::rules::{RowDecision, cell_wins, decide_row, life_stamp_wins};
-use seller_sync::tables::{ADMIN_SCOPE, Scoping, column_syncs, rank, synced_table, user_scope};
+use seller_sync_core::protocol::{Cell, Life, RowChange};
+use seller_sync_core::rules::{RowDecision, cell_wins, decide_row, life_stamp_wins};
+use seller_sync_core::tables::{
+    ADMIN_SCOPE, Scoping, column_syncs, rank, synced_table, user_scope,
+};
+use seller_sync_core::value::Value;
 
 use crate::schema::{TypedTable, typed_tables};
 use crate::validate::{MAX_CAUSAL_LENGTH, check_row_id, check_user_value, check_value};

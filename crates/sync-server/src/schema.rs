@@ -10,8 +10,8 @@
 //! push (`validate.rs`).
 
 use rusqlite::Connection;
-use seller_sync::protocol::SchemaRange;
-use seller_sync::tables::SYNCED_TABLES;
+use seller_sync_core::protocol::SchemaRange;
+use seller_sync_core::tables::SYNCED_TABLES;
 
 include!(concat!(env!("OUT_DIR"), "/app_migrations.rs"));
 
@@ -180,7 +180,7 @@ mod tests {
     /// to be a UUID, so no value can name the admin's scope, a user's, or the reference data.
     #[test]
     fn every_column_that_gives_a_scope_is_a_foreign_key() {
-        use seller_sync::tables::Scoping;
+        use seller_sync_core::tables::Scoping;
         let tables = typed_tables();
         for synced in SYNCED_TABLES {
             let (column, target) = match synced.scoping {

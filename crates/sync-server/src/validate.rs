@@ -8,8 +8,8 @@
 //!   NULL where the column is NOT NULL, holds no NUL character (PostgreSQL refuses one in text,
 //!   SQLite would keep it and hand it to every device) and is at most [`MAX_CELL_BYTES`] long.
 
-use rusqlite::types::Value;
-use seller_sync::protocol::{ApiError, ApiErrorCode};
+use seller_sync_core::protocol::{ApiError, ApiErrorCode};
+use seller_sync_core::value::Value;
 
 use crate::schema::{ColumnType, TypedColumn};
 
@@ -138,7 +138,7 @@ pub fn check_email(email: &str) -> Result<(), ApiError> {
 
 /// The longest device id a sign-in may give (the app's are 36-character UUIDs): every cell the
 /// device pushes carries it.
-pub const MAX_DEVICE_ID_BYTES: usize = seller_sync::protocol::MAX_DEVICE_ID_BYTES;
+pub const MAX_DEVICE_ID_BYTES: usize = seller_sync_core::protocol::MAX_DEVICE_ID_BYTES;
 /// The longest device name (a host name, "Laptop").
 pub const MAX_DEVICE_NAME_BYTES: usize = 200;
 

@@ -6,8 +6,8 @@ mod support {
     pub mod process;
 }
 
-use seller_sync::client::{ClientError, SyncClient};
-use seller_sync::protocol::{ApiErrorCode, LoginRequest, Role};
+use seller_sync_client::{ClientError, SyncClient};
+use seller_sync_core::protocol::{ApiErrorCode, LoginRequest, Role};
 use seller_sync_server::schema::supported_schema;
 use seller_sync_server::storage::sqlite::SqliteStorage;
 use seller_sync_server::storage::{NewUser, Storage};
@@ -25,7 +25,7 @@ async fn add_user(storage: &SqliteStorage, email: &str, role: Role) -> String {
                 password_hash: seller_sync_server::auth::hash_password(PASSWORD).unwrap(),
                 role,
             },
-            seller_sync::hlc::Clock::new().stamp(seller_sync::hlc::wall_ms_now()),
+            seller_sync_core::hlc::Clock::new().stamp(seller_sync_core::hlc::wall_ms_now()),
         )
         .await
         .unwrap();
@@ -154,8 +154,8 @@ async fn sign_in_scopes_and_sign_out() {
 /// An admin's token reads every shop and writes the reference data sellers only read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_syncs_everything() {
-    use seller_sync::merge::{Cell, Life, RowChange};
-    use seller_sync::protocol::PushBatch;
+    use seller_sync_core::protocol::PushBatch;
+    use seller_sync_core::protocol::{Cell, Life, RowChange};
     use seller_sync_server::push::PushContext;
 
     let fresh = support::backends::sqlite();
@@ -163,7 +163,7 @@ async fn an_admin_syncs_everything() {
     add_user(&fresh.storage, "admin@example.fr", Role::Admin).await;
     let address = serve(fresh.storage.clone(), None).await;
     let version = supported_schema().max;
-    let stamp = seller_sync::hlc::Clock::new().stamp(seller_sync::hlc::wall_ms_now());
+    let stamp = seller_sync_core::hlc::Clock::new().stamp(seller_sync_core::hlc::wall_ms_now());
     let row = |table: &str, pk: &str, cells: &[(&str, &str)], device: &str| RowChange {
         table: table.into(),
         pk: pk.into(),
@@ -176,7 +176,7 @@ async fn an_admin_syncs_everything() {
             .iter()
             .map(|(c, v)| Cell {
                 column: (*c).into(),
-                value: rusqlite::types::Value::Text((*v).into()),
+                value: seller_sync_core::value::Value::Text((*v).into()),
                 hlc: stamp,
                 device: device.into(),
             })
@@ -211,7 +211,7 @@ async fn an_admin_syncs_everything() {
                 device_seq: 1,
                 rows: vec![shop],
             },
-            seller_sync::hlc::wall_ms_now(),
+            seller_sync_core::hlc::wall_ms_now(),
         )
         .await
         .unwrap();

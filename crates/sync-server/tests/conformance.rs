@@ -5,11 +5,11 @@ mod support {
     pub mod backends;
 }
 
-use rusqlite::types::Value;
-use seller_sync::hlc::Hlc;
-use seller_sync::merge::{Cell, Life, RowChange};
-use seller_sync::protocol::{ApiErrorCode, PushBatch, REFERENCE_SCOPE, Role};
-use seller_sync::tables::user_scope;
+use seller_sync_core::hlc::Hlc;
+use seller_sync_core::protocol::{ApiErrorCode, PushBatch, REFERENCE_SCOPE, Role};
+use seller_sync_core::protocol::{Cell, Life, RowChange};
+use seller_sync_core::tables::user_scope;
+use seller_sync_core::value::Value;
 use seller_sync_server::auth::{hash_password, verify_password};
 use seller_sync_server::push::PushContext;
 use seller_sync_server::storage::{NewUser, Storage, StorageError};

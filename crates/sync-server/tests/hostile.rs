@@ -18,11 +18,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use proptest::prelude::*;
 use proptest::strategy::Union;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use rusqlite::types::Value;
-use seller_sync::hlc::{Hlc, wall_ms_now};
-use seller_sync::merge::{Cell, Life, RowChange};
-use seller_sync::protocol::{ApiError, ApiErrorCode, PushBatch, PushResponse, Role, SCHEMA_HEADER};
-use seller_sync::tables::{SYNCED_TABLES, user_scope};
+use seller_sync_core::hlc::{Hlc, wall_ms_now};
+use seller_sync_core::protocol::{
+    ApiError, ApiErrorCode, PushBatch, PushResponse, Role, SCHEMA_HEADER,
+};
+use seller_sync_core::protocol::{Cell, Life, RowChange};
+use seller_sync_core::tables::{SYNCED_TABLES, user_scope};
+use seller_sync_core::value::Value;
 use seller_sync_server::api::{Limits, status_of};
 use seller_sync_server::auth::hash_password;
 use seller_sync_server::push::{MAX_AHEAD_MS, PushContext};
@@ -188,7 +190,9 @@ impl Db {
                     let rows = stmt
                         .query_map([], |r| {
                             let cells: Vec<String> = (0..n)
-                                .map(|i| format!("{:?}", r.get::<_, Value>(i).unwrap()))
+                                .map(|i| {
+                                    format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap())
+                                })
                                 .collect();
                             Ok(format!("{table}: {}", cells.join("|")))
                         })

@@ -10,9 +10,9 @@ mod support {
 
 use std::time::Duration;
 
-use seller_sync::client::{ClientError, SyncClient};
-use seller_sync::merge::{Cell, Life, RowChange};
-use seller_sync::protocol::{ApiErrorCode, LoginRequest, PushBatch, Role};
+use seller_sync_client::{ClientError, SyncClient};
+use seller_sync_core::protocol::{ApiErrorCode, LoginRequest, PushBatch, Role};
+use seller_sync_core::protocol::{Cell, Life, RowChange};
 use seller_sync_server::api::Limits;
 use seller_sync_server::schema::supported_schema;
 use seller_sync_server::serve::Timeouts;
@@ -34,7 +34,7 @@ async fn add_user_with_hash(storage: &SqliteStorage, email: &str, hash: String) 
                 password_hash: hash,
                 role: Role::Seller,
             },
-            seller_sync::hlc::Clock::new().stamp(seller_sync::hlc::wall_ms_now()),
+            seller_sync_core::hlc::Clock::new().stamp(seller_sync_core::hlc::wall_ms_now()),
         )
         .await
         .unwrap();
@@ -300,7 +300,7 @@ async fn a_sign_in_flood_waits_on_a_bounded_pool_and_sync_goes_on() {
 }
 
 fn row(table: &str, pk: &str, cells: &[(&str, &str)], device: &str) -> RowChange {
-    let stamp = seller_sync::hlc::Clock::new().stamp(seller_sync::hlc::wall_ms_now());
+    let stamp = seller_sync_core::hlc::Clock::new().stamp(seller_sync_core::hlc::wall_ms_now());
     RowChange {
         table: table.into(),
         pk: pk.into(),
@@ -313,7 +313,7 @@ fn row(table: &str, pk: &str, cells: &[(&str, &str)], device: &str) -> RowChange
             .iter()
             .map(|(c, v)| Cell {
                 column: (*c).into(),
-                value: rusqlite::types::Value::Text((*v).into()),
+                value: seller_sync_core::value::Value::Text((*v).into()),
                 hlc: stamp,
                 device: device.into(),
             })
@@ -325,7 +325,7 @@ fn row(table: &str, pk: &str, cells: &[(&str, &str)], device: &str) -> RowChange
 /// each in JSON; and the device's own batching stays within the default bounds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_past_the_bounds_are_refused_as_too_large() {
-    use seller_sync::replica::{BATCH_ROWS, BATCHES_PER_REQUEST};
+    use seller_sync_core::protocol::{BATCH_ROWS, BATCHES_PER_REQUEST};
     let defaults = Limits::default();
     assert!(BATCHES_PER_REQUEST <= defaults.batches_per_request);
     assert!(BATCH_ROWS <= defaults.rows_per_batch);

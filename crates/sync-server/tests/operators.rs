@@ -11,8 +11,8 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::{SecondsFormat, Utc};
-use seller_sync::client::{ClientError, SyncClient};
-use seller_sync::protocol::{ApiErrorCode, LoginRequest, Role};
+use seller_sync_client::{ClientError, SyncClient};
+use seller_sync_core::protocol::{ApiErrorCode, LoginRequest, Role};
 use seller_sync_server::schema::supported_schema;
 use seller_sync_server::storage::postgres::PostgresStorage;
 use seller_sync_server::storage::{NewUser, Storage, StorageError};
@@ -32,7 +32,7 @@ async fn new_seller<S: Storage>(storage: &S, email: &str) -> String {
                 password_hash: seller_sync_server::auth::hash_password(PASSWORD).unwrap(),
                 role: Role::Seller,
             },
-            seller_sync::hlc::Clock::new().stamp(seller_sync::hlc::wall_ms_now()),
+            seller_sync_core::hlc::Clock::new().stamp(seller_sync_core::hlc::wall_ms_now()),
         )
         .await
         .unwrap();
@@ -311,7 +311,7 @@ async fn the_operator_lists_and_revokes_devices() {
         "",
     );
     assert!(said.contains("revoked"), "{said}");
-    let code = |r: Result<seller_sync::protocol::Me, ClientError>| match r {
+    let code = |r: Result<seller_sync_core::protocol::Me, ClientError>| match r {
         Err(ClientError::Refused(e)) => Some(e.code),
         Ok(_) => None,
         Err(other) => panic!("{other:?}"),

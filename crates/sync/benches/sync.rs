@@ -85,7 +85,7 @@ fn main() {
     for row in &mut batch.rows {
         for cell in &mut row.cells {
             if cell.column == "shop_id" {
-                cell.value = rusqlite::types::Value::Text(shop.clone());
+                cell.value = seller_sync::value::Value::Text(shop.clone());
             }
         }
     }

@@ -17,11 +17,11 @@
 //! moves the value (this item keeps it) travels as an edit, and every device then clears the
 //! conflict whose row holds the original value again.
 
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
+use seller_sync_core::value::Value;
 
 use crate::capture::quote_ident;
-use crate::merge::RowChange;
+use crate::protocol::RowChange;
 
 /// The value a later row takes instead of a clashing one: the same, marked with the end of the
 /// row's id, so every device that settles the clash picks the same.

@@ -9,43 +9,13 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+pub use seller_sync_core::protocol::{Cell, Life, RowChange};
+use seller_sync_core::value::Value;
 
 use crate::capture::{Capture, quote_ident, synced_columns};
 use crate::hlc::Hlc;
 use crate::rules::{RowDecision, cell_wins, decide_row, life_stamp_wins};
-
-/// One changed cell, with its value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cell {
-    pub column: String,
-    #[serde(with = "crate::value")]
-    pub value: Value,
-    pub hlc: Hlc,
-    pub device: String,
-}
-
-/// A row's life: its causal length (odd alive, even deleted) and the stamp of its latest
-/// creation or deletion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Life {
-    pub cl: i64,
-    pub hlc: Hlc,
-    pub device: String,
-}
-
-/// One row's changes: its life, if it changed, and its changed cells.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RowChange {
-    pub table: String,
-    pub pk: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub life: Option<Life>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cells: Vec<Cell>,
-}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Batch {
@@ -603,7 +573,11 @@ fn update_together(
         .iter()
         .map(|e| {
             let mut values = vec![serde_json::Value::String(e.row.pk.clone())];
-            values.extend(e.cells.iter().map(|c| crate::value::to_json(&c.value)));
+            values.extend(
+                e.cells
+                    .iter()
+                    .map(|c| seller_sync_core::value::to_json(&c.value)),
+            );
             serde_json::Value::Array(values)
         })
         .collect();
@@ -902,7 +876,11 @@ fn insert_together(
         .iter()
         .map(|r| {
             let mut values = vec![serde_json::Value::String(r.pk.clone())];
-            values.extend(r.cells.iter().map(|c| crate::value::to_json(&c.value)));
+            values.extend(
+                r.cells
+                    .iter()
+                    .map(|c| seller_sync_core::value::to_json(&c.value)),
+            );
             serde_json::Value::Array(values)
         })
         .collect();

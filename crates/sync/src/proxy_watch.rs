@@ -9,10 +9,10 @@
 //! a session start refuses to send the stored password while the account is listed, and the
 //! Accounts area shows it with a "confirm the proxy" action that clears it.
 
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
+use seller_sync_core::value::Value;
 
-use crate::merge::Cell;
+use crate::protocol::Cell;
 
 /// The columns of `seller_accounts` that say where the proxy password goes.
 pub const WATCHED_COLUMNS: &[&str] = &[

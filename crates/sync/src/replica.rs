@@ -16,12 +16,7 @@ use crate::client::{ClientError, SyncClient};
 use crate::merge::{Batch, Merged, mark_pushed, merge_pulled, pending};
 use crate::protocol::{ApiErrorCode, ClampedCell, PullResponse, PushBatch, WaitRequest};
 
-/// Rows per pushed batch.
-pub const BATCH_ROWS: usize = 500;
-/// Batches per push request.
-pub const BATCHES_PER_REQUEST: usize = 8;
-/// Rows per pulled page.
-pub const PAGE_ROWS: u32 = 2_000;
+pub use crate::protocol::{BATCH_ROWS, BATCHES_PER_REQUEST, PAGE_ROWS};
 
 const REPLICA_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS sync_outbox (

@@ -21,9 +21,9 @@
 use std::collections::BTreeMap;
 
 use rusqlite::Connection;
-use rusqlite::types::Value;
+use seller_sync_core::value::Value;
 
-use crate::merge::RowChange;
+use crate::protocol::RowChange;
 use crate::tables::{column_syncs, synced_table};
 
 /// The longest text or blob one pulled cell may hold (as the server allows).

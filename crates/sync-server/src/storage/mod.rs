@@ -17,8 +17,10 @@ pub mod sqlite;
 
 use std::future::Future;
 
-use seller_sync::hlc::Hlc;
-use seller_sync::protocol::{ApiError, ApiErrorCode, PullResponse, PushBatch, PushResponse, Role};
+use seller_sync_core::hlc::Hlc;
+use seller_sync_core::protocol::{
+    ApiError, ApiErrorCode, PullResponse, PushBatch, PushResponse, Role,
+};
 
 use crate::push::PushContext;
 

@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
-use rusqlite::types::Value;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
-use seller_sync::hlc::{Clock, Hlc};
-use seller_sync::merge::{Cell, Life, RowChange};
-use seller_sync::protocol::{ApiError, ApiErrorCode, PullResponse, PushBatch, PushResponse};
-use seller_sync::value::to_json;
+use seller_sync_core::hlc::{Clock, Hlc};
+use seller_sync_core::protocol::{ApiError, ApiErrorCode, PullResponse, PushBatch, PushResponse};
+use seller_sync_core::protocol::{Cell, Life, RowChange};
+use seller_sync_core::value::Value;
+use seller_sync_core::value::to_json;
 use std::path::Path;
 use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
@@ -458,7 +458,7 @@ impl PostgresStorage {
         ctx: &PushContext,
         batch: &PushBatch,
         now_ms: u64,
-    ) -> Result<Vec<seller_sync::protocol::ClampedCell>> {
+    ) -> Result<Vec<seller_sync_core::protocol::ClampedCell>> {
         // Claiming the batch's number first makes a concurrent copy of it wait, then see it.
         let claimed = tx
             .query_opt(

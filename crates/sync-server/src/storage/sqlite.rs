@@ -4,12 +4,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::types::Value;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use seller_sync::hlc::{Clock, Hlc};
-use seller_sync::merge::{Cell, Life, RowChange};
-use seller_sync::protocol::{PullResponse, PushBatch, PushResponse};
-use seller_sync::value::{from_json, to_json};
+use seller_sync_core::hlc::{Clock, Hlc};
+use seller_sync_core::protocol::{Cell, Life, RowChange};
+use seller_sync_core::protocol::{PullResponse, PushBatch, PushResponse};
+use seller_sync_core::value::Value;
+use seller_sync_core::value::{from_json, to_json};
 
 use super::{
     DeviceAuth, DeviceInfo, NewUser, Result, Storage, StorageError, UserAuth, device_revoked,
@@ -268,8 +269,8 @@ fn project(conn: &Connection, row: &PlannedRow) -> rusqlite::Result<()> {
         return Ok(());
     }
     let columns: Vec<String> = row.cells.iter().map(|c| quote(&c.column)).collect();
-    let mut values: Vec<Value> = vec![Value::Text(row.pk.clone())];
-    values.extend(row.cells.iter().map(|c| c.value.clone()));
+    let mut values: Vec<SqlValue> = vec![SqlValue::Text(row.pk.clone())];
+    values.extend(row.cells.iter().map(|c| sql_value(&c.value)));
     let sql = if row.comes_to_life() {
         let placeholders: Vec<String> = (2..=values.len()).map(|i| format!("?{i}")).collect();
         let updates: Vec<String> = columns
@@ -368,6 +369,17 @@ fn pull_page(conn: &Connection, scope: &str, after: i64, limit: u32) -> Result<P
     })
 }
 
+/// A cell's value as SQLite takes it (the protocol's values know nothing of SQLite).
+fn sql_value(value: &Value) -> SqlValue {
+    match value {
+        Value::Null => SqlValue::Null,
+        Value::Integer(i) => SqlValue::Integer(*i),
+        Value::Real(f) => SqlValue::Real(*f),
+        Value::Text(t) => SqlValue::Text(t.clone()),
+        Value::Blob(b) => SqlValue::Blob(b.clone()),
+    }
+}
+
 pub(crate) fn decode_value(json: Option<&str>) -> Result<Value> {
     let Some(json) = json else {
         return Ok(Value::Null);
@@ -389,7 +401,7 @@ pub(crate) fn new_user_row(user: &NewUser, hlc: Hlc) -> PlannedRow {
     PlannedRow {
         table: "users".into(),
         pk: user.id.clone(),
-        scope: seller_sync::tables::user_scope(&user.id),
+        scope: seller_sync_core::tables::user_scope(&user.id),
         life: Some(Life {
             cl: 1,
             hlc,
@@ -416,8 +428,8 @@ pub(crate) fn email_row(
     hlc: Hlc,
 ) -> Result<PlannedRow> {
     let held = held.filter(|h| h.cl % 2 == 1).ok_or_else(|| {
-        StorageError::Refused(seller_sync::protocol::ApiError::new(
-            seller_sync::protocol::ApiErrorCode::BadRequest,
+        StorageError::Refused(seller_sync_core::protocol::ApiError::new(
+            seller_sync_core::protocol::ApiErrorCode::BadRequest,
             "this user no longer exists",
         ))
     })?;
@@ -454,7 +466,7 @@ fn push_batch(
     ctx: &PushContext,
     batch: &PushBatch,
     now_ms: u64,
-) -> Result<Vec<seller_sync::protocol::ClampedCell>> {
+) -> Result<Vec<seller_sync_core::protocol::ClampedCell>> {
     let seen = tx
         .query_row(
             "SELECT 1 FROM sync_batches WHERE device_id = ?1 AND device_seq = ?2",
@@ -567,10 +579,12 @@ impl Storage for SqliteStorage {
                 .optional()?;
             if let Some((owner, revoked_at)) = held {
                 if owner != user_id {
-                    return Err(StorageError::Refused(seller_sync::protocol::ApiError::new(
-                        seller_sync::protocol::ApiErrorCode::ForeignDevice,
-                        "this device is signed in to another account on this server",
-                    )));
+                    return Err(StorageError::Refused(
+                        seller_sync_core::protocol::ApiError::new(
+                            seller_sync_core::protocol::ApiErrorCode::ForeignDevice,
+                            "this device is signed in to another account on this server",
+                        ),
+                    ));
                 }
                 if revoked_at.is_some() {
                     return Err(device_revoked());

@@ -325,7 +325,7 @@ fn dechunk(mut body: &str) -> String {
 /// The schema header every request of the app carries.
 pub fn schema_header() -> (&'static str, String) {
     (
-        seller_sync::protocol::SCHEMA_HEADER,
+        seller_sync_core::protocol::SCHEMA_HEADER,
         seller_sync_server::schema::supported_schema()
             .max
             .to_string(),
