@@ -256,6 +256,69 @@ pub fn proxy_error_code(err: &seller_automation::proxy::ProxyError) -> ErrorCode
     }
 }
 
+impl From<seller_vinted::Error> for AppError {
+    fn from(err: seller_vinted::Error) -> Self {
+        use seller_vinted::Error;
+        match err {
+            Error::Store(err) => err.into(),
+            Error::Secret(err) => err.into(),
+            Error::Proxy(err) => err.into(),
+            Error::Io(err) => err.into(),
+            Error::Invalid { message, fields } => Self {
+                fields,
+                ..Self::new(ErrorCode::Validation, message)
+            },
+            Error::ProxyNeedsConfirmation => {
+                Self::new(ErrorCode::ProxyNeedsConfirmation, err.to_string())
+            }
+            Error::UnsafeId(err) => {
+                Self::field("accountId", FieldErrorCode::Invalid, err.to_string())
+            }
+            Error::Browser(err) => browser_error(err),
+            Error::Sessions(err) => sessions_error(err),
+            Error::SessionNotRunning => Self::new(ErrorCode::SessionNotRunning, err.to_string()),
+            Error::VncUnavailable => Self::new(ErrorCode::VncUnavailable, err.to_string()),
+            Error::Internal(message) => Self::internal(message),
+        }
+    }
+}
+
+fn browser_error(error: seller_automation::browser::BrowserError) -> AppError {
+    use seller_automation::browser::BrowserError;
+    let code = match error {
+        BrowserError::ChromiumMissing => ErrorCode::ChromiumMissing,
+        BrowserError::ChromedriverMissing => ErrorCode::ChromedriverMissing,
+        _ => ErrorCode::SessionFailed,
+    };
+    AppError::new(code, error.to_string())
+}
+
+fn sessions_error(error: seller_automation::sessions::SessionsError) -> AppError {
+    use seller_automation::proxy::ProxyError;
+    use seller_automation::session::SessionError;
+    use seller_automation::sessions::SessionsError;
+    let message = error.to_string();
+    let code = match error {
+        SessionsError::AlreadyRunning => ErrorCode::SessionAlreadyRunning,
+        SessionsError::Cancelled => ErrorCode::SessionCancelled,
+        // The proxy works but would not reach the account's Vinted site (not the address echo
+        // of the proxy test, whose sentence the generic code carries).
+        SessionsError::Start(SessionError::Proxy(ProxyError::TargetRefused { .. })) => {
+            ErrorCode::ProxyCannotReachSite
+        }
+        SessionsError::Start(SessionError::Proxy(proxy)) => proxy_error_code(&proxy),
+        SessionsError::Start(SessionError::Browser(browser)) => return browser_error(browser),
+        #[cfg(target_os = "linux")]
+        SessionsError::Start(SessionError::Display(_)) => ErrorCode::SessionDisplay,
+        #[cfg(target_os = "linux")]
+        SessionsError::Start(SessionError::Vnc(_)) => ErrorCode::SessionVnc,
+        SessionsError::Start(SessionError::Folder(_) | SessionError::BaseUrl(_)) => {
+            ErrorCode::SessionFailed
+        }
+    };
+    AppError::new(code, message)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -351,5 +414,61 @@ mod tests {
                 "{expected} in {codes:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_failed_start_says_which_part_failed() {
+        use seller_automation::browser::BrowserError;
+        use seller_automation::session::SessionError;
+        use seller_automation::sessions::SessionsError;
+        let code = |error| sessions_error(error).code;
+        assert_eq!(
+            code(SessionsError::Start(SessionError::Proxy(
+                ProxyError::AuthRejected
+            ))),
+            ErrorCode::ProxyAuthRejected
+        );
+        assert_eq!(
+            code(SessionsError::Start(SessionError::Proxy(
+                ProxyError::TargetRefused { status: 403 }
+            ))),
+            ErrorCode::ProxyCannotReachSite
+        );
+        assert_eq!(
+            code(SessionsError::Start(SessionError::Browser(
+                BrowserError::ChromiumMissing
+            ))),
+            ErrorCode::ChromiumMissing
+        );
+        assert_eq!(
+            code(SessionsError::AlreadyRunning),
+            ErrorCode::SessionAlreadyRunning
+        );
+        assert_eq!(code(SessionsError::Cancelled), ErrorCode::SessionCancelled);
+    }
+
+    /// The errors of the accounts' flows keep the codes and fields the UI translates.
+    #[test]
+    fn account_flow_errors_keep_their_codes() {
+        use seller_vinted::Error;
+        let unsafe_id = seller_store::data_dir::safe_child(std::path::Path::new("/d"), "../x")
+            .unwrap_err();
+        let app = AppError::from(Error::UnsafeId(unsafe_id));
+        assert_eq!(app.code, ErrorCode::Validation);
+        assert_eq!(app.fields[0].field, "accountId");
+        let locked = Error::Secret(seller_secrets::SecretError::Locked("locked".into()));
+        assert_eq!(AppError::from(locked).code, ErrorCode::KeyringLocked);
+        assert_eq!(
+            AppError::from(Error::ProxyNeedsConfirmation).code,
+            ErrorCode::ProxyNeedsConfirmation
+        );
+        let invalid = Error::Invalid {
+            message: "a password to save is empty".into(),
+            fields: vec![FieldError::new("vintedPassword", FieldErrorCode::Required)],
+        };
+        let app = AppError::from(invalid);
+        assert_eq!(app.code, ErrorCode::Validation);
+        assert_eq!(app.message, "a password to save is empty");
+        assert_eq!(app.fields[0].field, "vintedPassword");
     }
 }

@@ -17,6 +17,7 @@ mod transfer;
 
 use std::path::PathBuf;
 
+use seller_vinted::sessions::AccountSessions;
 use tauri::Manager;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -216,9 +217,11 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 inventory::sweep_unused_photos(&sweeper).await;
             });
-            let sessions = tauri::async_runtime::block_on(start_sessions(state.clone(), bridge));
-            stop_sessions_on_signals(app.handle().clone(), sessions.clone());
+            let (sessions, watchers) =
+                tauri::async_runtime::block_on(start_sessions(state.clone(), bridge));
+            stop_sessions_on_signals(app.handle().clone(), sessions.clone(), state.clone());
             app.manage(sessions);
+            app.manage(watchers);
             app.manage(state);
             Ok(())
         })
@@ -227,8 +230,9 @@ pub fn run() {
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {
                 // Quitting leaves no browser, driver, display or VNC server behind.
-                let sessions = app.state::<sessions::SessionsState>();
-                tauri::async_runtime::block_on(sessions.stop_all());
+                let sessions = app.state::<AccountSessions>();
+                let state = app.state::<AppState>();
+                tauri::async_runtime::block_on(sessions.stop_all(&*state));
                 tracing::info!("Seller Panel stopped");
             }
         });
@@ -239,14 +243,14 @@ pub fn run() {
 async fn start_sessions(
     state: AppState,
     bridge: std::sync::Arc<seller_automation::bridge::Bridge>,
-) -> sessions::SessionsState {
+) -> (AccountSessions, sessions::Watchers) {
     if let Err(error) = state
         .with_store(|store| Ok(store.reset_session_states()?))
         .await
     {
         tracing::warn!(%error, "could not reset the recorded session states");
     }
-    sessions::SessionsState::start(state, bridge)
+    sessions::start(state, bridge)
 }
 
 /// Lets the window open WebSockets to the live view's bridge, and to no other local port.
@@ -262,7 +266,7 @@ fn allow_live_view(config: &mut tauri::Config, bridge_port: u16) {
 
 /// SIGTERM, SIGINT or SIGHUP (a logout, `kill`, Ctrl+C in a terminal) quit the app the normal
 /// way, so the sessions are stopped as on a window close.
-fn stop_sessions_on_signals(app: tauri::AppHandle, sessions: sessions::SessionsState) {
+fn stop_sessions_on_signals(app: tauri::AppHandle, sessions: AccountSessions, state: AppState) {
     #[cfg(unix)]
     tauri::async_runtime::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
@@ -280,11 +284,11 @@ fn stop_sessions_on_signals(app: tauri::AppHandle, sessions: sessions::SessionsS
             _ = hup.recv() => {}
         }
         tracing::info!("quit signal received: stopping the sessions");
-        sessions.stop_all().await;
+        sessions.stop_all(&state).await;
         app.exit(0);
     });
     #[cfg(not(unix))]
-    let _ = (app, sessions);
+    let _ = (app, sessions, state);
 }
 
 #[cfg(test)]

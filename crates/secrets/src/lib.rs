@@ -9,6 +9,9 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+mod store;
+pub use store::SecretStore;
+
 /// The keyring service every entry of the app is filed under.
 pub const APP_SERVICE: &str = "seller-panel";
 

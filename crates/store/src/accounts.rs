@@ -286,6 +286,54 @@ impl Store {
         let rows = stmt.query_map([self.shop_id()], account_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// Whether the account's proxy (or Vinted site) was changed on another device and not
+    /// confirmed on this one yet: its stored proxy password must not go there. Sync records
+    /// such changes in its local table `sync_proxy_changes` (docs/SYNC.md); a database where
+    /// sync is not installed has none.
+    pub fn proxy_awaits_confirmation(&self, account_id: &str) -> Result<bool> {
+        if !proxy_changes_installed(&self.conn)? {
+            return Ok(false);
+        }
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM sync_proxy_changes WHERE account_id = ?1")?
+            .exists([account_id])?)
+    }
+
+    /// The accounts whose proxy awaits confirmation, each with the columns changed elsewhere
+    /// (`proxy_host`, `proxy_port`, `proxy_type`, `proxy_user`, `vinted_base_url`, `deleted`).
+    pub fn accounts_awaiting_proxy_confirmation(&self) -> Result<Vec<(String, Vec<String>)>> {
+        if !proxy_changes_installed(&self.conn)? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT account_id, columns FROM sync_proxy_changes ORDER BY account_id")?;
+        let rows = stmt.query_map([], |r| {
+            let columns: String = r.get(1)?;
+            Ok((r.get(0)?, columns.split(',').map(str::to_owned).collect()))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The person confirmed the account's proxy on this device; `false` when none was awaited.
+    pub fn confirm_account_proxy(&mut self, account_id: &str) -> Result<bool> {
+        if !proxy_changes_installed(&self.conn)? {
+            return Ok(false);
+        }
+        Ok(self.conn.execute(
+            "DELETE FROM sync_proxy_changes WHERE account_id = ?1",
+            [account_id],
+        )? > 0)
+    }
+}
+
+fn proxy_changes_installed(conn: &rusqlite::Connection) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_proxy_changes'",
+    )?
+    .exists([])
 }
 
 fn not_found(id: &str) -> StoreError {
