@@ -9,9 +9,7 @@ mod bulk;
 mod list;
 mod sku;
 
-use crate::{
-    FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx, new_id, now_rfc3339,
-};
+use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx, new_id, now_rfc3339};
 pub use bulk::{BulkChange, BulkOutcome, ProductSelection};
 pub use list::{
     MAX_PAGE_SIZE, ProductFacets, ProductPage, ProductQuery, ProductSummary, SortDir, SortField,
