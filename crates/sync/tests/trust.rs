@@ -3,11 +3,11 @@
 //! hold, or one dated more than a week past the device's own time, is refused whole, nothing
 //! applied and the cursor left in place.
 
-use seller_sync::value::Value;
 use seller_sync::hlc::{Hlc, wall_ms_now};
 use seller_sync::merge::{Cell, Life, RowChange};
 use seller_sync::protocol::PullResponse;
 use seller_sync::replica::{self, SyncError};
+use seller_sync::value::Value;
 
 const OTHER_DEVICE: &str = "0193a5b0-0000-7000-8000-00000000000b";
 
