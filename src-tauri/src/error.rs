@@ -256,6 +256,23 @@ pub fn proxy_error_code(err: &seller_automation::proxy::ProxyError) -> ErrorCode
     }
 }
 
+impl From<seller_store::transfer::TransferError> for AppError {
+    fn from(err: seller_store::transfer::TransferError) -> Self {
+        use seller_store::transfer::TransferError;
+        match err {
+            TransferError::Invalid {
+                field,
+                code,
+                message,
+            } => Self::field(field, code, message),
+            TransferError::Folder(message) => Self::new(ErrorCode::Io, message),
+            TransferError::Io(err) => err.into(),
+            TransferError::Store(err) => err.into(),
+            TransferError::Csv(err) => err.into(),
+        }
+    }
+}
+
 impl From<seller_vinted::Error> for AppError {
     fn from(err: seller_vinted::Error) -> Self {
         use seller_vinted::Error;

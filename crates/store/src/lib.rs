@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod backup_files;
 pub mod csv;
 pub mod dashboard;
 pub mod data_dir;
@@ -23,6 +24,7 @@ pub mod registers;
 pub mod settings;
 mod store;
 mod time;
+pub mod transfer;
 mod tx;
 mod undo;
 
