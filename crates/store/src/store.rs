@@ -36,12 +36,21 @@ impl Store {
     /// pending migrations then apply in one transaction. A file from a newer app is refused
     /// untouched.
     pub fn open(path: &Path) -> Result<Store> {
-        Store::open_with(path, |_| Ok(()))
+        Store::open_prepared(path, |_| Ok(()))
     }
 
     /// [`Store::open`], with `prepare` run on the connection before anything is written: the
-    /// sync engine registers there the SQL functions its capture triggers call.
+    /// sync engine registers there the SQL functions its capture triggers call. Raw access to
+    /// the connection, hence behind the `raw-sql` feature like [`crate::raw`].
+    #[cfg(feature = "raw-sql")]
     pub fn open_with(
+        path: &Path,
+        prepare: impl FnOnce(&Connection) -> rusqlite::Result<()>,
+    ) -> Result<Store> {
+        Store::open_prepared(path, prepare)
+    }
+
+    fn open_prepared(
         path: &Path,
         prepare: impl FnOnce(&Connection) -> rusqlite::Result<()>,
     ) -> Result<Store> {
