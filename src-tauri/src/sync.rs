@@ -1,37 +1,28 @@
-//! The IPC surface of sync, and the background rounds.
+//! The IPC surface of sync, and what the background rounds do in the app.
 //!
 //! The device token goes to the OS keyring on sign-in and never crosses IPC; the password
-//! crosses once, on entry. Rounds run on the async runtime, each store step on a worker thread,
-//! so the window never waits on the network: every few minutes, soon again after the server
-//! could not be reached (the network coming back), and on "Sync now".
+//! crosses once, on entry. When rounds run is `seller_sync::scheduler`'s: every few minutes,
+//! soon again after the server could not be reached (the network coming back), after a local
+//! change, when the server has news, and on "Sync now". Rounds run on the async runtime, each
+//! store step on a worker thread, so the window never waits on the network.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use seller_secrets::{Keyring, Secret};
 use seller_store::Store;
 use seller_sync::client::SyncClient;
 use seller_sync::conflicts;
-use seller_sync::device::{self, DeviceError, ErrorKind, StoreAccess};
+use seller_sync::device::{self, DeviceError, ErrorKind, StoreAccess, SyncedStore};
 use seller_sync::replica::SyncError;
+use seller_sync::scheduler::{Rounds, Scheduler, Timing};
 use serde::{Deserialize, Deserializer, Serialize};
 use tauri::State;
 
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
-/// Between two rounds when all is well.
-const ROUND_EVERY: Duration = Duration::from_secs(5 * 60);
-/// Between two tries while the server cannot be reached.
-const RETRY_OFFLINE_EVERY: Duration = Duration::from_secs(30);
-
 /// The background rounds and "Sync now" share this; one round runs at a time.
-#[derive(Clone, Default)]
-pub struct SyncState {
-    running: Arc<AtomicBool>,
-    kick: Arc<tokio::sync::Notify>,
-}
+pub type SyncState = Scheduler;
 
 /// The store, as the sync engine reaches it.
 struct Access(AppState);
@@ -144,11 +135,12 @@ fn token_keyring() -> Keyring {
 }
 
 async fn status_view(state: &AppState, sync: &SyncState) -> Result<SyncStatusView, AppError> {
-    let syncing = sync.running.load(Ordering::SeqCst);
+    let syncing = sync.is_running();
     state
         .with_store(move |store| {
-            let conn = store.connection();
-            let status = device::status(conn).map_err(seller_store::StoreError::from)?;
+            let status = store
+                .sync_status()
+                .map_err(seller_store::StoreError::from)?;
             let conflicts = status
                 .conflicts
                 .into_iter()
@@ -214,7 +206,7 @@ pub async fn sync_sign_in(
     .await?;
     token_keyring().set_sync_token(capture.device_id(), &Secret::new(signed.token))?;
     tracing::info!(server = %signed.account.server, "signed in to a sync server");
-    sync.kick.notify_one();
+    sync.kick();
     status_view(&state, &sync).await
 }
 
@@ -236,7 +228,9 @@ pub async fn sync_sign_out(
     }
     state
         .with_store(|store| {
-            Ok(device::sign_out(store.connection()).map_err(seller_store::StoreError::from)?)
+            Ok(store
+                .sync_sign_out()
+                .map_err(seller_store::StoreError::from)?)
         })
         .await?;
     status_view(&state, &sync).await
@@ -265,7 +259,8 @@ pub async fn resolve_sync_conflict(
 ) -> Result<SyncStatusView, AppError> {
     state
         .with_store(move |store| {
-            device::resolve_conflict(store.connection(), &table, &id, &column)
+            store
+                .resolve_sync_conflict(&table, &id, &column)
                 .map_err(seller_store::StoreError::from)?;
             Ok(())
         })
@@ -291,18 +286,20 @@ pub async fn choose_sync_conflict_value(
     };
     state
         .with_store(move |store| {
-            conflicts::choose(store.connection(), &table, &id, &column, keep).map_err(|e| match e {
-                conflicts::ResolveError::Sqlite(e) => {
-                    AppError::from(seller_store::StoreError::from(e))
-                }
-                held @ conflicts::ResolveError::HeldElsewhere { .. } => {
-                    AppError::new(ErrorCode::DuplicateSku, held.to_string())
-                }
-                missing => AppError::new(ErrorCode::NotFound, missing.to_string()),
-            })
+            store
+                .choose_sync_conflict_value(&table, &id, &column, keep)
+                .map_err(|e| match e {
+                    conflicts::ResolveError::Sqlite(e) => {
+                        AppError::from(seller_store::StoreError::from(e))
+                    }
+                    held @ conflicts::ResolveError::HeldElsewhere { .. } => {
+                        AppError::new(ErrorCode::DuplicateSku, held.to_string())
+                    }
+                    missing => AppError::new(ErrorCode::NotFound, missing.to_string()),
+                })
         })
         .await?;
-    sync.kick.notify_one();
+    sync.kick();
     status_view(&state, &sync).await
 }
 
@@ -314,7 +311,9 @@ async fn signed_in_client(state: &AppState) -> Result<Option<SyncClient>, AppErr
     };
     let account = state
         .with_store(|store| {
-            Ok(device::account(store.connection()).map_err(seller_store::StoreError::from)?)
+            Ok(store
+                .sync_account()
+                .map_err(seller_store::StoreError::from)?)
         })
         .await?;
     let Some(account) = account else {
@@ -334,83 +333,64 @@ async fn signed_in_client(state: &AppState) -> Result<Option<SyncClient>, AppErr
 
 /// One round, unless one is running (then this waits for it). `Ok(false)` when signed out.
 async fn round(state: &AppState, sync: &SyncState) -> Result<bool, AppError> {
-    if sync.running.swap(true, Ordering::SeqCst) {
-        while sync.running.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        return Ok(true);
-    }
-    struct Done<'a>(&'a AtomicBool);
-    impl Drop for Done<'_> {
-        fn drop(&mut self) {
-            self.0.store(false, Ordering::SeqCst);
-        }
-    }
-    let _done = Done(&sync.running);
-    let Some(client) = signed_in_client(state).await? else {
-        return Ok(false);
-    };
-    let capture = state
-        .capture()
-        .ok_or_else(|| AppError::new(ErrorCode::SyncStoreBusy, "the database is not open"))?;
-    let report = device::sync_round(&Access(state.clone()), &capture, &client).await?;
-    tracing::info!(
-        pushed = report.rows_pushed,
-        pulled = report.rows_pulled,
-        "sync round done"
-    );
-    Ok(true)
+    sync.run_now(&AppRounds(state.clone())).await
 }
 
-/// Rounds in the background: at once after a local change (a moment later, so a burst of edits
-/// goes together) and as soon as the server has another device's changes (a long poll); every
-/// few minutes anyway, every 30 s while the server cannot be reached; at once when kicked.
+/// Starts the background rounds (see `seller_sync::scheduler` for when they run).
 pub fn spawn_background_rounds(state: AppState, sync: SyncState) {
     tauri::async_runtime::spawn(async move {
-        loop {
-            let wait = match round(&state, &sync).await {
-                Ok(_) => ROUND_EVERY,
-                Err(error) if error.code == ErrorCode::SyncUnreachable => RETRY_OFFLINE_EVERY,
-                Err(error) => {
-                    tracing::warn!(%error, "background sync round failed");
-                    ROUND_EVERY
-                }
-            };
-            let capture = state.capture();
-            let local_change = async {
-                match &capture {
-                    Some(capture) => {
-                        capture.local_change().await;
-                        tokio::time::sleep(GATHER_EDITS).await;
-                    }
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                () = sync.kick.notified() => {}
-                () = local_change => {}
-                () = server_changes(&state, wait) => {}
-            }
-        }
+        sync.run_background(AppRounds(state), Timing::default())
+            .await;
     });
 }
 
-/// A local change waits this long for the ones typed right after it.
-const GATHER_EDITS: Duration = Duration::from_millis(50);
+/// A round of the app: the signed-in account's client, its token from the keyring.
+struct AppRounds(AppState);
 
-/// Resolves when the server has changes for this device; never when signed out or offline.
-async fn server_changes(state: &AppState, wait: Duration) {
-    let client = match signed_in_client(state).await {
-        Ok(Some(client)) if wait == ROUND_EVERY => client,
-        _ => return std::future::pending().await,
-    };
-    let access = Access(state.clone());
-    loop {
-        match device::wait_for_server(&access, &client, Duration::from_secs(55)).await {
-            Ok(changed) if !changed.is_empty() => return,
-            Ok(_) => continue,
-            Err(_) => return std::future::pending().await,
+impl Rounds for AppRounds {
+    type Error = AppError;
+
+    async fn round(&self) -> Result<bool, AppError> {
+        let Some(client) = signed_in_client(&self.0).await? else {
+            return Ok(false);
+        };
+        let capture = self
+            .0
+            .capture()
+            .ok_or_else(|| AppError::new(ErrorCode::SyncStoreBusy, "the database is not open"))?;
+        let report = device::sync_round(&Access(self.0.clone()), &capture, &client).await?;
+        tracing::info!(
+            pushed = report.rows_pushed,
+            pulled = report.rows_pulled,
+            "sync round done"
+        );
+        Ok(true)
+    }
+
+    fn is_offline(error: &AppError) -> bool {
+        error.code == ErrorCode::SyncUnreachable
+    }
+
+    async fn local_change(&self) {
+        match self.0.capture() {
+            Some(capture) => capture.local_change().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Never when signed out; a long poll otherwise.
+    async fn server_changes(&self) {
+        let client = match signed_in_client(&self.0).await {
+            Ok(Some(client)) => client,
+            _ => return std::future::pending().await,
+        };
+        let access = Access(self.0.clone());
+        loop {
+            match device::wait_for_server(&access, &client, Duration::from_secs(55)).await {
+                Ok(changed) if !changed.is_empty() => return,
+                Ok(_) => continue,
+                Err(_) => return std::future::pending().await,
+            }
         }
     }
 }

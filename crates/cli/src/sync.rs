@@ -11,7 +11,7 @@ use seller_store::Store;
 use seller_sync::capture::Capture;
 use seller_sync::client::SyncClient;
 use seller_sync::conflicts;
-use seller_sync::device::{self, DeviceError, StoreAccess};
+use seller_sync::device::{self, DeviceError, StoreAccess, SyncedStore};
 use seller_sync::replica::SyncError;
 
 use crate::{KeepWhich, SyncWhat};
@@ -77,7 +77,7 @@ async fn sign_in(access: &Access, capture: &Capture, server: &str, email: &str) 
 async fn client(access: &Access, capture: &Capture) -> Result<SyncClient> {
     let account = {
         let store = access.0.lock().expect("the store lock");
-        device::account(store.connection())?
+        store.sync_account()?
     };
     let Some(account) = account else {
         bail!("this device is not signed in to a sync server: run `seller sync sign-in` first");
@@ -107,7 +107,7 @@ async fn now(access: &Access, capture: &Capture) -> Result<()> {
 
 fn status(access: &Access) -> Result<()> {
     let store = access.0.lock().expect("the store lock");
-    let status = device::status(store.connection())?;
+    let status = store.sync_status()?;
     match &status.account {
         Some(account) => println!("signed in to {} as {}", account.server, account.email),
         None => println!("not signed in to a sync server"),
@@ -167,9 +167,9 @@ fn print_conflict(conflict: &device::Conflict) {
 }
 
 fn resolve(access: &Access, wanted: &str, keep: KeepWhich) -> Result<()> {
-    let store = access.0.lock().expect("the store lock");
-    let conn = store.connection();
-    let matching: Vec<device::Conflict> = device::conflicts(conn)?
+    let mut store = access.0.lock().expect("the store lock");
+    let matching: Vec<device::Conflict> = store
+        .sync_conflicts()?
         .into_iter()
         .filter(|c| c.pk == wanted || c.current.as_deref() == Some(wanted))
         .collect();
@@ -184,7 +184,7 @@ fn resolve(access: &Access, wanted: &str, keep: KeepWhich) -> Result<()> {
         KeepWhich::This => conflicts::Keep::This,
         KeepWhich::Other => conflicts::Keep::Other,
     };
-    conflicts::choose(conn, &conflict.table, &conflict.pk, &conflict.column, keep)?;
+    store.choose_sync_conflict_value(&conflict.table, &conflict.pk, &conflict.column, keep)?;
     match keep {
         conflicts::Keep::This => println!(
             "{} now holds {:?}; the other item ({}) got a distinct value. Run `seller sync now` to send it",
@@ -205,8 +205,7 @@ async fn sign_out(access: &Access, capture: &Capture) -> Result<()> {
         eprintln!("warning: the server could not be told of the sign-out: {error}");
     }
     Keyring::default().delete_sync_token(capture.device_id())?;
-    let store = access.0.lock().expect("the store lock");
-    device::sign_out(store.connection())?;
+    access.0.lock().expect("the store lock").sync_sign_out()?;
     println!("signed out; the data stays on this device");
     Ok(())
 }

@@ -659,3 +659,71 @@ pub fn resolve_conflict(
         params![table, pk, column],
     )? == 1)
 }
+
+/// What the app asks sync about its database, through the store rather than SQL of its own:
+/// the same as [`account`], [`status`], [`conflicts`], [`sign_out`], [`resolve_conflict`] and
+/// [`crate::conflicts::choose`], on the store's connection.
+pub trait SyncedStore {
+    /// The account this device is signed in to, if any.
+    fn sync_account(&self) -> rusqlite::Result<Option<Account>>;
+    /// What the Sync area shows.
+    fn sync_status(&self) -> rusqlite::Result<Status>;
+    /// The open conflicts.
+    fn sync_conflicts(&self) -> rusqlite::Result<Vec<Conflict>>;
+    /// Forgets the account (the caller removes the token from the keyring). Local data stays.
+    fn sync_sign_out(&mut self) -> rusqlite::Result<()>;
+    /// Marks a conflict resolved; `false` when none was open.
+    fn resolve_sync_conflict(
+        &mut self,
+        table: &str,
+        pk: &str,
+        column: &str,
+    ) -> rusqlite::Result<bool>;
+    /// Which of a conflict's two rows keeps the value both were given.
+    fn choose_sync_conflict_value(
+        &mut self,
+        table: &str,
+        pk: &str,
+        column: &str,
+        keep: crate::conflicts::Keep,
+    ) -> Result<(), crate::conflicts::ResolveError>;
+}
+
+impl SyncedStore for Store {
+    fn sync_account(&self) -> rusqlite::Result<Option<Account>> {
+        account(self.connection())
+    }
+
+    fn sync_status(&self) -> rusqlite::Result<Status> {
+        status(self.connection())
+    }
+
+    fn sync_conflicts(&self) -> rusqlite::Result<Vec<Conflict>> {
+        conflicts(self.connection())
+    }
+
+    fn sync_sign_out(&mut self) -> rusqlite::Result<()> {
+        let tx = self.connection_mut().transaction()?;
+        sign_out(&tx)?;
+        tx.commit()
+    }
+
+    fn resolve_sync_conflict(
+        &mut self,
+        table: &str,
+        pk: &str,
+        column: &str,
+    ) -> rusqlite::Result<bool> {
+        resolve_conflict(self.connection(), table, pk, column)
+    }
+
+    fn choose_sync_conflict_value(
+        &mut self,
+        table: &str,
+        pk: &str,
+        column: &str,
+        keep: crate::conflicts::Keep,
+    ) -> Result<(), crate::conflicts::ResolveError> {
+        crate::conflicts::choose(self.connection(), table, pk, column, keep)
+    }
+}

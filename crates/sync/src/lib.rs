@@ -12,6 +12,8 @@
 //!   applying another device's changes ([`merge::merge`]): the longer causal length wins a row's
 //!   life, then per-cell last-writer-wins on (HLC, device), foreign keys checked at commit;
 //! - [`replica`], [`device`]: the outbox, the pull cursors, and what a signed-in device does;
+//! - [`scheduler`]: when rounds run (on a local change, on news from the server, every few
+//!   minutes, sooner again while offline, on demand), one at a time;
 //! - [`trust`]: what a device accepts from a pulled page (synced tables and columns only, UUID
 //!   keys, values of their column's type, storable stamps): a page with anything else is
 //!   refused whole;
@@ -22,8 +24,8 @@
 //!
 //! Modules depend one way (`scripts/check-module-cycles` checks it): `proxy_watch`, `trust` →
 //! the core; `capture` → `proxy_watch`; `conflicts` → `capture`; `merge` → `capture`,
-//! `conflicts`, `proxy_watch`; `replica` → `merge`, `trust`; `device` → all of them.
-//! The server is in `crates/sync-server`.
+//! `conflicts`, `proxy_watch`; `replica` → `merge`, `trust`; `device` → all of them;
+//! `scheduler` → nothing of this crate. The server is in `crates/sync-server`.
 
 pub use seller_sync_client as client;
 pub use seller_sync_core::{hlc, protocol, rules, tables, value};
@@ -34,4 +36,5 @@ pub mod device;
 pub mod merge;
 pub mod proxy_watch;
 pub mod replica;
+pub mod scheduler;
 pub mod trust;
