@@ -31,6 +31,9 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // Typing with user-event through a whole form takes 2-4 s in jsdom, and more than the default
+    // 5 s when the machine is busy (a Rust build beside it): the limit is for hung tests only.
+    testTimeout: 20_000,
     css: false,
   },
 });

@@ -226,13 +226,7 @@ pub async fn sync_sign_out(
     if let Some(capture) = state.capture() {
         token_keyring().delete_sync_token(capture.device_id())?;
     }
-    state
-        .with_store(|store| {
-            Ok(store
-                .sync_sign_out()
-                .map_err(seller_store::StoreError::from)?)
-        })
-        .await?;
+    state.with_store(|store| Ok(store.sync_sign_out()?)).await?;
     status_view(&state, &sync).await
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use seller_store::Store;
+use seller_store::raw::RawTx;
 
 use std::sync::Arc;
 
@@ -48,7 +49,7 @@ pub fn open_with_clock(path: &Path, wall: WallClock) -> Result<(Store, Capture),
     let restored = marker.exists();
     let mut capture = None;
     let mut previous_id = None;
-    let store = Store::open_with(path, |conn| {
+    let mut store = Store::open_with(path, |conn| {
         previous_id = stored_device_id(conn)?;
         let device = match (&previous_id, restored) {
             (Some(id), false) => id.clone(),
@@ -58,10 +59,16 @@ pub fn open_with_clock(path: &Path, wall: WallClock) -> Result<(Store, Capture),
         Ok(())
     })?;
     let capture = capture.expect("open_with runs its preparation");
-    attach(store.connection(), &capture)?;
+    store.write(|tx| attach(tx.transaction(), &capture))?;
     if restored {
         if let Some(previous) = previous_id.filter(|p| p != capture.device_id()) {
-            take_new_identity(store.connection(), &previous, capture.device_id())?;
+            store
+                .write(|tx| take_new_identity(tx.transaction(), &previous, capture.device_id()))?;
+            tracing::info!(
+                previous,
+                new = capture.device_id(),
+                "restored from a backup: this device took a new sync id"
+            );
         }
         if let Err(error) = std::fs::remove_file(&marker) {
             tracing::warn!(%error, "the restore marker could not be removed");
@@ -73,27 +80,20 @@ pub fn open_with_clock(path: &Path, wall: WallClock) -> Result<(Store, Capture),
 /// After a restore, this replica becomes a new device: what the backup had numbered for the
 /// server goes back to the changes waiting to be pushed, those changes carry the new id, and
 /// the account is signed out (its token belonged to the old id): signing in again registers
-/// this device afresh.
-fn take_new_identity(conn: &Connection, previous: &str, new: &str) -> Result<(), DeviceError> {
-    let tx = conn.unchecked_transaction()?;
-    let batches = replica::outbox(&tx, usize::MAX)?;
+/// this device afresh. In the caller's transaction.
+fn take_new_identity(tx: &Connection, previous: &str, new: &str) -> Result<(), DeviceError> {
+    let batches = replica::outbox(tx, usize::MAX)?;
     for batch in batches {
-        crate::merge::mark_unpushed(&tx, &crate::merge::Batch { rows: batch.rows }, previous)?;
+        crate::merge::mark_unpushed(tx, &crate::merge::Batch { rows: batch.rows }, previous)?;
     }
     tx.execute("DELETE FROM sync_outbox", [])?;
-    clear_meta(&tx, "next_device_seq")?;
+    clear_meta(tx, "next_device_seq")?;
     tx.execute(
         "UPDATE sync_clock SET device = ?2 WHERE pushed = 0 AND device = ?1",
         params![previous, new],
     )?;
-    sign_out(&tx)?;
-    set_meta(&tx, "restored_at", &seller_store::now_rfc3339())?;
-    tx.commit()?;
-    tracing::info!(
-        previous,
-        new,
-        "restored from a backup: this device took a new sync id"
-    );
+    sign_out(tx)?;
+    set_meta(tx, "restored_at", &seller_store::now_rfc3339())?;
     Ok(())
 }
 
@@ -109,6 +109,8 @@ fn stored_device_id(conn: &Connection) -> rusqlite::Result<Option<String>> {
     meta(conn, "device_id")
 }
 
+/// Makes the database a replica of this device, in the caller's transaction: the sync
+/// tables, the capture triggers, and the rows written before capture recorded once.
 fn attach(conn: &Connection, capture: &Capture) -> Result<(), DeviceError> {
     replica::install(conn)?;
     set_meta(conn, "device_id", capture.device_id())?;
@@ -117,10 +119,8 @@ fn attach(conn: &Connection, capture: &Capture) -> Result<(), DeviceError> {
     for table in names {
         let key = format!("recorded:{table}");
         if meta(conn, &key)?.is_none() {
-            let tx = conn.unchecked_transaction()?;
-            capture.record_existing(&tx, table)?;
-            set_meta(&tx, &key, "1")?;
-            tx.commit()?;
+            capture.record_existing(conn, table)?;
+            set_meta(conn, &key, "1")?;
         }
     }
     Ok(())
@@ -295,24 +295,24 @@ pub async fn sign_in<A: StoreAccess>(
     })
 }
 
-/// Makes the local shop the account's (see [`sign_in`]) and records the account.
+/// Makes the local shop the account's (see [`sign_in`]) and records the account, in one
+/// transaction: a failure half way leaves the device as it was, signed out.
 fn adopt(
     store: &mut Store,
     capture: &Capture,
     account: &Account,
     server_shop: Option<&str>,
 ) -> Result<(), DeviceError> {
-    let local_shop = store.shop_id().to_owned();
-    let placeholder_owner: Option<String> = store
-        .connection()
-        .query_row(
-            "SELECT owner_id FROM shops WHERE id = ?1",
-            [&local_shop],
-            |r| r.get(0),
-        )
-        .optional()?;
-    {
-        let conn = store.connection();
+    store.write(|tx| {
+        let local_shop = tx.shop_id().to_owned();
+        let conn = tx.transaction();
+        let placeholder_owner: Option<String> = conn
+            .query_row(
+                "SELECT owner_id FROM shops WHERE id = ?1",
+                [&local_shop],
+                |r| r.get(0),
+            )
+            .optional()?;
         // The user's row normally came with the pull; a placeholder until it does.
         capture.applying_remote(|| {
             conn.execute(
@@ -320,49 +320,49 @@ fn adopt(
                 params![account.user_id, account.email, role_text(account.role)],
             )
         })?;
-    }
-    match server_shop {
-        Some(shop) if shop != local_shop => {
-            store.move_to_shop(shop)?;
-            forget_unpushed(store.connection(), "shops", &local_shop)?;
-            // An item whose SKU the shop had was given a distinct one: listed, for the user.
-            crate::conflicts::detect_table(store.connection(), "seller_products")?;
+        match server_shop {
+            Some(shop) if shop != local_shop => {
+                tx.move_to_shop(shop)?;
+                let conn = tx.transaction();
+                forget_unpushed(conn, "shops", &local_shop)?;
+                // An item whose SKU the shop had was given a distinct one: listed, for the user.
+                crate::conflicts::detect_table(conn, "seller_products")?;
+            }
+            Some(_) => {}
+            None => {
+                tx.transaction().execute(
+                    "UPDATE shops SET owner_id = ?2 WHERE id = ?1 AND owner_id <> ?2",
+                    params![local_shop, account.user_id],
+                )?;
+            }
         }
-        Some(_) => {}
-        None => {
-            store.connection().execute(
-                "UPDATE shops SET owner_id = ?2 WHERE id = ?1 AND owner_id <> ?2",
-                params![local_shop, account.user_id],
+        let conn = tx.transaction();
+        // The first start's stand-in owner, never pushed, goes once nothing refers to it.
+        if let Some(owner) = placeholder_owner.filter(|o| *o != account.user_id) {
+            let still_used: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM shops WHERE owner_id = ?1)",
+                [&owner],
+                |r| r.get(0),
             )?;
+            if !still_used {
+                capture.applying_remote(|| {
+                    conn.execute(
+                        "DELETE FROM users WHERE id = ?1 AND email LIKE 'local-%@seller-panel.invalid'",
+                        [&owner],
+                    )
+                })?;
+                forget_unpushed(conn, "users", &owner)?;
+            }
         }
-    }
-    // The first start's stand-in owner, never pushed, goes once nothing refers to it.
-    if let Some(owner) = placeholder_owner.filter(|o| *o != account.user_id) {
-        let conn = store.connection();
-        let still_used: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM shops WHERE owner_id = ?1)",
-            [&owner],
-            |r| r.get(0),
-        )?;
-        if !still_used {
-            capture.applying_remote(|| {
-                conn.execute(
-                    "DELETE FROM users WHERE id = ?1 AND email LIKE 'local-%@seller-panel.invalid'",
-                    [&owner],
-                )
-            })?;
-            forget_unpushed(conn, "users", &owner)?;
-        }
-    }
-    let conn = store.connection();
-    set_meta(conn, "server", &account.server)?;
-    set_meta(conn, "email", &account.email)?;
-    set_meta(conn, "user_id", &account.user_id)?;
-    set_meta(conn, "role", role_text(account.role))?;
-    clear_meta(conn, "last_error")?;
-    clear_meta(conn, "last_error_kind")?;
-    clear_meta(conn, "restored_at")?;
-    Ok(())
+        set_meta(conn, "server", &account.server)?;
+        set_meta(conn, "email", &account.email)?;
+        set_meta(conn, "user_id", &account.user_id)?;
+        set_meta(conn, "role", role_text(account.role))?;
+        clear_meta(conn, "last_error")?;
+        clear_meta(conn, "last_error_kind")?;
+        clear_meta(conn, "restored_at")?;
+        Ok(())
+    })
 }
 
 /// Drops the clocks of a row no server has ever had, so its deletion is not pushed.
@@ -418,19 +418,21 @@ pub async fn sync_round<A: StoreAccess>(
         .map(|e| (e.to_string(), ErrorKind::of(e)));
     access
         .with_store(move |store| {
-            let conn = store.connection();
-            match message {
-                None => {
-                    set_meta(conn, "last_sync_at", &seller_store::now_rfc3339())?;
-                    clear_meta(conn, "last_error")?;
-                    clear_meta(conn, "last_error_kind")?;
+            store.write(|tx| {
+                let conn = tx.transaction();
+                match message {
+                    None => {
+                        set_meta(conn, "last_sync_at", &seller_store::now_rfc3339())?;
+                        clear_meta(conn, "last_error")?;
+                        clear_meta(conn, "last_error_kind")?;
+                    }
+                    Some((message, kind)) => {
+                        set_meta(conn, "last_error", &message)?;
+                        set_meta(conn, "last_error_kind", kind.as_str())?;
+                    }
                 }
-                Some((message, kind)) => {
-                    set_meta(conn, "last_error", &message)?;
-                    set_meta(conn, "last_error_kind", kind.as_str())?;
-                }
-            }
-            Ok(())
+                Ok(())
+            })
         })
         .await?;
     outcome
@@ -670,8 +672,9 @@ pub trait SyncedStore {
     fn sync_status(&self) -> rusqlite::Result<Status>;
     /// The open conflicts.
     fn sync_conflicts(&self) -> rusqlite::Result<Vec<Conflict>>;
-    /// Forgets the account (the caller removes the token from the keyring). Local data stays.
-    fn sync_sign_out(&mut self) -> rusqlite::Result<()>;
+    /// Forgets the account (the caller removes the token from the keyring), in one
+    /// transaction. Local data stays.
+    fn sync_sign_out(&mut self) -> Result<(), seller_store::StoreError>;
     /// Marks a conflict resolved; `false` when none was open.
     fn resolve_sync_conflict(
         &mut self,
@@ -702,10 +705,8 @@ impl SyncedStore for Store {
         conflicts(self.connection())
     }
 
-    fn sync_sign_out(&mut self) -> rusqlite::Result<()> {
-        let tx = self.connection_mut().transaction()?;
-        sign_out(&tx)?;
-        tx.commit()
+    fn sync_sign_out(&mut self) -> Result<(), seller_store::StoreError> {
+        self.write(|tx| Ok(sign_out(tx.transaction())?))
     }
 
     fn resolve_sync_conflict(

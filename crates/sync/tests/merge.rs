@@ -1,9 +1,12 @@
 //! Two devices on the app's real schema exchange their changes through `pending` and `merge`:
 //! rows created, cells edited on both sides, a delete against an edit, a re-creation.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rusqlite::Connection;
 use seller_store::Store;
-use seller_sync::capture::Capture;
+use seller_sync::capture::{Capture, WallClock};
 use seller_sync::merge::{Merged, mark_pushed, merge, pending};
 
 const SYNCED: &[&str] = &["seller_products"];
@@ -43,15 +46,27 @@ impl Device {
     }
 }
 
+/// One wall clock both devices read, a millisecond later at every reading: changes made one
+/// after the other are stamped in that order, without waiting for the real clock to move.
+fn ticking_clock() -> WallClock {
+    let now = Arc::new(AtomicU64::new(1_765_000_000_000));
+    Arc::new(move || now.fetch_add(1, Ordering::SeqCst))
+}
+
 /// Two devices that start from the same data (as after a first download), each capturing.
 fn two_devices() -> (tempfile::TempDir, Device, Device) {
     let dir = tempfile::tempdir().unwrap();
     let (a_path, b_path) = (dir.path().join("a.sqlite3"), dir.path().join("b.sqlite3"));
     drop(Store::open(&a_path).unwrap());
     std::fs::copy(&a_path, &b_path).unwrap();
+    let clock = ticking_clock();
     let device = |path: &std::path::Path, id: &str| {
         let store = Store::open(path).unwrap();
-        let capture = Capture::install(store.connection(), id, SYNCED).unwrap();
+        let capture =
+            Capture::register_with_clock(store.connection(), id, Arc::clone(&clock)).unwrap();
+        capture
+            .install_triggers(store.connection(), SYNCED)
+            .unwrap();
         Device { store, capture }
     };
     let (a, b) = (device(&a_path, "device-a"), device(&b_path, "device-b"));
@@ -114,7 +129,6 @@ fn the_later_edit_of_one_cell_wins_on_both_devices() {
     insert(&a, "p1", "Robe", 1500);
     send(&a, &b);
     a.exec("UPDATE seller_products SET price = 1000 WHERE id = 'p1'");
-    std::thread::sleep(std::time::Duration::from_millis(5));
     b.exec("UPDATE seller_products SET price = 2000 WHERE id = 'p1'");
     // Delivered in either order, the later stamp wins.
     send(&b, &a);
