@@ -400,6 +400,7 @@ mod tests {
     use std::time::Duration;
 
     use seller_secrets::{Keyring, SecretError};
+    use seller_store::raw::RawSql;
 
     use super::*;
     use crate::proxy::{ProxyTestInput, test_proxy_with};
@@ -482,7 +483,10 @@ mod tests {
                 .await
                 .unwrap();
             let refused = starts(&state).await.unwrap_err();
-            assert!(matches!(refused, Error::ProxyNeedsConfirmation), "{refused:?}");
+            assert!(
+                matches!(refused, Error::ProxyNeedsConfirmation),
+                "{refused:?}"
+            );
             // Nor does "test the proxy" send the stored password there.
             let test = ProxyTestInput {
                 kind: seller_store::accounts::ProxyType::Http,
@@ -495,7 +499,10 @@ mod tests {
             let refused = test_proxy_with(&state, &keyring, test, Duration::from_secs(1))
                 .await
                 .unwrap_err();
-            assert!(matches!(refused, Error::ProxyNeedsConfirmation), "{refused:?}");
+            assert!(
+                matches!(refused, Error::ProxyNeedsConfirmation),
+                "{refused:?}"
+            );
             let awaiting = awaiting_proxy_confirmation(&state).await.unwrap();
             assert_eq!(awaiting.len(), 1);
             assert_eq!(awaiting[0].columns, vec!["proxy_host"]);
