@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use seller_store::Store;
+use seller_store::raw::RawSql;
 
 const BATCH: i64 = 2_000;
 

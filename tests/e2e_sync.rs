@@ -9,6 +9,7 @@
 //! Run inside `scripts/with-test-keyring` (the token goes to the keyring of the session bus).
 
 use seller_panel_tests::{desktop, sync as sync_support, ui};
+use seller_store::raw::RawSql;
 
 use std::path::Path;
 

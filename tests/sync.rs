@@ -4,6 +4,7 @@
 //! edits made before it was seen; the server's typed tables follow.
 
 use seller_panel_tests::sync as sync_support;
+use seller_store::raw::RawSql;
 
 use seller_store::orders::{OrderDraft, OrderItemDraft};
 use seller_store::products::ProductDraft;

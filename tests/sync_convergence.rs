@@ -20,6 +20,7 @@
 //! per test (the test command runs 4 tests × 250 = 1,000).
 
 use seller_panel_tests::sync as sync_support;
+use seller_store::raw::RawSql;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 //! and a second device downloads exactly what the first has.
 
 use seller_panel_tests::sync as sync_support;
+use seller_store::raw::RawSql;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

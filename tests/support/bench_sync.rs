@@ -11,6 +11,7 @@
 //! Usage: bench-sync [--rows N] [--changes N]
 
 use seller_panel_tests::sync as sync_support;
+use seller_store::raw::RawSql;
 
 use std::time::{Duration, Instant};
 

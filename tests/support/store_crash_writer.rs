@@ -3,6 +3,7 @@
 //! commit, until it is killed. The crash test kills it with SIGKILL mid-write.
 
 use anyhow::Context;
+use seller_store::raw::RawSql;
 use seller_store::{Store, new_id};
 
 const BATCH: usize = 2_000;

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use seller_store::Store;
+use seller_store::raw::RawSql;
 use seller_sync::capture::Capture;
 use seller_sync::client::SyncClient;
 use seller_sync::device::{self, StoreAccess};

@@ -12,6 +12,7 @@ use seller_store::csv::{CsvImportOptions, OnRowError};
 use seller_store::dashboard::DashboardQuery;
 use seller_store::orders::{OrderDraft, OrderItemDraft};
 use seller_store::products::{ProductQuery, ProductStatus, SortDir, SortField};
+use seller_store::raw::RawSql;
 use seller_store::{Store, new_id};
 
 const WORDS: &[&str] = &[

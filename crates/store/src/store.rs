@@ -116,16 +116,6 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
-    /// Escape hatch for tests and tools that must inspect raw tables.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
-    /// The connection, for the sync engine's own transactions (outbox, merged pages).
-    pub fn connection_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-
     /// Moves this device's data into the shop `shop_id`; see [`StoreTx::move_to_shop`].
     pub fn move_to_shop(&mut self, shop_id: &str) -> Result<Vec<String>> {
         self.write(|tx| tx.move_to_shop(shop_id))

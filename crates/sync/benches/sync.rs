@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use rusqlite::Connection;
 use seller_store::Store;
+use seller_store::raw::RawSql;
 use seller_sync::capture::Capture;
 use seller_sync::merge::{merge, pending};
 

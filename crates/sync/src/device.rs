@@ -5,6 +5,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use seller_store::Store;
+use seller_store::raw::RawSql;
 use seller_store::raw::RawTx;
 
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 use rusqlite::Connection;
 use seller_store::Store;
 use seller_store::products::ProductDraft;
+use seller_store::raw::RawSql;
 use seller_sync::capture::{Capture, CaptureError};
 
 const DEVICE: &str = "device-a";

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::Connection;
 use seller_store::Store;
+use seller_store::raw::RawSql;
 use seller_sync::capture::{Capture, WallClock};
 use seller_sync::merge::{Merged, mark_pushed, merge, pending};
 

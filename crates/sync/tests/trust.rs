@@ -3,6 +3,7 @@
 //! hold, or one dated more than a week past the device's own time, is refused whole, nothing
 //! applied and the cursor left in place.
 
+use seller_store::raw::RawSql;
 use seller_sync::hlc::{Hlc, wall_ms_now};
 use seller_sync::merge::{Cell, Life, RowChange};
 use seller_sync::protocol::PullResponse;

@@ -1,6 +1,7 @@
 use crate::common::fresh_store;
 use seller_store::StoreError;
 use seller_store::accounts::{AccountDraft, AccountSecret, BrowserFingerprint, Proxy, ProxyType};
+use seller_store::raw::RawSql;
 
 fn draft(name: &str) -> AccountDraft {
     AccountDraft {

@@ -8,6 +8,7 @@ use seller_store::dashboard::{
 };
 use seller_store::orders::{OrderDraft, OrderItemDraft};
 use seller_store::products::{ProductDraft, ProductStatus};
+use seller_store::raw::RawSql;
 use seller_store::{FieldErrorCode, Store, StoreError};
 
 /// xorshift64*: a tiny deterministic generator, so the generated books are the same every run.

@@ -1,6 +1,7 @@
 use crate::common::db_path;
 use rusqlite::Connection;
 use seller_store::products::ProductDraft;
+use seller_store::raw::RawSql;
 use seller_store::{LATEST_VERSION, MIGRATIONS_SQL, Store, StoreError};
 
 /// Writes a file as an older app version left it: the first `version` migrations applied and

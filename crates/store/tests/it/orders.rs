@@ -5,6 +5,7 @@ use seller_store::orders::{
     StockReason, Tracking,
 };
 use seller_store::products::{Product, ProductDraft, ProductStatus, SortDir};
+use seller_store::raw::RawSql;
 use seller_store::{FieldError, FieldErrorCode, Store, StoreError};
 
 /// An inventory item with this SKU, stock, list price and unit cost (cents).

@@ -1,5 +1,6 @@
 use crate::common::{fresh_store, full_draft};
 use seller_store::products::{ProductDraft, ProductQuery, ProductStatus, SortDir, SortField};
+use seller_store::raw::RawSql;
 use seller_store::{FieldError, FieldErrorCode, StoreError};
 
 #[test]
