@@ -84,7 +84,13 @@ pub async fn test_proxy(
     state: State<'_, AppState>,
     input: ProxyTestInput,
 ) -> Result<ProxyTestResult, AppError> {
-    proxy::test_proxy_with(&*state, &Keyring::default(), input, proxy::PROXY_TEST_TIMEOUT).await
+    proxy::test_proxy_with(
+        &*state,
+        &Keyring::default(),
+        input,
+        proxy::PROXY_TEST_TIMEOUT,
+    )
+    .await
 }
 
 #[tauri::command]

@@ -3,12 +3,12 @@
 
 use base64::Engine;
 use seller_store::FieldErrorCode;
+use seller_store::photos;
 use seller_store::products::{Product, ProductDraft, ProductPage, ProductQuery};
-use serde::{Deserialize, Serialize};
+use seller_store::settings::{LanguagePref, Settings};
 use tauri::State;
 
 use crate::error::AppError;
-use crate::photos;
 use crate::state::AppState;
 
 #[tauri::command]
@@ -84,51 +84,13 @@ pub async fn import_photo(
             )
         })?;
     let data_dir = state.data_dir().to_owned();
-    tauri::async_runtime::spawn_blocking(move || photos::import(&data_dir, &file_name, &bytes))
+    tauri::async_runtime::spawn_blocking(move || Ok(photos::import(&data_dir, &file_name, &bytes)?))
         .await
         .map_err(AppError::internal)?
 }
 
-/// The user's language choice; `System` follows the OS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub enum LanguagePref {
-    System,
-    Fr,
-    En,
-}
-
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Settings {
-    pub language: LanguagePref,
-    /// The OS locale, such as `fr-FR`, for resolving `System`.
-    pub system_language: String,
-}
-
-const LANGUAGE_KEY: &str = "language";
-
-/// Whether the app speaks English to the person (the choice made in Settings, else the OS
-/// language), for text shown outside the window such as desktop notifications.
-pub(crate) async fn speaks_english(state: &AppState) -> bool {
-    let stored = state
-        .with_store(|store| Ok(store.setting(LANGUAGE_KEY)?))
-        .await
-        .unwrap_or_default();
-    let settings = settings_from(stored);
-    match settings.language {
-        LanguagePref::En => true,
-        LanguagePref::Fr => false,
-        LanguagePref::System => settings.system_language.starts_with("en"),
-    }
-}
-
-fn settings_from(stored: Option<String>) -> Settings {
-    let language = match stored.as_deref() {
-        Some("fr") => LanguagePref::Fr,
-        Some("en") => LanguagePref::En,
-        _ => LanguagePref::System,
-    };
+/// The choice with the OS locale (`fr-FR` when it cannot be read), which resolves `System`.
+fn settings(language: LanguagePref) -> Settings {
     let system_language = sys_locale::get_locale().unwrap_or_else(|| "fr-FR".to_owned());
     Settings {
         language,
@@ -136,13 +98,22 @@ fn settings_from(stored: Option<String>) -> Settings {
     }
 }
 
+/// Whether the app speaks English to the person (the choice made in Settings, else the OS
+/// language), for text shown outside the window such as desktop notifications.
+pub(crate) async fn speaks_english(state: &AppState) -> bool {
+    let language = state
+        .with_store(|store| Ok(store.language()?))
+        .await
+        .unwrap_or_default();
+    let settings = settings(language);
+    settings.language.is_english(&settings.system_language)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<Settings, AppError> {
-    let stored = state
-        .with_store(|store| Ok(store.setting(LANGUAGE_KEY)?))
-        .await?;
-    Ok(settings_from(stored))
+    let language = state.with_store(|store| Ok(store.language()?)).await?;
+    Ok(settings(language))
 }
 
 #[tauri::command]
@@ -151,13 +122,8 @@ pub async fn set_language(
     state: State<'_, AppState>,
     language: LanguagePref,
 ) -> Result<Settings, AppError> {
-    let value = match language {
-        LanguagePref::System => "system",
-        LanguagePref::Fr => "fr",
-        LanguagePref::En => "en",
-    };
     state
-        .with_store(move |store| Ok(store.set_setting(LANGUAGE_KEY, value)?))
+        .with_store(move |store| Ok(store.set_language(language)?))
         .await?;
-    Ok(settings_from(Some(value.to_owned())))
+    Ok(settings(language))
 }

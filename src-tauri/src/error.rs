@@ -273,6 +273,16 @@ impl From<seller_store::transfer::TransferError> for AppError {
     }
 }
 
+impl From<seller_store::photos::PhotoError> for AppError {
+    fn from(err: seller_store::photos::PhotoError) -> Self {
+        use seller_store::photos::PhotoError;
+        match err {
+            PhotoError::Refused { code, message } => Self::field("photos", code, message),
+            PhotoError::Io(err) => err.into(),
+        }
+    }
+}
+
 impl From<seller_vinted::Error> for AppError {
     fn from(err: seller_vinted::Error) -> Self {
         use seller_vinted::Error;
@@ -468,8 +478,8 @@ mod tests {
     #[test]
     fn account_flow_errors_keep_their_codes() {
         use seller_vinted::Error;
-        let unsafe_id = seller_store::data_dir::safe_child(std::path::Path::new("/d"), "../x")
-            .unwrap_err();
+        let unsafe_id =
+            seller_store::data_dir::safe_child(std::path::Path::new("/d"), "../x").unwrap_err();
         let app = AppError::from(Error::UnsafeId(unsafe_id));
         assert_eq!(app.code, ErrorCode::Validation);
         assert_eq!(app.fields[0].field, "accountId");

@@ -2,11 +2,10 @@
 //! their undo, duplicates and the shop's SKU pattern.
 
 use seller_store::products::{BulkChange, BulkOutcome, Product, ProductFacets, ProductSelection};
-use serde::Serialize;
+use seller_store::settings::SkuSettings;
 use tauri::State;
 
 use crate::error::AppError;
-use crate::photos;
 use crate::state::AppState;
 
 #[tauri::command]
@@ -59,24 +58,10 @@ pub async fn duplicate_product(
     Ok(product)
 }
 
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct SkuSettings {
-    pub pattern: String,
-    /// The SKU the next new product would get.
-    pub next: String,
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn get_sku_settings(state: State<'_, AppState>) -> Result<SkuSettings, AppError> {
-    state
-        .with_store(|store| {
-            let pattern = store.sku_pattern()?;
-            let next = store.preview_sku(&pattern)?;
-            Ok(SkuSettings { pattern, next })
-        })
-        .await
+    state.with_store(|store| Ok(store.sku_settings()?)).await
 }
 
 /// What `pattern` would give next, without saving it (for the settings form as the user types).
@@ -100,9 +85,7 @@ pub async fn set_sku_pattern(
     state
         .with_store(move |store| {
             store.set_sku_pattern(&pattern)?;
-            let pattern = store.sku_pattern()?;
-            let next = store.preview_sku(&pattern)?;
-            Ok(SkuSettings { pattern, next })
+            Ok(store.sku_settings()?)
         })
         .await
 }
@@ -121,10 +104,11 @@ pub async fn sweep_unused_photos(state: &AppState) {
         }
     };
     let data_dir = state.data_dir().to_owned();
-    let removed =
-        tauri::async_runtime::spawn_blocking(move || photos::remove_unused(&data_dir, &in_use))
-            .await
-            .unwrap_or(0);
+    let removed = tauri::async_runtime::spawn_blocking(move || {
+        seller_store::photos::remove_unused(&data_dir, &in_use)
+    })
+    .await
+    .unwrap_or(0);
     if removed > 0 {
         tracing::info!(removed, "unused photo files removed");
     }

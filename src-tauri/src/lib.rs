@@ -104,15 +104,7 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
 /// When started as the session reaper (`seller-panel --reap-sessions <scope>`, by the app
 /// itself), waits for the app to end and kills what its sessions left; returns whether it did.
 pub fn run_session_reaper_if_asked() -> bool {
-    let mut args = std::env::args().skip(1);
-    if args.next().as_deref() != Some(sessions::REAPER_FLAG) {
-        return false;
-    }
-    #[cfg(unix)]
-    if let Some(scope) = args.next() {
-        seller_automation::process::reap_after_parent(&scope);
-    }
-    true
+    seller_vinted::sessions::run_reaper_if_asked(std::env::args().skip(1))
 }
 
 /// The data folder given on the command line, if any.
@@ -218,7 +210,7 @@ pub fn run() {
                 inventory::sweep_unused_photos(&sweeper).await;
             });
             let (sessions, watchers) =
-                tauri::async_runtime::block_on(start_sessions(state.clone(), bridge));
+                tauri::async_runtime::block_on(sessions::start(state.clone(), bridge));
             stop_sessions_on_signals(app.handle().clone(), sessions.clone(), state.clone());
             app.manage(sessions);
             app.manage(watchers);
@@ -236,21 +228,6 @@ pub fn run() {
                 tracing::info!("Seller Panel stopped");
             }
         });
-}
-
-/// No session runs at start, whatever the store recorded before a crash; the leftovers of such a
-/// run are ended, and the live-view bridge listens.
-async fn start_sessions(
-    state: AppState,
-    bridge: std::sync::Arc<seller_automation::bridge::Bridge>,
-) -> (AccountSessions, sessions::Watchers) {
-    if let Err(error) = state
-        .with_store(|store| Ok(store.reset_session_states()?))
-        .await
-    {
-        tracing::warn!(%error, "could not reset the recorded session states");
-    }
-    sessions::start(state, bridge)
 }
 
 /// Lets the window open WebSockets to the live view's bridge, and to no other local port.

@@ -1,9 +1,9 @@
 //! The IPC surface of the books: orders (sales and purchases) and the dashboard. Each command
 //! maps one UI request onto the store, off the UI thread; no SQL here.
 
+use seller_store::StoreError;
 use seller_store::dashboard::{Dashboard, DashboardQuery};
 use seller_store::orders::{Order, OrderDraft, OrderPage, OrderQuery, Tracking};
-use seller_store::{FieldError, FieldErrorCode, StoreError};
 use tauri::State;
 
 use crate::error::AppError;
@@ -105,21 +105,9 @@ pub async fn get_dashboard(
         .await
 }
 
-/// The store names the SKU of an unknown item or of a line short of stock; the form needs the
-/// line. Keeps the error's code and adds the field of the first line with that SKU.
+/// Keeps the error's code and adds the field of the order form's line it is about.
 fn with_line_field(err: StoreError, skus: &[Option<String>]) -> AppError {
-    let line = |sku: &str| {
-        skus.iter()
-            .position(|s| s.as_deref().map(str::trim) == Some(sku))
-    };
-    let field = match &err {
-        StoreError::UnknownSku { sku } => {
-            line(sku).map(|n| FieldError::new(&format!("items.{n}.sku"), FieldErrorCode::Invalid))
-        }
-        StoreError::InsufficientStock { sku, .. } => line(sku)
-            .map(|n| FieldError::new(&format!("items.{n}.quantity"), FieldErrorCode::TooLarge)),
-        _ => None,
-    };
+    let field = seller_store::order_lines::line_field(&err, skus);
     let mut app = AppError::from(err);
     app.fields.extend(field);
     app
@@ -127,6 +115,8 @@ fn with_line_field(err: StoreError, skus: &[Option<String>]) -> AppError {
 
 #[cfg(test)]
 mod tests {
+    use seller_store::{FieldError, FieldErrorCode};
+
     use super::*;
     use crate::error::ErrorCode;
 

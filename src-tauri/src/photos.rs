@@ -1,121 +1,11 @@
-//! Product photos: copied into `<data>/photos/` on import, served to the window on the `photo:`
-//! scheme, and nothing else of the disk is reachable through it.
+//! Product photos on the `photo:` scheme: the window reads the files of `<data>/photos/`
+//! (which `seller_store::photos` fills), and nothing else of the disk is reachable through it.
 
 use std::path::Path;
 
-use seller_store::FieldErrorCode;
+use seller_store::photos::content_type;
 use seller_store::products::is_photo_file_name;
 use tauri::http::{Response, StatusCode, header};
-
-use crate::error::AppError;
-
-pub const FOLDER: &str = "photos";
-pub const MAX_BYTES: usize = 25 * 1024 * 1024;
-
-/// Image kinds a webview can show, recognised by their first bytes rather than a file name.
-fn image_extension(bytes: &[u8]) -> Option<&'static str> {
-    match bytes {
-        [0xFF, 0xD8, 0xFF, ..] => Some("jpg"),
-        [0x89, b'P', b'N', b'G', ..] => Some("png"),
-        [b'G', b'I', b'F', b'8', ..] => Some("gif"),
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => Some("webp"),
-        _ => None,
-    }
-}
-
-fn content_type(file: &str) -> &'static str {
-    match file.rsplit('.').next() {
-        Some("jpg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        _ => "application/octet-stream",
-    }
-}
-
-/// Copies an image into the photos folder under a new name and returns that name
-/// (`photos/<uuid>.<ext>`). The write goes to a temporary file first, so a full disk never
-/// leaves a truncated photo behind.
-pub fn import(data_dir: &Path, original_name: &str, bytes: &[u8]) -> Result<String, AppError> {
-    if bytes.len() > MAX_BYTES {
-        return Err(AppError::field(
-            "photos",
-            FieldErrorCode::TooLarge,
-            format!(
-                "{original_name} is larger than {} MB",
-                MAX_BYTES / 1024 / 1024
-            ),
-        ));
-    }
-    let Some(ext) = image_extension(bytes) else {
-        return Err(AppError::field(
-            "photos",
-            FieldErrorCode::Invalid,
-            format!("{original_name} is not a JPEG, PNG, GIF or WebP image"),
-        ));
-    };
-    let folder = data_dir.join(FOLDER);
-    std::fs::create_dir_all(&folder)?;
-    let name = format!("{}.{ext}", uuid::Uuid::now_v7());
-    let partial = folder.join(format!(".{name}.partial"));
-    std::fs::write(&partial, bytes)
-        .and_then(|()| std::fs::rename(&partial, folder.join(&name)))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&partial);
-        })?;
-    tracing::info!(%original_name, stored = %name, size = bytes.len(), "photo imported");
-    Ok(format!("{FOLDER}/{name}"))
-}
-
-/// Removes photo files no product uses any more; a file already gone is not an error.
-pub fn remove(data_dir: &Path, files: &[String]) {
-    for file in files.iter().filter(|f| is_photo_file_name(f)) {
-        if let Err(err) = std::fs::remove_file(data_dir.join(file))
-            && err.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(%file, %err, "could not remove photo");
-        }
-    }
-}
-
-/// Deletes the files of the photos folder that are not in `in_use` (stored names such as
-/// `photos/<uuid>.jpg`); returns how many went. Files younger than a day are kept, in case a
-/// form open in another window has just imported them.
-pub fn remove_unused(data_dir: &Path, in_use: &std::collections::HashSet<String>) -> usize {
-    let Ok(entries) = std::fs::read_dir(data_dir.join(FOLDER)) else {
-        return 0;
-    };
-    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let name = format!("{FOLDER}/{}", entry.file_name().to_string_lossy());
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| modified < day_ago);
-        if is_photo_file_name(&name) && !in_use.contains(&name) && old {
-            match std::fs::remove_file(entry.path()) {
-                Ok(()) => removed += 1,
-                Err(err) => tracing::warn!(file = %name, %err, "could not remove unused photo"),
-            }
-        }
-    }
-    removed
-}
 
 /// Answers `photo://localhost/<file>` (`http://photo.localhost/<file>` on Windows), where
 /// `<file>` is the URL-encoded stored name, e.g. `photos%2F0193….jpg`.
@@ -141,6 +31,8 @@ pub fn serve(data_dir: &Path, uri_path: &str) -> Response<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use seller_store::photos::{FOLDER, import};
+
     use super::*;
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
@@ -162,15 +54,6 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(leftovers.len(), 1, "no partial file left behind");
-    }
-
-    #[test]
-    fn import_refuses_what_is_not_an_image() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = import(dir.path(), "notes.txt", b"hello").unwrap_err();
-        assert_eq!(err.fields[0].field, "photos");
-        assert_eq!(err.fields[0].code, FieldErrorCode::Invalid);
-        assert!(err.message.contains("notes.txt"));
     }
 
     #[test]

@@ -8,19 +8,15 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use seller_automation::bridge::Bridge;
-use seller_automation::sessions::HealthEvent;
 use seller_secrets::Keyring;
 use seller_vinted::sessions::{
-    AccountSessions, LiveView, SessionReason, SessionStatus, notifiable, spawn_reaper,
+    AccountSessions, LiveView, SessionReason, SessionStatus, spawn_reaper,
 };
 use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// The flag that starts the app's binary as the session reaper.
-pub const REAPER_FLAG: &str = "--reap-sessions";
 
 /// The windows watching the sessions.
 #[derive(Clone, Default)]
@@ -32,53 +28,31 @@ impl Watchers {
     }
 }
 
-/// Ends what an earlier run of this data folder left running (the app was killed), starts the
-/// reaper that ends them if this run is killed, and follows every session's health from now
-/// on; the live view goes through `bridge`.
-pub fn start(app: AppState, bridge: Arc<Bridge>) -> (AccountSessions, Watchers) {
-    let sessions = AccountSessions::new(app.data_dir(), bridge);
-    match std::env::current_exe() {
-        Ok(exe) => spawn_reaper(&exe, &[REAPER_FLAG, &sessions.scope()]),
-        Err(error) => tracing::warn!(%error, "could not start the session reaper"),
+/// No session runs at start, whatever the store recorded before a crash; the leftovers of such
+/// a run are ended (now, and by the reaper if this run is killed), and every session's health
+/// is followed from now on. The live view goes through `bridge`.
+pub async fn start(app: AppState, bridge: Arc<Bridge>) -> (AccountSessions, Watchers) {
+    if let Err(error) = app
+        .with_store(|store| Ok(store.reset_session_states()?))
+        .await
+    {
+        tracing::warn!(%error, "could not reset the recorded session states");
     }
+    let sessions = AccountSessions::new(app.data_dir(), bridge);
+    spawn_reaper(&sessions);
     let watchers = Watchers::default();
     let (follower, watching) = (sessions.clone(), watchers.clone());
-    tauri::async_runtime::spawn(async move { follow(&follower, &watching, &app).await });
+    tauri::async_runtime::spawn(async move {
+        let on_attention = |account_id: &str, reason| {
+            // Its own task: a slow notification service must not hold back the next changes.
+            let (app, account_id) = (app.clone(), account_id.to_owned());
+            tauri::async_runtime::spawn(async move { notify(&app, &account_id, reason).await });
+        };
+        follower
+            .follow(&app, |status| watching.tell(status), on_attention)
+            .await;
+    });
     (sessions, watchers)
-}
-
-/// Records each change of health in the store, tells the watching windows, and notifies the
-/// person when a session needs them.
-async fn follow(sessions: &AccountSessions, watchers: &Watchers, app: &AppState) {
-    let mut events = sessions.subscribe();
-    loop {
-        match events.recv().await {
-            Ok(HealthEvent { account_id, health }) => {
-                sessions.record(app, &account_id, health).await;
-                if let Some(reason) = notifiable(health) {
-                    // Its own task: a slow notification service must not hold back the next.
-                    let (app, account_id) = (app.clone(), account_id.clone());
-                    tauri::async_runtime::spawn(
-                        async move { notify(&app, &account_id, reason).await },
-                    );
-                }
-                watchers.tell(sessions.status(&account_id));
-            }
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "session events missed: reading every state again");
-                // Every account's state as it is now, in the store and the windows.
-                let Ok(accounts) = app.with_store(|store| Ok(store.accounts()?)).await else {
-                    continue;
-                };
-                for account in accounts {
-                    let health = sessions.health(&account.id);
-                    sessions.record(app, &account.id, health).await;
-                    watchers.tell(sessions.status(&account.id));
-                }
-            }
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-        }
-    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -3,14 +3,14 @@
 //! (`seller_store::transfer`).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use seller_store::FieldErrorCode;
 use seller_store::csv::{CsvImportOptions, CsvLanguage, CsvPreview, ImportReport};
 use seller_store::products::ProductQuery;
-use seller_store::transfer::{ExportSettings, ExportSettingsDraft, ExportedFile, RegisterExport};
+use seller_store::transfer::{
+    ExportSettings, ExportSettingsDraft, ExportedFile, ImportSlot, RegisterExport,
+};
 use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Channel;
@@ -22,7 +22,7 @@ use crate::state::AppState;
 /// import in progress (so that a cancel reaches it without waiting for the store).
 pub struct Transfer {
     default_export_dir: PathBuf,
-    current_import: Mutex<Option<Arc<AtomicBool>>>,
+    import: ImportSlot,
 }
 
 impl Transfer {
@@ -32,7 +32,7 @@ impl Transfer {
                 data_dir,
                 data_dir_is_explicit,
             ),
-            current_import: Mutex::new(None),
+            import: ImportSlot::default(),
         }
     }
 }
@@ -106,8 +106,7 @@ pub async fn import_inventory(
     progress: Channel<ImportProgress>,
 ) -> Result<ImportReport, AppError> {
     let bytes = decode(&file_name, &contents_base64)?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    *lock(&transfer.current_import) = Some(cancel.clone());
+    let cancel = transfer.import.begin();
     let flag = cancel.clone();
     let outcome = state
         .with_store(move |store| {
@@ -118,35 +117,17 @@ pub async fn import_inventory(
             Ok(store.import_inventory_csv(&bytes, &options, &mut report, &flag)?)
         })
         .await;
-    let mut current = lock(&transfer.current_import);
-    if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &cancel)) {
-        *current = None;
-    }
-    drop(current);
+    transfer.import.end(&cancel);
     let report = outcome?;
     tracing::info!(file = %file_name, imported = report.imported, skipped = report.skipped, "inventory imported");
     Ok(report)
-}
-
-/// The guard even after a panic elsewhere: the slot holds only a cancel flag, always whole.
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Asks the import in progress to stop (it then rolls back). `false` when none is running.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_import(transfer: State<'_, Transfer>) -> Result<bool, AppError> {
-    let current = lock(&transfer.current_import);
-    Ok(match current.as_ref() {
-        Some(flag) => {
-            flag.store(true, Ordering::Relaxed);
-            true
-        }
-        None => false,
-    })
+    Ok(transfer.import.cancel())
 }
 
 /// The products `query` matches (what the inventory list shows, every page), as a CSV the

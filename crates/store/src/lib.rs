@@ -16,7 +16,9 @@ pub mod data_dir;
 mod enums;
 mod error;
 mod migrations;
+pub mod order_lines;
 pub mod orders;
+pub mod photos;
 pub mod products;
 #[cfg(feature = "raw-sql")]
 pub mod raw;

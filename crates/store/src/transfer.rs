@@ -1,4 +1,5 @@
-//! Files out: the inventory, orders and register exports, written into the exports folder (an
+//! Files in and out: the import in progress (to cancel it), and the inventory, orders and
+//! register exports, written into the exports folder (an
 //! app setting, shown and editable in Settings), and the settings that name it.
 //!
 //! Exports never overwrite: a name already taken gets `-2`, `-3`, … before its extension, and a
@@ -8,6 +9,8 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -109,6 +112,46 @@ fn invalid(field: &'static str, message: String) -> TransferError {
     }
 }
 
+/// The import in progress, so that a cancel reaches it without waiting for the store's lock:
+/// its flag, which the import checks between rows (and then rolls back).
+#[derive(Debug, Default)]
+pub struct ImportSlot {
+    current: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+impl ImportSlot {
+    /// A new import's cancel flag, which a later [`ImportSlot::cancel`] raises.
+    pub fn begin(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        *self.lock() = Some(flag.clone());
+        flag
+    }
+
+    /// The import of `flag` is over; a newer import's flag stays.
+    pub fn end(&self, flag: &Arc<AtomicBool>) {
+        let mut current = self.lock();
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, flag)) {
+            *current = None;
+        }
+    }
+
+    /// Asks the import in progress to stop; `false` when none is running.
+    pub fn cancel(&self) -> bool {
+        match self.lock().as_ref() {
+            Some(flag) => {
+                flag.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The guard even after a panic elsewhere: the slot holds only a flag, always whole.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<AtomicBool>>> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Where exports go by default: the OS Downloads folder; `<data>/exports/` when the data folder
 /// was chosen explicitly (tests, portable installs) or the OS has no Downloads folder.
 pub fn default_export_dir(data_dir: &Path, data_dir_is_explicit: bool) -> PathBuf {
@@ -116,7 +159,11 @@ pub fn default_export_dir(data_dir: &Path, data_dir_is_explicit: bool) -> PathBu
     downloads.unwrap_or_else(|| data_dir.join(EXPORTS_DIR))
 }
 
-fn export_settings(default_dir: &Path, dir: Option<String>, name: Option<String>) -> ExportSettings {
+fn export_settings(
+    default_dir: &Path,
+    dir: Option<String>,
+    name: Option<String>,
+) -> ExportSettings {
     let default = default_dir.display().to_string();
     ExportSettings {
         export_dir: dir
@@ -144,7 +191,10 @@ impl Store {
     ) -> Result<ExportSettings, TransferError> {
         let dir = draft.export_dir.trim();
         if !dir.is_empty() && !Path::new(dir).is_absolute() {
-            return Err(invalid("exportDir", format!("{dir:?} is not an absolute path")));
+            return Err(invalid(
+                "exportDir",
+                format!("{dir:?} is not an absolute path"),
+            ));
         }
         let name = draft.business_name.trim();
         if name.chars().count() > MAX_BUSINESS_NAME_CHARS {
@@ -386,7 +436,10 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(field(period("2026-02-01", "2026-01-01").unwrap_err()), "to");
-        assert_eq!(field(period("01/02/2026", "2026-03-01").unwrap_err()), "from");
+        assert_eq!(
+            field(period("01/02/2026", "2026-03-01").unwrap_err()),
+            "from"
+        );
     }
 
     #[test]
@@ -398,5 +451,18 @@ mod tests {
         let settings = export_settings(&default, Some("/tmp/x".into()), Some("Zoé".into()));
         assert_eq!(settings.export_dir, "/tmp/x");
         assert_eq!(settings.business_name, "Zoé");
+    }
+
+    #[test]
+    fn a_cancel_reaches_the_import_in_progress_only() {
+        let slot = ImportSlot::default();
+        assert!(!slot.cancel(), "no import is running");
+        let first = slot.begin();
+        let second = slot.begin();
+        slot.end(&first);
+        assert!(slot.cancel());
+        assert!(second.load(Ordering::Relaxed) && !first.load(Ordering::Relaxed));
+        slot.end(&second);
+        assert!(!slot.cancel());
     }
 }

@@ -483,7 +483,10 @@ mod tests {
                 .await
                 .unwrap();
             let refused = starts(&state).await.unwrap_err();
-            assert!(matches!(refused, Error::ProxyNeedsConfirmation), "{refused:?}");
+            assert!(
+                matches!(refused, Error::ProxyNeedsConfirmation),
+                "{refused:?}"
+            );
             // Nor does "test the proxy" send the stored password there.
             let test = ProxyTestInput {
                 kind: seller_store::accounts::ProxyType::Http,
@@ -496,7 +499,10 @@ mod tests {
             let refused = test_proxy_with(&state, &keyring, test, Duration::from_secs(1))
                 .await
                 .unwrap_err();
-            assert!(matches!(refused, Error::ProxyNeedsConfirmation), "{refused:?}");
+            assert!(
+                matches!(refused, Error::ProxyNeedsConfirmation),
+                "{refused:?}"
+            );
             let awaiting = awaiting_proxy_confirmation(&state).await.unwrap();
             assert_eq!(awaiting.len(), 1);
             assert_eq!(awaiting[0].columns, vec!["proxy_host"]);

@@ -109,7 +109,7 @@ fn attention_reason(reason: Attention) -> SessionReason {
 }
 
 /// The changes of health the person hears about even when the window is not in front.
-pub fn notifiable(health: Health) -> Option<SessionReason> {
+fn notifiable(health: Health) -> Option<SessionReason> {
     match health {
         Health::NeedsAttention { reason } => Some(attention_reason(reason)),
         Health::Stopped {
@@ -185,15 +185,6 @@ impl AccountSessions {
         self.data_dir.display().to_string()
     }
 
-    /// Every later change of a session's health.
-    pub fn subscribe(&self) -> broadcast::Receiver<HealthEvent> {
-        self.sessions.subscribe()
-    }
-
-    pub fn health(&self, account_id: &str) -> Health {
-        self.sessions.health(account_id)
-    }
-
     pub fn status(&self, account_id: &str) -> SessionStatus {
         let view = self.sessions.view(account_id);
         SessionStatus::new(account_id, view.health, view.vnc_port)
@@ -215,9 +206,45 @@ impl AccountSessions {
         }
     }
 
+    /// Follows every session's health until the sessions end: each change is recorded (store,
+    /// bridge), then `on_change` gets the session's status and, when the person should hear of
+    /// it even with the window behind, `on_attention` the reason. After missed events, every
+    /// account's state is read again.
+    pub async fn follow<S: StoreAccess>(
+        &self,
+        store: &S,
+        on_change: impl Fn(SessionStatus),
+        on_attention: impl Fn(&str, SessionReason),
+    ) {
+        let mut events = self.sessions.subscribe();
+        loop {
+            match events.recv().await {
+                Ok(HealthEvent { account_id, health }) => {
+                    self.record(store, &account_id, health).await;
+                    if let Some(reason) = notifiable(health) {
+                        on_attention(&account_id, reason);
+                    }
+                    on_change(self.status(&account_id));
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "session events missed: reading every state again");
+                    let Ok(accounts) = store.with_store(|store| Ok(store.accounts()?)).await else {
+                        continue;
+                    };
+                    for account in accounts {
+                        let health = self.sessions.health(&account.id);
+                        self.record(store, &account.id, health).await;
+                        on_change(self.status(&account.id));
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
     /// A settled state goes to the store (`is_running`, `is_connected`, the start's time) and
     /// to the bridge (a stopped session's live view closes at once).
-    pub async fn record<S: StoreAccess>(&self, store: &S, account_id: &str, health: Health) {
+    async fn record<S: StoreAccess>(&self, store: &S, account_id: &str, health: Health) {
         if matches!(health, Health::Starting) {
             return;
         }
@@ -419,23 +446,43 @@ fn stored_form(fingerprint: &Fingerprint) -> BrowserFingerprint {
     }
 }
 
-/// Starts `program` (the app's own binary) with `args` as a small watcher that outlives the
-/// app: when the app ends in a way that runs no code of ours (SIGKILL, a crash, a test driver
-/// killing it), the watcher ends the sessions' browsers, drivers, displays and VNC servers. A
-/// normal quit stops them first, and the watcher then finds nothing.
-pub fn spawn_reaper(program: &Path, args: &[&str]) {
-    let mut command = std::process::Command::new(program);
-    command
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    // Its own process group: a signal to the app's group must not end the watcher too.
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    if let Err(error) = command.spawn() {
+/// The flag that starts the app's binary as the session reaper.
+pub const REAPER_FLAG: &str = "--reap-sessions";
+
+/// Starts the app's own binary as a small watcher that outlives the app: when the app ends in a
+/// way that runs no code of ours (SIGKILL, a crash, a test driver killing it), the watcher ends
+/// the sessions' browsers, drivers, displays and VNC servers. A normal quit stops them first,
+/// and the watcher then finds nothing. The binary must call [`run_reaper_if_asked`] first.
+pub fn spawn_reaper(sessions: &AccountSessions) {
+    let started = std::env::current_exe().and_then(|exe| {
+        let mut command = std::process::Command::new(exe);
+        command
+            .args([REAPER_FLAG, &sessions.scope()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // Its own process group: a signal to the app's group must not end the watcher too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        command.spawn()
+    });
+    if let Err(error) = started {
         tracing::warn!(%error, "could not start the session reaper");
     }
+}
+
+/// When `args` (the program's, without its name) ask for the session reaper
+/// (`--reap-sessions <scope>`), waits for the app to end and kills what its sessions left;
+/// returns whether it did.
+pub fn run_reaper_if_asked(mut args: impl Iterator<Item = String>) -> bool {
+    if args.next().as_deref() != Some(REAPER_FLAG) {
+        return false;
+    }
+    #[cfg(unix)]
+    if let Some(scope) = args.next() {
+        seller_automation::process::reap_after_parent(&scope);
+    }
+    true
 }
 
 #[cfg(test)]
@@ -548,7 +595,11 @@ mod tests {
                 assert!(texts.insert(reason.notification_text(english)));
             }
         }
-        assert!(SessionReason::Challenge.notification_text(false).contains("captcha"));
+        assert!(
+            SessionReason::Challenge
+                .notification_text(false)
+                .contains("captcha")
+        );
     }
 
     #[test]

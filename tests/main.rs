@@ -1,0 +1,14 @@
+//! The cross-crate and end-to-end tests, one module per area (see each file), linked into one
+//! test binary. The random-schedule sync runs are a binary of their own (`sync_convergence.rs`).
+
+mod crash;
+mod e2e_accounts;
+mod e2e_backup;
+mod e2e_books;
+mod e2e_inventory;
+mod e2e_sessions;
+mod e2e_sync;
+mod fake_vinted;
+mod sessions;
+mod sync;
+mod sync_server_kill;
