@@ -8,6 +8,12 @@
 //! - [`schema`]: the typed marketplace tables, built from the app's migrations;
 //! - [`serve`]: plain HTTP on loopback, TLS (rustls) when given a certificate;
 //! - [`validate`]: what a pushed id or value may be (UUID keys, column types, bounds).
+//!
+//! What it shares with devices (protocol, clock, values, synced tables, merge rules) comes from
+//! `seller-sync-core` alone: never the device's crate or the app's store. Its tests talk to it
+//! through `seller-sync-client`, as a device does. Modules depend one way: `validate` →
+//! `schema`; `push` → `schema`, `validate`; `storage` → `push`, `schema`; `api` → `auth`,
+//! `push`, `schema`, `storage`, `validate`; `auth` and `serve` stand alone.
 
 pub mod api;
 pub mod auth;
