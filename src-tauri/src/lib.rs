@@ -241,28 +241,14 @@ fn allow_live_view(config: &mut tauri::Config, bridge_port: u16) {
     }
 }
 
-/// SIGTERM, SIGINT or SIGHUP (a logout, `kill`, Ctrl+C in a terminal) quit the app the normal
-/// way, so the sessions are stopped as on a window close.
+/// A quit signal quits the app the normal way, once the sessions are stopped as on a window
+/// close.
 fn stop_sessions_on_signals(app: tauri::AppHandle, sessions: AccountSessions, state: AppState) {
     #[cfg(unix)]
     tauri::async_runtime::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::hangup()),
-        ) else {
-            tracing::warn!("could not listen for quit signals");
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-            _ = hup.recv() => {}
+        if sessions.stop_all_on_quit_signal(&state).await {
+            app.exit(0);
         }
-        tracing::info!("quit signal received: stopping the sessions");
-        sessions.stop_all(&state).await;
-        app.exit(0);
     });
     #[cfg(not(unix))]
     let _ = (app, sessions, state);

@@ -9,9 +9,8 @@ use seller_store::FieldErrorCode;
 use seller_store::csv::{CsvImportOptions, CsvLanguage, CsvPreview, ImportReport};
 use seller_store::products::ProductQuery;
 use seller_store::transfer::{
-    ExportSettings, ExportSettingsDraft, ExportedFile, ImportSlot, RegisterExport,
+    ExportSettings, ExportSettingsDraft, ExportedFile, ImportProgress, ImportSlot, RegisterExport,
 };
-use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -35,14 +34,6 @@ impl Transfer {
             import: ImportSlot::default(),
         }
     }
-}
-
-/// Where an import is: rows inserted out of rows to insert.
-#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportProgress {
-    pub done: u32,
-    pub total: u32,
 }
 
 #[tauri::command]

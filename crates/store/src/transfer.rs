@@ -112,6 +112,15 @@ fn invalid(field: &'static str, message: String) -> TransferError {
     }
 }
 
+/// Where an import is: rows inserted out of rows to insert.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
 /// The import in progress, so that a cancel reaches it without waiting for the store's lock:
 /// its flag, which the import checks between rows (and then rolls back).
 #[derive(Debug, Default)]

@@ -206,6 +206,29 @@ impl AccountSessions {
         }
     }
 
+    /// Waits for SIGTERM, SIGINT or SIGHUP (a logout, `kill`, Ctrl+C in a terminal), then
+    /// stops every session as a normal quit does; `false` when the signals cannot be heard.
+    #[cfg(unix)]
+    pub async fn stop_all_on_quit_signal<S: StoreAccess>(&self, store: &S) -> bool {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::warn!("could not listen for quit signals");
+            return false;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        tracing::info!("quit signal received: stopping the sessions");
+        self.stop_all(store).await;
+        true
+    }
+
     /// Follows every session's health until the sessions end: each change is recorded (store,
     /// bridge), then `on_change` gets the session's status and, when the person should hear of
     /// it even with the window behind, `on_attention` the reason. After missed events, every
