@@ -24,9 +24,12 @@ use chrono::{DateTime, Local, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc
 use rusqlite::{params_from_iter, types::Value};
 use serde::{Deserialize, Serialize};
 
-use crate::csv::{CsvExportOptions, CsvLanguage, csv_writer, format_money, guard_formula};
+use crate::csv::{
+    CsvExportOptions, CsvLanguage, csv_writer, format_date, format_day, format_money,
+    guard_formula, local_day,
+};
 use crate::enums::text_enum;
-use crate::orders::{PaymentMethod, normalize_time};
+use crate::orders::{PaymentMethod, normalize_time, order_reference};
 use crate::{FieldError, FieldErrorCode, Result, Store, StoreError};
 
 pub use pdf::write_register_pdf;
@@ -185,18 +188,6 @@ fn checked_period(from: &str, to: &str) -> Result<(String, String)> {
     }
 }
 
-/// The reference of an order in the registers and exports: Vinted's order id when it has one,
-/// else `M-` and the last 8 characters of its own id, upper case (the random part of a UUIDv7:
-/// stable, short, and unique in practice).
-pub fn order_reference(id: &str, vinted_order_id: Option<&str>) -> String {
-    if let Some(vinted) = vinted_order_id.map(str::trim).filter(|v| !v.is_empty()) {
-        return vinted.to_owned();
-    }
-    let hex: Vec<char> = id.chars().filter(char::is_ascii_alphanumeric).collect();
-    let tail: String = hex[hex.len().saturating_sub(8)..].iter().collect();
-    format!("M-{}", tail.to_uppercase())
-}
-
 /// The period from the start of day `first` to the end of day `last` (both included) in the
 /// machine's time zone, as RFC 3339 UTC bounds `[from, to)`. A day whose midnight does not exist
 /// (a daylight-saving jump at midnight) starts at its first existing instant.
@@ -221,26 +212,6 @@ pub fn local_day_period(first: NaiveDate, last: NaiveDate) -> (String, String) {
     };
     let end = last.succ_opt().unwrap_or(last);
     (start(first), start(end))
-}
-
-/// The calendar day of a stored time in the machine's time zone.
-pub(crate) fn local_day(rfc3339: &str) -> Option<NaiveDate> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .ok()
-        .map(|t| t.with_timezone(&Local).date_naive())
-}
-
-/// A day as the user writes it: `31/12/2026` in French, `2026-12-31` in English.
-pub fn format_day(day: NaiveDate, language: CsvLanguage) -> String {
-    match language {
-        CsvLanguage::Fr => day.format("%d/%m/%Y").to_string(),
-        CsvLanguage::En => day.format("%Y-%m-%d").to_string(),
-    }
-}
-
-/// A stored time as the user's day (see [`format_day`]); the raw text if it is not a time.
-pub(crate) fn format_date(rfc3339: &str, language: CsvLanguage) -> String {
-    local_day(rfc3339).map_or_else(|| rfc3339.to_owned(), |d| format_day(d, language))
 }
 
 /// The first and last days of the register's period, as the user reads them (the end is

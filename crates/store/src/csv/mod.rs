@@ -46,7 +46,8 @@ use crate::products::ProductDraft;
 pub(crate) use export::csv_writer;
 pub use export::{EXPORT_FIELDS, PHOTOS_HEADER};
 pub use sentences::describe_row_error;
-pub(crate) use values::{format_money, guard_formula};
+pub use values::format_day;
+pub(crate) use values::{format_date, format_money, guard_formula, local_day};
 pub use values::{parse_money_cents, parse_quantity};
 
 /// At most this many row errors are listed (counts stay exact), so a file that is wrong on every

@@ -4,12 +4,13 @@
 
 use std::io::Write;
 
+use super::format_date;
 use super::values::{format_money, guard_formula};
 use super::{CsvError, CsvExportOptions, CsvLanguage, csv_writer};
 use crate::Store;
+use crate::orders::order_reference;
 use crate::orders::{OrderQuery, OrderType};
 use crate::products::MAX_PAGE_SIZE;
-use crate::registers::{format_date, order_reference};
 
 /// The header row of an orders export.
 fn orders_headers(language: CsvLanguage) -> [&'static str; 11] {

@@ -597,6 +597,26 @@ pub(crate) fn unguard_formula(text: &str) -> &str {
     }
 }
 
+/// The calendar day of a stored time in the machine's time zone.
+pub(crate) fn local_day(rfc3339: &str) -> Option<NaiveDate> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| t.with_timezone(&Local).date_naive())
+}
+
+/// A day as the user writes it: `31/12/2026` in French, `2026-12-31` in English.
+pub fn format_day(day: NaiveDate, language: CsvLanguage) -> String {
+    match language {
+        CsvLanguage::Fr => day.format("%d/%m/%Y").to_string(),
+        CsvLanguage::En => day.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// A stored time as the user's day (see [`format_day`]); the raw text if it is not a time.
+pub(crate) fn format_date(rfc3339: &str, language: CsvLanguage) -> String {
+    local_day(rfc3339).map_or_else(|| rfc3339.to_owned(), |d| format_day(d, language))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

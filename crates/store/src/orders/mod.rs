@@ -33,6 +33,7 @@
 //! on hand and the units bought. Cancelling an order compensates its movements exactly once.
 
 mod insert;
+mod line;
 mod list;
 mod pricing;
 mod read;
@@ -574,4 +575,16 @@ fn not_found(id: &str) -> StoreError {
         entity: "order",
         id: id.to_owned(),
     }
+}
+
+/// The reference of an order in the registers and exports: Vinted's order id when it has one,
+/// else `M-` and the last 8 characters of its own id, upper case (the random part of a UUIDv7:
+/// stable, short, and unique in practice).
+pub fn order_reference(id: &str, vinted_order_id: Option<&str>) -> String {
+    if let Some(vinted) = vinted_order_id.map(str::trim).filter(|v| !v.is_empty()) {
+        return vinted.to_owned();
+    }
+    let hex: Vec<char> = id.chars().filter(char::is_ascii_alphanumeric).collect();
+    let tail: String = hex[hex.len().saturating_sub(8)..].iter().collect();
+    format!("M-{}", tail.to_uppercase())
 }

@@ -4,7 +4,7 @@
 
 use rusqlite::Transaction;
 
-use super::insert::{Line, stocked};
+use super::line::{Line, stocked};
 use super::pricing::weighted_average_cost;
 use super::{OrderType, StockMovement, StockReason};
 use crate::products::{ProductDraft, ProductStatus, insert_product};

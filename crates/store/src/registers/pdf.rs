@@ -13,10 +13,9 @@ use encoding_rs::WINDOWS_1252;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use super::{
-    Register, format_amount, format_day, period_days, register_headers, register_title, row_cells,
-    total_label,
+    Register, format_amount, period_days, register_headers, register_title, row_cells, total_label,
 };
-use crate::csv::CsvLanguage;
+use crate::csv::{CsvLanguage, format_day};
 
 const PAGE_WIDTH: f32 = 595.0;
 const PAGE_HEIGHT: f32 = 842.0;
