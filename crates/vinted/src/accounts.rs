@@ -396,14 +396,10 @@ pub async fn delete<S: StoreAccess, K: SecretStore>(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
+pub(crate) mod tests {
     use seller_secrets::{Keyring, SecretError};
-    use seller_store::raw::RawSql;
 
     use super::*;
-    use crate::proxy::{ProxyTestInput, test_proxy_with};
     use crate::testing::*;
 
     fn is_keyring_locked(err: &Error) -> bool {
@@ -418,104 +414,6 @@ mod tests {
             }
             other => panic!("not a validation error: {other:?}"),
         }
-    }
-
-    /// Another device points the account at another proxy host: the session start refuses to
-    /// send the stored proxy password until the person confirms the proxy here.
-    #[test]
-    fn a_proxy_changed_on_another_device_waits_for_confirmation() {
-        use seller_sync::hlc::{Hlc, wall_ms_now};
-        use seller_sync::merge::{Batch, Cell, RowChange, merge};
-        block_on(async {
-            let (_dir, state) = store();
-            let keyring = FakeKeyring::default();
-            let account = create(
-                &state,
-                &keyring,
-                draft("Marie"),
-                secrets(SecretInput::Keep, set("proxy-pw"), SecretInput::Keep),
-            )
-            .await
-            .unwrap();
-            let capture = state.capture.clone();
-            let id = account.id.clone();
-            let starts = |state: &TestStore| {
-                let id = id.clone();
-                let state = state.clone();
-                async move {
-                    state
-                        .with_store(move |store| {
-                            let account = store.account(&id)?;
-                            refuse_unconfirmed_proxy(store, &account)
-                        })
-                        .await
-                }
-            };
-            assert!(starts(&state).await.is_ok());
-            let remote = RowChange {
-                table: "seller_accounts".into(),
-                pk: account.id.clone(),
-                life: None,
-                // The keyring reference cleared at the same time: the password is still kept
-                // here under the account's id, and must not go to the new host either.
-                cells: ["proxy_host", "proxy_password"]
-                    .into_iter()
-                    .map(|column| Cell {
-                        column: column.into(),
-                        value: match column {
-                            "proxy_host" => {
-                                seller_sync::value::Value::Text("proxy.ailleurs.example".into())
-                            }
-                            _ => seller_sync::value::Value::Null,
-                        },
-                        hlc: Hlc::new(wall_ms_now() + 60_000, 0),
-                        device: "0193a5b0-0000-7000-8000-0000000000bb".into(),
-                    })
-                    .collect(),
-            };
-            state
-                .with_store(move |store| {
-                    let tx = store.connection().unchecked_transaction().unwrap();
-                    merge(&tx, &capture, &Batch { rows: vec![remote] }).unwrap();
-                    tx.commit().unwrap();
-                    Ok(())
-                })
-                .await
-                .unwrap();
-            let refused = starts(&state).await.unwrap_err();
-            assert!(
-                matches!(refused, Error::ProxyNeedsConfirmation),
-                "{refused:?}"
-            );
-            // Nor does "test the proxy" send the stored password there.
-            let test = ProxyTestInput {
-                kind: seller_store::accounts::ProxyType::Http,
-                host: "127.0.0.1".into(),
-                port: 9,
-                user: Some("marie".into()),
-                password: SecretInput::Keep,
-                account_id: Some(account.id.clone()),
-            };
-            let refused = test_proxy_with(&state, &keyring, test, Duration::from_secs(1))
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(refused, Error::ProxyNeedsConfirmation),
-                "{refused:?}"
-            );
-            let awaiting = awaiting_proxy_confirmation(&state).await.unwrap();
-            assert_eq!(awaiting.len(), 1);
-            assert_eq!(awaiting[0].columns, vec!["proxy_host"]);
-            let still = confirm_proxy(&state, account.id.clone()).await.unwrap();
-            assert!(still.is_empty());
-            assert!(starts(&state).await.is_ok());
-            assert!(
-                awaiting_proxy_confirmation(&state)
-                    .await
-                    .unwrap()
-                    .is_empty()
-            );
-        });
     }
 
     #[test]
@@ -734,5 +632,23 @@ mod tests {
             assert_eq!(stored(SecretKind::Vinted), None);
             assert_eq!(stored(SecretKind::Vnc), None);
         });
+    }
+
+    pub fn set(value: &str) -> SecretInput {
+        SecretInput::Set {
+            value: Secret::new(value),
+        }
+    }
+
+    pub fn secrets(
+        vinted: SecretInput,
+        proxy: SecretInput,
+        vnc: SecretInput,
+    ) -> AccountSecretsInput {
+        AccountSecretsInput { vinted, proxy, vnc }
+    }
+
+    pub fn keep_all() -> AccountSecretsInput {
+        secrets(SecretInput::Keep, SecretInput::Keep, SecretInput::Keep)
     }
 }

@@ -9,7 +9,6 @@ use seller_store::Store;
 use seller_store::accounts::{AccountDraft, Proxy, ProxyType, SellerAccount};
 use seller_sync::capture::Capture;
 
-use crate::accounts::{AccountSecretsInput, SecretInput};
 use crate::{Error, StoreAccess};
 
 #[derive(Clone)]
@@ -122,18 +121,4 @@ pub fn draft(name: &str) -> AccountDraft {
             user: Some("u".into()),
         }),
     }
-}
-
-pub fn set(value: &str) -> SecretInput {
-    SecretInput::Set {
-        value: Secret::new(value),
-    }
-}
-
-pub fn secrets(vinted: SecretInput, proxy: SecretInput, vnc: SecretInput) -> AccountSecretsInput {
-    AccountSecretsInput { vinted, proxy, vnc }
-}
-
-pub fn keep_all() -> AccountSecretsInput {
-    secrets(SecretInput::Keep, SecretInput::Keep, SecretInput::Keep)
 }
