@@ -22,7 +22,7 @@
 //! - [`proxy_watch`]: an account's proxy changed on another device waits for confirmation here
 //!   before its password is sent there.
 //!
-//! Modules depend one way (`scripts/check-module-cycles` checks it): `proxy_watch`, `trust` →
+//! Modules depend one way (`scripts/check-architecture` checks it): `proxy_watch`, `trust` →
 //! the core; `capture` → `proxy_watch`; `conflicts` → `capture`; `merge` → `capture`,
 //! `conflicts`, `proxy_watch`; `replica` → `merge`, `trust`; `device` → all of them;
 //! `scheduler` → nothing of this crate. The server is in `crates/sync-server`.
