@@ -121,19 +121,7 @@ pub fn typed_tables_ddl(tables: &[TypedTable], dialect: Dialect) -> String {
         let columns: Vec<String> = table
             .columns
             .iter()
-            .map(|c| {
-                let ty = match (dialect, c.ty) {
-                    (Dialect::Sqlite, ColumnType::Integer) => "INTEGER",
-                    (Dialect::Sqlite, ColumnType::Real) => "REAL",
-                    (Dialect::Sqlite, ColumnType::Blob) => "BLOB",
-                    (Dialect::Postgres, ColumnType::Integer) => "BIGINT",
-                    (Dialect::Postgres, ColumnType::Real) => "DOUBLE PRECISION",
-                    (Dialect::Postgres, ColumnType::Blob) => "BYTEA",
-                    (_, ColumnType::Text) => "TEXT",
-                };
-                let key = if c.name == "id" { " PRIMARY KEY" } else { "" };
-                format!("{} {ty}{key}", quote(&c.name))
-            })
+            .map(|c| column_definition(c, dialect))
             .collect();
         sql.push_str(&format!(
             "CREATE TABLE IF NOT EXISTS {} ({});\n",
@@ -142,6 +130,25 @@ pub fn typed_tables_ddl(tables: &[TypedTable], dialect: Dialect) -> String {
         ));
     }
     sql
+}
+
+/// A column as `CREATE TABLE` and `ALTER TABLE … ADD COLUMN` write it.
+pub fn column_definition(column: &TypedColumn, dialect: Dialect) -> String {
+    let ty = match (dialect, column.ty) {
+        (Dialect::Sqlite, ColumnType::Integer) => "INTEGER",
+        (Dialect::Sqlite, ColumnType::Real) => "REAL",
+        (Dialect::Sqlite, ColumnType::Blob) => "BLOB",
+        (Dialect::Postgres, ColumnType::Integer) => "BIGINT",
+        (Dialect::Postgres, ColumnType::Real) => "DOUBLE PRECISION",
+        (Dialect::Postgres, ColumnType::Blob) => "BYTEA",
+        (_, ColumnType::Text) => "TEXT",
+    };
+    let key = if column.name == "id" {
+        " PRIMARY KEY"
+    } else {
+        ""
+    };
+    format!("{} {ty}{key}", quote(&column.name))
 }
 
 pub fn quote(name: &str) -> String {

@@ -28,7 +28,9 @@ use super::{
 };
 use super::{as_email_clash, email_index_ddl, shared_emails};
 use crate::push::{PlannedRow, PushContext, RowKey, StoredRow, keys_to_load, plan, seqs_needed};
-use crate::schema::{ColumnType, Dialect, TypedTable, quote, typed_tables, typed_tables_ddl};
+use crate::schema::{
+    ColumnType, Dialect, TypedTable, column_definition, quote, typed_tables, typed_tables_ddl,
+};
 use sha2::{Digest, Sha256};
 
 const SYNC_TABLES: &str = "
@@ -183,14 +185,7 @@ async fn add_missing_columns(client: &Client, typed: &[TypedTable]) -> Result<()
             .map(|r| r.get(0))
             .collect();
         for column in table.columns.iter().filter(|c| !have.contains(&c.name)) {
-            let ddl = typed_tables_ddl(
-                &[TypedTable {
-                    name: table.name,
-                    columns: vec![column.clone()],
-                }],
-                Dialect::Postgres,
-            );
-            let definition = &ddl[ddl.find('(').unwrap() + 1..ddl.rfind(')').unwrap()];
+            let definition = column_definition(column, Dialect::Postgres);
             client
                 .batch_execute(&format!(
                     "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {definition}",

@@ -18,7 +18,9 @@ use super::{
 };
 use super::{as_email_clash, email_index_ddl, shared_emails};
 use crate::push::{PlannedRow, PushContext, RowKey, StoredRow, keys_to_load, plan, seqs_needed};
-use crate::schema::{Dialect, TypedTable, quote, typed_tables, typed_tables_ddl};
+use crate::schema::{
+    Dialect, TypedTable, column_definition, quote, typed_tables, typed_tables_ddl,
+};
 
 const SYNC_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS sync_cells (
@@ -109,15 +111,7 @@ fn add_missing_columns(conn: &Connection, typed: &[TypedTable]) -> rusqlite::Res
             .query_map([table.name], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for column in table.columns.iter().filter(|c| !have.contains(&c.name)) {
-            let ddl = typed_tables_ddl(
-                &[TypedTable {
-                    name: table.name,
-                    columns: vec![column.clone()],
-                }],
-                Dialect::Sqlite,
-            );
-            // "CREATE TABLE IF NOT EXISTS "t" ("c" TYPE);" -> the column's definition.
-            let definition = ddl[ddl.find('(').unwrap() + 1..ddl.rfind(')').unwrap()].to_owned();
+            let definition = column_definition(column, Dialect::Sqlite);
             conn.execute_batch(&format!(
                 "ALTER TABLE {} ADD COLUMN {definition}",
                 quote(table.name)
