@@ -6,15 +6,14 @@
 //! change, when the server has news, and on "Sync now". Rounds run on the async runtime, each
 //! store step on a worker thread, so the window never waits on the network.
 
-use std::time::Duration;
-
-use seller_secrets::{Keyring, Secret};
+use seller_secrets::{Keyring, Secret, SecretError};
 use seller_store::Store;
-use seller_sync::client::SyncClient;
+use seller_sync::capture::Capture;
 use seller_sync::conflicts;
 use seller_sync::device::{self, DeviceError, ErrorKind, StoreAccess, SyncedStore};
 use seller_sync::replica::SyncError;
-use seller_sync::scheduler::{Rounds, Scheduler, Timing};
+use seller_sync::rounds::{self, DeviceRounds, Replica, RoundError, TokenSource};
+use seller_sync::scheduler::{Scheduler, Timing};
 use serde::{Deserialize, Deserializer, Serialize};
 use tauri::State;
 
@@ -26,6 +25,25 @@ pub type SyncState = Scheduler;
 
 /// The store, as the sync engine reaches it.
 struct Access(AppState);
+
+impl Replica for Access {
+    fn capture(&self) -> Option<Capture> {
+        self.0.capture()
+    }
+}
+
+/// The device token, from the OS keyring.
+struct KeyringTokens;
+
+impl TokenSource for KeyringTokens {
+    type Error = SecretError;
+
+    fn token(&self, device_id: &str) -> Result<Option<String>, SecretError> {
+        Ok(token_keyring()
+            .sync_token(device_id)?
+            .map(|token| token.expose().to_owned()))
+    }
+}
 
 impl StoreAccess for Access {
     async fn with_store<T: Send + 'static>(
@@ -107,6 +125,16 @@ impl From<DeviceError> for AppError {
     fn from(err: DeviceError) -> Self {
         tracing::warn!(%err, "sync failed");
         AppError::new(code_of(ErrorKind::of(&err)), err.to_string())
+    }
+}
+
+impl From<RoundError<SecretError>> for AppError {
+    fn from(err: RoundError<SecretError>) -> Self {
+        match err {
+            RoundError::Device(err) => err.into(),
+            RoundError::Token(err) => err.into(),
+            RoundError::NotOpen => AppError::new(ErrorCode::SyncStoreBusy, err.to_string()),
+        }
     }
 }
 
@@ -194,7 +222,7 @@ pub async fn sync_sign_in(
     let capture = state
         .capture()
         .ok_or_else(|| AppError::new(ErrorCode::SyncStoreBusy, "the database is not open"))?;
-    let device_name = host_name();
+    let device_name = rounds::host_name();
     let signed = device::sign_in(
         &Access(state.inner().clone()),
         &capture,
@@ -218,7 +246,8 @@ pub async fn sync_sign_out(
     state: State<'_, AppState>,
     sync: State<'_, SyncState>,
 ) -> Result<SyncStatusView, AppError> {
-    if let Some(client) = signed_in_client(&state).await?
+    let access = Access(state.inner().clone());
+    if let Some(client) = rounds::signed_in_client(&access, &KeyringTokens).await?
         && let Err(error) = client.logout().await
     {
         tracing::warn!(%error, "the server could not be told of the sign-out");
@@ -297,107 +326,23 @@ pub async fn choose_sync_conflict_value(
     status_view(&state, &sync).await
 }
 
-/// The client of the signed-in account, with its token from the keyring; `None` when signed
-/// out.
-async fn signed_in_client(state: &AppState) -> Result<Option<SyncClient>, AppError> {
-    let Some(capture) = state.capture() else {
-        return Ok(None);
-    };
-    let account = state
-        .with_store(|store| {
-            Ok(store
-                .sync_account()
-                .map_err(seller_store::StoreError::from)?)
-        })
-        .await?;
-    let Some(account) = account else {
-        return Ok(None);
-    };
-    let Some(token) = token_keyring().sync_token(capture.device_id())? else {
-        return Ok(None);
-    };
-    let client = SyncClient::new(
-        &account.server,
-        device::schema_version(),
-        Some(token.expose().to_owned()),
-    )
-    .map_err(|e| AppError::from(DeviceError::Client(e)))?;
-    Ok(Some(client))
-}
-
 /// One round, unless one is running (then this waits for it). `Ok(false)` when signed out.
 async fn round(state: &AppState, sync: &SyncState) -> Result<bool, AppError> {
-    sync.run_now(&AppRounds(state.clone())).await
+    Ok(sync.run_now(&app_rounds(state.clone())).await?)
 }
 
 /// Starts the background rounds (see `seller_sync::scheduler` for when they run).
 pub fn spawn_background_rounds(state: AppState, sync: SyncState) {
     tauri::async_runtime::spawn(async move {
-        sync.run_background(AppRounds(state), Timing::default())
+        sync.run_background(app_rounds(state), Timing::default())
             .await;
     });
 }
 
-/// A round of the app: the signed-in account's client, its token from the keyring.
-struct AppRounds(AppState);
-
-impl Rounds for AppRounds {
-    type Error = AppError;
-
-    async fn round(&self) -> Result<bool, AppError> {
-        let Some(client) = signed_in_client(&self.0).await? else {
-            return Ok(false);
-        };
-        let capture = self
-            .0
-            .capture()
-            .ok_or_else(|| AppError::new(ErrorCode::SyncStoreBusy, "the database is not open"))?;
-        let report = device::sync_round(&Access(self.0.clone()), &capture, &client).await?;
-        tracing::info!(
-            pushed = report.rows_pushed,
-            pulled = report.rows_pulled,
-            "sync round done"
-        );
-        Ok(true)
+/// The rounds of the app: its store, the token from the keyring.
+fn app_rounds(state: AppState) -> DeviceRounds<Access, KeyringTokens> {
+    DeviceRounds {
+        replica: Access(state),
+        tokens: KeyringTokens,
     }
-
-    fn is_offline(error: &AppError) -> bool {
-        error.code == ErrorCode::SyncUnreachable
-    }
-
-    async fn local_change(&self) {
-        match self.0.capture() {
-            Some(capture) => capture.local_change().await,
-            None => std::future::pending().await,
-        }
-    }
-
-    /// Never when signed out; a long poll otherwise.
-    async fn server_changes(&self) {
-        let client = match signed_in_client(&self.0).await {
-            Ok(Some(client)) => client,
-            _ => return std::future::pending().await,
-        };
-        let access = Access(self.0.clone());
-        loop {
-            match device::wait_for_server(&access, &client, Duration::from_secs(55)).await {
-                Ok(changed) if !changed.is_empty() => return,
-                Ok(_) => continue,
-                Err(_) => return std::future::pending().await,
-            }
-        }
-    }
-}
-
-fn host_name() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| {
-            std::fs::read_to_string("/etc/hostname")
-                .ok()
-                .map(|h| h.trim().to_owned())
-        })
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "Seller Panel".to_owned())
 }

@@ -14,6 +14,8 @@
 //! - [`replica`], [`device`]: the outbox, the pull cursors, and what a signed-in device does;
 //! - [`scheduler`]: when rounds run (on a local change, on news from the server, every few
 //!   minutes, sooner again while offline, on demand), one at a time;
+//! - [`rounds`]: what those rounds do on a signed-in device, its token from a
+//!   [`rounds::TokenSource`];
 //! - [`trust`]: what a device accepts from a pulled page (synced tables and columns only, UUID
 //!   keys, values of their column's type, storable stamps): a page with anything else is
 //!   refused whole;
@@ -25,7 +27,8 @@
 //! Modules depend one way (`scripts/check-architecture` checks it): `proxy_watch`, `trust` →
 //! the core; `capture` → `proxy_watch`; `conflicts` → `capture`; `merge` → `capture`,
 //! `conflicts`, `proxy_watch`; `replica` → `merge`, `trust`; `device` → all of them;
-//! `scheduler` → nothing of this crate. The server is in `crates/sync-server`.
+//! `scheduler` → nothing of this crate; `rounds` → `device`, `scheduler`. The server is in
+//! `crates/sync-server`.
 
 pub use seller_sync_client as client;
 pub use seller_sync_core::{hlc, protocol, rules, tables, value};
@@ -36,5 +39,6 @@ pub mod device;
 pub mod merge;
 pub mod proxy_watch;
 pub mod replica;
+pub mod rounds;
 pub mod scheduler;
 pub mod trust;
