@@ -1,4 +1,4 @@
--- 0002_seller_panel.sql: the Seller Panel (Vinted) tables of SCHEMA.md.
+-- 0002_seller_panel.sql: the Seller Panel (Vinted) tables of docs/SCHEMA.md.
 --
 -- Same conventions as 0001_marketplace.sql: UUIDv7 TEXT ids, money in INTEGER cents, RFC 3339
 -- UTC millisecond TEXT timestamps, CHECKed enumerations and 0/1 booleans, every foreign key

@@ -1,4 +1,4 @@
--- 0003_app.sql: the app's own tables (beyond SCHEMA.md).
+-- 0003_app.sql: the app's own tables (beyond docs/SCHEMA.md).
 -- No BEGIN/COMMIT and no PRAGMA here: the migration runner wraps each file in a transaction.
 
 -- ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 -- 0007_stock_from_movements.sql: an item's quantity is the sum of its stock movements (never
 -- below 0), kept by triggers, so stock changed on two devices while offline adds up when their
--- movements sync instead of one quantity overwriting the other (SYNC.md). Quantities set
+-- movements sync instead of one quantity overwriting the other (docs/SYNC.md). Quantities set
 -- directly (an edit, an undo, a bulk change, a CSV import) become 'manual' movements of the
 -- difference, so every writer keeps the rule without knowing it; the store writes an item's first
 -- quantity as a movement itself.

@@ -1,4 +1,4 @@
-//! What the automation knows of Vinted's pages, in one place (VINTED.md): when Vinted moves a
+//! What the automation knows of Vinted's pages, in one place (`docs/VINTED.md`): when Vinted moves a
 //! marker, this is the one table to change.
 
 /// Shown only to a logged-in member.

@@ -1,4 +1,4 @@
-//! The local store of Seller Panel: one SQLite file holding the whole schema of `SCHEMA.md`.
+//! The local store of Seller Panel: one SQLite file holding the whole schema of `docs/SCHEMA.md`.
 //!
 //! [`Store::open`] sets the connection up (WAL, foreign keys, busy timeout), backs the file up and
 //! applies pending migrations, and refuses a file written by a newer version. Typed repositories

@@ -1,4 +1,4 @@
-//! The merge rules, the same on every device and on the server (SYNC.md):
+//! The merge rules, the same on every device and on the server (`docs/SYNC.md`):
 //! - a row's life goes to the longer causal length (odd alive, even deleted), so a delete beats
 //!   the edits made before it was seen and a re-creation beats that delete;
 //! - while both sides agree on the life, each cell goes to the greater (HLC, device);

@@ -1,4 +1,4 @@
-//! The remote instance Seller Panel devices sync with (SYNC.md, "The design chosen here").
+//! The remote instance Seller Panel devices sync with (`docs/SYNC.md`, "The design chosen here").
 //!
 //! - [`api`]: the HTTP API (axum), one handler per endpoint of [`seller_sync_core::protocol`];
 //! - [`auth`]: argon2 password hashes (kept only here) and device tokens (only their SHA-256

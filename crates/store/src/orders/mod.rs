@@ -26,7 +26,7 @@
 //! # Stock
 //!
 //! Stock is never overwritten by the books: each change is a row of `seller_stock_movements`
-//! whose deltas add up to the change of `seller_products.quantity` (SYNC.md). A sale needs every
+//! whose deltas add up to the change of `seller_products.quantity` (`docs/SYNC.md`). A sale needs every
 //! linked SKU to exist with enough stock (negative stock is refused) and marks an item `sold`
 //! when its quantity reaches 0. A purchase raises stock, creating a `draft` item for a SKU the
 //! shop does not have yet, and moves the item's unit cost to the weighted average of the stock

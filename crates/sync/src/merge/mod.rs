@@ -1,7 +1,7 @@
 //! Changes leaving a device ([`pending`]) and arriving at one ([`merge`]).
 //!
 //! A [`Batch`] holds, per row touched, its life (causal length) and the cells that changed, with
-//! the values read from the tables at the time. Merging follows SYNC.md: the longer causal
+//! the values read from the tables at the time. Merging follows `docs/SYNC.md`: the longer causal
 //! length wins a row's life (a delete beats the edits made before it was seen; a re-creation
 //! beats that delete); while both sides agree on it, each cell goes to the greater (HLC, device).
 //! Everything is applied in the caller's transaction with capture off and foreign keys checked
