@@ -69,42 +69,11 @@ pub struct SyncStatusView {
     pub last_error_code: Option<ErrorCode>,
     /// Rows changed here and not on the server yet.
     pub waiting_rows: i64,
-    pub conflicts: Vec<ConflictView>,
+    pub conflicts: Vec<device::Conflict>,
     pub syncing: bool,
     /// When this database was restored from a backup and took a new device id: why it is
     /// signed out (cleared at the next sign-in).
     pub restored_at: Option<String>,
-}
-
-/// A SKU or slug given to two items (offline on two devices, or by signing a device in): the
-/// later one got a distinct value, for the user to choose which item keeps it.
-#[derive(Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ConflictView {
-    pub table: String,
-    pub id: String,
-    pub column: String,
-    /// The value the row was given where it was made.
-    pub original: String,
-    /// The value it holds now.
-    pub current: Option<String>,
-    /// What the user knows the row by (an item's title).
-    pub label: Option<String>,
-    /// The item that kept the original value.
-    pub other_id: String,
-    pub other_current: Option<String>,
-    pub other_label: Option<String>,
-    pub detected_at: String,
-}
-
-/// Which of a conflict's two items keeps the value both were given.
-#[derive(Deserialize, specta::Type, Clone, Copy)]
-#[serde(rename_all = "camelCase")]
-pub enum ConflictKeep {
-    /// The listed item takes the value back; the other gets a distinct one.
-    This,
-    /// The other item keeps it; nothing changes.
-    Other,
 }
 
 fn secret_from_str<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
@@ -169,22 +138,6 @@ async fn status_view(state: &AppState, sync: &SyncState) -> Result<SyncStatusVie
             let status = store
                 .sync_status()
                 .map_err(seller_store::StoreError::from)?;
-            let conflicts = status
-                .conflicts
-                .into_iter()
-                .map(|c| ConflictView {
-                    table: c.table,
-                    id: c.pk,
-                    column: c.column,
-                    original: c.original,
-                    current: c.current,
-                    label: c.label,
-                    other_id: c.other_pk,
-                    other_current: c.other_current,
-                    other_label: c.other_label,
-                    detected_at: c.detected_at,
-                })
-                .collect();
             Ok(SyncStatusView {
                 signed_in: status.account.is_some(),
                 server: status.account.as_ref().map(|a| a.server.clone()),
@@ -193,7 +146,7 @@ async fn status_view(state: &AppState, sync: &SyncState) -> Result<SyncStatusVie
                 last_error_code: status.last_error_kind.map(code_of),
                 last_error: status.last_error,
                 waiting_rows: status.waiting.staged_rows + status.waiting.unstaged_rows,
-                conflicts,
+                conflicts: status.conflicts,
                 syncing,
                 restored_at: status.restored_at,
             })
@@ -301,12 +254,8 @@ pub async fn choose_sync_conflict_value(
     table: String,
     id: String,
     column: String,
-    keep: ConflictKeep,
+    keep: conflicts::Keep,
 ) -> Result<SyncStatusView, AppError> {
-    let keep = match keep {
-        ConflictKeep::This => conflicts::Keep::This,
-        ConflictKeep::Other => conflicts::Keep::Other,
-    };
     state
         .with_store(move |store| {
             store

@@ -244,12 +244,18 @@ pub fn detect_table(conn: &Connection, table: &str) -> rusqlite::Result<usize> {
     Ok(found)
 }
 
-/// Which item keeps the value both were given.
+// The doc comments are the app's TypeScript ones too: the listed row is the one renamed.
+/// Which of a conflict's two items keeps the value both were given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "specta",
+    derive(serde::Deserialize, specta::Type),
+    serde(rename = "ConflictKeep", rename_all = "camelCase")
+)]
 pub enum Keep {
-    /// The row listed (the one renamed) takes the value back; the other takes the distinct one.
+    /// The listed item takes the value back; the other gets a distinct one.
     This,
-    /// The other row keeps it; the listed one keeps its distinct value.
+    /// The other item keeps it; nothing changes.
     Other,
 }
 

@@ -592,19 +592,30 @@ pub struct Status {
     pub restored_at: Option<String>,
 }
 
-/// A unique-key clash settled by a merge or by signing in, for the user to resolve.
+// A unique-key clash settled by a merge or by signing in, for the user to resolve. The doc
+// comments are the app's TypeScript ones too.
+/// A SKU or slug given to two items (offline on two devices, or by signing a device in): the
+/// later one got a distinct value, for the user to choose which item keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "specta",
+    derive(serde::Serialize, specta::Type),
+    serde(rename = "ConflictView", rename_all = "camelCase")
+)]
 pub struct Conflict {
     pub table: String,
+    #[cfg_attr(feature = "specta", serde(rename = "id"))]
     pub pk: String,
     pub column: String,
     /// The value the row was given where it was made.
     pub original: String,
-    /// The value it holds now (`None` once the row is gone).
+    // `None` once the row is gone.
+    /// The value it holds now.
     pub current: Option<String>,
     /// What the user knows the row by (an item's title).
     pub label: Option<String>,
-    /// The row that kept the original value.
+    /// The item that kept the original value.
+    #[cfg_attr(feature = "specta", serde(rename = "otherId"))]
     pub other_pk: String,
     pub other_current: Option<String>,
     pub other_label: Option<String>,
