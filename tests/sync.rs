@@ -436,7 +436,6 @@ async fn a_restored_backup_never_loses_later_changes_on_postgres() {
 /// user, Vinted site) lists the account; a change of another column does not; the device that
 /// made the change does not list it; confirming clears it.
 async fn a_proxy_changed_elsewhere_awaits_confirmation(backend: Backend) {
-    use seller_sync::proxy_watch;
     let server = start_server(backend, &["proxy@example.fr"]).await;
     let dir = tempfile::tempdir().unwrap();
     let mut a = Device::open(&dir.path().join("a.sqlite3"));
@@ -455,8 +454,7 @@ async fn a_proxy_changed_elsewhere_awaits_confirmation(backend: Backend) {
     a.sync().await;
     b.sign_in(&server, "proxy@example.fr").await;
     b.sync().await;
-    let awaits =
-        |d: &Device| proxy_watch::needs_confirmation(d.store().connection(), &account).unwrap();
+    let awaits = |d: &Device| d.store().proxy_awaits_confirmation(&account).unwrap();
     assert!(!awaits(&b), "an account first seen here is not a change");
 
     // A renames the account: not where the password goes.
@@ -476,7 +474,7 @@ async fn a_proxy_changed_elsewhere_awaits_confirmation(backend: Backend) {
     );
     assert!(!awaits(&a), "A made the change itself");
     assert_eq!(
-        proxy_watch::awaiting(b.store().connection()).unwrap(),
+        b.store().accounts_awaiting_proxy_confirmation().unwrap(),
         vec![(account.clone(), vec!["proxy_host".to_owned()])]
     );
 
@@ -485,13 +483,13 @@ async fn a_proxy_changed_elsewhere_awaits_confirmation(backend: Backend) {
     a.sync().await;
     b.sync().await;
     assert_eq!(
-        proxy_watch::awaiting(b.store().connection()).unwrap(),
+        b.store().accounts_awaiting_proxy_confirmation().unwrap(),
         vec![(
             account.clone(),
             vec!["proxy_host".to_owned(), "vinted_base_url".to_owned()]
         )]
     );
-    assert!(proxy_watch::confirm(b.store().connection(), &account).unwrap());
+    assert!(b.store().confirm_account_proxy(&account).unwrap());
     assert!(!awaits(&b));
 
     // The proxy port then changes again: listed again.
@@ -499,7 +497,7 @@ async fn a_proxy_changed_elsewhere_awaits_confirmation(backend: Backend) {
     a.sync().await;
     b.sync().await;
     assert!(awaits(&b));
-    assert!(proxy_watch::confirm(b.store().connection(), &account).unwrap());
+    assert!(b.store().confirm_account_proxy(&account).unwrap());
 
     // Deleted elsewhere, then made again under the same id with a proxy of someone's choosing:
     // B still keeps a password for that id, so the new row awaits confirmation too.

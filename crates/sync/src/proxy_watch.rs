@@ -7,7 +7,9 @@
 //! of their choosing and receive the password there. So a merge that changes one of them
 //! records the account in `sync_proxy_changes` (local, never synced, made beside `sync_clock`);
 //! a session start refuses to send the stored password while the account is listed, and the
-//! Accounts area shows it with a "confirm the proxy" action that clears it.
+//! Accounts area shows it with a "confirm the proxy" action that clears it. Reading and clearing
+//! the list are the store's (`Store::accounts_awaiting_proxy_confirmation` and its neighbours),
+//! since the app asks them without sync attached.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use seller_sync_core::value::Value;
@@ -98,45 +100,4 @@ pub(crate) fn note_deleted(conn: &Connection, table: &str, pk: &str) -> rusqlite
     )?
     .execute([pk])?;
     Ok(())
-}
-
-/// Whether the account's proxy was changed on another device and not confirmed here yet (a
-/// database without sync installed has none).
-pub fn needs_confirmation(conn: &Connection, account_id: &str) -> rusqlite::Result<bool> {
-    if !installed(conn)? {
-        return Ok(false);
-    }
-    conn.prepare_cached("SELECT 1 FROM sync_proxy_changes WHERE account_id = ?1")?
-        .exists([account_id])
-}
-
-/// The accounts awaiting confirmation, each with the columns changed elsewhere.
-pub fn awaiting(conn: &Connection) -> rusqlite::Result<Vec<(String, Vec<String>)>> {
-    if !installed(conn)? {
-        return Ok(Vec::new());
-    }
-    conn.prepare("SELECT account_id, columns FROM sync_proxy_changes ORDER BY account_id")?
-        .query_map([], |r| {
-            let columns: String = r.get(1)?;
-            Ok((r.get(0)?, columns.split(',').map(str::to_owned).collect()))
-        })?
-        .collect()
-}
-
-/// The person confirmed the account's proxy on this device; `false` when none was awaited.
-pub fn confirm(conn: &Connection, account_id: &str) -> rusqlite::Result<bool> {
-    if !installed(conn)? {
-        return Ok(false);
-    }
-    Ok(conn.execute(
-        "DELETE FROM sync_proxy_changes WHERE account_id = ?1",
-        [account_id],
-    )? > 0)
-}
-
-fn installed(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_proxy_changes'",
-    )?
-    .exists([])
 }
