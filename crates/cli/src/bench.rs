@@ -1,5 +1,5 @@
-//! `seller bench`: store-layer figures on a generated data set, each beside its baseline where
-//! the issue names one. Prints a table; BENCHMARKS.md records a run.
+//! `seller bench`: store-layer figures on a generated data set, each beside its baseline and
+//! goal where it has one. Prints a table; BENCHMARKS.md records a run.
 
 use std::path::Path;
 
