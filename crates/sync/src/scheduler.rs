@@ -330,7 +330,10 @@ mod tests {
             rounds.starts_since(origin),
             [0, 30, 60, 90, 120, 420].map(Duration::from_secs)
         );
-        assert!(rounds.inner.polls.load(Ordering::SeqCst) > 0, "long polls online");
+        assert!(
+            rounds.inner.polls.load(Ordering::SeqCst) > 0,
+            "long polls online"
+        );
     }
 
     #[tokio::test(start_paused = true)]
