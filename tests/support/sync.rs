@@ -59,9 +59,7 @@ impl Drop for Server {
 
 // The server crate's test helpers: a fresh PostgreSQL database, plain SQL on the server's own
 // database.
-#[path = "../../crates/sync-server/tests/support/backends.rs"]
-mod backends;
-pub use backends::{new_postgres_database, sql_rows as server_rows};
+pub use seller_test_sync_backends::{new_postgres_database, sql_rows as server_rows};
 
 pub const PASSWORD: &str = "mot de passe solide";
 

@@ -1,6 +1,6 @@
-#![allow(dead_code)] // Shared by several test files, each using part of it.
-//! The two storage backends, each fresh for one test: a SQLite file in a temporary folder, or a
-//! new database on the PostgreSQL server `scripts/with-test-postgres` started.
+//! The sync server's two storage backends, each fresh for one test: a SQLite file in a temporary
+//! folder, or a new database on the PostgreSQL server `scripts/with-test-postgres` started. For
+//! the server's own tests and the cross-crate sync tests alike.
 
 use seller_sync_server::storage::postgres::PostgresStorage;
 use seller_sync_server::storage::sqlite::SqliteStorage;

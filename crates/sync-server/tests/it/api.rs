@@ -1,11 +1,6 @@
 //! The HTTP API as a client sees it: sign-in, schema versions, scopes on reads, sign-out, and
 //! HTTPS with a certificate (rustls), each answer a JSON error with its code.
 
-mod support {
-    pub mod backends;
-    pub mod process;
-}
-
 use seller_sync_client::{ClientError, SyncClient};
 use seller_sync_core::protocol::{ApiErrorCode, LoginRequest, Role};
 use seller_sync_server::schema::supported_schema;
@@ -69,7 +64,7 @@ fn refused(result: Result<impl std::fmt::Debug, ClientError>) -> ApiErrorCode {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_scopes_and_sign_out() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     let alice = add_user(&fresh.storage, "alice@example.fr", Role::Seller).await;
     add_user(&fresh.storage, "bob@example.fr", Role::Seller).await;
     let address = serve(fresh.storage.clone(), None).await;
@@ -158,7 +153,7 @@ async fn an_admin_syncs_everything() {
     use seller_sync_core::protocol::{Cell, Life, RowChange};
     use seller_sync_server::push::PushContext;
 
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     let seller = add_user(&fresh.storage, "seller@example.fr", Role::Seller).await;
     add_user(&fresh.storage, "admin@example.fr", Role::Admin).await;
     let address = serve(fresh.storage.clone(), None).await;
@@ -253,7 +248,7 @@ async fn an_admin_syncs_everything() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schema_versions_outside_the_range_are_refused_with_what_to_update() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     add_user(&fresh.storage, "alice@example.fr", Role::Seller).await;
     let address = serve(fresh.storage.clone(), None).await;
     let range = supported_schema();
@@ -295,8 +290,8 @@ async fn schema_versions_outside_the_range_are_refused_with_what_to_update() {
 async fn https_with_a_certificate_the_client_trusts() {
     // A throwaway certificate authority and a server certificate it signed for `localhost`.
     let dir = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = support::process::throwaway_ca(dir.path());
-    let fresh = support::backends::sqlite();
+    let (ca, cert, key) = crate::support::process::throwaway_ca(dir.path());
+    let fresh = crate::support::backends::sqlite();
     add_user(&fresh.storage, "alice@example.fr", Role::Seller).await;
     let tls = seller_sync_server::serve::tls_acceptor(&cert, &key).unwrap();
     let address = serve(fresh.storage.clone(), Some(tls)).await;

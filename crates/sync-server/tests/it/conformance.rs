@@ -1,10 +1,7 @@
 //! One suite, both backends: every scenario runs on SQLite and on PostgreSQL (started by
 //! `scripts/with-test-postgres`), and must behave the same.
 
-mod support {
-    pub mod backends;
-}
-
+use crate::support::backends::sql_rows;
 use seller_sync_core::hlc::Hlc;
 use seller_sync_core::protocol::{ApiErrorCode, PushBatch, REFERENCE_SCOPE, Role};
 use seller_sync_core::protocol::{Cell, Life, RowChange};
@@ -13,7 +10,6 @@ use seller_sync_core::value::Value;
 use seller_sync_server::auth::{hash_password, verify_password};
 use seller_sync_server::push::PushContext;
 use seller_sync_server::storage::{NewUser, Storage, StorageError};
-use support::backends::sql_rows;
 
 const NOW: u64 = 1_765_000_000_000;
 
@@ -1291,7 +1287,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
-                    let fresh = super::support::backends::sqlite();
+                    let fresh = crate::support::backends::sqlite();
                     super::$scenario(&fresh.storage, &fresh.location).await;
                 }
             )*
@@ -1300,7 +1296,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
-                    let fresh = super::support::backends::postgres().await;
+                    let fresh = crate::support::backends::postgres().await;
                     super::$scenario(&fresh.storage, &fresh.location).await;
                 }
             )*
@@ -1335,7 +1331,7 @@ async fn shared_emails_are_named_at_start(db: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_emails_stop_a_sqlite_server() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     new_seller(&fresh.storage, "one@example.fr").await;
     new_seller(&fresh.storage, "two@example.fr").await;
     assert_eq!(shared_emails_are_named_at_start(&fresh.location).await, "2");
@@ -1351,7 +1347,7 @@ async fn shared_emails_stop_a_sqlite_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_emails_stop_a_postgres_server() {
-    let fresh = support::backends::postgres().await;
+    let fresh = crate::support::backends::postgres().await;
     new_seller(&fresh.storage, "one@example.fr").await;
     new_seller(&fresh.storage, "two@example.fr").await;
     assert_eq!(shared_emails_are_named_at_start(&fresh.location).await, "2");

@@ -8,10 +8,6 @@
 //! and typed tables are compared before and after). Beside it, the users row and the e-mail
 //! change as a client meets them.
 
-mod support {
-    pub mod backends;
-}
-
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -1263,11 +1259,11 @@ fn run_property(backend: &str) {
     // The backend's data (a temporary folder for SQLite) lives as long as the test.
     let (server, _data): (Server, Box<dyn std::any::Any>) = runtime.block_on(async {
         if backend == "sqlite" {
-            let fresh = support::backends::sqlite();
+            let fresh = crate::support::backends::sqlite();
             let server = start(fresh.storage.clone(), &fresh.location).await;
             (server, Box::new(fresh) as Box<dyn std::any::Any>)
         } else {
-            let fresh = support::backends::postgres().await;
+            let fresh = crate::support::backends::postgres().await;
             let server = start(fresh.storage.clone(), &fresh.location).await;
             (server, Box::new(fresh) as Box<dyn std::any::Any>)
         }
@@ -1514,13 +1510,13 @@ async fn users_row_and_email_over_http<S: Storage + Clone>(storage: S, location:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_row_and_email_over_http_on_sqlite() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     users_row_and_email_over_http(fresh.storage.clone(), &fresh.location).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_row_and_email_over_http_on_postgres() {
-    let fresh = support::backends::postgres().await;
+    let fresh = crate::support::backends::postgres().await;
     users_row_and_email_over_http(fresh.storage.clone(), &fresh.location).await;
 }
 
@@ -1569,12 +1565,12 @@ async fn hostile_sign_ins<S: Storage + Clone>(storage: S, location: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_sign_ins_on_sqlite() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     hostile_sign_ins(fresh.storage.clone(), &fresh.location).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_sign_ins_on_postgres() {
-    let fresh = support::backends::postgres().await;
+    let fresh = crate::support::backends::postgres().await;
     hostile_sign_ins(fresh.storage.clone(), &fresh.location).await;
 }

@@ -3,13 +3,9 @@
 //! polls, connection timeouts, and an accept loop that outlives running out of file
 //! descriptors. Counts, never durations, decide each assertion.
 
-mod support {
-    pub mod backends;
-    pub mod process;
-}
-
 use std::time::Duration;
 
+use crate::support::process::{Answer, Served, exchange, schema_header, throwaway_ca, tls_client};
 use seller_sync_client::{ClientError, SyncClient};
 use seller_sync_core::protocol::{ApiErrorCode, LoginRequest, PushBatch, Role};
 use seller_sync_core::protocol::{Cell, Life, RowChange};
@@ -18,7 +14,6 @@ use seller_sync_server::schema::supported_schema;
 use seller_sync_server::serve::Timeouts;
 use seller_sync_server::storage::sqlite::SqliteStorage;
 use seller_sync_server::storage::{NewUser, Storage};
-use support::process::{Answer, Served, exchange, schema_header, throwaway_ca, tls_client};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PASSWORD: &str = "un mot de passe solide";
@@ -207,7 +202,7 @@ async fn failed_sign_ins_from_one_address_are_throttled() {
 /// client, and another client is not held back by the first one's failures.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_sign_ins_are_throttled_per_account_and_per_client() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     add_user(&fresh.storage, "alice@example.fr").await;
     add_user(&fresh.storage, "bob@example.fr").await;
     let limits = Limits {
@@ -242,7 +237,7 @@ async fn failed_sign_ins_are_throttled_per_account_and_per_client() {
 /// meanwhile (it needs no password check).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sign_in_flood_waits_on_a_bounded_pool_and_sync_goes_on() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     add_user(&fresh.storage, "syncing@example.fr").await;
     // A costly hash (64 MiB, 3 passes): the burst arrives while the first check still runs.
     let costly = {
@@ -330,7 +325,7 @@ async fn pushes_past_the_bounds_are_refused_as_too_large() {
     assert!(BATCHES_PER_REQUEST <= defaults.batches_per_request);
     assert!(BATCH_ROWS <= defaults.rows_per_batch);
 
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     add_user(&fresh.storage, "alice@example.fr").await;
     let limits = Limits {
         body_bytes: 64 * 1024,
@@ -387,7 +382,7 @@ async fn pushes_past_the_bounds_are_refused_as_too_large() {
 /// A push body over the limit from a signed-in device: 413 `too_large`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_the_limit_is_too_large() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     add_user(&fresh.storage, "alice@example.fr").await;
     let limits = Limits {
         body_bytes: 64 * 1024,
@@ -504,7 +499,7 @@ async fn token_of(address: &str, email: &str) -> String {
 /// whose client hangs up gives its place back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_polls_are_bounded_per_user_and_in_all() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     for who in ["alice", "bob", "carol"] {
         add_user(&fresh.storage, &format!("{who}@example.fr")).await;
     }
@@ -535,7 +530,7 @@ async fn long_polls_are_bounded_per_user_and_in_all() {
 /// request whose body never ends is answered 408 at the request's time bound.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_slow_connections_are_closed_but_long_polls_are_answered() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     add_user(&fresh.storage, "alice@example.fr").await;
     let timeouts = Timeouts {
         header_read: Duration::from_millis(500),

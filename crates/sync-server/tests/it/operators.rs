@@ -2,22 +2,17 @@
 //! days; the operator lists a user's devices and revokes one or all, and a revoked device never
 //! signs in again; the database address comes from a variable or a file; PostgreSQL over TLS.
 
-mod support {
-    pub mod backends;
-    pub mod process;
-}
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::backends::sql_rows;
+use crate::support::process::{Served, run, stderr, throwaway_ca, try_run};
 use chrono::{SecondsFormat, Utc};
 use seller_sync_client::{ClientError, SyncClient};
 use seller_sync_core::protocol::{ApiErrorCode, LoginRequest, Role};
 use seller_sync_server::schema::supported_schema;
 use seller_sync_server::storage::postgres::PostgresStorage;
 use seller_sync_server::storage::{NewUser, Storage, StorageError};
-use support::backends::sql_rows;
-use support::process::{Served, run, stderr, throwaway_ca, try_run};
 
 const PASSWORD: &str = "un mot de passe solide";
 
@@ -122,20 +117,20 @@ async fn sign_out_revoke_and_last_use<S: Storage>(s: &S, db: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_sign_out_revoke_and_last_use() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     sign_out_revoke_and_last_use(&fresh.storage, &fresh.location).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_sign_out_revoke_and_last_use() {
-    let fresh = support::backends::postgres().await;
+    let fresh = crate::support::backends::postgres().await;
     sign_out_revoke_and_last_use(&fresh.storage, &fresh.location).await;
 }
 
 /// Devices signed in before last uses were recorded count their 30 days from the upgrade.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_from_before_the_upgrade_count_from_the_upgrade() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     let user = new_seller(&fresh.storage, "old@example.fr").await;
     let device = uuid::Uuid::now_v7().to_string();
     fresh
@@ -182,7 +177,7 @@ fn login(email: &str, device: &str) -> LoginRequest {
 /// token in use moves its expiry, written once an hour at most.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_expire_unused_and_are_renewed_by_use() {
-    let fresh = support::backends::sqlite();
+    let fresh = crate::support::backends::sqlite();
     new_seller(&fresh.storage, "alice@example.fr").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());

@@ -1,4 +1,3 @@
-#![allow(dead_code)] // Shared by several test files, each using part of it.
 //! The real `seller-sync-server` binary, run as an operator runs it, and what its tests need
 //! around it: a throwaway certificate authority, raw HTTP(S) exchanges that show the status and
 //! headers.
