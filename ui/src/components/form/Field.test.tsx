@@ -66,6 +66,69 @@ describe("Field", () => {
     expect(screen.getByTestId("secret").getAttribute("data-mode")).toBe("keep");
   });
 
+  it("on one line, shows the hint and replaces it by the error, the control described by that line", () => {
+    function Pattern({ error }: { error?: string }) {
+      return (
+        <Field id="f-pattern" name="pattern" label="Pattern" errorReplacesHint hint="Next: A-001" hintTestId="preview" error={error} footer={<p>Letters and digits</p>}>
+          {(a) => <input {...a} />}
+        </Field>
+      );
+    }
+    const { rerender } = render(<Pattern />);
+    const input = screen.getByLabelText("Pattern");
+    expect(input.getAttribute("aria-invalid")).toBeNull();
+    expect(input.getAttribute("aria-describedby")).toBe("f-pattern-hint");
+    const hint = screen.getByTestId("preview");
+    expect(hint.id).toBe("f-pattern-hint");
+    expect(hint.className).toBe("hint");
+    expect(hint.textContent).toBe("Next: A-001");
+    expect(screen.getByText("Letters and digits").closest(".field")).toBe(hint.closest(".field"));
+
+    rerender(<Pattern error="Not a pattern" />);
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(input.getAttribute("aria-describedby")).toBe("f-pattern-hint");
+    expect(screen.queryByTestId("preview")).toBeNull();
+    const error = screen.getByTestId("error-pattern");
+    expect(error.id).toBe("f-pattern-hint");
+    expect(error.className).toBe("field-error");
+    expect(error.textContent).toBe("Not a pattern");
+    expect(screen.queryByText("Next: A-001")).toBeNull();
+    expect(document.querySelectorAll("#f-pattern-hint")).toHaveLength(1);
+    expect(error.closest(".field")?.className).toBe("field has-error");
+
+    rerender(<Pattern />);
+    expect(input.getAttribute("aria-invalid")).toBeNull();
+    expect(screen.getByTestId("preview").textContent).toBe("Next: A-001");
+  });
+
+  it("on one line, keeps the line while the hint is empty, and reads a message elsewhere after the error", () => {
+    const { rerender } = render(
+      <Field id="f-url" name="url" label="URL" errorReplacesHint hint="" alsoDescribedBy="note" errorTestId="url-error">
+        {(a) => <input {...a} />}
+      </Field>,
+    );
+    const input = screen.getByLabelText("URL");
+    expect(document.getElementById("f-url-hint")?.textContent).toBe("");
+    expect(input.getAttribute("aria-describedby")).toBe("note f-url-hint");
+    rerender(
+      <Field id="f-url" name="url" label="URL" errorReplacesHint hint="" alsoDescribedBy="note" error="Use http://" errorTestId="url-error">
+        {(a) => <input {...a} />}
+      </Field>,
+    );
+    expect(input.getAttribute("aria-describedby")).toBe("f-url-hint note");
+    expect(screen.getByTestId("url-error").textContent).toBe("Use http://");
+  });
+
+  it("can give its hint another id", () => {
+    render(
+      <Field id="lang" name="language" label="Language" hint="Applies at once" hintId="lang-hint">
+        {(a) => <input {...a} />}
+      </Field>,
+    );
+    expect(screen.getByLabelText("Language").getAttribute("aria-describedby")).toBe("lang-hint");
+    expect(document.getElementById("lang-hint")?.textContent).toBe("Applies at once");
+  });
+
   it("joins only the ids that exist", () => {
     expect(describedBy(undefined, false, undefined)).toBeUndefined();
     expect(describedBy("a", undefined, "b")).toBe("a b");
@@ -91,6 +154,12 @@ describe("EnumSelect", () => {
     expect(onChange).toHaveBeenCalledWith("large");
     await userEvent.selectOptions(select, "");
     expect(onChange).toHaveBeenLastCalledWith("");
+  });
+
+  it("marks the language of an option's text when asked", () => {
+    render(<EnumSelect aria-label="Language" values={["system", "fr"]} value="system" label={(v) => v} optionLang={(v) => (v === "fr" ? "fr" : undefined)} onChange={() => {}} />);
+    const select = screen.getByRole("combobox", { name: "Language" }) as HTMLSelectElement;
+    expect(Array.from(select.options).map((o) => o.getAttribute("lang"))).toEqual([null, "fr"]);
   });
 
   it("has no empty option unless asked", () => {

@@ -15,16 +15,28 @@ type Props = {
   name: string;
   label: ReactNode;
   hint?: ReactNode;
+  /** The hint's DOM id, when not `<id>-hint`. */
+  hintId?: string;
+  /** The hint's `data-testid` (a preview a test reads), if any. */
+  hintTestId?: string;
   /** The error in the user's language; the control is then marked invalid and described by it. */
   error?: string;
   /** The error's `data-testid`, when not `error-<name>`. */
   errorTestId?: string;
+  /**
+   * One line under the control instead of a hint and an error: the hint, replaced by the error
+   * when there is one. The line keeps the hint's id, so the control stays described by that one
+   * element; it is there even while empty (a preview still to come), so the layout does not jump.
+   */
+  errorReplacesHint?: boolean;
   /** Marks the control invalid without an error of its own (a message elsewhere names it). */
   invalid?: boolean;
   /** The id of a message elsewhere that also describes the control (read after the error). */
   alsoDescribedBy?: string;
   /** Shown beside the label (a character counter, say). */
   extra?: ReactNode;
+  /** Shown under the hint and error, inside the field (a longer help the control is not described by, a save's alert). */
+  footer?: ReactNode;
   /**
    * For a control that is not one element (a saved password with its buttons): the label is then
    * plain text, since a `<label>` must name one control.
@@ -48,9 +60,12 @@ export function describedBy(...ids: (string | undefined | false)[]): string | un
  * screen reader announces the error when the control takes the focus.
  */
 export function Field(props: Props) {
-  const { id, name, label, hint, error, errorTestId, invalid, alsoDescribedBy, extra, plainLabel, className, testId, mode, children } = props;
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
+  const { id, name, label, hint, error, errorTestId, invalid, alsoDescribedBy, extra, footer, plainLabel, className, testId, mode, children } = props;
+  const oneLine = props.errorReplacesHint === true;
+  const lineId = props.hintId ?? `${id}-hint`;
+  const hintId = oneLine || hint ? lineId : undefined;
+  const errorId = error ? (oneLine ? lineId : `${id}-error`) : undefined;
+  const errorTest = errorTestId ?? `error-${name}`;
   const labelElement = plainLabel ? <span className="field-label">{label}</span> : <label htmlFor={id}>{label}</label>;
   return (
     <div className={`field${className ? ` ${className}` : ""}${error ? " has-error" : ""}`} data-testid={testId} data-mode={mode}>
@@ -65,15 +80,25 @@ export function Field(props: Props) {
       {children({
         id,
         "data-testid": id,
-        "aria-describedby": describedBy(errorId, alsoDescribedBy, hintId),
+        // On one line, the error is the hint's element: name it once, first when it is the error.
+        "aria-describedby": oneLine ? describedBy(error && lineId, alsoDescribedBy, !error && lineId) : describedBy(errorId, alsoDescribedBy, hintId),
         "aria-invalid": error || invalid ? true : undefined,
       })}
-      {hint && (
-        <p id={hintId} className="hint">
-          {hint}
+      {oneLine ? (
+        <p id={lineId} className={error ? "field-error" : "hint"} data-testid={error ? errorTest : props.hintTestId}>
+          {error || hint}
         </p>
+      ) : (
+        <>
+          {hint && (
+            <p id={hintId} className="hint" data-testid={props.hintTestId}>
+              {hint}
+            </p>
+          )}
+          {error && <FieldError id={errorId} name={name} message={error} testId={errorTestId} />}
+        </>
       )}
-      {error && <FieldError id={errorId} name={name} message={error} testId={errorTestId} />}
+      {footer}
     </div>
   );
 }

@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { type BackupFile, type BackupSettings, commands } from "../../bindings";
+import { type AppError, type BackupFile, type BackupSettings, commands } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { Field, reportSaveError, useSaveMutation } from "../../components/form";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { settingsKeys } from "./queryKeys";
-
 
 /** One-click backup, daily automatic backups, and restoring one of them (after confirmation). */
 export function BackupSection() {
@@ -35,13 +35,20 @@ export function BackupSection() {
     },
   });
 
-  const saveSettings = useMutation({
-    mutationFn: async (next: BackupSettings) => unwrap(await commands.setBackupSettings(next)),
-    onSuccess: (saved) => {
-      queryClient.setQueryData(settingsKeys.backupSettings, saved);
-      setKeepDaysText(null);
-    },
+  const saveSettings = useSaveMutation({
+    save: (next: BackupSettings) => commands.setBackupSettings(next),
+    onSaved: (saved: BackupSettings) => queryClient.setQueryData(settingsKeys.backupSettings, saved),
   });
+  const [saveError, setSaveError] = useState<AppError | null>(null);
+
+  async function saveBackupSettings(next: BackupSettings) {
+    setSaveError(null);
+    const outcome = await saveSettings.run(next);
+    if (!outcome) return;
+    if (outcome.ok) setKeepDaysText(null);
+    // No field here shows a refusal of the backend: all of it goes to the section's alert.
+    else reportSaveError(outcome.error, { fieldCount: 0, unmapped: [] }, (banner) => setSaveError(banner.error));
+  }
 
   const restore = useMutation({
     mutationFn: async (fileName: string) => unwrap(await commands.restoreBackup(fileName)),
@@ -60,15 +67,15 @@ export function BackupSection() {
     if (!current || keepDaysText === null) return;
     const days = Number.parseInt(keepDaysText, 10);
     if (!Number.isInteger(days) || days < 1 || days > 3650 || String(days) !== keepDaysText.trim()) {
-      saveSettings.reset();
+      setSaveError(null);
       return;
     }
-    saveSettings.mutate({ ...current, keepDays: days });
+    void saveBackupSettings({ ...current, keepDays: days });
   }
   const keepDaysInvalid =
     keepDaysText !== null && !/^\s*\d{1,4}\s*$/.test(keepDaysText) ? true : keepDaysText !== null && (Number(keepDaysText) < 1 || Number(keepDaysText) > 3650);
 
-  const error = backupNow.error ?? saveSettings.error ?? restore.error ?? backups.error ?? settings.error;
+  const error = backupNow.error ?? saveError ?? restore.error ?? backups.error ?? settings.error;
 
   return (
     <div className="card form-section" data-testid="backups">
@@ -93,30 +100,34 @@ export function BackupSection() {
               type="checkbox"
               data-testid="backup-auto"
               checked={current.autoDaily}
-              disabled={saveSettings.isPending}
-              onChange={(e) => saveSettings.mutate({ ...current, autoDaily: e.target.checked })}
+              disabled={saveSettings.pending}
+              onChange={(e) => void saveBackupSettings({ ...current, autoDaily: e.target.checked })}
             />
             {t("backup.autoDaily")}
           </label>
-          <div className="field field-narrow">
-            <label htmlFor={keepDaysId}>{t("backup.keepDays")}</label>
-            <input
-              id={keepDaysId}
-              data-testid="backup-keep-days"
-              inputMode="numeric"
-              value={keepDaysValue}
-              aria-invalid={keepDaysInvalid || undefined}
-              aria-describedby={`${keepDaysId}-hint`}
-              onChange={(e) => setKeepDaysText(e.target.value)}
-              onBlur={commitKeepDays}
-              onKeyDown={(e) => {
-                if (e.key === "Enter") commitKeepDays();
-              }}
-            />
-            <p id={`${keepDaysId}-hint`} className={keepDaysInvalid ? "field-error" : "hint"}>
-              {keepDaysInvalid ? t("backup.keepDaysInvalid") : t("backup.keepDaysHint")}
-            </p>
-          </div>
+          <Field
+            id={keepDaysId}
+            name="keepDays"
+            className="field-narrow"
+            label={t("backup.keepDays")}
+            errorReplacesHint
+            hint={t("backup.keepDaysHint")}
+            error={keepDaysInvalid ? t("backup.keepDaysInvalid") : undefined}
+          >
+            {(control) => (
+              <input
+                {...control}
+                data-testid="backup-keep-days"
+                inputMode="numeric"
+                value={keepDaysValue}
+                onChange={(e) => setKeepDaysText(e.target.value)}
+                onBlur={commitKeepDays}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter") commitKeepDays();
+                }}
+              />
+            )}
+          </Field>
         </div>
       )}
 

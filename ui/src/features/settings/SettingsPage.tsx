@@ -1,8 +1,9 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type LanguagePref, type Settings } from "../../bindings";
+import { type AppError, commands, type LanguagePref, type Settings } from "../../bindings";
+import { EnumSelect, Field, reportSaveError, useSaveMutation } from "../../components/form";
 import { applyLanguage } from "../../i18n";
-import { normalizeAppError, unwrap } from "../../lib/errors";
 import { resolveLanguage } from "../../lib/language";
 import { settingsKeys } from "./queryKeys";
 import { ExportSettingsSection } from "../transfer/ExportSettingsSection";
@@ -13,19 +14,34 @@ import { SkuPatternSection } from "./SkuPatternSection";
 
 type Props = { settings: Settings | undefined };
 
+const LANGUAGES: readonly LanguagePref[] = ["system", "fr", "en"];
+
 export function SettingsPage({ settings }: Props) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
 
-  const mutation = useMutation({
-    mutationFn: async (language: LanguagePref) => unwrap(await commands.setLanguage(language)),
-    onSuccess: async (saved) => {
+  const save = useSaveMutation({
+    save: (language: LanguagePref) => commands.setLanguage(language),
+    onSaved: async (saved: Settings) => {
       queryClient.setQueryData(settingsKeys.app, saved);
       await applyLanguage(resolveLanguage(saved.language, saved.systemLanguage));
     },
   });
+  // The language being saved shows as chosen until the save ends, then the saved one does.
+  const [choosing, setChoosing] = useState<LanguagePref | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
 
-  const current: LanguagePref = mutation.isPending ? mutation.variables : (settings?.language ?? "system");
+  async function chooseLanguage(language: LanguagePref) {
+    setError(null);
+    setChoosing(language);
+    const outcome = await save.run(language);
+    setChoosing(null);
+    if (outcome && !outcome.ok) reportSaveError(outcome.error, { fieldCount: 0, unmapped: [] }, (banner) => setError(banner.error));
+  }
+
+  const current: LanguagePref = choosing ?? settings?.language ?? "system";
+  const languageLabel = (language: LanguagePref) =>
+    language === "fr" ? t("settings.languageFr") : language === "en" ? t("settings.languageEn") : t("settings.languageSystem");
 
   return (
     <section className="settings" data-testid="settings" aria-labelledby="settings-title">
@@ -35,33 +51,35 @@ export function SettingsPage({ settings }: Props) {
         </h1>
       </header>
       <div className="card form-section">
-        <div className="field field-narrow">
-          <label htmlFor="language-select">{t("settings.language")}</label>
-          <select
-            id="language-select"
-            data-testid="language-select"
-            value={current}
-            disabled={mutation.isPending}
-            aria-describedby="language-hint"
-            onChange={(e) => mutation.mutate(e.target.value as LanguagePref)}
-          >
-            <option value="system">{t("settings.languageSystem")}</option>
-            <option value="fr" lang="fr">
-              {t("settings.languageFr")}
-            </option>
-            <option value="en" lang="en">
-              {t("settings.languageEn")}
-            </option>
-          </select>
-          <p id="language-hint" className="hint">
-            {mutation.isPending ? t("settings.saving") : t("settings.languageHint")}
-          </p>
-          {mutation.isError && (
-            <p className="field-error" role="alert" data-testid="settings-error">
-              {t(`errors.${normalizeAppError(mutation.error).code}`)}
-            </p>
+        <Field
+          id="language-select"
+          name="language"
+          className="field-narrow"
+          label={t("settings.language")}
+          hint={save.pending ? t("settings.saving") : t("settings.languageHint")}
+          hintId="language-hint"
+          footer={
+            error && (
+              <p className="field-error" role="alert" data-testid="settings-error">
+                {t(`errors.${error.code}`)}
+              </p>
+            )
+          }
+        >
+          {(control) => (
+            <EnumSelect
+              {...control}
+              values={LANGUAGES}
+              value={current}
+              label={languageLabel}
+              optionLang={(language) => (language === "system" ? undefined : language)}
+              disabled={save.pending}
+              onChange={(language) => {
+                if (language !== "") void chooseLanguage(language);
+              }}
+            />
           )}
-        </div>
+        </Field>
       </div>
       <SkuPatternSection />
       <BackupSection />

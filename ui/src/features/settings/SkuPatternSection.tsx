@@ -1,11 +1,11 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands } from "../../bindings";
+import { type AppError, commands, type SkuSettings } from "../../bindings";
+import { Field, useSaveMutation } from "../../components/form";
 import { normalizeAppError, unwrap } from "../../lib/errors";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
 import { settingsKeys } from "./queryKeys";
-
 
 /** Settings: the pattern new products' SKUs are generated from, with a preview of the next one. */
 export function SkuPatternSection() {
@@ -22,18 +22,26 @@ export function SkuPatternSection() {
     enabled: typed !== null && debounced.trim() !== "",
     retry: false,
   });
-  const save = useMutation({
-    mutationFn: async (value: string) => unwrap(await commands.setSkuPattern(value)),
-    onSuccess: (saved) => {
-      queryClient.setQueryData(settingsKeys.skuSettings, saved);
-      setTyped(null);
-    },
+  const save = useSaveMutation({
+    save: (value: string) => commands.setSkuPattern(value),
+    onSaved: (saved: SkuSettings) => queryClient.setQueryData(settingsKeys.skuSettings, saved),
   });
+  // Every refusal of the save is about the pattern, so it shows under the field (there is no banner).
+  const [saveError, setSaveError] = useState<AppError | null>(null);
 
-  const invalid = (typed !== null && preview.isError) || save.isError;
+  async function submit() {
+    if (typed === null) return;
+    setSaveError(null);
+    const outcome = await save.run(typed);
+    if (!outcome) return;
+    if (outcome.ok) setTyped(null);
+    else setSaveError(outcome.error);
+  }
+
+  const invalid = (typed !== null && preview.isError) || saveError !== null;
   const next = typed === null ? settings.data?.next : preview.data;
-  const error = save.error ?? preview.error;
-  const fieldCode = error ? normalizeAppError(error).fields[0]?.code : undefined;
+  const error = saveError ?? (preview.error ? normalizeAppError(preview.error) : null);
+  const fieldCode = error?.fields[0]?.code;
 
   return (
     <form
@@ -41,35 +49,37 @@ export function SkuPatternSection() {
       data-testid="sku-settings"
       onSubmit={(e) => {
         e.preventDefault();
-        if (typed !== null) save.mutate(typed);
+        void submit();
       }}
     >
       <h2 className="section-title">{t("skuSettings.title")}</h2>
-      <div className="field field-narrow">
-        <label htmlFor={id}>{t("skuSettings.pattern")}</label>
-        <input
-          id={id}
-          type="text"
-          data-testid="sku-pattern"
-          value={pattern}
-          spellCheck={false}
-          autoComplete="off"
-          maxLength={40}
-          aria-invalid={invalid || undefined}
-          aria-describedby={`${id}-hint`}
-          onChange={(e) => setTyped(e.target.value)}
-        />
-        <p id={`${id}-hint`} className={invalid ? "field-error" : "hint"} data-testid="sku-preview">
-          {invalid
-            ? t(fieldCode === "required" ? "fieldErrors.required" : "skuSettings.invalid")
-            : next
-              ? t("skuSettings.next", { sku: next })
-              : ""}
-        </p>
-        <p className="hint">{t("skuSettings.help")}</p>
-      </div>
+      <Field
+        id={id}
+        name="pattern"
+        className="field-narrow"
+        label={t("skuSettings.pattern")}
+        errorReplacesHint
+        hint={next ? t("skuSettings.next", { sku: next }) : ""}
+        hintTestId="sku-preview"
+        error={invalid ? t(fieldCode === "required" ? "fieldErrors.required" : "skuSettings.invalid") : undefined}
+        errorTestId="sku-preview"
+        footer={<p className="hint">{t("skuSettings.help")}</p>}
+      >
+        {(control) => (
+          <input
+            {...control}
+            data-testid="sku-pattern"
+            type="text"
+            value={pattern}
+            spellCheck={false}
+            autoComplete="off"
+            maxLength={40}
+            onChange={(e) => setTyped(e.target.value)}
+          />
+        )}
+      </Field>
       <div className="form-actions-end">
-        <button type="submit" className="btn btn-primary" data-testid="sku-pattern-save" disabled={typed === null || save.isPending || invalid}>
+        <button type="submit" className="btn btn-primary" data-testid="sku-pattern-save" disabled={typed === null || save.pending || invalid}>
           {t("skuSettings.save")}
         </button>
       </div>
