@@ -74,7 +74,11 @@ export function SkuPatternSection() {
             spellCheck={false}
             autoComplete="off"
             maxLength={40}
-            onChange={(e) => setTyped(e.target.value)}
+            onChange={(e) => {
+              setTyped(e.target.value);
+              // A refusal was about what was typed before: the new text gets its own preview.
+              setSaveError(null);
+            }}
           />
         )}
       </Field>
