@@ -14,5 +14,6 @@ mod migrations;
 mod orders;
 mod products;
 mod registers;
+mod specification;
 mod summaries;
 mod validation;
