@@ -39,6 +39,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0009_synced_items_arrive_settled.sql",
         include_str!("../../../migrations/0009_synced_items_arrive_settled.sql"),
     ),
+    (
+        "0010_vinted_jobs.sql",
+        include_str!("../../../migrations/0010_vinted_jobs.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).
