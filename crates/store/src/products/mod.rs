@@ -14,7 +14,7 @@ pub use bulk::{BulkChange, BulkOutcome, ProductSelection};
 pub use list::{
     MAX_PAGE_SIZE, ProductFacets, ProductPage, ProductQuery, ProductSummary, SortDir, SortField,
 };
-pub use sku::DEFAULT_SKU_PATTERN;
+pub use sku::{DEFAULT_SKU_PATTERN, find_sku_in_text};
 
 text_enum!(
     /// Where an item stands in the reseller's workflow.

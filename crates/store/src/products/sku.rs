@@ -87,6 +87,76 @@ fn render(parts: &[Part], counter: i64) -> String {
         .collect()
 }
 
+/// The first SKU in `text` that `pattern` could have generated, such as `SP-000123` in a Vinted
+/// description ending "Réf : SP-000123."; `None` when there is none or the pattern is not
+/// usable. A candidate stands apart from its neighbours: the characters just before and after
+/// it are not letters or digits, so `XSP-000123` or `SP-0001234` (with `{n:6}`) are not one.
+///
+/// The counter is matched as the generator writes it: `{n:W}` as W digits, or more when the
+/// counter outgrew its width (then without a leading zero); `{n}` as digits without a leading
+/// zero. Date tokens are matched as any date of their shape (`{mm}` 01 to 12, `{dd}` 01 to 31),
+/// not only today's. Text of the pattern is matched as typed, case included.
+pub fn find_sku_in_text(pattern: &str, text: &str) -> Option<String> {
+    let parts = parse(pattern.trim()).ok()?;
+    let chars: Vec<char> = text.chars().collect();
+    let apart = |at: usize| chars.get(at).is_none_or(|c| !c.is_alphanumeric());
+    (0..chars.len())
+        .filter(|&start| start == 0 || apart(start - 1))
+        .find_map(|start| {
+            let end = match_parts(&parts, &chars, start, &apart)?;
+            Some(chars[start..end].iter().collect())
+        })
+}
+
+/// Where a match of `parts` starting at `at` ends, the end standing apart (`apart`); the
+/// counter's longest run is tried first.
+fn match_parts(
+    parts: &[Part],
+    chars: &[char],
+    at: usize,
+    apart: &dyn Fn(usize) -> bool,
+) -> Option<usize> {
+    let Some((part, rest)) = parts.split_first() else {
+        return apart(at).then_some(at);
+    };
+    let digits = chars[at..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let number = |len: usize| -> Option<u32> {
+        (digits >= len).then(|| {
+            chars[at..at + len]
+                .iter()
+                .fold(0, |n, c| n * 10 + c.to_digit(10).unwrap_or(0))
+        })
+    };
+    let fixed = |len: usize, valid: &dyn Fn(u32) -> bool| {
+        number(len)
+            .filter(|n| valid(*n))
+            .and_then(|_| match_parts(rest, chars, at + len, apart))
+    };
+    match part {
+        Part::Text(literal) => {
+            let literal: Vec<char> = literal.chars().collect();
+            let end = at + literal.len();
+            (chars.get(at..end) == Some(&literal[..]))
+                .then(|| match_parts(rest, chars, end, apart))
+                .flatten()
+        }
+        Part::Counter { width } => {
+            let leading_zero = chars.get(at) == Some(&'0');
+            ((*width).max(1)..=digits)
+                .rev()
+                .filter(|&len| len == *width || !leading_zero)
+                .find_map(|len| match_parts(rest, chars, at + len, apart))
+        }
+        Part::Year4 => fixed(4, &|_| true),
+        Part::Year2 => fixed(2, &|_| true),
+        Part::Month => fixed(2, &|m| (1..=12).contains(&m)),
+        Part::Day => fixed(2, &|d| (1..=31).contains(&d)),
+    }
+}
+
 fn pattern_key(shop_id: &str) -> String {
     format!("sku_pattern:{shop_id}")
 }
@@ -178,6 +248,57 @@ mod tests {
         let year = Utc::now().year().to_string();
         let parts = parse("V{yyyy}-{n:3}").unwrap();
         assert_eq!(render(&parts, 7), format!("V{year}-007"));
+    }
+
+    #[test]
+    fn an_sku_is_found_in_text_as_the_pattern_writes_it() {
+        let find = |pattern: &str, text: &str| find_sku_in_text(pattern, text);
+        assert_eq!(
+            find("SP-{n:6}", "Réf : SP-000123."),
+            Some("SP-000123".to_owned())
+        );
+        assert_eq!(find("SP-{n:6}", "Robe d'été, taille 38"), None);
+        assert_eq!(
+            find("SP-{n:6}", "SP-000001 ou SP-000002"),
+            Some("SP-000001".to_owned())
+        );
+        // Glued to a letter or a digit: not a token of its own.
+        assert_eq!(find("SP-{n:6}", "XSP-000123 SP-0001234 SP-00012"), None);
+        assert_eq!(
+            find("SP-{n:6}", "XSP-000123 puis (SP-000124)"),
+            Some("SP-000124".to_owned())
+        );
+        // A counter that outgrew its width, as the generator writes it.
+        assert_eq!(
+            find("SP-{n:6}", "#SP-1234567"),
+            Some("SP-1234567".to_owned())
+        );
+        assert_eq!(find("{n}", "lot 0 puis 42"), Some("42".to_owned()));
+        assert_eq!(find("sp-{n}", "SP-12"), None, "text is matched as typed");
+        assert_eq!(
+            find("SP-", "SP-12"),
+            None,
+            "an unusable pattern finds nothing"
+        );
+    }
+
+    #[test]
+    fn date_tokens_match_any_date_of_their_shape() {
+        let pattern = "{yyyy}{mm}-{n:3}";
+        assert_eq!(
+            find_sku_in_text(pattern, "vu 202613-001, réf 202611-007"),
+            Some("202611-007".to_owned())
+        );
+        assert_eq!(
+            find_sku_in_text("V{yy}{mm}{dd}-{n}", "Article V261207-15."),
+            Some("V261207-15".to_owned())
+        );
+        assert_eq!(find_sku_in_text("V{yy}{mm}{dd}-{n}", "V261232-15"), None);
+        // The counter gives back digits a later token needs.
+        assert_eq!(
+            find_sku_in_text("{n}{yy}", "A 1226 B"),
+            Some("1226".to_owned())
+        );
     }
 
     #[test]
