@@ -373,6 +373,48 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<SellerAccount> {
     })
 }
 
+/// A Vinted site the sessions may open: any `https://` host (a new Vinted domain, a
+/// stand-in), or plain `http://` on this machine's loopback only, where nothing travels on a
+/// network. Just a scheme and a host with an optional port: no path, credentials or query.
+pub fn is_site_address(url: &str) -> bool {
+    let (secure, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => return false,
+    };
+    if rest.is_empty() || rest.len() > 253 || rest.contains(['/', '?', '#', '@', ' ', '\\']) {
+        return false;
+    }
+    let (host, port) = match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((inside, after)) => (&rest[..inside.len() + 2], after.strip_prefix(':')),
+        None => match rest.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        },
+    };
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+        return false;
+    }
+    let host_ok = if host.starts_with('[') {
+        host[1..host.len() - 1].parse::<std::net::Ipv6Addr>().is_ok()
+            && rest.len() == host.len() + port.map_or(0, |p| p.len() + 1)
+    } else {
+        !host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+    };
+    host_ok && (secure || is_loopback_host(host))
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn validate(mut draft: AccountDraft) -> Result<AccountDraft> {
     use FieldErrorCode::*;
     let mut errors = Vec::new();
@@ -385,9 +427,7 @@ fn validate(mut draft: AccountDraft) -> Result<AccountDraft> {
         .trim()
         .trim_end_matches('/')
         .to_owned();
-    if !(draft.vinted_base_url.starts_with("https://")
-        || draft.vinted_base_url.starts_with("http://"))
-    {
+    if !is_site_address(&draft.vinted_base_url) {
         errors.push(FieldError::new("vintedBaseUrl", Invalid));
     }
     if let Some(proxy) = &mut draft.proxy {
@@ -408,5 +448,43 @@ fn validate(mut draft: AccountDraft) -> Result<AccountDraft> {
         Ok(draft)
     } else {
         Err(StoreError::Validation(errors))
+    }
+}
+
+#[cfg(test)]
+mod site_address_tests {
+    use super::is_site_address;
+
+    #[test]
+    fn any_https_site_or_plain_http_on_loopback_only() {
+        for ok in [
+            "https://www.vinted.fr",
+            "https://www.vinted.example",
+            "https://vinted.new-domain.co:8443",
+            "http://127.0.0.1:8080",
+            "http://127.0.0.2",
+            "http://localhost:3000",
+            "http://[::1]:9000",
+        ] {
+            assert!(is_site_address(ok), "{ok}");
+        }
+        for refused in [
+            "http://www.vinted.fr",
+            "http://192.168.1.10:8080",
+            "http://10.0.0.1",
+            "ftp://www.vinted.fr",
+            "www.vinted.fr",
+            "https://",
+            "https://user:pw@www.vinted.fr",
+            "https://www.vinted.fr/path",
+            "https://www.vinted.fr?x=1",
+            "https://www.vinted.fr:0",
+            "https://www.vinted.fr:99999",
+            "https://bad host.fr",
+            "https://a..b",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_site_address(refused), "{refused}");
+        }
     }
 }
