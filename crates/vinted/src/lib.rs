@@ -15,7 +15,9 @@
 pub mod accounts;
 mod error;
 pub mod proxy;
+pub mod reply;
 pub mod sessions;
+pub mod site;
 
 use std::future::Future;
 

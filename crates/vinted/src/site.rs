@@ -1,0 +1,721 @@
+//! Everything the automation knows of Vinted, in one table: routes, headers, cookies, numeric
+//! codes, anti-bot markers and the upload form's selectors. When Vinted moves something, this is
+//! the file to change; every entry comes from `docs/VINTED.md`, which says where it was seen
+//! (`[C]` working code of other tools, `[U]` sources disagree: both variants are here).
+//!
+//! Ids in paths are `u64`: Vinted's ids are numbers, and a number cannot smuggle `../` or a
+//! query into a path built from a stored (possibly forged) row.
+
+use std::fmt::Write as _;
+
+/// The page markers the session watchdog uses, re-exported so this is the one place to look.
+pub use seller_automation::site::{CAPTCHA_HOST, CLOUDFLARE_CHALLENGE, USER_MENU};
+
+/// The site's origin for a Vinted domain (`fr`, `de`, `co.uk`, `com`…), `None` for anything
+/// that is not a plausible top-level domain.
+pub fn origin(tld: &str) -> Option<String> {
+    valid_tld(tld).then(|| format!("https://www.vinted.{tld}"))
+}
+
+fn valid_tld(tld: &str) -> bool {
+    (2..=12).contains(&tld.len())
+        && tld
+            .split('.')
+            .all(|label| !label.is_empty() && label.bytes().all(|byte| byte.is_ascii_lowercase()))
+}
+
+/// Paths on `https://www.vinted.<tld>` (section "Read endpoints", "Write endpoints" and
+/// "Sessions" of `docs/VINTED.md`), unless a function says otherwise.
+pub mod route {
+    use super::{push_query, valid_tld};
+
+    // ---- Session [C] ----
+    /// `GET` → `{user:{id, login, …}}`.
+    pub const USERS_CURRENT: &str = "/api/v2/users/current";
+    /// Fallback of [`USERS_CURRENT`].
+    pub const USERS_ME: &str = "/api/v2/users/me";
+    /// `POST` with the cookies and `x-csrf-token`: a new `access_token_web`.
+    pub const AUTH_REFRESH: &str = "/web/api/auth/refresh";
+    /// Where an expired page load is redirected (`?ref_url=…`); a real browser completes it.
+    pub const SESSION_REFRESH: &str = "/session-refresh";
+    /// The upload form; its HTML always carries the CSRF token. Opening it directly may
+    /// redirect home: the sell link ([`super::form::SELL_LINK`]) is the way in.
+    pub const ITEMS_NEW: &str = "/items/new";
+
+    /// An item's public page (where the form may go after a successful create).
+    pub fn item_page(item_id: u64) -> String {
+        format!("/items/{item_id}")
+    }
+
+    // ---- Wardrobe [C] ----
+    /// Most items a wardrobe page returns; a larger `per_page` is clamped by Vinted.
+    pub const WARDROBE_PER_PAGE_MAX: u32 = 96;
+
+    /// The order of a wardrobe page.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum WardrobeOrder {
+        NewestFirst,
+        Relevance,
+    }
+
+    impl WardrobeOrder {
+        pub fn as_str(self) -> &'static str {
+            match self {
+                WardrobeOrder::NewestFirst => "newest_first",
+                WardrobeOrder::Relevance => "relevance",
+            }
+        }
+    }
+
+    /// The newer wardrobe route, tried first; it answers 404 when the wardrobe is empty.
+    pub fn user_items(user_id: u64, page: u32, per_page: u32, order: WardrobeOrder) -> String {
+        wardrobe_like("users", user_id, page, per_page, order)
+    }
+
+    /// The older wardrobe route (same answer), the fallback of [`user_items`].
+    pub fn wardrobe_items(user_id: u64, page: u32, per_page: u32, order: WardrobeOrder) -> String {
+        wardrobe_like("wardrobe", user_id, page, per_page, order)
+    }
+
+    fn wardrobe_like(
+        root: &str,
+        user_id: u64,
+        page: u32,
+        per_page: u32,
+        order: WardrobeOrder,
+    ) -> String {
+        let per_page = per_page.clamp(1, WARDROBE_PER_PAGE_MAX);
+        format!(
+            "/api/v2/{root}/{user_id}/items?page={}&per_page={per_page}&order={}",
+            page.max(1),
+            order.as_str()
+        )
+    }
+
+    // ---- Listings: create, edit, drafts, delete, hide [C] ----
+    /// `POST` creates a listing.
+    pub const ITEM_UPLOAD_ITEMS: &str = "/api/v2/item_upload/items";
+
+    /// `GET` one own item for editing (`{item:{…}}`, 404 for sold, reserved or deleted items;
+    /// never in bulk loops), `PUT` edits it.
+    pub fn item_upload_item(item_id: u64) -> String {
+        format!("{ITEM_UPLOAD_ITEMS}/{item_id}")
+    }
+
+    /// `POST` multipart: one photo (`photo[type]=item`, `photo[temp_uuid]`, `photo[file]`).
+    pub const PHOTOS: &str = "/api/v2/photos";
+    /// `POST` saves a draft (`{draft:{…}}` → a stub `{draft:{id}}`).
+    pub const DRAFTS: &str = "/api/v2/item_upload/drafts";
+
+    /// `GET`/`PUT` (the stub) and `DELETE` one draft.
+    pub fn draft(draft_id: u64) -> String {
+        format!("{DRAFTS}/{draft_id}")
+    }
+
+    /// `POST` publishes a draft; it validates the body it is sent, not the stored draft.
+    pub fn draft_completion(draft_id: u64) -> String {
+        format!("{DRAFTS}/{draft_id}/completion")
+    }
+
+    /// `POST`, empty body; 404 when already gone, 403/106 for another account's item.
+    pub fn item_delete(item_id: u64) -> String {
+        format!("/api/v2/items/{item_id}/delete")
+    }
+
+    /// `PUT {is_hidden}`; check by reading it back.
+    pub fn item_is_hidden(item_id: u64) -> String {
+        format!("/api/v2/items/{item_id}/is_hidden")
+    }
+
+    // ---- Reference data [C] ----
+    /// `GET` the category tree.
+    pub const CATALOGS: &str = "/api/v2/item_upload/catalogs";
+    /// `GET` the colours.
+    pub const COLORS: &str = "/api/v2/item_upload/colors";
+    /// `POST {attributes:[{code:"category", value:[catalog_id]}]}`: a category's attributes
+    /// (condition ids differ between sources: read them at run time).
+    pub const ATTRIBUTES: &str = "/api/v2/item_upload/attributes";
+    /// The brand id that means "no brand".
+    pub const NO_BRAND_ID: u64 = 1;
+
+    /// `GET` brands matching a keyword, in a category when one is given.
+    pub fn brands(category_id: Option<u64>, keyword: &str) -> String {
+        let mut path = String::from("/api/v2/item_upload/brands?");
+        if let Some(category_id) = category_id {
+            path.push_str(&format!("category_id={category_id}&"));
+        }
+        path.push_str("keyword=");
+        push_query(&mut path, keyword);
+        path
+    }
+
+    /// `GET` the size groups of categories (`catalog_ids[]=` repeated).
+    pub fn size_groups(catalog_ids: &[u64]) -> String {
+        let ids: Vec<String> = catalog_ids
+            .iter()
+            .map(|id| format!("catalog_ids[]={id}"))
+            .collect();
+        format!("/api/v2/size_groups?{}", ids.join("&"))
+    }
+
+    /// `GET` a category's parcel sizes.
+    pub fn package_sizes(catalog_id: u64) -> String {
+        format!("/api/v2/catalogs/{catalog_id}/package_sizes")
+    }
+
+    // ---- Orders and money [C]; send `x-money-object: true` ----
+    /// Most rows a `my_orders` page returns.
+    pub const MY_ORDERS_PER_PAGE_MAX: u32 = 100;
+
+    /// Which side of the orders.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum OrderSide {
+        Sold,
+        /// Some sources send `type=bought` instead [U].
+        Purchased,
+    }
+
+    impl OrderSide {
+        pub fn as_str(self) -> &'static str {
+            match self {
+                OrderSide::Sold => "sold",
+                OrderSide::Purchased => "purchased",
+            }
+        }
+    }
+
+    /// `GET` one page of orders, every status.
+    pub fn my_orders(side: OrderSide, page: u32, per_page: u32) -> String {
+        format!(
+            "/api/v2/my_orders?type={}&status=all&page={}&per_page={}",
+            side.as_str(),
+            page.max(1),
+            per_page.clamp(1, MY_ORDERS_PER_PAGE_MAX)
+        )
+    }
+
+    /// `GET` one transaction (buyer, offer, fees, shipment).
+    pub fn transaction(transaction_id: u64) -> String {
+        format!("/api/v2/transactions/{transaction_id}")
+    }
+
+    /// `GET` a month's wallet invoice lines (net payout per conversation).
+    pub fn wallet_invoices(year: i32, month: u32, page: u32) -> String {
+        format!(
+            "/api/v2/wallet/invoices/{year}/{}?page={}",
+            month.clamp(1, 12),
+            page.max(1)
+        )
+    }
+
+    /// `GET` the balance (`balance`, `pending_balance`).
+    pub const WALLET_INVOICES_CURRENT: &str = "/api/v2/wallet/invoices/current";
+
+    /// `GET` `{label_url}` of a shipment.
+    pub fn label_url(shipment_id: u64) -> String {
+        format!("/api/v2/shipments/{shipment_id}/label_url")
+    }
+
+    // ---- Inbox and messages [C] ----
+    /// The page size the inbox is read with.
+    pub const INBOX_PER_PAGE: u32 = 20;
+
+    /// `GET` one page of conversations.
+    pub fn inbox(page: u32, per_page: u32) -> String {
+        format!(
+            "/api/v2/inbox?page={}&per_page={}",
+            page.max(1),
+            per_page.clamp(1, 100)
+        )
+    }
+
+    /// `POST {initiator:"seller_enters_notification", item_id, opposite_user_id}` starts (or
+    /// returns the existing) thread with someone who favourited an item.
+    pub const CONVERSATIONS: &str = "/api/v2/conversations";
+    /// The `initiator` of a thread the seller starts from a favourite notification.
+    pub const SELLER_ENTERS_NOTIFICATION: &str = "seller_enters_notification";
+
+    /// `GET` one conversation with its messages.
+    pub fn conversation(conversation_id: u64) -> String {
+        format!("{CONVERSATIONS}/{conversation_id}")
+    }
+
+    /// `POST {reply:{body, photo_temp_uuids:null, is_personal_data_sharing_check_skipped:false}}`.
+    pub fn conversation_replies(conversation_id: u64) -> String {
+        format!("{CONVERSATIONS}/{conversation_id}/replies")
+    }
+
+    /// `PUT`, no body.
+    pub fn conversation_mark_as_read(conversation_id: u64) -> String {
+        format!("{CONVERSATIONS}/{conversation_id}/mark_as_read")
+    }
+
+    // ---- Offers [C] ----
+    /// `GET` `{seller_options:{min_price, max_price}}`: the range an offer may take.
+    pub fn offer_seller_options(transaction_id: u64) -> String {
+        format!("/api/v2/transactions/{transaction_id}/offers/seller_options")
+    }
+
+    /// `POST {offer:{price:"70", currency:"EUR"}}` (some send `currency_code` [U]).
+    pub fn offers(transaction_id: u64) -> String {
+        format!("/api/v2/transactions/{transaction_id}/offers")
+    }
+
+    /// Accept a buyer's offer: `PUT` in one tool, `POST` in another [U]: try `PUT`, fall back
+    /// to `POST` on 404/405. `docs/VINTED.md` writes the path as `…/offer_requests/{id}/accept`;
+    /// the elided head is read as the transaction's, like [`offers`].
+    pub fn offer_request_accept(transaction_id: u64, offer_request_id: u64) -> String {
+        format!("/api/v2/transactions/{transaction_id}/offer_requests/{offer_request_id}/accept")
+    }
+
+    /// Decline a buyer's offer; same methods and doubt as [`offer_request_accept`].
+    pub fn offer_request_reject(transaction_id: u64, offer_request_id: u64) -> String {
+        format!("/api/v2/transactions/{transaction_id}/offer_requests/{offer_request_id}/reject")
+    }
+
+    // ---- Notifications [C], on the API host ----
+    /// The page size notifications are read with.
+    pub const NOTIFICATIONS_PER_PAGE: u32 = 20;
+    /// The `www` route, which answers 404 on some domains.
+    pub const NOTIFICATIONS_WWW: &str = "/api/v2/notifications";
+
+    /// The full URL on `https://api.vinted.<tld>`; whether the page may call it cross-origin is
+    /// disputed [U]. `None` for an implausible domain.
+    pub fn notifications_url(tld: &str, page: u32, per_page: u32) -> Option<String> {
+        valid_tld(tld).then(|| {
+            format!(
+                "https://api.vinted.{tld}/inbox-notifications/v1/notifications?page={}&per_page={}",
+                page.max(1),
+                per_page.clamp(1, 100)
+            )
+        })
+    }
+}
+
+/// Request headers (section "Sessions" and "Write endpoints").
+pub mod header {
+    /// The CSRF token of the page ([`super::extract_csrf_token`]).
+    pub const CSRF_TOKEN: &str = "x-csrf-token";
+    /// The `anon_id` cookie's value ([`super::extract_anon_id`]).
+    pub const ANON_ID: &str = "x-anon-id";
+    /// The page's locale.
+    pub const LOCALE: &str = "locale";
+    /// `true` on order and transaction calls: money then comes as `{amount, currency_code}`.
+    pub const MONEY_OBJECT: &str = "x-money-object";
+    /// `true` on upload calls.
+    pub const UPLOAD_FORM: &str = "x-upload-form";
+    /// `true` on upload calls.
+    pub const MULTIPLE_SIZE_GROUPS: &str = "x-enable-multiple-size-groups";
+    /// The value of the boolean headers above.
+    pub const TRUE: &str = "true";
+
+    /// The headers every upload call carries besides the CSRF token and anon id.
+    pub const UPLOAD_FLAGS: [(&str, &str); 2] = [(UPLOAD_FORM, TRUE), (MULTIPLE_SIZE_GROUPS, TRUE)];
+
+    /// Answer header: seconds or an HTTP date.
+    pub const RETRY_AFTER: &str = "retry-after";
+    /// Answer header DataDome sets; [`DATADOME_PROTECTED`] on a refusal.
+    pub const DATADOME: &str = "x-datadome";
+    pub const DATADOME_PROTECTED: &str = "protected";
+}
+
+/// Cookie names (section "Sessions").
+pub mod cookie {
+    /// A JWT (claims `sub` = user id, `anid` = anon id).
+    pub const ACCESS_TOKEN: &str = "access_token_web";
+    /// Seconds an access token lives.
+    pub const ACCESS_TOKEN_LIFETIME_SECS: u64 = 7_200;
+    pub const REFRESH_TOKEN: &str = "refresh_token_web";
+    /// Seconds a refresh token lives.
+    pub const REFRESH_TOKEN_LIFETIME_SECS: u64 = 604_800;
+    pub const ANON_ID: &str = "anon_id";
+    /// The user id.
+    pub const USER_ID: &str = "v_uid";
+    pub const DATADOME: &str = "datadome";
+    pub const CF_CLEARANCE: &str = "cf_clearance";
+    /// The session cookie is `_vinted_<tld>_session`.
+    pub const SESSION_PREFIX: &str = "_vinted_";
+    pub const SESSION_SUFFIX: &str = "_session";
+
+    /// Whether a cookie name is the `_vinted_<tld>_session` cookie.
+    pub fn is_session(name: &str) -> bool {
+        name.len() > SESSION_PREFIX.len() + SESSION_SUFFIX.len()
+            && name.starts_with(SESSION_PREFIX)
+            && name.ends_with(SESSION_SUFFIX)
+    }
+}
+
+/// Numeric codes and `message_code`s of Vinted's JSON answers (section "Error signals"), and
+/// the statuses the flows compare against.
+pub mod code {
+    /// `{"code":0}`: success.
+    pub const OK: i64 = 0;
+    /// 401 (sometimes 403): the session expired.
+    pub const INVALID_AUTHENTICATION_TOKEN: i64 = 100;
+    pub const INVALID_AUTHENTICATION_TOKEN_MESSAGE: &str = "invalid_authentication_token";
+    /// 403: a missing or stale CSRF token, another account's item, or an anti-bot refusal.
+    pub const ACCESS_DENIED: i64 = 106;
+    pub const ACCESS_DENIED_MESSAGE: &str = "access_denied";
+    /// 400 with `errors[{field, value}]`.
+    pub const VALIDATION_ERROR: i64 = 99;
+    pub const VALIDATION_ERROR_MESSAGE: &str = "validation_error";
+
+    /// An account under a restriction ("automated activity", since mid-2026) answers 403 to
+    /// every write. `docs/VINTED.md` names no code for it: these lowercase fragments are looked
+    /// for in `message_code`, then in `message`, of a 403. Add the real code here when seen.
+    pub const RESTRICTION_MARKERS: &[&str] = &[
+        "restrict",
+        "automated_activity",
+        "automated activity",
+        "suspended",
+    ];
+    /// Where the end of a restriction may be given (an RFC 3339 string or unix seconds),
+    /// looked for at the top of the answer and in the objects named by
+    /// [`RESTRICTION_OBJECTS`].
+    pub const RESTRICTION_UNTIL_FIELDS: &[&str] = &[
+        "restricted_until",
+        "restriction_ends_at",
+        "restriction_end_date",
+        "ends_at",
+        "end_date",
+        "until",
+        "expires_at",
+    ];
+    pub const RESTRICTION_OBJECTS: &[&str] = &["restriction", "account_restriction", "user"];
+
+    /// A transaction is completed from this status.
+    pub const TRANSACTION_COMPLETED: i64 = 400;
+    /// A shipment is shipped from this status.
+    pub const SHIPMENT_SHIPPED: i64 = 200;
+    /// A shipment is delivered from this status.
+    pub const SHIPMENT_DELIVERED: i64 = 400;
+    /// `offer_request_message.status`.
+    pub const OFFER_PENDING: i64 = 10;
+    pub const OFFER_ACCEPTED: i64 = 20;
+    pub const OFFER_CANCELLED: i64 = 40;
+    /// Notification `entry_type`s; only 20 and 50 are confirmed [C], the rest [U].
+    pub const NOTIFICATION_FAVOURITE: i64 = 20;
+    pub const NOTIFICATION_FOLLOWER: i64 = 30;
+    pub const NOTIFICATION_PRICE_DROP: i64 = 50;
+    pub const NOTIFICATION_MESSAGE: i64 = 110;
+    pub const NOTIFICATION_OFFERS: [i64; 2] = [120, 121];
+    pub const NOTIFICATION_OFFER_ACCEPTED: i64 = 125;
+    pub const NOTIFICATION_OFFER_DECLINED: i64 = 126;
+    pub const NOTIFICATION_FAVOURITE_SOLD: i64 = 300;
+    pub const NOTIFICATION_SUGGESTED_PRICE_DROP: i64 = 750;
+}
+
+/// Anti-bot markers (section "Error signals"): DataDome and Cloudflare.
+pub mod challenge {
+    /// Fragments that name DataDome in an answer's body (a 403, or HTML where JSON was
+    /// expected), compared in lowercase.
+    pub const DATADOME_BODY_MARKERS: &[&str] = &["captcha-delivery", "datadome"];
+    /// Cloudflare's "error 1020" (access denied by a firewall rule), compared in lowercase.
+    pub const CLOUDFLARE_BODY_MARKERS: &[&str] = &[
+        "error 1020",
+        "error code: 1020",
+        "error code 1020",
+        "cf-error-code\">1020",
+    ];
+    /// In the page: DataDome's captcha iframe.
+    pub const DATADOME_IFRAME: &str = r#"iframe[src*="datadome"]"#;
+    /// In the page: DataDome's captcha container.
+    pub const DATADOME_CAPTCHA: &str = "#datadome-captcha";
+    /// Every in-page challenge selector, DataDome's and Cloudflare's, for one
+    /// `querySelector`.
+    pub fn page_selector() -> String {
+        format!(
+            r#"iframe[src*="{}"], {DATADOME_IFRAME}, {DATADOME_CAPTCHA}, {}"#,
+            super::CAPTCHA_HOST,
+            super::CLOUDFLARE_CHALLENGE
+        )
+    }
+}
+
+/// Where the page's HTML carries the CSRF token and the anon id (section "Sessions").
+pub mod html {
+    /// Inside the Next.js payload, escaped: `\"CSRF_TOKEN\":\"<uuid>\"`.
+    pub const CSRF_ESCAPED: &str = r#"\"CSRF_TOKEN\":\""#;
+    /// The same, unescaped (older builds, inline JSON).
+    pub const CSRF_PLAIN: &str = r#""CSRF_TOKEN":""#;
+    /// `<meta name="csrf-token" content="…">`, the fallback.
+    pub const CSRF_META: &str = r#"meta[name="csrf-token"]"#;
+    pub const CSRF_META_NAME: &str = "csrf-token";
+    pub const ANON_ID_ESCAPED: &str = r#"\"ANON_ID\":\""#;
+    pub const ANON_ID_PLAIN: &str = r#""ANON_ID":""#;
+    /// A token is made of `[A-Za-z0-9_-]`, between these lengths (a UUID is 36).
+    pub const TOKEN_MIN_LEN: usize = 16;
+    pub const TOKEN_MAX_LEN: usize = 256;
+}
+
+/// The upload form's selectors, checked live mid-2026 (section "Upload form"), and the
+/// wardrobe's cards.
+pub mod form {
+    /// The sell link (opening `/items/new` directly may redirect home).
+    pub const SELL_LINK: &str = r#"[data-testid="prohibited-listing-education-upload-button"]"#;
+    /// The file input photos go into.
+    pub const ADD_PHOTOS_INPUT: &str = r#"[data-testid="add-photos-input"]"#;
+    /// Every photo tile, in their order on the form.
+    pub const IMAGE_WRAPPERS: &str = r#"[data-testid^="image-wrapper-"]"#;
+    pub const TITLE: &str = r#"[data-testid="title--input"]"#;
+    pub const DESCRIPTION: &str = r#"[data-testid="description--input"]"#;
+    pub const CATEGORY: &str = r#"[data-testid="catalog-select-dropdown-input"]"#;
+    /// The visible brand input is read-only: type into this one.
+    pub const BRAND_SEARCH: &str = r#"[data-testid="brand-search--input"], #brand-search-input"#;
+    /// A brand in the search results.
+    pub const BRAND_RESULT: &str = "[role=button][aria-label]";
+    pub const SIZE: &str = r#"[data-testid="category-size-single-grid-input"]"#;
+    pub const CONDITION: &str = r#"[data-testid="category-condition-single-list-input"]"#;
+    pub const COLOR: &str = r#"[data-testid="color-select-dropdown-input"]"#;
+    pub const MATERIAL: &str = r#"[data-testid="category-material-multi-list-input"]"#;
+    /// The form posts `price:null` unless this input got a `focusout`: tab out of it.
+    pub const PRICE: &str = r#"[data-testid="price-input--input"]"#;
+    /// Leave unticked.
+    pub const BUMP_CHECKBOX: &str = r#"[data-testid="bump-checkbox--input"]"#;
+    pub const SAVE_DRAFT: &str = r#"[data-testid="upload-form-save-draft-button"]"#;
+    /// Publish (or save an edit); fires only on a trusted (native WebDriver) click.
+    pub const SAVE: &str = r#"[data-testid="upload-form-save-button"]"#;
+    /// A card of the wardrobe page.
+    pub const WARDROBE_CARD: &str = r#"[data-testid^="product-item-id-"]"#;
+
+    /// The tile of the `n`th photo (as numbered by the form).
+    pub fn image_wrapper(n: u32) -> String {
+        format!(r#"[data-testid="image-wrapper-{n}"]"#)
+    }
+
+    /// A category in the category drop-down.
+    pub fn catalog_option(catalog_id: u64) -> String {
+        format!("#catalog-{catalog_id}")
+    }
+
+    /// The `n`th parcel size cell.
+    pub fn package_size_cell(n: u32) -> String {
+        format!(r#"[data-testid="{n}-package-size--cell"]"#)
+    }
+}
+
+/// Appends `value` percent-encoded for a query string (RFC 3986 unreserved bytes kept).
+fn push_query(out: &mut String, value: &str) {
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+}
+
+/// The CSRF token of a Vinted page: the escaped Next.js payload first, then inline JSON, then
+/// `<meta name="csrf-token">`. `None` when nothing there looks like a token.
+pub fn extract_csrf_token(page_html: &str) -> Option<String> {
+    after_marker(page_html, html::CSRF_ESCAPED)
+        .or_else(|| after_marker(page_html, html::CSRF_PLAIN))
+        .or_else(|| meta_content(page_html, html::CSRF_META_NAME))
+}
+
+/// The anon id of a Vinted page (the `anon_id` cookie is the other source).
+pub fn extract_anon_id(page_html: &str) -> Option<String> {
+    after_marker(page_html, html::ANON_ID_ESCAPED)
+        .or_else(|| after_marker(page_html, html::ANON_ID_PLAIN))
+}
+
+/// Whether `value` looks like a token or an anon id.
+pub fn is_token(value: &str) -> bool {
+    (html::TOKEN_MIN_LEN..=html::TOKEN_MAX_LEN).contains(&value.len())
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+}
+
+/// The first token found right after a `marker` and closed by a quote (escaped or not).
+fn after_marker(page_html: &str, marker: &str) -> Option<String> {
+    page_html.match_indices(marker).find_map(|(at, _)| {
+        let rest = &page_html[at + marker.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len());
+        let (value, tail) = rest.split_at(end);
+        let closed = tail.starts_with('"') || tail.starts_with("\\\"");
+        (closed && is_token(value)).then(|| value.to_owned())
+    })
+}
+
+/// The `content` of the first `<meta name="{name}" content="…">` whose content is a token;
+/// attributes in any order, either quote.
+fn meta_content(page_html: &str, name: &str) -> Option<String> {
+    let lower = page_html.to_ascii_lowercase();
+    lower.match_indices("<meta").find_map(|(at, _)| {
+        let end = at + lower[at..].find('>')?;
+        // Offsets in `lower` are offsets in `page_html`: ASCII lowercasing keeps lengths.
+        let tag = &page_html[at + "<meta".len()..end];
+        let attributes = attributes(tag);
+        let named = attributes
+            .iter()
+            .any(|(key, value)| key.eq_ignore_ascii_case("name") && value == name);
+        if !named {
+            return None;
+        }
+        attributes
+            .into_iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("content"))
+            .map(|(_, value)| value)
+            .filter(|value| is_token(value))
+    })
+}
+
+/// `key="value"` and `key='value'` pairs of a tag's inside (unquoted values are skipped).
+fn attributes(tag: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let mut rest = tag;
+    while let Some(eq) = rest.find('=') {
+        let key = rest[..eq]
+            .rsplit(|c: char| c.is_whitespace())
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .to_owned();
+        let after = rest[eq + 1..].trim_start();
+        let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            rest = &rest[eq + 1..];
+            continue;
+        };
+        let body = &after[1..];
+        let Some(close) = body.find(quote) else {
+            break;
+        };
+        pairs.push((key, body[..close].to_owned()));
+        rest = &body[close + 1..];
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route::{OrderSide, WardrobeOrder};
+    use super::*;
+
+    const UUID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    #[test]
+    fn csrf_token_from_the_escaped_next_payload() {
+        let page = format!(
+            r#"<script>self.__next_f.push([1,"{{\"LOCALE\":\"fr\",\"CSRF_TOKEN\":\"{UUID}\",\"ANON_ID\":\"a1b2c3d4-e5f6-4711-8899-aabbccddeeff\"}}"])</script>"#
+        );
+        assert_eq!(extract_csrf_token(&page).as_deref(), Some(UUID));
+        assert_eq!(
+            extract_anon_id(&page).as_deref(),
+            Some("a1b2c3d4-e5f6-4711-8899-aabbccddeeff")
+        );
+    }
+
+    #[test]
+    fn csrf_token_from_inline_json_and_meta() {
+        let inline = format!(r#"<script>window.c = {{"CSRF_TOKEN":"{UUID}"}};</script>"#);
+        assert_eq!(extract_csrf_token(&inline).as_deref(), Some(UUID));
+
+        let meta = format!(
+            r#"<head><meta charset="utf-8"><META content='{UUID}' Name="csrf-token" /></head>"#
+        );
+        assert_eq!(extract_csrf_token(&meta).as_deref(), Some(UUID));
+    }
+
+    #[test]
+    fn csrf_token_refuses_what_is_not_a_token() {
+        for page in [
+            "",
+            r#"\"CSRF_TOKEN\":\"\""#,
+            r#"\"CSRF_TOKEN\":\"short\""#,
+            r#""CSRF_TOKEN":"0f8fad5b-d9cb-469f-a165<script>alert(1)</script>""#,
+            r#""CSRF_TOKEN":"0f8fad5b d9cb 469f a165 70867728950e""#,
+            // Never closed: the page was cut.
+            r#""CSRF_TOKEN":"0f8fad5b-d9cb-469f-a165-70867728950e"#,
+            r#"<meta name="csrf-token" content="x y">"#,
+            r#"<meta name="other" content="0f8fad5b-d9cb-469f-a165-70867728950e">"#,
+        ] {
+            assert_eq!(extract_csrf_token(page), None, "{page}");
+        }
+        let too_long = format!(r#""CSRF_TOKEN":"{}""#, "a".repeat(html::TOKEN_MAX_LEN + 1));
+        assert_eq!(extract_csrf_token(&too_long), None);
+    }
+
+    #[test]
+    fn a_bad_first_marker_does_not_hide_a_good_later_one() {
+        let page = format!(r#""CSRF_TOKEN":"" … \"CSRF_TOKEN\":\"{UUID}\""#);
+        assert_eq!(extract_csrf_token(&page).as_deref(), Some(UUID));
+        let page = format!(r#""CSRF_TOKEN":"bad token" <meta name="csrf-token" content="{UUID}">"#);
+        assert_eq!(extract_csrf_token(&page).as_deref(), Some(UUID));
+    }
+
+    #[test]
+    fn routes_are_built_as_vinted_expects() {
+        assert_eq!(
+            route::user_items(42, 1, 500, WardrobeOrder::NewestFirst),
+            "/api/v2/users/42/items?page=1&per_page=96&order=newest_first"
+        );
+        assert_eq!(
+            route::wardrobe_items(42, 0, 20, WardrobeOrder::Relevance),
+            "/api/v2/wardrobe/42/items?page=1&per_page=20&order=relevance"
+        );
+        assert_eq!(
+            route::my_orders(OrderSide::Sold, 2, 1000),
+            "/api/v2/my_orders?type=sold&status=all&page=2&per_page=100"
+        );
+        assert_eq!(route::item_upload_item(7), "/api/v2/item_upload/items/7");
+        assert_eq!(
+            route::draft_completion(9),
+            "/api/v2/item_upload/drafts/9/completion"
+        );
+        assert_eq!(route::item_delete(7), "/api/v2/items/7/delete");
+        assert_eq!(route::item_is_hidden(7), "/api/v2/items/7/is_hidden");
+        assert_eq!(
+            route::size_groups(&[1, 2]),
+            "/api/v2/size_groups?catalog_ids[]=1&catalog_ids[]=2"
+        );
+        assert_eq!(
+            route::brands(Some(5), "Levi's & co"),
+            "/api/v2/item_upload/brands?category_id=5&keyword=Levi%27s%20%26%20co"
+        );
+        assert_eq!(
+            route::brands(None, "Zoé"),
+            "/api/v2/item_upload/brands?keyword=Zo%C3%A9"
+        );
+        assert_eq!(
+            route::wallet_invoices(2026, 11, 1),
+            "/api/v2/wallet/invoices/2026/11?page=1"
+        );
+        assert_eq!(
+            route::offer_request_accept(1, 2),
+            "/api/v2/transactions/1/offer_requests/2/accept"
+        );
+        assert_eq!(
+            route::conversation_replies(3),
+            "/api/v2/conversations/3/replies"
+        );
+        assert_eq!(
+            route::notifications_url("co.uk", 1, 20).as_deref(),
+            Some(
+                "https://api.vinted.co.uk/inbox-notifications/v1/notifications?page=1&per_page=20"
+            )
+        );
+        assert_eq!(route::notifications_url("evil.com/x?", 1, 20), None);
+        assert_eq!(origin("fr").as_deref(), Some("https://www.vinted.fr"));
+        assert_eq!(origin("FR"), None);
+        assert_eq!(origin("fr@evil"), None);
+        assert_eq!(origin(""), None);
+    }
+
+    #[test]
+    fn selectors_and_cookies() {
+        assert_eq!(
+            form::package_size_cell(2),
+            r#"[data-testid="2-package-size--cell"]"#
+        );
+        assert_eq!(form::image_wrapper(0), r#"[data-testid="image-wrapper-0"]"#);
+        assert_eq!(form::catalog_option(1904), "#catalog-1904");
+        assert!(challenge::page_selector().contains("#datadome-captcha"));
+        assert!(cookie::is_session("_vinted_fr_session"));
+        assert!(!cookie::is_session("_vinted__session"));
+        assert!(!cookie::is_session("anon_id"));
+    }
+}
