@@ -69,8 +69,9 @@ CREATE TABLE vinted_audit_log (
     -- What was sent, as JSON, without any secret.
     summary           TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(summary)),
     http_status       INTEGER,
-    -- sent: Vinted received it (whatever it answered); refused: the app did not send it (a cap,
-    -- a cooldown, a paused account); failed: it never reached Vinted; dry_run: simulated.
+    -- sent: Vinted took it; refused: Vinted answered with a refusal (403, 429, a challenge);
+    -- failed: it never reached Vinted; dry_run: simulated, nothing sent. Sent and refused
+    -- writes count against the account's caps.
     outcome           TEXT NOT NULL CHECK (outcome IN ('sent', 'refused', 'failed', 'dry_run')),
     message           TEXT
 );

@@ -2,10 +2,10 @@
 //!
 //! [`Store::open`] sets the connection up (WAL, foreign keys, busy timeout), backs the file up and
 //! applies pending migrations, and refuses a file written by a newer version. Typed repositories
-//! ([`products`], [`orders`], [`accounts`], [`settings`]) are the only way the rest of the app
-//! touches SQL. Writes run in one transaction each: [`Store::write`] hands out a [`StoreTx`] on
-//! which several repository writes commit or roll back as one. Raw SQL is behind the `raw-sql`
-//! feature (`raw`), for the sync engine's own tables and for tests.
+//! ([`products`], [`orders`], [`accounts`], [`settings`], [`vinted`]) are the only way the rest
+//! of the app touches SQL. Writes run in one transaction each: [`Store::write`] hands out a
+//! [`StoreTx`] on which several repository writes commit or roll back as one. Raw SQL is behind
+//! the `raw-sql` feature (`raw`), for the sync engine's own tables and for tests.
 
 pub mod accounts;
 pub mod backup;
@@ -29,6 +29,7 @@ mod time;
 pub mod transfer;
 mod tx;
 mod undo;
+pub mod vinted;
 
 pub use error::{FieldError, FieldErrorCode, StoreError};
 pub use migrations::{LATEST_VERSION, MIGRATIONS_SQL};

@@ -1,0 +1,558 @@
+//! An account's Vinted wardrobe as imports last read it (`seller_listings`), and its links to the
+//! inventory: a listing is linked to an item by the item's SKU (`product_sku`), which the import
+//! finds in the listing's text or the person picks. A listing an import no longer finds is kept,
+//! marked deleted, with the time it went.
+
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
+use serde::{Deserialize, Serialize};
+
+use super::{Page, limit_offset, normalized_time};
+use crate::enums::text_enum;
+use crate::products::{MAX_TITLE_CHARS, ProductDraft, ProductStatus, SortDir, insert_product};
+use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx, new_id, now_rfc3339};
+
+text_enum!(
+    /// Where a listing stands on Vinted.
+    ListingStatus {
+        Draft = "draft",
+        Active = "active",
+        Reserved = "reserved",
+        Sold = "sold",
+        Hidden = "hidden",
+        // Deleted on Vinted, or no longer found there by an import.
+        Deleted = "deleted",
+    }
+);
+
+text_enum!(
+    /// The columns the listings list sorts on.
+    ListingSortField {
+        Title = "title",
+        Price = "price",
+        Status = "status",
+        ListedAt = "listedAt",
+        LastSync = "lastSync",
+    }
+);
+
+/// One listing as the wardrobe shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct WardrobeListing {
+    /// Vinted's id of the listing.
+    pub listing_id: String,
+    pub title: String,
+    pub photo_url: Option<String>,
+    pub price_cents: i64,
+    pub status: ListingStatus,
+    /// When it was listed (RFC 3339): its earliest photo's time.
+    pub listed_at: Option<String>,
+    /// The inventory item's SKU, when the listing names one.
+    pub sku: Option<String>,
+}
+
+/// How many listings an import wrote, and how.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ListingsUpserted {
+    /// New to the store.
+    pub inserted: u32,
+    /// Known, with something that changed (title, price, status, photo, date, SKU, or back
+    /// after it had gone).
+    pub changed: u32,
+    /// Known and the same.
+    pub unchanged: u32,
+}
+
+/// The inventory item a listing is linked to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct LinkedProduct {
+    pub id: String,
+    pub title: String,
+}
+
+/// One row of the listings list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ListingRow {
+    /// The row's own id.
+    pub id: String,
+    pub account_id: String,
+    pub listing_id: String,
+    pub title: String,
+    pub photo_url: Option<String>,
+    pub price_cents: i64,
+    pub status: ListingStatus,
+    pub listed_at: Option<String>,
+    /// When an import last found it.
+    pub last_sync: Option<String>,
+    /// When an import stopped finding it.
+    pub gone_at: Option<String>,
+    pub sku: Option<String>,
+    /// The item of this shop with that SKU, if there is one.
+    pub product: Option<LinkedProduct>,
+}
+
+/// The order of the listings list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ListingSort {
+    pub field: ListingSortField,
+    pub dir: SortDir,
+}
+
+/// What the listings list asks for: the listings of this shop's accounts (one account's, when
+/// set), filtered and searched, one page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ListingFilter {
+    pub account_id: Option<String>,
+    pub status: Option<ListingStatus>,
+    /// Words that must each be found in the title, the Vinted id or the SKU.
+    pub search: Option<String>,
+    /// Only the listings linked to an item (`true`) or not (`false`).
+    pub linked: Option<bool>,
+    pub sort: ListingSort,
+    /// From 1.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for ListingFilter {
+    fn default() -> Self {
+        Self {
+            account_id: None,
+            status: None,
+            search: None,
+            linked: None,
+            sort: ListingSort {
+                field: ListingSortField::ListedAt,
+                dir: SortDir::Desc,
+            },
+            page: 1,
+            per_page: 50,
+        }
+    }
+}
+
+/// The listing as it would be stored (trimmed, its date normalised), or what is wrong.
+fn checked(listing: &WardrobeListing) -> Result<WardrobeListing> {
+    use FieldErrorCode::*;
+    let mut errors = Vec::new();
+    let mut listing = listing.clone();
+    listing.listing_id = listing.listing_id.trim().to_owned();
+    listing.title = listing.title.trim().to_owned();
+    listing.sku = listing
+        .sku
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    if listing.listing_id.is_empty() {
+        errors.push(FieldError::new("listingId", Required));
+    }
+    if listing.price_cents < 0 {
+        errors.push(FieldError::new("priceCents", Negative));
+    }
+    if let Some(at) = &listing.listed_at {
+        match normalized_time("listedAt", at) {
+            Ok(at) => listing.listed_at = Some(at),
+            Err(_) => errors.push(FieldError::new("listedAt", Invalid)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(listing)
+    } else {
+        Err(StoreError::Validation(errors))
+    }
+}
+
+/// A listing of the account as stored, for the upsert's comparison.
+struct Stored {
+    id: String,
+    title: String,
+    photo_url: Option<String>,
+    price: i64,
+    status: ListingStatus,
+    listed_at: Option<String>,
+    sku: Option<String>,
+    gone_at: Option<String>,
+}
+
+fn stored(conn: &Connection, account_id: &str, listing_id: &str) -> Result<Option<Stored>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, title, photo_url, price, status, listed_at, product_sku, gone_at
+             FROM seller_listings WHERE seller_account_id = ?1 AND listing_id = ?2",
+        )?
+        .query_row([account_id, listing_id], |r| {
+            Ok(Stored {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                photo_url: r.get(2)?,
+                price: r.get(3)?,
+                status: r.get(4)?,
+                listed_at: r.get(5)?,
+                sku: r.get(6)?,
+                gone_at: r.get(7)?,
+            })
+        })
+        .optional()?)
+}
+
+fn listing_not_found(account_id: &str, listing_id: &str) -> StoreError {
+    StoreError::NotFound {
+        entity: "Vinted listing",
+        id: format!("{listing_id} (account {account_id})"),
+    }
+}
+
+/// The shop's item with `sku`, if any.
+fn product_with_sku(conn: &Connection, shop_id: &str, sku: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM seller_products WHERE shop_id = ?1 AND sku = ?2")?
+        .query_row([shop_id, sku], |r| r.get(0))
+        .optional()?)
+}
+
+/// What an inventory item made from a listing starts as: its status and stock follow the
+/// listing's (a sold listing's item is sold and out of stock).
+fn product_status(status: ListingStatus) -> (ProductStatus, i64) {
+    match status {
+        ListingStatus::Active | ListingStatus::Hidden => (ProductStatus::Listed, 1),
+        ListingStatus::Reserved => (ProductStatus::Reserved, 1),
+        ListingStatus::Sold => (ProductStatus::Sold, 0),
+        ListingStatus::Draft | ListingStatus::Deleted => (ProductStatus::Ready, 1),
+    }
+}
+
+impl StoreTx<'_> {
+    /// Writes what an import read of the account's wardrobe at `seen_at` (RFC 3339): a new
+    /// listing is added, a known one (same Vinted id) updated in place, its `last_sync` set to
+    /// `seen_at` and its `gone_at` cleared. A listing already linked keeps its SKU when the
+    /// import found none, and its date when the import gave none.
+    pub fn upsert_listings(
+        &mut self,
+        account_id: &str,
+        listings: &[WardrobeListing],
+        seen_at: &str,
+    ) -> Result<ListingsUpserted> {
+        let seen_at = normalized_time("seenAt", seen_at)?;
+        let mut outcome = ListingsUpserted::default();
+        for listing in listings {
+            let listing = checked(listing)?;
+            match stored(&self.tx, account_id, &listing.listing_id)? {
+                None => {
+                    self.tx
+                        .prepare_cached(
+                            "INSERT INTO seller_listings (id, listing_id, product_sku, title,
+                                photo_url, seller_account_id, price, status, last_sync, listed_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        )?
+                        .execute(params![
+                            new_id(),
+                            listing.listing_id,
+                            listing.sku,
+                            listing.title,
+                            listing.photo_url,
+                            account_id,
+                            listing.price_cents,
+                            listing.status,
+                            seen_at,
+                            listing.listed_at,
+                        ])
+                        .map_err(|e| StoreError::from_write(e, None))?;
+                    outcome.inserted += 1;
+                }
+                Some(old) => {
+                    let sku = listing.sku.clone().or(old.sku.clone());
+                    let listed_at = listing.listed_at.clone().or(old.listed_at.clone());
+                    let same = old.title == listing.title
+                        && old.photo_url == listing.photo_url
+                        && old.price == listing.price_cents
+                        && old.status == listing.status
+                        && old.listed_at == listed_at
+                        && old.sku == sku
+                        && old.gone_at.is_none();
+                    self.tx
+                        .prepare_cached(
+                            "UPDATE seller_listings SET title = ?2, photo_url = ?3, price = ?4,
+                                status = ?5, listed_at = ?6, product_sku = ?7, last_sync = ?8,
+                                gone_at = NULL
+                             WHERE id = ?1",
+                        )?
+                        .execute(params![
+                            old.id,
+                            listing.title,
+                            listing.photo_url,
+                            listing.price_cents,
+                            listing.status,
+                            listed_at,
+                            sku,
+                            seen_at,
+                        ])?;
+                    if same {
+                        outcome.unchanged += 1;
+                    } else {
+                        outcome.changed += 1;
+                    }
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The account's listings an import did not find (not seen since `since`, RFC 3339: the
+    /// import's start) are marked deleted, with the time they went; they are kept. Returns how
+    /// many.
+    pub fn mark_unseen_listings_gone(&mut self, account_id: &str, since: &str) -> Result<usize> {
+        let since = normalized_time("since", since)?;
+        Ok(self.tx.execute(
+            "UPDATE seller_listings SET status = 'deleted', gone_at = ?3
+             WHERE seller_account_id = ?1 AND gone_at IS NULL
+               AND (last_sync IS NULL OR last_sync < ?2)",
+            params![account_id, since, now_rfc3339()],
+        )?)
+    }
+
+    /// Links the listing to the shop's item with `sku`, or unlinks it (`None`).
+    pub fn link_listing(
+        &mut self,
+        account_id: &str,
+        listing_id: &str,
+        sku: Option<&str>,
+    ) -> Result<()> {
+        let sku = sku.map(str::trim).filter(|s| !s.is_empty());
+        if let Some(sku) = sku
+            && product_with_sku(&self.tx, self.shop_id(), sku)?.is_none()
+        {
+            return Err(StoreError::UnknownSku {
+                sku: sku.to_owned(),
+            });
+        }
+        let changed = self.tx.execute(
+            "UPDATE seller_listings SET product_sku = ?3
+             WHERE seller_account_id = ?1 AND listing_id = ?2",
+            params![account_id, listing_id, sku],
+        )?;
+        if changed == 0 {
+            return Err(listing_not_found(account_id, listing_id));
+        }
+        Ok(())
+    }
+
+    /// Makes one inventory item per listing (its title, price, a status and stock that follow
+    /// the listing's, the listing's date as the day it entered the stock) and links the listing
+    /// to it. The item takes the SKU the listing names when no item of the shop has it yet,
+    /// else a new one from the shop's SKU pattern. A listing already linked to an item is left
+    /// as it is. Returns the new items' ids, in the listings' order. All or nothing.
+    pub fn create_products_from_listings(
+        &mut self,
+        account_id: &str,
+        listing_ids: &[String],
+    ) -> Result<Vec<String>> {
+        let shop_id = self.shop_id().to_owned();
+        let now = now_rfc3339();
+        let mut created = Vec::new();
+        for listing_id in listing_ids {
+            let old = stored(&self.tx, account_id, listing_id)?
+                .ok_or_else(|| listing_not_found(account_id, listing_id))?;
+            let linked = match &old.sku {
+                Some(sku) => product_with_sku(&self.tx, &shop_id, sku)?.is_some(),
+                None => false,
+            };
+            if linked {
+                continue;
+            }
+            let (status, quantity) = product_status(old.status);
+            let mut title: String = old.title.chars().take(MAX_TITLE_CHARS).collect();
+            if title.trim().is_empty() {
+                title = format!("Vinted {listing_id}");
+            }
+            let draft = ProductDraft {
+                sku: old.sku.clone(),
+                price_cents: old.price,
+                quantity,
+                status,
+                ..ProductDraft::titled(&title)
+            };
+            // The stock-entry date, from which the dashboard counts days in stock; never later
+            // than now.
+            let entered = old.listed_at.as_deref().map(|at| at.min(now.as_str()));
+            let product_id = insert_product(&self.tx, &shop_id, draft, entered)?;
+            let sku: String = self.tx.query_row(
+                "SELECT sku FROM seller_products WHERE id = ?1",
+                [&product_id],
+                |r| r.get(0),
+            )?;
+            self.tx.execute(
+                "UPDATE seller_listings SET product_sku = ?2 WHERE id = ?1",
+                params![old.id, sku],
+            )?;
+            created.push(product_id);
+        }
+        Ok(created)
+    }
+}
+
+const ROW_COLUMNS: &str = "l.id, l.seller_account_id, l.listing_id, l.title, l.photo_url, l.price,
+    l.status, l.listed_at, l.last_sync, l.gone_at, l.product_sku, p.id, p.title";
+
+/// The listings of the shop's accounts, each with the shop's item of its SKU.
+const ROW_SOURCE: &str = "seller_listings l
+    JOIN seller_accounts a ON a.id = l.seller_account_id AND a.shop_id = ?
+    LEFT JOIN seller_products p ON p.shop_id = a.shop_id AND p.sku = l.product_sku";
+
+fn row_from(r: &Row<'_>) -> rusqlite::Result<ListingRow> {
+    let product_id: Option<String> = r.get(11)?;
+    let product = match product_id {
+        Some(id) => Some(LinkedProduct {
+            id,
+            title: r.get(12)?,
+        }),
+        None => None,
+    };
+    Ok(ListingRow {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        listing_id: r.get(2)?,
+        title: r.get(3)?,
+        photo_url: r.get(4)?,
+        price_cents: r.get(5)?,
+        status: r.get(6)?,
+        listed_at: r.get(7)?,
+        last_sync: r.get(8)?,
+        gone_at: r.get(9)?,
+        sku: r.get(10)?,
+        product,
+    })
+}
+
+fn escape_like(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Store {
+    pub fn upsert_listings(
+        &mut self,
+        account_id: &str,
+        listings: &[WardrobeListing],
+        seen_at: &str,
+    ) -> Result<ListingsUpserted> {
+        self.write(|tx| tx.upsert_listings(account_id, listings, seen_at))
+    }
+
+    pub fn mark_unseen_listings_gone(&mut self, account_id: &str, since: &str) -> Result<usize> {
+        self.write(|tx| tx.mark_unseen_listings_gone(account_id, since))
+    }
+
+    pub fn link_listing(
+        &mut self,
+        account_id: &str,
+        listing_id: &str,
+        sku: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| tx.link_listing(account_id, listing_id, sku))
+    }
+
+    pub fn create_products_from_listings(
+        &mut self,
+        account_id: &str,
+        listing_ids: &[String],
+    ) -> Result<Vec<String>> {
+        self.write(|tx| tx.create_products_from_listings(account_id, listing_ids))
+    }
+
+    /// The Vinted ids of the account's listings that no item of the shop is linked to, leaving
+    /// out those an import no longer finds, oldest listing first.
+    pub fn unlinked_listing_ids(&self, account_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.listing_id FROM seller_listings l
+             WHERE l.seller_account_id = ?1 AND l.gone_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM seller_products p
+                               WHERE p.shop_id = ?2 AND p.sku = l.product_sku)
+             ORDER BY l.listed_at, l.listing_id",
+        )?;
+        let ids = stmt
+            .query_map([account_id, self.shop_id()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// One page of the listings of this shop's accounts, filtered, searched and sorted in SQL,
+    /// with how many match in all.
+    pub fn list_listings(&self, filter: &ListingFilter) -> Result<Page<ListingRow>> {
+        let (limit, offset) = limit_offset(filter.page, filter.per_page)?;
+        let mut sql = String::from(" WHERE 1");
+        let mut args: Vec<Value> = vec![self.shop_id().to_owned().into()];
+        if let Some(account) = filter
+            .account_id
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+        {
+            sql.push_str(" AND l.seller_account_id = ?");
+            args.push(account.to_owned().into());
+        }
+        if let Some(status) = filter.status {
+            sql.push_str(" AND l.status = ?");
+            args.push(status.as_str().to_owned().into());
+        }
+        match filter.linked {
+            Some(true) => sql.push_str(" AND p.id IS NOT NULL"),
+            Some(false) => sql.push_str(" AND p.id IS NULL"),
+            None => {}
+        }
+        for word in filter.search.as_deref().unwrap_or("").split_whitespace() {
+            sql.push_str(
+                " AND (l.title LIKE ? ESCAPE '\\' OR l.listing_id LIKE ? ESCAPE '\\'
+                       OR l.product_sku LIKE ? ESCAPE '\\')",
+            );
+            let pattern = Value::from(format!("%{}%", escape_like(word)));
+            args.extend(std::iter::repeat_n(pattern, 3));
+        }
+        let total: u32 = self.conn.query_row(
+            &format!("SELECT count(*) FROM {ROW_SOURCE}{sql}"),
+            params_from_iter(&args),
+            |r| r.get(0),
+        )?;
+        let column = match filter.sort.field {
+            ListingSortField::Title => "l.title COLLATE NOCASE",
+            ListingSortField::Price => "l.price",
+            ListingSortField::Status => "l.status",
+            ListingSortField::ListedAt => "l.listed_at",
+            ListingSortField::LastSync => "l.last_sync",
+        };
+        let dir = match filter.sort.dir {
+            SortDir::Asc => "ASC",
+            SortDir::Desc => "DESC",
+        };
+        args.push(limit.into());
+        args.push(offset.into());
+        let items = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM {ROW_SOURCE}{sql}
+                 ORDER BY {column} {dir}, l.id {dir} LIMIT ? OFFSET ?"
+            ))?
+            .query_map(params_from_iter(&args), row_from)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            page: filter.page,
+            per_page: filter.per_page,
+        })
+    }
+}
