@@ -151,11 +151,15 @@ async fn the_right_password_sets_lasting_cookies_and_the_home_shows_the_user_men
         "background:{}",
         fake_vinted::LOGGED_IN_BACKGROUND_CSS
     )));
-    assert!(home.contains(&format!(r#""CSRF_TOKEN":"{}""#, fake_vinted::CSRF_TOKEN)));
-    assert!(home.contains(&format!(
-        r#"<meta name="csrf-token" content="{}">"#,
-        fake_vinted::CSRF_TOKEN
-    )));
+    // The CSRF token is the session's, escaped inside the Next.js payload as on Vinted.
+    let csrf = fake.csrf_token().expect("a session was issued");
+    assert_eq!(csrf.len(), 36, "{csrf}");
+    assert!(
+        home.contains(&format!(r#"\"CSRF_TOKEN\":\"{csrf}\""#)),
+        "{home}"
+    );
+    assert!(home.contains(r#"\"ANON_ID\":\""#), "{home}");
+    assert!(home.contains(r#"data-testid="prohibited-listing-education-upload-button""#));
     let [r, g, b] = fake_vinted::LOGGED_IN_BACKGROUND;
     assert_eq!(
         format!("#{r:02x}{g:02x}{b:02x}"),
@@ -303,7 +307,7 @@ async fn an_expired_session_logs_the_user_out_until_they_log_in_again() {
     let response = client()
         .post(fake.url(fake_vinted::REFRESH_PATH))
         .header(COOKIE, &cookies)
-        .header("x-csrf-token", fake_vinted::CSRF_TOKEN)
+        .header("x-csrf-token", fake.csrf_token().unwrap())
         .send()
         .await
         .unwrap();
@@ -319,7 +323,7 @@ async fn an_expired_session_logs_the_user_out_until_they_log_in_again() {
     let response = client()
         .post(fake.url(fake_vinted::REFRESH_PATH))
         .header(COOKIE, &fresh)
-        .header("x-csrf-token", fake_vinted::CSRF_TOKEN)
+        .header("x-csrf-token", fake.csrf_token().unwrap())
         .send()
         .await
         .unwrap();
@@ -391,7 +395,7 @@ async fn the_read_endpoints_answer_vinted_md_shapes_with_fixed_data() {
 
     let (status, wardrobe) = get_json(
         &fake,
-        "/api/v2/wardrobe/4242/items?page=2&per_page=4&order=newest_first",
+        "/api/v2/wardrobe/4242/items?page=1&per_page=4&order=newest_first",
         &cookies,
     )
     .await;
@@ -399,12 +403,14 @@ async fn the_read_endpoints_answer_vinted_md_shapes_with_fixed_data() {
     assert_eq!(wardrobe["pagination"]["total_entries"], 6);
     assert_eq!(wardrobe["pagination"]["total_pages"], 2);
     let items = wardrobe["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2);
-    assert_eq!(items[0]["id"], 5005);
-    assert_eq!(items[0]["price"]["amount"], "40.00");
-    assert_eq!(items[0]["is_closed"], true);
-    assert!(items[0]["photos"][0]["full_size_url"].is_string());
-    assert!(items[0]["photos"][0]["high_resolution"]["timestamp"].is_number());
+    assert_eq!(items.len(), 4);
+    // Newest first: the draft (5006), then the sold bag.
+    assert_eq!(items[1]["id"], 5005);
+    assert_eq!(items[1]["price"]["amount"], "40.00");
+    assert_eq!(items[1]["is_closed"], true);
+    assert_eq!(items[1]["item_closing_action"], "sold");
+    assert!(items[1]["photos"][0]["full_size_url"].is_string());
+    assert!(items[1]["photos"][0]["high_resolution"]["timestamp"].is_number());
 
     let (status, edit) = get_json(&fake, "/api/v2/item_upload/items/5001", &cookies).await;
     assert_eq!(
@@ -414,7 +420,7 @@ async fn the_read_endpoints_answer_vinted_md_shapes_with_fixed_data() {
     let (status, sold) = get_json(&fake, "/api/v2/item_upload/items/5005", &cookies).await;
     assert_eq!(
         (status, &sold["message_code"]),
-        (StatusCode::FORBIDDEN, &Value::from("access_denied"))
+        (StatusCode::NOT_FOUND, &Value::from("not_found"))
     );
 
     let (_, inbox) = get_json(&fake, "/api/v2/inbox?page=1&per_page=20", &cookies).await;

@@ -1,4 +1,4 @@
-//! Serves the fake Vinted site (`support/fake_vinted.rs`) for manual runs:
+//! Serves the fake Vinted site (`support/fake_vinted/`) for manual runs:
 //! `fake-vinted [ADDRESS]` (default `127.0.0.1:0`, any free port). Prints the base URL and the
 //! test account, then every request as it arrives (peer address first). Commands on stdin:
 //! `normal`, `challenge`, `expired`, `ratelimited`, `quit`. Runs until killed or `quit`.

@@ -1,0 +1,590 @@
+//! The fake's data: reference data (categories, brands, colours, sizes, conditions, materials,
+//! parcel sizes), the two accounts' starting wardrobes, the generator behind
+//! [`super::FakeVinted::seed_wardrobe`], and the fixed read data (inbox, orders, transactions,
+//! notifications, favourites).
+//!
+//! Mirrors VINTED.md "Reference data" and "Read endpoints" for shapes. The ids are the fake's own:
+//! condition and material ids are deliberately not 1..5, so nothing can hard-code them.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+use super::state::{Account, Item, Photo};
+use super::{EMAIL, OTHER_USER_ID, OTHER_USERNAME, PASSWORD, USER_ID, USERNAME};
+
+// --- Reference data -----------------------------------------------------------------------------
+
+/// A category: leaves are what a listing can use.
+pub struct Catalog {
+    pub id: u64,
+    pub title: &'static str,
+    pub parent: Option<u64>,
+    /// The size group of a leaf with sizes (`None`: no size asked).
+    pub size_group: Option<u64>,
+}
+
+pub const CATALOGS: &[Catalog] = &[
+    cat(1904, "Femmes", None, None),
+    cat(4, "Vêtements", Some(1904), None),
+    cat(10, "Robes", Some(4), Some(4)),
+    cat(12, "Hauts et t-shirts", Some(4), Some(4)),
+    cat(16, "Chaussures", Some(1904), Some(3)),
+    cat(19, "Sacs", Some(1904), None),
+    cat(5, "Hommes", None, None),
+    cat(76, "T-shirts", Some(5), Some(6)),
+    cat(1231, "Chaussures", Some(5), Some(7)),
+];
+
+const fn cat(
+    id: u64,
+    title: &'static str,
+    parent: Option<u64>,
+    size_group: Option<u64>,
+) -> Catalog {
+    Catalog {
+        id,
+        title,
+        parent,
+        size_group,
+    }
+}
+
+pub fn catalog(id: u64) -> Option<&'static Catalog> {
+    CATALOGS.iter().find(|c| c.id == id)
+}
+
+pub fn is_leaf(id: u64) -> bool {
+    catalog(id).is_some() && !CATALOGS.iter().any(|c| c.parent == Some(id))
+}
+
+pub fn children(parent: Option<u64>) -> impl Iterator<Item = &'static Catalog> {
+    CATALOGS.iter().filter(move |c| c.parent == parent)
+}
+
+/// `(group id, caption, [(size id, title)])`.
+pub type SizeGroup = (u64, &'static str, &'static [(u64, &'static str)]);
+
+pub const SIZE_GROUPS: &[SizeGroup] = &[
+    (
+        4,
+        "Femmes · lettres",
+        &[(2, "XS"), (3, "S"), (4, "M"), (5, "L"), (6, "XL")],
+    ),
+    (
+        3,
+        "Femmes · pointures",
+        &[(55, "36"), (56, "37"), (57, "38"), (58, "39"), (59, "40")],
+    ),
+    (
+        6,
+        "Hommes · lettres",
+        &[(206, "S"), (207, "M"), (208, "L"), (209, "XL")],
+    ),
+    (
+        7,
+        "Hommes · pointures",
+        &[(776, "41"), (777, "42"), (778, "43"), (779, "44")],
+    ),
+];
+
+pub fn sizes_of(catalog_id: u64) -> &'static [(u64, &'static str)] {
+    catalog(catalog_id)
+        .and_then(|c| c.size_group)
+        .and_then(|g| SIZE_GROUPS.iter().find(|(id, _, _)| *id == g))
+        .map_or(&[], |(_, _, sizes)| *sizes)
+}
+
+pub fn size_title(size_id: u64) -> Option<&'static str> {
+    SIZE_GROUPS
+        .iter()
+        .flat_map(|(_, _, sizes)| sizes.iter())
+        .find(|(id, _)| *id == size_id)
+        .map(|(_, t)| *t)
+}
+
+/// VINTED.md: `brand_id` 1 is "no brand".
+pub const BRANDS: &[(u64, &str)] = &[
+    (1, "Sans marque"),
+    (53, "Nike"),
+    (14, "adidas"),
+    (12, "Zara"),
+    (304, "Levi's"),
+    (88, "H&M"),
+    (2319, "Sézane"),
+    (1095, "Longchamp"),
+    (255, "Uniqlo"),
+    (4121, "Nike ACG"),
+];
+
+pub fn brand(id: u64) -> Option<&'static str> {
+    BRANDS.iter().find(|(b, _)| *b == id).map(|(_, n)| *n)
+}
+
+pub const COLORS: &[(u64, &str, &str)] = &[
+    (1, "Noir", "000000"),
+    (3, "Gris", "919191"),
+    (12, "Blanc", "FFFFFF"),
+    (7, "Rouge", "CC3300"),
+    (9, "Bleu", "007BC4"),
+    (10, "Vert", "369A3D"),
+    (4, "Beige", "F4E0C8"),
+];
+
+/// Conditions (`status_id`): ids the fake picked, on purpose not 1..5.
+pub const CONDITIONS: &[(u64, &str)] = &[
+    (37, "Neuf avec étiquette"),
+    (41, "Neuf sans étiquette"),
+    (43, "Très bon état"),
+    (47, "Bon état"),
+    (53, "Satisfaisant"),
+];
+
+pub const MATERIALS: &[(u64, &str)] = &[
+    (149, "Coton"),
+    (152, "Laine"),
+    (157, "Polyester"),
+    (161, "Cuir"),
+    (166, "Denim"),
+    (171, "Lin"),
+];
+
+/// `(id, title, weight description)`.
+pub const PACKAGE_SIZES: &[(u64, &str, &str)] = &[
+    (
+        1,
+        "Petit",
+        "Pour les articles qui tiennent dans une grande enveloppe (jusqu'à 500 g)",
+    ),
+    (
+        2,
+        "Moyen",
+        "Pour les articles qui tiennent dans une boîte à chaussures (jusqu'à 1 kg)",
+    ),
+    (
+        3,
+        "Grand",
+        "Pour les articles qui tiennent dans un carton de déménagement (jusqu'à 2 kg)",
+    ),
+];
+
+/// Bags are never "small".
+pub fn package_sizes_of(catalog_id: u64) -> Vec<u64> {
+    if catalog_id == 19 {
+        vec![2, 3]
+    } else {
+        vec![1, 2, 3]
+    }
+}
+
+pub fn catalogs_json() -> Value {
+    fn node(c: &Catalog) -> Value {
+        let kids: Vec<Value> = children(Some(c.id)).map(node).collect();
+        json!({
+            "id": c.id,
+            "title": c.title,
+            "size_group_ids": c.size_group.map_or_else(Vec::new, |g| vec![g]),
+            "catalogs": kids,
+        })
+    }
+    Value::Array(children(None).map(node).collect())
+}
+
+// --- Accounts and wardrobes ----------------------------------------------------------------------
+
+pub fn accounts() -> Vec<Account> {
+    vec![
+        Account {
+            id: USER_ID,
+            login: USERNAME.into(),
+            email: EMAIL.into(),
+            password: PASSWORD.into(),
+            restricted_until: None,
+        },
+        Account {
+            id: OTHER_USER_ID,
+            login: OTHER_USERNAME.into(),
+            email: super::OTHER_EMAIL.into(),
+            password: super::OTHER_PASSWORD.into(),
+            restricted_until: None,
+        },
+    ]
+}
+
+/// Listing dates are a fixed past (2026-11-01) plus offsets, so tests are reproducible.
+pub fn epoch() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_761_955_200)
+}
+
+/// A plain live listing; the caller changes what differs.
+pub fn base_item(id: u64, user_id: u64, title: &str, price: &str, catalog_id: u64) -> Item {
+    let created = epoch() + Duration::from_secs(id % 100_000 * 60);
+    let sizes = sizes_of(catalog_id);
+    Item {
+        id,
+        user_id,
+        title: title.into(),
+        description: format!("{title} — état impeccable, porté quelques fois."),
+        price: price.into(),
+        currency: "EUR".into(),
+        catalog_id,
+        brand_id: Some(1),
+        brand: Some("Sans marque".into()),
+        size_id: sizes.get(sizes.len() / 2).map(|(id, _)| *id),
+        status_id: Some(43),
+        color_ids: vec![1],
+        material_ids: Vec::new(),
+        package_size_id: Some(2),
+        is_unisex: false,
+        photo_ids: Vec::new(),
+        view_count: 0,
+        favourite_count: 0,
+        is_draft: false,
+        is_closed: false,
+        is_sold: false,
+        is_reserved: false,
+        is_hidden: false,
+        is_deleted: false,
+        push_up: false,
+        created_at: created,
+        updated_at: created,
+        anon_id: None,
+        sent: None,
+        edits: 0,
+    }
+}
+
+pub fn seeded_photo(id: u64, user_id: u64, at: SystemTime) -> Photo {
+    Photo {
+        id,
+        user_id,
+        temp_uuid: None,
+        width: 800,
+        height: 1066,
+        bytes: Vec::new(),
+        uploaded_at: at,
+    }
+}
+
+/// The two accounts' starting wardrobes: the test account's six listings (two plain ones, a
+/// reserved one, a hidden one, a sold one and a draft) and two of the other account's.
+pub fn starting_items() -> Vec<Item> {
+    let mine = |id, title, price, catalog, views, favs, brand: u64| Item {
+        view_count: views,
+        favourite_count: favs,
+        brand_id: Some(brand),
+        brand: super::data::brand(brand).map(str::to_owned),
+        ..base_item(id, USER_ID, title, price, catalog)
+    };
+    vec![
+        mine(5001, "Veste en jean Levi's", "25.00", 12, 120, 8, 304),
+        mine(5002, "Robe d'été Zara", "12.50", 10, 45, 3, 12),
+        Item {
+            is_reserved: true,
+            ..mine(5003, "Baskets Nike Air Max 90", "48.00", 1231, 300, 21, 53)
+        },
+        Item {
+            is_hidden: true,
+            ..mine(5004, "Pull en laine Sézane", "35.00", 12, 80, 5, 2319)
+        },
+        Item {
+            is_closed: true,
+            is_sold: true,
+            ..mine(5005, "Sac Longchamp Le Pliage", "40.00", 19, 210, 17, 1095)
+        },
+        Item {
+            is_draft: true,
+            ..mine(5006, "Chemise Uniqlo", "9.00", 76, 0, 0, 255)
+        },
+        base_item(5101, OTHER_USER_ID, "Manteau Sandro", "60.00", 12),
+        base_item(5102, OTHER_USER_ID, "Jean Levi's 501", "22.00", 76),
+    ]
+}
+
+/// A small deterministic generator, so a seeded wardrobe is the same on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+        &from[(self.next() % from.len() as u64) as usize]
+    }
+}
+
+const KINDS: &[(&str, u64)] = &[
+    ("Robe", 10),
+    ("Robe longue", 10),
+    ("Top", 12),
+    ("T-shirt", 12),
+    ("Blouse", 12),
+    ("Baskets", 16),
+    ("Bottines", 16),
+    ("Sac à main", 19),
+    ("Tote bag", 19),
+    ("T-shirt homme", 76),
+    ("Polo", 76),
+    ("Sneakers", 1231),
+];
+
+const ADJECTIVES: &[&str] = &[
+    "fleurie",
+    "vintage",
+    "noire",
+    "en lin",
+    "oversize",
+    "rayée",
+    "en coton bio",
+    "brodée",
+];
+
+/// `n` realistic listings for `user_id`, ids from `first_id`, photos from `first_photo`. Statuses
+/// vary: about 70 % live, then sold, closed, hidden, reserved and drafts; every third description
+/// carries a SKU (`Réf SP-000123`).
+pub fn generate(
+    user_id: u64,
+    n: usize,
+    first_id: u64,
+    first_photo: u64,
+) -> (Vec<Item>, Vec<Photo>) {
+    let mut rng = Lcg(0x5e11e7 + n as u64);
+    let mut items = Vec::with_capacity(n);
+    let mut photos = Vec::new();
+    let mut next_photo = first_photo;
+    for i in 0..n {
+        let id = first_id + i as u64;
+        let (kind, catalog_id) = *rng.pick(KINDS);
+        let (brand_id, brand_name) = *rng.pick(&BRANDS[1..]);
+        let adjective = rng.pick(ADJECTIVES);
+        let title = format!("{kind} {brand_name} {adjective}");
+        let cents = 300 + rng.next() % 9_700;
+        let price = format!("{}.{:02}", cents / 100, cents % 100);
+        let mut item = base_item(id, user_id, &title, &price, catalog_id);
+        item.brand_id = Some(brand_id);
+        item.brand = Some(brand_name.to_owned());
+        item.status_id = Some(rng.pick(CONDITIONS).0);
+        item.color_ids = vec![rng.pick(COLORS).0];
+        item.view_count = rng.next() % 500;
+        item.favourite_count = item.view_count / (3 + rng.next() % 10);
+        item.created_at = epoch() + Duration::from_secs(i as u64 * 3_600);
+        item.updated_at = item.created_at;
+        item.description = if i % 3 == 0 {
+            format!(
+                "{title}. Taille normalement, très peu portée.\n\nRéf SP-{:06}",
+                i + 1
+            )
+        } else {
+            format!("{title}. Envoi rapide et soigné.")
+        };
+        match rng.next() % 100 {
+            0..=7 => {
+                item.is_closed = true;
+                item.is_sold = true;
+            }
+            8..=12 => item.is_closed = true,
+            13..=19 => item.is_hidden = true,
+            20..=24 => item.is_reserved = true,
+            25..=29 => item.is_draft = true,
+            _ => {}
+        }
+        for _ in 0..1 + rng.next() % 3 {
+            photos.push(seeded_photo(next_photo, user_id, item.created_at));
+            item.photo_ids.push(next_photo);
+            next_photo += 1;
+        }
+        items.push(item);
+    }
+    (items, photos)
+}
+
+// --- Fixed read data ----------------------------------------------------------------------------
+
+pub const SOLD_ITEM_ID: u64 = 5005;
+pub const SALE_TRANSACTION_ID: u64 = 8001;
+pub const OFFER_TRANSACTION_ID: u64 = 8002;
+
+fn buyer(id: u64, login: &str) -> Value {
+    json!({"id": id, "login": login, "photo": Value::Null})
+}
+
+pub fn conversations() -> Vec<Value> {
+    vec![
+        json!({
+            "id": 7001,
+            "unread": false,
+            "updated_at": "2026-11-20T10:30:00+01:00",
+            "opposite_user": buyer(6101, "acheteuse_marie"),
+            "item_photos": [{"id": 95_005, "url": "/photos/5005/full.jpg"}],
+        }),
+        json!({
+            "id": 7002,
+            "unread": true,
+            "updated_at": "2026-11-22T18:05:00+01:00",
+            "opposite_user": buyer(6102, "bob_offres"),
+            "item_photos": [{"id": 95_003, "url": "/photos/5003/full.jpg"}],
+        }),
+    ]
+}
+
+pub fn conversation_detail(id: u64) -> Option<Value> {
+    let (user, messages, transaction) = match id {
+        7001 => (
+            buyer(6101, "acheteuse_marie"),
+            json!([
+                {"id": 1, "entity_type": "message", "entity": {"body": "Bonjour, le sac est-il toujours disponible ?", "user_id": 6101}, "created_at_ts": "2026-11-19T09:00:00+01:00"},
+                {"id": 2, "entity_type": "message", "entity": {"body": "Oui, toujours !", "user_id": USER_ID}, "created_at_ts": "2026-11-19T09:10:00+01:00"},
+                {"id": 3, "entity_type": "status_message", "entity": {"title": "Commande payée", "subtitle": "Envoie le colis sous 5 jours"}, "created_at_ts": "2026-11-20T10:15:00+01:00"},
+                {"id": 4, "entity_type": "action_message", "entity": {"title": "Télécharge l'étiquette d'envoi", "actions": [{"action": "shipping_label"}]}, "created_at_ts": "2026-11-20T10:30:00+01:00"},
+            ]),
+            json!({"id": SALE_TRANSACTION_ID, "status": 230, "offer_price": {"amount": "40.00", "currency_code": "EUR"}, "item_ids": [SOLD_ITEM_ID], "is_bundle": false}),
+        ),
+        7002 => (
+            buyer(6102, "bob_offres"),
+            json!([
+                {"id": 5, "entity_type": "offer_request_message", "entity": {"offer_request_id": 31, "price": {"amount": "40.00", "currency_code": "EUR"}, "status": 10, "user_id": 6102}, "created_at_ts": "2026-11-22T18:05:00+01:00"},
+            ]),
+            json!({"id": OFFER_TRANSACTION_ID, "status": 10, "offer_price": {"amount": "40.00", "currency_code": "EUR"}, "item_ids": [5003], "is_bundle": false}),
+        ),
+        _ => return None,
+    };
+    Some(json!({"id": id, "opposite_user": user, "messages": messages, "transaction": transaction}))
+}
+
+pub fn sold_orders() -> Vec<Value> {
+    vec![json!({
+        "transaction_id": SALE_TRANSACTION_ID,
+        "conversation_id": 7001,
+        "item_id": SOLD_ITEM_ID,
+        "title": "Sac Longchamp Le Pliage",
+        "price": {"amount": "40.00", "currency_code": "EUR"},
+        "status": "Commande payée, à expédier",
+        "date": "2026-11-20T10:15:00+01:00",
+        "photo_url": "/photos/5005/full.jpg",
+        "transaction_user_status": "needs_action",
+    })]
+}
+
+pub fn purchased_orders() -> Vec<Value> {
+    vec![json!({
+        "transaction_id": 8003,
+        "conversation_id": 7003,
+        "item_id": 6001,
+        "title": "Livre « L'Étranger »",
+        "price": {"amount": "3.00", "currency_code": "EUR"},
+        "status": "Commande terminée",
+        "date": "2026-11-10T14:00:00+01:00",
+        "photo_url": "/photos/6001/full.jpg",
+        "transaction_user_status": "completed",
+    })]
+}
+
+pub fn transaction_detail(id: u64) -> Option<Value> {
+    match id {
+        SALE_TRANSACTION_ID => Some(json!({
+            "id": SALE_TRANSACTION_ID,
+            "status": 230,
+            "buyer": buyer(6101, "acheteuse_marie"),
+            "seller": {"id": USER_ID, "login": USERNAME},
+            "items": [{"id": SOLD_ITEM_ID, "title": "Sac Longchamp Le Pliage", "price": {"amount": "40.00", "currency_code": "EUR"}}],
+            "offer_price": {"amount": "40.00", "currency_code": "EUR"},
+            "service_fee": {"amount": "2.70", "currency_code": "EUR"},
+            "shipment": {"id": 9901, "status": 200, "tracking_code": "FAKE123456FR", "carrier": "Mondial Relay"},
+            "is_bundle": false,
+        })),
+        OFFER_TRANSACTION_ID => Some(json!({
+            "id": OFFER_TRANSACTION_ID,
+            "status": 10,
+            "buyer": buyer(6102, "bob_offres"),
+            "seller": {"id": USER_ID, "login": USERNAME},
+            "items": [{"id": 5003, "title": "Baskets Nike Air Max 90", "price": {"amount": "48.00", "currency_code": "EUR"}}],
+            "offer_price": {"amount": "40.00", "currency_code": "EUR"},
+            "shipment": Value::Null,
+            "is_bundle": false,
+        })),
+        _ => None,
+    }
+}
+
+/// VINTED.md's `entry_type`s: 20 favourite, 30 new follower, 110 message, 120 offer, 300
+/// favourited item sold.
+pub fn notifications() -> Vec<Value> {
+    let entry = |id: u64,
+                 entry_type: u64,
+                 user: Value,
+                 subject_id: u64,
+                 body: &str,
+                 read: bool,
+                 at: &str| {
+        json!({
+            "id": id,
+            "entry_type": entry_type,
+            "user": user,
+            "subject_id": subject_id,
+            "body": body,
+            "is_read": read,
+            "updated_at": at,
+            "link": format!("/items/{subject_id}"),
+        })
+    };
+    vec![
+        entry(
+            3001,
+            20,
+            buyer(6201, "fan_lea"),
+            5001,
+            "fan_lea a ajouté ton article à ses favoris",
+            false,
+            "2026-11-24T08:00:00+01:00",
+        ),
+        entry(
+            3002,
+            30,
+            buyer(6202, "paul_suit"),
+            USER_ID,
+            "paul_suit s'est abonné à ton dressing",
+            true,
+            "2026-11-23T12:00:00+01:00",
+        ),
+        entry(
+            3003,
+            110,
+            buyer(6101, "acheteuse_marie"),
+            7001,
+            "Nouveau message de acheteuse_marie",
+            true,
+            "2026-11-19T09:00:00+01:00",
+        ),
+        entry(
+            3004,
+            120,
+            buyer(6102, "bob_offres"),
+            5003,
+            "bob_offres te propose 40,00 €",
+            false,
+            "2026-11-22T18:05:00+01:00",
+        ),
+        entry(
+            3005,
+            300,
+            buyer(6203, "autre_vendeur"),
+            6002,
+            "Un article de tes favoris a été vendu",
+            true,
+            "2026-11-21T16:00:00+01:00",
+        ),
+    ]
+}
+
+/// Items the test account favourited (other sellers' listings).
+pub fn favourites(host: &str) -> Vec<Value> {
+    vec![
+        json!({"id": 6002, "title": "Manteau Sandro", "price": {"amount": "60.00", "currency_code": "EUR"}, "user": buyer(6203, "autre_vendeur"), "url": format!("http://{host}/items/6002"), "is_closed": true}),
+        json!({"id": 6003, "title": "Jean Levi's 501", "price": {"amount": "22.00", "currency_code": "EUR"}, "user": buyer(6204, "vintage_jo"), "url": format!("http://{host}/items/6003"), "is_closed": false}),
+    ]
+}
