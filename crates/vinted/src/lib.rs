@@ -14,6 +14,7 @@
 
 pub mod accounts;
 mod error;
+pub mod pacing;
 pub mod proxy;
 pub mod reply;
 pub mod sessions;
