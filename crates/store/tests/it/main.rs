@@ -17,3 +17,4 @@ mod registers;
 mod specification;
 mod summaries;
 mod validation;
+mod vinted;
