@@ -19,6 +19,7 @@ pub mod proxy;
 pub mod reply;
 pub mod sessions;
 pub mod site;
+pub mod wardrobe;
 
 use std::future::Future;
 

@@ -1,0 +1,686 @@
+//! One page of an account's wardrobe, read from Vinted's answer (`docs/VINTED.md`, "Read
+//! endpoints": the same shape on `users/{id}/items` and `wardrobe/{id}/items`).
+//!
+//! The answer is not trusted: every field is checked, an item that cannot be read is an error
+//! naming it (never silently left out, which would look like a sold or deleted listing), and
+//! an answer without its list of items is "the wardrobe answer has changed", never "no items".
+
+use chrono::{DateTime, SecondsFormat, TimeZone as _, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::reply::parse_amount_cents;
+
+/// A listing's status, as `seller_listings.status` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingStatus {
+    Draft,
+    Active,
+    Reserved,
+    Sold,
+    Hidden,
+}
+
+impl ListingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListingStatus::Draft => "draft",
+            ListingStatus::Active => "active",
+            ListingStatus::Reserved => "reserved",
+            ListingStatus::Sold => "sold",
+            ListingStatus::Hidden => "hidden",
+        }
+    }
+}
+
+/// One listing of the wardrobe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WardrobeItem {
+    /// Vinted's id, digits only.
+    pub id: String,
+    pub title: String,
+    /// The listing's page, `http(s)`.
+    pub url: String,
+    /// The first photo.
+    pub photo_url: Option<String>,
+    pub price_cents: i64,
+    /// ISO 4217, upper case.
+    pub currency: String,
+    pub status: ListingStatus,
+    /// Vinted's `item_closing_action` of a closed item (`sold`, or something else).
+    pub closing_action: Option<String>,
+    /// RFC 3339 UTC with milliseconds: the earliest photo's upload time, as Vinted gives no
+    /// listing date (a relisted copy with fresh photos dates from its photos).
+    pub listed_at: Option<String>,
+    /// `None` when the answer has no count (never read as 0 views).
+    pub view_count: Option<u32>,
+    pub favourite_count: Option<u32>,
+    pub brand: Option<String>,
+    pub size: Option<String>,
+}
+
+/// One page of the wardrobe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WardrobePage {
+    pub items: Vec<WardrobeItem>,
+    pub current_page: Option<u32>,
+    pub total_pages: u32,
+    pub total_entries: u32,
+}
+
+/// Why a wardrobe page could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WardrobeError {
+    /// Not the shape the automation knows: report it, never read it as an empty wardrobe.
+    #[error("the wardrobe answer has changed: {0}")]
+    Changed(String),
+    /// One item could not be read; `index` counts from 0 in the page's `items`.
+    #[error("item {} of the wardrobe page{}: {problem}", .index + 1, id_hint(.id))]
+    Item {
+        index: usize,
+        id: Option<String>,
+        problem: String,
+    },
+}
+
+fn id_hint(id: &Option<String>) -> String {
+    id.as_deref()
+        .map(|id| format!(" (id {id})"))
+        .unwrap_or_default()
+}
+
+const MAX_ITEMS: usize = 1_000;
+const MAX_ID_DIGITS: usize = 20;
+const MAX_TITLE_CHARS: usize = 500;
+const MAX_NAME_CHARS: usize = 200;
+const MAX_URL_CHARS: usize = 2_048;
+/// Photo timestamps believed: from Vinted's founding year (2008) to 2100.
+const PLAUSIBLE_SECONDS: std::ops::Range<i64> = 1_199_145_600..4_102_444_800;
+
+/// Reads one wardrobe page.
+pub fn parse_wardrobe_page(answer: &Value) -> Result<WardrobePage, WardrobeError> {
+    let changed = |what: &str| WardrobeError::Changed(what.to_owned());
+    let answer = answer
+        .as_object()
+        .ok_or_else(|| changed("the answer is not an object"))?;
+    if let Some(code) = answer.get("code")
+        && !code.is_null()
+        && code.as_i64() != Some(0)
+    {
+        return Err(WardrobeError::Changed(format!("it carries code {code}")));
+    }
+    let items = answer
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| changed("`items` is not a list"))?;
+    if items.len() > MAX_ITEMS {
+        return Err(WardrobeError::Changed(format!(
+            "{} items on one page",
+            items.len()
+        )));
+    }
+    let pagination = answer
+        .get("pagination")
+        .and_then(Value::as_object)
+        .ok_or_else(|| changed("`pagination` is missing"))?;
+    let count = |name: &str| -> Result<Option<u32>, WardrobeError> {
+        optional_count(pagination.get(name))
+            .map_err(|()| WardrobeError::Changed(format!("`pagination.{name}` is not a count")))
+    };
+    let current_page = count("current_page")?;
+    let total_pages = count("total_pages")?.ok_or_else(|| changed("`total_pages` is missing"))?;
+    let total_entries =
+        count("total_entries")?.ok_or_else(|| changed("`total_entries` is missing"))?;
+
+    let items = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            parse_item(item).map_err(|problem| WardrobeError::Item {
+                index,
+                id: item.get("id").and_then(item_id),
+                problem,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(WardrobePage {
+        items,
+        current_page,
+        total_pages,
+        total_entries,
+    })
+}
+
+fn parse_item(item: &Value) -> Result<WardrobeItem, String> {
+    let item = item.as_object().ok_or("it is not an object")?;
+    let id = item
+        .get("id")
+        .and_then(item_id)
+        .ok_or("its id is missing or not a number")?;
+    let title = match item.get("title") {
+        Some(Value::String(title)) if plain_text(title, MAX_TITLE_CHARS) => title.clone(),
+        _ => return Err("its title is missing, too long or not text".to_owned()),
+    };
+    let url = item
+        .get("url")
+        .and_then(Value::as_str)
+        .filter(|url| web_url(url))
+        .ok_or("its address is missing or not an http(s) address")?
+        .to_owned();
+    let (price_cents, currency) = price(item)?;
+    let (status, closing_action) = status(item)?;
+    let (photo_url, listed_at) = photos(item)?;
+    let counter = |name: &str| {
+        optional_count(item.get(name)).map_err(|()| format!("its {name} is not a count"))
+    };
+    Ok(WardrobeItem {
+        id,
+        title,
+        url,
+        photo_url,
+        price_cents,
+        currency,
+        status,
+        closing_action,
+        listed_at,
+        view_count: counter("view_count")?,
+        favourite_count: counter("favourite_count")?,
+        brand: name(item, &["brand", "brand_title"])?,
+        size: name(item, &["size", "size_title"])?,
+    })
+}
+
+/// An id given as a number or as digits.
+fn item_id(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(number) => number.as_u64().map(|id| id.to_string()),
+        Value::String(text)
+            if (1..=MAX_ID_DIGITS).contains(&text.len())
+                && text.bytes().all(|byte| byte.is_ascii_digit()) =>
+        {
+            Some(text.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `price{amount, currency_code}` (the wardrobe's), or a bare amount with the item's
+/// `currency`.
+fn price(item: &Map<String, Value>) -> Result<(i64, String), String> {
+    let price = item.get("price").ok_or("it has no price")?;
+    let cents = parse_amount_cents(price).ok_or("its price is not an amount")?;
+    let currency = price
+        .get("currency_code")
+        .or_else(|| item.get("currency"))
+        .or_else(|| item.get("currency_code"))
+        .and_then(Value::as_str)
+        .filter(|code| code.len() == 3 && code.bytes().all(|byte| byte.is_ascii_uppercase()))
+        .ok_or("its currency is missing or not a currency code")?;
+    Ok((cents, currency.to_owned()))
+}
+
+/// Draft, then closed (sold), then reserved, then hidden, else active. A closed item counts as
+/// sold whatever its closing action (none, `sold`, or another): closed items are not for sale
+/// any more, and the action is kept for the caller.
+fn status(item: &Map<String, Value>) -> Result<(ListingStatus, Option<String>), String> {
+    let flag = |name: &str| match item.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(value)) => Ok(*value),
+        Some(_) => Err(format!("its {name} is not true or false")),
+    };
+    let closing_action = match item.get("item_closing_action") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(action)) if plain_text(action, 50) => Some(action.clone()),
+        Some(_) => return Err("its item_closing_action is not a short text".to_owned()),
+    };
+    let status = if flag("is_draft")? {
+        ListingStatus::Draft
+    } else if flag("is_closed")? || closing_action.is_some() {
+        ListingStatus::Sold
+    } else if flag("is_reserved")? {
+        ListingStatus::Reserved
+    } else if flag("is_hidden")? {
+        ListingStatus::Hidden
+    } else {
+        ListingStatus::Active
+    };
+    Ok((status, closing_action))
+}
+
+/// The first photo's address (lowest `image_no`, else first in the list; `photo.url` when
+/// there is no list) and the earliest upload time of all photos.
+fn photos(item: &Map<String, Value>) -> Result<(Option<String>, Option<String>), String> {
+    let photos: &[Value] = match item.get("photos") {
+        None | Some(Value::Null) => &[],
+        Some(Value::Array(photos)) => photos,
+        Some(_) => return Err("its photos are not a list".to_owned()),
+    };
+    let mut first: Option<(i64, String)> = None;
+    let mut earliest: Option<i64> = None;
+    for (n, photo) in photos.iter().enumerate() {
+        let photo = photo
+            .as_object()
+            .ok_or_else(|| format!("its photo {} is not an object", n + 1))?;
+        let address = photo_address(photo)
+            .map_err(|()| format!("its photo {} has an address that is not http(s)", n + 1))?;
+        let order = match photo.get("image_no") {
+            None | Some(Value::Null) => i64::MAX,
+            Some(number) => number.as_i64().ok_or_else(|| {
+                format!("its photo {} has an image_no that is not a number", n + 1)
+            })?,
+        };
+        if let Some(address) = address
+            && first.as_ref().is_none_or(|(kept, _)| order < *kept)
+        {
+            first = Some((order, address));
+        }
+        let timestamp = match photo.get("high_resolution") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(high)) => match high.get("timestamp") {
+                None | Some(Value::Null) => None,
+                Some(value) => Some(
+                    value
+                        .as_i64()
+                        .filter(|seconds| PLAUSIBLE_SECONDS.contains(seconds))
+                        .ok_or_else(|| {
+                            format!("its photo {} has an implausible timestamp", n + 1)
+                        })?,
+                ),
+            },
+            Some(_) => {
+                return Err(format!(
+                    "its photo {} has a high_resolution that is not an object",
+                    n + 1
+                ));
+            }
+        };
+        if let Some(timestamp) = timestamp {
+            earliest = Some(earliest.map_or(timestamp, |kept| kept.min(timestamp)));
+        }
+    }
+    let photo_url = match first {
+        Some((_, address)) => Some(address),
+        None => match item.get("photo") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(photo)) => photo_address(photo)
+                .map_err(|()| "its photo has an address that is not http(s)".to_owned())?,
+            Some(_) => return Err("its photo is not an object".to_owned()),
+        },
+    };
+    let listed_at = earliest
+        .and_then(|seconds| Utc.timestamp_opt(seconds, 0).single())
+        .map(|at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Millis, true));
+    Ok((photo_url, listed_at))
+}
+
+/// A photo's `url`, else its `full_size_url`; `Err` when one is there but not an address.
+fn photo_address(photo: &Map<String, Value>) -> Result<Option<String>, ()> {
+    for key in ["url", "full_size_url"] {
+        match photo.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(url)) if web_url(url) => return Ok(Some(url.clone())),
+            Some(_) => return Err(()),
+        }
+    }
+    Ok(None)
+}
+
+/// A brand or size: a name, or an object with a `title` or `name`.
+fn name(item: &Map<String, Value>, keys: &[&str]) -> Result<Option<String>, String> {
+    for key in keys {
+        let text = match item.get(*key) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(text)) => text,
+            Some(Value::Object(object)) => {
+                match object.get("title").or_else(|| object.get("name")) {
+                    Some(Value::String(text)) => text,
+                    _ => return Err(format!("its {key} has no name")),
+                }
+            }
+            Some(_) => return Err(format!("its {key} is not a name")),
+        };
+        if !plain_text(text, MAX_NAME_CHARS) {
+            return Err(format!("its {key} is too long or not text"));
+        }
+        if !text.trim().is_empty() {
+            return Ok(Some(text.clone()));
+        }
+    }
+    Ok(None)
+}
+
+/// A count: a non-negative integer that fits a `u32`; `Ok(None)` when absent.
+fn optional_count(value: Option<&Value>) -> Result<Option<u32>, ()> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_u64()
+            .and_then(|count| u32::try_from(count).ok())
+            .map(Some)
+            .ok_or(()),
+    }
+}
+
+/// Text without control characters, at most `max` characters.
+fn plain_text(text: &str, max: usize) -> bool {
+    text.chars().count() <= max && !text.chars().any(char::is_control)
+}
+
+/// An absolute `http(s)` address with a host, without spaces or control characters.
+fn web_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let Some(rest) = rest else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    url.len() <= MAX_URL_CHARS
+        && !host.is_empty()
+        && !host.contains('@')
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// An item as the wardrobe route answers it (trimmed of fields not read).
+    fn item() -> Value {
+        json!({
+            "id": 5123456789_u64,
+            "title": "Robe d'été Zara fleurie",
+            "url": "https://www.vinted.fr/items/5123456789-robe-dete-zara-fleurie",
+            "price": {"amount": "27.90", "currency_code": "EUR"},
+            "photos": [
+                {
+                    "id": 22001, "image_no": 2,
+                    "url": "https://images1.vinted.net/t/02_0a1_b/f800/1733140000.jpeg?s=2",
+                    "full_size_url": "https://images1.vinted.net/tc/02_0a1_b/1733140000.jpeg?s=2f",
+                    "high_resolution": {"id": "02_0a1_b", "timestamp": 1733140000}
+                },
+                {
+                    "id": 22000, "image_no": 1,
+                    "url": "https://images1.vinted.net/t/01_0a0_a/f800/1733139000.jpeg?s=1",
+                    "full_size_url": "https://images1.vinted.net/tc/01_0a0_a/1733139000.jpeg?s=1f",
+                    "high_resolution": {"id": "01_0a0_a", "timestamp": 1733139000}
+                }
+            ],
+            "photo": {"url": "https://images1.vinted.net/t/01_0a0_a/f800/1733139000.jpeg?s=1"},
+            "view_count": 143,
+            "favourite_count": 9,
+            "brand": "Zara",
+            "size": "M / 38 / 10",
+            "is_draft": false,
+            "is_closed": false,
+            "is_reserved": false,
+            "is_hidden": false,
+            "is_processing": false,
+            "item_closing_action": null,
+            "can_edit": true
+        })
+    }
+
+    fn page(items: Vec<Value>) -> Value {
+        json!({
+            "items": items,
+            "pagination": {"current_page": 1, "total_pages": 3, "total_entries": 250, "per_page": 96},
+            "code": 0
+        })
+    }
+
+    fn with(changes: Value) -> Value {
+        let mut item = item();
+        if let (Some(item), Some(changes)) = (item.as_object_mut(), changes.as_object()) {
+            for (key, value) in changes {
+                item.insert(key.clone(), value.clone());
+            }
+        }
+        item
+    }
+
+    #[test]
+    fn a_realistic_page() {
+        let parsed = parse_wardrobe_page(&page(vec![item()])).expect("a page");
+        assert_eq!(parsed.total_pages, 3);
+        assert_eq!(parsed.total_entries, 250);
+        assert_eq!(parsed.current_page, Some(1));
+        assert_eq!(
+            parsed.items,
+            vec![WardrobeItem {
+                id: "5123456789".into(),
+                title: "Robe d'été Zara fleurie".into(),
+                url: "https://www.vinted.fr/items/5123456789-robe-dete-zara-fleurie".into(),
+                photo_url: Some(
+                    "https://images1.vinted.net/t/01_0a0_a/f800/1733139000.jpeg?s=1".into()
+                ),
+                price_cents: 2790,
+                currency: "EUR".into(),
+                status: ListingStatus::Active,
+                closing_action: None,
+                listed_at: Some("2024-12-02T11:30:00.000Z".into()),
+                view_count: Some(143),
+                favourite_count: Some(9),
+                brand: Some("Zara".into()),
+                size: Some("M / 38 / 10".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn an_empty_wardrobe_is_a_page_without_items() {
+        let parsed = parse_wardrobe_page(&json!({
+            "items": [], "pagination": {"current_page": 1, "total_pages": 0, "total_entries": 0}, "code": 0
+        }))
+        .expect("a page");
+        assert!(parsed.items.is_empty());
+        assert_eq!(parsed.total_entries, 0);
+    }
+
+    #[test]
+    fn statuses() {
+        let cases = [
+            (json!({}), ListingStatus::Active, None),
+            (
+                json!({"is_draft": true, "is_hidden": true}),
+                ListingStatus::Draft,
+                None,
+            ),
+            (
+                json!({"is_closed": true, "item_closing_action": "sold"}),
+                ListingStatus::Sold,
+                Some("sold"),
+            ),
+            (json!({"is_closed": true}), ListingStatus::Sold, None),
+            (
+                json!({"is_closed": true, "item_closing_action": "swapped"}),
+                ListingStatus::Sold,
+                Some("swapped"),
+            ),
+            (
+                json!({"is_reserved": true, "is_hidden": true}),
+                ListingStatus::Reserved,
+                None,
+            ),
+            (json!({"is_hidden": true}), ListingStatus::Hidden, None),
+            (json!({"is_hidden": null}), ListingStatus::Active, None),
+        ];
+        for (changes, expected, action) in cases {
+            let parsed = parse_wardrobe_page(&page(vec![with(changes.clone())])).expect("a page");
+            assert_eq!(parsed.items[0].status, expected, "{changes}");
+            assert_eq!(
+                parsed.items[0].closing_action.as_deref(),
+                action,
+                "{changes}"
+            );
+            assert_eq!(
+                expected.as_str(),
+                serde_json::to_value(expected).expect("json")
+            );
+        }
+    }
+
+    #[test]
+    fn other_shapes_vinted_sends() {
+        let parsed = parse_wardrobe_page(&page(vec![with(json!({
+            "id": "987",
+            "price": 12.5,
+            "currency": "GBP",
+            "photos": [],
+            "photo": {"url": "https://images1.vinted.net/t/x.jpeg"},
+            "view_count": null,
+            "favourite_count": 0,
+            "brand": {"id": 12, "title": "Levi's"},
+            "size": null,
+        }))]))
+        .expect("a page");
+        let item = &parsed.items[0];
+        assert_eq!(item.id, "987");
+        assert_eq!((item.price_cents, item.currency.as_str()), (1250, "GBP"));
+        assert_eq!(
+            item.photo_url.as_deref(),
+            Some("https://images1.vinted.net/t/x.jpeg")
+        );
+        assert_eq!(item.listed_at, None);
+        assert_eq!((item.view_count, item.favourite_count), (None, Some(0)));
+        assert_eq!(item.brand.as_deref(), Some("Levi's"));
+        assert_eq!(item.size, None);
+
+        // A price object without currency takes the item's; photos without image_no keep
+        // their order; a photo without url gives its full size url.
+        let parsed = parse_wardrobe_page(&page(vec![with(json!({
+            "price": {"amount": "5"},
+            "currency": "EUR",
+            "photos": [
+                {"full_size_url": "https://images1.vinted.net/a.jpeg"},
+                {"url": "https://images1.vinted.net/b.jpeg", "high_resolution": {"timestamp": 1700000000}}
+            ],
+        }))]))
+        .expect("a page");
+        let item = &parsed.items[0];
+        assert_eq!(item.price_cents, 500);
+        assert_eq!(
+            item.photo_url.as_deref(),
+            Some("https://images1.vinted.net/a.jpeg")
+        );
+        assert_eq!(item.listed_at.as_deref(), Some("2023-11-14T22:13:20.000Z"));
+    }
+
+    #[test]
+    fn a_changed_answer_is_an_error_not_an_empty_wardrobe() {
+        for answer in [
+            json!(null),
+            json!([]),
+            json!({"items": null, "pagination": {"total_pages": 0, "total_entries": 0}}),
+            json!({"items": {}, "pagination": {"total_pages": 0, "total_entries": 0}}),
+            json!({"pagination": {"total_pages": 0, "total_entries": 0}}),
+            json!({"items": []}),
+            json!({"items": [], "pagination": {"total_pages": -1, "total_entries": 0}}),
+            json!({"items": [], "pagination": {"total_pages": "2", "total_entries": 0}}),
+            json!({"items": [], "pagination": {"total_entries": 0}}),
+            json!({"items": [], "pagination": {"total_pages": 0, "total_entries": 0}, "code": 7}),
+            json!({"html": "<!DOCTYPE html>"}),
+        ] {
+            let error = parse_wardrobe_page(&answer).expect_err("refused");
+            assert!(
+                matches!(error, WardrobeError::Changed(_)),
+                "{answer}: {error}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("the wardrobe answer has changed")
+            );
+        }
+    }
+
+    #[test]
+    fn a_garbled_item_is_named_not_dropped() {
+        let cases = [
+            (json!("5123456789"), None),
+            (with(json!({"id": null})), None),
+            (with(json!({"id": -4})), None),
+            (with(json!({"id": "12a"})), None),
+            (with(json!({"id": "1".repeat(21)})), None),
+            (with(json!({"title": null})), Some("5123456789")),
+            (with(json!({"title": "x".repeat(501)})), Some("5123456789")),
+            (with(json!({"title": "a\u{0}b"})), Some("5123456789")),
+            (
+                with(json!({"url": "javascript:alert(1)"})),
+                Some("5123456789"),
+            ),
+            (
+                with(json!({"url": "/items/5123456789"})),
+                Some("5123456789"),
+            ),
+            (with(json!({"url": "https://"})), Some("5123456789")),
+            (
+                with(json!({"url": "https://www.vinted.fr/items/1 2"})),
+                Some("5123456789"),
+            ),
+            (
+                with(json!({"url": format!("https://www.vinted.fr/{}", "a".repeat(2048))})),
+                Some("5123456789"),
+            ),
+            (
+                with(json!({"price": {"amount": "-3.00", "currency_code": "EUR"}})),
+                Some("5123456789"),
+            ),
+            (
+                with(json!({"price": {"amount": "3.00", "currency_code": "euro"}})),
+                Some("5123456789"),
+            ),
+            (with(json!({"price": null})), Some("5123456789")),
+            (with(json!({"is_draft": "yes"})), Some("5123456789")),
+            (with(json!({"item_closing_action": 3})), Some("5123456789")),
+            (with(json!({"photos": {}})), Some("5123456789")),
+            (
+                with(json!({"photos": [{"url": "ftp://x/y.jpeg"}]})),
+                Some("5123456789"),
+            ),
+            (
+                with(
+                    json!({"photos": [{"url": "https://x/y.jpeg", "high_resolution": {"timestamp": "soon"}}]}),
+                ),
+                Some("5123456789"),
+            ),
+            (
+                with(
+                    json!({"photos": [{"url": "https://x/y.jpeg", "high_resolution": {"timestamp": 99}}]}),
+                ),
+                Some("5123456789"),
+            ),
+            (
+                with(json!({"photos": [], "photo": {"url": "data:image/png;base64,AAAA"}})),
+                Some("5123456789"),
+            ),
+            (with(json!({"view_count": -1})), Some("5123456789")),
+            (with(json!({"favourite_count": 1.5})), Some("5123456789")),
+            (
+                with(json!({"view_count": 5_000_000_000_u64})),
+                Some("5123456789"),
+            ),
+            (with(json!({"brand": ["Zara"]})), Some("5123456789")),
+        ];
+        for (bad, id) in cases {
+            let error = parse_wardrobe_page(&page(vec![item(), bad.clone()])).expect_err("refused");
+            let WardrobeError::Item {
+                index, id: named, ..
+            } = &error
+            else {
+                panic!("{bad}: {error}");
+            };
+            assert_eq!(*index, 1, "{bad}");
+            assert_eq!(named.as_deref(), id, "{bad}");
+            assert!(
+                error.to_string().starts_with("item 2 of the wardrobe page"),
+                "{error}"
+            );
+        }
+    }
+}
