@@ -38,6 +38,13 @@ pub mod route {
     pub const AUTH_REFRESH: &str = "/web/api/auth/refresh";
     /// Where an expired page load is redirected (`?ref_url=…`); a real browser completes it.
     pub const SESSION_REFRESH: &str = "/session-refresh";
+
+    /// The session refresh page that returns to `ref_url` (a path of the site).
+    pub fn session_refresh(ref_url: &str) -> String {
+        let mut path = format!("{SESSION_REFRESH}?ref_url=");
+        push_query(&mut path, ref_url);
+        path
+    }
     /// The upload form; its HTML always carries the CSRF token. Opening it directly may
     /// redirect home: the sell link ([`super::form::SELL_LINK`]) is the way in.
     pub const ITEMS_NEW: &str = "/items/new";
@@ -434,6 +441,11 @@ pub mod challenge {
 
 /// Where the page's HTML carries the CSRF token and the anon id (section "Sessions").
 pub mod html {
+    /// The key of the CSRF token in the page's JSON, found whatever the level of escaping
+    /// around it (the forms below, or `\\\"` in a payload escaped twice).
+    pub const CSRF_KEY: &str = "CSRF_TOKEN";
+    /// The key of the anon id, read the same way.
+    pub const ANON_ID_KEY: &str = "ANON_ID";
     /// Inside the Next.js payload, escaped: `\"CSRF_TOKEN\":\"<uuid>\"`.
     pub const CSRF_ESCAPED: &str = r#"\"CSRF_TOKEN\":\""#;
     /// The same, unescaped (older builds, inline JSON).
@@ -506,18 +518,15 @@ fn push_query(out: &mut String, value: &str) {
     }
 }
 
-/// The CSRF token of a Vinted page: the escaped Next.js payload first, then inline JSON, then
-/// `<meta name="csrf-token">`. `None` when nothing there looks like a token.
+/// The CSRF token of a Vinted page: in the page's JSON first (the escaped Next.js payload or
+/// inline JSON), then `<meta name="csrf-token">`. `None` when nothing there looks like a token.
 pub fn extract_csrf_token(page_html: &str) -> Option<String> {
-    after_marker(page_html, html::CSRF_ESCAPED)
-        .or_else(|| after_marker(page_html, html::CSRF_PLAIN))
-        .or_else(|| meta_content(page_html, html::CSRF_META_NAME))
+    after_key(page_html, html::CSRF_KEY).or_else(|| meta_content(page_html, html::CSRF_META_NAME))
 }
 
 /// The anon id of a Vinted page (the `anon_id` cookie is the other source).
 pub fn extract_anon_id(page_html: &str) -> Option<String> {
-    after_marker(page_html, html::ANON_ID_ESCAPED)
-        .or_else(|| after_marker(page_html, html::ANON_ID_PLAIN))
+    after_key(page_html, html::ANON_ID_KEY)
 }
 
 /// Whether `value` looks like a token or an anon id.
@@ -528,17 +537,29 @@ pub fn is_token(value: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }
 
-/// The first token found right after a `marker` and closed by a quote (escaped or not).
-fn after_marker(page_html: &str, marker: &str) -> Option<String> {
-    page_html.match_indices(marker).find_map(|(at, _)| {
-        let rest = &page_html[at + marker.len()..];
+/// The first token that is the string value of `"key"` in JSON, escaped any number of times:
+/// `"key"`, optional spaces, `:`, optional spaces, a quote, the token, a quote (each quote
+/// possibly preceded by backslashes).
+fn after_key(page_html: &str, key: &str) -> Option<String> {
+    page_html.match_indices(key).find_map(|(at, _)| {
+        if !page_html[..at].ends_with('"') {
+            return None;
+        }
+        let rest = skip_quote(&page_html[at + key.len()..])?;
+        let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+        let rest = skip_quote(rest)?;
         let end = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
             .unwrap_or(rest.len());
         let (value, tail) = rest.split_at(end);
-        let closed = tail.starts_with('"') || tail.starts_with("\\\"");
+        let closed = tail.trim_start_matches('\\').starts_with('"');
         (closed && is_token(value)).then(|| value.to_owned())
     })
+}
+
+/// `text` after a quote preceded by any number of backslashes.
+fn skip_quote(text: &str) -> Option<&str> {
+    text.trim_start_matches('\\').strip_prefix('"')
 }
 
 /// The `content` of the first `<meta name="{name}" content="…">` whose content is a token;
@@ -610,6 +631,21 @@ mod tests {
     }
 
     #[test]
+    fn csrf_token_whatever_the_escaping() {
+        for page in [
+            format!("{}{UUID}\\\"", html::CSRF_ESCAPED),
+            format!("{}{UUID}\"", html::CSRF_PLAIN),
+            format!(r#"\\\"CSRF_TOKEN\\\":\\\"{UUID}\\\""#),
+            format!(r#"{{ "CSRF_TOKEN" : "{UUID}" }}"#),
+        ] {
+            assert_eq!(extract_csrf_token(&page).as_deref(), Some(UUID), "{page}");
+        }
+        // Another key that ends the same way is not the token.
+        let other = format!(r#""X_CSRF_TOKEN":"{UUID}""#);
+        assert_eq!(extract_csrf_token(&other), None);
+    }
+
+    #[test]
     fn csrf_token_from_inline_json_and_meta() {
         let inline = format!(r#"<script>window.c = {{"CSRF_TOKEN":"{UUID}"}};</script>"#);
         assert_eq!(extract_csrf_token(&inline).as_deref(), Some(UUID));
@@ -662,6 +698,10 @@ mod tests {
             "/api/v2/my_orders?type=sold&status=all&page=2&per_page=100"
         );
         assert_eq!(route::item_upload_item(7), "/api/v2/item_upload/items/7");
+        assert_eq!(
+            route::session_refresh("/items/new?x=1"),
+            "/session-refresh?ref_url=%2Fitems%2Fnew%3Fx%3D1"
+        );
         assert_eq!(
             route::draft_completion(9),
             "/api/v2/item_upload/drafts/9/completion"
