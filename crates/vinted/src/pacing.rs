@@ -84,6 +84,15 @@ impl History {
         }
     }
 
+    /// From `(time, relist)` pairs, as the audit log gives them.
+    pub fn from_writes(writes: impl IntoIterator<Item = (DateTime<Utc>, bool)>) -> Self {
+        History::new(
+            writes
+                .into_iter()
+                .map(|(at, relist)| WriteRecord { at, relist }),
+        )
+    }
+
     pub fn record(&mut self, at: DateTime<Utc>, relist: bool) {
         self.writes.push(WriteRecord { at, relist });
     }
@@ -436,10 +445,9 @@ impl Governor {
             }
         }
         // The first of equal moments wins: a cooldown or a cap says more than the gap.
-        let latest =
-            blocks
-                .into_iter()
-                .reduce(|kept, next| if next.0 > kept.0 { next } else { kept });
+        let latest = blocks
+            .into_iter()
+            .reduce(|kept, next| if next.0 > kept.0 { next } else { kept });
         if let Some((until, reason)) = latest {
             return Decision::Wait { until, reason };
         }
@@ -542,10 +550,7 @@ mod tests {
     }
 
     fn writes_every(start: DateTime<Utc>, step: TimeDelta, count: i32, relist: bool) -> History {
-        History::new((0..count).map(|n| WriteRecord {
-            at: start + step * n,
-            relist,
-        }))
+        History::from_writes((0..count).map(|n| (start + step * n, relist)))
     }
 
     #[test]

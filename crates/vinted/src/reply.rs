@@ -181,6 +181,21 @@ impl Refusal {
         matches!(self, Refusal::RateLimited { .. } | Refusal::Server { .. })
     }
 
+    /// The HTTP status this refusal stands for, when it has one (a challenge may come with a
+    /// 200 or a 403, an expired session with a 401 or a 403), for the audit log.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Refusal::AccessDenied | Refusal::Restricted { .. } => Some(403),
+            Refusal::RateLimited { .. } => Some(429),
+            Refusal::Validation { .. } => Some(400),
+            Refusal::NotFound => Some(404),
+            Refusal::EndpointMoved { status }
+            | Refusal::Server { status }
+            | Refusal::Unexpected { status, .. } => Some(*status),
+            Refusal::LoginExpired | Refusal::Challenge { .. } => None,
+        }
+    }
+
     /// Whether the route itself was refused (404 or 405), for calls with a fallback route or
     /// method (the newer wardrobe route, `PUT` then `POST` on offer requests).
     pub fn is_route_refused(&self) -> bool {
@@ -297,6 +312,11 @@ impl RawReply {
         }
         Ok(json)
     }
+}
+
+/// [`RawReply::classify`] as a function.
+pub fn classify(reply: &RawReply, now: DateTime<Utc>) -> Result<Value, Refusal> {
+    reply.classify(now)
 }
 
 /// Which challenge an answer's body names, if any.
@@ -783,6 +803,22 @@ mod tests {
         for refusal in &all {
             assert!(!refusal.to_string().is_empty());
         }
+        let statuses: Vec<Option<u16>> = all.iter().map(Refusal::status).collect();
+        assert_eq!(
+            statuses,
+            [
+                None,
+                Some(403),
+                Some(429),
+                None,
+                Some(403),
+                Some(400),
+                Some(404),
+                Some(200),
+                Some(500),
+                Some(418)
+            ]
+        );
         assert!(Refusal::EndpointMoved { status: 404 }.is_route_refused());
         assert!(!Refusal::AccessDenied.is_route_refused());
     }

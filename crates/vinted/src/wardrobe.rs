@@ -61,8 +61,9 @@ pub struct WardrobeItem {
     pub size: Option<String>,
 }
 
-/// One page of the wardrobe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One page of the wardrobe (the default is an empty wardrobe, which the newer route tells
+/// with a 404).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WardrobePage {
     pub items: Vec<WardrobeItem>,
@@ -101,7 +102,7 @@ const MAX_URL_CHARS: usize = 2_048;
 const PLAUSIBLE_SECONDS: std::ops::Range<i64> = 1_199_145_600..4_102_444_800;
 
 /// Reads one wardrobe page.
-pub fn parse_wardrobe_page(answer: &Value) -> Result<WardrobePage, WardrobeError> {
+pub fn parse_page(answer: &Value) -> Result<WardrobePage, WardrobeError> {
     let changed = |what: &str| WardrobeError::Changed(what.to_owned());
     let answer = answer
         .as_object()
@@ -446,7 +447,7 @@ mod tests {
 
     #[test]
     fn a_realistic_page() {
-        let parsed = parse_wardrobe_page(&page(vec![item()])).expect("a page");
+        let parsed = parse_page(&page(vec![item()])).expect("a page");
         assert_eq!(parsed.total_pages, 3);
         assert_eq!(parsed.total_entries, 250);
         assert_eq!(parsed.current_page, Some(1));
@@ -474,7 +475,7 @@ mod tests {
 
     #[test]
     fn an_empty_wardrobe_is_a_page_without_items() {
-        let parsed = parse_wardrobe_page(&json!({
+        let parsed = parse_page(&json!({
             "items": [], "pagination": {"current_page": 1, "total_pages": 0, "total_entries": 0}, "code": 0
         }))
         .expect("a page");
@@ -511,7 +512,7 @@ mod tests {
             (json!({"is_hidden": null}), ListingStatus::Active, None),
         ];
         for (changes, expected, action) in cases {
-            let parsed = parse_wardrobe_page(&page(vec![with(changes.clone())])).expect("a page");
+            let parsed = parse_page(&page(vec![with(changes.clone())])).expect("a page");
             assert_eq!(parsed.items[0].status, expected, "{changes}");
             assert_eq!(
                 parsed.items[0].closing_action.as_deref(),
@@ -527,7 +528,7 @@ mod tests {
 
     #[test]
     fn other_shapes_vinted_sends() {
-        let parsed = parse_wardrobe_page(&page(vec![with(json!({
+        let parsed = parse_page(&page(vec![with(json!({
             "id": "987",
             "price": 12.5,
             "currency": "GBP",
@@ -553,7 +554,7 @@ mod tests {
 
         // A price object without currency takes the item's; photos without image_no keep
         // their order; a photo without url gives its full size url.
-        let parsed = parse_wardrobe_page(&page(vec![with(json!({
+        let parsed = parse_page(&page(vec![with(json!({
             "price": {"amount": "5"},
             "currency": "EUR",
             "photos": [
@@ -586,7 +587,7 @@ mod tests {
             json!({"items": [], "pagination": {"total_pages": 0, "total_entries": 0}, "code": 7}),
             json!({"html": "<!DOCTYPE html>"}),
         ] {
-            let error = parse_wardrobe_page(&answer).expect_err("refused");
+            let error = parse_page(&answer).expect_err("refused");
             assert!(
                 matches!(error, WardrobeError::Changed(_)),
                 "{answer}: {error}"
@@ -668,7 +669,7 @@ mod tests {
             (with(json!({"brand": ["Zara"]})), Some("5123456789")),
         ];
         for (bad, id) in cases {
-            let error = parse_wardrobe_page(&page(vec![item(), bad.clone()])).expect_err("refused");
+            let error = parse_page(&page(vec![item(), bad.clone()])).expect_err("refused");
             let WardrobeError::Item {
                 index, id: named, ..
             } = &error
