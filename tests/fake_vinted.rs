@@ -1646,3 +1646,325 @@ async fn the_probes_a_page_posts_are_kept_for_the_test() {
     let (_, _, home) = get(&fake, "/", Some(&page.cookies)).await;
     assert!(home.contains(fake_vinted::PROBES_PATH) && home.contains("WEBGL_debug_renderer_info"));
 }
+
+/// The upload form's own script in a real Chromium (the session the app runs: Xvfb, chromedriver,
+/// native WebDriver clicks and typing).
+#[cfg(target_os = "linux")]
+mod in_chromium {
+    use super::*;
+
+    use std::time::{Duration, Instant};
+
+    use fake_vinted::{Failure, Step};
+    use seller_automation::browser::BrowserInstall;
+    use seller_automation::fingerprint::Fingerprint;
+    use seller_automation::session::SessionSpec;
+    use seller_automation::sessions::Sessions;
+    use thirtyfour::prelude::*;
+
+    const WAIT: Duration = Duration::from_secs(20);
+
+    async fn until<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(found) = probe().await {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "never: {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn by_test_id(driver: &WebDriver, id: &str) -> WebElement {
+        let selector = format!("[data-testid=\"{id}\"]");
+        until(id, async || driver.find(By::Css(&selector)).await.ok()).await
+    }
+
+    async fn click_id(driver: &WebDriver, id: &str) {
+        let element = until(id, async || driver.find(By::Id(id)).await.ok()).await;
+        element.click().await.unwrap();
+    }
+
+    /// Home, then the sell link, as a person goes to the form.
+    async fn open_form(driver: &WebDriver, fake: &FakeVinted) {
+        driver.goto(fake.url("/")).await.unwrap();
+        by_test_id(driver, "prohibited-listing-education-upload-button")
+            .await
+            .click()
+            .await
+            .unwrap();
+        by_test_id(driver, "title--input").await;
+    }
+
+    fn creates(fake: &FakeVinted) -> Vec<fake_vinted::Request> {
+        fake.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == "/api/v2/item_upload/items")
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_upload_form_publishes_on_native_clicks_and_breaks_halfway_on_demand() {
+        let fake = FakeVinted::start();
+        let dir = tempfile::tempdir().unwrap();
+        let sessions = Sessions::new(dir.path().display().to_string());
+        let install = BrowserInstall::locate().expect("chromium and chromedriver (scripts/setup)");
+        let spec = SessionSpec {
+            account_id: "f".into(),
+            base_url: fake.base_url(),
+            profile_dir: dir.path().join("profile"),
+            runtime_dir: dir.path().join("run"),
+            upstream: None,
+            vnc_password: None,
+            fingerprint: Fingerprint::for_base_url("https://www.vinted.fr", install.major_version),
+            install,
+            marker: sessions.marker("f"),
+        };
+        sessions.start(spec).await.unwrap();
+        let driver = sessions.driver("f").await.unwrap();
+
+        // Opened directly, the form sends the browser home.
+        sessions
+            .with_session("f", async |s| {
+                seller_panel_tests::login::submit_login_form(s, &fake).await
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        by_test_id(&driver, "user-menu-button").await;
+        driver.goto(fake.url("/items/new")).await.unwrap();
+        until("redirected home", async || {
+            let url = driver.current_url().await.ok()?;
+            (url.path() == "/").then_some(())
+        })
+        .await;
+        // The home's probes reported.
+        let report = until("probes", async || fake.probes()).await;
+        assert_eq!(report["page"], "home", "{report}");
+        assert!(
+            report["user_agent"].as_str().unwrap().contains("Chrome/"),
+            "{report}"
+        );
+        assert!(
+            report["languages"].is_array() && report["cdc_properties"].is_array(),
+            "{report}"
+        );
+
+        open_form(&driver, &fake).await;
+        let photos = [dir.path().join("a.jpg"), dir.path().join("b.jpg")];
+        std::fs::write(&photos[0], jpeg(640, 480)).unwrap();
+        std::fs::write(&photos[1], jpeg(480, 640)).unwrap();
+        let paths = format!("{}\n{}", photos[0].display(), photos[1].display());
+        by_test_id(&driver, "add-photos-input")
+            .await
+            .send_keys(paths)
+            .await
+            .unwrap();
+        let mut tile_photos = Vec::new();
+        for n in 0..2 {
+            let tile = by_test_id(&driver, &format!("image-wrapper-{n}")).await;
+            let id = until("uploaded", async || {
+                tile.attr("data-photo-id").await.ok().flatten()
+            })
+            .await;
+            tile_photos.push(id.parse::<u64>().unwrap());
+        }
+        by_test_id(&driver, "title--input")
+            .await
+            .send_keys("Robe fleurie Zara")
+            .await
+            .unwrap();
+        by_test_id(&driver, "description--input")
+            .await
+            .send_keys("Portée deux fois. Réf SP-000042")
+            .await
+            .unwrap();
+        by_test_id(&driver, "catalog-select-dropdown-input")
+            .await
+            .click()
+            .await
+            .unwrap();
+        for id in ["catalog-1904", "catalog-4", "catalog-10"] {
+            click_id(&driver, id).await;
+        }
+        by_test_id(&driver, "brand-select-dropdown-input")
+            .await
+            .click()
+            .await
+            .unwrap();
+        by_test_id(&driver, "brand-search--input")
+            .await
+            .send_keys("zar")
+            .await
+            .unwrap();
+        let zara = until("brand results", async || {
+            driver
+                .find(By::Css(r#"[role=button][aria-label="Zara"]"#))
+                .await
+                .ok()
+        })
+        .await;
+        zara.click().await.unwrap();
+        by_test_id(&driver, "category-size-single-grid-input")
+            .await
+            .click()
+            .await
+            .unwrap();
+        click_id(&driver, "size-4").await;
+        by_test_id(&driver, "category-condition-single-list-input")
+            .await
+            .click()
+            .await
+            .unwrap();
+        click_id(&driver, "condition-43").await;
+        by_test_id(&driver, "color-select-dropdown-input")
+            .await
+            .click()
+            .await
+            .unwrap();
+        click_id(&driver, "color-1").await;
+        by_test_id(&driver, "category-material-multi-list-input")
+            .await
+            .click()
+            .await
+            .unwrap();
+        click_id(&driver, "material-149").await;
+        by_test_id(&driver, "price-input--input")
+            .await
+            .send_keys("19,90")
+            .await
+            .unwrap();
+        // Clicking the parcel cell takes the focus off the price: its focusout sets it.
+        by_test_id(&driver, "2-package-size--cell")
+            .await
+            .click()
+            .await
+            .unwrap();
+
+        // A script click does nothing (the handler wants a trusted event).
+        driver
+            .execute(
+                "document.querySelector('[data-testid=\"upload-form-save-button\"]').click()",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(creates(&fake).is_empty());
+
+        by_test_id(&driver, "upload-form-save-button")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let path = until("the item page", async || {
+            let url = driver.current_url().await.ok()?;
+            url.path()
+                .starts_with("/items/")
+                .then(|| url.path().to_owned())
+        })
+        .await;
+        let id: u64 = path.trim_start_matches("/items/").parse().unwrap();
+        let item = fake.item(id).unwrap();
+        assert_eq!(item.photo_ids, tile_photos);
+        assert_eq!(
+            (item.title.as_str(), item.price.as_str()),
+            ("Robe fleurie Zara", "19.90")
+        );
+        assert_eq!(
+            (item.catalog_id, item.size_id, item.status_id, item.brand_id),
+            (10, Some(4), Some(43), Some(12))
+        );
+        assert_eq!(
+            (
+                item.color_ids.clone(),
+                item.material_ids.clone(),
+                item.package_size_id
+            ),
+            (vec![1], vec![149], Some(2))
+        );
+        assert!(!item.push_up);
+        let sent = creates(&fake);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].header("x-csrf-token"), fake.csrf_token().as_deref());
+        assert_eq!(sent[0].header("x-upload-form"), Some("true"));
+        assert_eq!(
+            sent[0].header("x-enable-multiple-size-groups"),
+            Some("true")
+        );
+        assert!(sent[0].header("x-anon-id").is_some_and(|a| !a.is_empty()));
+
+        // Without a focusout the price is null and the form shows Vinted's error next to it
+        // (here the value is set as a script would, with an input event but no focus).
+        fake.set_publish_navigates(false);
+        open_form(&driver, &fake).await;
+        driver
+            .execute(
+                "const p = document.querySelector('[data-testid=\"price-input--input\"]');\
+                 p.value = '12'; p.dispatchEvent(new Event('input', {bubbles: true}));",
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let error = by_test_id(&driver, "price--error").await;
+        by_test_id(&driver, "upload-form-save-button")
+            .await
+            .click()
+            .await
+            .unwrap();
+        until("the price error", async || {
+            let text = error.text().await.ok()?;
+            (!text.is_empty()).then_some(())
+        })
+        .await;
+
+        // The "fails halfway" fault: after a few fields, an error and disabled inputs; a reload
+        // brings the form back.
+        fake.fail_next(Step::UploadForm, Failure::FormHalfway);
+        open_form(&driver, &fake).await;
+        by_test_id(&driver, "title--input")
+            .await
+            .send_keys("Titre")
+            .await
+            .unwrap();
+        by_test_id(&driver, "description--input")
+            .await
+            .send_keys("Description")
+            .await
+            .unwrap();
+        by_test_id(&driver, "price-input--input")
+            .await
+            .send_keys("5")
+            .await
+            .unwrap();
+        by_test_id(&driver, "title--input")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let overlay = by_test_id(&driver, "upload-form-error").await;
+        until("the form breaks", async || {
+            overlay.is_displayed().await.ok()?.then_some(())
+        })
+        .await;
+        assert!(
+            !by_test_id(&driver, "title--input")
+                .await
+                .is_enabled()
+                .await
+                .unwrap()
+        );
+        driver.refresh().await.unwrap();
+        let title = by_test_id(&driver, "title--input").await;
+        assert!(title.is_enabled().await.unwrap());
+        assert!(
+            !by_test_id(&driver, "upload-form-error")
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+        );
+
+        sessions.stop("f").await;
+    }
+}
