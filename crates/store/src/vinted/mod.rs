@@ -1,7 +1,8 @@
 //! What the Vinted automation keeps in the store (docs/VINTED.md, "Pacing" and "What resellers
 //! most need"): each account's job queue ([`jobs`]), the audit log of the writes sent to Vinted
 //! ([`audit`]), the pacing governor's settings and state ([`pacing`]), and the wardrobe as an
-//! import last read it, linked to the inventory ([`listings`]).
+//! import last read it, linked to the inventory ([`listings`]); Vinted's reference data for the
+//! publishing form ([`reference`]).
 //!
 //! The queue, the log and the pacing stay on this device (migration 0010: not synced); the
 //! listings are `seller_listings`, which syncs. Writes are [`StoreTx`](crate::StoreTx) methods
@@ -12,6 +13,7 @@ pub mod audit;
 pub mod jobs;
 pub mod listings;
 pub mod pacing;
+pub mod reference;
 
 use rusqlite::Row;
 use rusqlite::types::Type;
@@ -26,6 +28,7 @@ pub use listings::{
     ListingsUpserted, WardrobeListing,
 };
 pub use pacing::{Attention, PacingSettings, PacingState};
+pub use reference::CachedReference;
 
 /// Most rows one page of a Vinted list holds.
 pub const MAX_PER_PAGE: u32 = 500;

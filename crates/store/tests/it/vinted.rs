@@ -853,3 +853,38 @@ fn deleting_an_account_keeps_its_audit_log() {
         .unwrap();
     assert_eq!(pacing_rows, 0);
 }
+
+#[test]
+fn reference_data_is_kept_per_domain_until_replaced() {
+    let (_dir, mut store) = fresh_store();
+    assert_eq!(
+        store
+            .cached_reference("www.vinted.fr", "catalogs", "")
+            .unwrap(),
+        None
+    );
+    store
+        .cache_reference("www.vinted.fr", "catalogs", "", &json!({"catalogs": [1]}))
+        .unwrap();
+    store
+        .cache_reference("www.vinted.de", "catalogs", "", &json!({"catalogs": [2]}))
+        .unwrap();
+    store
+        .cache_reference("www.vinted.fr", "catalogs", "", &json!({"catalogs": [3]}))
+        .unwrap();
+    let fr = store
+        .cached_reference("www.vinted.fr", "catalogs", "")
+        .unwrap()
+        .expect("kept");
+    assert_eq!(fr.body, json!({"catalogs": [3]}));
+    let de = store
+        .cached_reference("www.vinted.de", "catalogs", "")
+        .unwrap()
+        .expect("kept");
+    assert_eq!(de.body, json!({"catalogs": [2]}));
+    assert!(
+        store
+            .cache_reference(" ", "brands", "x", &json!([]))
+            .is_err()
+    );
+}
