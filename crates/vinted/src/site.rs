@@ -178,7 +178,7 @@ pub mod route {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum OrderSide {
         Sold,
-        /// Some sources send `type=bought` instead [U].
+        /// Some sources send `type=bought` instead `[U]`.
         Purchased,
     }
 
@@ -263,12 +263,12 @@ pub mod route {
         format!("/api/v2/transactions/{transaction_id}/offers/seller_options")
     }
 
-    /// `POST {offer:{price:"70", currency:"EUR"}}` (some send `currency_code` [U]).
+    /// `POST {offer:{price:"70", currency:"EUR"}}` (some send `currency_code` `[U]`).
     pub fn offers(transaction_id: u64) -> String {
         format!("/api/v2/transactions/{transaction_id}/offers")
     }
 
-    /// Accept a buyer's offer: `PUT` in one tool, `POST` in another [U]: try `PUT`, fall back
+    /// Accept a buyer's offer: `PUT` in one tool, `POST` in another `[U]`: try `PUT`, fall back
     /// to `POST` on 404/405. `docs/VINTED.md` writes the path as `…/offer_requests/{id}/accept`;
     /// the elided head is read as the transaction's, like [`offers`].
     pub fn offer_request_accept(transaction_id: u64, offer_request_id: u64) -> String {
@@ -287,7 +287,7 @@ pub mod route {
     pub const NOTIFICATIONS_WWW: &str = "/api/v2/notifications";
 
     /// The full URL on `https://api.vinted.<tld>`; whether the page may call it cross-origin is
-    /// disputed [U]. `None` for an implausible domain.
+    /// disputed `[U]`. `None` for an implausible domain.
     pub fn notifications_url(tld: &str, page: u32, per_page: u32) -> Option<String> {
         valid_tld(tld).then(|| {
             format!(
@@ -400,7 +400,7 @@ pub mod code {
     pub const OFFER_PENDING: i64 = 10;
     pub const OFFER_ACCEPTED: i64 = 20;
     pub const OFFER_CANCELLED: i64 = 40;
-    /// Notification `entry_type`s; only 20 and 50 are confirmed [C], the rest [U].
+    /// Notification `entry_type`s; only 20 and 50 are confirmed `[C]`, the rest `[U]`.
     pub const NOTIFICATION_FAVOURITE: i64 = 20;
     pub const NOTIFICATION_FOLLOWER: i64 = 30;
     pub const NOTIFICATION_PRICE_DROP: i64 = 50;

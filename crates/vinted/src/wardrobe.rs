@@ -237,13 +237,20 @@ fn status(item: &Map<String, Value>) -> Result<(ListingStatus, Option<String>), 
         Some(Value::String(action)) if plain_text(action, 50) => Some(action.clone()),
         Some(_) => return Err("its item_closing_action is not a short text".to_owned()),
     };
-    let status = if flag("is_draft")? {
+    // Every flag is read, so a garbled one is reported even when an earlier one decides.
+    let [draft, closed, reserved, hidden] = [
+        flag("is_draft")?,
+        flag("is_closed")?,
+        flag("is_reserved")?,
+        flag("is_hidden")?,
+    ];
+    let status = if draft {
         ListingStatus::Draft
-    } else if flag("is_closed")? || closing_action.is_some() {
+    } else if closed || closing_action.is_some() {
         ListingStatus::Sold
-    } else if flag("is_reserved")? {
+    } else if reserved {
         ListingStatus::Reserved
-    } else if flag("is_hidden")? {
+    } else if hidden {
         ListingStatus::Hidden
     } else {
         ListingStatus::Active
@@ -638,6 +645,10 @@ mod tests {
             ),
             (with(json!({"price": null})), Some("5123456789")),
             (with(json!({"is_draft": "yes"})), Some("5123456789")),
+            (
+                with(json!({"is_draft": true, "is_hidden": 1})),
+                Some("5123456789"),
+            ),
             (with(json!({"item_closing_action": 3})), Some("5123456789")),
             (with(json!({"photos": {}})), Some("5123456789")),
             (
