@@ -75,7 +75,7 @@ impl Attention {
 }
 
 /// Why Vinted did not give the answer asked for.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("Vinted says the session has expired: log in again in the live view")]
     LoginExpired,
