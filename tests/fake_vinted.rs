@@ -1588,6 +1588,19 @@ async fn the_upload_form_needs_the_sell_link_and_carries_every_test_id() {
     fake.fail_next(Step::UploadForm, Failure::FormHalfway);
     let broken = open(Some(fake.url("/"))).await.text().await.unwrap();
     assert!(broken.contains(r#""halfway":true"#));
+    // The edit form: one's own editable items only, filled with the item.
+    let edit = |id: u64| {
+        let request = client()
+            .get(fake.url(&format!("/items/{id}/edit")))
+            .header(COOKIE, &page.cookies);
+        async move { request.send().await.unwrap() }
+    };
+    let own = edit(5001).await;
+    assert_eq!(own.status(), StatusCode::OK);
+    assert!(own.text().await.unwrap().contains(r#""item":{"#));
+    for id in [5101, 5005, 5003, 999] {
+        assert_eq!(edit(id).await.status(), StatusCode::NOT_FOUND, "{id}");
+    }
     // Logged out, it asks for the login.
     let anonymous = client().get(fake.url("/items/new")).send().await.unwrap();
     assert!(
@@ -1893,6 +1906,50 @@ mod in_chromium {
             Some("true")
         );
         assert!(sent[0].header("x-anon-id").is_some_and(|a| !a.is_empty()));
+
+        // Editing through the form: the item page's edit link, the form filled, a PUT on save.
+        by_test_id(&driver, "item-edit-button")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let title = by_test_id(&driver, "title--input").await;
+        until("the form filled", async || {
+            let value = title.prop("value").await.ok().flatten()?;
+            (value == "Robe fleurie Zara").then_some(())
+        })
+        .await;
+        title.clear().await.unwrap();
+        title
+            .send_keys("Robe fleurie Zara, taille M")
+            .await
+            .unwrap();
+        by_test_id(&driver, "upload-form-save-button")
+            .await
+            .click()
+            .await
+            .unwrap();
+        until("the edit stored", async || {
+            (fake.item(id)?.edits == 1).then_some(())
+        })
+        .await;
+        let edited = fake.item(id).unwrap();
+        assert_eq!(edited.title, "Robe fleurie Zara, taille M");
+        assert_eq!(
+            (
+                edited.photo_ids.clone(),
+                edited.price.as_str(),
+                edited.size_id
+            ),
+            (tile_photos.clone(), "19.90", Some(4))
+        );
+        let put = fake
+            .requests()
+            .into_iter()
+            .rfind(|r| r.method == "PUT")
+            .unwrap();
+        assert_eq!(put.path, format!("/api/v2/item_upload/items/{id}"));
+        assert_eq!(put.body.unwrap()["item"]["id"], id);
 
         // Without a focusout the price is null and the form shows Vinted's error next to it
         // (here the value is set as a script would, with an input event but no focus).

@@ -40,7 +40,7 @@ pub enum Step {
     Reference,
     /// `users/current` and `users/me`.
     CurrentUser,
-    /// The upload form page `/items/new` (for [`Failure::FormHalfway`]).
+    /// The upload form page, `/items/new` or `/items/{id}/edit` (for [`Failure::FormHalfway`]).
     UploadForm,
     /// Any API call.
     Any,
@@ -86,7 +86,7 @@ pub(crate) struct Fault {
 
 /// The step a request belongs to (API paths and the upload form only).
 pub(crate) fn step_of(method: &Method, path: &str) -> Option<Step> {
-    if path == "/items/new" {
+    if path == "/items/new" || (path.starts_with("/items/") && path.ends_with("/edit")) {
         return Some(Step::UploadForm);
     }
     let rest = path.strip_prefix("/api/v2/")?;

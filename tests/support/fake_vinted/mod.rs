@@ -592,6 +592,16 @@ fn serve_site(
         (&Method::POST, REFRESH_PATH) => refresh(state, request),
         (&Method::GET, UPLOAD_FORM_PATH) => upload_form(state, request, anon, halfway),
         _ if path.starts_with("/api/") => api(state, request, body),
+        (&Method::GET, _) if path.starts_with("/items/") && path.ends_with("/edit") => {
+            match path
+                .trim_start_matches("/items/")
+                .trim_end_matches("/edit")
+                .parse()
+            {
+                Ok(id) => edit_form(state, request, id, anon, halfway),
+                Err(_) => Reply::html(StatusCode::NOT_FOUND, pages::not_found_page()),
+            }
+        }
         (&Method::GET, _) if path.starts_with("/items/") => item_page(state, request),
         (&Method::GET, _) if path.starts_with("/member/") => member_page(state, request),
         (&Method::GET, _) if path.starts_with("/photos/") => photo_file(state, path),
@@ -640,6 +650,35 @@ fn upload_form(state: &State, request: &Request, anon: &str, halfway: bool) -> R
             login,
             navigate_after_publish: state.publish_navigates,
             halfway,
+            item: None,
+        }),
+    )
+}
+
+/// `/items/{id}/edit`: the upload form filled with one of the viewer's editable items (the
+/// fake's own rule: no `Referer` needed; another's, sold, reserved or deleted items are 404).
+fn edit_form(state: &State, request: &Request, id: u64, anon: &str, halfway: bool) -> Reply {
+    let Some(user) = state.session_user(request) else {
+        return Reply::redirect(&format!("{LOGIN_PATH}?ref_url=%2Fitems%2F{id}%2Fedit"));
+    };
+    let item = state
+        .item(id)
+        .filter(|i| i.user_id == user && !(i.is_deleted || i.is_sold || i.is_reserved));
+    let Some(item) = item else {
+        return Reply::html(StatusCode::NOT_FOUND, pages::not_found_page());
+    };
+    let csrf = state.csrf_of(request).unwrap_or_default();
+    let login = state.account(user).map_or("", |a| a.login.as_str());
+    Reply::html(
+        StatusCode::OK,
+        pages::upload_form(&pages::FormOptions {
+            csrf: &csrf,
+            anon,
+            user_id: user,
+            login,
+            navigate_after_publish: state.publish_navigates,
+            halfway,
+            item: Some(item),
         }),
     )
 }
@@ -664,7 +703,7 @@ fn item_page(state: &State, request: &Request) -> Reply {
             if !item.is_deleted
                 && (item.is_live() || viewer == Some(item.user_id) || item.is_sold) =>
         {
-            pages::item_page(state, item, &login)
+            pages::item_page(state, item, viewer, &login)
         }
         _ => Reply::html(StatusCode::NOT_FOUND, pages::not_found_page()),
     }

@@ -165,7 +165,7 @@ pub(crate) fn not_found_page() -> String {
 }
 
 /// `/items/{id}`: the title and the price, as a buyer sees them.
-pub(crate) fn item_page(state: &State, item: &Item, login: &str) -> Reply {
+pub(crate) fn item_page(state: &State, item: &Item, viewer: Option<u64>, login: &str) -> Reply {
     let photos: String = item
         .photo_ids
         .iter()
@@ -185,7 +185,7 @@ pub(crate) fn item_page(state: &State, item: &Item, login: &str) -> Reply {
         "{}<main data-item-id=\"{id}\"><h1 data-testid=\"item-title\">{title}</h1>\
          <p data-testid=\"item-price\">{price} €</p>{status}<div class=\"photos\">{photos}</div>\
          <p data-testid=\"item-description\">{description}</p>\
-         <a href=\"/member/{user}\" data-testid=\"item-seller\">{seller}</a></main>",
+         <a href=\"/member/{user}\" data-testid=\"item-seller\">{seller}</a>{edit}</main>",
         header(login),
         id = item.id,
         title = escape(&item.title),
@@ -193,6 +193,14 @@ pub(crate) fn item_page(state: &State, item: &Item, login: &str) -> Reply {
         description = escape(&item.description),
         user = item.user_id,
         seller = escape(seller),
+        edit = if viewer == Some(item.user_id) && !(item.is_sold || item.is_reserved) {
+            format!(
+                "<a href=\"/items/{}/edit\" data-testid=\"item-edit-button\">Modifier l'article</a>",
+                item.id
+            )
+        } else {
+            String::new()
+        },
     );
     Reply::html(
         StatusCode::OK,
@@ -289,6 +297,28 @@ pub(crate) struct FormOptions<'a> {
     pub navigate_after_publish: bool,
     /// [`super::Failure::FormHalfway`]: break after a few fields.
     pub halfway: bool,
+    /// The item being edited (`/items/{id}/edit`), `None` for a new listing.
+    pub item: Option<&'a Item>,
+}
+
+/// What the edit form starts from.
+fn editable(item: &Item) -> Value {
+    json!({
+        "id": item.id,
+        "title": item.title,
+        "description": item.description,
+        "catalog_id": item.catalog_id,
+        "brand_id": item.brand_id,
+        "brand": item.brand,
+        "size_id": item.size_id,
+        "status_id": item.status_id,
+        "color_ids": item.color_ids,
+        "material_ids": item.material_ids,
+        "price": item.price.parse::<f64>().ok(),
+        "package_size_id": item.package_size_id,
+        "photos": item.photo_ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        "is_draft": item.is_draft,
+    })
 }
 
 pub(crate) fn upload_form(options: &FormOptions<'_>) -> String {
@@ -297,6 +327,7 @@ pub(crate) fn upload_form(options: &FormOptions<'_>) -> String {
         "anon": options.anon,
         "navigate": options.navigate_after_publish,
         "halfway": options.halfway,
+        "item": options.item.map(editable),
         "data": form_data(),
     });
     UPLOAD_FORM

@@ -8,7 +8,9 @@
 //! draft answers a stub `{draft:{id}}` and its completion validates the body it is sent.
 //!
 //! The fake's own choices: a draft is an item with `is_draft` (its completion publishes that
-//! same id); the price must be a JSON number in [1, 5000]; the parcel size is required; photo
+//! same id); the price must be a JSON number in [1, 5000]; the parcel size is required; a photo
+//! already on another item is accepted (VINTED.md's "the same create twice makes two listings"
+//! wins over its "photos fresh for each copy", which is advice, not a documented refusal); photo
 //! dimensions come from the JPEG's frame header; `after_upload_actions` is empty.
 
 use std::time::SystemTime;
