@@ -31,11 +31,11 @@ pub(crate) fn route(state: &mut State, user: u64, request: &Request, body: &[u8]
     let id = |s: &str| s.parse::<u64>().ok();
     let host = host_of(request);
     match (&method, segments.as_slice()) {
-        (&Method::GET, ["users", "current" | "me"]) => profile(state, user),
+        (&Method::GET, ["users", "current" | "me"]) => profile(state, user, user),
         (&Method::GET, ["users", other])
             if id(other).is_some_and(|o| state.account(o).is_some()) =>
         {
-            profile(state, id(other).unwrap_or(user))
+            profile(state, user, id(other).unwrap_or(user))
         }
         (&Method::GET, ["wardrobe", owner, "items"]) => match id(owner) {
             Some(owner) => wardrobe(state, user, owner, request, &host, false),
@@ -132,7 +132,8 @@ pub(crate) fn host_of(request: &Request) -> String {
     request.host.clone().unwrap_or_else(|| "127.0.0.1".into())
 }
 
-fn profile(state: &State, user: u64) -> Reply {
+/// A member's profile; the e-mail address and the restriction only in one's own.
+fn profile(state: &State, viewer: u64, user: u64) -> Reply {
     let Some(account) = state.account(user) else {
         return not_found_json();
     };
@@ -141,18 +142,21 @@ fn profile(state: &State, user: u64) -> Reply {
         .iter()
         .filter(|i| i.user_id == user && i.is_live())
         .count();
-    Reply::ok(json!({"code": 0, "user": {
+    let mut profile = json!({
         "id": account.id,
         "login": account.login,
-        "email": account.email,
-        "real_name": "Fake Seller",
         "item_count": items,
         "followers_count": 12,
         "feedback_reputation": 0.98,
         "locale": "fr",
         "photo": Value::Null,
-        "restricted_until": state.restricted_until(user).map(rfc3339),
-    }}))
+    });
+    if viewer == user {
+        profile["email"] = account.email.clone().into();
+        profile["real_name"] = "Fake Seller".into();
+        profile["restricted_until"] = state.restricted_until(user).map(rfc3339).into();
+    }
+    Reply::ok(json!({"code": 0, "user": profile}))
 }
 
 fn wardrobe(
