@@ -8,6 +8,7 @@ mod command_names;
 mod commands;
 mod error;
 mod inventory;
+mod jobs;
 mod orders;
 mod photos;
 mod sessions;
@@ -80,6 +81,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         sessions::start_session,
         sessions::stop_session,
         sessions::open_live_view,
+        jobs::import_listings,
+        jobs::list_jobs,
+        jobs::cancel_job,
+        jobs::resume_account_jobs,
+        jobs::watch_jobs,
+        jobs::list_audit,
+        jobs::export_audit,
+        jobs::get_pacing_settings,
+        jobs::set_pacing_settings,
+        jobs::list_listings,
+        jobs::link_listing,
+        jobs::create_items_from_listings,
         transfer::get_export_settings,
         transfer::set_export_settings,
         transfer::preview_inventory_import,
@@ -212,6 +225,10 @@ pub fn run() {
             let (sessions, watchers) =
                 tauri::async_runtime::block_on(sessions::start(state.clone(), bridge));
             stop_sessions_on_signals(app.handle().clone(), sessions.clone(), state.clone());
+            let (runner, job_watchers) =
+                tauri::async_runtime::block_on(jobs::start(state.clone(), sessions.clone()));
+            app.manage(runner);
+            app.manage(job_watchers);
             app.manage(sessions);
             app.manage(watchers);
             app.manage(state);

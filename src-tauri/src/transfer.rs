@@ -20,7 +20,7 @@ use crate::state::AppState;
 /// What the transfer commands share besides the store: where exports go by default, and the
 /// import in progress (so that a cancel reaches it without waiting for the store).
 pub struct Transfer {
-    default_export_dir: PathBuf,
+    pub(crate) default_export_dir: PathBuf,
     import: ImportSlot,
 }
 

@@ -474,6 +474,125 @@ async openLiveView(accountId: string) : Promise<Result<LiveView, AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Queues the import of the account's listings; it runs once the account's session is logged
+ * in.
+ */
+async importListings(accountId: string, request: ImportRequest) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_listings", { accountId, request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listJobs(filter: JobFilter) : Promise<Result<Page<Job>, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_jobs", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels a job: a waiting one at once, a running one before its next call to Vinted.
+ */
+async cancelJob(jobId: string) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_job", { jobId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The person dealt with what paused the account (solved the captcha, logged in again): its
+ * jobs go on. Returns how many were waiting.
+ */
+async resumeAccountJobs(accountId: string) : Promise<Result<number, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resume_account_jobs", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sends every later progress of any job to `on_progress`, until the window goes away.
+ */
+async watchJobs(onProgress: TAURI_CHANNEL<JobProgress>) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("watch_jobs", { onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listAudit(filter: AuditFilter) : Promise<Result<Page<AuditRecord>, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_audit", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The audit log (one account's, or all), as CSV in the exports folder.
+ */
+async exportAudit(accountId: string | null, lang: CsvLanguage) : Promise<Result<ExportedFile, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_audit", { accountId, lang }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getPacingSettings(accountId: string) : Promise<Result<PacingSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_pacing_settings", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setPacingSettings(accountId: string, settings: PacingSettings) : Promise<Result<PacingSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_pacing_settings", { accountId, settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listListings(filter: ListingFilter) : Promise<Result<Page<ListingRow>, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_listings", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Links a listing to the inventory item with that SKU (or unlinks it, with none).
+ */
+async linkListing(accountId: string, listingId: string, sku: string | null) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("link_listing", { accountId, listingId, sku }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Makes an inventory item of each listing (title, price, status, a generated SKU) and links it.
+ */
+async createItemsFromListings(accountId: string, listingIds: string[]) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_items_from_listings", { accountId, listingIds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getExportSettings() : Promise<Result<ExportSettings, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_export_settings") };
@@ -591,6 +710,26 @@ export type AccountSecretsInput = { vinted: SecretInput; proxy: SecretInput; vnc
  * translated sentence; `message` is English detail for logs and bug reports.
  */
 export type AppError = { code: ErrorCode; message: string; fields: FieldError[] }
+/**
+ * Which records a list shows: one account's or all, newest first.
+ */
+export type AuditFilter = { accountId: string | null; 
+/**
+ * From 1.
+ */
+page: number; perPage: number }
+/**
+ * What became of a write.
+ */
+export type AuditOutcome = "sent" | "refused" | "failed" | "dry_run"
+/**
+ * A recorded write.
+ */
+export type AuditRecord = { id: string; 
+/**
+ * `None` once the account is deleted.
+ */
+accountId: string | null; jobId: string | null; jobKind: JobKind | null; at: string; method: string; path: string; summary: unknown; httpStatus: number | null; outcome: AuditOutcome; message: string | null }
 export type BackupFile = { fileName: string; 
 /**
  * Automatic (daily, deleted after the days to keep) or manual (never deleted by the app).
@@ -997,9 +1136,119 @@ export type ImportReport = { format: CsvFormat; imported: number;
  */
 skipped: number; errors: RowError[]; errorsTruncated: boolean }
 /**
+ * What the person asked for.
+ */
+export type ImportRequest = { 
+/**
+ * Read each unlinked listing's description for a SKU (one paced read per listing).
+ */
+linkBySku?: boolean; 
+/**
+ * Make an inventory item of every listing still unlinked at the end.
+ */
+createItems?: boolean }
+/**
+ * A job as stored.
+ */
+export type Job = { id: string; accountId: string; kind: JobKind; payload: unknown; state: JobState; 
+/**
+ * Where a resumed job goes on.
+ */
+checkpoint: unknown | null; progressDone: number; progressTotal: number | null; dryRun: boolean; 
+/**
+ * Asked while the job ran: it stops at its next safe point.
+ */
+cancelRequested: boolean; 
+/**
+ * A waiting job runs again from this time on.
+ */
+notBefore: string | null; 
+/**
+ * How many times the job started.
+ */
+attempts: number; errorCode: string | null; errorMessage: string | null; 
+/**
+ * What the job did.
+ */
+result: unknown | null; createdAt: string; updatedAt: string; finishedAt: string | null }
+/**
+ * Which jobs a list shows: one account's or every account's, in the given states (every state
+ * when empty), newest first.
+ */
+export type JobFilter = { accountId: string | null; states: JobState[]; 
+/**
+ * From 1.
+ */
+page: number; perPage: number }
+/**
+ * What a job does on Vinted.
+ */
+export type JobKind = "import_listings" | "publish" | "edit_price" | "hide" | "unhide" | "delete" | "relist"
+/**
+ * A job's progress, for the windows that watch.
+ */
+export type JobProgress = { jobId: string; accountId: string; done: number; total: number | null }
+/**
+ * Where a job stands.
+ */
+export type JobState = "queued" | "running" | "waiting" | "needs_attention" | "done" | "failed" | "cancelled"
+/**
  * The user's language choice; `System` follows the OS.
  */
 export type LanguagePref = "system" | "fr" | "en"
+/**
+ * The inventory item a listing is linked to.
+ */
+export type LinkedProduct = { id: string; title: string }
+/**
+ * What the listings list asks for: the listings of this shop's accounts (one account's, when
+ * set), filtered and searched, one page.
+ */
+export type ListingFilter = { accountId: string | null; status: ListingStatus | null; 
+/**
+ * Words that must each be found in the title, the Vinted id or the SKU.
+ */
+search: string | null; 
+/**
+ * Only the listings linked to an item (`true`) or not (`false`).
+ */
+linked: boolean | null; sort: ListingSort; 
+/**
+ * From 1.
+ */
+page: number; perPage: number }
+/**
+ * One row of the listings list.
+ */
+export type ListingRow = { 
+/**
+ * The row's own id.
+ */
+id: string; accountId: string; listingId: string; title: string; photoUrl: string | null; priceCents: number; status: ListingStatus; listedAt: string | null; 
+/**
+ * When an import last found it.
+ */
+lastSync: string | null; 
+/**
+ * When an import stopped finding it.
+ */
+goneAt: string | null; sku: string | null; 
+/**
+ * The item of this shop with that SKU, if there is one.
+ */
+product: LinkedProduct | null }
+/**
+ * The order of the listings list.
+ */
+export type ListingSort = { field: ListingSortField; dir: SortDir }
+/**
+ * The columns the listings list sorts on.
+ */
+export type ListingSortField = "title" | "price" | "status" | "listedAt" | "lastSync"
+/**
+ * Where a listing stands on Vinted.
+ */
+export type ListingStatus = "draft" | "active" | "reserved" | "sold" | "hidden" | "deleted"
 /**
  * Where the live view connects: the bridge's WebSocket for this session, with a fresh token.
  */
@@ -1185,9 +1434,19 @@ export type OrderSummary = { id: string; orderType: OrderType; source: OrderSour
  */
 export type OrderType = "sale" | "purchase"
 /**
+ * How fast one account may go. Defaults from docs/VINTED.md "Pacing": reads 1.5 to 4 s apart,
+ * writes 20 to 50 s apart, 40 writes an hour and 300 a day, 4 relists an hour and 15 a day.
+ */
+export type PacingSettings = { readGapMinMs: number; readGapMaxMs: number; writeGapMinMs: number; writeGapMaxMs: number; writesPerHour: number; writesPerDay: number; relistsPerHour: number; relistsPerDay: number }
+/**
  * Vinted's parcel sizes.
  */
 export type PackageSize = "small" | "medium" | "large"
+/**
+ * One page of a list, counted in SQL: the rows of page `page` (from 1) and how many match in
+ * all.
+ */
+export type Page<T> = { items: T[]; total: number; page: number; perPage: number }
 /**
  * How an order was paid, as the registers of a micro-entrepreneur record it.
  */

@@ -268,6 +268,14 @@ impl Sessions {
         }
     }
 
+    /// A handle on the account's browser for a flow, taken without keeping the session locked:
+    /// the watchdog and the live view go on while a flow runs for minutes. Calls through the
+    /// handle fail once the session stops, which the flow reports as a stopped session.
+    pub async fn driver(&self, account_id: &str) -> Option<thirtyfour::WebDriver> {
+        self.with_session(account_id, async |session| session.driver().clone())
+            .await
+    }
+
     /// Stops the account's session: a running one now, a starting one as soon as it is up.
     pub async fn stop(&self, account_id: &str) {
         let entry = {

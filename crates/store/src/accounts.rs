@@ -396,12 +396,17 @@ pub fn is_site_address(url: &str) -> bool {
         return false;
     }
     let host_ok = if host.starts_with('[') {
-        host[1..host.len() - 1].parse::<std::net::Ipv6Addr>().is_ok()
+        host[1..host.len() - 1]
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok()
             && rest.len() == host.len() + port.map_or(0, |p| p.len() + 1)
     } else {
         !host.is_empty()
             && host.split('.').all(|label| {
-                !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             })
     };
     host_ok && (secure || is_loopback_host(host))

@@ -265,6 +265,26 @@ impl Store {
         })
     }
 
+    /// The Vinted audit log (one account's, or every account's), newest first, as CSV in the
+    /// exports folder.
+    pub fn export_audit_file(
+        &self,
+        default_dir: &Path,
+        account: Option<String>,
+        lang: CsvLanguage,
+    ) -> Result<ExportedFile, TransferError> {
+        let folder = PathBuf::from(self.export_settings(default_dir)?.export_dir);
+        let stem = match lang {
+            CsvLanguage::Fr => "journal-vinted",
+            CsvLanguage::En => "vinted-audit-log",
+        };
+        let today = chrono::Utc::now().format("%Y-%m-%d");
+        let account = account.filter(|a| !a.trim().is_empty());
+        write_unique(&folder, &format!("{stem}-{today}"), "csv", |out| {
+            Ok(self.write_audit_csv(account.as_deref(), lang, out)?)
+        })
+    }
+
     /// The receipts or purchases register of the days `from` to `to` (included, `YYYY-MM-DD`,
     /// in this machine's time zone), one account or all, as CSV or PDF in the exports folder.
     pub fn export_register_file(

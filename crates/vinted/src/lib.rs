@@ -13,8 +13,12 @@
 //! through [`seller_secrets::SecretStore`]; nothing here knows of Tauri or the UI.
 
 pub mod accounts;
+pub mod calls;
 mod error;
+pub mod flows;
+pub mod jobs;
 pub mod pacing;
+pub mod page;
 pub mod proxy;
 pub mod reply;
 pub mod sessions;

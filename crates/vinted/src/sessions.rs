@@ -76,6 +76,11 @@ pub struct LiveView {
 const VNC_SUPPORTED: bool = cfg!(target_os = "linux");
 
 impl SessionStatus {
+    /// Whether the account's jobs can run: the session shows a logged-in member.
+    pub fn is_logged_in(&self) -> bool {
+        self.state == SessionState::LoggedIn
+    }
+
     pub fn new(account_id: &str, health: Health, vnc_port: Option<u16>) -> SessionStatus {
         let (state, reason) = match health {
             Health::Stopped { cause } => (
@@ -192,6 +197,16 @@ impl AccountSessions {
 
     pub async fn stop(&self, account_id: &str) {
         self.sessions.stop(account_id).await;
+    }
+
+    /// The account's browser for a flow; the session stays free for its watchdog and live view.
+    pub async fn driver(&self, account_id: &str) -> Option<thirtyfour::WebDriver> {
+        self.sessions.driver(account_id).await
+    }
+
+    /// Every later change of any session's health.
+    pub fn subscribe(&self) -> broadcast::Receiver<HealthEvent> {
+        self.sessions.subscribe()
     }
 
     /// Stops every session (the app is quitting) and records them stopped right away: the app

@@ -246,6 +246,21 @@ impl Store {
         count_writes(&self.conn, account_id, since, Some(JobKind::Relist))
     }
 
+    /// When the account's writes from `since` on were made (counted as in
+    /// [`Store::writes_since`]), oldest first, each with whether a relist job made it: what the
+    /// pacing governor's windows are computed from.
+    pub fn write_times_since(&self, account_id: &str, since: &str) -> Result<Vec<(String, bool)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT at, job_kind IS 'relist' FROM vinted_audit_log
+             WHERE seller_account_id = ?1 AND at >= ?2 AND outcome IN ('sent', 'refused')
+             ORDER BY at",
+        )?;
+        let times = stmt
+            .query_map([account_id, since], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(times)
+    }
+
     /// One page of the log, newest first, with how many records match in all.
     pub fn list_audit(&self, filter: &AuditFilter) -> Result<Page<AuditRecord>> {
         let (limit, offset) = limit_offset(filter.page, filter.per_page)?;

@@ -418,6 +418,17 @@ impl StoreTx<'_> {
         )?)
     }
 
+    /// A running job goes back to the queue as it was (its session stopped mid-way): it runs
+    /// again from its checkpoint once the session is back.
+    pub fn requeue_job(&mut self, id: &str) -> Result<Job> {
+        self.tx.execute(
+            "UPDATE vinted_jobs SET state = 'queued', updated_at = ?2
+             WHERE id = ?1 AND state = 'running'",
+            params![id, now_rfc3339()],
+        )?;
+        read_job(&self.tx, id)
+    }
+
     /// The person dealt with what the account's jobs waited for: they are queued again, their
     /// checkpoints kept. Returns how many.
     pub fn resume_attention_jobs(&mut self, account_id: &str) -> Result<usize> {
@@ -437,6 +448,10 @@ impl Store {
 
     pub fn job(&self, id: &str) -> Result<Job> {
         read_job(&self.conn, id)
+    }
+
+    pub fn requeue_job(&mut self, id: &str) -> Result<Job> {
+        self.write(|tx| tx.requeue_job(id))
     }
 
     /// The account's next job to run at `now` (RFC 3339): its oldest queued or waiting job whose

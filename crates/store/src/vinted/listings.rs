@@ -491,6 +491,23 @@ impl Store {
         Ok(ids)
     }
 
+    /// [`Store::unlinked_listing_ids`] of the listings whose description Vinted still serves
+    /// for editing (not sold, reserved or deleted), oldest listing first.
+    pub fn unlinked_listing_ids_to_read(&self, account_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.listing_id FROM seller_listings l
+             WHERE l.seller_account_id = ?1 AND l.gone_at IS NULL
+               AND l.status IN ('active', 'hidden', 'draft')
+               AND NOT EXISTS (SELECT 1 FROM seller_products p
+                               WHERE p.shop_id = ?2 AND p.sku = l.product_sku)
+             ORDER BY l.listed_at, l.listing_id",
+        )?;
+        let ids = stmt
+            .query_map([account_id, self.shop_id()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
     /// One page of the listings of this shop's accounts, filtered, searched and sorted in SQL,
     /// with how many match in all.
     pub fn list_listings(&self, filter: &ListingFilter) -> Result<Page<ListingRow>> {

@@ -1,0 +1,353 @@
+//! Every call a flow makes to Vinted goes through here: its turn is decided by the pacing
+//! governor, Vinted's answer is classified, a stale CSRF token is refreshed once before a 106
+//! counts as a refusal, cooldowns and pauses are recorded for the account, and every write is
+//! written to the audit log (in a dry run, instead of being sent).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub mod cancel;
+pub mod error;
+
+use crate::StoreAccess;
+use crate::pacing::{self, Action, Decision, Governor, SplitMix64};
+use crate::page::{Call, Page};
+use crate::reply::{Attention, Refusal};
+use cancel::Cancelled;
+pub use error::FlowError;
+use seller_store::vinted::{self as stored, AuditEntry, AuditOutcome, JobKind};
+
+/// A wait longer than this ends the job's turn: it goes back to the queue as `waiting`, with the
+/// time it resumes shown, rather than holding the account's worker.
+const LONGEST_INLINE_WAIT: Duration = Duration::from_secs(120);
+
+/// Who is calling: the account, its job, and whether writes are only shown.
+pub struct Caller {
+    pub account_id: String,
+    pub job_id: String,
+    pub job_kind: JobKind,
+    pub dry_run: bool,
+}
+
+pub struct Paced<'a, S: StoreAccess> {
+    page: &'a mut Page,
+    store: &'a S,
+    caller: &'a Caller,
+    cancelled: Cancelled,
+    settings: pacing::Settings,
+    state: pacing::State,
+    last_read: Option<DateTime<Utc>>,
+    jitter: SplitMix64,
+}
+
+/// What a write came to.
+pub enum Sent {
+    /// Vinted accepted it and answered this.
+    Answer(Value),
+    /// A dry run: recorded, not sent.
+    DryRun,
+}
+
+impl<'a, S: StoreAccess> Paced<'a, S> {
+    pub async fn new(
+        page: &'a mut Page,
+        store: &'a S,
+        caller: &'a Caller,
+        cancelled: Cancelled,
+    ) -> Result<Paced<'a, S>, FlowError> {
+        let account_id = caller.account_id.clone();
+        let (settings, state) = store
+            .with_store(move |store| {
+                Ok((
+                    store.pacing_settings(&account_id)?,
+                    store.pacing_state(&account_id)?,
+                ))
+            })
+            .await
+            .map_err(store_error)?;
+        Ok(Paced {
+            page,
+            store,
+            caller,
+            cancelled,
+            settings: settings_from_store(&settings),
+            state: state_from_store(&state),
+            last_read: None,
+            jitter: SplitMix64::from_os().unwrap_or_else(|_| SplitMix64::seeded(nanos_now())),
+        })
+    }
+
+    pub fn page(&mut self) -> &mut Page {
+        self.page
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.is_set()
+    }
+
+    /// A read: paced, classified.
+    pub async fn read(&mut self, call: Call) -> Result<Value, FlowError> {
+        self.wait_turn(Action::Read).await?;
+        let answer = self.exchange(&call).await;
+        self.last_read = Some(Utc::now());
+        answer
+    }
+
+    /// A write: paced, sent (or, in a dry run, only recorded), classified, audited. `summary` is
+    /// what the audit log shows of it; it never holds a secret.
+    pub async fn write(
+        &mut self,
+        action: Action,
+        call: Call,
+        summary: Value,
+    ) -> Result<Sent, FlowError> {
+        if self.caller.dry_run {
+            self.audit(&call, summary, None, AuditOutcome::DryRun, None)
+                .await?;
+            return Ok(Sent::DryRun);
+        }
+        self.wait_turn(action).await?;
+        let answer = self.exchange(&call).await;
+        let (status, outcome, message) = match &answer {
+            Ok(_) => (None, AuditOutcome::Sent, None),
+            Err(FlowError::Vinted(refusal)) => (
+                refusal.status().map(i64::from),
+                AuditOutcome::Refused,
+                Some(refusal.to_string()),
+            ),
+            Err(other) => (None, AuditOutcome::Failed, Some(other.to_string())),
+        };
+        self.audit(&call, summary, status, outcome, message).await?;
+        answer.map(Sent::Answer)
+    }
+
+    async fn exchange(&mut self, call: &Call) -> Result<Value, FlowError> {
+        if self.cancelled.is_set() {
+            return Err(FlowError::Cancelled);
+        }
+        let first = self.page.call(call).await?.classify(Utc::now());
+        let answer = match first {
+            Err(Refusal::AccessDenied) => {
+                // A 106 is first a stale CSRF token: read it again from a fresh page, once.
+                tracing::info!(path = %call.path, "access denied: refreshing the CSRF token and trying once more");
+                self.page.reload().await?;
+                self.page.call(call).await?.classify(Utc::now())
+            }
+            other => other,
+        };
+        match answer {
+            Ok(value) => {
+                if self.state.cooldown_level > 0 {
+                    self.state = self.state.clone().after_success();
+                    self.save_state(None).await?;
+                }
+                Ok(value)
+            }
+            Err(refusal) => Err(self.refused(refusal).await?),
+        }
+    }
+
+    /// Records what a refusal does to the account (a cooldown, a pause) and says what the job
+    /// does next.
+    async fn refused(&mut self, refusal: Refusal) -> Result<FlowError, FlowError> {
+        let now = Utc::now();
+        tracing::warn!(account_id = %self.caller.account_id, code = refusal.code(), %refusal, "Vinted refused a call");
+        let next = self.state.clone().after_refusal(&refusal, now);
+        if next != self.state {
+            self.state = next;
+            let message = refusal.needs_attention().map(|_| refusal.to_string());
+            self.save_state(message).await?;
+        }
+        if let Some(attention) = refusal.needs_attention() {
+            return Ok(FlowError::Attention(attention));
+        }
+        let cooled = matches!(
+            refusal,
+            Refusal::RateLimited { .. }
+                | Refusal::AccessDenied
+                | Refusal::Unexpected { status: 403, .. }
+        );
+        match self.state.cooldown_until {
+            Some(until) if cooled && until > now => Ok(FlowError::Paced {
+                until,
+                reason: if self.state.cooldown_from_retry_after {
+                    pacing::WaitReason::RetryAfter
+                } else {
+                    pacing::WaitReason::Cooldown
+                },
+            }),
+            _ => Ok(FlowError::Vinted(refusal)),
+        }
+    }
+
+    async fn wait_turn(&mut self, action: Action) -> Result<(), FlowError> {
+        loop {
+            if self.cancelled.is_set() {
+                return Err(FlowError::Cancelled);
+            }
+            let now = Utc::now();
+            let history = self.history(now).await?;
+            let last = match action {
+                Action::Read => self.last_read,
+                Action::Write | Action::Relist => history.last_write(),
+            };
+            let decision = Governor::when(
+                action,
+                now,
+                last,
+                &history,
+                &self.state,
+                &self.settings,
+                &mut self.jitter,
+            );
+            let until = match decision {
+                Decision::Go { at } => {
+                    self.sleep_until(at, now).await?;
+                    return Ok(());
+                }
+                Decision::Paused { attention, .. } => return Err(FlowError::Attention(attention)),
+                Decision::Wait { until, reason } => {
+                    if (until - now).to_std().unwrap_or_default() > LONGEST_INLINE_WAIT {
+                        return Err(FlowError::Paced { until, reason });
+                    }
+                    until
+                }
+            };
+            self.sleep_until(until, now).await?;
+        }
+    }
+
+    async fn sleep_until(
+        &mut self,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), FlowError> {
+        let wait = (at - now).to_std().unwrap_or_default();
+        if wait.is_zero() || self.cancelled.sleep(wait).await {
+            Ok(())
+        } else {
+            Err(FlowError::Cancelled)
+        }
+    }
+
+    /// The account's writes of the last day, from the audit log: caps hold across jobs and
+    /// restarts.
+    async fn history(&self, now: DateTime<Utc>) -> Result<pacing::History, FlowError> {
+        let account_id = self.caller.account_id.clone();
+        let since = rfc3339(now - chrono::Duration::days(1));
+        let writes = self
+            .store
+            .with_store(move |store| Ok(store.write_times_since(&account_id, &since)?))
+            .await
+            .map_err(store_error)?;
+        Ok(pacing::History::from_writes(writes.into_iter().filter_map(
+            |(at, relist)| {
+                DateTime::parse_from_rfc3339(&at)
+                    .ok()
+                    .map(|at| (at.with_timezone(&Utc), relist))
+            },
+        )))
+    }
+
+    async fn audit(
+        &self,
+        call: &Call,
+        summary: Value,
+        http_status: Option<i64>,
+        outcome: AuditOutcome,
+        message: Option<String>,
+    ) -> Result<(), FlowError> {
+        let entry = AuditEntry {
+            account_id: self.caller.account_id.clone(),
+            job_id: Some(self.caller.job_id.clone()),
+            job_kind: Some(self.caller.job_kind),
+            method: call.method.to_owned(),
+            path: call.path.clone(),
+            summary,
+            http_status,
+            outcome,
+            message,
+        };
+        self.store
+            .with_store(move |store| Ok(store.record_audit(&entry)?))
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn save_state(&self, attention_message: Option<String>) -> Result<(), FlowError> {
+        let account_id = self.caller.account_id.clone();
+        let state = state_to_store(&self.state, attention_message);
+        self.store
+            .with_store(move |store| Ok(store.set_pacing_state(&account_id, &state)?))
+            .await
+            .map(|_| ())
+            .map_err(store_error)
+    }
+}
+
+pub fn store_error(error: impl std::fmt::Display) -> FlowError {
+    FlowError::Store(error.to_string())
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_time(text: Option<&str>) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text?)
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+fn nanos_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// The store keeps the settings as the person set them; negative values cannot be saved.
+fn settings_from_store(s: &stored::PacingSettings) -> pacing::Settings {
+    let ms = |v: i64| u64::try_from(v).unwrap_or(0);
+    let cap = |v: i64| u32::try_from(v).unwrap_or(0);
+    pacing::Settings {
+        read_gap_min_ms: ms(s.read_gap_min_ms),
+        read_gap_max_ms: ms(s.read_gap_max_ms),
+        write_gap_min_ms: ms(s.write_gap_min_ms),
+        write_gap_max_ms: ms(s.write_gap_max_ms),
+        writes_per_hour: cap(s.writes_per_hour),
+        writes_per_day: cap(s.writes_per_day),
+        relists_per_hour: cap(s.relists_per_hour),
+        relists_per_day: cap(s.relists_per_day),
+    }
+}
+
+fn state_from_store(s: &stored::PacingState) -> pacing::State {
+    pacing::State {
+        cooldown_until: parse_time(s.cooldown_until.as_deref()),
+        cooldown_level: u32::try_from(s.cooldown_level).unwrap_or(0),
+        cooldown_from_retry_after: false,
+        attention: s.attention.and_then(|a| match a {
+            stored::Attention::Captcha | stored::Attention::Blocked => Some(Attention::Captcha),
+            stored::Attention::LoginExpired => Some(Attention::LoginExpired),
+            stored::Attention::Restricted => Some(Attention::Restricted),
+        }),
+        attention_until: parse_time(s.attention_until.as_deref()),
+    }
+}
+
+fn state_to_store(s: &pacing::State, attention_message: Option<String>) -> stored::PacingState {
+    stored::PacingState {
+        cooldown_until: s.cooldown_until.map(rfc3339),
+        cooldown_level: i64::from(s.cooldown_level),
+        attention: s.attention.map(|a| match a {
+            Attention::Captcha => stored::Attention::Captcha,
+            Attention::LoginExpired => stored::Attention::LoginExpired,
+            Attention::Restricted => stored::Attention::Restricted,
+        }),
+        attention_until: s.attention_until.map(rfc3339),
+        attention_message: s.attention.and(attention_message),
+    }
+}

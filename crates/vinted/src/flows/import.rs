@@ -1,0 +1,334 @@
+//! Import of the account's existing listings (`docs/VINTED.md`, "Read endpoints", wardrobe):
+//! every page of the wardrobe into `seller_listings`, then the descriptions of the listings not
+//! yet linked, read one by one (paced), for a SKU that links each to its inventory item; new
+//! inventory items for the rest when the person asked; listings gone from Vinted marked, never
+//! deleted. The job's checkpoint says which phase and page it reached, so a restarted import
+//! goes on where it stopped.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::Flow;
+use crate::StoreAccess;
+use crate::calls::{FlowError, store_error};
+use crate::page::Call;
+use crate::reply::Refusal;
+use crate::site::route::{self, WardrobeOrder};
+use crate::wardrobe::{self, ListingStatus, WardrobeItem};
+use seller_store::vinted::{ListingStatus as StoredStatus, WardrobeListing};
+
+/// What the person asked for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportRequest {
+    /// Read each unlinked listing's description for a SKU (one paced read per listing).
+    #[serde(default = "yes")]
+    pub link_by_sku: bool,
+    /// Make an inventory item of every listing still unlinked at the end.
+    #[serde(default)]
+    pub create_items: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where an import is; saved after every page and every description.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "phase")]
+enum Checkpoint {
+    Pages {
+        started_at: String,
+        user_id: u64,
+        route: Route,
+        next_page: u32,
+        seen: i64,
+    },
+    Descriptions {
+        started_at: String,
+        complete: bool,
+        remaining: Vec<String>,
+        linked: i64,
+        seen: i64,
+    },
+}
+
+/// Which of the two wardrobe routes answered (VINTED.md: the newer one first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Route {
+    UserItems,
+    Wardrobe,
+}
+
+pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowError> {
+    let request: ImportRequest =
+        serde_json::from_value(flow.job.payload.clone()).map_err(|error| {
+            FlowError::Invalid(format!("the import's settings are not valid: {error}"))
+        })?;
+    let mut checkpoint = match flow.job.checkpoint.clone() {
+        Some(saved) => serde_json::from_value(saved).map_err(|error| {
+            FlowError::Invalid(format!("the import's checkpoint is not valid: {error}"))
+        })?,
+        None => first_checkpoint(flow).await?,
+    };
+    loop {
+        checkpoint = match checkpoint {
+            Checkpoint::Pages { .. } => read_page(flow, checkpoint, &request).await?,
+            Checkpoint::Descriptions { ref remaining, .. } if !remaining.is_empty() => {
+                read_description(flow, checkpoint).await?
+            }
+            Checkpoint::Descriptions {
+                started_at,
+                complete,
+                linked,
+                seen,
+                ..
+            } => return finish(flow, &request, &started_at, complete, linked, seen).await,
+        };
+        if flow.paced.is_cancelled() {
+            return Err(FlowError::Cancelled);
+        }
+    }
+}
+
+async fn first_checkpoint<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Checkpoint, FlowError> {
+    let user_id = current_user_id(flow).await?;
+    let started_at = seller_store::now_rfc3339();
+    // The newer route answers 404 for an empty wardrobe: then the older route says so for sure.
+    let first = Call::get(route::user_items(
+        user_id,
+        1,
+        route::WARDROBE_PER_PAGE_MAX,
+        WardrobeOrder::NewestFirst,
+    ));
+    let route = match flow.paced.read(first).await {
+        Ok(_) => Route::UserItems,
+        Err(FlowError::Vinted(refusal))
+            if refusal.is_route_refused() || matches!(refusal, Refusal::EndpointMoved { .. }) =>
+        {
+            Route::Wardrobe
+        }
+        Err(other) => return Err(other),
+    };
+    tracing::info!(account_id = %flow.caller.account_id, ?route, "wardrobe route that answered");
+    Ok(Checkpoint::Pages {
+        started_at,
+        user_id,
+        route,
+        next_page: 1,
+        seen: 0,
+    })
+}
+
+/// The account's Vinted user id: `users/current`, or `users/me` where that moved.
+async fn current_user_id<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<u64, FlowError> {
+    let answer = match flow.paced.read(Call::get(route::USERS_CURRENT)).await {
+        Err(FlowError::Vinted(refusal))
+            if refusal.is_route_refused() || matches!(refusal, Refusal::EndpointMoved { .. }) =>
+        {
+            tracing::info!("users/current is gone: trying users/me");
+            flow.paced.read(Call::get(route::USERS_ME)).await?
+        }
+        other => other?,
+    };
+    let id = &answer["user"]["id"];
+    id.as_u64()
+        .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
+        .ok_or_else(|| FlowError::Vinted(Refusal::EndpointMoved { status: 200 }))
+}
+
+async fn read_page<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    checkpoint: Checkpoint,
+    request: &ImportRequest,
+) -> Result<Checkpoint, FlowError> {
+    let Checkpoint::Pages {
+        started_at,
+        user_id,
+        route,
+        next_page,
+        seen,
+    } = checkpoint
+    else {
+        return Ok(checkpoint);
+    };
+    let (per_page, order) = (route::WARDROBE_PER_PAGE_MAX, WardrobeOrder::NewestFirst);
+    let path = match route {
+        Route::UserItems => route::user_items(user_id, next_page, per_page, order),
+        Route::Wardrobe => route::wardrobe_items(user_id, next_page, per_page, order),
+    };
+    let answer = match flow.paced.read(Call::get(path)).await {
+        // The newer route's 404 on page 1 is an empty wardrobe; past it, the end.
+        Err(FlowError::Vinted(Refusal::NotFound))
+            if route == Route::UserItems && next_page == 1 =>
+        {
+            None
+        }
+        other => Some(other?),
+    };
+    let page = match answer {
+        Some(answer) => {
+            wardrobe::parse_page(&answer).map_err(|error| FlowError::Invalid(error.to_string()))?
+        }
+        None => wardrobe::WardrobePage::default(),
+    };
+    let listings: Vec<WardrobeListing> = page.items.iter().map(to_listing).collect();
+    let seen = seen + listings.len() as i64;
+    let account_id = flow.caller.account_id.clone();
+    let at = started_at.clone();
+    flow.store
+        .with_store(move |store| Ok(store.upsert_listings(&account_id, &listings, &at)?))
+        .await
+        .map_err(store_error)?;
+    let total = i64::try_from(page.total_entries).ok();
+    let last_page = page.items.is_empty() || next_page >= page.total_pages;
+    let next = if last_page {
+        let remaining = if request.link_by_sku {
+            flow.unlinked_to_read().await?
+        } else {
+            Vec::new()
+        };
+        Checkpoint::Descriptions {
+            started_at,
+            complete: true,
+            remaining,
+            linked: 0,
+            seen,
+        }
+    } else {
+        Checkpoint::Pages {
+            started_at,
+            user_id,
+            route,
+            next_page: next_page + 1,
+            seen,
+        }
+    };
+    flow.checkpoint(&next, seen, total).await?;
+    Ok(next)
+}
+
+async fn read_description<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    checkpoint: Checkpoint,
+) -> Result<Checkpoint, FlowError> {
+    let Checkpoint::Descriptions {
+        started_at,
+        complete,
+        mut remaining,
+        linked,
+        seen,
+    } = checkpoint
+    else {
+        return Ok(checkpoint);
+    };
+    let Some(listing_id) = remaining.pop() else {
+        return Ok(Checkpoint::Descriptions {
+            started_at,
+            complete,
+            remaining,
+            linked,
+            seen,
+        });
+    };
+    let Ok(numeric_id) = listing_id.parse::<u64>() else {
+        return Ok(Checkpoint::Descriptions {
+            started_at,
+            complete,
+            remaining,
+            linked,
+            seen,
+        });
+    };
+    let answer = match flow
+        .paced
+        .read(Call::get(route::item_upload_item(numeric_id)))
+        .await
+    {
+        // Sold, reserved or deleted since the page was read: nothing to link.
+        Err(FlowError::Vinted(Refusal::NotFound)) => None,
+        other => Some(other?),
+    };
+    let description = answer
+        .as_ref()
+        .and_then(|a| a["item"]["description"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let sku = flow.find_known_sku(&description).await?;
+    let linked = linked + i64::from(sku.is_some());
+    if let Some(sku) = sku {
+        let (account_id, id) = (flow.caller.account_id.clone(), listing_id.clone());
+        flow.store
+            .with_store(move |store| Ok(store.link_listing(&account_id, &id, Some(&sku))?))
+            .await
+            .map_err(store_error)?;
+    }
+    let next = Checkpoint::Descriptions {
+        started_at,
+        complete,
+        remaining,
+        linked,
+        seen,
+    };
+    let done = match &next {
+        Checkpoint::Descriptions { remaining, .. } => seen - remaining.len() as i64,
+        Checkpoint::Pages { .. } => seen,
+    };
+    flow.checkpoint(&next, done, Some(seen)).await?;
+    Ok(next)
+}
+
+async fn finish<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    request: &ImportRequest,
+    started_at: &str,
+    complete: bool,
+    linked: i64,
+    seen: i64,
+) -> Result<Value, FlowError> {
+    let account_id = flow.caller.account_id.clone();
+    let since = started_at.to_owned();
+    let create = request.create_items;
+    let (gone, created) = flow
+        .store
+        .with_store(move |store| {
+            // Only a wardrobe read to its last page says what is gone.
+            let gone = if complete {
+                store.mark_unseen_listings_gone(&account_id, &since)?
+            } else {
+                0
+            };
+            let created = if create {
+                let ids = store.unlinked_listing_ids(&account_id)?;
+                store
+                    .create_products_from_listings(&account_id, &ids)?
+                    .len()
+            } else {
+                0
+            };
+            Ok((gone, created))
+        })
+        .await
+        .map_err(store_error)?;
+    Ok(json!({"seen": seen, "linked": linked, "gone": gone, "created": created}))
+}
+
+fn to_listing(item: &WardrobeItem) -> WardrobeListing {
+    WardrobeListing {
+        listing_id: item.id.clone(),
+        title: item.title.clone(),
+        photo_url: item.photo_url.clone(),
+        price_cents: item.price_cents,
+        status: match item.status {
+            ListingStatus::Draft => StoredStatus::Draft,
+            ListingStatus::Active => StoredStatus::Active,
+            ListingStatus::Reserved => StoredStatus::Reserved,
+            ListingStatus::Sold => StoredStatus::Sold,
+            ListingStatus::Hidden => StoredStatus::Hidden,
+        },
+        listed_at: item.listed_at.clone(),
+        sku: None,
+    }
+}

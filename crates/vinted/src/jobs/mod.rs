@@ -1,0 +1,276 @@
+//! The job queue of every account: jobs live in the store (`vinted_jobs`), so they survive a
+//! restart and resume from their checkpoint; one worker per account runs them one at a time in
+//! the account's session, through the pacing governor. The rules of the queue (what a failure
+//! makes of a job) are in [`outcome`]; the calls' pacing and audit in [`paced`].
+
+pub mod outcome;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, broadcast};
+
+use crate::StoreAccess;
+use crate::calls::cancel::{self, CancelSwitch, Cancelled};
+use crate::calls::{Caller, FlowError, Paced, store_error};
+use crate::flows::{self, Flow, JobProgress, Progress};
+use crate::page::Page;
+use crate::sessions::AccountSessions;
+use outcome::Verdict;
+use seller_store::vinted::{Job, NewJob};
+
+/// How often an idle worker looks at its queue anyway (a job deferred by another device's
+/// change, a clock jump).
+const IDLE_LOOK: Duration = Duration::from_secs(30);
+
+/// The accounts' job queues. Cheap to clone.
+#[derive(Clone)]
+pub struct JobRunner<S: StoreAccess> {
+    inner: Arc<Inner<S>>,
+}
+
+struct Inner<S> {
+    store: S,
+    sessions: AccountSessions,
+    workers: Mutex<HashMap<String, Arc<Notify>>>,
+    running: Mutex<HashMap<String, CancelSwitch>>,
+    progress: Progress,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<S: StoreAccess> JobRunner<S> {
+    /// Puts the jobs a previous run left running back in the queue, and starts a worker for
+    /// every account with work. Jobs wait for their account's session to be logged in. A store
+    /// that cannot be read now (it failed to open) is logged: the commands say why, and the
+    /// queue starts empty.
+    pub async fn start(store: S, sessions: AccountSessions) -> JobRunner<S> {
+        match store
+            .with_store(|store| Ok(store.resume_interrupted_jobs()?))
+            .await
+        {
+            Ok(0) => {}
+            Ok(resumed) => tracing::info!(resumed, "jobs interrupted by the last stop go on"),
+            Err(error) => tracing::error!(%error, "could not read the job queue"),
+        }
+        let runner = JobRunner {
+            inner: Arc::new(Inner {
+                store,
+                sessions,
+                workers: Mutex::default(),
+                running: Mutex::default(),
+                progress: Progress::new(),
+            }),
+        };
+        let now = seller_store::now_rfc3339();
+        let accounts = runner
+            .inner
+            .store
+            .with_store(move |store| Ok(store.accounts_with_runnable_jobs(&now)?))
+            .await
+            .unwrap_or_default();
+        for account_id in accounts {
+            runner.wake(&account_id);
+        }
+        runner.wake_on_login();
+        runner
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<JobProgress> {
+        self.inner.progress.subscribe()
+    }
+
+    /// Queues a job and wakes its account's worker.
+    pub async fn enqueue(&self, job: NewJob) -> Result<Job, S::Error> {
+        let job = self
+            .inner
+            .store
+            .with_store(move |store| Ok(store.enqueue_job(job)?))
+            .await?;
+        self.wake(&job.account_id);
+        Ok(job)
+    }
+
+    /// Cancels a job: a waiting one at once, a running one at its next call to Vinted.
+    pub async fn cancel(&self, job_id: &str) -> Result<Job, S::Error> {
+        let id = job_id.to_owned();
+        let job = self
+            .inner
+            .store
+            .with_store(move |store| Ok(store.request_cancel(&id)?))
+            .await?;
+        if let Some(switch) = lock(&self.inner.running).get(job_id) {
+            switch.flip();
+        }
+        Ok(job)
+    }
+
+    /// The person dealt with what paused the account (captcha solved, logged in again): its
+    /// held jobs go back in the queue.
+    pub async fn resume_account(&self, account_id: &str) -> Result<usize, S::Error> {
+        let id = account_id.to_owned();
+        let resumed = self
+            .inner
+            .store
+            .with_store(move |store| {
+                store.clear_attention(&id)?;
+                Ok(store.resume_attention_jobs(&id)?)
+            })
+            .await?;
+        self.wake(account_id);
+        Ok(resumed)
+    }
+
+    /// Makes sure the account's worker runs and looks at its queue now.
+    pub fn wake(&self, account_id: &str) {
+        let mut workers = lock(&self.inner.workers);
+        if let Some(notify) = workers.get(account_id) {
+            notify.notify_one();
+            return;
+        }
+        let notify = Arc::new(Notify::new());
+        workers.insert(account_id.to_owned(), notify.clone());
+        let runner = self.clone();
+        let account_id = account_id.to_owned();
+        tokio::spawn(async move { runner.work(account_id, notify).await });
+    }
+
+    /// A session that logs in lets its account's jobs run.
+    fn wake_on_login(&self) {
+        let runner = self.clone();
+        let mut events = self.inner.sessions.subscribe();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) if event.health.is_logged_in() => runner.wake(&event.account_id),
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+
+    /// One account's worker: its jobs one at a time, oldest first.
+    async fn work(self, account_id: String, notify: Arc<Notify>) {
+        loop {
+            let next = self.next_job(&account_id).await;
+            let job = match next {
+                Ok(Some(job)) if self.inner.sessions.status(&account_id).is_logged_in() => job,
+                Ok(_) => {
+                    let _ = tokio::time::timeout(IDLE_LOOK, notify.notified()).await;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(%account_id, %error, "could not read the job queue");
+                    let _ = tokio::time::timeout(IDLE_LOOK, notify.notified()).await;
+                    continue;
+                }
+            };
+            self.run_job(job).await;
+        }
+    }
+
+    async fn next_job(&self, account_id: &str) -> Result<Option<Job>, S::Error> {
+        let id = account_id.to_owned();
+        let now = seller_store::now_rfc3339();
+        self.inner
+            .store
+            .with_store(move |store| Ok(store.next_runnable_job(&id, &now)?))
+            .await
+    }
+
+    async fn run_job(&self, job: Job) {
+        let (switch, cancelled) = cancel::switch();
+        lock(&self.inner.running).insert(job.id.clone(), switch);
+        let verdict = match self.run_flow(&job, cancelled).await {
+            Ok(result) => Verdict::Done(result),
+            Err(error) => outcome::verdict(error, Utc::now()),
+        };
+        lock(&self.inner.running).remove(&job.id);
+        tracing::info!(job_id = %job.id, kind = ?job.kind, ?verdict, "job turn ended");
+        if let Err(error) = self.record(&job, verdict).await {
+            tracing::error!(job_id = %job.id, %error, "could not record a job's outcome");
+            // Without a recorded outcome the worker would take the same job again at once.
+            tokio::time::sleep(IDLE_LOOK).await;
+        }
+        self.inner.progress.send(JobProgress {
+            job_id: job.id.clone(),
+            account_id: job.account_id.clone(),
+            done: job.progress_done,
+            total: job.progress_total,
+        });
+    }
+
+    async fn run_flow(
+        &self,
+        job: &Job,
+        cancelled: Cancelled,
+    ) -> Result<serde_json::Value, FlowError> {
+        let driver = self
+            .inner
+            .sessions
+            .driver(&job.account_id)
+            .await
+            .ok_or(FlowError::NoSession)?;
+        let id = job.id.clone();
+        let account_id = job.account_id.clone();
+        let (job, base_url) = self
+            .inner
+            .store
+            .with_store(move |store| {
+                let job = store.start_job(&id)?;
+                let account = store.account(&account_id)?;
+                Ok((job, account.vinted_base_url))
+            })
+            .await
+            .map_err(store_error)?;
+        let caller = Caller {
+            account_id: job.account_id.clone(),
+            job_id: job.id.clone(),
+            job_kind: job.kind,
+            dry_run: job.dry_run,
+        };
+        let mut page = Page::new(driver, &base_url);
+        let paced = Paced::new(&mut page, &self.inner.store, &caller, cancelled).await?;
+        let mut flow = Flow {
+            paced,
+            store: &self.inner.store,
+            caller: &caller,
+            job: &job,
+            progress: &self.inner.progress,
+        };
+        flows::run(&mut flow).await
+    }
+
+    async fn record(&self, job: &Job, verdict: Verdict) -> Result<(), S::Error> {
+        let id = job.id.clone();
+        self.inner
+            .store
+            .with_store(move |store| {
+                match verdict {
+                    Verdict::Done(result) => store.finish_job(&id, &result)?,
+                    Verdict::Retry {
+                        until,
+                        code,
+                        message,
+                    } => store.defer_job(&id, &rfc3339(until), code, &message)?,
+                    Verdict::Attention { attention, message } => {
+                        store.hold_job_for_attention(&id, attention.as_str(), &message)?
+                    }
+                    Verdict::Requeue => store.requeue_job(&id)?,
+                    Verdict::Cancelled => store.mark_cancelled(&id)?,
+                    Verdict::Failed { code, message } => store.fail_job(&id, code, &message)?,
+                };
+                Ok(())
+            })
+            .await
+    }
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,189 @@
+//! The IPC surface of the Vinted job queue and what it fills: queue an import of an account's
+//! listings, follow and cancel jobs, read and export the audit log of every write, set an
+//! account's pacing, browse the imported listings and link them to the inventory. The queue and
+//! the flows are `seller-vinted`'s.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use seller_store::csv::CsvLanguage;
+use seller_store::transfer::ExportedFile;
+use seller_store::vinted::{
+    AuditFilter, AuditRecord, Job, JobFilter, JobKind, ListingFilter, ListingRow, NewJob,
+    PacingSettings, Page,
+};
+use seller_vinted::flows::import::ImportRequest;
+use seller_vinted::flows::JobProgress;
+use seller_vinted::jobs::JobRunner;
+use seller_vinted::sessions::AccountSessions;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::transfer::Transfer;
+
+pub type Runner = JobRunner<AppState>;
+
+/// The windows following the jobs' progress.
+#[derive(Clone, Default)]
+pub struct JobWatchers(Arc<Mutex<Vec<Channel<JobProgress>>>>);
+
+/// Starts the queue (jobs a quit interrupted go on once their session is logged in) and sends
+/// every progress to the windows that watch.
+pub async fn start(state: AppState, sessions: AccountSessions) -> (Runner, JobWatchers) {
+    let runner = JobRunner::start(state, sessions).await;
+    let watchers = JobWatchers::default();
+    let (mut progress, watching) = (runner.subscribe(), watchers.clone());
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match progress.recv().await {
+                Ok(change) => watching
+                    .0
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .retain(|channel| channel.send(change.clone()).is_ok()),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    (runner, watchers)
+}
+
+/// Queues the import of the account's listings; it runs once the account's session is logged
+/// in.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_listings(
+    runner: State<'_, Runner>,
+    account_id: String,
+    request: ImportRequest,
+) -> Result<Job, AppError> {
+    let payload = serde_json::to_value(request).map_err(AppError::internal)?;
+    runner
+        .enqueue(NewJob {
+            account_id,
+            kind: JobKind::ImportListings,
+            payload,
+            dry_run: false,
+            progress_total: None,
+        })
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_jobs(state: State<'_, AppState>, filter: JobFilter) -> Result<Page<Job>, AppError> {
+    state.with_store(move |store| Ok(store.list_jobs(&filter)?)).await
+}
+
+/// Cancels a job: a waiting one at once, a running one before its next call to Vinted.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_job(runner: State<'_, Runner>, job_id: String) -> Result<Job, AppError> {
+    runner.cancel(&job_id).await
+}
+
+/// The person dealt with what paused the account (solved the captcha, logged in again): its
+/// jobs go on. Returns how many were waiting.
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_account_jobs(runner: State<'_, Runner>, account_id: String) -> Result<u32, AppError> {
+    let resumed = runner.resume_account(&account_id).await?;
+    Ok(u32::try_from(resumed).unwrap_or(u32::MAX))
+}
+
+/// Sends every later progress of any job to `on_progress`, until the window goes away.
+#[tauri::command]
+#[specta::specta]
+pub async fn watch_jobs(
+    watchers: State<'_, JobWatchers>,
+    on_progress: Channel<JobProgress>,
+) -> Result<(), AppError> {
+    watchers
+        .0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(on_progress);
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_audit(state: State<'_, AppState>, filter: AuditFilter) -> Result<Page<AuditRecord>, AppError> {
+    state.with_store(move |store| Ok(store.list_audit(&filter)?)).await
+}
+
+/// The audit log (one account's, or all), as CSV in the exports folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_audit(
+    state: State<'_, AppState>,
+    transfer: State<'_, Transfer>,
+    account_id: Option<String>,
+    lang: CsvLanguage,
+) -> Result<ExportedFile, AppError> {
+    let default = transfer.default_export_dir.clone();
+    state
+        .with_store(move |store| Ok(store.export_audit_file(&default, account_id, lang)?))
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_pacing_settings(state: State<'_, AppState>, account_id: String) -> Result<PacingSettings, AppError> {
+    state
+        .with_store(move |store| Ok(store.pacing_settings(&account_id)?))
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_pacing_settings(
+    state: State<'_, AppState>,
+    account_id: String,
+    settings: PacingSettings,
+) -> Result<PacingSettings, AppError> {
+    state
+        .with_store(move |store| Ok(store.set_pacing_settings(&account_id, &settings)?))
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_listings(
+    state: State<'_, AppState>,
+    filter: ListingFilter,
+) -> Result<Page<ListingRow>, AppError> {
+    state.with_store(move |store| Ok(store.list_listings(&filter)?)).await
+}
+
+/// Links a listing to the inventory item with that SKU (or unlinks it, with none).
+#[tauri::command]
+#[specta::specta]
+pub async fn link_listing(
+    state: State<'_, AppState>,
+    account_id: String,
+    listing_id: String,
+    sku: Option<String>,
+) -> Result<(), AppError> {
+    state
+        .with_store(move |store| {
+            store.link_listing(&account_id, &listing_id, sku.as_deref())?;
+            Ok(())
+        })
+        .await
+}
+
+/// Makes an inventory item of each listing (title, price, status, a generated SKU) and links it.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_items_from_listings(
+    state: State<'_, AppState>,
+    account_id: String,
+    listing_ids: Vec<String>,
+) -> Result<Vec<String>, AppError> {
+    state
+        .with_store(move |store| Ok(store.create_products_from_listings(&account_id, &listing_ids)?))
+        .await
+}
