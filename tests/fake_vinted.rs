@@ -1870,14 +1870,12 @@ mod in_chromium {
             .click()
             .await
             .unwrap();
-        let path = until("the item page", async || {
+        // (The form itself is `/items/new`: wait for a numeric item path.)
+        let id: u64 = until("the item page", async || {
             let url = driver.current_url().await.ok()?;
-            url.path()
-                .starts_with("/items/")
-                .then(|| url.path().to_owned())
+            url.path().strip_prefix("/items/")?.parse().ok()
         })
         .await;
-        let id: u64 = path.trim_start_matches("/items/").parse().unwrap();
         let item = fake.item(id).unwrap();
         assert_eq!(item.photo_ids, tile_photos);
         assert_eq!(
