@@ -4,7 +4,8 @@
 //! against it as against the real site.
 //!
 //! It mirrors `docs/VINTED.md`; each module says which section and which choices are its own:
-//! - `pages`: home, login, the upload form (`upload_form.html`), item and member pages;
+//! - `pages`: home, login, the upload and edit form (`upload_form.html`), item and member
+//!   pages;
 //! - `api`: the JSON reads, reference data, hide and delete; `upload`: photos, create, edit,
 //!   drafts;
 //! - `state`: accounts, sessions and CSRF, the wardrobe; `data`: reference and seed data;

@@ -5,8 +5,10 @@
 //! Next.js `self.__next_f.push([1,"…"])` payload) and "Upload form" (every `data-testid`; the
 //! sell link `prohibited-listing-education-upload-button`; wardrobe cards
 //! `[data-testid^="product-item-id-"]`). The fake's own choices: the login page's test ids, the
-//! logged-in page's solid background (for VNC pixel checks), the item page's `item-title` and
-//! `item-price` test ids, and the option ids of the upload form (see `upload_form.html`).
+//! logged-in page's solid background (for VNC pixel checks), the item page's `item-title`,
+//! `item-price` and (for its owner) `item-edit-button` test ids, the edit form at
+//! `/items/{id}/edit` (the upload form filled with the item), and the option ids of the upload
+//! form (see `upload_form.html`).
 
 use std::fmt::Write as _;
 
