@@ -36,6 +36,91 @@ export function baseUrlOf(tld: string): string {
 
 export const VINTED_BASE_URLS: readonly string[] = VINTED_TLDS.map(baseUrlOf);
 
+/** The site select's last option, "Other site…": the address is then typed. */
+export const OTHER_SITE = "other";
+
+/** What is wrong with a typed site address, for a message that names it. */
+export type SiteAddressProblem = "required" | "siteScheme" | "siteHttpNotLocal" | "siteShape" | "siteHost" | "sitePort";
+
+/** The address as the store keeps it: no spaces around, no trailing slash, the scheme in lower case. */
+export function normalizeSiteAddress(input: string): string {
+  const trimmed = input.trim().replace(/\/+$/, "");
+  return trimmed.replace(/^https?:\/\//i, (scheme) => scheme.toLowerCase());
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** A dotted IPv4 address as Rust reads one: four numbers up to 255, no leading zeros. */
+function ipv4Octets(host: string): number[] | null {
+  const m = IPV4.exec(host);
+  if (!m) return null;
+  const parts = m.slice(1);
+  if (parts.some((p) => p.length > 1 && p.startsWith("0"))) return null;
+  const octets = parts.map(Number);
+  return octets.every((n) => n <= 255) ? octets : null;
+}
+
+function isIpv6(inside: string): boolean {
+  if (!/^[0-9a-fA-F:.]+$/.test(inside) || !inside.includes(":")) return false;
+  try {
+    new URL(`http://[${inside}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** This machine: `localhost`, 127.x.x.x or `[::1]`, the only hosts plain http is allowed to. */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === "localhost" || host === "[::1]") return true;
+  return ipv4Octets(host)?.[0] === 127;
+}
+
+/**
+ * Checks a typed Vinted site the way the store does (`is_site_address`): any `https://` host,
+ * or plain `http://` on this machine only; just a scheme, a host and an optional port. `null`
+ * when the (normalized) address is fine.
+ */
+export function siteAddressProblem(input: string): SiteAddressProblem | null {
+  const url = normalizeSiteAddress(input);
+  if (url === "") return "required";
+  // "https://" alone loses its slashes to the normalization: it lacks a host, not a scheme.
+  if (/^https?:\/*$/i.test(input.trim())) return "siteHost";
+  let secure: boolean;
+  let rest: string;
+  if (url.startsWith("https://")) {
+    secure = true;
+    rest = url.slice("https://".length);
+  } else if (url.startsWith("http://")) {
+    secure = false;
+    rest = url.slice("http://".length);
+  } else {
+    return "siteScheme";
+  }
+  if (rest === "") return "siteHost";
+  if (/[/?#@\s\\]/.test(rest)) return "siteShape";
+  if (rest.length > 253) return "siteHost";
+  let host: string;
+  let port: string | null;
+  if (rest.startsWith("[")) {
+    const close = rest.indexOf("]");
+    if (close < 0) return "siteHost";
+    host = rest.slice(0, close + 1);
+    const after = rest.slice(close + 1);
+    if (after !== "" && !after.startsWith(":")) return "siteHost";
+    port = after === "" ? null : after.slice(1);
+    if (!isIpv6(host.slice(1, -1))) return "siteHost";
+  } else {
+    const colon = rest.indexOf(":");
+    host = colon < 0 ? rest : rest.slice(0, colon);
+    port = colon < 0 ? null : rest.slice(colon + 1);
+    if (host === "" || !host.split(".").every((label) => /^[A-Za-z0-9-]+$/.test(label))) return "siteHost";
+  }
+  if (port !== null && parsePort(port) === null) return "sitePort";
+  if (!secure && !isLoopbackHost(host)) return "siteHttpNotLocal";
+  return null;
+}
+
 /** `vinted.fr` for `https://www.vinted.fr`; any other URL is shown without its scheme. */
 export function domainOf(baseUrl: string): string {
   return baseUrl.replace(/^https?:\/\//, "").replace(/^www\./, "").replace(/\/+$/, "");
@@ -60,7 +145,10 @@ export type AccountFormValues = {
   name: string;
   username: string;
   email: string;
-  baseUrl: string;
+  /** The site select: one of {@link VINTED_BASE_URLS}, or {@link OTHER_SITE}. */
+  site: string;
+  /** The address typed once "Other site…" is chosen. */
+  otherSite: string;
   avatar: string;
   proxyType: ProxyType | "";
   proxyHost: string;
@@ -82,7 +170,7 @@ export type AccountField =
   | "vintedPassword"
   | "proxyPassword"
   | "vncPassword";
-export type AccountFieldCode = FieldErrorCode | "portRange";
+export type AccountFieldCode = FieldErrorCode | "portRange" | Exclude<SiteAddressProblem, "required">;
 export type AccountFormErrors = Partial<Record<AccountField, AccountFieldCode>>;
 
 export const SECRET_FIELD: Record<SecretKey, AccountField> = { vinted: "vintedPassword", proxy: "proxyPassword", vnc: "vncPassword" };
@@ -111,7 +199,8 @@ export function emptyAccountValues(): AccountFormValues {
     name: "",
     username: "",
     email: "",
-    baseUrl: DEFAULT_BASE_URL,
+    site: DEFAULT_BASE_URL,
+    otherSite: "",
     avatar: "",
     proxyType: "",
     proxyHost: "",
@@ -127,7 +216,9 @@ export function accountValues(account: SellerAccount): AccountFormValues {
     name: account.name,
     username: account.username ?? "",
     email: account.email ?? "",
-    baseUrl: account.vintedBaseUrl,
+    // An address not in the list (set on another device, a stand-in site) shows as "Other site…".
+    site: VINTED_BASE_URLS.includes(account.vintedBaseUrl) ? account.vintedBaseUrl : OTHER_SITE,
+    otherSite: VINTED_BASE_URLS.includes(account.vintedBaseUrl) ? "" : account.vintedBaseUrl,
     avatar: account.avatar ?? "",
     proxyType: account.proxy?.kind ?? "",
     proxyHost: account.proxy?.host ?? "",
@@ -181,6 +272,11 @@ export function buildAccountRequest(values: AccountFormValues): BuildAccountResu
   if (email !== null && !EMAIL.test(email)) errors.email = "invalid";
   const avatarTyped = values.avatar.trim();
   if (charCount(avatarTyped) > 1) errors.avatar = "tooLong";
+  const other = values.site === OTHER_SITE;
+  if (other) {
+    const problem = siteAddressProblem(values.otherSite);
+    if (problem) errors.vintedBaseUrl = problem;
+  }
   const hasProxy = values.proxyType !== "";
   let port: number | null = null;
   if (hasProxy) {
@@ -199,7 +295,7 @@ export function buildAccountRequest(values: AccountFormValues): BuildAccountResu
     username: optional(values.username),
     email,
     avatar,
-    vintedBaseUrl: values.baseUrl,
+    vintedBaseUrl: other ? normalizeSiteAddress(values.otherSite) : values.site,
     proxy:
       hasProxy && values.proxyType !== "" && port !== null
         ? { kind: values.proxyType, host: values.proxyHost.trim(), port, user: optional(values.proxyUser) }
@@ -253,10 +349,19 @@ export function mapAccountServerErrors(error: AppError): { fields: AccountFormEr
   return { fields, unmapped };
 }
 
-export type AccountErrorKey = `fieldErrors.${FieldErrorCode}` | "accounts.errors.portRange" | "accounts.errors.email" | "accounts.errors.avatar";
+export type AccountErrorKey =
+  | `fieldErrors.${FieldErrorCode}`
+  | "accounts.errors.portRange"
+  | "accounts.errors.email"
+  | "accounts.errors.avatar"
+  | `accounts.errors.site.${SiteAddressProblem | "invalid"}`;
 
 export function accountErrorKey(field: AccountField, code: AccountFieldCode): AccountErrorKey {
   if (code === "portRange" || (field === "proxyPort" && code === "invalid")) return "accounts.errors.portRange";
+  if (code === "siteScheme" || code === "siteHttpNotLocal" || code === "siteShape" || code === "siteHost" || code === "sitePort") {
+    return `accounts.errors.site.${code}`;
+  }
+  if (field === "vintedBaseUrl" && (code === "invalid" || code === "required")) return `accounts.errors.site.${code}`;
   if (field === "email" && code === "invalid") return "accounts.errors.email";
   if (field === "avatar" && code === "tooLong") return "accounts.errors.avatar";
   return `fieldErrors.${code}`;

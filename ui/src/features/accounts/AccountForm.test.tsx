@@ -176,13 +176,90 @@ describe("AccountForm", () => {
     expect(sent.secrets).toEqual({ vinted: { kind: "keep" }, proxy: { kind: "clear" }, vnc: { kind: "keep" } });
   });
 
-  it("keeps a base URL that is not in the list and shows it", () => {
-    fakeBackend();
-    renderForm({ ...saved, vintedBaseUrl: "https://www.vinted.example" });
+  it("shows a base URL that is not in the list as 'Other site…' with the address in its input, and saves it unchanged", async () => {
+    const calls = fakeBackend();
+    const props = renderForm({ ...saved, vintedBaseUrl: "https://www.vinted.example" });
     const select = screen.getByTestId("account-domain") as HTMLSelectElement;
-    expect(select.value).toBe("https://www.vinted.example");
-    expect(select.selectedOptions[0].textContent).toContain("https://www.vinted.example");
+    expect(select.value).toBe("other");
+    expect(select.selectedOptions[0].textContent).toBe("Autre site…");
+    // The list offers Vinted's sites and "Other site…", not the saved address.
     expect(Array.from(select.options).some((o) => o.value === "https://www.vinted.pl")).toBe(true);
+    expect(Array.from(select.options).some((o) => o.value === "https://www.vinted.example")).toBe(false);
+    expect((screen.getByTestId("account-other-site") as HTMLInputElement).value).toBe("https://www.vinted.example");
+    // Loaded that way, the address field does not take the focus from the name.
+    expect(document.activeElement).toBe(screen.getByTestId("account-name"));
+
+    await userEvent.setup().click(screen.getByTestId("save-account"));
+    await waitFor(() => expect(props.onSaved).toHaveBeenCalled());
+    expect((writes(calls, "update_account")[0].draft as AccountDraft).vintedBaseUrl).toBe("https://www.vinted.example");
+  });
+
+  it("'Other site…' takes any https address or plain http on this machine, and says what is wrong with others", async () => {
+    const calls = fakeBackend();
+    const props = renderForm();
+    const user = userEvent.setup();
+    await user.type(screen.getByTestId("account-name"), "Bac à sable");
+    expect(screen.queryByTestId("account-other-site")).toBeNull();
+    await user.selectOptions(screen.getByTestId("account-domain"), "other");
+    const input = screen.getByTestId("account-other-site") as HTMLInputElement;
+    // Chosen just now: the address is typed next.
+    expect(document.activeElement).toBe(input);
+
+    await user.click(screen.getByTestId("save-account"));
+    expect(screen.getByTestId("error-vintedBaseUrl").textContent).toBe("Entrez l’adresse du site, par exemple https://www.vinted.fr.");
+
+    await user.type(input, "http://example.com");
+    await user.click(screen.getByTestId("save-account"));
+    expect(screen.getByTestId("error-vintedBaseUrl").textContent).toContain("http:// n’est accepté que pour cet ordinateur");
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(document.activeElement).toBe(input);
+
+    await user.clear(input);
+    await user.type(input, "https://www.vinted.example/fr/");
+    await user.click(screen.getByTestId("save-account"));
+    expect(screen.getByTestId("error-vintedBaseUrl").textContent).toContain("pas de chemin");
+
+    await user.clear(input);
+    await user.type(input, "http://127.0.0.1:99999");
+    await user.click(screen.getByTestId("save-account"));
+    expect(screen.getByTestId("error-vintedBaseUrl").textContent).toBe("Le port doit être un nombre entre 1 et 65535.");
+    expect(writes(calls, "create_account")).toHaveLength(0);
+
+    await user.clear(input);
+    await user.type(input, "http://127.0.0.1:8080/");
+    await user.click(screen.getByTestId("save-account"));
+    await waitFor(() => expect(props.onSaved).toHaveBeenCalled());
+    expect((writes(calls, "create_account")[0].draft as AccountDraft).vintedBaseUrl).toBe("http://127.0.0.1:8080");
+  });
+
+  it("accepts https://www.vinted.example as another site", async () => {
+    const calls = fakeBackend();
+    const props = renderForm();
+    const user = userEvent.setup();
+    await user.type(screen.getByTestId("account-name"), "Autre");
+    await user.selectOptions(screen.getByTestId("account-domain"), "other");
+    await user.type(screen.getByTestId("account-other-site"), " https://www.vinted.example ");
+    await user.click(screen.getByTestId("save-account"));
+    await waitFor(() => expect(props.onSaved).toHaveBeenCalled());
+    expect((writes(calls, "create_account")[0].draft as AccountDraft).vintedBaseUrl).toBe("https://www.vinted.example");
+    expect(screen.queryByTestId("error-vintedBaseUrl")).toBeNull();
+  });
+
+  it("shows the app's refusal of another site under its address", async () => {
+    fakeBackend((cmd) => {
+      if (cmd === "create_account") throw { code: "validation", message: "invalid input", fields: [{ field: "vintedBaseUrl", code: "invalid" }] } satisfies AppError;
+      return undefined;
+    });
+    renderForm();
+    const user = userEvent.setup();
+    await user.type(screen.getByTestId("account-name"), "Autre");
+    await user.selectOptions(screen.getByTestId("account-domain"), "other");
+    await user.type(screen.getByTestId("account-other-site"), "https://www.vinted.example");
+    await user.click(screen.getByTestId("save-account"));
+    const error = await screen.findByTestId("error-vintedBaseUrl");
+    expect(error.textContent).toContain("Adresse refusée");
+    expect(screen.getByTestId("account-other-site").getAttribute("aria-invalid")).toBe("true");
+    expect(screen.getByTestId("account-domain").getAttribute("aria-invalid")).toBeNull();
   });
 
   it("shows wrong fields next to them without calling the app", async () => {
@@ -223,7 +300,7 @@ describe("AccountForm", () => {
     await user.type(screen.getByTestId("account-name"), "Marie");
     await user.type(screen.getByTestId("account-vinted-password"), "Vinted-Secret-2");
     await user.click(screen.getByTestId("save-account"));
-    expect((await screen.findByTestId("error-vintedBaseUrl")).textContent).toBe("Valeur invalide.");
+    expect((await screen.findByTestId("error-vintedBaseUrl")).textContent).toContain("Adresse refusée");
     expect(screen.getByTestId("error-vintedPassword").textContent).toBe("Ce champ est obligatoire.");
     expect(screen.queryByTestId("account-form-error")).toBeNull();
 

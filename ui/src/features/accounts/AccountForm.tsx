@@ -16,6 +16,7 @@ import {
   type FieldControlProps,
 } from "../../components/form";
 import {
+  OTHER_SITE,
   PROXY_TYPES,
   SECRET_FIELD,
   VINTED_BASE_URLS,
@@ -303,7 +304,7 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
     );
   }
 
-  const knownUrl = VINTED_BASE_URLS.includes(values.baseUrl);
+  const otherSite = values.site === OTHER_SITE;
   const letter = avatarLetter(values.avatar, values.name);
 
   return (
@@ -347,21 +348,43 @@ export function AccountForm({ account, onClose, onSaved, onDeleted, onDirtyChang
             hint: t("accounts.form.nameHint"),
             children: (a) => text("name", a, { autoFocus: true }),
           })}
-          {field({
-            id: "account-domain",
-            name: "vintedBaseUrl",
-            label: t("accounts.form.domain"),
-            children: (a) => (
+          <Field id="account-domain" name="vintedBaseUrl" label={t("accounts.form.domain")} error={otherSite ? undefined : errorText("vintedBaseUrl")}>
+            {(a) => (
               <EnumSelect
                 {...a}
-                // An address set elsewhere (another device, an older version) stays offered, first.
-                values={knownUrl ? VINTED_BASE_URLS : [values.baseUrl, ...VINTED_BASE_URLS]}
-                value={values.baseUrl}
-                label={(url) => (VINTED_BASE_URLS.includes(url) ? domainOf(url) : t("accounts.form.domainOther", { url }))}
-                onChange={(url) => set("baseUrl", url)}
+                values={[...VINTED_BASE_URLS, OTHER_SITE]}
+                value={values.site}
+                label={(url) => (url === OTHER_SITE ? t("accounts.form.domainOther") : domainOf(url))}
+                onChange={(url) => {
+                  if (url !== "") set("site", url);
+                }}
               />
-            ),
-          })}
+            )}
+          </Field>
+          {otherSite && (
+            <Field
+              id="account-other-site"
+              name="vintedBaseUrl"
+              label={t("accounts.form.otherSite")}
+              hint={t("accounts.form.otherSiteHint")}
+              error={errorText("vintedBaseUrl")}
+            >
+              {(a) => (
+                <input
+                  {...a}
+                  type="text"
+                  inputMode="url"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="https://www.vinted.example"
+                  // eslint-disable-next-line jsx-a11y/no-autofocus -- the user just picked "Other site…": the address is typed next
+                  autoFocus={values.site !== initialValues.site}
+                  value={values.otherSite}
+                  onChange={(e) => set("otherSite", e.target.value)}
+                />
+              )}
+            </Field>
+          )}
           {field({ id: "account-username", name: "username", label: t("accounts.form.username"), children: (a) => text("username", a) })}
           {field({
             id: "account-email",
