@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Suspense, lazy, useCallback, useEffect, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Product } from "./bindings";
 import { ConfirmDialog } from "./components/ConfirmDialog";
@@ -13,12 +13,14 @@ import { resolveLanguage } from "./lib/language";
 import { fetchSettings } from "./settingsQuery";
 import { settingsKeys } from "./features/settings/queryKeys";
 
-type Area = "inventory" | "orders" | "dashboard" | "accounts" | "sync" | "settings";
+type Area = "inventory" | "orders" | "dashboard" | "accounts" | "listings" | "jobs" | "sync" | "settings";
 
 // Loaded when first opened, so the inventory starts without them (and without the charts).
 const OrdersPage = lazy(() => import("./features/orders/OrdersPage").then((m) => ({ default: m.OrdersPage })));
 const DashboardPage = lazy(() => import("./features/dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
 const AccountsPage = lazy(() => import("./features/accounts/AccountsPage").then((m) => ({ default: m.AccountsPage })));
+const ListingsPage = lazy(() => import("./features/listings/ListingsPage").then((m) => ({ default: m.ListingsPage })));
+const JobsPage = lazy(() => import("./features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
 const SyncPage = lazy(() => import("./features/sync/SyncPage").then((m) => ({ default: m.SyncPage })));
 type InventoryView = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
 
@@ -72,7 +74,16 @@ export function App() {
     goToArea(next);
   }
 
-  /** From a sync conflict: the item's form, to change its SKU. */
+  // A toast's action may run after the user moved on (into a form with changes): it asks first,
+  // as the sidebar does, through the latest requestArea.
+  const requestAreaRef = useRef(requestArea);
+  useEffect(() => {
+    requestAreaRef.current = requestArea;
+  });
+  /** From the listings (or a toast there): the Vinted jobs area. */
+  const openJobs = useCallback(() => requestAreaRef.current("jobs"), []);
+
+  /** From a sync conflict or a linked listing: the item's form. */
   const openProduct = useCallback((id: string) => {
     setArea("inventory");
     setView({ kind: "edit", id });
@@ -175,6 +186,30 @@ export function App() {
             <li>
               <button
                 type="button"
+                className={area === "listings" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "listings" ? "page" : undefined}
+                data-testid="nav-listings"
+                onClick={() => requestArea("listings")}
+              >
+                <span className="nav-icon nav-icon-listings" aria-hidden="true" />
+                {t("listings.nav")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
+                className={area === "jobs" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "jobs" ? "page" : undefined}
+                data-testid="nav-jobs"
+                onClick={() => requestArea("jobs")}
+              >
+                <span className="nav-icon nav-icon-jobs" aria-hidden="true" />
+                {t("jobs.nav")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
                 className={area === "sync" ? "nav-item is-active" : "nav-item"}
                 aria-current={area === "sync" ? "page" : undefined}
                 data-testid="nav-sync"
@@ -202,7 +237,7 @@ export function App() {
 
       <main className="main" id="main">
         {area === "settings" && <SettingsPage settings={settings.data} />}
-        {(area === "orders" || area === "dashboard" || area === "accounts" || area === "sync") && (
+        {(area === "orders" || area === "dashboard" || area === "accounts" || area === "listings" || area === "jobs" || area === "sync") && (
           <Suspense
             fallback={
               <p className="state-message" role="status">
@@ -213,6 +248,8 @@ export function App() {
             {area === "orders" && <OrdersPage resetSignal={ordersReset} onDirtyChange={setFormDirty} />}
             {area === "dashboard" && <DashboardPage />}
             {area === "accounts" && <AccountsPage resetSignal={accountsReset} onDirtyChange={setFormDirty} />}
+            {area === "listings" && <ListingsPage onOpenProduct={openProduct} onOpenJobs={openJobs} />}
+            {area === "jobs" && <JobsPage />}
             {area === "sync" && <SyncPage onOpenProduct={openProduct} />}
           </Suspense>
         )}

@@ -4,6 +4,8 @@ import type { ProductQuery } from "../bindings";
 import { accountKeys } from "./accounts/queryKeys";
 import { dashboardKeys } from "./dashboard/queryKeys";
 import { inventoryKeys } from "./inventory/queryKeys";
+import { jobKeys } from "./jobs/queryKeys";
+import { listingKeys } from "./listings/queryKeys";
 import { orderKeys } from "./orders/queryKeys";
 import { sessionKeys } from "./sessions/queryKeys";
 import { settingsKeys } from "./settings/queryKeys";
@@ -59,6 +61,10 @@ describe("query keys", () => {
       settingsKeys.proxySettings,
       syncKeys.status,
       transferKeys.exportSettings,
+      listingKeys.all,
+      jobKeys.all,
+      jobKeys.audit,
+      jobKeys.pacing,
     ].map((key) => key[0]);
     expect(new Set(roots).size).toBe(roots.length);
   });
@@ -68,5 +74,17 @@ describe("query keys", () => {
     expect(dashboardKeys.summary(null)[0]).toBe(dashboardKeys.all[0]);
     expect(sessionKeys.statuses(["a"])[0]).toBe(sessionKeys.all[0]);
     expect(inventoryKeys.canUndoBulkAction[0]).toBe(inventoryKeys.all[0]);
+    expect(listingKeys.list({} as never)[0]).toBe(listingKeys.all[0]);
+    expect(jobKeys.list({} as never)[0]).toBe(jobKeys.all[0]);
+    expect(jobKeys.auditList({} as never)[0]).toBe(jobKeys.audit[0]);
+    expect(jobKeys.pacingOf("a")[0]).toBe(jobKeys.pacing[0]);
+  });
+
+  it("refreshes the job queue without refetching a pacing form being edited", async () => {
+    const list = jobKeys.list({ accountId: null, states: [], page: 1, perPage: 20 });
+    const pacing = jobKeys.pacingOf("acc-1");
+    const auditPage = jobKeys.auditList({ accountId: null, page: 1, perPage: 50 });
+    expect(await invalidated([list, pacing, auditPage], jobKeys.all)).toEqual([list]);
+    expect(await invalidated([list, pacing, auditPage], jobKeys.audit)).toEqual([auditPage]);
   });
 });

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { formatUntil, importOptions, importSummary, knownReason, progressPercent } from "./jobText";
+
+describe("job text", () => {
+  it("reads an import's result and options, and nothing from another job", () => {
+    expect(importSummary({ kind: "import_listings", result: { seen: 4, linked: 2, gone: 1, created: 1 } })).toEqual({ seen: 4, linked: 2, gone: 1, created: 1 });
+    expect(importSummary({ kind: "import_listings", result: { seen: "x" } })).toEqual({ seen: 0, linked: 0, gone: 0, created: 0 });
+    expect(importSummary({ kind: "publish", result: { seen: 4 } })).toBeNull();
+    expect(importSummary({ kind: "import_listings", result: null })).toBeNull();
+    // Missing options are the store's defaults: link by SKU on, create items off.
+    expect(importOptions({ kind: "import_listings", payload: {} })).toEqual({ linkBySku: true, createItems: false });
+  });
+
+  it("knows the queue's reasons and keeps others as they are", () => {
+    expect(knownReason("hourly_cap")).toBe("hourly_cap");
+    expect(knownReason("login_expired")).toBe("login_expired");
+    expect(knownReason("something_new")).toBeNull();
+    expect(knownReason(null)).toBeNull();
+  });
+
+  it("computes a whole percentage only with a total", () => {
+    expect(progressPercent(1, 3)).toBe(33);
+    expect(progressPercent(5, null)).toBeNull();
+    expect(progressPercent(5, 0)).toBeNull();
+    expect(progressPercent(7, 5)).toBe(100);
+  });
+
+  it("gives the time alone for later today, else the date too", () => {
+    const now = new Date(2026, 11, 7, 9, 0);
+    expect(formatUntil(new Date(2026, 11, 7, 14, 5).toISOString(), "fr", now)).toBe("14:05");
+    expect(formatUntil(new Date(2026, 11, 8, 14, 5).toISOString(), "fr", now)).toBe("08/12/2026 14:05");
+  });
+});
