@@ -69,6 +69,8 @@ export function JobList({ accountId, states, accountNames, compact, page = 1, on
     );
   }
   if (jobs.isError && !data) {
+    // The listings' panel is an aside: a failure to read the queue is shown in the jobs area.
+    if (compact) return null;
     return <LoadError title={t("jobs.loadError")} error={jobs.error} onRetry={() => void jobs.refetch()} testId="jobs-error" />;
   }
   if (!data) return null;
