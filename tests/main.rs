@@ -12,3 +12,4 @@ mod fake_vinted;
 mod sessions;
 mod sync;
 mod sync_server_kill;
+mod vinted_import;

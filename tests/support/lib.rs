@@ -8,6 +8,7 @@ pub mod login;
 pub mod procs;
 pub mod sync;
 pub mod ui;
+pub mod vinted;
 pub mod wait;
 
 pub use seller_test_net::{ports, proxies};

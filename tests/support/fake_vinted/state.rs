@@ -186,10 +186,15 @@ impl State {
         self.token_user(ACCESS, request.cookie(SESSION_COOKIE)?)
     }
 
-    /// The CSRF token the page shows to this request's session.
+    /// The CSRF token the page shows to this request's session: tied to the Rails session
+    /// cookie, or to the access token when that cookie never arrived. tinyproxy 1.11 (Debian
+    /// 12's) keeps only the first `Set-Cookie` of a plain-HTTP answer (tinyproxy issue 403), and
+    /// this site is plain HTTP, unlike Vinted, whose HTTPS passes through a proxy untouched; the
+    /// access token is sent first so a session behind tinyproxy still works.
     pub fn csrf_of(&self, request: &Request) -> Option<String> {
         request
             .cookie(RAILS_SESSION_COOKIE)
+            .or_else(|| request.cookie(SESSION_COOKIE))
             .map(|session| csrf_token(session, self.csrf_epoch))
     }
 

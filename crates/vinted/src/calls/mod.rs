@@ -329,10 +329,10 @@ fn state_from_store(s: &stored::PacingState) -> pacing::State {
         cooldown_until: parse_time(s.cooldown_until.as_deref()),
         cooldown_level: u32::try_from(s.cooldown_level).unwrap_or(0),
         cooldown_from_retry_after: false,
-        attention: s.attention.and_then(|a| match a {
-            stored::Attention::Captcha | stored::Attention::Blocked => Some(Attention::Captcha),
-            stored::Attention::LoginExpired => Some(Attention::LoginExpired),
-            stored::Attention::Restricted => Some(Attention::Restricted),
+        attention: s.attention.map(|a| match a {
+            stored::Attention::Captcha | stored::Attention::Blocked => Attention::Captcha,
+            stored::Attention::LoginExpired => Attention::LoginExpired,
+            stored::Attention::Restricted => Attention::Restricted,
         }),
         attention_until: parse_time(s.attention_until.as_deref()),
     }

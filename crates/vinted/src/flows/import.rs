@@ -41,7 +41,8 @@ enum Checkpoint {
     Pages {
         started_at: String,
         user_id: u64,
-        route: Route,
+        /// `None` until the first page said which route answers.
+        route: Option<Route>,
         next_page: u32,
         seen: i64,
     },
@@ -94,29 +95,10 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
 }
 
 async fn first_checkpoint<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Checkpoint, FlowError> {
-    let user_id = current_user_id(flow).await?;
-    let started_at = seller_store::now_rfc3339();
-    // The newer route answers 404 for an empty wardrobe: then the older route says so for sure.
-    let first = Call::get(route::user_items(
-        user_id,
-        1,
-        route::WARDROBE_PER_PAGE_MAX,
-        WardrobeOrder::NewestFirst,
-    ));
-    let route = match flow.paced.read(first).await {
-        Ok(_) => Route::UserItems,
-        Err(FlowError::Vinted(refusal))
-            if refusal.is_route_refused() || matches!(refusal, Refusal::EndpointMoved { .. }) =>
-        {
-            Route::Wardrobe
-        }
-        Err(other) => return Err(other),
-    };
-    tracing::info!(account_id = %flow.caller.account_id, ?route, "wardrobe route that answered");
     Ok(Checkpoint::Pages {
-        started_at,
-        user_id,
-        route,
+        started_at: seller_store::now_rfc3339(),
+        user_id: current_user_id(flow).await?,
+        route: None,
         next_page: 1,
         seen: 0,
     })
@@ -136,7 +118,7 @@ async fn current_user_id<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<u64, 
     let id = &answer["user"]["id"];
     id.as_u64()
         .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
-        .ok_or_else(|| FlowError::Vinted(Refusal::EndpointMoved { status: 200 }))
+        .ok_or(FlowError::Vinted(Refusal::EndpointMoved { status: 200 }))
 }
 
 async fn read_page<S: StoreAccess>(
@@ -154,20 +136,7 @@ async fn read_page<S: StoreAccess>(
     else {
         return Ok(checkpoint);
     };
-    let (per_page, order) = (route::WARDROBE_PER_PAGE_MAX, WardrobeOrder::NewestFirst);
-    let path = match route {
-        Route::UserItems => route::user_items(user_id, next_page, per_page, order),
-        Route::Wardrobe => route::wardrobe_items(user_id, next_page, per_page, order),
-    };
-    let answer = match flow.paced.read(Call::get(path)).await {
-        // The newer route's 404 on page 1 is an empty wardrobe; past it, the end.
-        Err(FlowError::Vinted(Refusal::NotFound))
-            if route == Route::UserItems && next_page == 1 =>
-        {
-            None
-        }
-        other => Some(other?),
-    };
+    let (route, answer) = read_wardrobe_page(flow, user_id, route, next_page).await?;
     let page = match answer {
         Some(answer) => {
             wardrobe::parse_page(&answer).map_err(|error| FlowError::Invalid(error.to_string()))?
@@ -182,7 +151,7 @@ async fn read_page<S: StoreAccess>(
         .with_store(move |store| Ok(store.upsert_listings(&account_id, &listings, &at)?))
         .await
         .map_err(store_error)?;
-    let total = i64::try_from(page.total_entries).ok();
+    let total = Some(i64::from(page.total_entries));
     let last_page = page.items.is_empty() || next_page >= page.total_pages;
     let next = if last_page {
         let remaining = if request.link_by_sku {
@@ -201,13 +170,49 @@ async fn read_page<S: StoreAccess>(
         Checkpoint::Pages {
             started_at,
             user_id,
-            route,
+            route: Some(route),
             next_page: next_page + 1,
             seen,
         }
     };
     flow.checkpoint(&next, seen, total).await?;
     Ok(next)
+}
+
+/// One page of the wardrobe, on the route that answers: the newer one first (VINTED.md), which
+/// answers 404 for an empty wardrobe; then the older one, which says for sure. `None` is an
+/// empty wardrobe.
+async fn read_wardrobe_page<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    user_id: u64,
+    route: Option<Route>,
+    page: u32,
+) -> Result<(Route, Option<Value>), FlowError> {
+    let (per_page, order) = (route::WARDROBE_PER_PAGE_MAX, WardrobeOrder::NewestFirst);
+    if route != Some(Route::Wardrobe) {
+        let call = Call::get(route::user_items(user_id, page, per_page, order));
+        match flow.paced.read(call).await {
+            Ok(answer) => return Ok((Route::UserItems, Some(answer))),
+            // Past the first page, the newer route's 404 is the end of the wardrobe.
+            Err(FlowError::Vinted(Refusal::NotFound)) if route == Some(Route::UserItems) => {
+                return Ok((Route::UserItems, None));
+            }
+            Err(FlowError::Vinted(refusal))
+                if route.is_none()
+                    && (refusal.is_route_refused()
+                        || matches!(refusal, Refusal::EndpointMoved { .. })) =>
+            {
+                tracing::info!(
+                    code = refusal.code(),
+                    "the newer wardrobe route did not answer: reading the older one"
+                );
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let call = Call::get(route::wardrobe_items(user_id, page, per_page, order));
+    let answer = flow.paced.read(call).await?;
+    Ok((Route::Wardrobe, Some(answer)))
 }
 
 async fn read_description<S: StoreAccess>(
