@@ -123,6 +123,44 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         answer.map(Sent::Answer)
     }
 
+    /// A write made through Vinted's own page as a person makes it (the upload form's save
+    /// button), paced and audited like an API write. `call` says what the page will send (for
+    /// the audit log and a dry run); `send` does it and returns what came of it. In a dry run
+    /// nothing is sent and `None` comes back.
+    pub async fn write_through_page<T>(
+        &mut self,
+        action: Action,
+        call: Call,
+        summary: Value,
+        send: impl AsyncFnOnce(&mut Page) -> Result<T, FlowError>,
+    ) -> Result<Option<T>, FlowError> {
+        if self.caller.dry_run {
+            self.audit(&call, summary, None, AuditOutcome::DryRun, None)
+                .await?;
+            return Ok(None);
+        }
+        self.wait_turn(action).await?;
+        if self.cancelled.is_set() {
+            return Err(FlowError::Cancelled);
+        }
+        let outcome = match send(self.page).await {
+            Err(FlowError::Vinted(refusal)) => Err(self.refused(refusal).await?),
+            other => other,
+        };
+        let (status, recorded, message) = match &outcome {
+            Ok(_) => (None, AuditOutcome::Sent, None),
+            Err(FlowError::Vinted(refusal)) => (
+                refusal.status().map(i64::from),
+                AuditOutcome::Refused,
+                Some(refusal.to_string()),
+            ),
+            Err(other) => (None, AuditOutcome::Failed, Some(other.to_string())),
+        };
+        self.audit(&call, summary, status, recorded, message)
+            .await?;
+        outcome.map(Some)
+    }
+
     async fn exchange(&mut self, call: &Call) -> Result<Value, FlowError> {
         if self.cancelled.is_set() {
             return Err(FlowError::Cancelled);
