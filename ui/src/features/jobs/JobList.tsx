@@ -193,7 +193,8 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
       {(job.state === "waiting" || job.state === "needs_attention" || job.state === "failed") && (reasonText || job.errorMessage) && (
         <div className={job.state === "waiting" ? "job-reason" : "job-reason is-alert"} data-testid="job-reason" data-code={job.errorCode ?? ""}>
           {reasonText && <p>{reasonText}</p>}
-          {job.errorMessage && job.errorMessage !== job.errorCode && (
+          {/* A pacing wait's message only repeats its reason in English; a refusal's says more. */}
+          {job.errorMessage && job.errorMessage !== job.errorCode && !(job.state === "waiting" && reason) && (
             <p className="job-message muted" data-testid="job-message">
               {job.errorMessage}
             </p>

@@ -178,6 +178,7 @@ describe("JobsPage", () => {
     expect(state("job-cancelled")).toBe("Annulée");
 
     expect(within(row("job-waiting")).getByTestId("job-reason").textContent).toContain("Plafond d’envois par heure atteint");
+    expect(within(row("job-waiting")).queryByTestId("job-message")).toBeNull();
     const attention = within(row("job-attention"));
     expect(attention.getByTestId("job-account").textContent).toBe("Lou DE");
     expect(attention.getByTestId("job-reason").textContent).toContain("résolvez-le dans la vue en direct");
