@@ -13,6 +13,7 @@ pub mod audit;
 pub mod jobs;
 pub mod listings;
 pub mod pacing;
+pub mod publish;
 pub mod reference;
 
 use rusqlite::Row;
@@ -28,6 +29,7 @@ pub use listings::{
     ListingsUpserted, WardrobeListing,
 };
 pub use pacing::{Attention, PacingSettings, PacingState};
+pub use publish::{NewPublishedListing, PublishAttempt, PublishAttemptStatus, PublishedListing};
 pub use reference::CachedReference;
 
 /// Most rows one page of a Vinted list holds.

@@ -1,0 +1,522 @@
+//! What the app published on Vinted for an inventory item: every attempt
+//! (`seller_product_publish_attempts`, pending until Vinted answered), the listing it made
+//! (`seller_published_listings`, a snapshot of the item's fields, with its photos in order), the
+//! item marked listed and the wardrobe row (`seller_listings`) linked to it by its SKU.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::listings::{ListingStatus, WardrobeListing};
+use super::normalized_time;
+use crate::enums::text_enum;
+use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx, new_id, now_rfc3339};
+
+text_enum!(
+    /// Where a publish attempt stands.
+    PublishAttemptStatus {
+        Pending = "pending",
+        Success = "success",
+        Failed = "failed",
+    }
+);
+
+/// One attempt to publish an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PublishAttempt {
+    pub id: String,
+    pub product_id: String,
+    pub account_id: Option<String>,
+    pub status: PublishAttemptStatus,
+    pub error_message: Option<String>,
+    pub created_at: String,
+}
+
+/// A listing Vinted accepted, to record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPublishedListing {
+    pub product_id: String,
+    pub account_id: String,
+    /// Vinted's id of the new listing.
+    pub vinted_listing_id: String,
+    pub vinted_url: Option<String>,
+    /// The title and price as published (the item may change later).
+    pub title: String,
+    pub price_cents: i64,
+    /// The photos as published, in their order (stored file names or Vinted's URLs).
+    pub photos: Vec<String>,
+    /// When Vinted took it (RFC 3339).
+    pub published_date: String,
+}
+
+/// A listing the app published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PublishedListing {
+    pub id: String,
+    pub product_id: String,
+    pub account_id: Option<String>,
+    pub sku: String,
+    pub title: String,
+    pub price_cents: i64,
+    pub vinted_listing_id: Option<String>,
+    pub vinted_url: Option<String>,
+    pub status: ListingStatus,
+    pub published_date: Option<String>,
+    pub photos: Vec<String>,
+}
+
+const ATTEMPT_COLUMNS: &str =
+    "id, product_id, seller_account_id, status, error_message, created_at";
+
+fn attempt_from_row(r: &Row<'_>) -> rusqlite::Result<PublishAttempt> {
+    Ok(PublishAttempt {
+        id: r.get(0)?,
+        product_id: r.get(1)?,
+        account_id: r.get(2)?,
+        status: r.get(3)?,
+        error_message: r.get(4)?,
+        created_at: r.get(5)?,
+    })
+}
+
+const LISTING_COLUMNS: &str = "id, product_id, seller_account_id, sku, title, price,
+    vinted_listing_id, vinted_url, status, published_date";
+
+fn listing_from_row(r: &Row<'_>) -> rusqlite::Result<PublishedListing> {
+    Ok(PublishedListing {
+        id: r.get(0)?,
+        product_id: r.get(1)?,
+        account_id: r.get(2)?,
+        sku: r.get(3)?,
+        title: r.get(4)?,
+        price_cents: r.get(5)?,
+        vinted_listing_id: r.get(6)?,
+        vinted_url: r.get(7)?,
+        status: r.get(8)?,
+        published_date: r.get(9)?,
+        photos: Vec::new(),
+    })
+}
+
+fn read_listing(conn: &Connection, id: &str) -> Result<PublishedListing> {
+    let mut listing = conn
+        .prepare_cached(&format!(
+            "SELECT {LISTING_COLUMNS} FROM seller_published_listings WHERE id = ?1"
+        ))?
+        .query_row([id], listing_from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "published listing",
+            id: id.to_owned(),
+        })?;
+    listing.photos = conn
+        .prepare_cached(
+            "SELECT url FROM seller_published_listing_photos WHERE published_listing_id = ?1
+             ORDER BY position, rowid",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(listing)
+}
+
+fn listing_by_vinted_id(
+    conn: &Connection,
+    account_id: &str,
+    vinted_listing_id: &str,
+) -> Result<Option<PublishedListing>> {
+    let id: Option<String> = conn
+        .prepare_cached(
+            "SELECT id FROM seller_published_listings
+             WHERE seller_account_id = ?1 AND vinted_listing_id = ?2",
+        )?
+        .query_row([account_id, vinted_listing_id], |r| r.get(0))
+        .optional()?;
+    id.map(|id| read_listing(conn, &id)).transpose()
+}
+
+fn attempt_not_found(id: &str) -> StoreError {
+    StoreError::NotFound {
+        entity: "publish attempt",
+        id: id.to_owned(),
+    }
+}
+
+impl StoreTx<'_> {
+    /// A new attempt to publish `product_id` on `account_id`, pending until
+    /// [`StoreTx::finish_publish_attempt`]; returns its id.
+    pub fn start_publish_attempt(&mut self, product_id: &str, account_id: &str) -> Result<String> {
+        let id = new_id();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO seller_product_publish_attempts (id, product_id, seller_account_id,
+                    status, created_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4)",
+            )?
+            .execute(params![id, product_id, account_id, now_rfc3339()])
+            .map_err(|e| StoreError::from_write(e, None))?;
+        Ok(id)
+    }
+
+    /// The attempt succeeded (`error_message` `None`) or failed with Vinted's (or the checks')
+    /// message.
+    pub fn finish_publish_attempt(
+        &mut self,
+        attempt_id: &str,
+        status: PublishAttemptStatus,
+        error_message: Option<&str>,
+    ) -> Result<()> {
+        if status == PublishAttemptStatus::Pending {
+            return Err(StoreError::Validation(vec![FieldError::new(
+                "status",
+                FieldErrorCode::Invalid,
+            )]));
+        }
+        let changed = self.tx.execute(
+            "UPDATE seller_product_publish_attempts SET status = ?2, error_message = ?3
+             WHERE id = ?1",
+            params![attempt_id, status, error_message],
+        )?;
+        if changed == 0 {
+            return Err(attempt_not_found(attempt_id));
+        }
+        Ok(())
+    }
+
+    /// Records a listing Vinted accepted for an item: the snapshot with its photos in order,
+    /// the item marked listed, the wardrobe row linked by the item's SKU. Recording the same
+    /// Vinted listing again returns the row already there.
+    pub fn record_published_listing(
+        &mut self,
+        listing: &NewPublishedListing,
+    ) -> Result<PublishedListing> {
+        let published = normalized_time("publishedDate", &listing.published_date)?;
+        let mut errors = Vec::new();
+        if listing.vinted_listing_id.trim().is_empty() {
+            errors.push(FieldError::new("vintedListingId", FieldErrorCode::Required));
+        }
+        if listing.price_cents < 0 {
+            errors.push(FieldError::new("priceCents", FieldErrorCode::Negative));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Validation(errors));
+        }
+        if let Some(known) =
+            listing_by_vinted_id(&self.tx, &listing.account_id, &listing.vinted_listing_id)?
+        {
+            return Ok(known);
+        }
+        let product = self.product(&listing.product_id)?;
+        let id = new_id();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO seller_published_listings (id, product_id, sku, title, description,
+                    category, brand, condition_status, material, size, price, package_size,
+                    seller_account_id, vinted_listing_id, vinted_url, status, published_date,
+                    last_sync_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                    'active', ?16, ?16)",
+            )?
+            .execute(params![
+                id,
+                product.id,
+                product.sku,
+                listing.title,
+                product.description,
+                product.category,
+                product.brand,
+                product.condition,
+                (!product.materials.is_empty()).then(|| product.materials.join(", ")),
+                product.size,
+                listing.price_cents,
+                product.package_size,
+                listing.account_id,
+                listing.vinted_listing_id,
+                listing.vinted_url,
+                published,
+            ])
+            .map_err(|e| StoreError::from_write(e, None))?;
+        for (position, url) in listing.photos.iter().enumerate() {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO seller_published_listing_photos (id, published_listing_id, url,
+                        position)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![new_id(), id, url, position as i64])?;
+        }
+        self.tx.execute(
+            "UPDATE seller_products SET status = 'listed', updated_at = ?2
+             WHERE id = ?1 AND status <> 'listed'",
+            params![product.id, now_rfc3339()],
+        )?;
+        let row = WardrobeListing {
+            listing_id: listing.vinted_listing_id.clone(),
+            title: listing.title.clone(),
+            photo_url: None,
+            price_cents: listing.price_cents,
+            status: ListingStatus::Active,
+            listed_at: Some(published.clone()),
+            sku: Some(product.sku.clone()),
+        };
+        self.upsert_listings(&listing.account_id, &[row], &published)?;
+        read_listing(&self.tx, &id)
+    }
+
+    /// The account's listing is gone from Vinted (deleted by a relist): its published row and
+    /// its wardrobe row say so. Returns whether a row knew it.
+    pub fn mark_published_listing_deleted(
+        &mut self,
+        account_id: &str,
+        vinted_listing_id: &str,
+    ) -> Result<bool> {
+        let now = now_rfc3339();
+        let published = self.tx.execute(
+            "UPDATE seller_published_listings SET status = 'deleted', is_hidden = 1,
+                last_sync_date = ?3
+             WHERE seller_account_id = ?1 AND vinted_listing_id = ?2",
+            params![account_id, vinted_listing_id, now],
+        )?;
+        let wardrobe = self.tx.execute(
+            "UPDATE seller_listings SET status = 'deleted', gone_at = COALESCE(gone_at, ?3),
+                last_sync = ?3
+             WHERE seller_account_id = ?1 AND listing_id = ?2",
+            params![account_id, vinted_listing_id, now],
+        )?;
+        Ok(published + wardrobe > 0)
+    }
+}
+
+impl Store {
+    pub fn start_publish_attempt(&mut self, product_id: &str, account_id: &str) -> Result<String> {
+        self.write(|tx| tx.start_publish_attempt(product_id, account_id))
+    }
+
+    pub fn finish_publish_attempt(
+        &mut self,
+        attempt_id: &str,
+        status: PublishAttemptStatus,
+        error_message: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| tx.finish_publish_attempt(attempt_id, status, error_message))
+    }
+
+    pub fn record_published_listing(
+        &mut self,
+        listing: &NewPublishedListing,
+    ) -> Result<PublishedListing> {
+        self.write(|tx| tx.record_published_listing(listing))
+    }
+
+    pub fn mark_published_listing_deleted(
+        &mut self,
+        account_id: &str,
+        vinted_listing_id: &str,
+    ) -> Result<bool> {
+        self.write(|tx| tx.mark_published_listing_deleted(account_id, vinted_listing_id))
+    }
+
+    /// The item's attempts, oldest first.
+    pub fn publish_attempts(&self, product_id: &str) -> Result<Vec<PublishAttempt>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ATTEMPT_COLUMNS} FROM seller_product_publish_attempts
+                 WHERE product_id = ?1 ORDER BY created_at, id"
+            ))?
+            .query_map([product_id], attempt_from_row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The item's listings published by the app, oldest first.
+    pub fn published_listings_of(&self, product_id: &str) -> Result<Vec<PublishedListing>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM seller_published_listings WHERE product_id = ?1
+                 ORDER BY published_date, id",
+            )?
+            .query_map([product_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.iter().map(|id| read_listing(&self.conn, id)).collect()
+    }
+
+    /// The published row of one of the account's Vinted listings, if the app published it.
+    pub fn published_listing(
+        &self,
+        account_id: &str,
+        vinted_listing_id: &str,
+    ) -> Result<Option<PublishedListing>> {
+        listing_by_vinted_id(&self.conn, account_id, vinted_listing_id)
+    }
+
+    /// The inventory item behind one of the account's Vinted listings: the one the app
+    /// published it for, else the one its wardrobe row is linked to by SKU.
+    pub fn product_id_of_listing(
+        &self,
+        account_id: &str,
+        vinted_listing_id: &str,
+    ) -> Result<Option<String>> {
+        if let Some(published) = listing_by_vinted_id(&self.conn, account_id, vinted_listing_id)? {
+            return Ok(Some(published.product_id));
+        }
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT p.id FROM seller_listings l
+                 JOIN seller_products p ON p.shop_id = ?3 AND p.sku = l.product_sku
+                 WHERE l.seller_account_id = ?1 AND l.listing_id = ?2",
+            )?
+            .query_row(
+                params![account_id, vinted_listing_id, self.shop_id()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::AccountDraft;
+    use crate::products::{ProductDraft, ProductStatus};
+    use crate::vinted::ListingFilter;
+
+    fn store_with_item() -> (tempfile::TempDir, Store, String, String) {
+        let dir = tempfile::tempdir().expect("a folder");
+        let mut store = Store::open(&dir.path().join("db.sqlite3")).expect("a store");
+        let account = store
+            .create_account(AccountDraft {
+                name: "Boutique".into(),
+                username: None,
+                email: None,
+                avatar: None,
+                vinted_base_url: "https://www.vinted.fr".into(),
+                proxy: None,
+            })
+            .expect("an account");
+        let product = store
+            .create_product(ProductDraft {
+                sku: Some("SP-000001".into()),
+                price_cents: 1250,
+                status: ProductStatus::Ready,
+                photos: vec!["photos/a.jpg".into(), "photos/b.jpg".into()],
+                ..ProductDraft::titled("Robe d'été")
+            })
+            .expect("an item");
+        (dir, store, account.id, product.id)
+    }
+
+    #[test]
+    fn attempts_go_from_pending_to_their_outcome() {
+        let (_dir, mut store, account, product) = store_with_item();
+        let first = store
+            .start_publish_attempt(&product, &account)
+            .expect("an attempt");
+        store
+            .finish_publish_attempt(
+                &first,
+                PublishAttemptStatus::Failed,
+                Some("size: Indique la taille"),
+            )
+            .expect("failed");
+        let second = store
+            .start_publish_attempt(&product, &account)
+            .expect("an attempt");
+        let attempts = store.publish_attempts(&product).expect("the attempts");
+        assert_eq!(attempts.len(), 2);
+        assert_eq!(attempts[0].status, PublishAttemptStatus::Failed);
+        assert_eq!(
+            attempts[0].error_message.as_deref(),
+            Some("size: Indique la taille")
+        );
+        assert_eq!(attempts[1].id, second);
+        assert_eq!(attempts[1].status, PublishAttemptStatus::Pending);
+        assert!(
+            store
+                .finish_publish_attempt(&second, PublishAttemptStatus::Pending, None)
+                .is_err()
+        );
+        assert!(
+            store
+                .finish_publish_attempt("nope", PublishAttemptStatus::Success, None)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_published_listing_marks_the_item_listed_and_links_the_wardrobe_row() {
+        let (_dir, mut store, account, product) = store_with_item();
+        let new = NewPublishedListing {
+            product_id: product.clone(),
+            account_id: account.clone(),
+            vinted_listing_id: "7000001".into(),
+            vinted_url: Some("https://www.vinted.fr/items/7000001".into()),
+            title: "Robe d'été".into(),
+            price_cents: 1250,
+            photos: vec!["photos/a.jpg".into(), "photos/b.jpg".into()],
+            published_date: "2026-12-07T18:00:00Z".into(),
+        };
+        let listing = store.record_published_listing(&new).expect("recorded");
+        assert_eq!(listing.status, ListingStatus::Active);
+        assert_eq!(listing.sku, "SP-000001");
+        assert_eq!(listing.photos, new.photos);
+        assert_eq!(
+            listing.published_date.as_deref(),
+            Some("2026-12-07T18:00:00.000Z")
+        );
+        // Recording it again changes nothing.
+        let again = store.record_published_listing(&new).expect("recorded");
+        assert_eq!(again.id, listing.id);
+        assert_eq!(
+            store.published_listings_of(&product).expect("rows").len(),
+            1
+        );
+        assert_eq!(
+            store.product(&product).expect("the item").status,
+            ProductStatus::Listed
+        );
+        let rows = store
+            .list_listings(&ListingFilter::default())
+            .expect("the wardrobe")
+            .items;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].listing_id, "7000001");
+        assert_eq!(rows[0].sku.as_deref(), Some("SP-000001"));
+        assert_eq!(
+            rows[0].product.as_ref().map(|p| p.id.clone()),
+            Some(product.clone())
+        );
+        assert_eq!(
+            store
+                .product_id_of_listing(&account, "7000001")
+                .expect("a lookup"),
+            Some(product.clone())
+        );
+
+        assert!(
+            store
+                .mark_published_listing_deleted(&account, "7000001")
+                .expect("marked")
+        );
+        let gone = store
+            .published_listing(&account, "7000001")
+            .expect("a lookup")
+            .expect("kept");
+        assert_eq!(gone.status, ListingStatus::Deleted);
+        let rows = store
+            .list_listings(&ListingFilter::default())
+            .expect("the wardrobe")
+            .items;
+        assert_eq!(rows[0].status, ListingStatus::Deleted);
+        assert!(rows[0].gone_at.is_some());
+        assert!(
+            !store
+                .mark_published_listing_deleted(&account, "404")
+                .expect("nothing to mark")
+        );
+    }
+}
