@@ -8,6 +8,7 @@ mod e2e_books;
 mod e2e_inventory;
 mod e2e_sessions;
 mod e2e_sync;
+mod e2e_vinted;
 mod fake_vinted;
 mod sessions;
 mod sync;

@@ -66,6 +66,57 @@ pub fn quick_pacing() -> PacingSettings {
     }
 }
 
+/// An account on the fake site behind the proxy on `proxy_port`, created as the app's form
+/// creates it (the row, the proxy password in the keyring), with `pacing` saved for it.
+pub async fn create_account(
+    db: &Db,
+    fake: &FakeVinted,
+    proxy_port: u16,
+    pacing: PacingSettings,
+) -> String {
+    let draft = AccountDraft {
+        name: "Boutique test".into(),
+        username: Some(fake_vinted::USERNAME.into()),
+        email: None,
+        avatar: None,
+        vinted_base_url: fake.base_url(),
+        proxy: Some(Proxy {
+            kind: ProxyType::Http,
+            host: "127.0.0.1".into(),
+            port: proxy_port,
+            user: Some(proxies::USER.into()),
+        }),
+    };
+    let secrets = AccountSecretsInput {
+        vinted: SecretInput::Keep,
+        proxy: SecretInput::Set {
+            value: Secret::new(proxies::PASSWORD),
+        },
+        vnc: SecretInput::Keep,
+    };
+    let account = seller_vinted::accounts::create(db, &Keyring::default(), draft, secrets)
+        .await
+        .expect("creating the account");
+    let id = account.id.clone();
+    db.with_store(move |store| Ok(store.set_pacing_settings(&id, &pacing)?))
+        .await
+        .expect("saving the pacing");
+    account.id
+}
+
+/// Logs the account in once in a session of its own, which keeps the login in the account's
+/// browser profile (as a person's earlier login would), then stops it.
+pub async fn log_in_once(data_dir: &Path, db: &Db, account_id: &str, fake: &FakeVinted) {
+    let bridge = Arc::new(Bridge::start().await.expect("the live view bridge"));
+    let sessions = AccountSessions::new(data_dir, bridge);
+    sessions
+        .start(db, &Keyring::default(), account_id)
+        .await
+        .expect("the session starts behind the proxy");
+    log_in(&sessions, account_id, fake).await;
+    sessions.stop(account_id).await;
+}
+
 /// One account on the fake site, its session logged in, and the job runner.
 pub struct Harness {
     pub dir: tempfile::TempDir,
@@ -82,36 +133,7 @@ impl Harness {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let db = Db::open(dir.path());
         let proxy = proxies::tinyproxy();
-        let draft = AccountDraft {
-            name: "Boutique test".into(),
-            username: Some(fake_vinted::USERNAME.into()),
-            email: None,
-            avatar: None,
-            vinted_base_url: fake.base_url(),
-            proxy: Some(Proxy {
-                kind: ProxyType::Http,
-                host: "127.0.0.1".into(),
-                port: proxy.port,
-                user: Some(proxies::USER.into()),
-            }),
-        };
-        let secrets = AccountSecretsInput {
-            vinted: SecretInput::Keep,
-            proxy: SecretInput::Set {
-                value: Secret::new(proxies::PASSWORD),
-            },
-            vnc: SecretInput::Keep,
-        };
-        let account = seller_vinted::accounts::create(&db, &Keyring::default(), draft, secrets)
-            .await
-            .expect("creating the account");
-        let account_id = account.id.clone();
-        {
-            let id = account_id.clone();
-            db.with_store(move |store| Ok(store.set_pacing_settings(&id, &pacing)?))
-                .await
-                .expect("saving the pacing");
-        }
+        let account_id = create_account(&db, fake, proxy.port, pacing).await;
         let bridge = Arc::new(Bridge::start().await.expect("the live view bridge"));
         let sessions = AccountSessions::new(dir.path(), bridge);
         sessions
