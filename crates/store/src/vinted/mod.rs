@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod jobs;
+pub mod listing_edits;
 pub mod listings;
 pub mod pacing;
 pub mod publish;
@@ -24,6 +25,7 @@ use crate::{FieldError, FieldErrorCode, Result, StoreError};
 
 pub use audit::{AuditEntry, AuditFilter, AuditOutcome, AuditRecord};
 pub use jobs::{Job, JobFilter, JobKind, JobState, NewJob};
+pub use listing_edits::KnownListing;
 pub use listings::{
     LinkedProduct, ListingFilter, ListingRow, ListingSort, ListingSortField, ListingStatus,
     ListingsUpserted, WardrobeListing,
