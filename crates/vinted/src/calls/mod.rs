@@ -42,6 +42,13 @@ pub struct Paced<'a, S: StoreAccess> {
     jitter: SplitMix64,
 }
 
+/// What a call is about: the account, or one item of it (see [`Paced::read_item`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Account,
+    Item,
+}
+
 /// What a write came to.
 pub enum Sent {
     /// Vinted accepted it and answered this.
@@ -89,8 +96,21 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
 
     /// A read: paced, classified.
     pub async fn read(&mut self, call: Call) -> Result<Value, FlowError> {
+        self.read_scoped(call, Scope::Account).await
+    }
+
+    /// A read of one listing the account should own. Vinted answers another account's item
+    /// with the same 403/106 as a stale CSRF token (`docs/VINTED.md`): a 106 that outlives the
+    /// refresh here is about the item, not the account, so it starts no cooldown and comes
+    /// back as [`Refusal::AccessDenied`] for the flow to report (after checking, with a plain
+    /// read, that the account itself is not refused).
+    pub async fn read_item(&mut self, call: Call) -> Result<Value, FlowError> {
+        self.read_scoped(call, Scope::Item).await
+    }
+
+    async fn read_scoped(&mut self, call: Call, scope: Scope) -> Result<Value, FlowError> {
         self.wait_turn(Action::Read).await?;
-        let answer = self.exchange(&call).await;
+        let answer = self.exchange(&call, scope).await;
         self.last_read = Some(Utc::now());
         answer
     }
@@ -103,13 +123,35 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         call: Call,
         summary: Value,
     ) -> Result<Sent, FlowError> {
+        self.write_scoped(action, call, summary, Scope::Account)
+            .await
+    }
+
+    /// [`Paced::write`] to one listing the account should own; a 106 that outlives the CSRF
+    /// refresh is treated as in [`Paced::read_item`].
+    pub async fn write_item(
+        &mut self,
+        action: Action,
+        call: Call,
+        summary: Value,
+    ) -> Result<Sent, FlowError> {
+        self.write_scoped(action, call, summary, Scope::Item).await
+    }
+
+    async fn write_scoped(
+        &mut self,
+        action: Action,
+        call: Call,
+        summary: Value,
+        scope: Scope,
+    ) -> Result<Sent, FlowError> {
         if self.caller.dry_run {
             self.audit(&call, summary, None, AuditOutcome::DryRun, None)
                 .await?;
             return Ok(Sent::DryRun);
         }
         self.wait_turn(action).await?;
-        let answer = self.exchange(&call).await;
+        let answer = self.exchange(&call, scope).await;
         let (status, outcome, message) = match &answer {
             Ok(_) => (None, AuditOutcome::Sent, None),
             Err(FlowError::Vinted(refusal)) => (
@@ -161,7 +203,7 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         outcome.map(Some)
     }
 
-    async fn exchange(&mut self, call: &Call) -> Result<Value, FlowError> {
+    async fn exchange(&mut self, call: &Call, scope: Scope) -> Result<Value, FlowError> {
         if self.cancelled.is_set() {
             return Err(FlowError::Cancelled);
         }
@@ -182,6 +224,10 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
                     self.save_state(None).await?;
                 }
                 Ok(value)
+            }
+            Err(Refusal::AccessDenied) if scope == Scope::Item => {
+                tracing::warn!(path = %call.path, "access to this item denied after the CSRF refresh: another account's item?");
+                Err(FlowError::Vinted(Refusal::AccessDenied))
             }
             Err(refusal) => Err(self.refused(refusal).await?),
         }

@@ -2,6 +2,7 @@
 //! checkpoint, calls Vinted only through [`Paced`], saves a checkpoint after every step that
 //! changed something, and returns a summary for the job's row.
 
+pub mod edit;
 pub mod import;
 
 use serde::Serialize;
@@ -61,6 +62,9 @@ pub struct Flow<'a, S: StoreAccess> {
 pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowError> {
     match flow.job.kind {
         JobKind::ImportListings => import::run(flow).await,
+        JobKind::EditPrice | JobKind::Hide | JobKind::Unhide | JobKind::Delete => {
+            edit::run(flow).await
+        }
         other => Err(FlowError::Invalid(format!(
             "this version cannot run {other:?} jobs yet"
         ))),
