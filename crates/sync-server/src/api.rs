@@ -252,8 +252,8 @@ fn throttled(message: &str, wait: Duration) -> Response {
     response
 }
 
-/// Refuses a client whose schema version this server does not serve.
-fn check_schema(headers: &HeaderMap, range: SchemaRange) -> Result<(), Failure> {
+/// The client's schema version; refuses one this server does not serve.
+fn check_schema(headers: &HeaderMap, range: SchemaRange) -> Result<u32, Failure> {
     let version: u32 = headers
         .get(SCHEMA_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -282,7 +282,23 @@ fn check_schema(headers: &HeaderMap, range: SchemaRange) -> Result<(), Failure> 
             ),
         ));
     }
-    Ok(())
+    Ok(version)
+}
+
+/// The app schema version the request announces (its `x-seller-schema` header), one this
+/// server serves: what it pulls is cut to that version's columns, and what it pushes is
+/// checked against them.
+pub struct SchemaVersion(pub u32);
+
+impl<S: Storage> FromRequestParts<Arc<AppState<S>>> for SchemaVersion {
+    type Rejection = Failure;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState<S>>,
+    ) -> Result<Self, Failure> {
+        check_schema(&parts.headers, state.schema).map(SchemaVersion)
+    }
 }
 
 /// The signed-in device of a request (`Authorization: Bearer <token>`).
@@ -589,9 +605,11 @@ async fn email_change<S: Storage>(
 async fn push<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     Device(device): Device,
+    SchemaVersion(version): SchemaVersion,
     Json(request): Json<PushRequest>,
 ) -> Result<Json<PushResponse>, Failure> {
     check_push_size(&request, &state.limits)?;
+    crate::push::check_version_columns(version, &request.batches)?;
     let ctx = PushContext {
         shops: state.storage.shops_of(&device.user_id).await?,
         device_id: device.device_id,
@@ -754,6 +772,7 @@ async fn wait_for_changes<S: Storage>(
 async fn pull<S: Storage>(
     State(state): State<Arc<AppState<S>>>,
     Device(device): Device,
+    SchemaVersion(version): SchemaVersion,
     Query(query): Query<PullQuery>,
 ) -> Result<Json<PullResponse>, Failure> {
     let scopes = scopes_of(&state.storage, &device.user_id, device.role).await?;
@@ -764,7 +783,7 @@ async fn pull<S: Storage>(
         ));
     }
     let limit = query.limit.clamp(1, MAX_PAGE);
-    Ok(Json(
-        state.storage.pull(&query.scope, query.after, limit).await?,
-    ))
+    let mut page = state.storage.pull(&query.scope, query.after, limit).await?;
+    crate::schema::page_for_version(version, &mut page);
+    Ok(Json(page))
 }

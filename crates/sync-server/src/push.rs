@@ -19,7 +19,7 @@ use seller_sync_core::tables::{
 };
 use seller_sync_core::value::Value;
 
-use crate::schema::{TypedTable, typed_tables};
+use crate::schema::{TypedTable, columns_at, typed_tables};
 use crate::validate::{MAX_CAUSAL_LENGTH, check_row_id, check_user_value, check_value};
 
 /// The only `users` column an account other than an admin's may change, on its own row.
@@ -116,6 +116,33 @@ pub fn check_request(ctx: &PushContext, batches: &[PushBatch]) -> Result<(), Api
         check_each_row_once(&batch.rows)?;
         for row in &batch.rows {
             check_row_shape(ctx, row, &TYPED)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses cells of columns, and rows of tables, that a device of app schema `version` does
+/// not have: it cannot have written them, so the request says the wrong version (a newer
+/// device's cells pushed as an older one's would be filtered out of that device's own pulls).
+pub fn check_version_columns(version: u32, batches: &[PushBatch]) -> Result<(), ApiError> {
+    let Some(columns) = columns_at(version) else {
+        return Ok(());
+    };
+    for row in batches.iter().flat_map(|b| &b.rows) {
+        let Some(known) = columns.get(row.table.as_str()) else {
+            return Err(refuse(
+                ApiErrorCode::UnknownTable,
+                format!("table {} is not in app data version {version}", row.table),
+            ));
+        };
+        if let Some(cell) = row.cells.iter().find(|c| !known.contains(&c.column)) {
+            return Err(refuse(
+                ApiErrorCode::UnknownTable,
+                format!(
+                    "column {}.{} is not in app data version {version}",
+                    row.table, cell.column
+                ),
+            ));
         }
     }
     Ok(())

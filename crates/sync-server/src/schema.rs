@@ -9,8 +9,11 @@
 //! key or a foreign key a canonical UUID) is read from the migrations too, and checked on every
 //! push (`validate.rs`).
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
 use rusqlite::Connection;
-use seller_sync_core::protocol::SchemaRange;
+use seller_sync_core::protocol::{PullResponse, SchemaRange};
 use seller_sync_core::tables::SYNCED_TABLES;
 
 include!(concat!(env!("OUT_DIR"), "/app_migrations.rs"));
@@ -24,6 +27,69 @@ pub fn supported_schema() -> SchemaRange {
         min: FIRST_SYNCING_VERSION,
         max: APP_MIGRATIONS.len() as u32,
     }
+}
+
+/// The columns of each synced table at one app schema version (`id` included); a table the
+/// version does not have yet is absent.
+pub type VersionColumns = BTreeMap<&'static str, BTreeSet<String>>;
+
+/// The synced tables' columns at every version this server serves, each read from the app's
+/// migrations up to that version (run in memory): what a device of that version has.
+static COLUMNS_BY_VERSION: LazyLock<BTreeMap<u32, VersionColumns>> = LazyLock::new(|| {
+    let range = supported_schema();
+    let conn = Connection::open_in_memory().expect("an in-memory database");
+    let mut applied = 0;
+    let mut by_version = BTreeMap::new();
+    for version in range.min..=range.max {
+        while applied < version as usize {
+            conn.execute_batch(APP_MIGRATIONS[applied])
+                .expect("the app's migrations apply");
+            applied += 1;
+        }
+        let tables = SYNCED_TABLES
+            .iter()
+            .map(|t| (t.name, column_names(&conn, t.name)))
+            .filter(|(_, columns)| !columns.is_empty())
+            .collect();
+        by_version.insert(version, tables);
+    }
+    by_version
+});
+
+/// The synced tables' columns a device of app schema `version` has; `None` for a version this
+/// server does not serve.
+pub fn columns_at(version: u32) -> Option<&'static VersionColumns> {
+    COLUMNS_BY_VERSION.get(&version)
+}
+
+fn column_names(conn: &Connection, table: &str) -> BTreeSet<String> {
+    conn.prepare("SELECT name FROM pragma_table_info(?1)")
+        .expect("pragma_table_info")
+        .query_map([table], |r| r.get(0))
+        .expect("columns")
+        .collect::<Result<_, _>>()
+        .expect("columns")
+}
+
+/// A pulled page as a device of app schema `version` can take it: only the cells of columns
+/// that version has, and no row of a table it does not have yet (its cursor still moves past
+/// them). The log keeps every cell: a newer device pulling the same rows gets them whole, and
+/// this device gets the rest once it runs a newer version (a device pulls its scopes again from
+/// the start when its synced columns grow).
+pub fn page_for_version(version: u32, page: &mut PullResponse) {
+    let Some(columns) = columns_at(version) else {
+        return;
+    };
+    if version == supported_schema().max {
+        return;
+    }
+    page.rows.retain_mut(|row| {
+        let Some(known) = columns.get(row.table.as_str()) else {
+            return false;
+        };
+        row.cells.retain(|cell| known.contains(&cell.column));
+        true
+    });
 }
 
 /// A column's storage class, from its declared type as SQLite reads it.
@@ -181,6 +247,73 @@ mod tests {
         let pg = typed_tables_ddl(&tables, Dialect::Postgres);
         assert!(pg.contains("\"price\" BIGINT"), "{pg}");
         assert!(supported_schema().contains(8) && !supported_schema().contains(7));
+    }
+
+    #[test]
+    fn each_version_served_has_the_columns_its_migrations_give() {
+        let range = supported_schema();
+        for version in range.min..=range.max {
+            assert!(columns_at(version).is_some(), "{version}");
+        }
+        assert!(columns_at(range.min - 1).is_none() && columns_at(range.max + 1).is_none());
+        let latest = &columns_at(range.max).unwrap()["seller_listings"];
+        let tables = typed_tables();
+        let typed = tables.iter().find(|t| t.name == "seller_listings").unwrap();
+        let typed: BTreeSet<String> = typed.columns.iter().map(|c| c.name.clone()).collect();
+        assert_eq!(*latest, typed, "the latest version has every typed column");
+        // Migration 10 gave seller_listings its first columns added since sync started.
+        let before = &columns_at(9).unwrap()["seller_listings"];
+        assert!(before.contains("title") && before.contains("id"));
+        assert!(!before.contains("listed_at") && !before.contains("gone_at"));
+        assert!(latest.contains("listed_at") && latest.contains("gone_at"));
+    }
+
+    #[test]
+    fn a_page_keeps_only_what_the_devices_version_has() {
+        use seller_sync_core::hlc::Hlc;
+        use seller_sync_core::protocol::{Cell, RowChange};
+        use seller_sync_core::value::Value;
+        let cell = |column: &str| Cell {
+            column: column.into(),
+            value: Value::Text("x".into()),
+            hlc: Hlc::new(1, 0),
+            device: "d".into(),
+        };
+        let page = PullResponse {
+            rows: vec![
+                RowChange {
+                    table: "seller_listings".into(),
+                    pk: "p".into(),
+                    life: None,
+                    cells: vec![cell("title"), cell("listed_at"), cell("gone_at")],
+                },
+                RowChange {
+                    table: "no_such_table_yet".into(),
+                    pk: "q".into(),
+                    life: None,
+                    cells: vec![cell("title")],
+                },
+            ],
+            cursor: 7,
+            has_more: true,
+        };
+        let mut old = page.clone();
+        page_for_version(9, &mut old);
+        assert_eq!(old.rows.len(), 1, "a table version 9 lacks is left out");
+        let columns: Vec<&str> = old.rows[0]
+            .cells
+            .iter()
+            .map(|c| c.column.as_str())
+            .collect();
+        assert_eq!(columns, ["title"]);
+        assert_eq!(
+            (old.cursor, old.has_more),
+            (7, true),
+            "the cursor moves past all"
+        );
+        let mut latest = page.clone();
+        page_for_version(supported_schema().max, &mut latest);
+        assert_eq!(latest, page, "the latest version gets the page whole");
     }
 
     /// A row's scope comes from its shop or parent column: as a foreign key, its value is checked

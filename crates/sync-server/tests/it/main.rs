@@ -8,3 +8,4 @@ mod conformance;
 mod hostile;
 mod limits;
 mod operators;
+mod versions;
