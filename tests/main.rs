@@ -13,4 +13,5 @@ mod fake_vinted;
 mod sessions;
 mod sync;
 mod sync_server_kill;
+mod vinted_edit;
 mod vinted_import;
