@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod pacing;
 pub mod page;
 pub mod proxy;
+pub mod reference;
 pub mod reply;
 pub mod sessions;
 pub mod site;

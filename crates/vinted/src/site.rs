@@ -506,6 +506,31 @@ pub mod form {
     }
 }
 
+/// What a listing may hold, checked before anything is sent. VINTED.md documents only the 20
+/// photos of the upload form and the 1 € minimum price of Vinted's validation message; the
+/// other figures are conservative choices: Vinted's own validation answers anything beyond
+/// them, and the app says so before the person waits for a refusal.
+pub mod listing {
+    /// The upload form takes up to 20 photos.
+    pub const MAX_PHOTOS: usize = 20;
+    /// "Le prix minimum est de 1,00 €".
+    pub const MIN_PRICE_CENTS: i64 = 100;
+    /// Not documented: the highest price the app sends.
+    pub const MAX_PRICE_CENTS: i64 = 500_000;
+    /// Not documented: titles shorter than this are refused on the form.
+    pub const TITLE_MIN_CHARS: usize = 5;
+    /// Not documented: the longest title the app sends.
+    pub const TITLE_MAX_CHARS: usize = 100;
+    /// Not documented: descriptions shorter than this are refused on the form.
+    pub const DESCRIPTION_MIN_CHARS: usize = 5;
+    /// Not documented: the longest description the app sends.
+    pub const DESCRIPTION_MAX_CHARS: usize = 3_000;
+    /// Colours a listing may name.
+    pub const MAX_COLORS: usize = 2;
+    /// Materials a listing may name.
+    pub const MAX_MATERIALS: usize = 3;
+}
+
 /// Appends `value` percent-encoded for a query string (RFC 3986 unreserved bytes kept).
 fn push_query(out: &mut String, value: &str) {
     for byte in value.bytes() {

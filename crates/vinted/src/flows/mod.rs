@@ -4,6 +4,8 @@
 
 pub mod edit;
 pub mod import;
+pub mod publish;
+pub mod relist;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -62,12 +64,11 @@ pub struct Flow<'a, S: StoreAccess> {
 pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowError> {
     match flow.job.kind {
         JobKind::ImportListings => import::run(flow).await,
+        JobKind::Publish => publish::run(flow).await,
+        JobKind::Relist => relist::run(flow).await,
         JobKind::EditPrice | JobKind::Hide | JobKind::Unhide | JobKind::Delete => {
             edit::run(flow).await
         }
-        other => Err(FlowError::Invalid(format!(
-            "this version cannot run {other:?} jobs yet"
-        ))),
     }
 }
 

@@ -1,0 +1,239 @@
+//! Relisting a listing safely (`docs/VINTED.md`, "Relist patterns in use"): the copy is
+//! published first through the upload form with the item's photos uploaded afresh, confirmed
+//! live by reading the wardrobe back, and only then is the old listing hidden and deleted.
+//! Every step is checkpointed, so an interrupted relist goes on where it stopped: never a
+//! second copy (the copy's publish adopts what an earlier try made), never a loss (the old one
+//! goes only once the copy is live). The copy's publish click counts against the relist caps.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::Flow;
+use super::publish::{self, Outcome, Phase as PublishPhase, PublishState};
+use crate::StoreAccess;
+use crate::calls::{FlowError, Sent, store_error};
+use crate::pacing::Action;
+use crate::page::{Call, PageError};
+use crate::reply::Refusal;
+use crate::site::route;
+use crate::wardrobe::ListingStatus;
+
+/// What the person asked for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RelistRequest {
+    /// Vinted's id of the listing to relist.
+    pub listing_id: String,
+    /// Leave the listing alone when it has favourites (a person may be about to buy it).
+    /// Vinted gives no date for a favourite: any favourite counts, whatever the number of days.
+    #[serde(default)]
+    pub skip_if_favourited_within_days: Option<u32>,
+}
+
+/// Where a relist stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Phase {
+    /// The copy is being published.
+    Copy,
+    /// The copy is live on Vinted.
+    Confirmed,
+    /// The old listing is hidden.
+    Hidden,
+    /// The old listing is deleted.
+    Deleted,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Checkpoint {
+    phase: Phase,
+    product_id: String,
+    publish: PublishState,
+    new_listing_id: Option<String>,
+}
+
+const STEPS: i64 = 4;
+
+pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowError> {
+    let request: RelistRequest =
+        serde_json::from_value(flow.job.payload.clone()).map_err(|error| {
+            FlowError::Invalid(format!("the relist's settings are not valid: {error}"))
+        })?;
+    let old: u64 = request.listing_id.trim().parse().map_err(|_| {
+        FlowError::Invalid(format!(
+            "{:?} is not a Vinted listing id",
+            request.listing_id
+        ))
+    })?;
+    let old_id = old.to_string();
+    let mut checkpoint = match flow.job.checkpoint.clone() {
+        Some(saved) => serde_json::from_value(saved).map_err(|error| {
+            FlowError::Invalid(format!("the relist's checkpoint is not valid: {error}"))
+        })?,
+        None => {
+            let (account, id) = (flow.caller.account_id.clone(), old_id.clone());
+            let product_id = flow
+                .store
+                .with_store(move |store| Ok(store.product_id_of_listing(&account, &id)?))
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| {
+                    FlowError::Invalid(format!(
+                        "listing {old_id} is linked to no inventory item: its photos and fields are unknown"
+                    ))
+                })?;
+            if request.skip_if_favourited_within_days.is_some()
+                && let Some(item) = publish::newest_listings(flow)
+                    .await?
+                    .into_iter()
+                    .find(|item| item.id == old_id)
+                && item.favourite_count.unwrap_or(0) > 0
+            {
+                return Ok(json!({
+                    "oldListingId": old_id,
+                    "skipped": "favourited",
+                    "favourites": item.favourite_count,
+                }));
+            }
+            Checkpoint {
+                phase: Phase::Copy,
+                product_id,
+                publish: PublishState::default(),
+                new_listing_id: None,
+            }
+        }
+    };
+
+    if checkpoint.phase == Phase::Copy {
+        let saved = checkpoint.clone();
+        let wrap = move |state: &PublishState| {
+            let mut whole = saved.clone();
+            whole.publish = state.clone();
+            serde_json::to_value(whole).unwrap_or(Value::Null)
+        };
+        let outcome = publish::publish_product(
+            flow,
+            &checkpoint.product_id,
+            Action::Relist,
+            Some(&old_id),
+            checkpoint.publish.clone(),
+            &wrap,
+        )
+        .await?;
+        match outcome {
+            Outcome::DryRun { payload } => {
+                return dry_run_rest(flow, old, payload).await;
+            }
+            Outcome::Published { listing_id, .. } => {
+                checkpoint.publish.phase = PublishPhase::Published;
+                checkpoint.publish.listing_id = Some(listing_id.clone());
+                checkpoint.new_listing_id = Some(listing_id);
+            }
+        }
+        confirm_live(flow, &checkpoint).await?;
+        checkpoint.phase = Phase::Confirmed;
+        flow.checkpoint(&checkpoint, 1, Some(STEPS)).await?;
+    }
+    if checkpoint.phase == Phase::Confirmed {
+        if flow.paced.is_cancelled() {
+            return Err(FlowError::Cancelled);
+        }
+        let call = Call::send(
+            "PUT",
+            route::item_is_hidden(old),
+            Some(json!({"is_hidden": true})),
+        );
+        let summary = json!({"listingId": old_id, "isHidden": true, "relist": true});
+        match flow.paced.write(Action::Write, call, summary).await {
+            Ok(_) | Err(FlowError::Vinted(Refusal::NotFound)) => {}
+            Err(error) => return Err(error),
+        }
+        checkpoint.phase = Phase::Hidden;
+        flow.checkpoint(&checkpoint, 2, Some(STEPS)).await?;
+    }
+    if checkpoint.phase == Phase::Hidden {
+        if flow.paced.is_cancelled() {
+            return Err(FlowError::Cancelled);
+        }
+        let call = Call::send("POST", route::item_delete(old), None);
+        let summary = json!({"listingId": old_id, "relist": true});
+        match flow.paced.write(Action::Write, call, summary).await {
+            // Already gone: an earlier try's delete went through without its answer.
+            Ok(_) | Err(FlowError::Vinted(Refusal::NotFound)) => {}
+            Err(error) => return Err(error),
+        }
+        let (account, id) = (flow.caller.account_id.clone(), old_id.clone());
+        flow.store
+            .with_store(move |store| Ok(store.mark_published_listing_deleted(&account, &id)?))
+            .await
+            .map_err(store_error)?;
+        checkpoint.phase = Phase::Deleted;
+        flow.checkpoint(&checkpoint, STEPS, Some(STEPS)).await?;
+    }
+    Ok(json!({
+        "oldListingId": old_id,
+        "newListingId": checkpoint.new_listing_id,
+        "productId": checkpoint.product_id,
+    }))
+}
+
+/// The copy is in the wardrobe, live; otherwise the relist waits and looks again, the old
+/// listing untouched.
+async fn confirm_live<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    checkpoint: &Checkpoint,
+) -> Result<(), FlowError> {
+    let Some(new_id) = checkpoint.new_listing_id.clone() else {
+        return Err(FlowError::Invalid("the copy has no listing id".to_owned()));
+    };
+    for look in 0..3 {
+        if look > 0 {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+        let live = publish::newest_listings(flow)
+            .await?
+            .into_iter()
+            .any(|item| item.id == new_id && item.status == ListingStatus::Active);
+        if live {
+            return Ok(());
+        }
+    }
+    flow.checkpoint(checkpoint, 1, Some(STEPS)).await?;
+    Err(FlowError::Page(PageError::Network(format!(
+        "the copy {new_id} is not live in the wardrobe yet; the old listing is kept"
+    ))))
+}
+
+/// A dry run records the hide and the delete it would send after the copy.
+async fn dry_run_rest<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    old: u64,
+    payload: Value,
+) -> Result<Value, FlowError> {
+    let hide = Call::send(
+        "PUT",
+        route::item_is_hidden(old),
+        Some(json!({"is_hidden": true})),
+    );
+    let hidden = flow
+        .paced
+        .write(
+            Action::Write,
+            hide,
+            json!({"listingId": old.to_string(), "isHidden": true, "relist": true}),
+        )
+        .await?;
+    let delete = Call::send("POST", route::item_delete(old), None);
+    let deleted = flow
+        .paced
+        .write(
+            Action::Write,
+            delete,
+            json!({"listingId": old.to_string(), "relist": true}),
+        )
+        .await?;
+    debug_assert!(matches!(hidden, Sent::DryRun) && matches!(deleted, Sent::DryRun));
+    Ok(json!({"oldListingId": old.to_string(), "dryRun": true, "payload": payload}))
+}
