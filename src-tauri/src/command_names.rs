@@ -70,4 +70,8 @@ pub const NAMES: &[&str] = &[
     "list_listings",
     "link_listing",
     "create_items_from_listings",
+    "edit_listing_price",
+    "hide_listing",
+    "unhide_listing",
+    "delete_listing",
 ];

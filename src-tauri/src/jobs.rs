@@ -11,6 +11,7 @@ use seller_store::vinted::{
     AuditFilter, AuditRecord, Job, JobFilter, JobKind, ListingFilter, ListingRow, NewJob,
     PacingSettings, Page,
 };
+use seller_vinted::flows::edit::EditRequest;
 use seller_vinted::flows::import::ImportRequest;
 use seller_vinted::flows::JobProgress;
 use seller_vinted::jobs::JobRunner;
@@ -186,4 +187,111 @@ pub async fn create_items_from_listings(
     state
         .with_store(move |store| Ok(store.create_products_from_listings(&account_id, &listing_ids)?))
         .await
+}
+
+/// Queues a change of one listing of the account; the job reads the change back from Vinted
+/// before the store records it. In a dry run the write is only recorded in the audit log.
+async fn queue_listing_change(
+    runner: &Runner,
+    account_id: String,
+    kind: JobKind,
+    request: EditRequest,
+    dry_run: bool,
+) -> Result<Job, AppError> {
+    if request.listing_id.trim().parse::<u64>().is_err() {
+        return Err(AppError::field(
+            "listingId",
+            seller_store::FieldErrorCode::Invalid,
+            "not a Vinted listing id",
+        ));
+    }
+    let payload = serde_json::to_value(request).map_err(AppError::internal)?;
+    runner
+        .enqueue(NewJob {
+            account_id,
+            kind,
+            payload,
+            dry_run,
+            progress_total: Some(1),
+        })
+        .await
+}
+
+/// Queues a new price (in cents) for one listing of the account.
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_listing_price(
+    runner: State<'_, Runner>,
+    account_id: String,
+    listing_id: String,
+    price_cents: i64,
+    dry_run: bool,
+) -> Result<Job, AppError> {
+    if price_cents <= 0 {
+        return Err(AppError::field(
+            "priceCents",
+            seller_store::FieldErrorCode::Invalid,
+            "the price must be more than 0",
+        ));
+    }
+    if price_cents > seller_store::products::MAX_MONEY_CENTS {
+        return Err(AppError::field(
+            "priceCents",
+            seller_store::FieldErrorCode::TooLarge,
+            "the price is too large",
+        ));
+    }
+    let request = EditRequest {
+        listing_id,
+        price_cents: Some(price_cents),
+    };
+    queue_listing_change(&runner, account_id, JobKind::EditPrice, request, dry_run).await
+}
+
+/// Queues hiding one listing of the account.
+#[tauri::command]
+#[specta::specta]
+pub async fn hide_listing(
+    runner: State<'_, Runner>,
+    account_id: String,
+    listing_id: String,
+    dry_run: bool,
+) -> Result<Job, AppError> {
+    let request = EditRequest {
+        listing_id,
+        price_cents: None,
+    };
+    queue_listing_change(&runner, account_id, JobKind::Hide, request, dry_run).await
+}
+
+/// Queues showing a hidden listing of the account again.
+#[tauri::command]
+#[specta::specta]
+pub async fn unhide_listing(
+    runner: State<'_, Runner>,
+    account_id: String,
+    listing_id: String,
+    dry_run: bool,
+) -> Result<Job, AppError> {
+    let request = EditRequest {
+        listing_id,
+        price_cents: None,
+    };
+    queue_listing_change(&runner, account_id, JobKind::Unhide, request, dry_run).await
+}
+
+/// Queues deleting one listing of the account on Vinted; its row is kept, marked deleted.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_listing(
+    runner: State<'_, Runner>,
+    account_id: String,
+    listing_id: String,
+    dry_run: bool,
+) -> Result<Job, AppError> {
+    let request = EditRequest {
+        listing_id,
+        price_cents: None,
+    };
+    queue_listing_change(&runner, account_id, JobKind::Delete, request, dry_run).await
 }

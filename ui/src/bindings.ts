@@ -593,6 +593,50 @@ async createItemsFromListings(accountId: string, listingIds: string[]) : Promise
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Queues a new price (in cents) for one listing of the account.
+ */
+async editListingPrice(accountId: string, listingId: string, priceCents: number, dryRun: boolean) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("edit_listing_price", { accountId, listingId, priceCents, dryRun }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues hiding one listing of the account.
+ */
+async hideListing(accountId: string, listingId: string, dryRun: boolean) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("hide_listing", { accountId, listingId, dryRun }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues showing a hidden listing of the account again.
+ */
+async unhideListing(accountId: string, listingId: string, dryRun: boolean) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unhide_listing", { accountId, listingId, dryRun }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues deleting one listing of the account on Vinted; its row is kept, marked deleted.
+ */
+async deleteListing(accountId: string, listingId: string, dryRun: boolean) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_listing", { accountId, listingId, dryRun }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getExportSettings() : Promise<Result<ExportSettings, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_export_settings") };
