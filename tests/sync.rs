@@ -655,3 +655,237 @@ async fn a_row_breaking_the_schemas_rules_is_left_out_on_sqlite() {
 async fn a_row_breaking_the_schemas_rules_is_left_out_on_postgres() {
     a_row_breaking_the_schemas_rules_is_left_out(Backend::Postgres).await;
 }
+
+/// A device still on app version 9 (before `seller_listings` gained `listed_at` and `gone_at`),
+/// its database migrated through the migration files up to 9 and synced by the sync engine's own
+/// functions with 9 in every request: what a device not updated yet does.
+struct OldDevice {
+    conn: std::sync::Arc<std::sync::Mutex<rusqlite::Connection>>,
+    capture: seller_sync::capture::Capture,
+    client: seller_sync::client::SyncClient,
+    token: String,
+}
+
+impl seller_sync::replica::LocalDb for OldDevice {
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, seller_sync::replica::SyncError>
+        + Send
+        + 'static,
+    ) -> Result<T, seller_sync::replica::SyncError> {
+        f(&mut self.conn.lock().unwrap())
+    }
+}
+
+const OLD_VERSION: u32 = 9;
+
+impl OldDevice {
+    async fn sign_in(path: &std::path::Path, server: &sync_support::Server, email: &str) -> Self {
+        use seller_sync::tables::SYNCED_TABLES;
+        let mut conn = rusqlite::Connection::open(path).unwrap();
+        let tx = conn.transaction().unwrap();
+        for (_, sql) in &seller_store::MIGRATIONS_SQL[..OLD_VERSION as usize] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.pragma_update(None, "user_version", OLD_VERSION).unwrap();
+        tx.commit().unwrap();
+        let device = uuid::Uuid::now_v7().to_string();
+        let capture = seller_sync::capture::Capture::register(&conn, &device).unwrap();
+        let names: Vec<&str> = SYNCED_TABLES.iter().map(|t| t.name).collect();
+        capture.install_triggers(&conn, &names).unwrap();
+        seller_sync::replica::install(&conn).unwrap();
+        seller_sync::device::set_meta(&conn, "device_id", &device).unwrap();
+        let anonymous =
+            seller_sync::client::SyncClient::new(&server.address, OLD_VERSION, None).unwrap();
+        let signed = anonymous
+            .login(&seller_sync::protocol::LoginRequest {
+                email: email.into(),
+                password: sync_support::PASSWORD.into(),
+                device_id: device,
+                device_name: "version 9".into(),
+            })
+            .await
+            .unwrap();
+        // The account's shop is this device's own, as signing in leaves it.
+        let shop = signed
+            .scopes
+            .iter()
+            .find(|s| !s.is_empty() && !s.starts_with("user:"))
+            .expect("the account has a shop");
+        conn.execute(
+            "INSERT INTO app_settings (key, value) VALUES ('local_shop_id', ?1)",
+            [shop],
+        )
+        .unwrap();
+        OldDevice {
+            conn: std::sync::Arc::new(std::sync::Mutex::new(conn)),
+            capture,
+            client: anonymous.with_token(signed.token.clone()),
+            token: signed.token,
+        }
+    }
+
+    /// Pulls every scope of the account (the page checks of `seller_sync::trust` included, on
+    /// this version's tables), then pushes.
+    async fn sync(&self) {
+        let scopes = seller_sync::device::scopes(&self.client).await.unwrap();
+        seller_sync::replica::pull_scopes(self, &self.capture, &self.client, &scopes)
+            .await
+            .unwrap();
+        seller_sync::replica::push_all(self, &self.client)
+            .await
+            .unwrap();
+    }
+
+    fn rows(&self, sql: &str) -> Vec<String> {
+        let conn = self.conn.lock().unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            Ok((0..n)
+                .map(|i| match r.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Null => "NULL".to_owned(),
+                    rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    other => format!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+                .join("|"))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    }
+}
+
+/// A version-10 device dates a listing (`listed_at`, new in version 10); a version-9 device of
+/// the same shop goes on syncing (the server serves it the columns it has), renames the listing
+/// without clearing the date anywhere, and once updated to version 10 gets the date it was
+/// never sent.
+async fn devices_of_two_app_versions_share_a_shop(backend: Backend) {
+    const LISTED_AT: &str = "2026-11-02T09:15:00.000Z";
+    let email = "versions@example.fr";
+    let server = start_server(backend, &[email]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut new = Device::open(&dir.path().join("new.sqlite3"));
+    new.sign_in(&server, email).await;
+    new.sync().await;
+    let shop = new.store().shop_id().to_owned();
+    let (account, listing) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    new.store()
+        .connection()
+        .execute_batch(&format!(
+            "INSERT INTO seller_accounts (id, shop_id, name) VALUES ('{account}', '{shop}', 'camille.vinted');
+             INSERT INTO seller_listings (id, listing_id, title, seller_account_id, price, listed_at)
+             VALUES ('{listing}', '4812', 'Robe en lin', '{account}', 2500, '{LISTED_AT}');"
+        ))
+        .unwrap();
+    new.sync().await;
+
+    // The version-9 device takes the shop's pages: its checks refuse a cell of a column it does
+    // not have, and none comes.
+    let old_path = dir.path().join("old.sqlite3");
+    let old = OldDevice::sign_in(&old_path, &server, email).await;
+    old.sync().await;
+    assert_eq!(
+        old.rows(&format!(
+            "SELECT title, price FROM seller_listings WHERE id = '{listing}'"
+        )),
+        ["Robe en lin|2500"]
+    );
+    assert_eq!(
+        old.rows(
+            "SELECT count(*) FROM pragma_table_info('seller_listings') WHERE name = 'listed_at'"
+        ),
+        ["0"]
+    );
+
+    // It renames the listing: the title reaches the newer device, the date stays there and on
+    // the server.
+    old.conn
+        .lock()
+        .unwrap()
+        .execute(
+            "UPDATE seller_listings SET title = 'Robe en lin lavé' WHERE id = ?1",
+            [&listing],
+        )
+        .unwrap();
+    old.sync().await;
+    new.sync().await;
+    let expected = format!("Robe en lin lavé|{LISTED_AT}");
+    assert_eq!(
+        new.rows(&format!(
+            "SELECT title, listed_at FROM seller_listings WHERE id = '{listing}'"
+        )),
+        std::slice::from_ref(&expected)
+    );
+    assert_eq!(
+        sync_support::server_rows(
+            &server.database,
+            &format!("SELECT title, listed_at FROM seller_listings WHERE id = '{listing}'"),
+        )
+        .await,
+        std::slice::from_ref(&expected)
+    );
+
+    // Updated to version 10, the older device pulls its scopes again and gets the date, without
+    // losing its own rename.
+    let token = old.token.clone();
+    drop(old);
+    let mut updated = Device::open(&old_path);
+    assert_eq!(
+        updated.store().open_outcome().from_version,
+        OLD_VERSION,
+        "opened as the updated app opens it"
+    );
+    updated.client = Some(
+        seller_sync::client::SyncClient::new(
+            &server.address,
+            seller_sync::device::schema_version(),
+            Some(token),
+        )
+        .unwrap(),
+    );
+    updated.sync().await;
+    assert_eq!(
+        updated.rows(&format!(
+            "SELECT title, listed_at FROM seller_listings WHERE id = '{listing}'"
+        )),
+        std::slice::from_ref(&expected)
+    );
+    assert_eq!(
+        updated.rows("SELECT count(*) FROM sync_meta WHERE key = 'unreceived_columns'"),
+        ["0"],
+        "every scope was pulled whole again"
+    );
+    // From here on it syncs as any version-10 device: a later date from it reaches the other.
+    updated
+        .store()
+        .connection()
+        .execute(
+            "UPDATE seller_listings SET gone_at = '2026-12-01T08:00:00.000Z' WHERE id = ?1",
+            [&listing],
+        )
+        .unwrap();
+    updated.sync().await;
+    new.sync().await;
+    assert_eq!(
+        new.rows(&format!(
+            "SELECT title, listed_at, gone_at FROM seller_listings WHERE id = '{listing}'"
+        )),
+        [format!("{expected}|2026-12-01T08:00:00.000Z")]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_of_two_app_versions_share_a_shop_on_sqlite() {
+    devices_of_two_app_versions_share_a_shop(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_of_two_app_versions_share_a_shop_on_postgres() {
+    devices_of_two_app_versions_share_a_shop(Backend::Postgres).await;
+}

@@ -50,8 +50,11 @@ pub fn open_with_clock(path: &Path, wall: WallClock) -> Result<(Store, Capture),
     let restored = marker.exists();
     let mut capture = None;
     let mut previous_id = None;
+    let mut columns_before = std::collections::BTreeSet::new();
     let mut store = Store::open_with(path, |conn| {
         previous_id = stored_device_id(conn)?;
+        // Read before the file is migrated: what an update adds is told from them.
+        columns_before = replica::synced_column_list(conn)?;
         let device = match (&previous_id, restored) {
             (Some(id), false) => id.clone(),
             _ => uuid::Uuid::now_v7().to_string(),
@@ -60,7 +63,7 @@ pub fn open_with_clock(path: &Path, wall: WallClock) -> Result<(Store, Capture),
         Ok(())
     })?;
     let capture = capture.expect("open_with runs its preparation");
-    store.write(|tx| attach(tx.transaction(), &capture))?;
+    store.write(|tx| attach(tx.transaction(), &capture, &columns_before))?;
     if restored {
         if let Some(previous) = previous_id.filter(|p| p != capture.device_id()) {
             store
@@ -111,10 +114,16 @@ fn stored_device_id(conn: &Connection) -> rusqlite::Result<Option<String>> {
 }
 
 /// Makes the database a replica of this device, in the caller's transaction: the sync
-/// tables, the capture triggers, and the rows written before capture recorded once.
-fn attach(conn: &Connection, capture: &Capture) -> Result<(), DeviceError> {
+/// tables, the capture triggers, the rows written before capture recorded once, and the synced
+/// columns an update added pulled again (`columns_before`: read before this open migrated).
+fn attach(
+    conn: &Connection,
+    capture: &Capture,
+    columns_before: &std::collections::BTreeSet<String>,
+) -> Result<(), DeviceError> {
     replica::install(conn)?;
     set_meta(conn, "device_id", capture.device_id())?;
+    replica::note_synced_columns(conn, columns_before)?;
     let names: Vec<&str> = SYNCED_TABLES.iter().map(|t| t.name).collect();
     capture.install_triggers(conn, &names)?;
     for table in names {
@@ -574,6 +583,8 @@ async fn round<D: LocalDb>(
     let pushed = replica::push_all(db, client).await?;
     let scopes = scopes(client).await?;
     let mut report = replica::pull_scopes(db, capture, client, &scopes).await?;
+    db.with_conn(|conn| Ok(replica::all_scopes_pulled(conn)?))
+        .await?;
     report.rows_pushed += pushed + replica::push_all(db, client).await?;
     Ok(report)
 }

@@ -7,6 +7,7 @@
 //! acknowledges without applying twice). Pulled pages are merged and the scope's cursor moved in
 //! one transaction: a crash replays a page, never skips one.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -57,6 +58,88 @@ impl From<crate::trust::PageError> for SyncError {
 /// Creates the outbox, cursors and sync settings (next to `sync_clock`, made by capture).
 pub fn install(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(REPLICA_TABLES)
+}
+
+/// Every synced column of the local tables, as `table.column` (`id` left out).
+pub fn synced_column_list(conn: &Connection) -> rusqlite::Result<BTreeSet<String>> {
+    let mut list = BTreeSet::new();
+    for table in crate::tables::SYNCED_TABLES {
+        for column in crate::capture::synced_columns(conn, table.name)? {
+            list.insert(format!("{}.{column}", table.name));
+        }
+    }
+    Ok(list)
+}
+
+/// Records the synced columns the tables have now; when an app update added some since the
+/// last record (or, at the first record, since `before_update`: the columns read before this
+/// open migrated the file) and the device has pulled before, every scope is pulled again from
+/// the start, in the same transaction. The server serves each device only the columns of its
+/// app version (`docs/SYNC.md`), so the cells of the new columns in rows
+/// pulled before the update never arrived: pulled again, they win over the column's default
+/// here ([`crate::merge::UNRECEIVED_COLUMNS`]) until every scope has been pulled whole.
+pub fn note_synced_columns(
+    conn: &Connection,
+    before_update: &BTreeSet<String>,
+) -> rusqlite::Result<()> {
+    let now = synced_column_list(conn)?;
+    let recorded: Option<BTreeSet<String>> =
+        meta_value(conn, SYNCED_COLUMNS)?.map(|list| list.lines().map(str::to_owned).collect());
+    let before = recorded.as_ref().unwrap_or(before_update);
+    let gained: Vec<&String> = now.difference(before).collect();
+    let pulled: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM sync_cursors)", [], |r| {
+        r.get(0)
+    })?;
+    if !gained.is_empty() && pulled {
+        let mut unreceived: BTreeSet<String> = meta_value(conn, crate::merge::UNRECEIVED_COLUMNS)?
+            .map(|list| list.lines().map(str::to_owned).collect())
+            .unwrap_or_default();
+        unreceived.extend(gained.iter().map(|c| (*c).clone()));
+        set_meta_value(
+            conn,
+            crate::merge::UNRECEIVED_COLUMNS,
+            &unreceived.into_iter().collect::<Vec<_>>().join("\n"),
+        )?;
+        conn.execute("DELETE FROM sync_cursors", [])?;
+        tracing::info!(
+            ?gained,
+            "the app's update added synced columns: every scope is pulled again"
+        );
+    }
+    set_meta_value(
+        conn,
+        SYNCED_COLUMNS,
+        &now.into_iter().collect::<Vec<_>>().join("\n"),
+    )
+}
+
+/// After every scope was pulled to its end: the cells of columns gained by an update have all
+/// arrived ([`note_synced_columns`]).
+pub fn all_scopes_pulled(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM sync_meta WHERE key = ?1",
+        [crate::merge::UNRECEIVED_COLUMNS],
+    )?;
+    Ok(())
+}
+
+/// The `sync_meta` key of the synced columns recorded at the last open.
+const SYNCED_COLUMNS: &str = "synced_columns";
+
+fn meta_value(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM sync_meta WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+fn set_meta_value(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO sync_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
 }
 
 /// Moves everything captured and not handed over yet into numbered outbox batches; returns the

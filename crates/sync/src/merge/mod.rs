@@ -19,7 +19,9 @@ mod references;
 mod rows;
 mod write;
 
-use rusqlite::{Connection, params};
+use std::collections::BTreeSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
 
 use self::clocks::{
     ClockEntry, HeldClock, forget_cells, keep_cell_stamps, local_clock, restamp_row, row_clocks,
@@ -43,11 +45,18 @@ pub struct Merged {
     pub rows_repaired: usize,
 }
 
+/// The `sync_meta` key listing (one `table.column` a line) the synced columns this device gained
+/// by an app update since it last pulled its scopes whole: the server served it only the
+/// columns of its version before, so a cell of one of them that holds no clock of its own here
+/// was never received, and the server's cell wins even at the row's own stamp. Cleared once
+/// every scope was pulled again from the start (`replica`).
+pub(crate) const UNRECEIVED_COLUMNS: &str = "unreceived_columns";
+
 /// Applies `batch` in the current transaction of `conn` (the caller commits), capture off but
 /// for what the merge decides on its own: rows a remote delete cascades to, rows left without
 /// their parent, unique-key clashes, a delete that would break a row another one needs.
 pub fn merge(conn: &Connection, capture: &Capture, batch: &Batch) -> rusqlite::Result<Merged> {
-    merge_from(conn, capture, batch, false)
+    merge_from(conn, capture, batch, false, &BTreeSet::new())
 }
 
 /// [`merge`] of a page pulled from the server. When this device has nothing left in its outbox,
@@ -63,7 +72,18 @@ pub fn merge_pulled(
         conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM sync_outbox)", [], |r| {
             r.get(0)
         })?;
-    merge_from(conn, capture, batch, outbox_empty)
+    let unreceived: Option<String> = conn
+        .query_row(
+            "SELECT value FROM sync_meta WHERE key = ?1",
+            [UNRECEIVED_COLUMNS],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let unreceived: BTreeSet<&str> = unreceived
+        .as_deref()
+        .map(|list| list.lines().collect())
+        .unwrap_or_default();
+    merge_from(conn, capture, batch, outbox_empty, &unreceived)
 }
 
 fn merge_from(
@@ -71,6 +91,7 @@ fn merge_from(
     capture: &Capture,
     batch: &Batch,
     server_has_ours: bool,
+    unreceived: &BTreeSet<&str>,
 ) -> rusqlite::Result<Merged> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     // The app's own triggers (stock from movements) tell merged writes from local ones by this
@@ -86,6 +107,7 @@ fn merge_from(
         capture,
         keys: &keys,
         server_has_ours,
+        unreceived,
         merged: Merged::default(),
         deleted: Vec::new(),
         new_rows: Vec::new(),
@@ -123,6 +145,9 @@ struct PageMerge<'a> {
     keys: &'a [ForeignKey],
     /// The server holds every write of this device (see [`merge_pulled`]).
     server_has_ours: bool,
+    /// `table.column` of the columns this device gained since it last pulled whole (see
+    /// [`UNRECEIVED_COLUMNS`]).
+    unreceived: &'a BTreeSet<&'a str>,
     merged: Merged,
     /// Rows a remote delete removed, for their children to follow (see `settle_references`).
     deleted: Vec<(String, String)>,
@@ -220,8 +245,15 @@ impl<'a> PageMerge<'a> {
         let (life_now, own) = row_clocks(conn, &row.table, &row.pk)?;
         let mut winners: Vec<&'a Cell> = Vec::new();
         for cell in &row.cells {
+            // A column this device did not have when it pulled the row: the value here is the
+            // column's default, not the write its row's stamp stands for.
+            let never_received = !own.contains_key(&cell.column)
+                && !self.unreceived.is_empty()
+                && self
+                    .unreceived
+                    .contains(format!("{}.{}", row.table, cell.column).as_str());
             let held = own.get(&cell.column).or(life_now.as_ref());
-            let settled = held.is_some_and(settled_by_server);
+            let settled = never_received || held.is_some_and(settled_by_server);
             let held = held.map(|h| (h.hlc, h.device.as_str()));
             if !settled && !cell_wins(new_life, held, (cell.hlc, cell.device.as_str())) {
                 self.merged.cells_ignored += 1;
