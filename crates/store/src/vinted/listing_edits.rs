@@ -233,3 +233,146 @@ impl Store {
         self.write(|tx| tx.mark_listing_deleted(account_id, listing_id))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::AccountDraft;
+    use crate::products::{ProductDraft, ProductStatus};
+    use crate::vinted::{ListingFilter, ListingRow, WardrobeListing};
+
+    fn listing(id: &str, sku: &str) -> WardrobeListing {
+        WardrobeListing {
+            listing_id: id.into(),
+            title: format!("Annonce {id}"),
+            photo_url: None,
+            price_cents: 1_000,
+            status: ListingStatus::Active,
+            listed_at: None,
+            sku: Some(sku.into()),
+        }
+    }
+
+    /// An account with listings 1 (item A), 2 and 3 (both item B) and 4 (item C, sold).
+    fn store() -> (tempfile::TempDir, Store, String) {
+        let dir = tempfile::tempdir().expect("a folder");
+        let mut store = Store::open(&dir.path().join("db.sqlite3")).expect("a store");
+        let account = store
+            .create_account(AccountDraft {
+                name: "Boutique".into(),
+                username: None,
+                email: None,
+                avatar: None,
+                vinted_base_url: "https://www.vinted.fr".into(),
+                proxy: None,
+            })
+            .expect("an account");
+        for (sku, status) in [
+            ("SP-A", ProductStatus::Listed),
+            ("SP-B", ProductStatus::Listed),
+            ("SP-C", ProductStatus::Sold),
+        ] {
+            store
+                .create_product(ProductDraft {
+                    sku: Some(sku.into()),
+                    status,
+                    ..ProductDraft::titled(&format!("Article {sku}"))
+                })
+                .expect("an item");
+        }
+        let listings = [
+            listing("1", "SP-A"),
+            listing("2", "SP-B"),
+            listing("3", "SP-B"),
+            listing("4", "SP-C"),
+        ];
+        store
+            .upsert_listings(&account.id, &listings, &now_rfc3339())
+            .expect("the listings");
+        (dir, store, account.id)
+    }
+
+    fn row(store: &Store, listing_id: &str) -> ListingRow {
+        store
+            .list_listings(&ListingFilter::default())
+            .expect("the listings")
+            .items
+            .into_iter()
+            .find(|r| r.listing_id == listing_id)
+            .expect("the row")
+    }
+
+    fn product_status(store: &Store, sku: &str) -> ProductStatus {
+        store
+            .product_by_sku(sku)
+            .expect("reading")
+            .expect("the item")
+            .status
+    }
+
+    #[test]
+    fn a_confirmed_price_and_hidden_state_land_on_the_row() {
+        let (_dir, mut store, account) = store();
+        store
+            .set_listing_price(&account, "1", 2_790)
+            .expect("the price");
+        assert_eq!(row(&store, "1").price_cents, 2_790);
+        assert!(matches!(
+            store.set_listing_price(&account, "1", 0),
+            Err(StoreError::Validation(_))
+        ));
+        assert!(matches!(
+            store.set_listing_price(&account, "99", 100),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            store.set_listing_price("another account", "1", 100),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert_eq!(row(&store, "1").price_cents, 2_790);
+
+        store
+            .set_listing_hidden(&account, "1", true)
+            .expect("hidden");
+        assert_eq!(row(&store, "1").status, ListingStatus::Hidden);
+        store
+            .set_listing_hidden(&account, "1", false)
+            .expect("shown");
+        assert_eq!(row(&store, "1").status, ListingStatus::Active);
+
+        let known = store
+            .known_listing(&account, "1")
+            .expect("reading")
+            .expect("known");
+        assert_eq!((known.price_cents, known.published), (2_790, false));
+        assert_eq!(store.known_listing(&account, "99").expect("reading"), None);
+    }
+
+    #[test]
+    fn a_deleted_listing_is_kept_and_its_item_is_ready_unless_listed_elsewhere_or_sold() {
+        let (_dir, mut store, account) = store();
+        assert!(store.mark_listing_deleted(&account, "1").expect("deleted"));
+        let gone = row(&store, "1");
+        assert_eq!(gone.status, ListingStatus::Deleted);
+        let gone_at = gone.gone_at.clone().expect("the time it went");
+        assert_eq!(product_status(&store, "SP-A"), ProductStatus::Ready);
+        // Again: the time it went is kept.
+        assert!(!store.mark_listing_deleted(&account, "1").expect("deleted"));
+        assert_eq!(row(&store, "1").gone_at, Some(gone_at));
+
+        // Item B is still on listing 3, then on none.
+        assert!(!store.mark_listing_deleted(&account, "2").expect("deleted"));
+        assert_eq!(product_status(&store, "SP-B"), ProductStatus::Listed);
+        assert!(store.mark_listing_deleted(&account, "3").expect("deleted"));
+        assert_eq!(product_status(&store, "SP-B"), ProductStatus::Ready);
+
+        // A sold item stays sold.
+        assert!(!store.mark_listing_deleted(&account, "4").expect("deleted"));
+        assert_eq!(product_status(&store, "SP-C"), ProductStatus::Sold);
+
+        assert!(matches!(
+            store.mark_listing_deleted(&account, "99"),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+}
