@@ -15,3 +15,4 @@ mod sync;
 mod sync_server_kill;
 mod vinted_edit;
 mod vinted_import;
+mod vinted_publish;

@@ -169,7 +169,12 @@ pub async fn publish_product<S: StoreAccess>(
         if let Some(found) = find_listing(flow, &product, &title, price, since, exclude).await? {
             tracing::info!(product_id, listing_id = %found.id, "an earlier try had published it: adopted");
             let url = found_url(&base_url, &found);
-            record(flow, &product, &found.id, &url, state.attempt_id.take()).await?;
+            // The adoption is this try's outcome: its attempt row says it succeeded.
+            let attempt = match state.attempt_id.take() {
+                Some(attempt) => attempt,
+                None => start_attempt(flow, &product.id).await?,
+            };
+            record(flow, &product, &found.id, &url, Some(attempt)).await?;
             return Ok(Outcome::Published {
                 listing_id: found.id,
                 url,
@@ -663,4 +668,76 @@ async fn record<S: StoreAccess>(
         })
         .await
         .map_err(store_error)
+}
+
+/// What publishing an item would send, from the reference data already cached (a preview never
+/// calls Vinted): the mapped fields with their names and ids, the problems, the create body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PublishPreview {
+    pub product_id: String,
+    pub account_id: String,
+    /// The Vinted site the reference data is for (`www.vinted.fr`).
+    pub domain: String,
+    /// Whether the app has read Vinted's categories for that site yet.
+    pub reference_loaded: bool,
+    /// Why the preview is incomplete, when it is.
+    pub message: Option<String>,
+    pub mapping: Mapping,
+    /// Everything to fix before publishing; empty when the item can go.
+    pub problems: Vec<Problem>,
+    /// The create body the form is expected to post.
+    #[cfg_attr(feature = "specta", specta(type = seller_store::vinted::AnyJson))]
+    pub payload: Value,
+}
+
+/// Says what would be published for the item on the account, from the cache only.
+pub async fn preview<S: StoreAccess>(
+    store: &S,
+    account_id: &str,
+    product_id: &str,
+) -> Result<PublishPreview, S::Error> {
+    let (account, id) = (account_id.to_owned(), product_id.to_owned());
+    let (base_url, product, data_dir) = store
+        .with_store(move |store| {
+            let base_url = store.account(&account)?.vinted_base_url;
+            let product = store.product(&id)?;
+            let data_dir = store
+                .path()
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            Ok((base_url, product, data_dir))
+        })
+        .await?;
+    let domain = reference::domain_of(&base_url);
+    let (probe, d) = (store.clone(), domain.clone());
+    let reference_loaded = probe
+        .with_store(move |store| {
+            Ok(store
+                .cached_reference(&d, reference::kind::CATALOGS, "")?
+                .is_some())
+        })
+        .await?;
+    let mut lookup = Lookup::cached_only(store.clone(), &base_url);
+    let mapping = reference::map_product(&mut lookup, &product)
+        .await
+        .map_err(|error| S::Error::from(crate::Error::Internal(error.to_string())))?;
+    let problems = checks::all_problems(&product, &mapping, &data_dir);
+    let payload = checks::create_body(&product, &mapping);
+    Ok(PublishPreview {
+        product_id: product.id,
+        account_id: account_id.to_owned(),
+        message: (!reference_loaded).then(|| {
+            format!(
+                "The app has not read Vinted's categories for {domain} yet: start the session so the app can read Vinted's categories."
+            )
+        }),
+        domain,
+        reference_loaded,
+        mapping,
+        problems,
+        payload,
+    })
 }
