@@ -254,3 +254,88 @@ async fn an_empty_wardrobe_imports_nothing_and_says_so() {
     );
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captcha_pauses_the_account_until_the_person_resumes_and_retry_after_is_obeyed() {
+    use seller_panel_tests::fake_vinted::{Failure, Step};
+    use seller_store::vinted::Attention;
+
+    let fake = FakeVinted::start();
+    fake.seed_wardrobe(120);
+    let harness = Harness::start(&fake, quick_pacing()).await;
+
+    // DataDome answers the second page: the job and the account wait for the person.
+    fake.fail_next_n(Step::Wardrobe, Failure::DataDome403, 1);
+    let job = harness
+        .enqueue(JobKind::ImportListings, json!({"linkBySku": false}), false)
+        .await;
+    let held = harness
+        .wait_for_job(
+            &job.id,
+            &[JobState::NeedsAttention, JobState::Done],
+            IMPORT_WITHIN,
+        )
+        .await;
+    assert_eq!(held.state, JobState::NeedsAttention, "{held:#?}");
+    let pacing = harness
+        .db
+        .lock()
+        .pacing_state(&harness.account_id)
+        .expect("the pacing state");
+    assert_eq!(pacing.attention, Some(Attention::Captcha), "{pacing:?}");
+    // Nothing runs for the account meanwhile, even a new job.
+    let other = harness
+        .enqueue(JobKind::ImportListings, json!({"linkBySku": false}), false)
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(harness.job(&other.id).state, JobState::Queued);
+
+    // The person solved it: both jobs go on; the first from where it stopped.
+    let resumed = harness
+        .runner
+        .resume_account(&harness.account_id)
+        .await
+        .expect("resuming");
+    assert_eq!(resumed, 1);
+    for id in [&job.id, &other.id] {
+        let done = harness
+            .wait_for_job(id, &[JobState::Done, JobState::Failed], IMPORT_WITHIN)
+            .await;
+        assert_eq!(done.state, JobState::Done, "{done:#?}");
+        assert_eq!(done.result.as_ref().expect("a summary")["seen"], 120);
+    }
+    assert_eq!(listings(&harness).len(), 120);
+
+    // A 429 with Retry-After: 2 s: the next call waits at least that long, then goes on.
+    fake.clear_requests();
+    fake.fail_next_n(
+        Step::Wardrobe,
+        Failure::RateLimited {
+            retry_after_secs: 2,
+        },
+        1,
+    );
+    let paced = harness
+        .enqueue(JobKind::ImportListings, json!({"linkBySku": false}), false)
+        .await;
+    let paced = harness
+        .wait_for_job(
+            &paced.id,
+            &[JobState::Done, JobState::Failed],
+            IMPORT_WITHIN,
+        )
+        .await;
+    assert_eq!(paced.state, JobState::Done, "{paced:#?}");
+    let wardrobe: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/items"))
+        .collect();
+    assert!(wardrobe.len() >= 3, "the refused page was asked again");
+    let gap = wardrobe[1].at.duration_since(wardrobe[0].at);
+    assert!(
+        gap >= Duration::from_secs(2),
+        "Retry-After not obeyed: {gap:?}"
+    );
+    harness.stop().await;
+}

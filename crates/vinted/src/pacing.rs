@@ -7,7 +7,9 @@
 //! - Writes and relists capped per sliding hour and per sliding day; a wait for a cap ends when
 //!   the oldest write of the window leaves it.
 //! - A cooldown after a 429, a challenge or a plain 403, doubling with each setback in a row
-//!   up to six hours, `Retry-After` winning when longer; a success resets the doubling.
+//!   up to six hours; a success resets the doubling. Vinted's `Retry-After` always holds: a
+//!   first 429 waits exactly that long (the server knows best), later ones in a row wait the
+//!   longer of it and the doubling.
 //! - Paused while a person is needed: a captcha or an expired login stops everything; a
 //!   restriction stops writes until its end when known, until cleared otherwise.
 
@@ -154,23 +156,32 @@ pub struct State {
 
 impl State {
     /// The state after a setback at `now`: a cooldown of the setback's base × 2^level (15 min
-    /// after a 429 or a 403, 30 min after a challenge), at most [`MAX_COOLDOWN`], or
-    /// `retry_after` when longer; a cooldown already running longer is kept.
+    /// after a 429 or a 403, 30 min after a challenge), at most [`MAX_COOLDOWN`]. With a
+    /// `retry_after`, the first setback in a row waits exactly that, and later ones the longer
+    /// of it and base × 2^(level − 1): Vinted's own answer is never cut short, and repeated
+    /// refusals still slow the account down. A cooldown already running longer is kept.
     pub fn after(
         mut self,
         setback: Setback,
         now: DateTime<Utc>,
         retry_after: Option<Duration>,
     ) -> State {
-        let doubling = 1_i32 << self.cooldown_level.min(16);
-        let backoff = (setback.base() * doubling).min(MAX_COOLDOWN);
-        let backoff_until = now + backoff;
         let retry_until = retry_after
             .and_then(|wait| TimeDelta::from_std(wait.min(crate::reply::MAX_RETRY_AFTER)).ok())
             .map(|wait| now + wait);
-        let (until, from_retry_after) = match retry_until {
-            Some(retry_until) if retry_until > backoff_until => (retry_until, true),
-            _ => (backoff_until, false),
+        let exponent = match retry_until {
+            Some(_) => self.cooldown_level.checked_sub(1),
+            None => Some(self.cooldown_level),
+        };
+        let backoff_until = exponent.map(|exponent| {
+            let doubling = 1_i32 << exponent.min(16);
+            now + (setback.base() * doubling).min(MAX_COOLDOWN)
+        });
+        let (until, from_retry_after) = match (retry_until, backoff_until) {
+            (Some(retry), Some(backoff)) if retry > backoff => (retry, true),
+            (_, Some(backoff)) => (backoff, false),
+            (Some(retry), None) => (retry, true),
+            (None, None) => (now, false),
         };
         match self.cooldown_until {
             Some(running) if running >= until => {}
@@ -770,7 +781,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_wins_when_longer() {
+    fn retry_after_always_holds_and_repeated_refusals_still_double() {
         let longer =
             State::default().after(Setback::RateLimited, t0(), Some(Duration::from_secs(3_600)));
         assert_eq!(longer.cooldown_until, Some(t0() + HOUR));
@@ -788,9 +799,10 @@ mod tests {
                 reason: WaitReason::RetryAfter
             }
         );
+        // A first 429 waits what Vinted said, even when shorter than the doubling's base…
         let shorter =
             State::default().after(Setback::RateLimited, t0(), Some(Duration::from_secs(60)));
-        assert_eq!(shorter.cooldown_until, Some(t0() + TimeDelta::minutes(15)));
+        assert_eq!(shorter.cooldown_until, Some(t0() + TimeDelta::minutes(1)));
         assert_eq!(
             when(
                 Action::Write,
@@ -800,10 +812,21 @@ mod tests {
                 &shorter
             ),
             Decision::Wait {
-                until: t0() + TimeDelta::minutes(15),
-                reason: WaitReason::Cooldown
+                until: t0() + TimeDelta::minutes(1),
+                reason: WaitReason::RetryAfter
             }
         );
+        // …and a second one in a row waits at least the doubling's base.
+        let again = shorter.after(
+            Setback::RateLimited,
+            t0() + TimeDelta::minutes(2),
+            Some(Duration::from_secs(60)),
+        );
+        assert_eq!(
+            again.cooldown_until,
+            Some(t0() + TimeDelta::minutes(2 + 15))
+        );
+        assert!(!again.cooldown_from_retry_after);
         // A running longer cooldown is not shortened by a later, shorter one.
         let kept = longer.after(Setback::Forbidden, t0() + secs(10), None);
         assert_eq!(kept.cooldown_until, Some(t0() + HOUR));

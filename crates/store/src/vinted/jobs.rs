@@ -555,4 +555,15 @@ impl Store {
         let rows = stmt.query_map(named_params! {":now": now}, |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// When the account's next waiting job may run (its earliest `not_before`), if one waits.
+    pub fn next_job_wake(&self, account_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT min(not_before) FROM vinted_jobs
+                 WHERE seller_account_id = ?1 AND state = 'waiting'",
+            )?
+            .query_row([account_id], |r| r.get(0))?)
+    }
 }

@@ -110,13 +110,20 @@ impl<S: StoreAccess> JobRunner<S> {
     }
 
     /// The person dealt with what paused the account (captcha solved, logged in again): its
-    /// held jobs go back in the queue.
+    /// held jobs go back in the queue at once. The challenge's cooldown ends with it, since the
+    /// person has just passed the challenge; the doubling level stays, so a new refusal soon
+    /// after waits longer.
     pub async fn resume_account(&self, account_id: &str) -> Result<usize, S::Error> {
         let id = account_id.to_owned();
         let resumed = self
             .inner
             .store
             .with_store(move |store| {
+                let mut state = store.pacing_state(&id)?;
+                if state.attention.is_some() {
+                    state.cooldown_until = None;
+                    store.set_pacing_state(&id, &state)?;
+                }
                 store.clear_attention(&id)?;
                 Ok(store.resume_attention_jobs(&id)?)
             })
@@ -161,7 +168,8 @@ impl<S: StoreAccess> JobRunner<S> {
             let job = match next {
                 Ok(Some(job)) if self.inner.sessions.status(&account_id).is_logged_in() => job,
                 Ok(_) => {
-                    let _ = tokio::time::timeout(IDLE_LOOK, notify.notified()).await;
+                    let pause = self.until_next_wake(&account_id).await;
+                    let _ = tokio::time::timeout(pause, notify.notified()).await;
                     continue;
                 }
                 Err(error) => {
@@ -171,6 +179,27 @@ impl<S: StoreAccess> JobRunner<S> {
                 }
             };
             self.run_job(job).await;
+        }
+    }
+
+    /// How long an idle worker sleeps: until its next waiting job may run, at most
+    /// [`IDLE_LOOK`].
+    async fn until_next_wake(&self, account_id: &str) -> Duration {
+        let id = account_id.to_owned();
+        let next = self
+            .inner
+            .store
+            .with_store(move |store| Ok(store.next_job_wake(&id)?))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|at| DateTime::parse_from_rfc3339(&at).ok());
+        match next {
+            Some(at) => (at.with_timezone(&Utc) - Utc::now())
+                .to_std()
+                .unwrap_or_default()
+                .clamp(Duration::from_millis(50), IDLE_LOOK),
+            None => IDLE_LOOK,
         }
     }
 
