@@ -15,6 +15,7 @@ use tokio::process::Command;
 use crate::display::SCREEN;
 use crate::fingerprint::{Fingerprint, parse_major_version};
 use crate::process::{GroupChild, Marker};
+use crate::stealth;
 
 /// Environment variables naming the browser and driver to use instead of the ones on `PATH`.
 pub const CHROMIUM_ENV: &str = "SELLER_PANEL_CHROMIUM";
@@ -167,7 +168,8 @@ impl Browser {
     pub async fn start(config: &BrowserConfig) -> Result<Browser, BrowserError> {
         std::fs::create_dir_all(&config.profile_dir).map_err(BrowserError::Profile)?;
         clear_stale_profile_lock(&config.profile_dir);
-        let mut chromedriver = start_chromedriver(config)?;
+        let driver_path = driver_to_run(config).await;
+        let mut chromedriver = start_chromedriver(config, &driver_path)?;
         let port = read_driver_port(&mut chromedriver).await?;
         // Local calls (WebDriver, DevTools) never go through a system proxy from HTTP_PROXY.
         let local = reqwest::Client::builder()
@@ -263,8 +265,28 @@ impl Drop for Browser {
     }
 }
 
-fn start_chromedriver(config: &BrowserConfig) -> Result<GroupChild, BrowserError> {
-    let mut command = Command::new(&config.install.chromedriver);
+/// The private chromedriver without its page markers ([`stealth::private_chromedriver`]), or the
+/// installed one when the copy cannot be made (the session still runs, with the markers).
+async fn driver_to_run(config: &BrowserConfig) -> PathBuf {
+    let system = config.install.chromedriver.clone();
+    let dir = stealth::driver_dir(&config.profile_dir);
+    let (from, copy) = (system.clone(), dir.clone());
+    // Reading and hashing 25 MB is blocking work.
+    match tokio::task::spawn_blocking(move || stealth::private_chromedriver(&from, &copy)).await {
+        Ok(Ok(path)) => path,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, folder = %dir.display(), "could not make the private chromedriver: using the installed one, whose page markers show");
+            system
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not make the private chromedriver: using the installed one, whose page markers show");
+            system
+        }
+    }
+}
+
+fn start_chromedriver(config: &BrowserConfig, driver: &Path) -> Result<GroupChild, BrowserError> {
+    let mut command = Command::new(driver);
     // SEVERE only: at INFO chromedriver logs the text typed into fields, passwords included.
     command
         .args(["--port=0", "--log-level=SEVERE"])
@@ -314,20 +336,29 @@ fn capabilities(config: &BrowserConfig) -> Result<ChromeCapabilities, BrowserErr
     for arg in chromium_args(config) {
         caps.add_arg(&arg).map_err(fail)?;
     }
-    caps.add_experimental_option(
-        "prefs",
-        json!({
-            // Never offer to save the Vinted password into the profile.
-            "credentials_enable_service": false,
-            "profile.password_manager_enabled": false,
-            // WebRTC may only use the proxied path: no UDP around the proxy.
-            "webrtc.ip_handling_policy": "disable_non_proxied_udp",
-            "webrtc.multiple_routes_enabled": false,
-            "webrtc.nonproxied_udp_enabled": false,
-            "intl.accept_languages": config.fingerprint.accept_language(),
-        }),
-    )
-    .map_err(fail)?;
+    let mut prefs = json!({
+        // Never offer to save the Vinted password into the profile.
+        "credentials_enable_service": false,
+        "profile.password_manager_enabled": false,
+        // WebRTC may only use the proxied path: no UDP around the proxy.
+        "webrtc.ip_handling_policy": "disable_non_proxied_udp",
+        "webrtc.multiple_routes_enabled": false,
+        "webrtc.nonproxied_udp_enabled": false,
+        "intl.accept_languages": config.fingerprint.accept_language(),
+    });
+    if let (Some(prefs), serde_json::Value::Object(quiet)) =
+        (prefs.as_object_mut(), stealth::prefs())
+    {
+        prefs.extend(quiet);
+    }
+    caps.add_experimental_option("prefs", prefs).map_err(fail)?;
+    // chromedriver adds `--enable-automation` otherwise: the "controlled by automated test
+    // software" bar and `navigator.webdriver` true. chromedriver 156 still accepts
+    // `useAutomationExtension` (the extension itself is long gone).
+    caps.add_experimental_option("excludeSwitches", json!(["enable-automation"]))
+        .map_err(fail)?;
+    caps.add_experimental_option("useAutomationExtension", false)
+        .map_err(fail)?;
     Ok(caps)
 }
 
@@ -351,10 +382,15 @@ pub fn chromium_args(config: &BrowserConfig) -> Vec<String> {
         "--window-position=0,0".to_owned(),
         format!("--window-size={},{}", SCREEN.0, SCREEN.1),
     ];
+    args.extend(stealth::chromium_args(config.display.is_some()));
     if let Some(port) = config.proxy_port {
         args.push(format!("--proxy-server=http://127.0.0.1:{port}"));
-        // Without this Chromium sends loopback addresses around the proxy.
-        args.push("--proxy-bypass-list=<-loopback>".to_owned());
+        // `<-loopback>`: without it Chromium sends loopback addresses around the proxy. The
+        // Google endpoints sent nowhere fail inside the browser instead of reaching the proxy.
+        args.push(format!(
+            "--proxy-bypass-list=<-loopback>;{}",
+            stealth::proxy_bypass()
+        ));
     }
     if runs_as_root() {
         // Chromium's sandbox refuses to run as root.

@@ -20,4 +20,5 @@ pub mod proxy;
 pub mod session;
 pub mod sessions;
 pub mod site;
+pub mod stealth;
 pub mod vnc;
