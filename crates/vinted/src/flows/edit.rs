@@ -144,11 +144,16 @@ async fn edit_price<S: StoreAccess>(
         .and_then(|c| c.previous_price_cents)
         .or(current);
     if current == Some(price_cents) {
-        // Already at that price (a resumed job whose write went through, or nothing to do).
-        record_price(flow, &listing_id, price_cents).await?;
+        // Already at that price: a resumed job whose write went through, or nothing to do.
+        // A dry run leaves even the row as it is.
+        let dry_run = flow.caller.dry_run;
+        if !dry_run {
+            record_price(flow, &listing_id, price_cents).await?;
+        }
+        save(flow, Step::Confirmed, previous).await?;
         return Ok(json!({
             "listingId": listing_id, "priceCents": price_cents,
-            "previousPriceCents": previous, "changed": false, "dryRun": false,
+            "previousPriceCents": previous, "changed": checkpoint.is_some(), "dryRun": dry_run,
         }));
     }
     let body = edit_body(&item, item_id, price_cents, &seller_store::new_id())?;
@@ -220,8 +225,14 @@ async fn set_hidden<S: StoreAccess>(
     if let Written::NotFound = written {
         return Err(FlowError::Vinted(Refusal::NotFound));
     }
-    let shown = read_hidden(flow, item_id).await?;
-    if shown != Some(hidden) {
+    let Some(shown) = read_hidden(flow, item_id).await? else {
+        // Sold, reserved or deleted meanwhile, unless the write's answer was lost.
+        return Err(match written {
+            Written::Lost(error) => error,
+            _ => FlowError::Vinted(Refusal::NotFound),
+        });
+    };
+    if shown != hidden {
         return Err(written.unconfirmed(format!(
             "Vinted does not show the listing {} after the change",
             if hidden { "hidden" } else { "visible" }
