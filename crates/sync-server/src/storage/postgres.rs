@@ -386,7 +386,37 @@ async fn apply_row(
             )
             .await?;
     }
+    if row.comes_to_life() {
+        return project(client, table, &with_logged_cells(client, row).await?).await;
+    }
     project(client, table, row).await
+}
+
+/// A row coming to life with the cells the log holds beside the pushed ones: a device of an
+/// older app version re-creating a row sends none of the columns it does not have, and every
+/// device pulls the row with the log's cells, so the typed row holds them too.
+async fn with_logged_cells(client: &impl GenericClient, row: &PlannedRow) -> Result<PlannedRow> {
+    let mut whole = row.clone();
+    let logged = client
+        .query(
+            "SELECT col, value, hlc, device FROM sync_cells WHERE tbl = $1 AND pk = $2 AND col <> ''",
+            &[&row.table, &row.pk],
+        )
+        .await?;
+    for r in logged {
+        let column: String = r.get(0);
+        if row.cells.iter().any(|c| c.column == column) {
+            continue;
+        }
+        let value: Option<String> = r.get(1);
+        whole.cells.push(Cell {
+            column,
+            value: decode_value(value.as_deref())?,
+            hlc: Hlc::from_i64(r.get(2)).unwrap_or_default(),
+            device: r.get(3),
+        });
+    }
+    Ok(whole)
 }
 
 async fn project(client: &impl GenericClient, table: &TypedTable, row: &PlannedRow) -> Result<()> {

@@ -246,7 +246,40 @@ fn apply_row(conn: &Connection, row: &PlannedRow, seq: i64) -> rusqlite::Result<
             seq
         ])?;
     }
+    if row.comes_to_life() {
+        return project(conn, &with_logged_cells(conn, row)?);
+    }
     project(conn, row)
+}
+
+/// A row coming to life with the cells the log holds beside the pushed ones: a device of an
+/// older app version re-creating a row sends none of the columns it does not have, and every
+/// device pulls the row with the log's cells, so the typed row holds them too.
+fn with_logged_cells(conn: &Connection, row: &PlannedRow) -> rusqlite::Result<PlannedRow> {
+    let mut whole = row.clone();
+    let logged: Vec<(String, Option<String>, i64, String)> = conn
+        .prepare_cached(
+            "SELECT col, value, hlc, device FROM sync_cells WHERE tbl = ?1 AND pk = ?2 AND col <> ''",
+        )?
+        .query_map(params![row.table, row.pk], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (column, value, hlc, device) in logged {
+        if row.cells.iter().any(|c| c.column == column) {
+            continue;
+        }
+        let value = decode_value(value.as_deref()).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        whole.cells.push(Cell {
+            column,
+            value,
+            hlc: Hlc::from_i64(hlc).unwrap_or_default(),
+            device,
+        });
+    }
+    Ok(whole)
 }
 
 /// Keeps the typed table in step with the log.

@@ -237,6 +237,43 @@ async fn old_and_new_devices_share_a_listing<S: Storage + Clone>(storage: S, loc
         None
     );
 
+    // It deletes the listing, then brings it back whole, as it knows it: the date, which it
+    // never had, comes back with the row on the server as on the newer device.
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let deleted = old.row("seller_listings", &listing, Some(2), &[]);
+    old.push(vec![deleted]).await.unwrap();
+    let typed = backends::sql_rows(
+        location,
+        &format!("SELECT count(*) FROM seller_listings WHERE id = '{listing}'"),
+    )
+    .await;
+    assert_eq!(typed, ["0"]);
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let restored = old.row(
+        "seller_listings",
+        &listing,
+        Some(3),
+        &[
+            ("listing_id", text("4812")),
+            ("title", text("Robe en lin lavé")),
+            ("seller_account_id", text(&account)),
+            ("price", Value::Integer(2_500)),
+            ("status", text("active")),
+        ],
+    );
+    old.push(vec![restored]).await.unwrap();
+    let pulled = new.pull_all(&shop).await;
+    assert_eq!(
+        cell(&pulled, "seller_listings", &listing, "listed_at"),
+        Some(&text(LISTED_AT))
+    );
+    let typed = backends::sql_rows(
+        location,
+        &format!("SELECT title, listed_at FROM seller_listings WHERE id = '{listing}'"),
+    )
+    .await;
+    assert_eq!(typed, [format!("Robe en lin lavé|{LISTED_AT}")]);
+
     // A version-9 device cannot have written a version-10 column: such a push says the wrong
     // version, and is refused whole.
     let forged = old.row(
