@@ -392,3 +392,41 @@ async fn a_429_on_the_edit_is_waited_out_as_retry_after_says() {
     assert_eq!(records[1].outcome, AuditOutcome::Sent, "{records:#?}");
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_sold_or_deleted_since_the_import_cannot_be_changed_and_its_row_says_why() {
+    let fake = FakeVinted::start();
+    let harness = imported(&fake).await;
+    let items = live_items(&fake);
+    let (sold, deleted) = (items[0].clone(), items[1].clone());
+    fake.put_item(fake_vinted::Item {
+        is_closed: true,
+        is_sold: true,
+        ..sold.clone()
+    });
+    fake.put_item(fake_vinted::Item {
+        is_deleted: true,
+        ..deleted.clone()
+    });
+
+    for item in [&sold, &deleted] {
+        let job = run(
+            &harness,
+            JobKind::EditPrice,
+            json!({"listingId": item.id.to_string(), "priceCents": 4_200}),
+            false,
+        )
+        .await;
+        assert_eq!(job.state, JobState::Failed, "{job:#?}");
+        assert_eq!(job.error_code.as_deref(), Some("not_found"), "{job:#?}");
+        let path = format!("/api/v2/item_upload/items/{}", item.id);
+        assert!(requests_to(&fake, "PUT", &path).is_empty());
+    }
+    assert_eq!(row(&harness, sold.id).status, ListingStatus::Sold);
+    assert_eq!(row(&harness, sold.id).price_cents, cents(&sold.price));
+    let gone = row(&harness, deleted.id);
+    assert_eq!(gone.status, ListingStatus::Deleted);
+    assert!(gone.gone_at.is_some(), "{gone:?}");
+    assert!(audit(&harness).is_empty(), "nothing was written");
+    harness.stop().await;
+}

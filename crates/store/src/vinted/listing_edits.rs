@@ -101,6 +101,37 @@ impl StoreTx<'_> {
         Ok(())
     }
 
+    /// The listing's status as the wardrobe shows it, when a change found it no longer editable
+    /// (sold or reserved meanwhile). A deletion is [`StoreTx::mark_listing_deleted`].
+    pub fn set_listing_status(
+        &mut self,
+        account_id: &str,
+        listing_id: &str,
+        status: ListingStatus,
+    ) -> Result<()> {
+        if status == ListingStatus::Deleted {
+            return self
+                .mark_listing_deleted(account_id, listing_id)
+                .map(|_| ());
+        }
+        let now = now_rfc3339();
+        let hidden = status == ListingStatus::Hidden;
+        let listed = self.tx.execute(
+            "UPDATE seller_listings SET status = ?3, last_sync = ?4, gone_at = NULL
+             WHERE seller_account_id = ?1 AND listing_id = ?2",
+            params![account_id, listing_id, status, now],
+        )?;
+        let published = self.tx.execute(
+            "UPDATE seller_published_listings SET status = ?3, is_hidden = ?4, last_sync_date = ?5
+             WHERE seller_account_id = ?1 AND vinted_listing_id = ?2",
+            params![account_id, listing_id, status, hidden, now],
+        )?;
+        if listed + published == 0 {
+            return Err(listing_not_found(account_id, listing_id));
+        }
+        Ok(())
+    }
+
     /// The listing is gone from Vinted: marked deleted with the time it went (a time already
     /// recorded is kept), never removed. Its inventory item, when it was `listed` and no other
     /// listing of any account still shows it, is `ready` to list again; a reserved or sold item
@@ -231,6 +262,15 @@ impl Store {
 
     pub fn mark_listing_deleted(&mut self, account_id: &str, listing_id: &str) -> Result<bool> {
         self.write(|tx| tx.mark_listing_deleted(account_id, listing_id))
+    }
+
+    pub fn set_listing_status(
+        &mut self,
+        account_id: &str,
+        listing_id: &str,
+        status: ListingStatus,
+    ) -> Result<()> {
+        self.write(|tx| tx.set_listing_status(account_id, listing_id, status))
     }
 }
 
@@ -365,6 +405,11 @@ mod tests {
         assert_eq!(product_status(&store, "SP-B"), ProductStatus::Listed);
         assert!(store.mark_listing_deleted(&account, "3").expect("deleted"));
         assert_eq!(product_status(&store, "SP-B"), ProductStatus::Ready);
+
+        store
+            .set_listing_status(&account, "4", ListingStatus::Sold)
+            .expect("sold");
+        assert_eq!(row(&store, "4").status, ListingStatus::Sold);
 
         // A sold item stays sold.
         assert!(!store.mark_listing_deleted(&account, "4").expect("deleted"));

@@ -3,9 +3,10 @@
 //! records it, and each is safe to run again: a change already made is not sent twice, and a
 //! write whose answer was lost is settled by reading the listing back.
 //!
-//! - Price: `GET /api/v2/item_upload/items/{id}` (404: sold, reserved or deleted), then `PUT`
-//!   the same body a create sends, with `item.id`, the photos as `assigned_photos`, `size_id`
-//!   and `status_id` beside their `item_attributes`, and the new price as a number; read back.
+//! - Price: `GET /api/v2/item_upload/items/{id}` (404: sold, reserved or deleted, which the
+//!   wardrobe then tells apart for the listing's row), then `PUT` the same body a create
+//!   sends, with `item.id`, the photos as `assigned_photos`, `size_id` and `status_id` beside
+//!   their `item_attributes`, and the new price as a number; read back.
 //! - Hide, show: `PUT /api/v2/items/{id}/is_hidden`, read back from the item's `is_hidden` in
 //!   the editing read when it carries one, else from the wardrobe (the documented place of
 //!   `is_hidden`).
@@ -27,7 +28,7 @@ use crate::reply::{Refusal, parse_amount_cents};
 use crate::site::{header, route};
 use crate::wardrobe::{self, ListingStatus};
 use seller_store::products::MAX_MONEY_CENTS;
-use seller_store::vinted::JobKind;
+use seller_store::vinted::{JobKind, ListingStatus as StoredStatus};
 
 /// What the person asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,9 +136,9 @@ async fn edit_price<S: StoreAccess>(
     checkpoint: Option<Checkpoint>,
 ) -> Result<Value, FlowError> {
     let listing_id = item_id.to_string();
-    let item = read_item(flow, item_id)
-        .await?
-        .ok_or(FlowError::Vinted(Refusal::NotFound))?;
+    let Some(item) = read_item(flow, item_id).await? else {
+        return Err(not_editable(flow, item_id).await);
+    };
     let current = item_price(&item);
     let previous = checkpoint
         .as_ref()
@@ -223,13 +224,13 @@ async fn set_hidden<S: StoreAccess>(
         return Ok(json!({"listingId": listing_id, "hidden": hidden, "dryRun": true}));
     }
     if let Written::NotFound = written {
-        return Err(FlowError::Vinted(Refusal::NotFound));
+        return Err(not_editable(flow, item_id).await);
     }
     let Some(shown) = read_hidden(flow, item_id).await? else {
         // Sold, reserved or deleted meanwhile, unless the write's answer was lost.
         return Err(match written {
             Written::Lost(error) => error,
-            _ => FlowError::Vinted(Refusal::NotFound),
+            _ => not_editable(flow, item_id).await,
         });
     };
     if shown != hidden {
@@ -264,6 +265,18 @@ async fn read_hidden<S: StoreAccess>(
         item_id,
         "the editing read carries no is_hidden: reading the wardrobe"
     );
+    Ok(wardrobe_status(flow, item_id)
+        .await?
+        .map(|status| status == ListingStatus::Hidden))
+}
+
+/// The listing's status in the account's wardrobe, read page by page (newest first) until it
+/// shows; `None` when it is not there. Sold and reserved listings stay in the wardrobe, deleted
+/// ones leave it (`docs/VINTED.md`, "Read endpoints").
+async fn wardrobe_status<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    item_id: u64,
+) -> Result<Option<ListingStatus>, FlowError> {
     let user_id = current_user_id(flow).await?;
     let wanted = item_id.to_string();
     let mut page = 1;
@@ -278,12 +291,39 @@ async fn read_hidden<S: StoreAccess>(
         let parsed =
             wardrobe::parse_page(&answer).map_err(|error| FlowError::Invalid(error.to_string()))?;
         if let Some(found) = parsed.items.iter().find(|i| i.id == wanted) {
-            return Ok(Some(found.status == ListingStatus::Hidden));
+            return Ok(Some(found.status));
         }
         if parsed.items.is_empty() || page >= parsed.total_pages {
             return Ok(None);
         }
         page += 1;
+    }
+}
+
+/// The editing read answered 404: the listing is sold, reserved or deleted. The wardrobe tells
+/// which, and the row follows (a deleted one kept, marked deleted); the job then fails with
+/// Vinted's 404. A wardrobe that still shows it editable changes nothing.
+async fn not_editable<S: StoreAccess>(flow: &mut Flow<'_, S>, item_id: u64) -> FlowError {
+    let status = match wardrobe_status(flow, item_id).await {
+        Ok(None) => StoredStatus::Deleted,
+        Ok(Some(ListingStatus::Sold)) => StoredStatus::Sold,
+        Ok(Some(ListingStatus::Reserved)) => StoredStatus::Reserved,
+        Ok(Some(_)) => return FlowError::Vinted(Refusal::NotFound),
+        Err(error) => return error,
+    };
+    tracing::info!(
+        item_id,
+        status = status.as_str(),
+        "the listing can no longer be changed"
+    );
+    let (account_id, id) = (flow.caller.account_id.clone(), item_id.to_string());
+    match flow
+        .store
+        .with_store(move |store| Ok(store.set_listing_status(&account_id, &id, status)?))
+        .await
+    {
+        Ok(()) => FlowError::Vinted(Refusal::NotFound),
+        Err(error) => store_error(error),
     }
 }
 
