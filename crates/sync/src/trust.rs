@@ -2,7 +2,9 @@
 //! already, but a device trusts nothing it pulls (a server can be wrong, old, or not the
 //! server). A page is checked whole before anything of it is written:
 //! - every table is a synced one and every column a synced column of it (never `id`, never a
-//!   column kept on one side such as `users.password` or a derived one);
+//!   column kept on one side such as `users.password` or a derived one), and one this device
+//!   has: the server sends each device only the columns of the app version it announces, newer
+//!   ones included only once this device runs a version that has them (`docs/SYNC.md`);
 //! - every row id and every foreign-key value is a canonical UUID (lowercase, hyphenated), so no
 //!   synced value can name a path (`../x`), a scope or another table's row in disguise;
 //! - every value has its column's declared type (an integer column gets an integer, a text
