@@ -11,6 +11,7 @@ mod e2e_sync;
 mod e2e_vinted;
 mod fake_vinted;
 mod sessions;
+mod stealth;
 mod sync;
 mod sync_server_kill;
 mod vinted_edit;

@@ -1,4 +1,5 @@
-//! What an account's browser says about itself: language, time zone and user agent.
+//! What an account's browser says about itself: language, time zone and user agent, and what
+//! follows from them (platform, screen).
 //!
 //! They are chosen once, to match the account's Vinted domain (a seller on vinted.de browses in
 //! German from Berlin's time zone), stored with the account and reused at every session, so
@@ -72,6 +73,24 @@ impl Fingerprint {
     /// `LANG` for the browser's process: `fr_FR.UTF-8`.
     pub fn posix_locale(&self) -> String {
         format!("{}.UTF-8", self.locale.replace('-', "_"))
+    }
+
+    /// `navigator.platform` as Chromium reports it on the OS its user agent names (Chromium
+    /// takes it from the OS, not from `--user-agent`, so the two must agree).
+    pub fn platform(&self) -> &'static str {
+        if self.user_agent.contains("Windows") {
+            "Win32"
+        } else if self.user_agent.contains("Macintosh") {
+            "MacIntel"
+        } else {
+            "Linux x86_64"
+        }
+    }
+
+    /// The screen the browser shows on: the virtual display's size, which is also the window's
+    /// (`screen.width`/`height` and the available area, with no panel on Xvfb).
+    pub fn screen(&self) -> (u32, u32) {
+        crate::display::SCREEN
     }
 }
 
@@ -153,6 +172,9 @@ mod tests {
         let f = Fingerprint::for_base_url("https://www.vinted.de", 156);
         assert_eq!(f.accept_language(), "de-DE,de");
         assert_eq!(f.posix_locale(), "de_DE.UTF-8");
+        if cfg!(target_os = "linux") {
+            assert_eq!(f.platform(), "Linux x86_64");
+        }
         assert!(
             f.user_agent.contains("Chrome/156.0.0.0 "),
             "{}",

@@ -89,6 +89,9 @@ pub fn prefs() -> serde_json::Value {
         "signin.allowed": false,
         "signin.allowed_on_next_startup": false,
         "safebrowsing.enabled": false,
+        // Checks typed passwords against Google's leak list on every login form submitted,
+        // whatever the `PasswordLeakDetection` feature says.
+        "profile.password_manager_leak_detection": false,
         "net.network_prediction_options": 2,
         "search.suggest_enabled": false,
         "alternate_error_pages.enabled": false,

@@ -1,0 +1,181 @@
+//! What the pages of the site see of a session's browser, and whom the browser calls, on real
+//! parts: Chromium started by `Session::start` (the app's own path: the private chromedriver,
+//! its flags and preferences) under Xvfb, behind tinyproxy demanding a password, against the
+//! fake Vinted site, whose pages report what public bot-detection pages read.
+
+#![cfg(target_os = "linux")]
+
+use seller_panel_tests::{fake_vinted, login, proxies};
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use seller_automation::browser::BrowserInstall;
+use seller_automation::fingerprint::Fingerprint;
+use seller_automation::proxy::{ProxyKind, Upstream};
+use seller_automation::session::{Session, SessionSpec};
+use seller_automation::sessions::Sessions;
+use seller_automation::site::PageState;
+use seller_secrets::Secret;
+use serde_json::Value;
+use thirtyfour::prelude::*;
+
+use fake_vinted::FakeVinted;
+
+const WAIT: Duration = Duration::from_secs(20);
+/// How long the browser runs before its proxy's traffic is read: Chromium's background
+/// services call out within seconds of a start.
+const OBSERVED: Duration = Duration::from_secs(20);
+
+/// Waits until the site received `count` probe reports from `page`, and returns them.
+async fn reports(fake: &FakeVinted, page: &str, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let found: Vec<Value> = fake
+            .all_probes()
+            .into_iter()
+            .filter(|report| report["page"] == page)
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{count} {page} probe report(s) never came: {:#?}",
+            fake.all_probes()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One page's report shows an ordinary Chromium with the account's fingerprint.
+fn assert_looks_human(report: &Value, fingerprint: &Fingerprint) {
+    let context = serde_json::to_string_pretty(report).unwrap();
+    assert_eq!(report["webdriver"], false, "{context}");
+    assert_eq!(report["cdc_properties"], serde_json::json!([]), "{context}");
+    assert_eq!(report["has_window_chrome"], true, "{context}");
+    assert!(report["plugins_length"].as_u64().unwrap() > 0, "{context}");
+    let languages: Vec<String> = fingerprint
+        .accept_language()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        report["languages"],
+        serde_json::json!(languages),
+        "{context}"
+    );
+    assert_eq!(report["language"], fingerprint.locale.as_str(), "{context}");
+    assert_eq!(
+        report["time_zone"],
+        fingerprint.timezone.as_str(),
+        "{context}"
+    );
+    assert_eq!(report["platform"], fingerprint.platform(), "{context}");
+    assert_eq!(
+        report["user_agent"],
+        fingerprint.user_agent.as_str(),
+        "{context}"
+    );
+    let (width, height) = fingerprint.screen();
+    let screen = &report["screen"];
+    assert_eq!(screen["width"], width, "{context}");
+    assert_eq!(screen["height"], height, "{context}");
+    assert_eq!(screen["avail_width"], width, "{context}");
+    assert_eq!(screen["avail_height"], height, "{context}");
+    // Xvfb has no GPU: SwiftShader stands in, so WebGL answers rather than reading null.
+    for field in ["webgl_vendor", "webgl_renderer"] {
+        assert!(
+            report[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}: {context}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
+    let fake = FakeVinted::start();
+    let tiny = proxies::tinyproxy();
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = Sessions::new(dir.path().display().to_string());
+    let install = BrowserInstall::locate().expect("chromium and chromedriver (scripts/setup)");
+    // A vinted.de seller: language and time zone differ from this machine's.
+    let fingerprint = Fingerprint::for_base_url("https://www.vinted.de", install.major_version);
+    let spec = SessionSpec {
+        account_id: "stealth".to_owned(),
+        base_url: fake.base_url(),
+        profile_dir: dir.path().join("browser-profiles").join("stealth"),
+        runtime_dir: dir.path().join("run").join("stealth"),
+        upstream: Some(
+            Upstream::new(ProxyKind::Http, "127.0.0.1", tiny.port)
+                .with_credentials(proxies::USER, Secret::new(proxies::PASSWORD)),
+        ),
+        vnc_password: None,
+        fingerprint: fingerprint.clone(),
+        install: install.clone(),
+        marker: sessions.marker("stealth"),
+    };
+    let started = Instant::now();
+    let session = Session::start(spec).await.unwrap();
+
+    // The logged-out home (the session opens it), then the login form, the logged-in home it
+    // leads to, the upload form through the sell link, and the home once more: each step runs
+    // WebDriver scripts in the page, which is when chromedriver leaves its properties.
+    assert_eq!(session.probe().await.unwrap(), PageState::LoggedOut);
+    login::submit_login_form(&session, &fake).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    while session.probe().await.unwrap() != PageState::LoggedIn {
+        assert!(
+            Instant::now() < deadline,
+            "the login never showed the user menu"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    reports(&fake, "home", 1).await;
+    session
+        .driver()
+        .find(By::Css(fake_vinted::SELL_LINK_SELECTOR))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let upload = reports(&fake, "upload_form", 1).await;
+    session.open(&fake.base_url()).await.unwrap();
+    let homes = reports(&fake, "home", 2).await;
+    for report in homes.iter().chain(&upload) {
+        eprintln!("probe report: {report}");
+        assert_looks_human(report, &fingerprint);
+    }
+
+    // The private chromedriver ran, and the installed one is untouched.
+    let private = dir.path().join("browser-profiles").join(".chromedriver");
+    assert!(private.join("chromedriver").is_file());
+    let installed = std::fs::read(&install.chromedriver).unwrap();
+    assert!(installed.windows(4).any(|w| w == b"cdc_"));
+
+    // Whatever the browser asked the proxy for while it ran: the site only.
+    if let Some(left) = OBSERVED.checked_sub(started.elapsed()) {
+        tokio::time::sleep(left).await;
+    }
+    let asked = session.proxied_requests();
+    eprintln!(
+        "hosts asked of the proxy over {:?}: {asked:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        asked.keys().cloned().collect::<HashSet<_>>(),
+        HashSet::from(["127.0.0.1".to_owned()]),
+        "{asked:?}"
+    );
+    let site = fake.addr().to_string();
+    let logged = tiny.logged_requests();
+    assert!(!logged.is_empty());
+    for request in &logged {
+        assert!(
+            request.contains(&site),
+            "the proxy served {request}: {logged:#?}"
+        );
+    }
+    session.stop().await;
+}
