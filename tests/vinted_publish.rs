@@ -704,8 +704,9 @@ async fn a_relist_interrupted_before_the_delete_resumes_with_one_live_copy() {
             .iter()
             .all(|id| !old_item.photo_ids.contains(id))
     );
-    let store = harness.db.lock();
-    let published = store
+    let published = harness
+        .db
+        .lock()
         .published_listings_of(&product.id)
         .expect("the published rows");
     assert_eq!(published.len(), 2);
@@ -723,6 +724,5 @@ async fn a_relist_interrupted_before_the_delete_resumes_with_one_live_copy() {
         status_of(new),
         Some(seller_store::vinted::ListingStatus::Active)
     );
-    drop(store);
     harness.stop().await;
 }

@@ -74,4 +74,7 @@ pub const NAMES: &[&str] = &[
     "hide_listing",
     "unhide_listing",
     "delete_listing",
+    "publish_products",
+    "preview_publish",
+    "relist_listing",
 ];

@@ -11,6 +11,7 @@ mod inventory;
 mod jobs;
 mod orders;
 mod photos;
+mod publish;
 mod sessions;
 mod state;
 mod sync;
@@ -97,6 +98,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         jobs::hide_listing,
         jobs::unhide_listing,
         jobs::delete_listing,
+        publish::publish_products,
+        publish::preview_publish,
+        publish::relist_listing,
         transfer::get_export_settings,
         transfer::set_export_settings,
         transfer::preview_inventory_import,

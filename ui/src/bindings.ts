@@ -637,6 +637,42 @@ async deleteListing(accountId: string, listingId: string, dryRun: boolean) : Pro
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Queues one publish job per item, in the order given; each runs once the account's session
+ * is logged in. A dry run records the create body it would send and sends nothing.
+ */
+async publishProducts(accountId: string, productIds: string[], dryRun: boolean) : Promise<Result<Job[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("publish_products", { accountId, productIds, dryRun }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What publishing the item would send, and what to fix first, from the reference data the
+ * app has already read from Vinted (nothing is asked of Vinted here).
+ */
+async previewPublish(accountId: string, productId: string) : Promise<Result<PublishPreview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_publish", { accountId, productId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues a safe relist: the copy is published and confirmed live before the listing is
+ * hidden and deleted.
+ */
+async relistListing(accountId: string, listingId: string) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("relist_listing", { accountId, listingId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getExportSettings() : Promise<Result<ExportSettings, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_export_settings") };
@@ -811,6 +847,18 @@ export type BulkChange = { kind: "setStatus"; status: ProductStatus } |
  * What a bulk action (or its undo) did.
  */
 export type BulkOutcome = { affected: number }
+/**
+ * A category leaf with the ids and titles from the root down to it.
+ */
+export type CatalogPath = { 
+/**
+ * From the root to the leaf.
+ */
+path: Named[]; 
+/**
+ * The leaf's size groups (none: no size asked).
+ */
+sizeGroupIds: number[] }
 /**
  * Vinted's item conditions.
  */
@@ -1297,6 +1345,10 @@ export type ListingStatus = "draft" | "active" | "reserved" | "sold" | "hidden" 
  * Where the live view connects: the bridge's WebSocket for this session, with a fresh token.
  */
 export type LiveView = { url: string }
+/**
+ * An inventory item mapped to Vinted's ids, with what could not be mapped.
+ */
+export type Mapping = { catalog: CatalogPath | null; brand: Named | null; size: Named | null; condition: Named | null; colors: Named[]; materials: Named[]; packageSize: Named | null; problems: Problem[] }
 export type MappingIssue = { code: MappingIssueCode; field: CsvField | null }
 /**
  * Why a mapping cannot be used.
@@ -1330,6 +1382,10 @@ export type MappingSource =
  * Guessed from the header names.
  */
 "suggested"
+/**
+ * One of Vinted's options as the item maps to it.
+ */
+export type Named = { id: number; title: string }
 /**
  * What an import does with rows that have errors.
  * What an import does with rows that have errors: `block` refuses the whole import if any
@@ -1496,6 +1552,39 @@ export type Page<T> = { items: T[]; total: number; page: number; perPage: number
  */
 export type PaymentMethod = "vinted_wallet" | "card" | "paypal" | "cash" | "transfer" | "other"
 /**
+ * What went wrong with one field of an item, for the person to fix before publishing.
+ */
+export type Problem = { 
+/**
+ * The item's field (`title`, `category`, `brand`, `size`, `condition`, `colors`,
+ * `materials`, `packageSize`, `priceCents`, `photos`, `description`).
+ */
+field: string; code: ProblemCode; 
+/**
+ * What the app found (the candidates of an ambiguous category, the unknown value…).
+ */
+detail: string | null }
+/**
+ * Why a field cannot be published as it is; the UI translates each.
+ */
+export type ProblemCode = "required" | "too_short" | "too_long" | "too_many" | "too_low" | "too_high" | 
+/**
+ * Vinted lists nothing with that name.
+ */
+"not_found" | 
+/**
+ * Several of Vinted's categories have that name.
+ */
+"ambiguous" | 
+/**
+ * A photo file is missing from the data folder.
+ */
+"missing_file" | 
+/**
+ * The app has not read that list from Vinted yet (start the session).
+ */
+"not_loaded"
+/**
  * A product as stored.
  */
 export type Product = { id: string; sku: string; title: string; description: string; category: string | null; brand: string | null; condition: Condition | null; size: string | null; priceCents: number; purchaseCostCents: number; 
@@ -1618,6 +1707,31 @@ exitIp: string;
  */
 latencyMs: number }
 export type ProxyType = "http" | "https" | "socks5"
+/**
+ * What publishing an item would send, from the reference data already cached (a preview never
+ * calls Vinted): the mapped fields with their names and ids, the problems, the create body.
+ */
+export type PublishPreview = { productId: string; accountId: string; 
+/**
+ * The Vinted site the reference data is for (`www.vinted.fr`).
+ */
+domain: string; 
+/**
+ * Whether the app has read Vinted's categories for that site yet.
+ */
+referenceLoaded: boolean; 
+/**
+ * Why the preview is incomplete, when it is.
+ */
+message: string | null; mapping: Mapping; 
+/**
+ * Everything to fix before publishing; empty when the item can go.
+ */
+problems: Problem[]; 
+/**
+ * The create body the form is expected to post.
+ */
+payload: unknown }
 /**
  * Which register to export, for which days (`YYYY-MM-DD`, both included) and account, how.
  */

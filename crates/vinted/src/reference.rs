@@ -510,7 +510,7 @@ impl<'p, 'a, S: StoreAccess> Lookup<'p, 'a, S> {
         &mut self,
         kind: &'static str,
         key: String,
-        call: impl FnOnce() -> Call,
+        call: Call,
     ) -> Result<Option<Value>, FlowError> {
         let (domain, k) = (self.domain.clone(), key.clone());
         let cached = self
@@ -528,7 +528,7 @@ impl<'p, 'a, S: StoreAccess> Lookup<'p, 'a, S> {
         if fresh {
             return Ok(cached.map(|cached| cached.body));
         }
-        let answer = paced.read(call()).await?;
+        let answer = paced.read(call).await?;
         let (domain, body) = (self.domain.clone(), answer.clone());
         self.store
             .with_store(move |store| Ok(store.cache_reference(&domain, kind, &key, &body)?))
@@ -538,51 +538,45 @@ impl<'p, 'a, S: StoreAccess> Lookup<'p, 'a, S> {
     }
 
     pub async fn catalogs(&mut self) -> Result<Option<Value>, FlowError> {
-        self.get(kind::CATALOGS, String::new(), || Call::get(route::CATALOGS))
+        self.get(kind::CATALOGS, String::new(), Call::get(route::CATALOGS))
             .await
     }
 
     pub async fn colors(&mut self) -> Result<Option<Value>, FlowError> {
-        self.get(kind::COLORS, String::new(), || Call::get(route::COLORS))
+        self.get(kind::COLORS, String::new(), Call::get(route::COLORS))
             .await
     }
 
     pub async fn brands(
         &mut self,
         catalog_id: u64,
-        keyword: &str,
+        keyword: String,
     ) -> Result<Option<Value>, FlowError> {
-        let key = format!("{catalog_id}:{}", fold(keyword));
-        self.get(kind::BRANDS, key, || {
-            Call::get(route::brands(Some(catalog_id), keyword))
-        })
-        .await
+        let key = format!("{catalog_id}:{}", fold(&keyword));
+        let call = Call::get(route::brands(Some(catalog_id), &keyword));
+        self.get(kind::BRANDS, key, call).await
     }
 
     pub async fn size_groups(&mut self, catalog_id: u64) -> Result<Option<Value>, FlowError> {
-        self.get(kind::SIZE_GROUPS, catalog_id.to_string(), || {
-            Call::get(route::size_groups(&[catalog_id]))
-        })
-        .await
+        let call = Call::get(route::size_groups(&[catalog_id]));
+        self.get(kind::SIZE_GROUPS, catalog_id.to_string(), call)
+            .await
     }
 
     pub async fn package_sizes(&mut self, catalog_id: u64) -> Result<Option<Value>, FlowError> {
-        self.get(kind::PACKAGE_SIZES, catalog_id.to_string(), || {
-            Call::get(route::package_sizes(catalog_id))
-        })
-        .await
+        let call = Call::get(route::package_sizes(catalog_id));
+        self.get(kind::PACKAGE_SIZES, catalog_id.to_string(), call)
+            .await
     }
 
     pub async fn attributes(&mut self, catalog_id: u64) -> Result<Option<Value>, FlowError> {
-        self.get(kind::ATTRIBUTES, catalog_id.to_string(), || {
-            let body = json!({"attributes": [{"code": "category", "value": [catalog_id]}]});
-            let mut call = Call::send("POST", route::ATTRIBUTES, Some(body));
-            for (name, value) in site::header::UPLOAD_FLAGS {
-                call = call.with_header(name, value);
-            }
-            call
-        })
-        .await
+        let body = json!({"attributes": [{"code": "category", "value": [catalog_id]}]});
+        let mut call = Call::send("POST", route::ATTRIBUTES, Some(body));
+        for (name, value) in site::header::UPLOAD_FLAGS {
+            call = call.with_header(name, value);
+        }
+        self.get(kind::ATTRIBUTES, catalog_id.to_string(), call)
+            .await
     }
 }
 
@@ -601,6 +595,10 @@ pub struct Mapping {
     pub problems: Vec<Problem>,
 }
 
+fn not_loaded_problem(field: &'static str) -> Problem {
+    Problem::new(field, ProblemCode::NotLoaded, None)
+}
+
 /// Maps the item's words to Vinted's ids (see the module's rules). Reference data that is not
 /// known (a preview with an empty cache) is a [`ProblemCode::NotLoaded`] problem.
 pub async fn map_product<S: StoreAccess>(
@@ -609,17 +607,16 @@ pub async fn map_product<S: StoreAccess>(
 ) -> Result<Mapping, FlowError> {
     let mut mapping = Mapping::default();
     let problems = &mut mapping.problems;
-    let not_loaded = |field: &str| Problem::new(field, ProblemCode::NotLoaded, None);
 
-    let Some(category) = product.category.as_deref().filter(|c| !c.trim().is_empty()) else {
+    let Some(category) = product.category.clone().filter(|c| !c.trim().is_empty()) else {
         problems.push(Problem::new("category", ProblemCode::Required, None));
         return Ok(mapping);
     };
     let Some(catalogs) = lookup.catalogs().await? else {
-        problems.push(not_loaded("category"));
+        problems.push(not_loaded_problem("category"));
         return Ok(mapping);
     };
-    let catalog = match match_catalog(&catalog_leaves(&catalogs), category) {
+    let catalog = match match_catalog(&catalog_leaves(&catalogs), &category) {
         Ok(catalog) => catalog,
         Err(problem) => {
             problems.push(problem);
@@ -630,34 +627,31 @@ pub async fn map_product<S: StoreAccess>(
         return Ok(mapping);
     };
 
-    if let Some(brand) = product.brand.as_deref() {
-        match lookup.brands(catalog_id, brand).await? {
-            None => problems.push(not_loaded("brand")),
-            Some(answer) => match by_title(&options(&answer, "brands"), brand) {
+    if let Some(brand) = product.brand.clone() {
+        match lookup.brands(catalog_id, brand.clone()).await? {
+            None => problems.push(not_loaded_problem("brand")),
+            Some(answer) => match by_title(&options(&answer, "brands"), &brand) {
                 Some(found) => mapping.brand = Some(found.clone()),
                 None => problems.push(Problem::new(
                     "brand",
                     ProblemCode::NotFound,
-                    Some(brand.to_owned()),
+                    Some(brand.clone()),
                 )),
             },
         }
     }
 
     if !catalog.size_group_ids.is_empty() {
-        match (
-            lookup.size_groups(catalog_id).await?,
-            product.size.as_deref(),
-        ) {
+        match (lookup.size_groups(catalog_id).await?, product.size.clone()) {
             (_, None) => problems.push(Problem::new("size", ProblemCode::Required, None)),
-            (None, Some(_)) => problems.push(not_loaded("size")),
+            (None, Some(_)) => problems.push(not_loaded_problem("size")),
             (Some(answer), Some(size)) => {
-                match by_title(&sizes(&answer, &catalog.size_group_ids), size) {
+                match by_title(&sizes(&answer, &catalog.size_group_ids), &size) {
                     Some(found) => mapping.size = Some(found.clone()),
                     None => problems.push(Problem::new(
                         "size",
                         ProblemCode::NotFound,
-                        Some(size.to_owned()),
+                        Some(size.clone()),
                     )),
                 }
             }
@@ -667,7 +661,7 @@ pub async fn map_product<S: StoreAccess>(
     let attributes = lookup.attributes(catalog_id).await?;
     match (product.condition, &attributes) {
         (None, _) => problems.push(Problem::new("condition", ProblemCode::Required, None)),
-        (Some(_), None) => problems.push(not_loaded("condition")),
+        (Some(_), None) => problems.push(not_loaded_problem("condition")),
         (Some(condition), Some(answer)) => {
             match match_condition(&attribute_options(answer, "condition"), condition) {
                 Some(found) => mapping.condition = Some(found),
@@ -689,7 +683,7 @@ pub async fn map_product<S: StoreAccess>(
             ));
         }
         match &attributes {
-            None => problems.push(not_loaded("materials")),
+            None => problems.push(not_loaded_problem("materials")),
             Some(answer) => {
                 let known = attribute_options(answer, "material");
                 for material in &product.materials {
@@ -715,7 +709,7 @@ pub async fn map_product<S: StoreAccess>(
             ));
         }
         match lookup.colors().await? {
-            None => problems.push(not_loaded("colors")),
+            None => problems.push(not_loaded_problem("colors")),
             Some(answer) => {
                 let known = options(&answer, "colors");
                 for color in &product.colors {
@@ -735,7 +729,7 @@ pub async fn map_product<S: StoreAccess>(
     match product.package_size {
         None => problems.push(Problem::new("packageSize", ProblemCode::Required, None)),
         Some(size) => match lookup.package_sizes(catalog_id).await? {
-            None => problems.push(not_loaded("packageSize")),
+            None => problems.push(not_loaded_problem("packageSize")),
             Some(answer) => match match_package_size(&options(&answer, "package_sizes"), size) {
                 Some(found) => mapping.package_size = Some(found),
                 None => problems.push(Problem::new(
