@@ -13,6 +13,7 @@ use seller_store::products::{Condition, PackageSize, Product, ProductDraft, Prod
 use seller_store::vinted::{
     AuditFilter, AuditOutcome, Job, JobKind, JobState, PacingState, PublishAttemptStatus,
 };
+use seller_vinted::reference::ProblemCode;
 use serde_json::{Value, json};
 
 const WITHIN: Duration = Duration::from_secs(240);
@@ -520,6 +521,28 @@ async fn problems_are_reported_before_anything_is_sent_and_a_dry_run_writes_noth
     let harness = Harness::start(&fake, quick_pacing()).await;
     fake.clear_requests();
 
+    // Before the session has read anything, a preview says so.
+    let early = create_product(&harness, &SPECS[1], "early");
+    let preview =
+        seller_vinted::flows::publish::preview(&harness.db, &harness.account_id, &early.id)
+            .await
+            .expect("a preview");
+    assert!(!preview.reference_loaded);
+    assert!(
+        preview
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("start the session")),
+        "{preview:#?}"
+    );
+    assert!(
+        preview
+            .problems
+            .iter()
+            .any(|p| p.field == "category" && p.code == ProblemCode::NotLoaded),
+        "{preview:#?}"
+    );
+
     // No category: failed at once, an attempt naming it, nothing sent.
     let mut no_category = create_product(&harness, &SPECS[0], "nc");
     no_category.category = None;
@@ -640,6 +663,24 @@ async fn problems_are_reported_before_anything_is_sent_and_a_dry_run_writes_noth
         "a dry run types nothing"
     );
     assert!(listings_of(&fake, &product).is_empty());
+    // Now the reference data is cached: the preview maps every field, from the cache alone.
+    fake.clear_requests();
+    let preview =
+        seller_vinted::flows::publish::preview(&harness.db, &harness.account_id, &product.id)
+            .await
+            .expect("a preview");
+    assert!(preview.reference_loaded, "{preview:#?}");
+    assert!(preview.problems.is_empty(), "{preview:#?}");
+    assert_eq!(
+        preview.mapping.catalog.as_ref().map(|c| c.label()),
+        Some("Hommes > T-shirts".to_owned())
+    );
+    assert_eq!(preview.mapping.brand.as_ref().map(|b| b.id), Some(53));
+    assert_eq!(preview.payload, result["payload"]);
+    assert!(
+        fake.requests().is_empty(),
+        "a preview asks nothing of Vinted"
+    );
     assert!(
         harness
             .db

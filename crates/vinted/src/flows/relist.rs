@@ -146,8 +146,24 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
             Some(json!({"is_hidden": true})),
         );
         let summary = json!({"listingId": old_id, "isHidden": true, "relist": true});
-        match flow.paced.write(Action::Write, call, summary).await {
-            Ok(_) | Err(FlowError::Vinted(Refusal::NotFound)) => {}
+        match flow.paced.write_item(Action::Write, call, summary).await {
+            Ok(_) => {
+                // VINTED.md: a hide is checked by reading the listing back.
+                match flow
+                    .paced
+                    .read_item(Call::get(route::item_upload_item(old)))
+                    .await
+                {
+                    Ok(answer) if answer["item"]["is_hidden"] == json!(true) => {}
+                    Ok(_) => tracing::warn!(
+                        listing_id = %old_id,
+                        "the old listing still reads as shown after the hide; deleting it anyway"
+                    ),
+                    Err(FlowError::Vinted(Refusal::NotFound)) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Err(FlowError::Vinted(Refusal::NotFound)) => {}
             Err(error) => return Err(error),
         }
         checkpoint.phase = Phase::Hidden;
@@ -159,7 +175,7 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
         }
         let call = Call::send("POST", route::item_delete(old), None);
         let summary = json!({"listingId": old_id, "relist": true});
-        match flow.paced.write(Action::Write, call, summary).await {
+        match flow.paced.write_item(Action::Write, call, summary).await {
             // Already gone: an earlier try's delete went through without its answer.
             Ok(_) | Err(FlowError::Vinted(Refusal::NotFound)) => {}
             Err(error) => return Err(error),
