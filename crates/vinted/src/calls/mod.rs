@@ -151,18 +151,12 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
             return Ok(Sent::DryRun);
         }
         self.wait_turn(action).await?;
-        let answer = self.exchange(&call, scope).await;
-        let (status, outcome, message) = match &answer {
-            Ok(_) => (None, AuditOutcome::Sent, None),
-            Err(FlowError::Vinted(refusal)) => (
-                refusal.status().map(i64::from),
-                AuditOutcome::Refused,
-                Some(refusal.to_string()),
-            ),
-            Err(other) => (None, AuditOutcome::Failed, Some(other.to_string())),
-        };
+        // The audit records what Vinted answered, before a refusal becomes a wait or a pause:
+        // a refused write counts against the caps like a sent one.
+        let answer = self.exchange_raw(&call).await;
+        let (status, outcome, message) = audit_of(&answer);
         self.audit(&call, summary, status, outcome, message).await?;
-        answer.map(Sent::Answer)
+        self.settle(&call, answer, scope).await.map(Sent::Answer)
     }
 
     /// A write made through Vinted's own page as a person makes it (the upload form's save
@@ -185,25 +179,24 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         if self.cancelled.is_set() {
             return Err(FlowError::Cancelled);
         }
-        let outcome = match send(self.page).await {
+        let outcome = send(self.page).await;
+        let (status, recorded, message) = audit_of(&outcome);
+        self.audit(&call, summary, status, recorded, message)
+            .await?;
+        let outcome = match outcome {
             Err(FlowError::Vinted(refusal)) => Err(self.refused(refusal).await?),
             other => other,
         };
-        let (status, recorded, message) = match &outcome {
-            Ok(_) => (None, AuditOutcome::Sent, None),
-            Err(FlowError::Vinted(refusal)) => (
-                refusal.status().map(i64::from),
-                AuditOutcome::Refused,
-                Some(refusal.to_string()),
-            ),
-            Err(other) => (None, AuditOutcome::Failed, Some(other.to_string())),
-        };
-        self.audit(&call, summary, status, recorded, message)
-            .await?;
         outcome.map(Some)
     }
 
     async fn exchange(&mut self, call: &Call, scope: Scope) -> Result<Value, FlowError> {
+        let answer = self.exchange_raw(call).await;
+        self.settle(call, answer, scope).await
+    }
+
+    /// The call made, with one CSRF refresh on a 106; Vinted's refusal as it came.
+    async fn exchange_raw(&mut self, call: &Call) -> Result<Value, FlowError> {
         if self.cancelled.is_set() {
             return Err(FlowError::Cancelled);
         }
@@ -217,6 +210,17 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
             }
             other => other,
         };
+        answer.map_err(FlowError::Vinted)
+    }
+
+    /// What an answer does to the account: a success resets the doubling; a refusal becomes a
+    /// cooldown, a pause or the flow's to handle.
+    async fn settle(
+        &mut self,
+        call: &Call,
+        answer: Result<Value, FlowError>,
+        scope: Scope,
+    ) -> Result<Value, FlowError> {
         match answer {
             Ok(value) => {
                 if self.state.cooldown_level > 0 {
@@ -225,11 +229,12 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
                 }
                 Ok(value)
             }
-            Err(Refusal::AccessDenied) if scope == Scope::Item => {
+            Err(FlowError::Vinted(Refusal::AccessDenied)) if scope == Scope::Item => {
                 tracing::warn!(path = %call.path, "access to this item denied after the CSRF refresh: another account's item?");
                 Err(FlowError::Vinted(Refusal::AccessDenied))
             }
-            Err(refusal) => Err(self.refused(refusal).await?),
+            Err(FlowError::Vinted(refusal)) => Err(self.refused(refusal).await?),
+            Err(other) => Err(other),
         }
     }
 
@@ -369,6 +374,20 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
             .await
             .map(|_| ())
             .map_err(store_error)
+    }
+}
+
+/// The audit log's view of a write's end: sent, refused by Vinted (with its status), or failed
+/// before an answer.
+fn audit_of<T>(answer: &Result<T, FlowError>) -> (Option<i64>, AuditOutcome, Option<String>) {
+    match answer {
+        Ok(_) => (None, AuditOutcome::Sent, None),
+        Err(FlowError::Vinted(refusal)) => (
+            refusal.status().map(i64::from),
+            AuditOutcome::Refused,
+            Some(refusal.to_string()),
+        ),
+        Err(other) => (None, AuditOutcome::Failed, Some(other.to_string())),
     }
 }
 
