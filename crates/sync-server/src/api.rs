@@ -104,6 +104,9 @@ pub fn router<S: Storage>(storage: S) -> Router {
 }
 
 pub fn router_with<S: Storage>(storage: S, limits: Limits) -> Router {
+    // Each served version's columns are read from the migrations once, here rather than in the
+    // first pull's request.
+    let _ = crate::schema::columns_at(supported_schema().min);
     let state = Arc::new(AppState {
         storage,
         schema: supported_schema(),
