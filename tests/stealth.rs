@@ -148,9 +148,26 @@ async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
         assert_looks_human(report, &fingerprint);
     }
 
-    // The private chromedriver ran, and the installed one is untouched.
+    // Nor under another name: after all those WebDriver scripts, no property of the page's
+    // window holds a copy of the built-ins chromedriver saves for itself.
+    let aliases = session
+        .driver()
+        .execute(
+            "const saved = [Array, Object, Promise, Proxy, Symbol, JSON, Window];\n\
+             return Object.getOwnPropertyNames(window).filter(name => {\n\
+               try { return saved.includes(window[name]) && window[name].name !== name\n\
+                 && !(name === 'JSON' && window[name] === JSON); } catch (e) { return false; }\n\
+             });",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(aliases.json(), &serde_json::json!([]));
+
+    // The private chromedriver ran, without the marker; the installed one is untouched.
     let private = dir.path().join("browser-profiles").join(".chromedriver");
-    assert!(private.join("chromedriver").is_file());
+    let copy = std::fs::read(private.join("chromedriver")).unwrap();
+    assert!(!copy.windows(4).any(|w| w == b"cdc_"));
     let installed = std::fs::read(&install.chromedriver).unwrap();
     assert!(installed.windows(4).any(|w| w == b"cdc_"));
 
