@@ -259,6 +259,7 @@ export function App() {
             onStateChange={setListState}
             onOpen={(id) => setView({ kind: "edit", id })}
             onNew={() => setView({ kind: "new" })}
+            onOpenJobs={openJobs}
           />
         )}
         {area === "inventory" && view.kind !== "list" && (
@@ -270,6 +271,7 @@ export function App() {
             onDeleted={onDeleted}
             onDuplicated={onDuplicated}
             onDirtyChange={setFormDirty}
+            onOpenJobs={openJobs}
           />
         )}
       </main>

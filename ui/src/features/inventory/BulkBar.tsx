@@ -17,10 +17,12 @@ type Props = {
   /** How many products the selection holds. */
   count: number;
   onDone: () => void;
+  /** Opens "Publish on Vinted" for the selection. */
+  onPublish?: () => void;
 };
 
 /** Actions on the ticked products (or on everything the filter matches), each undoable. */
-export function BulkBar({ selection, count, onDone }: Props) {
+export function BulkBar({ selection, count, onDone, onPublish }: Props) {
   const { t } = useTranslation();
   const { showToast } = useToast();
   const queryClient = useQueryClient();
@@ -142,6 +144,11 @@ export function BulkBar({ selection, count, onDone }: Props) {
       <button type="submit" className={action === "delete" ? "btn btn-danger" : "btn btn-primary"} data-testid="bulk-apply" disabled={apply.isPending}>
         {action === "delete" ? t("bulk.deleteButton", { count }) : t("bulk.apply")}
       </button>
+      {onPublish && (
+        <button type="button" className="btn" data-testid="bulk-publish" onClick={onPublish}>
+          {t("bulk.publish")}
+        </button>
+      )}
       <button type="button" className="btn" data-testid="bulk-clear" onClick={onDone}>
         {t("bulk.clear")}
       </button>

@@ -9,6 +9,7 @@ import { formatCents } from "../../lib/money";
 import { photoSrc } from "../../lib/photos";
 import { PRODUCT_STATUSES } from "../../lib/productForm";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
+import { PublishDialog } from "../publish/PublishDialog";
 import { InventoryTransferButtons } from "../transfer/InventoryTransferButtons";
 import { BulkBar } from "./BulkBar";
 import { InventoryFilters } from "./InventoryFilters";
@@ -21,6 +22,8 @@ type Props = {
   onStateChange: (update: (prev: ListState) => ListState) => void;
   onOpen: (id: string) => void;
   onNew: () => void;
+  /** Opens the Vinted jobs area (from the toast after a publish). */
+  onOpenJobs?: () => void;
 };
 
 export const SEARCH_DEBOUNCE_MS = 250;
@@ -34,13 +37,14 @@ const NOTHING_SELECTED: Selection = { kind: "ids", ids: new Set() };
  * {@link PAGE_SIZE}), so 100,000 products scroll as smoothly as 10. Search, filters and sort run
  * in SQL; ticked rows (or everything the filter matches) get bulk actions.
  */
-export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
+export function InventoryList({ state, onStateChange, onOpen, onNew, onOpenJobs }: Props) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const debouncedSearch = useDebouncedValue(state.search.trim(), SEARCH_DEBOUNCE_MS);
   const baseQuery = useMemo(() => toProductQuery(state, debouncedSearch), [state, debouncedSearch]);
   const [showFilters, setShowFilters] = useState(activeFilterCount(state.filters) > 0);
   const [selection, setSelection] = useState<Selection>(NOTHING_SELECTED);
+  const [publishing, setPublishing] = useState<ProductSelection | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   const pageQuery = (page: number): ProductQuery => ({ ...baseQuery, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
@@ -390,7 +394,20 @@ export function InventoryList({ state, onStateChange, onOpen, onNew }: Props) {
         <InventoryTransferButtons query={{ ...baseQuery, limit: PAGE_SIZE, offset: 0 }} />
       </div>
       {showFilters && <InventoryFilters filters={state.filters} onChange={(filters) => onStateChange((s) => ({ ...s, filters }))} />}
-      {selectedCount > 0 && <BulkBar selection={bulkSelection} count={selectedCount} onDone={() => setSelection(NOTHING_SELECTED)} />}
+      {selectedCount > 0 && (
+        <BulkBar selection={bulkSelection} count={selectedCount} onDone={() => setSelection(NOTHING_SELECTED)} onPublish={() => setPublishing(bulkSelection)} />
+      )}
+      {publishing && (
+        <PublishDialog
+          selection={publishing}
+          onClose={() => setPublishing(null)}
+          onEditProduct={(id) => {
+            setPublishing(null);
+            onOpen(id);
+          }}
+          onOpenJobs={onOpenJobs}
+        />
+      )}
 
       {body}
     </section>

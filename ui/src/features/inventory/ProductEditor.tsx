@@ -13,6 +13,8 @@ type Props = {
   onDeleted: (product: Product) => void;
   onDuplicated?: (copy: Product) => void;
   onDirtyChange?: (dirty: boolean) => void;
+  /** Opens the Vinted jobs area (from the toast after a publish). */
+  onOpenJobs?: () => void;
 };
 
 export function ProductEditor({ productId, ...formProps }: Props) {

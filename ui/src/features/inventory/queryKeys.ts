@@ -11,6 +11,8 @@ export const inventoryKeys = {
   page: (query: Omit<ProductQuery, "limit" | "offset">, page: number) => ["products", query, page] as const,
   /** The order form's item search. */
   picker: (search: string) => ["products", "picker", search] as const,
+  /** The first items a filter matches, by id (what "publish everything matching" sends). */
+  selectionIds: (query: Omit<ProductQuery, "limit" | "offset"> | null, limit: number) => ["products", "selectionIds", query, limit] as const,
   canUndoBulkAction: ["products", "canUndoBulkAction"] as const,
   /** The values offered by the filters (categories, brands, …). */
   facets: ["productFacets"] as const,

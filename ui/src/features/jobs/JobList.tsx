@@ -6,7 +6,8 @@ import { LoadError } from "../../components/LoadError";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError } from "../../lib/errors";
 import { LiveView } from "../sessions/LiveView";
-import { formatUntil, importOptions, importSummary, knownReason, progressPercent } from "./jobText";
+import { formatCents } from "../../lib/money";
+import { formatUntil, importOptions, importSummary, knownReason, listingTarget, progressPercent, resultMessage } from "./jobText";
 import { isUnfinished, useCancelJob, useJobs, useResumeAccountJobs } from "./queries";
 
 export const JOBS_PER_PAGE = 20;
@@ -155,6 +156,9 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
   const reasonText = reason ? t(`jobs.reasons.${reason}`) : job.errorCode;
   const summary = job.state === "done" ? importSummary(job) : null;
   const options = importOptions(job);
+  const result = job.state === "done" ? resultMessage(job) : null;
+  const target = listingTarget(job);
+  const money = (cents: number | null | undefined) => (cents === null || cents === undefined ? "—" : formatCents(cents, lang));
   const unfinished = isUnfinished(job);
   const percent = progressPercent(job.progressDone, job.progressTotal);
   const created = new Date(job.createdAt);
@@ -190,6 +194,12 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
         </p>
       )}
 
+      {target && (
+        <p className="job-options muted" data-testid="job-target">
+          {target.priceCents !== null ? t("jobs.target.listingPrice", { id: target.id, price: money(target.priceCents) }) : t("jobs.target.listing", { id: target.id })}
+        </p>
+      )}
+
       {(job.state === "waiting" || job.state === "needs_attention" || job.state === "failed") && (reasonText || job.errorMessage) && (
         <div className={job.state === "waiting" ? "job-reason" : "job-reason is-alert"} data-testid="job-reason" data-code={job.errorCode ?? ""}>
           {reasonText && <p>{reasonText}</p>}
@@ -222,6 +232,18 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
       {summary && (
         <p className="job-result" data-testid="job-result">
           {t("jobs.result.import", summary)}
+        </p>
+      )}
+
+      {result && (
+        <p className="job-result" data-testid="job-result" data-result={result.key}>
+          {t(`jobs.result.${result.key}`, {
+            id: result.values.id ?? "",
+            newId: result.values.newId ?? "",
+            count: result.values.favourites ?? 0,
+            from: money(result.values.from),
+            to: money(result.values.to),
+          })}
         </p>
       )}
 

@@ -65,3 +65,84 @@ export function formatUntil(iso: string, lang: string, now: Date = new Date()): 
     ? new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(at)
     : new Intl.DateTimeFormat(lang, { dateStyle: "short", timeStyle: "short" }).format(at);
 }
+
+/** What a finished write did, as one message of `jobs.result`; `null` when the result says nothing this version reads. */
+export type ResultMessage = {
+  key:
+    | "publish"
+    | "publishAdopted"
+    | "publishDryRun"
+    | "relist"
+    | "relistSkipped"
+    | "relistDryRun"
+    | "editPrice"
+    | "editPriceSame"
+    | "editPriceDryRun"
+    | "hide"
+    | "unhide"
+    | "hideDryRun"
+    | "unhideDryRun"
+    | "delete"
+    | "deleteAlreadyGone"
+    | "deleteDryRun";
+  /** Vinted ids as text; prices in cents (`from`, `to`), formatted by the caller. */
+  values: { id?: string; newId?: string; favourites?: number; from?: number | null; to?: number };
+};
+
+const record = (v: unknown): Record<string, unknown> | null => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" && Number.isFinite(v) ? String(v) : undefined);
+const cents = (v: unknown): number | undefined => (typeof v === "number" && Number.isInteger(v) ? v : undefined);
+
+/** The result of a publish, relist, price change, hide, unhide or delete, as the flows record it. */
+export function resultMessage(job: Pick<Job, "kind" | "result">): ResultMessage | null {
+  const r = record(job.result);
+  if (!r) return null;
+  const dry = r.dryRun === true;
+  switch (job.kind) {
+    case "publish": {
+      if (dry) return { key: "publishDryRun", values: {} };
+      const id = text(r.listingId);
+      return id ? { key: r.adopted === true ? "publishAdopted" : "publish", values: { id } } : null;
+    }
+    case "relist": {
+      const id = text(r.oldListingId);
+      if (!id) return null;
+      if (dry) return { key: "relistDryRun", values: { id } };
+      if (r.skipped === "favourited") return { key: "relistSkipped", values: { id, favourites: cents(r.favourites) ?? 0 } };
+      const newId = text(r.newListingId);
+      return newId ? { key: "relist", values: { id, newId } } : null;
+    }
+    case "edit_price": {
+      const id = text(r.listingId);
+      const to = cents(r.priceCents);
+      if (!id || to === undefined) return null;
+      const from = cents(r.previousPriceCents) ?? null;
+      if (dry) return { key: "editPriceDryRun", values: { id, to } };
+      return { key: r.changed === false ? "editPriceSame" : "editPrice", values: { id, from, to } };
+    }
+    case "hide":
+    case "unhide": {
+      const id = text(r.listingId);
+      if (!id) return null;
+      if (job.kind === "hide") return { key: dry ? "hideDryRun" : "hide", values: { id } };
+      return { key: dry ? "unhideDryRun" : "unhide", values: { id } };
+    }
+    case "delete": {
+      const id = text(r.listingId);
+      if (!id) return null;
+      if (dry) return { key: "deleteDryRun", values: { id } };
+      return { key: r.alreadyGone === true ? "deleteAlreadyGone" : "delete", values: { id } };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Which listing (and new price) a change of a listing is about, from its payload. */
+export function listingTarget(job: Pick<Job, "kind" | "payload">): { id: string; priceCents: number | null } | null {
+  if (job.kind !== "edit_price" && job.kind !== "hide" && job.kind !== "unhide" && job.kind !== "delete" && job.kind !== "relist") return null;
+  const p = record(job.payload);
+  const id = p ? text(p.listingId) : undefined;
+  if (!p || !id) return null;
+  return { id, priceCents: job.kind === "edit_price" ? (cents(p.priceCents) ?? null) : null };
+}

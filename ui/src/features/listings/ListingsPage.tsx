@@ -13,6 +13,7 @@ import { JobList } from "../jobs/JobList";
 import { UNFINISHED_STATES } from "../jobs/queries";
 import { useSellerAccounts } from "../orders/queries";
 import { ImportDialog } from "./ImportDialog";
+import { ListingActionDialog, ListingRowActions, type PendingAction } from "./ListingActions";
 import {
   INITIAL_LISTING_STATE,
   LISTING_STATUSES,
@@ -53,6 +54,7 @@ export function ListingsPage({ onOpenProduct, onOpenJobs }: Props) {
   const [importOpen, setImportOpen] = useState(false);
   const [linking, setLinking] = useState<{ rowId: string; sku: string; error: AppError | null } | null>(null);
   const [unlinking, setUnlinking] = useState<ListingRow | null>(null);
+  const [acting, setActing] = useState<PendingAction | null>(null);
 
   const search = useDebouncedValue(state.search.trim(), SEARCH_DEBOUNCE_MS);
   const filter = listingFilter(state, search);
@@ -116,6 +118,15 @@ export function ListingsPage({ onOpenProduct, onOpenJobs }: Props) {
   function onQueued(job: Job) {
     setImportOpen(false);
     showToast(t("listings.import.queued", { name: accountNames.get(job.accountId) ?? "" }), onOpenJobs && { label: t("listings.import.seeJobs"), onAction: onOpenJobs, testId: "toast-open-jobs" });
+  }
+
+  function onChangeQueued(pending: PendingAction, dryRun: boolean) {
+    setActing(null);
+    const message = t(`listings.actions.queued.${pending.action}`, { title: pending.row.title });
+    showToast(
+      dryRun ? `${message} ${t("listings.actions.dryRunNote")}` : message,
+      onOpenJobs && { label: t("listings.actions.seeJobs"), onAction: onOpenJobs, testId: "toast-open-jobs" },
+    );
   }
 
   function submitLink(row: ListingRow) {
@@ -332,6 +343,9 @@ export function ListingsPage({ onOpenProduct, onOpenJobs }: Props) {
         <td className="col-link" data-testid="listing-linked">
           {linkCell(r)}
         </td>
+        <td className="col-actions">
+          <ListingRowActions row={r} onAction={(action) => setActing({ action, row: r })} />
+        </td>
       </tr>
     );
   }
@@ -431,6 +445,9 @@ export function ListingsPage({ onOpenProduct, onOpenJobs }: Props) {
                 {columnHeader("listedAt", t("listings.columns.listedAt"))}
                 {columnHeader("lastSync", t("listings.columns.lastSync"))}
                 <th scope="col">{t("listings.columns.linked")}</th>
+                <th scope="col" className="col-actions">
+                  {t("listings.actions.column")}
+                </th>
               </tr>
             </thead>
             <tbody>{data.items.map(row)}</tbody>
@@ -546,6 +563,15 @@ export function ListingsPage({ onOpenProduct, onOpenJobs }: Props) {
 
       {importOpen && (
         <ImportDialog accounts={accountList} initialAccountId={state.accountId} onClose={() => setImportOpen(false)} onQueued={onQueued} />
+      )}
+      {acting && (
+        <ListingActionDialog
+          key={`${acting.action}-${acting.row.id}`}
+          pending={acting}
+          account={accountList.find((a) => a.id === acting.row.accountId)}
+          onClose={() => setActing(null)}
+          onQueued={onChangeQueued}
+        />
       )}
       <ConfirmDialog
         open={unlinking !== null}
