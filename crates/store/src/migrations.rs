@@ -43,6 +43,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0010_vinted_jobs.sql",
         include_str!("../../../migrations/0010_vinted_jobs.sql"),
     ),
+    (
+        "0011_audit_relists.sql",
+        include_str!("../../../migrations/0011_audit_relists.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

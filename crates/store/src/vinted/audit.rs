@@ -38,6 +38,9 @@ pub struct AuditEntry {
     pub job_id: Option<String>,
     /// The kind of job that sent it; `None` takes the job's own.
     pub job_kind: Option<JobKind>,
+    /// The write that publishes a relist's copy: the one a relist cap counts.
+    #[serde(default)]
+    pub relist: bool,
     /// `POST`, `PUT`, `DELETE`…
     pub method: String,
     /// Path and query, such as `/api/v2/items/123/delete`; never a token.
@@ -172,16 +175,16 @@ fn count_writes(
     conn: &Connection,
     account_id: &str,
     since: &str,
-    kind: Option<JobKind>,
+    relists_only: bool,
 ) -> Result<u32> {
     let since = normalized_time("since", since)?;
     Ok(conn
         .prepare_cached(
             "SELECT count(*) FROM vinted_audit_log
              WHERE seller_account_id = ?1 AND at >= ?2 AND outcome IN ('sent', 'refused')
-               AND (?3 IS NULL OR job_kind = ?3)",
+               AND (?3 = 0 OR is_relist = 1)",
         )?
-        .query_row(params![account_id, since, kind], |r| r.get(0))?)
+        .query_row(params![account_id, since, relists_only], |r| r.get(0))?)
 }
 
 impl StoreTx<'_> {
@@ -196,10 +199,10 @@ impl StoreTx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO vinted_audit_log (id, seller_account_id, job_id, job_kind, at, method,
-                    path, summary, http_status, outcome, message)
+                    path, summary, http_status, outcome, message, is_relist)
                  VALUES (?1, ?2, ?3,
                     COALESCE(?4, (SELECT kind FROM vinted_jobs WHERE id = ?3)),
-                    ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 id,
@@ -213,6 +216,7 @@ impl StoreTx<'_> {
                 entry.http_status,
                 entry.outcome,
                 entry.message,
+                entry.relist,
             ])
             .map_err(|e| StoreError::from_write(e, None))?;
         Ok(id)
@@ -220,12 +224,12 @@ impl StoreTx<'_> {
 
     /// See [`Store::writes_since`].
     pub fn writes_since(&self, account_id: &str, since: &str) -> Result<u32> {
-        count_writes(&self.tx, account_id, since, None)
+        count_writes(&self.tx, account_id, since, false)
     }
 
     /// See [`Store::relists_since`].
     pub fn relists_since(&self, account_id: &str, since: &str) -> Result<u32> {
-        count_writes(&self.tx, account_id, since, Some(JobKind::Relist))
+        count_writes(&self.tx, account_id, since, true)
     }
 }
 
@@ -238,12 +242,12 @@ impl Store {
     /// answered: the ones sent and the ones it refused count, dry runs and writes that never
     /// left do not.
     pub fn writes_since(&self, account_id: &str, since: &str) -> Result<u32> {
-        count_writes(&self.conn, account_id, since, None)
+        count_writes(&self.conn, account_id, since, false)
     }
 
-    /// [`Store::writes_since`], counting only the writes of relist jobs.
+    /// [`Store::writes_since`], counting only the writes that published a relist's copy.
     pub fn relists_since(&self, account_id: &str, since: &str) -> Result<u32> {
-        count_writes(&self.conn, account_id, since, Some(JobKind::Relist))
+        count_writes(&self.conn, account_id, since, true)
     }
 
     /// When the account's writes from `since` on were made (counted as in
@@ -251,7 +255,7 @@ impl Store {
     /// pacing governor's windows are computed from.
     pub fn write_times_since(&self, account_id: &str, since: &str) -> Result<Vec<(String, bool)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT at, job_kind IS 'relist' FROM vinted_audit_log
+            "SELECT at, is_relist FROM vinted_audit_log
              WHERE seller_account_id = ?1 AND at >= ?2 AND outcome IN ('sent', 'refused')
              ORDER BY at",
         )?;

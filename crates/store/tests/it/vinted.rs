@@ -363,6 +363,7 @@ fn entry(account_id: &str, outcome: AuditOutcome) -> AuditEntry {
         account_id: account_id.to_owned(),
         job_id: None,
         job_kind: None,
+        relist: false,
         method: "PUT".into(),
         path: "/api/v2/item_upload/items/101".into(),
         summary: json!({"item": {"id": 101, "price": 12.5}}),
@@ -386,18 +387,29 @@ fn the_caps_count_the_writes_vinted_saw() {
     ] {
         store.record_audit(&entry(&acc, outcome)).unwrap();
     }
+    // A relist job's copy counts as a relist; its hide of the old listing as a plain write.
     let mut relisted = entry(&acc, AuditOutcome::Sent);
     relisted.job_id = Some(relist.id.clone());
+    relisted.relist = true;
     store.record_audit(&relisted).unwrap();
+    let mut hidden = entry(&acc, AuditOutcome::Sent);
+    hidden.job_id = Some(relist.id.clone());
+    store.record_audit(&hidden).unwrap();
     let mut simulated = relisted.clone();
     simulated.outcome = AuditOutcome::DryRun;
     store.record_audit(&simulated).unwrap();
 
-    assert_eq!(store.writes_since(&acc, &start).unwrap(), 3);
+    assert_eq!(store.writes_since(&acc, &start).unwrap(), 4);
     assert_eq!(
         store.relists_since(&acc, &start).unwrap(),
         1,
-        "the job's kind"
+        "only the copy's publish"
+    );
+    let times = store.write_times_since(&acc, &start).unwrap();
+    assert_eq!(
+        times.iter().filter(|(_, relist)| *relist).count(),
+        1,
+        "{times:?}"
     );
     assert_eq!(store.writes_since(&acc, "2999-01-01T00:00:00Z").unwrap(), 0);
     let page = store
@@ -406,7 +418,7 @@ fn the_caps_count_the_writes_vinted_saw() {
             ..AuditFilter::default()
         })
         .unwrap();
-    assert_eq!(page.total, 6);
+    assert_eq!(page.total, 7);
     assert_eq!(
         page.items[0].job_kind,
         Some(JobKind::Relist),

@@ -146,7 +146,7 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         scope: Scope,
     ) -> Result<Sent, FlowError> {
         if self.caller.dry_run {
-            self.audit(&call, summary, None, AuditOutcome::DryRun, None)
+            self.audit(&call, summary, None, AuditOutcome::DryRun, None, action)
                 .await?;
             return Ok(Sent::DryRun);
         }
@@ -155,7 +155,8 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         // a refused write counts against the caps like a sent one.
         let answer = self.exchange_raw(&call).await;
         let (status, outcome, message) = audit_of(&answer);
-        self.audit(&call, summary, status, outcome, message).await?;
+        self.audit(&call, summary, status, outcome, message, action)
+            .await?;
         self.settle(&call, answer, scope).await.map(Sent::Answer)
     }
 
@@ -171,7 +172,7 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         send: impl AsyncFnOnce(&mut Page) -> Result<T, FlowError>,
     ) -> Result<Option<T>, FlowError> {
         if self.caller.dry_run {
-            self.audit(&call, summary, None, AuditOutcome::DryRun, None)
+            self.audit(&call, summary, None, AuditOutcome::DryRun, None, action)
                 .await?;
             return Ok(None);
         }
@@ -181,7 +182,7 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         }
         let outcome = send(self.page).await;
         let (status, recorded, message) = audit_of(&outcome);
-        self.audit(&call, summary, status, recorded, message)
+        self.audit(&call, summary, status, recorded, message, action)
             .await?;
         let outcome = match outcome {
             Err(FlowError::Vinted(refusal)) => Err(self.refused(refusal).await?),
@@ -347,11 +348,13 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         http_status: Option<i64>,
         outcome: AuditOutcome,
         message: Option<String>,
+        action: Action,
     ) -> Result<(), FlowError> {
         let entry = AuditEntry {
             account_id: self.caller.account_id.clone(),
             job_id: Some(self.caller.job_id.clone()),
             job_kind: Some(self.caller.job_kind),
+            relist: action == Action::Relist,
             method: call.method.to_owned(),
             path: call.path.clone(),
             summary,
