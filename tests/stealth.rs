@@ -196,3 +196,50 @@ async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
     }
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_chromedriver_that_cannot_run_gives_way_to_the_installed_one() {
+    let fake = FakeVinted::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = Sessions::new(dir.path().display().to_string());
+    let mut install = BrowserInstall::locate().expect("chromium and chromedriver (scripts/setup)");
+    // An "installed" driver with a marker to hide, whose copy refuses to run (as a copy whose
+    // signature the OS rejects would): started from the private folder it exits at once.
+    let wrapper = dir.path().join("chromedriver");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n# window.cdc_adoQpoasnfa76pfcZLmcfl_Array\n\
+             case \"$0\" in */.chromedriver/*) exit 1 ;; esac\nexec '{}' \"$@\"\n",
+            install.chromedriver.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    install.chromedriver = wrapper;
+    let spec = SessionSpec {
+        account_id: "fallback".to_owned(),
+        base_url: fake.base_url(),
+        profile_dir: dir.path().join("browser-profiles").join("fallback"),
+        runtime_dir: dir.path().join("run").join("fallback"),
+        upstream: None,
+        vnc_password: None,
+        fingerprint: Fingerprint::for_base_url("https://www.vinted.de", install.major_version),
+        install,
+        marker: sessions.marker("fallback"),
+    };
+    let session = Session::start(spec).await.unwrap();
+    assert_eq!(session.probe().await.unwrap(), PageState::LoggedOut);
+    let copy = dir
+        .path()
+        .join("browser-profiles")
+        .join(".chromedriver")
+        .join("chromedriver");
+    let copy = std::fs::read_to_string(copy).unwrap();
+    assert!(!copy.contains("cdc_") && copy.contains("exit 1"), "{copy}");
+    session.stop().await;
+}

@@ -170,7 +170,18 @@ impl Browser {
         clear_stale_profile_lock(&config.profile_dir);
         let driver_path = driver_to_run(config).await;
         let mut chromedriver = start_chromedriver(config, &driver_path)?;
-        let port = read_driver_port(&mut chromedriver).await?;
+        let port = match read_driver_port(&mut chromedriver).await {
+            Ok(port) => port,
+            // A private copy the OS refuses to run (a platform that checks code signatures):
+            // the installed driver still gives a working session, markers and all.
+            Err(error) if driver_path != config.install.chromedriver => {
+                tracing::warn!(%error, "the private chromedriver did not start: using the installed one, whose page markers show");
+                chromedriver.stop(Duration::from_secs(2)).await;
+                chromedriver = start_chromedriver(config, &config.install.chromedriver)?;
+                read_driver_port(&mut chromedriver).await?
+            }
+            Err(error) => return Err(error),
+        };
         // Local calls (WebDriver, DevTools) never go through a system proxy from HTTP_PROXY.
         let local = reqwest::Client::builder()
             .no_proxy()

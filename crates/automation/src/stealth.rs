@@ -273,6 +273,18 @@ fn write_replacing(path: &Path, bytes: &[u8], executable: bool) -> std::io::Resu
     }
     #[cfg(not(unix))]
     let _ = executable;
+    #[cfg(target_os = "macos")]
+    if executable {
+        // A changed binary loses its signature, and macOS on Apple silicon kills unsigned
+        // code: sign the copy ad hoc. If it still cannot run, the browser falls back to the
+        // installed driver.
+        let _ = std::process::Command::new("codesign")
+            .args(["--force", "--sign", "-"])
+            .arg(file.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
