@@ -365,7 +365,7 @@ fn capabilities(config: &BrowserConfig) -> Result<ChromeCapabilities, BrowserErr
     caps.add_experimental_option("prefs", prefs).map_err(fail)?;
     // chromedriver adds `--enable-automation` otherwise: the "controlled by automated test
     // software" bar and `navigator.webdriver` true. chromedriver 156 still accepts
-    // `useAutomationExtension` (the extension itself is long gone).
+    // `useAutomationExtension: false` (a session starts with it).
     caps.add_experimental_option("excludeSwitches", json!(["enable-automation"]))
         .map_err(fail)?;
     caps.add_experimental_option("useAutomationExtension", false)
