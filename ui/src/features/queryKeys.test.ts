@@ -7,6 +7,7 @@ import { inventoryKeys } from "./inventory/queryKeys";
 import { jobKeys } from "./jobs/queryKeys";
 import { listingKeys } from "./listings/queryKeys";
 import { orderKeys } from "./orders/queryKeys";
+import { publishKeys } from "./publish/queryKeys";
 import { sessionKeys } from "./sessions/queryKeys";
 import { settingsKeys } from "./settings/queryKeys";
 import { syncKeys } from "./sync/queryKeys";
@@ -65,6 +66,7 @@ describe("query keys", () => {
       jobKeys.all,
       jobKeys.audit,
       jobKeys.pacing,
+      publishKeys.all,
     ].map((key) => key[0]);
     expect(new Set(roots).size).toBe(roots.length);
   });
@@ -78,6 +80,9 @@ describe("query keys", () => {
     expect(jobKeys.list({} as never)[0]).toBe(jobKeys.all[0]);
     expect(jobKeys.auditList({} as never)[0]).toBe(jobKeys.audit[0]);
     expect(jobKeys.pacingOf("a")[0]).toBe(jobKeys.pacing[0]);
+    expect(publishKeys.preview("a", "p")[0]).toBe(publishKeys.all[0]);
+    // The ids a publish of "everything matching" sends follow the inventory's changes.
+    expect(inventoryKeys.selectionIds(null, 50)[0]).toBe(inventoryKeys.all[0]);
   });
 
   it("refreshes the job queue without refetching a pacing form being edited", async () => {

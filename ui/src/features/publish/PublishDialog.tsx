@@ -11,7 +11,7 @@ import { inventoryKeys } from "../inventory/queryKeys";
 import { FormDialog } from "../jobs/FormDialog";
 import { jobKeys } from "../jobs/queryKeys";
 import { useSellerAccounts } from "../orders/queries";
-import { MAX_PUBLISH_ITEMS, PREVIEW_CONCURRENCY, needsReference, previewItem, problemMessage, problemValues } from "./publishPreview";
+import { MAX_PUBLISH_ITEMS, PREVIEW_CONCURRENCY, previewItem, problemMessage, problemValues } from "./publishPreview";
 import { publishKeys } from "./queryKeys";
 
 type Props = {
@@ -70,6 +70,8 @@ export function PublishDialog({ selection, onClose, onEditProduct, onOpenJobs }:
       queryKey: publishKeys.preview(accountId, productId),
       queryFn: async () => unwrap(await commands.previewPublish(accountId, productId)),
       enabled: accountId !== "" && n < limit,
+      // Read afresh each time the dialog opens: the item may have been fixed in between.
+      gcTime: 0,
     })),
   });
 
@@ -79,13 +81,15 @@ export function PublishDialog({ selection, onClose, onEditProduct, onOpenJobs }:
   };
   const toSend = ids.filter((productId, n) => ready(n) !== null && !unticked.has(productId));
   const loaded = previews.filter((q) => q.data).map((q) => q.data as PublishPreview);
-  const missingReference = loaded.find((p) => !p.referenceLoaded) ?? loaded.find(needsReference) ?? null;
+  // Another of Vinted's lists not read yet is said on the items that need it.
+  const missingReference = loaded.find((p) => !p.referenceLoaded) ?? null;
   const withProblems = loaded.filter((p) => p.problems.length > 0).length;
 
   const publish = useMutation({
     mutationFn: async () => unwrap(await commands.publishProducts(accountId, toSend, dryRun)),
-    onSuccess: async (jobs: Job[]) => {
-      await queryClient.invalidateQueries({ queryKey: jobKeys.all });
+    // Jobs are queued one by one: after a failure halfway, the ones already queued show too.
+    onSettled: () => queryClient.invalidateQueries({ queryKey: jobKeys.all }),
+    onSuccess: (jobs: Job[]) => {
       onClose();
       const message = dryRun
         ? t("publish.queuedDryRun", { count: jobs.length, name: account?.name ?? "" })

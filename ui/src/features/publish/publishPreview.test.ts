@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { needsReference, previewItem, problemMessage, problemValues } from "./publishPreview";
+import { previewItem, problemMessage, problemValues } from "./publishPreview";
 
 describe("publish preview", () => {
   it("reads the title, price and photos in order from the create body, whatever its shape", () => {
@@ -25,11 +25,5 @@ describe("publish preview", () => {
       detail: "Femmes > Robes ; Filles > Robes",
     });
     expect(problemValues({ field: "size", code: "required", detail: null }, money)).toEqual({ detail: "" });
-  });
-
-  it("knows when the reference data is missing", () => {
-    expect(needsReference({ referenceLoaded: false, problems: [] })).toBe(true);
-    expect(needsReference({ referenceLoaded: true, problems: [{ field: "brand", code: "not_loaded", detail: null }] })).toBe(true);
-    expect(needsReference({ referenceLoaded: true, problems: [{ field: "size", code: "required", detail: null }] })).toBe(false);
   });
 });

@@ -59,14 +59,6 @@ export function previewItem(preview: Pick<PublishPreview, "payload">): PreviewIt
   return { title: typeof i.title === "string" ? i.title : "", priceCents: price, photos };
 }
 
-/**
- * Whether the preview says the reference data is missing: the categories were never read, or
- * a problem says one of Vinted's lists is not read yet.
- */
-export function needsReference(preview: Pick<PublishPreview, "referenceLoaded" | "problems">): boolean {
-  return !preview.referenceLoaded || preview.problems.some((p) => p.code === "not_loaded");
-}
-
 /** The values a problem's message takes; the price limits arrive in cents. */
 export function problemValues(problem: Problem, formatMoney: (cents: number) => string): { detail: string } {
   const detail = problem.detail ?? "";
