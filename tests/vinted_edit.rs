@@ -430,3 +430,89 @@ async fn a_listing_sold_or_deleted_since_the_import_cannot_be_changed_and_its_ro
     assert!(audit(&harness).is_empty(), "nothing was written");
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restriction_or_an_expired_login_holds_the_account_until_the_person_resumes() {
+    use seller_store::vinted::Attention;
+
+    let fake = FakeVinted::start();
+    let harness = imported(&fake).await;
+    let item = live_items(&fake).remove(0);
+    let attention = |harness: &Harness| {
+        harness
+            .db
+            .lock()
+            .pacing_state(&harness.account_id)
+            .expect("the pacing state")
+    };
+
+    // Vinted restricts the account until a date: the write is held, the date kept.
+    let until = std::time::SystemTime::now() + Duration::from_secs(3600);
+    fake.fail_next(Step::Edit, Failure::Restricted { until });
+    let job = harness
+        .enqueue(
+            JobKind::EditPrice,
+            json!({"listingId": item.id.to_string(), "priceCents": 4_321}),
+            false,
+        )
+        .await;
+    let held = harness
+        .wait_for_job(
+            &job.id,
+            &[JobState::NeedsAttention, JobState::Done, JobState::Failed],
+            WITHIN,
+        )
+        .await;
+    assert_eq!(held.state, JobState::NeedsAttention, "{held:#?}");
+    let state = attention(&harness);
+    assert_eq!(state.attention, Some(Attention::Restricted), "{state:?}");
+    assert!(
+        state.attention_until.is_some(),
+        "the restriction's end is kept: {state:?}"
+    );
+    assert_eq!(
+        fake.item(item.id).expect("the item").price,
+        item.price,
+        "nothing changed"
+    );
+
+    // Vinted lifts it; the person resumes: the price goes through.
+    fake.restrict(fake_vinted::USER_ID, None);
+    harness
+        .runner
+        .resume_account(&harness.account_id)
+        .await
+        .expect("resuming");
+    let done = harness.wait_for_job(&job.id, FINISHED, WITHIN).await;
+    assert_eq!(done.state, JobState::Done, "{done:#?}");
+    assert_eq!(fake.item(item.id).expect("the item").price, "43.21");
+
+    // Vinted says the login expired (401, code 100): the account waits for a new login.
+    fake.fail_next(Step::ItemRead, Failure::LoginExpired);
+    let job = harness
+        .enqueue(
+            JobKind::EditPrice,
+            json!({"listingId": item.id.to_string(), "priceCents": 5_000}),
+            false,
+        )
+        .await;
+    let held = harness
+        .wait_for_job(
+            &job.id,
+            &[JobState::NeedsAttention, JobState::Done, JobState::Failed],
+            WITHIN,
+        )
+        .await;
+    assert_eq!(held.state, JobState::NeedsAttention, "{held:#?}");
+    assert_eq!(attention(&harness).attention, Some(Attention::LoginExpired));
+    harness
+        .runner
+        .resume_account(&harness.account_id)
+        .await
+        .expect("resuming");
+    let done = harness.wait_for_job(&job.id, FINISHED, WITHIN).await;
+    assert_eq!(done.state, JobState::Done, "{done:#?}");
+    assert_eq!(fake.item(item.id).expect("the item").price, "50.00");
+    assert_eq!(attention(&harness).attention, None);
+    harness.stop().await;
+}

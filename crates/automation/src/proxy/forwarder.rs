@@ -367,10 +367,11 @@ enum Answerer {
 /// (the connection ends with this answer, so the browser must not reuse it), then relays the
 /// rest until the upstream closes.
 ///
-/// From an HTTP proxy, a 407 or a 401 becomes a 502 and `AuthRejected`: proxies differ
-/// (tinyproxy answers a wrong password with `401` and `WWW-Authenticate`, a missing one with
-/// `407`), so its 401 cannot be told from an origin's, and either would open a login dialog
-/// WebDriver cannot see.
+/// From an HTTP proxy, a 407, or a 401 asking for credentials, becomes a 502 and
+/// `AuthRejected`: proxies differ (tinyproxy answers a wrong password with `401` and
+/// `WWW-Authenticate`, a missing one with `407`), and either would open a login dialog
+/// WebDriver cannot see. A 401 asking for nothing is the site's own answer (Vinted's "session
+/// expired" is a bare 401 with a JSON body) and goes to the page as it is.
 async fn relay_response<R, W>(
     upstream: &mut R,
     client: &mut W,
@@ -398,7 +399,8 @@ where
             },
         });
     };
-    if answerer == Answerer::HttpProxy && matches!(parsed.status, 401 | 407) {
+    let proxy_refusal = parsed.status == 407 || (parsed.status == 401 && parsed.asks_credentials);
+    if answerer == Answerer::HttpProxy && proxy_refusal {
         return Err(ProxyError::AuthRejected);
     }
     let relay = async {

@@ -81,6 +81,8 @@ pub(crate) struct ResponseHead {
     pub status: u16,
     pub content_length: Option<usize>,
     pub chunked: bool,
+    /// It asks for credentials (`WWW-Authenticate` or `Proxy-Authenticate`).
+    pub asks_credentials: bool,
 }
 
 pub(crate) fn parse_response(head: &[u8]) -> Option<ResponseHead> {
@@ -101,6 +103,8 @@ pub(crate) fn parse_response(head: &[u8]) -> Option<ResponseHead> {
         content_length: header("content-length")
             .and_then(|h| std::str::from_utf8(h.value).ok())
             .and_then(|v| v.trim().parse().ok()),
+        asks_credentials: header("www-authenticate").is_some()
+            || header("proxy-authenticate").is_some(),
         chunked: header("transfer-encoding").is_some_and(|h| {
             String::from_utf8_lossy(h.value)
                 .to_ascii_lowercase()
