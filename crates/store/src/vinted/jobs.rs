@@ -418,6 +418,15 @@ impl StoreTx<'_> {
         )?)
     }
 
+    /// See [`Store::drop_cancel_request`].
+    pub fn drop_cancel_request(&mut self, id: &str) -> Result<()> {
+        self.tx.execute(
+            "UPDATE vinted_jobs SET cancel_requested = 0, updated_at = ?2 WHERE id = ?1",
+            params![id, now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
     /// A running job goes back to the queue as it was (its session stopped mid-way): it runs
     /// again from its checkpoint once the session is back.
     pub fn requeue_job(&mut self, id: &str) -> Result<Job> {
@@ -452,6 +461,12 @@ impl Store {
 
     pub fn requeue_job(&mut self, id: &str) -> Result<Job> {
         self.write(|tx| tx.requeue_job(id))
+    }
+
+    /// The job is past the point where stopping would do harm (a relist whose copy is live):
+    /// a cancel asked now is dropped and the job finishes.
+    pub fn drop_cancel_request(&mut self, id: &str) -> Result<()> {
+        self.write(|tx| tx.drop_cancel_request(id))
     }
 
     /// The account's next job to run at `now` (RFC 3339): its oldest queued or waiting job whose

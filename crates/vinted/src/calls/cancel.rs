@@ -8,12 +8,14 @@ use tokio::sync::watch;
 #[derive(Clone)]
 pub struct CancelSwitch(watch::Sender<bool>);
 
+/// `None`: past the point where stopping would do harm (a relist whose copy is live), the
+/// flow no longer listens.
 #[derive(Clone)]
-pub struct Cancelled(watch::Receiver<bool>);
+pub struct Cancelled(Option<watch::Receiver<bool>>);
 
 pub fn switch() -> (CancelSwitch, Cancelled) {
     let (tx, rx) = watch::channel(false);
-    (CancelSwitch(tx), Cancelled(rx))
+    (CancelSwitch(tx), Cancelled(Some(rx)))
 }
 
 impl CancelSwitch {
@@ -24,7 +26,12 @@ impl CancelSwitch {
 
 impl Cancelled {
     pub fn is_set(&self) -> bool {
-        *self.0.borrow()
+        self.0.as_ref().is_some_and(|rx| *rx.borrow())
+    }
+
+    /// From now on the flow finishes whatever is asked.
+    pub fn stop_listening(&mut self) {
+        self.0 = None;
     }
 
     /// Sleeps for `duration`; `false` when the switch was flipped first.
@@ -32,9 +39,13 @@ impl Cancelled {
         if self.is_set() {
             return false;
         }
+        let Some(rx) = self.0.as_mut() else {
+            tokio::time::sleep(duration).await;
+            return true;
+        };
         tokio::select! {
             () = tokio::time::sleep(duration) => true,
-            _ = self.0.wait_for(|set| *set) => false,
+            _ = rx.wait_for(|set| *set) => false,
         }
     }
 }

@@ -94,6 +94,17 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         self.cancelled.is_set()
     }
 
+    /// The rest of the flow runs even if the person cancels: stopping now would leave things
+    /// worse than finishing (a relist's live copy beside its old listing).
+    pub async fn finish_regardless_of_cancel(&mut self) -> Result<(), FlowError> {
+        self.cancelled.stop_listening();
+        let id = self.caller.job_id.clone();
+        self.store
+            .with_store(move |store| Ok(store.drop_cancel_request(&id)?))
+            .await
+            .map_err(store_error)
+    }
+
     /// A read: paced, classified.
     pub async fn read(&mut self, call: Call) -> Result<Value, FlowError> {
         self.read_scoped(call, Scope::Account).await

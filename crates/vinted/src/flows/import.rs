@@ -45,6 +45,10 @@ enum Checkpoint {
         route: Option<Route>,
         next_page: u32,
         seen: i64,
+        /// The wardrobe's size when its first page was read: pages shift when listings come
+        /// or go meanwhile, and a listing may then be skipped.
+        #[serde(default)]
+        first_total: Option<u32>,
     },
     Descriptions {
         started_at: String,
@@ -101,6 +105,7 @@ async fn first_checkpoint<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Chec
         route: None,
         next_page: 1,
         seen: 0,
+        first_total: None,
     })
 }
 
@@ -132,6 +137,7 @@ async fn read_page<S: StoreAccess>(
         route,
         next_page,
         seen,
+        first_total,
     } = checkpoint
     else {
         return Ok(checkpoint);
@@ -161,7 +167,10 @@ async fn read_page<S: StoreAccess>(
         };
         Checkpoint::Descriptions {
             started_at,
-            complete: true,
+            // Only a wardrobe that kept its size from the first page to the last, every entry
+            // read, says for sure which listings are gone.
+            complete: first_total.is_none_or(|first| first == page.total_entries)
+                && seen == i64::from(page.total_entries),
             remaining,
             linked: 0,
             seen,
@@ -173,6 +182,7 @@ async fn read_page<S: StoreAccess>(
             route: Some(route),
             next_page: next_page + 1,
             seen,
+            first_total: first_total.or(Some(page.total_entries)),
         }
     };
     flow.checkpoint(&next, seen, total).await?;

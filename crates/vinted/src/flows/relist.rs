@@ -84,6 +84,21 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
                         "listing {old_id} is linked to no inventory item: its photos and fields are unknown"
                     ))
                 })?;
+            // Only a listing still live is relisted: a sold one must not come back on sale,
+            // and one already replaced (a second click) must not get a second copy.
+            match flow
+                .paced
+                .read_item(Call::get(route::item_upload_item(old)))
+                .await
+            {
+                Ok(_) => {}
+                Err(FlowError::Vinted(Refusal::NotFound)) => {
+                    return Err(FlowError::Invalid(format!(
+                        "listing {old_id} is no longer on sale on Vinted (sold, reserved or deleted): nothing was relisted"
+                    )));
+                }
+                Err(error) => return Err(error),
+            }
             if request.skip_if_favourited_within_days.is_some()
                 && let Some(item) = publish::newest_listings(flow)
                     .await?
@@ -136,10 +151,9 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
         checkpoint.phase = Phase::Confirmed;
         flow.checkpoint(&checkpoint, 1, Some(STEPS)).await?;
     }
+    // The copy is live: from here a cancel would leave two listings of one item on sale.
+    flow.paced.finish_regardless_of_cancel().await?;
     if checkpoint.phase == Phase::Confirmed {
-        if flow.paced.is_cancelled() {
-            return Err(FlowError::Cancelled);
-        }
         let call = Call::send(
             "PUT",
             route::item_is_hidden(old),
@@ -170,9 +184,6 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
         flow.checkpoint(&checkpoint, 2, Some(STEPS)).await?;
     }
     if checkpoint.phase == Phase::Hidden {
-        if flow.paced.is_cancelled() {
-            return Err(FlowError::Cancelled);
-        }
         let call = Call::send("POST", route::item_delete(old), None);
         let summary = json!({"listingId": old_id, "relist": true});
         match flow.paced.write_item(Action::Write, call, summary).await {

@@ -194,12 +194,11 @@ impl<S: StoreAccess> JobRunner<S> {
             .ok()
             .flatten()
             .and_then(|at| DateTime::parse_from_rfc3339(&at).ok());
-        match next {
-            Some(at) => (at.with_timezone(&Utc) - Utc::now())
-                .to_std()
-                .unwrap_or_default()
-                .clamp(Duration::from_millis(50), IDLE_LOOK),
-            None => IDLE_LOOK,
+        // A time already past belongs to a job that still cannot run (the account waits for
+        // the person, or its session): no point looking again before the usual pause.
+        match next.and_then(|at| (at.with_timezone(&Utc) - Utc::now()).to_std().ok()) {
+            Some(wait) if !wait.is_zero() => wait.clamp(Duration::from_millis(50), IDLE_LOOK),
+            _ => IDLE_LOOK,
         }
     }
 
@@ -214,10 +213,23 @@ impl<S: StoreAccess> JobRunner<S> {
 
     async fn run_job(&self, job: Job) {
         let (switch, cancelled) = cancel::switch();
+        if job.cancel_requested {
+            switch.flip();
+        }
         lock(&self.inner.running).insert(job.id.clone(), switch);
-        let verdict = match self.run_flow(&job, cancelled).await {
-            Ok(result) => Verdict::Done(result),
-            Err(error) => outcome::verdict(error, Utc::now()),
+        // Its own task: a flow that panics ends its job as failed, not the account's worker.
+        let (runner, running) = (self.clone(), job.clone());
+        let turn = tokio::spawn(async move { runner.run_flow(&running, cancelled).await });
+        let verdict = match turn.await {
+            Ok(Ok(result)) => Verdict::Done(result),
+            Ok(Err(error)) => outcome::verdict(error, Utc::now()),
+            Err(error) => {
+                tracing::error!(job_id = %job.id, %error, "a job's flow stopped unexpectedly");
+                Verdict::Failed {
+                    code: "internal",
+                    message: "the job stopped unexpectedly".to_owned(),
+                }
+            }
         };
         lock(&self.inner.running).remove(&job.id);
         tracing::info!(job_id = %job.id, kind = ?job.kind, ?verdict, "job turn ended");
@@ -280,6 +292,14 @@ impl<S: StoreAccess> JobRunner<S> {
         self.inner
             .store
             .with_store(move |store| {
+                // A cancel asked while the job ran wins over "try again later": the job must not
+                // run again by itself.
+                let cancel_asked = store.job(&id)?.cancel_requested;
+                let verdict = match verdict {
+                    Verdict::Done(_) | Verdict::Cancelled => verdict,
+                    _ if cancel_asked => Verdict::Cancelled,
+                    other => other,
+                };
                 match verdict {
                     Verdict::Done(result) => store.finish_job(&id, &result)?,
                     Verdict::Retry {
