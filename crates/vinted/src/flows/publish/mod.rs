@@ -459,21 +459,24 @@ async fn find_listing<S: StoreAccess>(
             && item.price_cents == price_cents
             && Some(item.id.as_str()) != exclude
             && !matches!(item.status, ListingStatus::Sold)
+            // A listing of unknown date cannot be told from an older one of the same title.
             && item
                 .listed_at
                 .as_deref()
                 .and_then(parse_time)
-                .is_none_or(|at| at >= since);
+                .is_some_and(|at| at >= since);
         if !same {
             continue;
         }
         let (account, id) = (flow.caller.account_id.clone(), item.id.clone());
-        let known = flow
+        // A listing already tied to another item (published for it, or linked by its SKU) is
+        // that item's, even with the same title and price.
+        let owner = flow
             .store
-            .with_store(move |store| Ok(store.published_listing(&account, &id)?))
+            .with_store(move |store| Ok(store.product_id_of_listing(&account, &id)?))
             .await
             .map_err(store_error)?;
-        if known.is_none_or(|known| known.product_id == product.id) {
+        if owner.is_none_or(|owner| owner == product.id) {
             return Ok(Some(item));
         }
     }
