@@ -373,6 +373,16 @@ fn capabilities(config: &BrowserConfig) -> Result<ChromeCapabilities, BrowserErr
     Ok(caps)
 }
 
+/// What keeps a session's Chromium small (each measured with `./scripts/bench sessions`, see
+/// DESIGN.md): the omnibox popups that Chromium 156 draws as WebUI pages, each kept loaded in a
+/// renderer of its own from the start (about 50 MB PSS); the spare renderer kept ready for the
+/// next site (one site per session); the network service in the browser process rather than a
+/// utility process of its own.
+const MEMORY_ARGS: &[&str] = &[
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,SpareRendererForSitePerProcess",
+    "--enable-features=NetworkServiceInProcess2",
+];
+
 /// Chromium's command line for a session.
 pub fn chromium_args(config: &BrowserConfig) -> Vec<String> {
     let fingerprint = &config.fingerprint;
@@ -394,6 +404,7 @@ pub fn chromium_args(config: &BrowserConfig) -> Vec<String> {
         format!("--window-size={},{}", SCREEN.0, SCREEN.1),
     ];
     args.extend(stealth::chromium_args(config.display.is_some()));
+    args.extend(MEMORY_ARGS.iter().map(|&arg| arg.to_owned()));
     if let Some(port) = config.proxy_port {
         args.push(format!("--proxy-server=http://127.0.0.1:{port}"));
         // `<-loopback>`: without it Chromium sends loopback addresses around the proxy. The
@@ -407,7 +418,41 @@ pub fn chromium_args(config: &BrowserConfig) -> Vec<String> {
         // Chromium's sandbox refuses to run as root.
         args.push("--no-sandbox".to_owned());
     }
-    args
+    merge_feature_lists(args)
+}
+
+/// Chromium reads only one `--enable-features` and one `--disable-features` (the last): the
+/// lists given in several places are joined into one of each, in place of the first.
+fn merge_feature_lists(args: Vec<String>) -> Vec<String> {
+    let mut merged: Vec<String> = Vec::with_capacity(args.len());
+    for arg in args {
+        let switch = ["--enable-features=", "--disable-features="]
+            .into_iter()
+            .find(|switch| arg.starts_with(switch));
+        let Some(switch) = switch else {
+            merged.push(arg);
+            continue;
+        };
+        let list = &arg[switch.len()..];
+        match merged
+            .iter_mut()
+            .find(|earlier| earlier.starts_with(switch))
+        {
+            Some(earlier) => {
+                for feature in list.split(',').filter(|f| !f.is_empty()) {
+                    if !earlier[switch.len()..]
+                        .split(',')
+                        .any(|known| known == feature)
+                    {
+                        earlier.push(',');
+                        earlier.push_str(feature);
+                    }
+                }
+            }
+            None => merged.push(arg),
+        }
+    }
+    merged
 }
 
 fn runs_as_root() -> bool {
@@ -488,6 +533,28 @@ fn process_alive(pid: u32) -> bool {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feature_lists_given_twice_are_joined_into_one() {
+        let args = |list: &[&str]| list.iter().map(|&a| a.to_owned()).collect::<Vec<_>>();
+        let merged = merge_feature_lists(args(&[
+            "--a",
+            "--disable-features=A,B",
+            "--enable-features=X",
+            "--b",
+            "--disable-features=B,C",
+            "--enable-features=Y,",
+        ]));
+        assert_eq!(
+            merged,
+            args(&[
+                "--a",
+                "--disable-features=A,B,C",
+                "--enable-features=X,Y",
+                "--b"
+            ])
+        );
+    }
 
     #[test]
     fn a_lock_is_held_only_by_a_live_process_of_this_host() {
