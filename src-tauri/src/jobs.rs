@@ -11,9 +11,9 @@ use seller_store::vinted::{
     AuditFilter, AuditRecord, Job, JobFilter, JobKind, ListingFilter, ListingRow, NewJob,
     PacingSettings, Page,
 };
+use seller_vinted::flows::JobProgress;
 use seller_vinted::flows::edit::EditRequest;
 use seller_vinted::flows::import::ImportRequest;
-use seller_vinted::flows::JobProgress;
 use seller_vinted::jobs::JobRunner;
 use seller_vinted::sessions::AccountSessions;
 use tauri::State;
@@ -74,8 +74,13 @@ pub async fn import_listings(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_jobs(state: State<'_, AppState>, filter: JobFilter) -> Result<Page<Job>, AppError> {
-    state.with_store(move |store| Ok(store.list_jobs(&filter)?)).await
+pub async fn list_jobs(
+    state: State<'_, AppState>,
+    filter: JobFilter,
+) -> Result<Page<Job>, AppError> {
+    state
+        .with_store(move |store| Ok(store.list_jobs(&filter)?))
+        .await
 }
 
 /// Cancels a job: a waiting one at once, a running one before its next call to Vinted.
@@ -89,7 +94,10 @@ pub async fn cancel_job(runner: State<'_, Runner>, job_id: String) -> Result<Job
 /// jobs go on. Returns how many were waiting.
 #[tauri::command]
 #[specta::specta]
-pub async fn resume_account_jobs(runner: State<'_, Runner>, account_id: String) -> Result<u32, AppError> {
+pub async fn resume_account_jobs(
+    runner: State<'_, Runner>,
+    account_id: String,
+) -> Result<u32, AppError> {
     let resumed = runner.resume_account(&account_id).await?;
     Ok(u32::try_from(resumed).unwrap_or(u32::MAX))
 }
@@ -111,8 +119,13 @@ pub async fn watch_jobs(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_audit(state: State<'_, AppState>, filter: AuditFilter) -> Result<Page<AuditRecord>, AppError> {
-    state.with_store(move |store| Ok(store.list_audit(&filter)?)).await
+pub async fn list_audit(
+    state: State<'_, AppState>,
+    filter: AuditFilter,
+) -> Result<Page<AuditRecord>, AppError> {
+    state
+        .with_store(move |store| Ok(store.list_audit(&filter)?))
+        .await
 }
 
 /// The audit log (one account's, or all), as CSV in the exports folder.
@@ -132,7 +145,10 @@ pub async fn export_audit(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_pacing_settings(state: State<'_, AppState>, account_id: String) -> Result<PacingSettings, AppError> {
+pub async fn get_pacing_settings(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> Result<PacingSettings, AppError> {
     state
         .with_store(move |store| Ok(store.pacing_settings(&account_id)?))
         .await
@@ -156,7 +172,9 @@ pub async fn list_listings(
     state: State<'_, AppState>,
     filter: ListingFilter,
 ) -> Result<Page<ListingRow>, AppError> {
-    state.with_store(move |store| Ok(store.list_listings(&filter)?)).await
+    state
+        .with_store(move |store| Ok(store.list_listings(&filter)?))
+        .await
 }
 
 /// Links a listing to the inventory item with that SKU (or unlinks it, with none).
@@ -185,7 +203,9 @@ pub async fn create_items_from_listings(
     listing_ids: Vec<String>,
 ) -> Result<Vec<String>, AppError> {
     state
-        .with_store(move |store| Ok(store.create_products_from_listings(&account_id, &listing_ids)?))
+        .with_store(
+            move |store| Ok(store.create_products_from_listings(&account_id, &listing_ids)?),
+        )
         .await
 }
 
