@@ -90,6 +90,17 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         self.page
     }
 
+    /// Carries the account's last read over from its previous job: the gap between reads
+    /// holds across jobs too.
+    pub fn after_read_at(mut self, last_read: Option<DateTime<Utc>>) -> Self {
+        self.last_read = last_read;
+        self
+    }
+
+    pub fn last_read(&self) -> Option<DateTime<Utc>> {
+        self.last_read
+    }
+
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.is_set()
     }

@@ -36,6 +36,8 @@ struct Inner<S> {
     sessions: AccountSessions,
     workers: Mutex<HashMap<String, Arc<Notify>>>,
     running: Mutex<HashMap<String, CancelSwitch>>,
+    /// Each account's last read, so the gap between reads holds from one job to the next.
+    last_reads: Mutex<HashMap<String, DateTime<Utc>>>,
     progress: Progress,
 }
 
@@ -63,6 +65,7 @@ impl<S: StoreAccess> JobRunner<S> {
                 sessions,
                 workers: Mutex::default(),
                 running: Mutex::default(),
+                last_reads: Mutex::default(),
                 progress: Progress::new(),
             }),
         };
@@ -276,7 +279,10 @@ impl<S: StoreAccess> JobRunner<S> {
             dry_run: job.dry_run,
         };
         let mut page = Page::new(driver, &base_url);
-        let paced = Paced::new(&mut page, &self.inner.store, &caller, cancelled).await?;
+        let last_read = lock(&self.inner.last_reads).get(&job.account_id).copied();
+        let paced = Paced::new(&mut page, &self.inner.store, &caller, cancelled)
+            .await?
+            .after_read_at(last_read);
         let mut flow = Flow {
             paced,
             store: &self.inner.store,
@@ -284,7 +290,11 @@ impl<S: StoreAccess> JobRunner<S> {
             job: &job,
             progress: &self.inner.progress,
         };
-        flows::run(&mut flow).await
+        let result = flows::run(&mut flow).await;
+        if let Some(at) = flow.paced.last_read() {
+            lock(&self.inner.last_reads).insert(job.account_id.clone(), at);
+        }
+        result
     }
 
     async fn record(&self, job: &Job, verdict: Verdict) -> Result<(), S::Error> {
