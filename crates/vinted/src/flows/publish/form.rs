@@ -183,7 +183,21 @@ pub async fn submit(driver: &WebDriver) -> Result<Submitted, PageError> {
                 return Ok(Submitted::Refused(Refusal::Validation { errors }));
             }
             Some(401) => return Ok(Submitted::Refused(Refusal::LoginExpired)),
-            Some(403) => return Ok(Submitted::Refused(Refusal::AccessDenied)),
+            // A 403 is a stale token, unless the anti-bot script put its challenge on the
+            // page: then the person must pass it, and a retry would only make things worse.
+            Some(403) => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let challenge = driver
+                    .find_all(By::Css(crate::site::challenge::page_selector()))
+                    .await?;
+                return Ok(Submitted::Refused(if challenge.is_empty() {
+                    Refusal::AccessDenied
+                } else {
+                    Refusal::Challenge {
+                        kind: crate::reply::ChallengeKind::DataDome,
+                    }
+                }));
+            }
             Some(404) => return Ok(Submitted::Refused(Refusal::NotFound)),
             Some(429) => {
                 return Ok(Submitted::Refused(Refusal::RateLimited {
