@@ -44,6 +44,18 @@ pub trait StoreAccess: Clone + Send + Sync + 'static {
         F: FnOnce(&mut Store) -> Result<T, Error> + Send + 'static;
 }
 
+/// A time as the store keeps it: RFC 3339, UTC, milliseconds.
+pub(crate) fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A time the store or Vinted gave, in UTC; `None` when it does not parse.
+pub(crate) fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|at| at.with_timezone(&chrono::Utc))
+}
+
 /// Runs blocking work (keyring calls) off the async threads.
 async fn blocking<T, F>(work: F) -> Result<T, Error>
 where

@@ -478,32 +478,29 @@ impl Store {
     /// The Vinted ids of the account's listings that no item of the shop is linked to, leaving
     /// out those an import no longer finds, oldest listing first.
     pub fn unlinked_listing_ids(&self, account_id: &str) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT l.listing_id FROM seller_listings l
-             WHERE l.seller_account_id = ?1 AND l.gone_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM seller_products p
-                               WHERE p.shop_id = ?2 AND p.sku = l.product_sku)
-             ORDER BY l.listed_at, l.listing_id",
-        )?;
-        let ids = stmt
-            .query_map([account_id, self.shop_id()], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(ids)
+        self.unlinked_listings(account_id, false)
     }
 
     /// [`Store::unlinked_listing_ids`] of the listings whose description Vinted still serves
     /// for editing (not sold, reserved or deleted), oldest listing first.
     pub fn unlinked_listing_ids_to_read(&self, account_id: &str) -> Result<Vec<String>> {
+        self.unlinked_listings(account_id, true)
+    }
+
+    fn unlinked_listings(&self, account_id: &str, editable_only: bool) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT l.listing_id FROM seller_listings l
              WHERE l.seller_account_id = ?1 AND l.gone_at IS NULL
-               AND l.status IN ('active', 'hidden', 'draft')
+               AND (?3 = 0 OR l.status IN ('active', 'hidden', 'draft'))
                AND NOT EXISTS (SELECT 1 FROM seller_products p
                                WHERE p.shop_id = ?2 AND p.sku = l.product_sku)
              ORDER BY l.listed_at, l.listing_id",
         )?;
         let ids = stmt
-            .query_map([account_id, self.shop_id()], |r| r.get(0))?
+            .query_map(
+                rusqlite::params![account_id, self.shop_id(), editable_only],
+                |r| r.get(0),
+            )?
             .collect::<rusqlite::Result<_>>()?;
         Ok(ids)
     }

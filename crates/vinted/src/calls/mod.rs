@@ -11,10 +11,10 @@ use serde_json::Value;
 pub mod cancel;
 pub mod error;
 
-use crate::StoreAccess;
 use crate::pacing::{self, Action, Decision, Governor, SplitMix64};
 use crate::page::{Call, Page};
 use crate::reply::{Attention, Refusal};
+use crate::{StoreAccess, parse_time, rfc3339};
 use cancel::Cancelled;
 pub use error::FlowError;
 use seller_store::vinted::{self as stored, AuditEntry, AuditOutcome, JobKind};
@@ -355,11 +355,7 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
             .await
             .map_err(store_error)?;
         Ok(pacing::History::from_writes(writes.into_iter().filter_map(
-            |(at, relist)| {
-                DateTime::parse_from_rfc3339(&at)
-                    .ok()
-                    .map(|at| (at.with_timezone(&Utc), relist))
-            },
+            |(at, relist)| parse_time(&at).map(|at| (at, relist)),
         )))
     }
 
@@ -420,16 +416,6 @@ pub fn store_error(error: impl std::fmt::Display) -> FlowError {
     FlowError::Store(error.to_string())
 }
 
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn parse_time(text: Option<&str>) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text?)
-        .ok()
-        .map(|at| at.with_timezone(&Utc))
-}
-
 fn nanos_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -454,7 +440,7 @@ fn settings_from_store(s: &stored::PacingSettings) -> pacing::Settings {
 
 fn state_from_store(s: &stored::PacingState) -> pacing::State {
     pacing::State {
-        cooldown_until: parse_time(s.cooldown_until.as_deref()),
+        cooldown_until: s.cooldown_until.as_deref().and_then(parse_time),
         cooldown_level: u32::try_from(s.cooldown_level).unwrap_or(0),
         cooldown_from_retry_after: false,
         attention: s.attention.map(|a| match a {
@@ -462,7 +448,7 @@ fn state_from_store(s: &stored::PacingState) -> pacing::State {
             stored::Attention::LoginExpired => Attention::LoginExpired,
             stored::Attention::Restricted => Attention::Restricted,
         }),
-        attention_until: parse_time(s.attention_until.as_deref()),
+        attention_until: s.attention_until.as_deref().and_then(parse_time),
     }
 }
 

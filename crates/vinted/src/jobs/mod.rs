@@ -12,12 +12,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, broadcast};
 
-use crate::StoreAccess;
 use crate::calls::cancel::{self, CancelSwitch, Cancelled};
 use crate::calls::{Caller, FlowError, Paced, store_error};
 use crate::flows::{self, Flow, JobProgress, Progress};
 use crate::page::Page;
 use crate::sessions::AccountSessions;
+use crate::{StoreAccess, rfc3339};
 use outcome::Verdict;
 use seller_store::vinted::{Job, NewJob};
 
@@ -196,10 +196,10 @@ impl<S: StoreAccess> JobRunner<S> {
             .await
             .ok()
             .flatten()
-            .and_then(|at| DateTime::parse_from_rfc3339(&at).ok());
+            .and_then(|at| crate::parse_time(&at));
         // A time already past belongs to a job that still cannot run (the account waits for
         // the person, or its session): no point looking again before the usual pause.
-        match next.and_then(|at| (at.with_timezone(&Utc) - Utc::now()).to_std().ok()) {
+        match next.and_then(|at| (at - Utc::now()).to_std().ok()) {
             Some(wait) if !wait.is_zero() => wait.clamp(Duration::from_millis(50), IDLE_LOOK),
             _ => IDLE_LOOK,
         }
@@ -328,8 +328,4 @@ impl<S: StoreAccess> JobRunner<S> {
             })
             .await
     }
-}
-
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Flow;
-use crate::StoreAccess;
 use crate::calls::{FlowError, store_error};
 use crate::pacing::Action;
 use crate::page::{Call, Page, PageError};
@@ -29,6 +28,7 @@ use crate::reference::{self, Lookup, Mapping, Problem};
 use crate::reply::Refusal;
 use crate::site::{header, route};
 use crate::wardrobe::{self, ListingStatus, WardrobeItem};
+use crate::{StoreAccess, parse_time};
 use form::{Fill, FormInput, Submitted};
 use seller_store::products::Product;
 use seller_store::vinted::{NewPublishedListing, PublishAttemptStatus};
@@ -435,12 +435,6 @@ fn since_started(state: &PublishState) -> DateTime<Utc> {
         .and_then(parse_time)
         .unwrap_or_else(Utc::now)
         - CLOCK_SLACK
-}
-
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|at| at.with_timezone(&Utc))
 }
 
 /// The newest listing of the wardrobe with this title and price, listed since `since`, that is
