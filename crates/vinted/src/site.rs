@@ -441,9 +441,14 @@ pub mod challenge {
 
 /// Where the page's HTML carries the CSRF token and the anon id (section "Sessions").
 pub mod html {
-    /// The key of the CSRF token in the page's JSON, found whatever the level of escaping
-    /// around it (the forms below, or `\\\"` in a payload escaped twice).
+    /// The key of the CSRF token in the JSON of the page's scripts (the forms below).
     pub const CSRF_KEY: &str = "CSRF_TOKEN";
+    /// How a Next.js payload script begins: its JSON is inside a JavaScript string, escaped
+    /// once ([`CSRF_ESCAPED`]).
+    pub const NEXT_PAYLOAD_STARTS: &[&str] = &[
+        "self.__next_f.push(",
+        "(self.__next_f=self.__next_f||[]).push(",
+    ];
     /// The key of the anon id, read the same way.
     pub const ANON_ID_KEY: &str = "ANON_ID";
     /// Inside the Next.js payload, escaped: `\"CSRF_TOKEN\":\"<uuid>\"`.
@@ -543,15 +548,24 @@ fn push_query(out: &mut String, value: &str) {
     }
 }
 
-/// The CSRF token of a Vinted page: in the page's JSON first (the escaped Next.js payload or
-/// inline JSON), then `<meta name="csrf-token">`. `None` when nothing there looks like a token.
+/// The CSRF token of a Vinted page: in the JSON of the page's own scripts first (the escaped
+/// Next.js payload or inline JSON), then `<meta name="csrf-token">`. `None` when nothing there
+/// looks like a token.
+///
+/// Only markup the page's own code writes is read: a `<script>` element's body or a `<meta>`
+/// tag. Text a seller wrote (a listing's title or description shown on the page, or carried in
+/// the page's JSON) can imitate neither: outside scripts it is a text node, and inside a
+/// script's JSON each of its quotes is escaped once more than the payload's own quotes, which
+/// [`after_key`] counts exactly.
 pub fn extract_csrf_token(page_html: &str) -> Option<String> {
-    after_key(page_html, html::CSRF_KEY).or_else(|| meta_content(page_html, html::CSRF_META_NAME))
+    token_in_scripts(page_html, html::CSRF_KEY)
+        .or_else(|| meta_content(&outside_scripts(page_html), html::CSRF_META_NAME))
 }
 
-/// The anon id of a Vinted page (the `anon_id` cookie is the other source).
+/// The anon id of a Vinted page (the `anon_id` cookie is the other source), read as
+/// [`extract_csrf_token`] reads the token.
 pub fn extract_anon_id(page_html: &str) -> Option<String> {
-    after_key(page_html, html::ANON_ID_KEY)
+    token_in_scripts(page_html, html::ANON_ID_KEY)
 }
 
 /// Whether `value` looks like a token or an anon id.
@@ -562,29 +576,81 @@ pub fn is_token(value: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }
 
-/// The first token that is the string value of `"key"` in JSON, escaped any number of times:
-/// `"key"`, optional spaces, `:`, optional spaces, a quote, the token, a quote (each quote
-/// possibly preceded by backslashes).
-fn after_key(page_html: &str, key: &str) -> Option<String> {
-    page_html.match_indices(key).find_map(|(at, _)| {
-        if !page_html[..at].ends_with('"') {
+/// The first token under `key` in the bodies of the page's `<script>` elements. A Next.js
+/// payload script (`self.__next_f.push([1,"…"])`) holds its JSON inside a JavaScript string:
+/// the payload's quotes are `\"` there; any other script holds plain JSON or code.
+fn token_in_scripts(page_html: &str, key: &str) -> Option<String> {
+    script_bodies(page_html).find_map(|body| {
+        let start = body.trim_start();
+        let escapes = usize::from(
+            html::NEXT_PAYLOAD_STARTS
+                .iter()
+                .any(|prefix| start.starts_with(prefix)),
+        );
+        after_key(body, key, escapes)
+    })
+}
+
+/// The page's HTML without its scripts' bodies: a `<meta>` tag written inside a script's
+/// string is not one.
+fn outside_scripts(page_html: &str) -> String {
+    let mut out = String::with_capacity(page_html.len());
+    let mut from = 0;
+    for body in script_bodies(page_html) {
+        // Each body is a slice of `page_html`: its offset is the distance between the pointers.
+        let start = body.as_ptr() as usize - page_html.as_ptr() as usize;
+        out.push_str(&page_html[from..start]);
+        from = start + body.len();
+    }
+    out.push_str(&page_html[from..]);
+    out
+}
+
+/// The bodies of the `<script>` elements of a page's HTML, in order.
+fn script_bodies(page_html: &str) -> impl Iterator<Item = &str> {
+    // ASCII lowercasing keeps byte offsets, so offsets in `lower` are offsets in `page_html`.
+    let lower = page_html.to_ascii_lowercase();
+    let mut bodies = Vec::new();
+    let mut from = 0;
+    while let Some(open) = lower[from..].find("<script").map(|at| at + from) {
+        let after_name = open + "<script".len();
+        // `<scripts>` or `<script-x>` is another element.
+        if !lower[after_name..].starts_with(|c: char| c == '>' || c.is_ascii_whitespace()) {
+            from = after_name;
+            continue;
+        }
+        let Some(body_start) = lower[after_name..].find('>').map(|at| at + after_name + 1) else {
+            break;
+        };
+        let body_end = lower[body_start..]
+            .find("</script")
+            .map_or(lower.len(), |at| at + body_start);
+        bodies.push(&page_html[body_start..body_end]);
+        from = body_end;
+    }
+    bodies.into_iter()
+}
+
+/// The first token that is the string value of `"key"` in JSON whose quotes are preceded by
+/// exactly `escapes` backslashes: `"key"`, optional spaces, `:`, optional spaces, a quote, the
+/// token, a quote. A quote preceded by more backslashes is inside a string of that JSON (text
+/// someone wrote), never its own key.
+fn after_key(text: &str, key: &str, escapes: usize) -> Option<String> {
+    let quote = format!("{}\"", "\\".repeat(escapes));
+    text.match_indices(key).find_map(|(at, _)| {
+        let before = text[..at].strip_suffix(quote.as_str())?;
+        if before.ends_with('\\') {
             return None;
         }
-        let rest = skip_quote(&page_html[at + key.len()..])?;
+        let rest = text[at + key.len()..].strip_prefix(quote.as_str())?;
         let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-        let rest = skip_quote(rest)?;
+        let rest = rest.strip_prefix(quote.as_str())?;
         let end = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
             .unwrap_or(rest.len());
         let (value, tail) = rest.split_at(end);
-        let closed = tail.trim_start_matches('\\').starts_with('"');
-        (closed && is_token(value)).then(|| value.to_owned())
+        (tail.starts_with(quote.as_str()) && is_token(value)).then(|| value.to_owned())
     })
-}
-
-/// `text` after a quote preceded by any number of backslashes.
-fn skip_quote(text: &str) -> Option<&str> {
-    text.trim_start_matches('\\').strip_prefix('"')
 }
 
 /// The `content` of the first `<meta name="{name}" content="…">` whose content is a token;
@@ -643,6 +709,17 @@ mod tests {
 
     const UUID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
+    /// `text` as the body of a script.
+    fn script(body: &str) -> String {
+        format!("<script>{body}</script>")
+    }
+
+    /// A Next.js payload script around `json` (escaped once, as Next.js writes it).
+    fn next_payload(json: &str) -> String {
+        let literal = serde_json::to_string(json).expect("a string literal");
+        script(&format!("self.__next_f.push([1,{literal}])"))
+    }
+
     #[test]
     fn csrf_token_from_the_escaped_next_payload() {
         let page = format!(
@@ -653,58 +730,126 @@ mod tests {
             extract_anon_id(&page).as_deref(),
             Some("a1b2c3d4-e5f6-4711-8899-aabbccddeeff")
         );
+        // The fake site's form: the first script starts the array.
+        let page = format!(
+            r#"<SCRIPT>(self.__next_f=self.__next_f||[]).push([0]);self.__next_f.push([1,"{}{UUID}\""])</SCRIPT>"#,
+            html::CSRF_ESCAPED
+        );
+        assert_eq!(extract_csrf_token(&page).as_deref(), Some(UUID));
     }
 
     #[test]
-    fn csrf_token_whatever_the_escaping() {
+    fn csrf_token_in_a_script_escaped_as_the_script_escapes() {
         for page in [
-            format!("{}{UUID}\\\"", html::CSRF_ESCAPED),
-            format!("{}{UUID}\"", html::CSRF_PLAIN),
-            format!(r#"\\\"CSRF_TOKEN\\\":\\\"{UUID}\\\""#),
-            format!(r#"{{ "CSRF_TOKEN" : "{UUID}" }}"#),
+            next_payload(&format!(r#"{{"CSRF_TOKEN":"{UUID}"}}"#)),
+            script(&format!("window.c = {{{}{UUID}\"}};", html::CSRF_PLAIN)),
+            script(&format!(r#"window.c = {{ "CSRF_TOKEN" : "{UUID}" }};"#)),
+            format!(
+                r#"<script id="__NEXT_DATA__" type="application/json">{{"props":{{"CSRF_TOKEN":"{UUID}"}}}}</script>"#
+            ),
         ] {
             assert_eq!(extract_csrf_token(&page).as_deref(), Some(UUID), "{page}");
         }
         // Another key that ends the same way is not the token.
-        let other = format!(r#""X_CSRF_TOKEN":"{UUID}""#);
+        let other = script(&format!(r#""X_CSRF_TOKEN":"{UUID}""#));
         assert_eq!(extract_csrf_token(&other), None);
+        // The payload's form in a script that is not the payload, and the other way round.
+        let wrong = script(&format!(r#"x = "{}{UUID}\"""#, html::CSRF_ESCAPED));
+        assert_eq!(extract_csrf_token(&wrong), None);
+        let wrong = script(&format!(
+            r#"self.__next_f.push([1,"{}{UUID}""])"#,
+            html::CSRF_PLAIN
+        ));
+        assert_eq!(extract_csrf_token(&wrong), None);
     }
 
     #[test]
-    fn csrf_token_from_inline_json_and_meta() {
-        let inline = format!(r#"<script>window.c = {{"CSRF_TOKEN":"{UUID}"}};</script>"#);
-        assert_eq!(extract_csrf_token(&inline).as_deref(), Some(UUID));
-
+    fn csrf_token_from_meta() {
         let meta = format!(
             r#"<head><meta charset="utf-8"><META content='{UUID}' Name="csrf-token" /></head>"#
         );
         assert_eq!(extract_csrf_token(&meta).as_deref(), Some(UUID));
     }
 
+    /// A description written to plant a token, as it reaches the page: a text node, an
+    /// attribute, inside the Next.js payload, inside inline JSON, as a meta tag in a script.
+    #[test]
+    fn a_hostile_description_cannot_plant_a_token() {
+        const FAKE: &str = "a7a7a7a7-0000-4000-8000-deadbeefdead";
+        let planted = [
+            format!(r#""CSRF_TOKEN":"{FAKE}""#),
+            format!(r#"\"CSRF_TOKEN\":\"{FAKE}\""#),
+            format!(r#"\\\"CSRF_TOKEN\\\":\\\"{FAKE}\\\""#),
+            format!(r#"<meta name="csrf-token" content="{FAKE}">"#),
+        ];
+        for description in &planted {
+            let as_json = serde_json::to_string(description).expect("json");
+            let hostile = [
+                // Shown on the page: a text node, as the browser serialises it (quotes and
+                // backslashes as they are, `<` escaped).
+                format!(
+                    "<p class=\"description\">{}</p>",
+                    description.replace('<', "&lt;")
+                ),
+                format!(r#"<img alt="{}">"#, description.replace('"', "&quot;")),
+                // In the page's JSON: the payload and an inline JSON script.
+                next_payload(&format!(r#"{{"item":{{"description":{as_json}}}}}"#)),
+                script(&format!(r#"window.item = {{"description":{as_json}}};"#)),
+            ];
+            for before in &hostile {
+                // Before the real token (the escaped payload), and on a page with none.
+                let real = next_payload(&format!(r#"{{"CSRF_TOKEN":"{UUID}"}}"#));
+                let page = format!("<body>{before}{real}</body>");
+                assert_eq!(
+                    extract_csrf_token(&page).as_deref(),
+                    Some(UUID),
+                    "planted {description} as {before}"
+                );
+                assert_eq!(
+                    extract_csrf_token(before),
+                    None,
+                    "planted {description} as {before}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn csrf_token_refuses_what_is_not_a_token() {
-        for page in [
+        for body in [
             "",
-            r#"\"CSRF_TOKEN\":\"\""#,
-            r#"\"CSRF_TOKEN\":\"short\""#,
-            r#""CSRF_TOKEN":"0f8fad5b-d9cb-469f-a165<script>alert(1)</script>""#,
+            r#""CSRF_TOKEN":"""#,
+            r#""CSRF_TOKEN":"short""#,
+            r#""CSRF_TOKEN":"0f8fad5b-d9cb-469f-a165<\/script>alert(1)""#,
             r#""CSRF_TOKEN":"0f8fad5b d9cb 469f a165 70867728950e""#,
             // Never closed: the page was cut.
             r#""CSRF_TOKEN":"0f8fad5b-d9cb-469f-a165-70867728950e"#,
+        ] {
+            assert_eq!(extract_csrf_token(&script(body)), None, "{body}");
+        }
+        for page in [
             r#"<meta name="csrf-token" content="x y">"#,
             r#"<meta name="other" content="0f8fad5b-d9cb-469f-a165-70867728950e">"#,
+            // Outside any script: page text.
+            r#""CSRF_TOKEN":"0f8fad5b-d9cb-469f-a165-70867728950e""#,
         ] {
             assert_eq!(extract_csrf_token(page), None, "{page}");
         }
-        let too_long = format!(r#""CSRF_TOKEN":"{}""#, "a".repeat(html::TOKEN_MAX_LEN + 1));
+        let too_long = script(&format!(
+            r#""CSRF_TOKEN":"{}""#,
+            "a".repeat(html::TOKEN_MAX_LEN + 1)
+        ));
         assert_eq!(extract_csrf_token(&too_long), None);
     }
 
     #[test]
     fn a_bad_first_marker_does_not_hide_a_good_later_one() {
-        let page = format!(r#""CSRF_TOKEN":"" … \"CSRF_TOKEN\":\"{UUID}\""#);
+        let page = script(&format!(r#""CSRF_TOKEN":"" … "CSRF_TOKEN":"{UUID}""#));
         assert_eq!(extract_csrf_token(&page).as_deref(), Some(UUID));
-        let page = format!(r#""CSRF_TOKEN":"bad token" <meta name="csrf-token" content="{UUID}">"#);
+        let page = format!(
+            r#"{}<meta name="csrf-token" content="{UUID}">"#,
+            script(r#""CSRF_TOKEN":"bad token""#)
+        );
         assert_eq!(extract_csrf_token(&page).as_deref(), Some(UUID));
     }
 
