@@ -767,3 +767,52 @@ async fn a_relist_interrupted_before_the_delete_resumes_with_one_live_copy() {
     );
     harness.stop().await;
 }
+
+/// A restriction answered to the form's create (403 `account_restricted`, the date in the
+/// profile) pauses the account's writes for the person; it is not taken for a stale CSRF token
+/// and tried again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restriction_on_the_form_pauses_the_account_instead_of_a_csrf_retry() {
+    let fake = FakeVinted::start();
+    fake.seed_wardrobe(0);
+    let harness = Harness::start(&fake, quick_pacing()).await;
+    let product = create_product(&harness, &SPECS[0], "rs");
+    let until = std::time::SystemTime::now() + Duration::from_secs(26 * 3600);
+    fake.fail_next(Step::Create, Failure::Restricted { until });
+    fake.clear_requests();
+    let job = publish(&harness, &product, false).await;
+    let held = harness.wait_for_job(&job.id, FINISHED, WITHIN).await;
+    assert_eq!(held.state, JobState::NeedsAttention, "{held:#?}");
+    assert_eq!(held.error_code.as_deref(), Some("restricted"), "{held:#?}");
+    // One create: the form was not reloaded and submitted again.
+    let creates = write_requests(&fake)
+        .into_iter()
+        .filter(|r| r.path == "/api/v2/item_upload/items")
+        .count();
+    assert_eq!(creates, 1, "no retry after the restriction");
+    let pacing = harness
+        .db
+        .lock()
+        .pacing_state(&harness.account_id)
+        .expect("the pacing state");
+    assert_eq!(
+        pacing.attention,
+        Some(seller_store::vinted::Attention::Restricted),
+        "{pacing:?}"
+    );
+    let ends = pacing
+        .attention_until
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .expect("the restriction's end");
+    let wanted = chrono::DateTime::<chrono::Utc>::from(until);
+    assert!(
+        (ends.with_timezone(&chrono::Utc) - wanted)
+            .num_seconds()
+            .abs()
+            <= 1,
+        "{pacing:?}"
+    );
+    assert!(listings_of(&fake, &product).is_empty());
+    harness.stop().await;
+}

@@ -314,6 +314,16 @@ impl RawReply {
     }
 }
 
+/// The restriction the account's own profile (`users/current`) shows, when it is still on:
+/// Vinted answers a restricted account's writes with a 403 "until a date shown in the profile
+/// payload" (`docs/VINTED.md`), which is how a refused write whose body the page did not show
+/// (the upload form's) is told from a stale CSRF token.
+pub fn restriction_in_profile(profile: &Value, now: DateTime<Utc>) -> Option<Refusal> {
+    restriction_until(profile)
+        .filter(|until| *until > now)
+        .map(|until| Refusal::Restricted { until: Some(until) })
+}
+
 /// [`RawReply::classify`] as a function.
 pub fn classify(reply: &RawReply, now: DateTime<Utc>) -> Result<Value, Refusal> {
     reply.classify(now)
@@ -717,6 +727,27 @@ mod tests {
         // Only a 403 is a restriction.
         let not_403 = reply(200, r#"{"code":0,"restricted_until":1765360800}"#);
         assert!(not_403.classify(now()).is_ok());
+    }
+
+    #[test]
+    fn a_restriction_in_the_profile() {
+        let profile =
+            json!({"code": 0, "user": {"id": 1, "restricted_until": "2026-12-09T09:00:00Z"}});
+        assert_eq!(
+            restriction_in_profile(&profile, now()),
+            Some(Refusal::Restricted {
+                until: Some(
+                    DateTime::parse_from_rfc3339("2026-12-09T09:00:00Z")
+                        .expect("a date")
+                        .with_timezone(&Utc)
+                )
+            })
+        );
+        // Over, or none.
+        let over = json!({"user": {"id": 1, "restricted_until": "2026-12-01T09:00:00Z"}});
+        assert_eq!(restriction_in_profile(&over, now()), None);
+        let none = json!({"user": {"id": 1, "restricted_until": null}});
+        assert_eq!(restriction_in_profile(&none, now()), None);
     }
 
     #[test]

@@ -260,9 +260,16 @@ pub async fn publish_product<S: StoreAccess>(
                 call.clone(),
                 body.clone(),
                 async |page: &mut Page| match form::submit(page.driver()).await? {
-                    // A stale token on the form: a fresh form has a fresh one (once).
-                    Submitted::Refused(Refusal::AccessDenied) if retry_denied => {
-                        Ok(Submitted::Refused(Refusal::AccessDenied))
+                    // The page shows only the 403, not its body: a restricted account answers
+                    // every write so, and its profile says until when. That is no stale token:
+                    // the account's writes pause, nothing is tried again.
+                    Submitted::Refused(Refusal::AccessDenied) => {
+                        match restriction_of(page).await {
+                            Some(refusal) => Err(FlowError::Vinted(refusal)),
+                            // A stale token on the form: a fresh form has a fresh one (once).
+                            None if retry_denied => Ok(Submitted::Refused(Refusal::AccessDenied)),
+                            None => Err(FlowError::Vinted(Refusal::AccessDenied)),
+                        }
                     }
                     Submitted::Refused(refusal) => Err(FlowError::Vinted(refusal)),
                     other => Ok(other),
@@ -361,6 +368,24 @@ pub async fn publish_product<S: StoreAccess>(
     fail_attempt(flow, &mut state, &error.to_string()).await?;
     flow.checkpoint(&wrap(&state), 0, Some(1)).await?;
     Err(error)
+}
+
+/// After a 403 on the form's create: the account's own profile, read from the page, tells a
+/// restriction (or an expired login, or a challenge) from a stale token. `None` when it shows
+/// none of these, or cannot be read (the stale-token path then goes on as before).
+async fn restriction_of(page: &mut Page) -> Option<Refusal> {
+    let now = Utc::now();
+    match page.call(&Call::get(route::USERS_CURRENT)).await {
+        Ok(raw) => match raw.classify(now) {
+            Ok(profile) => crate::reply::restriction_in_profile(&profile, now),
+            Err(refusal) if refusal.needs_attention().is_some() => Some(refusal),
+            Err(_) => None,
+        },
+        Err(error) => {
+            tracing::warn!(%error, "the profile could not be read after the form's 403");
+            None
+        }
+    }
 }
 
 async fn load_product<S: StoreAccess>(
