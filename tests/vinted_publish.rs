@@ -816,3 +816,48 @@ async fn a_restriction_on_the_form_pauses_the_account_instead_of_a_csrf_retry() 
     assert!(listings_of(&fake, &product).is_empty());
     harness.stop().await;
 }
+
+/// The hourly cap is looked at before the first photo goes up: a publish the cap holds back
+/// sends nothing, and its photos go up once, when its turn comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capped_publish_uploads_no_photo_before_its_turn() {
+    let fake = FakeVinted::start();
+    fake.seed_wardrobe(0);
+    let pacing = seller_store::vinted::PacingSettings {
+        writes_per_hour: 1,
+        ..quick_pacing()
+    };
+    let harness = Harness::start(&fake, pacing).await;
+    let first = create_product(&harness, &SPECS[0], "cap1");
+    let job = publish(&harness, &first, false).await;
+    let done = harness.wait_for_job(&job.id, FINISHED, WITHIN).await;
+    assert_eq!(done.state, JobState::Done, "{done:#?}");
+
+    let photos_before = fake.photos().len();
+    fake.clear_requests();
+    let second = create_product(&harness, &SPECS[1], "cap2");
+    let job = publish(&harness, &second, false).await;
+    let capped = harness.wait_for_job(&job.id, FINISHED, WITHIN).await;
+    assert_eq!(capped.state, JobState::Waiting, "{capped:#?}");
+    assert_eq!(
+        capped.error_code.as_deref(),
+        Some("hourly_cap"),
+        "{capped:#?}"
+    );
+    let uploads = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v2/photos")
+        .count();
+    assert_eq!(uploads, 0, "no photo uploaded while the cap holds");
+    assert_eq!(fake.photos().len(), photos_before);
+    assert!(listings_of(&fake, &second).is_empty());
+    // No attempt was started for a publish that never got its turn.
+    let attempts = harness
+        .db
+        .lock()
+        .publish_attempts(&second.id)
+        .expect("the attempts");
+    assert!(attempts.is_empty(), "{attempts:#?}");
+    harness.stop().await;
+}

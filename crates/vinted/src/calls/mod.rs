@@ -40,6 +40,9 @@ pub struct Paced<'a, S: StoreAccess> {
     state: pacing::State,
     last_read: Option<DateTime<Utc>>,
     jitter: SplitMix64,
+    /// A write's turn already taken by [`Paced::reserve_write_turn`], for the next
+    /// [`Paced::write_through_page`] of that action.
+    reserved: Option<Action>,
 }
 
 /// What a call is about: the account, or one item of it (see [`Paced::read_item`]).
@@ -83,6 +86,7 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
             state: state_from_store(&state),
             last_read: None,
             jitter: SplitMix64::from_os().unwrap_or_else(|_| SplitMix64::seeded(nanos_now())),
+            reserved: None,
         })
     }
 
@@ -198,7 +202,9 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
                 .await?;
             return Ok(None);
         }
-        self.wait_turn(action).await?;
+        if self.reserved.take() != Some(action) {
+            self.wait_turn(action).await?;
+        }
         if self.cancelled.is_set() {
             return Err(FlowError::Cancelled);
         }
@@ -211,6 +217,21 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
             other => other,
         };
         outcome.map(Some)
+    }
+
+    /// Takes the turn of a write made through the page before the page starts on it: the
+    /// upload form sends the photos long before the publish click, and a publish the caps (or a
+    /// cooldown, or a pause) hold back must send nothing at all, not its photos now and again on
+    /// the next try. The next [`Paced::write_through_page`] of `action` then goes at once: the
+    /// account runs one job at a time, so no other write can take the turn in between. Taking
+    /// it again while it is held waits for nothing.
+    pub async fn reserve_write_turn(&mut self, action: Action) -> Result<(), FlowError> {
+        if self.caller.dry_run || self.reserved == Some(action) {
+            return Ok(());
+        }
+        self.wait_turn(action).await?;
+        self.reserved = Some(action);
+        Ok(())
     }
 
     async fn exchange(&mut self, call: &Call, scope: Scope) -> Result<Value, FlowError> {

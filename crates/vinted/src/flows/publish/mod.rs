@@ -222,6 +222,9 @@ pub async fn publish_product<S: StoreAccess>(
     let mut broke = String::new();
     while tries < FORM_TRIES {
         tries += 1;
+        // The click's turn before the first photo goes up: a capped or cooled-down publish
+        // uploads nothing now, and nothing twice later.
+        flow.paced.reserve_write_turn(action).await?;
         if state.attempt_id.is_none() {
             state.attempt_id = Some(start_attempt(flow, &product.id).await?);
         }
