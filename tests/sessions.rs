@@ -1,6 +1,6 @@
-//! Browser sessions on real parts: Chromium and chromedriver under Xvfb, tinyproxy demanding a
-//! password, microsocks without one, x11vnc with a real VNC client (vncsnapshot), against the fake
-//! Vinted site. Each test's sessions carry a marker of their own, so "nothing left behind" is
+//! Browser sessions on real parts: Chromium and chromedriver under Xvfb, tinyproxy and squid
+//! demanding a password, microsocks without one, x11vnc with a real VNC client (vncsnapshot),
+//! against the fake Vinted site. Each test's sessions carry a marker of their own, so "nothing left behind" is
 //! checked on exactly the processes the test started.
 
 #![cfg(target_os = "linux")]
@@ -254,6 +254,77 @@ async fn every_request_of_a_session_goes_through_its_authenticating_proxy() {
 
     h.sessions.stop("a").await;
     assert_eq!(h.sessions.health("a"), Health::Stopped { cause: None });
+    h.assert_nothing_left(None).await;
+}
+
+/// A person's own squid (Basic auth through `basic_ncsa_auth`, 407 for a missing or wrong
+/// password, `Via` / `X-Forwarded-For` added to what it forwards): the wrong password is told
+/// apart before any browser starts, the login goes through it, and the login's cookies survive
+/// a restart of the session behind it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_logs_in_through_squid_and_keeps_its_login_across_a_restart() {
+    let fake = FakeVinted::start();
+    let squid = proxies::squid();
+    let h = Harness::new();
+    let wrong = h.spec(
+        "wrong",
+        &fake.base_url(),
+        Some(http_proxy(squid.port, "not-the-password")),
+    );
+    match h.sessions.start(wrong).await {
+        Err(SessionsError::Start(SessionError::Proxy(ProxyError::AuthRejected))) => {}
+        other => panic!("expected a refused proxy password, got {other:?}"),
+    }
+    assert!(h.marked("wrong").is_empty());
+    assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
+    let refused = squid.squid_log();
+    assert!(
+        refused
+            .iter()
+            .all(|e| e.action == "TCP_DENIED" && e.status == 407),
+        "{refused:#?}"
+    );
+
+    let upstream = || Some(http_proxy(squid.port, proxies::PASSWORD));
+    let view = h
+        .sessions
+        .start(h.spec("s", &fake.base_url(), upstream()))
+        .await
+        .unwrap();
+    assert_eq!(view.health, Health::Running { logged_in: false });
+    h.with("s", async |s: &Session| log_in(s, &fake).await)
+        .await;
+
+    let squid_exit: IpAddr = proxies::SQUID_EXIT.parse().unwrap();
+    let requests = fake.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.method == "POST" && r.path == fake_vinted::LOGIN_PATH),
+        "{requests:#?}"
+    );
+    for request in &requests {
+        assert_eq!(request.peer.ip(), squid_exit, "{request:#?}");
+        assert!(request.header("proxy-authorization").is_none());
+    }
+    // squid served each of them under the account's proxy user.
+    let site = fake.addr().to_string();
+    let served: Vec<_> = squid
+        .squid_log()
+        .into_iter()
+        .filter(|e| e.user == proxies::USER && e.url.contains(&site))
+        .collect();
+    assert!(served.iter().any(|e| e.method == "POST"), "{served:#?}");
+
+    h.sessions.stop("s").await;
+    h.assert_nothing_left(Some("s")).await;
+    let again = h
+        .sessions
+        .start(h.spec("s", &fake.base_url(), upstream()))
+        .await
+        .unwrap();
+    assert_eq!(again.health, Health::Running { logged_in: true });
+    h.sessions.stop_all().await;
     h.assert_nothing_left(None).await;
 }
 

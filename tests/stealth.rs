@@ -1,7 +1,7 @@
 //! What the pages of the site see of a session's browser, and whom the browser calls, on real
 //! parts: Chromium started by `Session::start` (the app's own path: the private chromedriver,
-//! its flags and preferences) under Xvfb, behind tinyproxy demanding a password, against the
-//! fake Vinted site, whose pages report what public bot-detection pages read.
+//! its flags and preferences) under Xvfb, behind tinyproxy or squid demanding a password, against
+//! the fake Vinted site, whose pages report what public bot-detection pages read.
 
 #![cfg(target_os = "linux")]
 
@@ -96,6 +96,28 @@ fn assert_looks_human(report: &Value, fingerprint: &Fingerprint) {
 async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
     let fake = FakeVinted::start();
     let tiny = proxies::tinyproxy();
+    an_ordinary_chromium_behind(&fake, &tiny, proxies::TINYPROXY_EXIT).await;
+}
+
+/// The same through squid, the proxy a person is likeliest to run themselves: its Basic auth
+/// goes through a helper program and an htpasswd file, it answers a missing or wrong password
+/// with 407, and it marks what it forwards (`Via`, `X-Forwarded-For`, `X-Cache`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_squid_too_the_site_sees_an_ordinary_chromium_and_squid_sees_only_the_site() {
+    let fake = FakeVinted::start();
+    let squid = proxies::squid();
+    an_ordinary_chromium_behind(&fake, &squid, proxies::SQUID_EXIT).await;
+    // squid checked the password of every request it served; none was refused.
+    let entries = squid.squid_log();
+    for entry in &entries {
+        assert_eq!(entry.user, proxies::USER, "{entries:#?}");
+        assert_ne!(entry.action, "TCP_DENIED", "{entries:#?}");
+    }
+}
+
+/// A session behind `proxy` (leaving from `exit`): the probes of the site's pages look like an
+/// ordinary Chromium's, and the proxy carried the site's requests and nothing else.
+async fn an_ordinary_chromium_behind(fake: &FakeVinted, proxy: &proxies::ProxyProcess, exit: &str) {
     let dir = tempfile::tempdir().unwrap();
     let sessions = Sessions::new(dir.path().display().to_string());
     let install = BrowserInstall::locate().expect("chromium and chromedriver (scripts/setup)");
@@ -107,7 +129,7 @@ async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
         profile_dir: dir.path().join("browser-profiles").join("stealth"),
         runtime_dir: dir.path().join("run").join("stealth"),
         upstream: Some(
-            Upstream::new(ProxyKind::Http, "127.0.0.1", tiny.port)
+            Upstream::new(ProxyKind::Http, "127.0.0.1", proxy.port)
                 .with_credentials(proxies::USER, Secret::new(proxies::PASSWORD)),
         ),
         vnc_password: None,
@@ -122,7 +144,7 @@ async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
     // leads to, the upload form through the sell link, and the home once more: each step runs
     // WebDriver scripts in the page, which is when chromedriver leaves its properties.
     assert_eq!(session.probe().await.unwrap(), PageState::LoggedOut);
-    login::submit_login_form(&session, &fake).await.unwrap();
+    login::submit_login_form(&session, fake).await.unwrap();
     let deadline = Instant::now() + WAIT;
     while session.probe().await.unwrap() != PageState::LoggedIn {
         assert!(
@@ -131,7 +153,7 @@ async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    reports(&fake, "home", 1).await;
+    reports(fake, "home", 1).await;
     session
         .driver()
         .find(By::Css(fake_vinted::SELL_LINK_SELECTOR))
@@ -140,9 +162,9 @@ async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
         .click()
         .await
         .unwrap();
-    let upload = reports(&fake, "upload_form", 1).await;
+    let upload = reports(fake, "upload_form", 1).await;
     session.open(&fake.base_url()).await.unwrap();
-    let homes = reports(&fake, "home", 2).await;
+    let homes = reports(fake, "home", 2).await;
     for report in homes.iter().chain(&upload) {
         eprintln!("probe report: {report}");
         assert_looks_human(report, &fingerprint);
@@ -186,13 +208,19 @@ async fn the_site_sees_an_ordinary_chromium_and_the_proxy_sees_only_the_site() {
         "{asked:?}"
     );
     let site = fake.addr().to_string();
-    let logged = tiny.logged_requests();
+    let logged = proxy.logged_requests();
     assert!(!logged.is_empty());
     for request in &logged {
         assert!(
             request.contains(&site),
             "the proxy served {request}: {logged:#?}"
         );
+    }
+    // And the site heard from the proxy only.
+    let requests = fake.requests();
+    for request in &requests {
+        assert_eq!(request.peer.ip().to_string(), exit, "{requests:#?}");
+        assert!(request.header("proxy-authorization").is_none());
     }
     session.stop().await;
 }
