@@ -14,6 +14,8 @@ mod sessions;
 mod stealth;
 mod sync;
 mod sync_server_kill;
+mod vinted_attention;
 mod vinted_edit;
 mod vinted_import;
+mod vinted_pacing;
 mod vinted_publish;

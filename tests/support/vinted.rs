@@ -226,3 +226,74 @@ pub async fn log_in(sessions: &AccountSessions, account_id: &str, fake: &FakeVin
     .await
     .expect("logged in");
 }
+
+/// A small file that starts like a JPEG, different for each tag (the fake checks the magic bytes
+/// and keeps the bytes).
+pub fn jpeg(tag: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    bytes.extend_from_slice(b"JFIF\0");
+    bytes.extend_from_slice(tag.as_bytes());
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+/// An inventory item ready to publish on the fake (a Zara dress in M, every field one the fake's
+/// reference data knows), titled after `tag`, with three photo files in the data folder.
+pub fn dress(data_dir: &Path, db: &Db, tag: &str) -> seller_store::products::Product {
+    use seller_store::products::{Condition, PackageSize, ProductDraft, ProductStatus};
+    let photos: Vec<String> = (1..=3)
+        .map(|n| {
+            seller_store::photos::import(
+                data_dir,
+                &format!("{tag}-{n}.jpg"),
+                &jpeg(&format!("{tag}-{n}")),
+            )
+            .expect("a photo file")
+        })
+        .collect();
+    let draft = ProductDraft {
+        title: format!("Robe d'été fleurie Zara {tag}"),
+        description: format!("Robe d'été fleurie — {tag}, très peu portée."),
+        category: Some("Robes".into()),
+        brand: Some("Zara".into()),
+        condition: Some(Condition::VeryGood),
+        size: Some("M".into()),
+        colors: vec!["Bleu".into()],
+        materials: vec!["Coton".into()],
+        package_size: Some(PackageSize::Small),
+        price_cents: 1250,
+        status: ProductStatus::Ready,
+        photos,
+        ..ProductDraft::titled("x")
+    };
+    db.lock().create_product(draft).expect("an inventory item")
+}
+
+/// The listings of the fake's test account titled `title`, not deleted.
+pub fn listings_titled(fake: &FakeVinted, title: &str) -> Vec<fake_vinted::Item> {
+    fake.items()
+        .into_iter()
+        .filter(|i| i.user_id == fake_vinted::USER_ID && !i.is_deleted && i.title == title)
+        .collect()
+}
+
+/// The publish clicks that reached the fake (`POST /api/v2/item_upload/items`), oldest first.
+pub fn creates(fake: &FakeVinted) -> Vec<fake_vinted::Request> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v2/item_upload/items")
+        .collect()
+}
+
+/// Every API call that changes something on the fake (photo uploads, creates, edits, hides,
+/// deletes), oldest first; the attribute lookup is a POST that only reads.
+pub fn api_writes(fake: &FakeVinted) -> Vec<fake_vinted::Request> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| {
+            r.method != "GET"
+                && r.path.starts_with("/api/")
+                && r.path != "/api/v2/item_upload/attributes"
+        })
+        .collect()
+}
