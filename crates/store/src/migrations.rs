@@ -47,6 +47,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0011_audit_relists.sql",
         include_str!("../../../migrations/0011_audit_relists.sql"),
     ),
+    (
+        "0012_listing_photos_and_sightings.sql",
+        include_str!("../../../migrations/0012_listing_photos_and_sightings.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

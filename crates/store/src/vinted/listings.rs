@@ -2,13 +2,21 @@
 //! inventory: a listing is linked to an item by the item's SKU (`product_sku`), which the import
 //! finds in the listing's text or the person picks. A listing an import no longer finds is kept,
 //! marked deleted, with the time it went.
+//!
+//! Sync (docs/SYNC.md, "Imported listings"): a listing's row id is derived from the account and
+//! Vinted's listing id ([`listing_row_id`]), so two devices importing the same wardrobe write the
+//! same rows and their cells merge as any edit would; and an import that finds a listing
+//! unchanged writes only to this device's `vinted_listing_sightings`, never to the synced row.
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::{Page, limit_offset, normalized_time};
 use crate::enums::text_enum;
-use crate::products::{MAX_TITLE_CHARS, ProductDraft, ProductStatus, SortDir, insert_product};
+use crate::products::{
+    MAX_PHOTOS, MAX_TITLE_CHARS, ProductDraft, ProductStatus, SortDir, insert_product,
+};
 use crate::{FieldError, FieldErrorCode, Result, Store, StoreError, StoreTx, new_id, now_rfc3339};
 
 text_enum!(
@@ -64,6 +72,34 @@ pub struct ListingsUpserted {
     pub changed: u32,
     /// Known and the same.
     pub unchanged: u32,
+}
+
+/// An inventory item made from a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemFromListing {
+    /// Vinted's id of the listing.
+    pub listing_id: String,
+    pub product_id: String,
+}
+
+/// The id of the row of the account's listing `listing_id`: the same on every device, so two
+/// devices that import the same wardrobe make the same rows (no unique-key clash on sync). A
+/// UUIDv8 (RFC 9562: custom bits) of the first 122 bits of SHA-256 over a fixed label, the
+/// account's id and the listing's id. It is not time-ordered like the UUIDv7 of other rows;
+/// nothing sorts listing rows by id except to break ties.
+pub fn listing_row_id(account_id: &str, listing_id: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"seller_listings\0");
+    hash.update(account_id.as_bytes());
+    hash.update(b"\0");
+    hash.update(listing_id.as_bytes());
+    let digest = hash.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// The inventory item a listing is linked to.
@@ -233,9 +269,11 @@ fn product_status(status: ListingStatus) -> (ProductStatus, i64) {
 
 impl StoreTx<'_> {
     /// Writes what an import read of the account's wardrobe at `seen_at` (RFC 3339): a new
-    /// listing is added, a known one (same Vinted id) updated in place, its `last_sync` set to
-    /// `seen_at` and its `gone_at` cleared. A listing already linked keeps its SKU when the
-    /// import found none, and its date when the import gave none.
+    /// listing is added (its row id from [`listing_row_id`]), a known one (same Vinted id)
+    /// updated in place when something of it changed, its `last_sync` set to `seen_at` and its
+    /// `gone_at` cleared; an unchanged one is not written at all (nothing to sync). Every one
+    /// found is recorded as seen at `seen_at` on this device only. A listing already linked
+    /// keeps its SKU when the import found none, and its date when the import gave none.
     pub fn upsert_listings(
         &mut self,
         account_id: &str,
@@ -248,6 +286,7 @@ impl StoreTx<'_> {
             let listing = checked(listing)?;
             match stored(&self.tx, account_id, &listing.listing_id)? {
                 None => {
+                    let id = listing_row_id(account_id, &listing.listing_id);
                     self.tx
                         .prepare_cached(
                             "INSERT INTO seller_listings (id, listing_id, product_sku, title,
@@ -255,7 +294,7 @@ impl StoreTx<'_> {
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                         )?
                         .execute(params![
-                            new_id(),
+                            id,
                             listing.listing_id,
                             listing.sku,
                             listing.title,
@@ -267,6 +306,7 @@ impl StoreTx<'_> {
                             listing.listed_at,
                         ])
                         .map_err(|e| StoreError::from_write(e, None))?;
+                    saw(&self.tx, &id, &seen_at)?;
                     outcome.inserted += 1;
                 }
                 Some(old) => {
@@ -279,6 +319,11 @@ impl StoreTx<'_> {
                         && old.listed_at == listed_at
                         && old.sku == sku
                         && old.gone_at.is_none();
+                    saw(&self.tx, &old.id, &seen_at)?;
+                    if same {
+                        outcome.unchanged += 1;
+                        continue;
+                    }
                     self.tx
                         .prepare_cached(
                             "UPDATE seller_listings SET title = ?2, photo_url = ?3, price = ?4,
@@ -296,26 +341,45 @@ impl StoreTx<'_> {
                             sku,
                             seen_at,
                         ])?;
-                    if same {
-                        outcome.unchanged += 1;
-                    } else {
-                        outcome.changed += 1;
-                    }
+                    outcome.changed += 1;
                 }
             }
         }
         Ok(outcome)
     }
 
+    /// Records every photo's address of the account's listings, in Vinted's order (pairs of
+    /// Vinted's listing id and its addresses); a row whose list is already that is not written.
+    /// Listings not stored are skipped.
+    pub fn record_listing_photos(
+        &mut self,
+        account_id: &str,
+        photos: &[(String, Vec<String>)],
+    ) -> Result<()> {
+        for (listing_id, urls) in photos {
+            let urls = serde_json::Value::from(urls.clone()).to_string();
+            self.tx
+                .prepare_cached(
+                    "UPDATE seller_listings SET photo_urls = ?3
+                     WHERE seller_account_id = ?1 AND listing_id = ?2
+                       AND photo_urls IS NOT ?3",
+                )?
+                .execute(params![account_id, listing_id.trim(), urls])?;
+        }
+        Ok(())
+    }
+
     /// The account's listings an import did not find (not seen since `since`, RFC 3339: the
-    /// import's start) are marked deleted, with the time they went; they are kept. Returns how
-    /// many.
+    /// import's start, neither on this device nor, by a change, on another) are marked
+    /// deleted, with the time they went; they are kept. Returns how many.
     pub fn mark_unseen_listings_gone(&mut self, account_id: &str, since: &str) -> Result<usize> {
         let since = normalized_time("since", since)?;
         Ok(self.tx.execute(
             "UPDATE seller_listings SET status = 'deleted', gone_at = ?3
              WHERE seller_account_id = ?1 AND gone_at IS NULL
-               AND (last_sync IS NULL OR last_sync < ?2)",
+               AND (last_sync IS NULL OR last_sync < ?2)
+               AND NOT EXISTS (SELECT 1 FROM vinted_listing_sightings s
+                               WHERE s.id = seller_listings.id AND s.seen_at >= ?2)",
             params![account_id, since, now_rfc3339()],
         )?)
     }
@@ -356,6 +420,19 @@ impl StoreTx<'_> {
         account_id: &str,
         listing_ids: &[String],
     ) -> Result<Vec<String>> {
+        Ok(self
+            .create_items_from_listings(account_id, listing_ids)?
+            .into_iter()
+            .map(|made| made.product_id)
+            .collect())
+    }
+
+    /// [`StoreTx::create_products_from_listings`], saying which listing each item was made of.
+    pub fn create_items_from_listings(
+        &mut self,
+        account_id: &str,
+        listing_ids: &[String],
+    ) -> Result<Vec<ItemFromListing>> {
         let shop_id = self.shop_id().to_owned();
         let now = now_rfc3339();
         let mut created = Vec::new();
@@ -394,18 +471,66 @@ impl StoreTx<'_> {
                 "UPDATE seller_listings SET product_sku = ?2 WHERE id = ?1",
                 params![old.id, sku],
             )?;
-            created.push(product_id);
+            created.push(ItemFromListing {
+                listing_id: listing_id.clone(),
+                product_id,
+            });
         }
         Ok(created)
     }
+
+    /// Gives an item made from a listing its downloaded photos (stored names, `photos/…`, in
+    /// order), unless it has photos already: an interrupted download that runs again, or
+    /// photos the person added meanwhile. Returns whether they were attached; when not, the
+    /// caller removes the files.
+    pub fn attach_listing_photos(&mut self, product_id: &str, files: &[String]) -> Result<bool> {
+        let has_photos: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM seller_product_photos WHERE product_id = ?1)",
+            [product_id],
+            |r| r.get(0),
+        )?;
+        let exists: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM seller_products WHERE id = ?1 AND shop_id = ?2)",
+            params![product_id, self.shop_id()],
+            |r| r.get(0),
+        )?;
+        if has_photos || !exists || files.is_empty() {
+            return Ok(false);
+        }
+        for (position, file) in files.iter().take(MAX_PHOTOS).enumerate() {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO seller_product_photos (id, product_id, url, position)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![new_id(), product_id, file, position as i64])?;
+        }
+        Ok(true)
+    }
 }
 
+/// Records that this device's import found the listing row `id` at `seen_at`.
+fn saw(conn: &Connection, id: &str, seen_at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO vinted_listing_sightings (id, seen_at) VALUES (?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+    )?
+    .execute(params![id, seen_at])?;
+    Ok(())
+}
+
+/// When an import last found the listing: on this device (`vinted_listing_sightings`), or the
+/// last change any device's import made to it, whichever is later.
+const LAST_SEEN: &str = "NULLIF(max(coalesce(l.last_sync, ''), coalesce(s.seen_at, '')), '')";
+
 const ROW_COLUMNS: &str = "l.id, l.seller_account_id, l.listing_id, l.title, l.photo_url, l.price,
-    l.status, l.listed_at, l.last_sync, l.gone_at, l.product_sku, p.id, p.title";
+    l.status, l.listed_at, NULLIF(max(coalesce(l.last_sync, ''), coalesce(s.seen_at, '')), ''),
+    l.gone_at, l.product_sku, p.id, p.title";
 
 /// The listings of the shop's accounts, each with the shop's item of its SKU.
 const ROW_SOURCE: &str = "seller_listings l
     JOIN seller_accounts a ON a.id = l.seller_account_id AND a.shop_id = ?
+    LEFT JOIN vinted_listing_sightings s ON s.id = l.id
     LEFT JOIN seller_products p ON p.shop_id = a.shop_id AND p.sku = l.product_sku";
 
 fn row_from(r: &Row<'_>) -> rusqlite::Result<ListingRow> {
@@ -473,6 +598,55 @@ impl Store {
         listing_ids: &[String],
     ) -> Result<Vec<String>> {
         self.write(|tx| tx.create_products_from_listings(account_id, listing_ids))
+    }
+
+    pub fn create_items_from_listings(
+        &mut self,
+        account_id: &str,
+        listing_ids: &[String],
+    ) -> Result<Vec<ItemFromListing>> {
+        self.write(|tx| tx.create_items_from_listings(account_id, listing_ids))
+    }
+
+    /// One page of an import: its listings and their photos' addresses, in one transaction.
+    pub fn upsert_listings_with_photos(
+        &mut self,
+        account_id: &str,
+        listings: &[WardrobeListing],
+        photos: &[(String, Vec<String>)],
+        seen_at: &str,
+    ) -> Result<ListingsUpserted> {
+        self.write(|tx| {
+            let outcome = tx.upsert_listings(account_id, listings, seen_at)?;
+            tx.record_listing_photos(account_id, photos)?;
+            Ok(outcome)
+        })
+    }
+
+    pub fn attach_listing_photos(&mut self, product_id: &str, files: &[String]) -> Result<bool> {
+        self.write(|tx| tx.attach_listing_photos(product_id, files))
+    }
+
+    /// Every photo's address of the account's listing, in Vinted's order: the list an import
+    /// recorded, else the first photo alone (a row an older version imported).
+    pub fn listing_photo_urls(&self, account_id: &str, listing_id: &str) -> Result<Vec<String>> {
+        let (list, first): (Option<String>, Option<String>) = self
+            .conn
+            .prepare_cached(
+                "SELECT photo_urls, photo_url FROM seller_listings
+                 WHERE seller_account_id = ?1 AND listing_id = ?2",
+            )?
+            .query_row([account_id, listing_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| listing_not_found(account_id, listing_id))?;
+        let urls: Vec<String> = list
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        Ok(if urls.is_empty() {
+            first.into_iter().collect()
+        } else {
+            urls
+        })
     }
 
     /// The Vinted ids of the account's listings that no item of the shop is linked to, leaving
@@ -546,7 +720,7 @@ impl Store {
             ListingSortField::Price => "l.price",
             ListingSortField::Status => "l.status",
             ListingSortField::ListedAt => "l.listed_at",
-            ListingSortField::LastSync => "l.last_sync",
+            ListingSortField::LastSync => LAST_SEEN,
         };
         let dir = match filter.sort.dir {
             SortDir::Asc => "ASC",
