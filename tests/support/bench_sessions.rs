@@ -5,15 +5,23 @@
 //!    (a profile logged in once before), and, from a fresh profile, logged out;
 //! 2. memory of one session idle on the logged-in page, by process kind (PSS);
 //! 3. capacity: sessions started one by one, each logged in with its own profile, and after each
-//!    start how every running session answers (a trivial script, a navigation and a probe).
+//!    start how every running session answers (a trivial script, a navigation and a probe);
+//! 4. publish (`--part publish`, `./scripts/bench publish`): one item with 3 photos published by
+//!    the app's job runner (pacing gaps of 1 ms), alternating with a plain WebDriver script
+//!    that fills and submits the same form with no checks, in the same session.
+//!
+//! PSS shares pages among every process that maps them, other programs' Chromium too: before
+//! reading memory the bench waits until no Chromium or chromedriver but its own runs, and
+//! marks a figure read with another one running.
 //!
 //! Figures only, no timed assertions. Every session is stopped at the end, also after an error;
 //! the sessions carry a fixed marker scope, so a run that was killed has its leftovers ended by
 //! the next run (`Sessions::new` ends the sessions of a scope whose process is gone).
 //!
-//! Usage: bench-sessions [--runs N] [--max N] [--proxy]   (see scripts/bench)
+//! Usage: bench-sessions [--runs N] [--max N] [--proxy] [--part start|memory|capacity|publish]...
+//! (see scripts/bench)
 
-use seller_panel_tests::{fake_vinted, login, proxies};
+use seller_panel_tests::{fake_vinted, login, proxies, vinted};
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -53,17 +61,31 @@ const NAV_P95_LIMIT_MS: f64 = 2000.0;
 /// Memory kept free for the app, the desktop and the OS in the memory-bound estimate.
 const RESERVE_MB: f64 = 2048.0;
 
+/// The parts of the bench, in the order they run.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Part {
+    Start,
+    Memory,
+    Capacity,
+    Publish,
+}
+
 struct Options {
     runs: usize,
     max: usize,
     proxy: bool,
+    /// Empty: start, memory and capacity (the publish part is asked for by name).
+    parts: Vec<Part>,
 }
+
+const USAGE: &str = "usage: bench-sessions [--runs N] [--max N] [--proxy] [--part start|memory|capacity|publish]...";
 
 fn options() -> Result<Options> {
     let mut options = Options {
         runs: 10,
         max: 8,
         proxy: false,
+        parts: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -79,9 +101,21 @@ fn options() -> Result<Options> {
             "--runs" => options.runs = number("--runs")?.max(1),
             "--max" => options.max = number("--max")?.max(1),
             "--proxy" => options.proxy = true,
-            _ => bail!("usage: bench-sessions [--runs N] [--max N] [--proxy]"),
+            "--part" => options.parts.push(match args.next().as_deref() {
+                Some("start") => Part::Start,
+                Some("memory") => Part::Memory,
+                Some("capacity") => Part::Capacity,
+                Some("publish") => Part::Publish,
+                _ => bail!(USAGE),
+            }),
+            _ => bail!(USAGE),
         }
     }
+    if options.parts.is_empty() {
+        options.parts = vec![Part::Start, Part::Memory, Part::Capacity];
+    }
+    options.parts.sort();
+    options.parts.dedup();
     Ok(options)
 }
 
@@ -133,9 +167,20 @@ async fn run(bench: &Bench, options: &Options) -> Result<()> {
         "fake Vinted site on {}; each session: Xvfb + x11vnc + chromedriver + Chromium, watchdog on",
         bench.fake.base_url()
     );
-    start_times(bench, options.runs).await?;
-    let per_session = memory_of_one(bench).await?;
-    capacity(bench, options.max, mem_before, per_session).await?;
+    let parts = &options.parts;
+    if parts.contains(&Part::Start) {
+        start_times(bench, options.runs).await?;
+    }
+    let mut per_session = None;
+    if parts.contains(&Part::Memory) {
+        per_session = Some(memory_of_one(bench).await?);
+    }
+    if parts.contains(&Part::Capacity) {
+        capacity(bench, options.max, mem_before, per_session).await?;
+    }
+    if parts.contains(&Part::Publish) {
+        publish_times(bench, options.runs).await?;
+    }
     if bench.upstream.is_some() {
         let requests = bench.fake.requests();
         let exit: std::net::IpAddr = proxies::TINYPROXY_EXIT.parse()?;
@@ -406,6 +451,7 @@ async fn memory_of_one(bench: &Bench) -> Result<f64> {
         )
         .await?;
     tokio::time::sleep(SETTLE).await;
+    wait_alone(bench).await;
     let mut by_kind: BTreeMap<&str, (usize, u64, u64)> = BTreeMap::new();
     let mut others = std::collections::BTreeSet::new();
     for pid in bench.marked("warm") {
@@ -419,6 +465,7 @@ async fn memory_of_one(bench: &Bench) -> Result<f64> {
         entry.1 += pss;
         entry.2 += rss;
     }
+    let foreign = foreign_warning(bench);
     let (cpu, machine) = idle_cpu_percent(bench, CPU_WINDOW).await;
     bench.stop("warm").await;
 
@@ -454,7 +501,7 @@ async fn memory_of_one(bench: &Bench) -> Result<f64> {
     }
     let pss = pss as f64 / 1024.0;
     println!(
-        "{:<30} {:>10} {:>10.1} {:>10.1}",
+        "{:<30} {:>10} {:>10.1} {:>10.1}{foreign}",
         "session total",
         count,
         pss,
@@ -468,6 +515,75 @@ async fn memory_of_one(bench: &Bench) -> Result<f64> {
         machine
     );
     Ok(pss)
+}
+
+/// Longest wait for other programs' Chromium to end before memory is read anyway.
+const ALONE_WAIT: Duration = Duration::from_secs(600);
+
+/// Chromium and chromedriver processes on the machine that are not this run's sessions (another
+/// program's browser, a test's): PSS shares Chromium's pages with them, so a session's figure
+/// drops while they run.
+fn foreign_chromium(bench: &Bench) -> Vec<(u32, String)> {
+    let own: std::collections::BTreeSet<u32> = bench.marked_all().into_iter().collect();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| !own.contains(pid) && *pid != std::process::id())
+        .filter_map(|pid| {
+            let comm = comm(pid);
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            let exe = exe.to_string_lossy();
+            (comm.starts_with("chrom") || comm.starts_with("chrome") || exe.contains("chrom"))
+                .then_some((pid, comm))
+        })
+        .collect()
+}
+
+/// Waits (up to [`ALONE_WAIT`]) until no other Chromium runs on the machine, saying so when it
+/// had to wait.
+async fn wait_alone(bench: &Bench) {
+    let started = Instant::now();
+    let mut said = false;
+    loop {
+        let foreign = foreign_chromium(bench);
+        if foreign.is_empty() {
+            if said {
+                println!(
+                    "(waited {:.0} s for other Chromium processes to end before reading memory)",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            return;
+        }
+        if started.elapsed() > ALONE_WAIT {
+            return;
+        }
+        if !said {
+            println!(
+                "(waiting for {} Chromium/chromedriver processes that are not this bench's to end: {:?})",
+                foreign.len(),
+                foreign.iter().take(6).collect::<Vec<_>>()
+            );
+            said = true;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+/// The warning a memory figure carries when another Chromium ran while it was read (empty when
+/// none did).
+fn foreign_warning(bench: &Bench) -> String {
+    let foreign = foreign_chromium(bench);
+    if foreign.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "   !!! WARNING: {} OTHER CHROMIUM PROCESSES RAN: PSS TOO LOW, DO NOT RECORD",
+            foreign.len()
+        )
+    }
 }
 
 /// One line of the capacity table.
@@ -490,7 +606,7 @@ impl Step {
 
 /// Capacity (3.): sessions started one by one, each logged in with a profile of its own; after
 /// each start, how every running session answers.
-async fn capacity(bench: &Bench, max: usize, mem_before: f64, pss_one: f64) -> Result<()> {
+async fn capacity(bench: &Bench, max: usize, mem_before: f64, pss_one: Option<f64>) -> Result<()> {
     println!(
         "\n3. capacity: sessions started one by one up to {max}, each logged in with its own profile"
     );
@@ -537,7 +653,9 @@ async fn capacity(bench: &Bench, max: usize, mem_before: f64, pss_one: f64) -> R
         accounts.push(account);
         tokio::time::sleep(SETTLE).await;
 
+        wait_alone(bench).await;
         let pss = pss_mb(&bench.marked_all());
+        let foreign = foreign_warning(bench);
         let mem_available = mem_available_mb()?;
         let (idle_cpu, machine_cpu) = idle_cpu_percent(bench, CPU_WINDOW).await;
         let mut scripts = Vec::new();
@@ -566,7 +684,7 @@ async fn capacity(bench: &Bench, max: usize, mem_before: f64, pss_one: f64) -> R
             nav_all_p95: percentile(&together, 95.0),
         };
         println!(
-            "{:>8} {:>9.0} {:>10.0} {:>10.0} {:>10.0} {:>8.1}% {:>8.1}% {:>10.1} {:>9.0} {:>9.0} {:>11}",
+            "{:>8} {:>9.0} {:>10.0} {:>10.0} {:>10.0} {:>8.1}% {:>8.1}% {:>10.1} {:>9.0} {:>9.0} {:>11}{foreign}",
             step.sessions,
             step.start_ms,
             step.pss_mb,
@@ -588,6 +706,8 @@ async fn capacity(bench: &Bench, max: usize, mem_before: f64, pss_one: f64) -> R
         CPU_WINDOW.as_secs(),
         cores()
     );
+    // Without the memory part: the first step's figure (one session, alone, logged in).
+    let pss_one = pss_one.unwrap_or_else(|| steps.first().map_or(f64::NAN, |s| s.pss_mb));
     summarise(&steps, mem_before, pss_one);
     Ok(())
 }
@@ -831,4 +951,189 @@ fn cores() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+}
+
+/// Pacing gaps of 1 ms (0 is not a valid setting) and caps out of reach: what is left of a
+/// publish's time is the flow's own.
+fn no_pacing() -> seller_store::vinted::PacingSettings {
+    use seller_store::vinted::pacing::MAX_CAP;
+    seller_store::vinted::PacingSettings {
+        read_gap_min_ms: 1,
+        read_gap_max_ms: 1,
+        write_gap_min_ms: 1,
+        write_gap_max_ms: 1,
+        writes_per_hour: MAX_CAP,
+        writes_per_day: MAX_CAP,
+        relists_per_hour: MAX_CAP,
+        relists_per_day: MAX_CAP,
+    }
+}
+
+/// Publish (4.): one item with 3 photos through the app's job runner, alternating with a plain
+/// WebDriver script filling the same form in the same session.
+async fn publish_times(bench: &Bench, runs: usize) -> Result<()> {
+    use seller_store::vinted::{JobKind, JobState};
+    let harness = vinted::Harness::start(&bench.fake, no_pacing()).await;
+    let driver = harness
+        .sessions
+        .driver(&harness.account_id)
+        .await
+        .context("the publish session is not running")?;
+    let mut app = Vec::new();
+    let mut plain = Vec::new();
+    // The first round warms the caches (the reference data the flow looks up, the pages); it
+    // is not counted.
+    for run in 0..=runs {
+        let product = vinted::dress(harness.dir.path(), &harness.db, &format!("app-{run}"));
+        let started = Instant::now();
+        let job = harness
+            .enqueue(
+                JobKind::Publish,
+                serde_json::json!({"productId": product.id}),
+                false,
+            )
+            .await;
+        let job = loop {
+            let job = harness.job(&job.id);
+            if !matches!(job.state, JobState::Queued | JobState::Running) {
+                break job;
+            }
+            if started.elapsed() > Duration::from_secs(300) {
+                bail!("the publish job never finished: {job:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        let took = started.elapsed();
+        if job.state != JobState::Done {
+            bail!("the publish job ended {:?}: {job:?}", job.state);
+        }
+
+        let photos = (1..=3)
+            .map(|n| {
+                let file = seller_store::photos::import(
+                    harness.dir.path(),
+                    &format!("plain-{run}-{n}.jpg"),
+                    &vinted::jpeg(&format!("plain-{run}-{n}")),
+                )?;
+                Ok(std::path::absolute(harness.dir.path().join(file))?)
+            })
+            .collect::<Result<Vec<PathBuf>>>()?;
+        let plain_took =
+            plain_publish(&driver, &bench.fake, &photos, &format!("Robe plain {run}")).await?;
+        if run > 0 {
+            app.push(ms(took));
+            plain.push(ms(plain_took));
+        }
+    }
+    harness.stop().await;
+
+    println!(
+        "\n4. publish of one item with 3 photos, in one session behind tinyproxy: {runs} runs each, \
+         alternating, after one warm-up round"
+    );
+    println!(
+        "{:<58} {:>10} {:>10}",
+        "from the start until the new listing exists", "p50 (ms)", "max (ms)"
+    );
+    for (name, samples) in [
+        ("the app: publish job queued until done (gaps 1 ms)", &app),
+        ("a plain WebDriver script, no checks", &plain),
+    ] {
+        println!(
+            "{:<58} {:>10.0} {:>10.0}",
+            name,
+            percentile(samples, 50.0),
+            max(samples)
+        );
+    }
+    println!(
+        "the app / the plain script: {:.2}x at p50, {:.2}x at max (goal: within 1.5x)",
+        percentile(&app, 50.0) / percentile(&plain, 50.0),
+        max(&app) / max(&plain)
+    );
+    Ok(())
+}
+
+/// A plain WebDriver script: the sell link, the 3 photos in one go, the same fields as the app
+/// fills for `vinted::dress` (the fake's option ids written in), the publish click, and the
+/// browser's wait for each element (implicit wait) instead of any check. Timed until the page
+/// shows the new listing (the click's answer), as the app's job is.
+async fn plain_publish(
+    driver: &thirtyfour::WebDriver,
+    fake: &FakeVinted,
+    photos: &[PathBuf],
+    title: &str,
+) -> Result<Duration> {
+    use thirtyfour::prelude::*;
+    let timeouts = driver.get_timeouts().await?;
+    driver
+        .set_implicit_wait_timeout(Duration::from_secs(15))
+        .await?;
+    let started = Instant::now();
+    let css = |s: &str| By::Css(s.to_owned());
+    let click = async |s: &str| -> Result<()> {
+        driver.find(css(s)).await?.click().await?;
+        Ok(())
+    };
+    let typed = async |s: &str, text: &str| -> Result<()> {
+        let field = driver.find(css(s)).await?;
+        field.click().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    };
+    driver.goto(fake.base_url()).await?;
+    click(r#"[data-testid="prohibited-listing-education-upload-button"]"#).await?;
+    let files = photos
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    driver
+        .find(css(r#"[data-testid="add-photos-input"]"#))
+        .await?
+        .send_keys(files)
+        .await?;
+    typed(r#"[data-testid="title--input"]"#, title).await?;
+    typed(
+        r#"[data-testid="description--input"]"#,
+        "Robe d'été fleurie, très peu portée.",
+    )
+    .await?;
+    click(r#"[data-testid="catalog-select-dropdown-input"]"#).await?;
+    for id in ["#catalog-1904", "#catalog-4", "#catalog-10"] {
+        click(id).await?;
+    }
+    click(r#"[data-testid="brand-select-dropdown-input"]"#).await?;
+    typed(r#"[data-testid="brand-search--input"]"#, "Zara").await?;
+    click("#brand-12").await?;
+    click(r#"[data-testid="category-size-single-grid-input"]"#).await?;
+    click("#size-4").await?;
+    click(r#"[data-testid="category-condition-single-list-input"]"#).await?;
+    click("#condition-43").await?;
+    click(r#"[data-testid="color-select-dropdown-input"]"#).await?;
+    click("#color-9").await?;
+    click(r#"[data-testid="category-material-multi-list-input"]"#).await?;
+    click("#material-149").await?;
+    let price = driver
+        .find(css(r#"[data-testid="price-input--input"]"#))
+        .await?;
+    price.click().await?;
+    price.send_keys("12,50").await?;
+    price.send_keys(Key::Tab).await?;
+    click(r#"[data-testid="1-package-size--cell"]"#).await?;
+    click(r#"[data-testid="upload-form-save-button"]"#).await?;
+    loop {
+        if driver.current_url().await?.path().starts_with("/items/")
+            && !driver.current_url().await?.path().starts_with("/items/new")
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("the plain script's listing page never came");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let took = started.elapsed();
+    driver.update_timeouts(timeouts).await?;
+    Ok(took)
 }
