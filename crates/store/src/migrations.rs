@@ -51,6 +51,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0012_listing_photos_and_sightings.sql",
         include_str!("../../../migrations/0012_listing_photos_and_sightings.sql"),
     ),
+    (
+        "0013_vinted_job_failures.sql",
+        include_str!("../../../migrations/0013_vinted_job_failures.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -88,6 +88,9 @@ pub struct Job {
     pub not_before: Option<String>,
     /// How many times the job started.
     pub attempts: i64,
+    /// How many of its turns ended in a transient failure (a server error, no answer); the
+    /// queue gives the job up after a few. Pacing waits do not count.
+    pub failures: i64,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     /// What the job did.
@@ -124,7 +127,7 @@ impl Default for JobFilter {
 
 const COLUMNS: &str = "id, seller_account_id, kind, payload, state, checkpoint, progress_done,
     progress_total, dry_run, cancel_requested, not_before, attempts, error_code, error_message,
-    result, created_at, updated_at, finished_at";
+    result, created_at, updated_at, finished_at, failures";
 
 /// A queued or waiting job whose time has come (`:now`), of an account that waits for
 /// nobody (no attention on its pacing row, or one whose end has passed) and runs no other job.
@@ -156,6 +159,7 @@ fn job_from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         created_at: r.get(15)?,
         updated_at: r.get(16)?,
         finished_at: r.get(17)?,
+        failures: r.get(18)?,
     })
 }
 
@@ -326,6 +330,23 @@ impl StoreTx<'_> {
         read_job(&self.tx, id)
     }
 
+    /// A turn of the job failed for a reason that may pass (a server error, no answer): it waits
+    /// until `not_before` like [`StoreTx::defer_job`], one more failure counted.
+    pub fn retry_job_after_failure(
+        &mut self,
+        id: &str,
+        not_before: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<Job> {
+        self.defer_job(id, not_before, code, message)?;
+        self.tx.execute(
+            "UPDATE vinted_jobs SET failures = failures + 1 WHERE id = ?1",
+            [id],
+        )?;
+        read_job(&self.tx, id)
+    }
+
     /// The job waits for the person (a captcha, a login, a restriction); it is queued again by
     /// [`StoreTx::resume_attention_jobs`] once they have dealt with it.
     pub fn hold_job_for_attention(&mut self, id: &str, code: &str, message: &str) -> Result<Job> {
@@ -358,13 +379,25 @@ impl StoreTx<'_> {
 
     /// The job failed for good.
     pub fn fail_job(&mut self, id: &str, code: &str, message: &str) -> Result<Job> {
+        self.fail_job_with_detail(id, code, message, None)
+    }
+
+    /// The job failed for good; `detail` (kept as the job's `result`) is what the person must
+    /// fix, for the UI to say in their language (the item's problems, the listing's id).
+    pub fn fail_job_with_detail(
+        &mut self,
+        id: &str,
+        code: &str,
+        message: &str,
+        detail: Option<&Value>,
+    ) -> Result<Job> {
         state_among(&self.tx, id, UNFINISHED)?;
         let now = now_rfc3339();
         self.tx.execute(
             "UPDATE vinted_jobs SET state = 'failed', error_code = ?2, error_message = ?3,
-                updated_at = ?4, finished_at = ?4
+                result = ?5, updated_at = ?4, finished_at = ?4
              WHERE id = ?1",
-            params![id, code, message, now],
+            params![id, code, message, now, detail.map(Value::to_string)],
         )?;
         read_job(&self.tx, id)
     }
@@ -438,6 +471,20 @@ impl StoreTx<'_> {
         read_job(&self.tx, id)
     }
 
+    /// The person dealt with what paused the account (captcha solved, logged in again): its
+    /// attention is cleared, the challenge's cooldown ended with it (the doubling level stays),
+    /// and its held jobs queued again, all in this one transaction, so a crash never leaves the
+    /// account resumed with its jobs still held, or the other way round. Returns how many jobs.
+    pub fn resume_account(&mut self, account_id: &str) -> Result<usize> {
+        let mut state = self.pacing_state(account_id)?;
+        if state.attention.is_some() {
+            state.cooldown_until = None;
+            self.set_pacing_state(account_id, &state)?;
+        }
+        self.clear_attention(account_id)?;
+        self.resume_attention_jobs(account_id)
+    }
+
     /// The person dealt with what the account's jobs waited for: they are queued again, their
     /// checkpoints kept. Returns how many.
     pub fn resume_attention_jobs(&mut self, account_id: &str) -> Result<usize> {
@@ -461,6 +508,31 @@ impl Store {
 
     pub fn requeue_job(&mut self, id: &str) -> Result<Job> {
         self.write(|tx| tx.requeue_job(id))
+    }
+
+    pub fn retry_job_after_failure(
+        &mut self,
+        id: &str,
+        not_before: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<Job> {
+        self.write(|tx| tx.retry_job_after_failure(id, not_before, code, message))
+    }
+
+    pub fn fail_job_with_detail(
+        &mut self,
+        id: &str,
+        code: &str,
+        message: &str,
+        detail: Option<&Value>,
+    ) -> Result<Job> {
+        self.write(|tx| tx.fail_job_with_detail(id, code, message, detail))
+    }
+
+    /// See [`StoreTx::resume_account`].
+    pub fn resume_account(&mut self, account_id: &str) -> Result<usize> {
+        self.write(|tx| tx.resume_account(account_id))
     }
 
     /// The job is past the point where stopping would do harm (a relist whose copy is live):

@@ -18,3 +18,4 @@ mod specification;
 mod summaries;
 mod validation;
 mod vinted;
+mod vinted_jobs;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::pacing::WaitReason;
 use crate::page::PageError;
+use crate::reference::Problem;
 use crate::reply::{Attention, Refusal};
 
 /// Why a flow stopped before its end.
@@ -34,7 +35,71 @@ pub enum FlowError {
     /// The job's own data is wrong (a forged payload, a product gone): retrying cannot help.
     #[error("{0}")]
     Invalid(String),
+    /// Something the person can fix stops the job (the item's fields, a listing of another
+    /// account or linked to no item): a code and a detail the UI says in their language.
+    #[error("{}", .0.message())]
+    Fixable(Fixable),
     /// The local database failed.
     #[error("the local database failed: {0}")]
     Store(String),
+}
+
+/// What the person must fix before a job can do its work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fixable {
+    /// The item cannot be published as it is; nothing was sent.
+    ItemProblems(Vec<Problem>),
+    /// The listing is not this account's (Vinted refuses it, or the account never had it).
+    NotOwned { listing_id: String },
+    /// The listing is linked to no inventory item: its photos and fields are unknown.
+    NotLinked { listing_id: String },
+    /// The listing is no longer on sale on Vinted (sold, reserved or deleted).
+    ListingGone { listing_id: String },
+    /// The item's listing on this account was sold (or is reserved): publishing it again would
+    /// sell it twice.
+    AlreadySold { listing_id: String },
+}
+
+impl Fixable {
+    /// The job's `error_code`, which the UI translates.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Fixable::ItemProblems(_) => "item_problems",
+            Fixable::NotOwned { .. } => "not_owned",
+            Fixable::NotLinked { .. } => "not_linked",
+            Fixable::ListingGone { .. } => "listing_gone",
+            Fixable::AlreadySold { .. } => "already_sold",
+        }
+    }
+
+    /// What the UI shows besides the code: `{problems: [{field, code, detail}]}` or
+    /// `{listingId}`.
+    pub fn detail(&self) -> serde_json::Value {
+        match self {
+            Fixable::ItemProblems(problems) => serde_json::json!({ "problems": problems }),
+            Fixable::NotOwned { listing_id }
+            | Fixable::NotLinked { listing_id }
+            | Fixable::ListingGone { listing_id }
+            | Fixable::AlreadySold { listing_id } => serde_json::json!({ "listingId": listing_id }),
+        }
+    }
+
+    /// The same in English, for the log and the job's `error_message`.
+    pub fn message(&self) -> String {
+        match self {
+            Fixable::ItemProblems(problems) => crate::reference::describe(problems),
+            Fixable::NotOwned { listing_id } => {
+                format!("listing {listing_id} does not belong to this account")
+            }
+            Fixable::NotLinked { listing_id } => format!(
+                "listing {listing_id} is linked to no inventory item: its photos and fields are unknown"
+            ),
+            Fixable::ListingGone { listing_id } => format!(
+                "listing {listing_id} is no longer on sale on Vinted (sold, reserved or deleted)"
+            ),
+            Fixable::AlreadySold { listing_id } => format!(
+                "the item's listing {listing_id} on this account is sold or reserved: it is not published again"
+            ),
+        }
+    }
 }

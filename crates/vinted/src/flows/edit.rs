@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 
 use super::Flow;
 use crate::StoreAccess;
-use crate::calls::{FlowError, Sent, store_error};
+use crate::calls::{Fixable, FlowError, Sent, store_error};
 use crate::pacing::Action;
 use crate::page::{Call, PageError};
 use crate::reply::{Refusal, parse_amount_cents};
@@ -41,9 +41,6 @@ pub struct EditRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_cents: Option<i64>,
 }
-
-/// The message of a listing Vinted refuses to this account.
-pub const NOT_OWNED: &str = "this listing does not belong to this account";
 
 /// Where a change is; saved before the write, so a restarted job reads the listing back before
 /// it sends anything again.
@@ -88,9 +85,7 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
     if known.is_none() {
         // Nothing is sent for a listing the account never had: it is not among its imported or
         // published listings.
-        return Err(FlowError::Invalid(format!(
-            "{NOT_OWNED}: listing {listing_id} is not among its listings (import them first)"
-        )));
+        return Err(FlowError::Fixable(Fixable::NotOwned { listing_id }));
     }
     let checkpoint: Option<Checkpoint> = match flow.job.checkpoint.clone() {
         Some(saved) => Some(serde_json::from_value(saved).map_err(|error| {
@@ -401,11 +396,12 @@ async fn write<S: StoreAccess>(
     call: Call,
     summary: Value,
 ) -> Result<Written, FlowError> {
+    let listing_id = summary["listingId"].as_str().unwrap_or_default().to_owned();
     match flow.paced.write_item(Action::Write, call, summary).await {
         Ok(Sent::Answer(_)) => Ok(Written::Answered),
         Ok(Sent::DryRun) => Ok(Written::DryRun),
         Err(FlowError::Vinted(Refusal::NotFound)) => Ok(Written::NotFound),
-        Err(FlowError::Vinted(Refusal::AccessDenied)) => Err(not_owned(flow).await),
+        Err(FlowError::Vinted(Refusal::AccessDenied)) => Err(not_owned(flow, listing_id).await),
         Err(error @ FlowError::Page(PageError::Network(_)))
         | Err(error @ FlowError::Vinted(Refusal::Server { .. })) => {
             tracing::info!(%error, "a change's answer was lost: reading the listing back");
@@ -430,7 +426,9 @@ async fn read_item<S: StoreAccess>(
             _ => Err(FlowError::Vinted(Refusal::EndpointMoved { status: 200 })),
         },
         Err(FlowError::Vinted(Refusal::NotFound)) => Ok(None),
-        Err(FlowError::Vinted(Refusal::AccessDenied)) => Err(not_owned(flow).await),
+        Err(FlowError::Vinted(Refusal::AccessDenied)) => {
+            Err(not_owned(flow, item_id.to_string()).await)
+        }
         Err(other) => Err(other),
     }
 }
@@ -438,17 +436,13 @@ async fn read_item<S: StoreAccess>(
 /// After a 106 on the listing that outlived the CSRF refresh: when a plain read of the account
 /// goes through, the account is not refused, the listing is someone else's; when it is refused
 /// too, that refusal (and the cooldown it starts) is what the job reports.
-async fn not_owned<S: StoreAccess>(flow: &mut Flow<'_, S>) -> FlowError {
+async fn not_owned<S: StoreAccess>(flow: &mut Flow<'_, S>, listing_id: String) -> FlowError {
     match flow.paced.read(Call::get(route::USERS_CURRENT)).await {
-        Ok(_) => FlowError::Invalid(format!(
-            "{NOT_OWNED}: Vinted refuses it access to the listing (403, code 106)"
-        )),
+        Ok(_) => FlowError::Fixable(Fixable::NotOwned { listing_id }),
         Err(FlowError::Vinted(refusal))
             if refusal.is_route_refused() || matches!(refusal, Refusal::EndpointMoved { .. }) =>
         {
-            FlowError::Invalid(format!(
-                "{NOT_OWNED}: Vinted refuses it access to the listing (403, code 106)"
-            ))
+            FlowError::Fixable(Fixable::NotOwned { listing_id })
         }
         Err(other) => other,
     }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::Flow;
 use super::publish::{self, Outcome, Phase as PublishPhase, PublishState};
 use crate::StoreAccess;
-use crate::calls::{FlowError, Sent, store_error};
+use crate::calls::{Fixable, FlowError, Sent, store_error};
 use crate::pacing::Action;
 use crate::page::{Call, PageError};
 use crate::reply::Refusal;
@@ -80,9 +80,9 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
                 .await
                 .map_err(store_error)?
                 .ok_or_else(|| {
-                    FlowError::Invalid(format!(
-                        "listing {old_id} is linked to no inventory item: its photos and fields are unknown"
-                    ))
+                    FlowError::Fixable(Fixable::NotLinked {
+                        listing_id: old_id.clone(),
+                    })
                 })?;
             // Only a listing still live is relisted: a sold one must not come back on sale,
             // and one already replaced (a second click) must not get a second copy.
@@ -93,9 +93,9 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
             {
                 Ok(_) => {}
                 Err(FlowError::Vinted(Refusal::NotFound)) => {
-                    return Err(FlowError::Invalid(format!(
-                        "listing {old_id} is no longer on sale on Vinted (sold, reserved or deleted): nothing was relisted"
-                    )));
+                    return Err(FlowError::Fixable(Fixable::ListingGone {
+                        listing_id: old_id,
+                    }));
                 }
                 Err(error) => return Err(error),
             }

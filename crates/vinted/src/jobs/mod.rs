@@ -121,15 +121,7 @@ impl<S: StoreAccess> JobRunner<S> {
         let resumed = self
             .inner
             .store
-            .with_store(move |store| {
-                let mut state = store.pacing_state(&id)?;
-                if state.attention.is_some() {
-                    state.cooldown_until = None;
-                    store.set_pacing_state(&id, &state)?;
-                }
-                store.clear_attention(&id)?;
-                Ok(store.resume_attention_jobs(&id)?)
-            })
+            .with_store(move |store| Ok(store.resume_account(&id)?))
             .await?;
         self.wake(account_id);
         Ok(resumed)
@@ -225,12 +217,13 @@ impl<S: StoreAccess> JobRunner<S> {
         let turn = tokio::spawn(async move { runner.run_flow(&running, cancelled).await });
         let verdict = match turn.await {
             Ok(Ok(result)) => Verdict::Done(result),
-            Ok(Err(error)) => outcome::verdict(error, Utc::now()),
+            Ok(Err(error)) => outcome::verdict(error, Utc::now(), job.failures),
             Err(error) => {
                 tracing::error!(job_id = %job.id, %error, "a job's flow stopped unexpectedly");
                 Verdict::Failed {
                     code: "internal",
                     message: "the job stopped unexpectedly".to_owned(),
+                    detail: None,
                 }
             }
         };
@@ -316,13 +309,24 @@ impl<S: StoreAccess> JobRunner<S> {
                         until,
                         code,
                         message,
+                        failure: false,
                     } => store.defer_job(&id, &rfc3339(until), code, &message)?,
+                    Verdict::Retry {
+                        until,
+                        code,
+                        message,
+                        failure: true,
+                    } => store.retry_job_after_failure(&id, &rfc3339(until), code, &message)?,
                     Verdict::Attention { attention, message } => {
                         store.hold_job_for_attention(&id, attention.as_str(), &message)?
                     }
                     Verdict::Requeue => store.requeue_job(&id)?,
                     Verdict::Cancelled => store.mark_cancelled(&id)?,
-                    Verdict::Failed { code, message } => store.fail_job(&id, code, &message)?,
+                    Verdict::Failed {
+                        code,
+                        message,
+                        detail,
+                    } => store.fail_job_with_detail(&id, code, &message, detail.as_ref())?,
                 };
                 Ok(())
             })

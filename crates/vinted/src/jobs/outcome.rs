@@ -11,11 +11,13 @@ use crate::reply::Attention;
 #[derive(Debug, PartialEq)]
 pub enum Verdict {
     Done(Value),
-    /// Back in the queue, as `waiting` until `until`, with the reason shown.
+    /// Back in the queue, as `waiting` until `until`, with the reason shown; `failure` when the
+    /// turn failed (counted against [`MAX_FAILURES`]) rather than waited for the pacing.
     Retry {
         until: DateTime<Utc>,
         code: &'static str,
         message: String,
+        failure: bool,
     },
     /// Held as `needs_attention`; the account's other jobs wait too.
     Attention {
@@ -25,23 +27,50 @@ pub enum Verdict {
     /// Back in the queue as it was: the session will come back.
     Requeue,
     Cancelled,
+    /// `detail`, when there is one, is what the person must fix, for the UI.
     Failed {
         code: &'static str,
         message: String,
+        detail: Option<Value>,
     },
 }
 
-/// Transient failures are tried again after this, unless pacing says longer.
-const RETRY_AFTER_TRANSIENT_SECS: i64 = 60;
+/// Turns of a job that may end in a transient failure (a server error, no answer, a dropped
+/// connection) before the job fails with [`GAVE_UP`]: a fault that outlives this many tries,
+/// over about a quarter of an hour, needs a look, not more tries.
+pub const MAX_FAILURES: i64 = 5;
+/// The job's code once it has failed [`MAX_FAILURES`] times.
+pub const GAVE_UP: &str = "too_many_failures";
+/// The wait after a job's first transient failure; each next one waits twice as long.
+const FIRST_RETRY_SECS: i64 = 60;
 
-/// What the queue does with a job whose flow stopped with `error`.
-pub fn verdict(error: FlowError, now: DateTime<Utc>) -> Verdict {
-    let soon = now + chrono::Duration::seconds(RETRY_AFTER_TRANSIENT_SECS);
+/// What the queue does with a job whose flow stopped with `error`, after `failures` earlier
+/// turns of the job failed transiently.
+pub fn verdict(error: FlowError, now: DateTime<Utc>, failures: i64) -> Verdict {
+    let transient = |code: &'static str, message: String| {
+        let failures = failures.max(0) + 1;
+        if failures >= MAX_FAILURES {
+            return Verdict::Failed {
+                code: GAVE_UP,
+                message: format!("gave up after {failures} failed tries; the last: {message}"),
+                detail: Some(serde_json::json!({"failures": failures, "lastCode": code})),
+            };
+        }
+        // 1, 2, 4, 8 minutes: the tries spread over the time a passing fault takes.
+        let wait = FIRST_RETRY_SECS << (failures - 1).min(10);
+        Verdict::Retry {
+            until: now + chrono::Duration::seconds(wait),
+            code,
+            message,
+            failure: true,
+        }
+    };
     match error {
         FlowError::Paced { until, reason } => Verdict::Retry {
             until,
             code: reason.as_str(),
             message: format!("paced: {}", reason.as_str()),
+            failure: false,
         },
         FlowError::Attention(attention) => Verdict::Attention {
             attention,
@@ -49,33 +78,33 @@ pub fn verdict(error: FlowError, now: DateTime<Utc>) -> Verdict {
         },
         FlowError::NoSession => Verdict::Requeue,
         FlowError::Cancelled => Verdict::Cancelled,
-        FlowError::Page(error) => Verdict::Retry {
-            until: soon,
-            code: "no_answer",
-            message: error.to_string(),
-        },
+        FlowError::Page(error) => transient("no_answer", error.to_string()),
         FlowError::Vinted(refusal) => match refusal.needs_attention() {
             Some(attention) => Verdict::Attention {
                 attention,
                 message: refusal.to_string(),
             },
-            None if refusal.is_transient() => Verdict::Retry {
-                until: soon,
-                code: refusal.code(),
-                message: refusal.to_string(),
-            },
+            None if refusal.is_transient() => transient(refusal.code(), refusal.to_string()),
             None => Verdict::Failed {
                 code: refusal.code(),
                 message: refusal.to_string(),
+                detail: None,
             },
+        },
+        FlowError::Fixable(fixable) => Verdict::Failed {
+            code: fixable.code(),
+            message: fixable.message(),
+            detail: Some(fixable.detail()),
         },
         FlowError::Invalid(message) => Verdict::Failed {
             code: "invalid_job",
             message,
+            detail: None,
         },
         FlowError::Store(message) => Verdict::Failed {
             code: "store",
             message,
+            detail: None,
         },
     }
 }
@@ -87,5 +116,146 @@ fn attention_message(attention: Attention) -> String {
             "the Vinted login expired: log in again in the live view".to_owned()
         }
         Attention::Restricted => "Vinted restricted this account".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::Fixable;
+    use crate::page::PageError;
+    use crate::reply::Refusal;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-07T18:00:00Z")
+            .expect("a date")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn transient_failures_wait_longer_each_time_then_give_up() {
+        let dropped = || FlowError::Page(PageError::Network("connection reset".into()));
+        let mut waits = Vec::new();
+        for failures in 0..MAX_FAILURES - 1 {
+            match verdict(dropped(), now(), failures) {
+                Verdict::Retry {
+                    until,
+                    code,
+                    failure,
+                    ..
+                } => {
+                    assert_eq!(code, "no_answer");
+                    assert!(failure);
+                    waits.push((until - now()).num_seconds());
+                }
+                other => panic!("try {failures}: {other:?}"),
+            }
+        }
+        assert_eq!(waits, [60, 120, 240, 480]);
+        match verdict(dropped(), now(), MAX_FAILURES - 1) {
+            Verdict::Failed {
+                code,
+                message,
+                detail,
+            } => {
+                assert_eq!(code, GAVE_UP);
+                assert!(message.contains("connection reset"), "{message}");
+                assert_eq!(
+                    detail,
+                    Some(serde_json::json!({"failures": 5, "lastCode": "no_answer"}))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A server error counts the same.
+        assert!(matches!(
+            verdict(
+                FlowError::Vinted(Refusal::Server { status: 502 }),
+                now(),
+                MAX_FAILURES - 1
+            ),
+            Verdict::Failed { code: GAVE_UP, .. }
+        ));
+    }
+
+    #[test]
+    fn pacing_waits_are_no_failures() {
+        let until = now() + chrono::Duration::hours(2);
+        assert_eq!(
+            verdict(
+                FlowError::Paced {
+                    until,
+                    reason: crate::pacing::WaitReason::HourlyCap
+                },
+                now(),
+                MAX_FAILURES + 3
+            ),
+            Verdict::Retry {
+                until,
+                code: "hourly_cap",
+                message: "paced: hourly_cap".into(),
+                failure: false,
+            }
+        );
+    }
+
+    #[test]
+    fn what_the_person_can_fix_has_its_own_code_and_detail() {
+        let cases = [
+            (
+                Fixable::NotOwned {
+                    listing_id: "42".into(),
+                },
+                "not_owned",
+            ),
+            (
+                Fixable::NotLinked {
+                    listing_id: "42".into(),
+                },
+                "not_linked",
+            ),
+            (
+                Fixable::ListingGone {
+                    listing_id: "42".into(),
+                },
+                "listing_gone",
+            ),
+            (
+                Fixable::AlreadySold {
+                    listing_id: "42".into(),
+                },
+                "already_sold",
+            ),
+        ];
+        for (fixable, wanted) in cases {
+            match verdict(FlowError::Fixable(fixable), now(), 0) {
+                Verdict::Failed { code, detail, .. } => {
+                    assert_eq!(code, wanted);
+                    assert_eq!(detail, Some(serde_json::json!({"listingId": "42"})));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let problems = vec![crate::reference::Problem {
+            field: "size".into(),
+            code: crate::reference::ProblemCode::Required,
+            detail: None,
+        }];
+        match verdict(
+            FlowError::Fixable(Fixable::ItemProblems(problems)),
+            now(),
+            0,
+        ) {
+            Verdict::Failed { code, detail, .. } => {
+                assert_eq!(code, "item_problems");
+                assert_eq!(
+                    detail,
+                    Some(
+                        serde_json::json!({"problems": [{"field": "size", "code": "required", "detail": null}]})
+                    )
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Flow;
-use crate::calls::{FlowError, store_error};
+use crate::calls::{Fixable, FlowError, store_error};
 use crate::pacing::Action;
 use crate::page::{Call, Page, PageError};
 use crate::reference::{self, Lookup, Mapping, Problem};
@@ -629,7 +629,7 @@ async fn refuse_before_sending<S: StoreAccess>(
             .await
             .map_err(store_error)?;
     }
-    Ok(FlowError::Invalid(message))
+    Ok(FlowError::Fixable(Fixable::ItemProblems(problems.to_vec())))
 }
 
 async fn start_attempt<S: StoreAccess>(

@@ -1,0 +1,148 @@
+//! The job queue's failure count, a failed job's detail for the UI, and resuming an account in
+//! one transaction.
+
+use serde_json::json;
+
+use crate::common::fresh_store;
+use seller_store::Store;
+use seller_store::accounts::AccountDraft;
+use seller_store::raw::RawSql;
+use seller_store::vinted::{Attention, JobKind, JobState, NewJob, PacingState};
+
+const NOW: &str = "2026-12-07T10:00:00.000Z";
+const LATER: &str = "2026-12-07T11:00:00.000Z";
+
+fn account(store: &mut Store) -> String {
+    store
+        .create_account(AccountDraft {
+            name: "Shop".into(),
+            username: None,
+            email: None,
+            avatar: None,
+            vinted_base_url: "https://www.vinted.fr".into(),
+            proxy: None,
+        })
+        .expect("account")
+        .id
+}
+
+fn job(store: &mut Store, account_id: &str) -> String {
+    store
+        .enqueue_job(NewJob {
+            account_id: account_id.to_owned(),
+            kind: JobKind::Publish,
+            payload: json!({"productId": "p"}),
+            dry_run: false,
+            progress_total: None,
+        })
+        .expect("a job")
+        .id
+}
+
+#[test]
+fn transient_failures_are_counted_and_kept_pacing_waits_are_not() {
+    let (dir, mut store) = fresh_store();
+    let account_id = account(&mut store);
+    let id = job(&mut store, &account_id);
+    assert_eq!(store.job(&id).expect("job").failures, 0);
+
+    store.start_job(&id).expect("start");
+    let waited = store
+        .defer_job(&id, LATER, "hourly_cap", "paced")
+        .expect("a pacing wait");
+    assert_eq!(waited.failures, 0, "a pacing wait is no failure");
+    store.start_job(&id).expect("start again");
+    let failed = store
+        .retry_job_after_failure(&id, LATER, "server_error", "HTTP 502")
+        .expect("a failed turn");
+    assert_eq!(failed.state, JobState::Waiting);
+    assert_eq!(failed.not_before.as_deref(), Some(LATER));
+    assert_eq!(failed.error_code.as_deref(), Some("server_error"));
+    assert_eq!(failed.failures, 1);
+    store.start_job(&id).expect("start a third time");
+    store
+        .retry_job_after_failure(&id, NOW, "no_answer", "dropped")
+        .expect("a failed turn");
+    drop(store);
+
+    // Kept across a restart.
+    let store = Store::open(&crate::common::db_path(&dir)).expect("reopen");
+    let job = store.job(&id).expect("job");
+    assert_eq!(job.failures, 2);
+    assert_eq!(job.attempts, 3);
+}
+
+#[test]
+fn a_failed_job_keeps_the_detail_the_person_needs() {
+    let (_dir, mut store) = fresh_store();
+    let account_id = account(&mut store);
+    let id = job(&mut store, &account_id);
+    store.start_job(&id).expect("start");
+    let detail = json!({"problems": [{"field": "size", "code": "required", "detail": null}]});
+    let failed = store
+        .fail_job_with_detail(
+            &id,
+            "item_problems",
+            "the item cannot be published",
+            Some(&detail),
+        )
+        .expect("failed");
+    assert_eq!(failed.state, JobState::Failed);
+    assert_eq!(failed.error_code.as_deref(), Some("item_problems"));
+    assert_eq!(failed.result, Some(detail));
+}
+
+fn paused(store: &mut Store, account_id: &str) -> String {
+    store
+        .set_pacing_state(
+            account_id,
+            &PacingState {
+                cooldown_until: Some(LATER.into()),
+                cooldown_level: 2,
+                attention: Some(Attention::Captcha),
+                attention_until: None,
+                attention_message: Some("captcha".into()),
+            },
+        )
+        .expect("paused");
+    let id = job(store, account_id);
+    store.start_job(&id).expect("start");
+    store
+        .hold_job_for_attention(&id, "captcha", "captcha")
+        .expect("held");
+    id
+}
+
+#[test]
+fn resuming_an_account_clears_its_pause_and_queues_its_jobs() {
+    let (_dir, mut store) = fresh_store();
+    let account_id = account(&mut store);
+    let id = paused(&mut store, &account_id);
+    assert_eq!(store.resume_account(&account_id).expect("resumed"), 1);
+    let state = store.pacing_state(&account_id).expect("state");
+    assert_eq!(state.attention, None);
+    assert_eq!(state.cooldown_until, None, "the challenge's cooldown ends");
+    assert_eq!(state.cooldown_level, 2, "the doubling stays");
+    assert_eq!(store.job(&id).expect("job").state, JobState::Queued);
+}
+
+#[test]
+fn resuming_an_account_is_all_or_nothing() {
+    let (_dir, mut store) = fresh_store();
+    let account_id = account(&mut store);
+    let id = paused(&mut store, &account_id);
+    // The last step (queueing the held jobs) fails: the account's pause must stay with them.
+    store
+        .connection()
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_resume BEFORE UPDATE OF state ON vinted_jobs
+             WHEN NEW.state = 'queued'
+             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END;",
+        )
+        .expect("a trigger");
+    assert!(store.resume_account(&account_id).is_err());
+    let state = store.pacing_state(&account_id).expect("state");
+    assert_eq!(state.attention, Some(Attention::Captcha), "{state:?}");
+    assert!(state.cooldown_until.is_some(), "{state:?}");
+    assert_eq!(store.job(&id).expect("job").state, JobState::NeedsAttention);
+}
