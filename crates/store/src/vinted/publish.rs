@@ -332,6 +332,23 @@ impl Store {
     }
 
     /// The item's listings published by the app, oldest first.
+    /// When each known favourite of one of the account's Vinted listings was given (RFC 3339,
+    /// oldest first), from `seller_favorites` (written from Vinted's favourite notifications).
+    pub fn listing_favourite_dates(
+        &self,
+        account_id: &str,
+        listing_id: &str,
+    ) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT created_at FROM seller_favorites
+                 WHERE seller_account_id = ?1 AND item_id = ?2 ORDER BY created_at",
+            )?
+            .query_map([account_id, listing_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn published_listings_of(&self, product_id: &str) -> Result<Vec<PublishedListing>> {
         let ids: Vec<String> = self
             .conn

@@ -25,8 +25,10 @@ use crate::wardrobe::ListingStatus;
 pub struct RelistRequest {
     /// Vinted's id of the listing to relist.
     pub listing_id: String,
-    /// Leave the listing alone when it has favourites (a person may be about to buy it).
-    /// Vinted gives no date for a favourite: any favourite counts, whatever the number of days.
+    /// Leave the listing alone when it was favourited within this many days (a person may be
+    /// about to buy it). A favourite's date comes from the favourite notifications the app
+    /// recorded; favourites the wardrobe counts beyond those have no known date and count as
+    /// recent, since nothing shows they are old.
     #[serde(default)]
     pub skip_if_favourited_within_days: Option<u32>,
 }
@@ -99,12 +101,18 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
                 }
                 Err(error) => return Err(error),
             }
-            if request.skip_if_favourited_within_days.is_some()
+            if let Some(days) = request.skip_if_favourited_within_days
                 && let Some(item) = publish::newest_listings(flow)
                     .await?
                     .into_iter()
                     .find(|item| item.id == old_id)
                 && item.favourite_count.unwrap_or(0) > 0
+                && favourited_within(
+                    i64::from(item.favourite_count.unwrap_or(0)),
+                    &favourite_dates(flow, &old_id).await?,
+                    days,
+                    chrono::Utc::now(),
+                )
             {
                 return Ok(json!({
                     "oldListingId": old_id,
@@ -206,6 +214,37 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
     }))
 }
 
+/// The dates of the listing's favourites the app recorded.
+async fn favourite_dates<S: StoreAccess>(
+    flow: &Flow<'_, S>,
+    listing_id: &str,
+) -> Result<Vec<chrono::DateTime<chrono::Utc>>, FlowError> {
+    let (account, id) = (flow.caller.account_id.clone(), listing_id.to_owned());
+    let dates = flow
+        .store
+        .with_store(move |store| Ok(store.listing_favourite_dates(&account, &id)?))
+        .await
+        .map_err(store_error)?;
+    Ok(dates
+        .iter()
+        .filter_map(|at| crate::parse_time(at))
+        .collect())
+}
+
+/// Whether a listing with `count` favourites (the wardrobe's figure), of which `dates` are
+/// known, was favourited within `days` of `now`. Favourites beyond the dated ones have no
+/// known date: they count as recent.
+fn favourited_within(
+    count: i64,
+    dates: &[chrono::DateTime<chrono::Utc>],
+    days: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let since = now - chrono::Duration::days(i64::from(days));
+    let undated = count > i64::try_from(dates.len()).unwrap_or(i64::MAX);
+    undated || dates.iter().any(|at| *at >= since)
+}
+
 /// The copy is in the wardrobe, live; otherwise the relist waits and looks again, the old
 /// listing untouched.
 async fn confirm_live<S: StoreAccess>(
@@ -263,4 +302,36 @@ async fn dry_run_rest<S: StoreAccess>(
         .await?;
     debug_assert!(matches!(hidden, Sent::DryRun) && matches!(deleted, Sent::DryRun));
     Ok(json!({"oldListingId": old.to_string(), "dryRun": true, "payload": payload}))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::favourited_within;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-07T18:00:00Z")
+            .expect("a date")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn favourites_count_only_within_the_days_asked() {
+        let recent = now() - Duration::days(2);
+        let old = now() - Duration::days(30);
+        // Favourited 2 days ago: skipped with 7 days, not with 1.
+        assert!(favourited_within(1, &[recent], 7, now()));
+        assert!(!favourited_within(1, &[recent], 1, now()));
+        // Only old favourites: not skipped.
+        assert!(!favourited_within(2, &[old, old], 7, now()));
+        // One recent among old ones: skipped.
+        assert!(favourited_within(2, &[old, recent], 7, now()));
+        // On the edge: exactly N days ago is within.
+        assert!(favourited_within(1, &[now() - Duration::days(7)], 7, now()));
+        // More favourites than known dates: the undated one may be recent.
+        assert!(favourited_within(3, &[old, old], 7, now()));
+        // Days 0: only a favourite of this very moment (or an undated one) counts.
+        assert!(!favourited_within(1, &[recent], 0, now()));
+    }
 }
