@@ -583,7 +583,10 @@ async linkListing(accountId: string, listingId: string, sku: string | null) : Pr
 }
 },
 /**
- * Makes an inventory item of each listing (title, price, status, a generated SKU) and links it.
+ * Makes an inventory item of each listing (title, price, status, a generated SKU) and links it
+ * at once, then queues a job of the account that downloads the listings' photos into the items
+ * through the account's session and proxy (its progress and any photo that failed show in the
+ * jobs list). Returns the new items' ids.
  */
 async createItemsFromListings(accountId: string, listingIds: string[]) : Promise<Result<string[], AppError>> {
     try {
@@ -1258,7 +1261,12 @@ notBefore: string | null;
 /**
  * How many times the job started.
  */
-attempts: number; errorCode: string | null; errorMessage: string | null; 
+attempts: number; 
+/**
+ * How many of its turns ended in a transient failure (a server error, no answer); the
+ * queue gives the job up after a few. Pacing waits do not count.
+ */
+failures: number; errorCode: string | null; errorMessage: string | null; 
 /**
  * What the job did.
  */

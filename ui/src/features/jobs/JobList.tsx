@@ -1,13 +1,14 @@
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Job, JobState } from "../../bindings";
+import type { Job, JobState, Problem } from "../../bindings";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { LoadError } from "../../components/LoadError";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError } from "../../lib/errors";
 import { LiveView } from "../sessions/LiveView";
 import { formatCents } from "../../lib/money";
-import { formatUntil, importOptions, importSummary, knownReason, listingTarget, progressPercent, resultMessage } from "./jobText";
+import { problemMessage, problemValues } from "../publish/publishPreview";
+import { failureDetail, formatUntil, importOptions, importSummary, knownReason, listingTarget, progressPercent, resultMessage } from "./jobText";
 import { isUnfinished, useCancelJob, useJobs, useResumeAccountJobs } from "./queries";
 
 export const JOBS_PER_PAGE = 20;
@@ -147,18 +148,35 @@ type ItemProps = {
   onWatch: () => void;
 };
 
+/** The listing a job is about, from its payload, for a failure whose detail names none. */
+function payloadListing(job: Job): string {
+  return listingTarget(job)?.id ?? "";
+}
+
 function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: ItemProps) {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const dateTime = useMemo(() => new Intl.DateTimeFormat(lang, { dateStyle: "short", timeStyle: "short" }), [lang]);
   const kind = t(`jobs.kinds.${job.kind}`);
   const reason = knownReason(job.errorCode);
-  const reasonText = reason ? t(`jobs.reasons.${reason}`) : job.errorCode;
+  // A failure the person can fix is said from its code and detail, in their language.
+  const failure = failureDetail(job);
+  const reasonText = reason
+    ? t(`jobs.reasons.${reason}`, { id: failure?.listingId ?? payloadListing(job), count: failure?.failures ?? 0 })
+    : job.errorCode;
+  const money = (cents: number | null | undefined) => (cents === null || cents === undefined ? "—" : formatCents(cents, lang));
+  function problemText(problem: Problem): string {
+    const values = problemValues(problem, (amount) => formatCents(amount, lang));
+    const message = problemMessage(problem);
+    if (message.kind === "specific") return t(`publish.specific.${message.key}`, values);
+    const field = message.kind === "generic" && message.field ? t(`publish.fields.${message.field}`) : problem.field;
+    if (message.kind === "generic") return t(`publish.problems.${message.code}`, { ...values, field });
+    return t("publish.problems.unknown", { field, code: problem.code, detail: values.detail });
+  }
   const summary = job.state === "done" ? importSummary(job) : null;
   const options = importOptions(job);
   const result = job.state === "done" ? resultMessage(job) : null;
   const target = listingTarget(job);
-  const money = (cents: number | null | undefined) => (cents === null || cents === undefined ? "—" : formatCents(cents, lang));
   const unfinished = isUnfinished(job);
   const percent = progressPercent(job.progressDone, job.progressTotal);
   const created = new Date(job.createdAt);
@@ -204,7 +222,16 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
         <div className={job.state === "waiting" ? "job-reason" : "job-reason is-alert"} data-testid="job-reason" data-code={job.errorCode ?? ""}>
           {reasonText && <p>{reasonText}</p>}
           {/* A pacing wait's message only repeats its reason in English; a refusal's says more. */}
-          {job.errorMessage && job.errorMessage !== job.errorCode && !(job.state === "waiting" && reason) && (
+          {failure && failure.problems.length > 0 && (
+            <ul className="job-problems" data-testid="job-problems">
+              {failure.problems.map((problem, k) => (
+                <li key={k} data-field={problem.field} data-code={problem.code}>
+                  {problemText(problem)}
+                </li>
+              ))}
+            </ul>
+          )}
+          {job.errorMessage && job.errorMessage !== job.errorCode && !(job.state === "waiting" && reason) && !failure && (
             <p className="job-message muted" data-testid="job-message">
               {job.errorMessage}
             </p>

@@ -22,6 +22,7 @@ const done = (id: string, kind: JobKind, payload: unknown, result: unknown, dryR
   cancelRequested: false,
   notBefore: null,
   attempts: 1,
+  failures: 0,
   errorCode: null,
   errorMessage: null,
   result,

@@ -42,6 +42,7 @@ const base: Job = {
   cancelRequested: false,
   notBefore: null,
   attempts: 0,
+  failures: 0,
   errorCode: null,
   errorMessage: null,
   result: null,

@@ -1,4 +1,4 @@
-import type { Job } from "../../bindings";
+import type { Job, Problem, ProblemCode } from "../../bindings";
 
 /**
  * The reasons a job waits, needs the person or failed, as the queue records them in
@@ -26,6 +26,12 @@ export const JOB_REASONS = [
   "unexpected",
   "invalid_job",
   "store",
+  "item_problems",
+  "not_owned",
+  "not_linked",
+  "listing_gone",
+  "already_sold",
+  "too_many_failures",
 ] as const;
 export type JobReason = (typeof JOB_REASONS)[number];
 
@@ -145,4 +151,29 @@ export function listingTarget(job: Pick<Job, "kind" | "payload">): { id: string;
   const id = p ? text(p.listingId) : undefined;
   if (!p || !id) return null;
   return { id, priceCents: job.kind === "edit_price" ? (cents(p.priceCents) ?? null) : null };
+}
+
+/**
+ * Failures the person can fix (or must look at), said in their language from the code and the
+ * detail the queue keeps as the job's `result`: Vinted's or the app's English message is not shown.
+ */
+export const TRANSLATED_FAILURES: readonly JobReason[] = ["item_problems", "not_owned", "not_linked", "listing_gone", "already_sold", "too_many_failures"];
+
+/** What a failed job's `result` says for its code: the item's problems, the listing, the number of tries. */
+export type FailureDetail = { problems: Problem[]; listingId: string | null; failures: number | null };
+
+export function failureDetail(job: Pick<Job, "state" | "errorCode" | "result">): FailureDetail | null {
+  if (job.state !== "failed") return null;
+  const reason = knownReason(job.errorCode);
+  if (!reason || !TRANSLATED_FAILURES.includes(reason)) return null;
+  const r = record(job.result) ?? {};
+  const problems = Array.isArray(r.problems)
+    ? r.problems.flatMap((p): Problem[] => {
+        const o = record(p);
+        if (!o || typeof o.field !== "string" || typeof o.code !== "string") return [];
+        return [{ field: o.field, code: o.code as ProblemCode, detail: typeof o.detail === "string" ? o.detail : null }];
+      })
+    : [];
+  const failures = typeof r.failures === "number" && Number.isInteger(r.failures) ? r.failures : null;
+  return { problems, listingId: text(r.listingId) ?? null, failures };
 }

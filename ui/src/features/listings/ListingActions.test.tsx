@@ -59,6 +59,7 @@ const job = (kind: JobKind, dryRun: boolean): Job => ({
   cancelRequested: false,
   notBefore: null,
   attempts: 0,
+  failures: 0,
   errorCode: null,
   errorMessage: null,
   result: null,

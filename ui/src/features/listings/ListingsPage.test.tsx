@@ -78,6 +78,7 @@ const queuedJob: Job = {
   cancelRequested: false,
   notBefore: null,
   attempts: 0,
+  failures: 0,
   errorCode: null,
   errorMessage: null,
   result: null,

@@ -95,6 +95,7 @@ const job = (productId: string, dryRun: boolean): Job => ({
   cancelRequested: false,
   notBefore: null,
   attempts: 0,
+  failures: 0,
   errorCode: null,
   errorMessage: null,
   result: null,
