@@ -19,3 +19,5 @@ mod vinted_edit;
 mod vinted_import;
 mod vinted_pacing;
 mod vinted_publish;
+mod vinted_restart;
+mod vnc_clients;
