@@ -210,8 +210,40 @@ impl Refusal {
 
 /// The longest `Retry-After` believed; anything longer is read as this.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
-/// Longest `message` kept from an unexpected answer.
-const MAX_MESSAGE_CHARS: usize = 300;
+/// Longest message kept from Vinted (an unexpected answer's, a field's).
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A message from Vinted as the app keeps it: tags dropped, control characters and white space
+/// made one space, at most [`MAX_MESSAGE_CHARS`] characters. Vinted's messages end up in the
+/// job list and in synced publish attempts: nothing there may carry markup or a page's worth of
+/// text.
+pub fn clean_text(text: &str) -> String {
+    let mut plain = String::new();
+    let mut in_tag = false;
+    let mut space = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                space = true;
+            }
+            _ if in_tag => {}
+            c if c.is_control() || c.is_whitespace() => space = true,
+            c => {
+                if space && !plain.is_empty() {
+                    plain.push(' ');
+                }
+                space = false;
+                plain.push(c);
+            }
+        }
+        if plain.chars().count() >= MAX_MESSAGE_CHARS {
+            break;
+        }
+    }
+    plain
+}
 /// Most field problems kept from a validation answer.
 const MAX_FIELD_PROBLEMS: usize = 50;
 
@@ -304,10 +336,7 @@ impl RawReply {
             return Err(Refusal::Unexpected {
                 status,
                 code,
-                message: json
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .map(|message| message.chars().take(MAX_MESSAGE_CHARS).collect()),
+                message: json.get("message").and_then(Value::as_str).map(clean_text),
             });
         }
         Ok(json)
@@ -411,8 +440,8 @@ fn field_problems(json: &Value) -> Vec<FieldProblem> {
                 Some(other) => other.to_string(),
             };
             Some(FieldProblem {
-                field: field.chars().take(100).collect(),
-                message: message.chars().take(MAX_MESSAGE_CHARS).collect(),
+                field: clean_text(field).chars().take(100).collect(),
+                message: clean_text(&message),
             })
         })
         .collect()

@@ -494,6 +494,13 @@ pub mod form {
     pub const SAVE: &str = r#"[data-testid="upload-form-save-button"]"#;
     /// A card of the wardrobe page.
     pub const WARDROBE_CARD: &str = r#"[data-testid^="product-item-id-"]"#;
+    /// A field's error message under its input, `{field}--error` (not in `docs/VINTED.md`:
+    /// the form's `{name}--input` naming; the field is the part before [`FIELD_ERROR_SUFFIX`]).
+    pub const FIELD_ERROR: &str = r#"[data-testid$="--error"]"#;
+    pub const FIELD_ERROR_SUFFIX: &str = "--error";
+    /// The form's own error messages (not in `docs/VINTED.md`: the ARIA role an error notice
+    /// carries).
+    pub const FORM_ERROR: &str = r#"[role="alert"]"#;
 
     /// The tile of the `n`th photo (as numbered by the form).
     pub fn image_wrapper(n: u32) -> String {

@@ -145,6 +145,48 @@ fn attempt_not_found(id: &str) -> StoreError {
     }
 }
 
+/// Longest `error_message` a publish attempt keeps, in characters.
+pub const MAX_ATTEMPT_MESSAGE_CHARS: usize = 500;
+
+/// A message as an attempt keeps it: tags (`<…>`) dropped, control characters and runs of
+/// white space made one space, at most [`MAX_ATTEMPT_MESSAGE_CHARS`] characters (cut with
+/// `…`).
+pub fn clean_error_message(message: &str) -> String {
+    let mut plain = String::with_capacity(message.len().min(4 * MAX_ATTEMPT_MESSAGE_CHARS));
+    let mut in_tag = false;
+    let mut space = false;
+    for c in message.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                space = true;
+            }
+            _ if in_tag => {}
+            c if c.is_control() || c.is_whitespace() || is_format_char(c) => space = true,
+            c => {
+                if space && !plain.is_empty() {
+                    plain.push(' ');
+                }
+                space = false;
+                plain.push(c);
+            }
+        }
+    }
+    if plain.chars().count() <= MAX_ATTEMPT_MESSAGE_CHARS {
+        return plain;
+    }
+    let mut cut: String = plain.chars().take(MAX_ATTEMPT_MESSAGE_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// Invisible characters that change how text shows (bidirectional overrides, zero-width
+/// marks), which a message shown in the app has no use for.
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
 impl StoreTx<'_> {
     /// A new attempt to publish `product_id` on `account_id`, pending until
     /// [`StoreTx::finish_publish_attempt`]; returns its id.
@@ -175,6 +217,11 @@ impl StoreTx<'_> {
                 FieldErrorCode::Invalid,
             )]));
         }
+        // The column is synced to every device and shown as text: whatever the caller passes, it
+        // is kept short, on one line, without markup.
+        let error_message = error_message
+            .map(clean_error_message)
+            .filter(|message| !message.is_empty());
         let changed = self.tx.execute(
             "UPDATE seller_product_publish_attempts SET status = ?2, error_message = ?3
              WHERE id = ?1",
@@ -535,5 +582,26 @@ mod tests {
                 .mark_published_listing_deleted(&account, "404")
                 .expect("nothing to mark")
         );
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+
+    #[test]
+    fn attempt_messages_are_short_plain_text_on_one_line() {
+        assert_eq!(
+            clean_error_message("  Le prix\nminimum\test <b>1,00 €</b>\u{7}\u{202e}!  "),
+            "Le prix minimum est 1,00 € !"
+        );
+        assert_eq!(
+            clean_error_message("<script>alert(1)</script>taille"),
+            "alert(1) taille"
+        );
+        let long = clean_error_message(&"é".repeat(5000));
+        assert_eq!(long.chars().count(), MAX_ATTEMPT_MESSAGE_CHARS);
+        assert!(long.ends_with('…'));
+        assert_eq!(clean_error_message("\n\t "), "");
     }
 }

@@ -172,14 +172,7 @@ pub async fn submit(driver: &WebDriver) -> Result<Submitted, PageError> {
             Some(200..=299) => return Ok(Submitted::Created(navigated(driver).await?)),
             Some(400 | 422) => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                let errors = new_texts(driver, &before_texts)
-                    .await?
-                    .into_iter()
-                    .map(|message| FieldProblem {
-                        field: "form".to_owned(),
-                        message,
-                    })
-                    .collect();
+                let errors = form_errors(driver).await?;
                 return Ok(Submitted::Refused(Refusal::Validation { errors }));
             }
             Some(401) => return Ok(Submitted::Refused(Refusal::LoginExpired)),
@@ -220,7 +213,18 @@ pub async fn submit(driver: &WebDriver) -> Result<Submitted, PageError> {
         } else {
             let since = *silent_since.get_or_insert_with(Instant::now);
             if since.elapsed() >= SILENT_FAILURE_WAIT {
-                return Ok(Submitted::Unknown(appeared.join(" ")));
+                // Only the form's own error messages are kept, never other text of the page.
+                let said = form_errors(driver)
+                    .await?
+                    .into_iter()
+                    .map(|problem| problem.message)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                return Ok(Submitted::Unknown(if said.is_empty() {
+                    "the page showed a message but no answer from Vinted".to_owned()
+                } else {
+                    said
+                }));
             }
         }
         tokio::time::sleep(POLL).await;
@@ -484,6 +488,45 @@ async fn new_texts(driver: &WebDriver, before: &[String]) -> Result<Vec<String>,
     Ok(out)
 }
 
+/// What the form says went wrong, from its error elements only (a field's `{field}--error`,
+/// the form's alerts), shown and non-empty; each message cleaned and cut
+/// ([`crate::reply::clean_text`]), a few at most. Nothing else the page shows is taken: it may
+/// be anything, down to a buyer's message, and these messages are stored and synced.
+async fn form_errors(driver: &WebDriver) -> Result<Vec<FieldProblem>, PageError> {
+    let answer = driver
+        .execute(
+            with_helpers(FORM_ERRORS),
+            vec![json!(form::FIELD_ERROR), json!(form::FORM_ERROR)],
+        )
+        .await?;
+    Ok(parse_form_errors(answer.json()))
+}
+
+/// The script's `[[testid or null, text]…]` as problems.
+fn parse_form_errors(answer: &Value) -> Vec<FieldProblem> {
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    for pair in answer.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let message = crate::reply::clean_text(pair[1].as_str().unwrap_or_default());
+        if message.is_empty() || problems.iter().any(|p| p.message == message) {
+            continue;
+        }
+        let field = pair[0]
+            .as_str()
+            .and_then(|id| id.strip_suffix(form::FIELD_ERROR_SUFFIX))
+            .map(crate::reply::clean_text)
+            .filter(|field| !field.is_empty())
+            .unwrap_or_else(|| "form".to_owned());
+        problems.push(FieldProblem { field, message });
+        if problems.len() >= MAX_FORM_ERRORS {
+            break;
+        }
+    }
+    problems
+}
+
+/// Most error messages taken from the form.
+const MAX_FORM_ERRORS: usize = 10;
+
 /// The listing id of the page the browser shows, when it is a listing's page.
 async fn listing_page_id(driver: &WebDriver) -> Result<Option<u64>, PageError> {
     let url = driver.current_url().await?;
@@ -561,6 +604,17 @@ return performance.getEntriesByType('resource').filter((entry) => {
 }).map((entry) => entry.responseStatus || 0);
 "#;
 
+const FORM_ERRORS: &str = r#"
+const [fieldErrors, formErrors] = arguments;
+const out = [];
+for (const el of document.querySelectorAll(fieldErrors + ',' + formErrors)) {
+  if (!visible(el)) continue;
+  const text = (el.textContent || '').trim();
+  if (text) out.push([el.getAttribute('data-testid'), text.slice(0, 1000)]);
+}
+return out;
+"#;
+
 const VISIBLE_TEXTS: &str = r#"
 const out = [];
 for (const el of document.body.querySelectorAll('*')) {
@@ -575,4 +629,38 @@ return out;
 /// A script body with [`VISIBLE`]'s helpers in front.
 fn with_helpers(body: &str) -> String {
     format!("{VISIBLE}{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_form_errors_cleaned_and_named_by_field() {
+        let answer = json!([
+            ["price--error", "Le prix minimum est de 1,00 €"],
+            ["size--error", "  Indique\nla <b>taille</b>\u{0}  "],
+            [null, "Une erreur s'est produite."],
+            ["upload-form-notice", "Une erreur s'est produite."],
+            ["--error", "x".repeat(2000)],
+            ["title--error", "   "],
+        ]);
+        let problems = parse_form_errors(&answer);
+        let named: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            named[..3],
+            [
+                ("price", "Le prix minimum est de 1,00 €"),
+                ("size", "Indique la taille"),
+                ("form", "Une erreur s'est produite."),
+            ]
+        );
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert_eq!(problems[3].field, "form");
+        assert!(problems[3].message.chars().count() <= crate::reply::MAX_MESSAGE_CHARS);
+        assert!(parse_form_errors(&json!("not a list")).is_empty());
+    }
 }
