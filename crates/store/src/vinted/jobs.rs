@@ -510,6 +510,32 @@ impl Store {
         self.write(|tx| tx.requeue_job(id))
     }
 
+    /// The earliest publish click of `product_id` on the account whose outcome no job knows: a
+    /// publish (or a relist's copy) of another job than `except_job`, not done, whose checkpoint
+    /// stopped right after its click (`phase: "submitted"`), e.g. one given up after its answer
+    /// was lost, or cancelled. A new publish of the item looks in the wardrobe from then on.
+    pub fn unsettled_publish_click(
+        &self,
+        account_id: &str,
+        product_id: &str,
+        except_job: &str,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT MIN(CASE kind WHEN 'publish' THEN json_extract(checkpoint, '$.submittedAt')
+                                      ELSE json_extract(checkpoint, '$.publish.submittedAt') END)
+                 FROM vinted_jobs
+                 WHERE seller_account_id = ?1 AND id <> ?3 AND state <> 'done'
+                   AND checkpoint IS NOT NULL
+                   AND ((kind = 'publish' AND json_extract(payload, '$.productId') = ?2
+                         AND json_extract(checkpoint, '$.phase') = 'submitted')
+                     OR (kind = 'relist' AND json_extract(checkpoint, '$.productId') = ?2
+                         AND json_extract(checkpoint, '$.publish.phase') = 'submitted'))",
+            )?
+            .query_row(params![account_id, product_id, except_job], |r| r.get(0))?)
+    }
+
     pub fn retry_job_after_failure(
         &mut self,
         id: &str,

@@ -146,3 +146,78 @@ fn resuming_an_account_is_all_or_nothing() {
     assert!(state.cooldown_until.is_some(), "{state:?}");
     assert_eq!(store.job(&id).expect("job").state, JobState::NeedsAttention);
 }
+
+#[test]
+fn an_unsettled_publish_click_of_another_job_is_found() {
+    let (_dir, mut store) = fresh_store();
+    let account_id = account(&mut store);
+    let given_up = job(&mut store, &account_id);
+    let current = job(&mut store, &account_id);
+    assert_eq!(
+        store
+            .unsettled_publish_click(&account_id, "p", &current)
+            .expect("a lookup"),
+        None
+    );
+    store.start_job(&given_up).expect("start");
+    store
+        .checkpoint_job(
+            &given_up,
+            &json!({"phase": "submitted", "submittedAt": "2026-12-07T09:00:00.000Z"}),
+            0,
+            Some(1),
+        )
+        .expect("checkpoint");
+    store
+        .fail_job(&given_up, "too_many_failures", "gave up")
+        .expect("failed");
+    assert_eq!(
+        store
+            .unsettled_publish_click(&account_id, "p", &current)
+            .expect("a lookup")
+            .as_deref(),
+        Some("2026-12-07T09:00:00.000Z")
+    );
+    // Not for another item, nor for the job itself.
+    assert_eq!(
+        store
+            .unsettled_publish_click(&account_id, "other", &current)
+            .expect("a lookup"),
+        None
+    );
+    assert_eq!(
+        store
+            .unsettled_publish_click(&account_id, "p", &given_up)
+            .expect("a lookup"),
+        None
+    );
+    // A relist's copy counts too.
+    let relist = store
+        .enqueue_job(NewJob {
+            account_id: account_id.clone(),
+            kind: JobKind::Relist,
+            payload: json!({"listingId": "42"}),
+            dry_run: false,
+            progress_total: None,
+        })
+        .expect("a relist")
+        .id;
+    store.start_job(&relist).expect("start");
+    store
+        .checkpoint_job(
+            &relist,
+            &json!({"phase": "copy", "productId": "q",
+                    "publish": {"phase": "submitted", "submittedAt": "2026-12-07T08:00:00.000Z"}}),
+            0,
+            Some(4),
+        )
+        .expect("checkpoint");
+    store.mark_cancelled(&relist).expect("cancelled");
+    assert_eq!(
+        store
+            .unsettled_publish_click(&account_id, "q", &current)
+            .expect("a lookup")
+            .as_deref(),
+        Some("2026-12-07T08:00:00.000Z")
+    );
+}

@@ -4,9 +4,10 @@
 //! and the publish click is a paced, audited write (only recorded in a dry run).
 //!
 //! Never twice: the job saves `{phase: "submitted", submittedAt, title, priceCents}` just
-//! before the click. A job that resumes from there, or an item with an earlier attempt that
-//! did not succeed, first reads the wardrobe (newest first) and adopts a listing of the same
-//! title and price made since, instead of publishing again. Each try is an attempt row
+//! before the click. A job that resumes from there, one with an earlier turn that did not
+//! succeed, or any publish of an item another job clicked for without learning the outcome,
+//! first reads the wardrobe (newest first) and adopts a listing of the same title and price
+//! made since, instead of publishing again. Each try is an attempt row
 //! (`pending`, then `success` or `failed` with Vinted's message); the form is reloaded and
 //! filled again when it breaks halfway, twice at most.
 
@@ -431,8 +432,9 @@ async fn listed_already<S: StoreAccess>(
 }
 
 /// From when a listing in the wardrobe may be the one this item's publish made, when the
-/// wardrobe must be looked at first: the try was submitted, or an earlier attempt did not
-/// succeed.
+/// wardrobe must be looked at first: this try was submitted, an earlier turn of this job did
+/// not succeed, or another job's publish click of this item has an outcome nobody knows (see
+/// [`adoption_window`]).
 async fn adoption_since<S: StoreAccess>(
     flow: &Flow<'_, S>,
     product: &Product,
@@ -441,19 +443,59 @@ async fn adoption_since<S: StoreAccess>(
     if state.phase == Phase::Submitted {
         return Ok(Some(since_started(state)));
     }
-    let (id, account) = (product.id.clone(), flow.caller.account_id.clone());
-    let attempts = flow
+    let (id, account, job) = (
+        product.id.clone(),
+        flow.caller.account_id.clone(),
+        flow.job.id.clone(),
+    );
+    let (attempts, unsettled) = flow
         .store
-        .with_store(move |store| Ok(store.publish_attempts(&id)?))
+        .with_store(move |store| {
+            Ok((
+                store.publish_attempts(&id)?,
+                store.unsettled_publish_click(&account, &id, &job)?,
+            ))
+        })
         .await
         .map_err(store_error)?;
-    Ok(attempts
+    let own: Vec<DateTime<Utc>> = attempts
         .iter()
-        .filter(|a| a.account_id.as_deref() == Some(account.as_str()))
+        .filter(|a| a.account_id.as_deref() == Some(flow.caller.account_id.as_str()))
         .filter(|a| a.status != PublishAttemptStatus::Success)
         .filter_map(|a| parse_time(&a.created_at))
+        .collect();
+    Ok(adoption_window(
+        parse_time(&flow.job.created_at),
+        &own,
+        unsettled.as_deref().and_then(parse_time),
+    ))
+}
+
+/// The adoption window from this job's unsuccessful attempts (those made since the job was
+/// queued: an attempt row names no job) and another job's unsettled click.
+///
+/// Not every failed attempt of the item: most failures made nothing (a refusal, a problem
+/// found before sending), and an old one would open a window of months in which any listing
+/// of the same title and price counts as this item's, a wardrobe read added to every publish.
+/// What may have made a listing is a click whose answer was lost; within this job it leaves
+/// its attempt (and its `submitted` checkpoint), and in another job its `submitted`
+/// checkpoint, which `unsettled` carries.
+fn adoption_window(
+    job_created: Option<DateTime<Utc>>,
+    own_failed_attempts: &[DateTime<Utc>],
+    unsettled: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    let own = own_failed_attempts
+        .iter()
+        .copied()
+        // Attempt rows carry the store's clock, like the job's creation: no slack needed here.
+        .filter(|at| job_created.is_none_or(|created| *at >= created))
+        .min();
+    [own, unsettled]
+        .into_iter()
+        .flatten()
         .min()
-        .map(|at| at - CLOCK_SLACK))
+        .map(|at| at - CLOCK_SLACK)
 }
 
 fn since_started(state: &PublishState) -> DateTime<Utc> {
@@ -765,4 +807,36 @@ pub async fn preview<S: StoreAccess>(
         problems,
         payload,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("a date")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_adoption_window_is_the_jobs_own_attempts_or_an_unsettled_click() {
+        let created = Some(at("2026-12-07T10:00:00Z"));
+        let old_failure = at("2026-11-01T09:00:00Z");
+        let own_failure = at("2026-12-07T10:05:00Z");
+        // A failure of an earlier job (before this one was queued) opens no window.
+        assert_eq!(adoption_window(created, &[old_failure], None), None);
+        // This job's own failed turn does.
+        assert_eq!(
+            adoption_window(created, &[old_failure, own_failure], None),
+            Some(own_failure - CLOCK_SLACK)
+        );
+        // Another job's click whose answer was lost does too, from its time.
+        let click = at("2026-12-06T18:00:00Z");
+        assert_eq!(
+            adoption_window(created, &[old_failure], Some(click)),
+            Some(click - CLOCK_SLACK)
+        );
+        assert_eq!(adoption_window(created, &[], None), None);
+    }
 }
