@@ -861,3 +861,58 @@ async fn a_capped_publish_uploads_no_photo_before_its_turn() {
     assert!(attempts.is_empty(), "{attempts:#?}");
     harness.stop().await;
 }
+
+/// The item's published row says it is on sale, but the listing was deleted on Vinted: a new
+/// publish checks with Vinted, marks the row deleted and publishes the item anew instead of
+/// taking the gone listing for its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_deleted_on_vinted_does_not_block_a_new_publish() {
+    let fake = FakeVinted::start();
+    fake.seed_wardrobe(0);
+    let harness = Harness::start(&fake, quick_pacing()).await;
+    let product = create_product(&harness, &SPECS[0], "gone");
+    let job = publish(&harness, &product, false).await;
+    let done = harness.wait_for_job(&job.id, FINISHED, WITHIN).await;
+    assert_eq!(done.state, JobState::Done, "{done:#?}");
+    let old: u64 = done.result.expect("a result")["listingId"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("the listing id");
+
+    // Deleted on Vinted (by the person, on the site): the app's rows still say active.
+    let mut item = fake.item(old).expect("the listing");
+    item.is_deleted = true;
+    fake.put_item(item);
+
+    let again = publish(&harness, &product, false).await;
+    let again = harness.wait_for_job(&again.id, FINISHED, WITHIN).await;
+    assert_eq!(again.state, JobState::Done, "{again:#?}");
+    let result = again.result.expect("a result");
+    assert_eq!(result["adopted"], false, "{result}");
+    let new: u64 = result["listingId"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("the new listing id");
+    assert_ne!(new, old);
+    assert_eq!(listings_of(&fake, &product).len(), 1, "one live listing");
+    let published = harness
+        .db
+        .lock()
+        .published_listings_of(&product.id)
+        .expect("the published rows");
+    let status_of = |id: u64| {
+        published
+            .iter()
+            .find(|p| p.vinted_listing_id.as_deref() == Some(id.to_string().as_str()))
+            .map(|p| p.status)
+    };
+    assert_eq!(
+        status_of(old),
+        Some(seller_store::vinted::ListingStatus::Deleted)
+    );
+    assert_eq!(
+        status_of(new),
+        Some(seller_store::vinted::ListingStatus::Active)
+    );
+    harness.stop().await;
+}

@@ -268,7 +268,7 @@ async fn read_hidden<S: StoreAccess>(
 /// The listing's status in the account's wardrobe, read page by page (newest first) until it
 /// shows; `None` when it is not there. Sold and reserved listings stay in the wardrobe, deleted
 /// ones leave it (`docs/VINTED.md`, "Read endpoints").
-async fn wardrobe_status<S: StoreAccess>(
+pub(crate) async fn wardrobe_status<S: StoreAccess>(
     flow: &mut Flow<'_, S>,
     item_id: u64,
 ) -> Result<Option<ListingStatus>, FlowError> {

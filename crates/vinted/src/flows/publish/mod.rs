@@ -413,9 +413,13 @@ async fn load_product<S: StoreAccess>(
 }
 
 /// The item's live listing on this account that the app published, if any: a plain publish
-/// never makes a second one (a relist does, on purpose).
+/// never makes a second one (a relist does, on purpose). The local row alone is not believed:
+/// Vinted is asked whether the listing is still there (`GET /api/v2/item_upload/items/{id}`),
+/// and on its 404 the wardrobe tells sold or reserved (the item is not published again) from
+/// deleted (the rows say so, and the item is published anew), so a listing deleted on Vinted
+/// never blocks the item for good.
 async fn listed_already<S: StoreAccess>(
-    flow: &Flow<'_, S>,
+    flow: &mut Flow<'_, S>,
     product: &Product,
 ) -> Result<Option<seller_store::vinted::PublishedListing>, FlowError> {
     let (id, account) = (product.id.clone(), flow.caller.account_id.clone());
@@ -424,11 +428,60 @@ async fn listed_already<S: StoreAccess>(
         .with_store(move |store| Ok(store.published_listings_of(&id)?))
         .await
         .map_err(store_error)?;
-    Ok(listings.into_iter().find(|listing| {
+    let Some(listed) = listings.into_iter().find(|listing| {
         listing.account_id.as_deref() == Some(account.as_str())
             && listing.status == seller_store::vinted::ListingStatus::Active
             && listing.vinted_listing_id.is_some()
-    }))
+    }) else {
+        return Ok(None);
+    };
+    let Some(item_id) = listed
+        .vinted_listing_id
+        .as_deref()
+        .and_then(|id| id.trim().parse::<u64>().ok())
+    else {
+        // Not a Vinted id: nothing to ask Vinted about; the row stands.
+        return Ok(Some(listed));
+    };
+    match flow
+        .paced
+        .read_item(Call::get(route::item_upload_item(item_id)))
+        .await
+    {
+        Ok(_) => return Ok(Some(listed)),
+        Err(FlowError::Vinted(Refusal::NotFound)) => {}
+        Err(other) => return Err(other),
+    }
+    let listing_id = item_id.to_string();
+    let gone = match super::edit::wardrobe_status(flow, item_id).await? {
+        None => None,
+        Some(status @ (ListingStatus::Sold | ListingStatus::Reserved)) => Some(status),
+        // The wardrobe still shows it on sale: the editing read's 404 was something else.
+        Some(_) => return Ok(Some(listed)),
+    };
+    let (account, id) = (flow.caller.account_id.clone(), listing_id.clone());
+    match gone {
+        None => {
+            tracing::info!(listing_id = %listing_id, "the item's listing was deleted on Vinted: publishing it anew");
+            flow.store
+                .with_store(move |store| Ok(store.mark_published_listing_deleted(&account, &id)?))
+                .await
+                .map_err(store_error)?;
+            Ok(None)
+        }
+        Some(status) => {
+            let stored = if status == ListingStatus::Sold {
+                seller_store::vinted::ListingStatus::Sold
+            } else {
+                seller_store::vinted::ListingStatus::Reserved
+            };
+            flow.store
+                .with_store(move |store| Ok(store.set_listing_status(&account, &id, stored)?))
+                .await
+                .map_err(store_error)?;
+            Err(FlowError::Fixable(Fixable::AlreadySold { listing_id }))
+        }
+    }
 }
 
 /// From when a listing in the wardrobe may be the one this item's publish made, when the
