@@ -1,6 +1,7 @@
 //! What needs the person, met during a publish through the upload form: a captcha (DataDome's
 //! 403 and its 200 HTML page), an expired login (401, code 100) and a restriction until a date,
-//! on the publish click and on a photo upload. The account's jobs pause with "needs attention"
+//! on the publish click and on a photo upload; each blocks the account's calls until dealt with,
+//! as on the real site. The account's jobs pause with "needs attention"
 //! of the right kind, nothing more is written to Vinted, and once the person has dealt with it
 //! and resumed the account, each item ends with exactly one listing. Real Chromium behind
 //! tinyproxy demanding a password, against the local Vinted.
@@ -86,7 +87,6 @@ async fn paused_then_resumed(
         JobState::NeedsAttention,
         "{failure:?} at {step:?}: {held:#?}"
     );
-    assert_eq!(fake.pending_faults(), 0, "the fault fired");
     assert_eq!(
         held.error_code.as_deref(),
         Some(attention.as_str()),
@@ -132,6 +132,7 @@ async fn paused_then_resumed(
         .await
         .expect("resuming");
     assert_eq!(resumed, 1);
+    assert_eq!(fake.pending_faults(), 0, "the block is over");
     for job in [&first, &second] {
         let done = harness
             .wait_for_job(&job.id, &[JobState::Done, JobState::Failed], WITHIN)
@@ -169,7 +170,16 @@ async fn paused_then_resumed(
     harness.stop().await;
 }
 
-fn nothing(_: &FakeVinted) {}
+/// DataDome (or the expired login) keeps answering every API call until the person has dealt
+/// with it, as the real site does.
+fn blocked(failure: Failure) -> Failure {
+    Failure::Blocked(Box::new(failure))
+}
+
+/// The person passed the captcha, or logged in again.
+fn unblock(fake: &FakeVinted) {
+    fake.clear_faults();
+}
 
 fn lift_restriction(fake: &FakeVinted) {
     fake.restrict(fake_vinted::USER_ID, None);
@@ -185,10 +195,10 @@ fn restricted_for_an_hour() -> Failure {
 async fn a_datadome_403_on_the_publish_click_pauses_the_account_for_the_captcha() {
     paused_then_resumed(
         Step::Create,
-        Failure::DataDome403,
+        blocked(Failure::DataDome403),
         Attention::Captcha,
         "dd403",
-        nothing,
+        unblock,
     )
     .await;
 }
@@ -197,10 +207,10 @@ async fn a_datadome_403_on_the_publish_click_pauses_the_account_for_the_captcha(
 async fn a_datadome_page_answering_the_publish_click_pauses_the_account_for_the_captcha() {
     paused_then_resumed(
         Step::Create,
-        Failure::DataDome200Html,
+        blocked(Failure::DataDome200Html),
         Attention::Captcha,
         "dd200",
-        nothing,
+        unblock,
     )
     .await;
 }
@@ -209,10 +219,10 @@ async fn a_datadome_page_answering_the_publish_click_pauses_the_account_for_the_
 async fn a_datadome_403_on_a_photo_upload_pauses_the_account_for_the_captcha() {
     paused_then_resumed(
         Step::PhotoUpload,
-        Failure::DataDome403,
+        blocked(Failure::DataDome403),
         Attention::Captcha,
         "ddphoto",
-        nothing,
+        unblock,
     )
     .await;
 }
@@ -221,10 +231,10 @@ async fn a_datadome_403_on_a_photo_upload_pauses_the_account_for_the_captcha() {
 async fn an_expired_login_on_the_publish_click_pauses_the_account_for_a_new_login() {
     paused_then_resumed(
         Step::Create,
-        Failure::LoginExpired,
+        blocked(Failure::LoginExpired),
         Attention::LoginExpired,
         "login",
-        nothing,
+        unblock,
     )
     .await;
 }
@@ -233,10 +243,10 @@ async fn an_expired_login_on_the_publish_click_pauses_the_account_for_a_new_logi
 async fn an_expired_login_on_a_photo_upload_pauses_the_account_for_a_new_login() {
     paused_then_resumed(
         Step::PhotoUpload,
-        Failure::LoginExpired,
+        blocked(Failure::LoginExpired),
         Attention::LoginExpired,
         "loginphoto",
-        nothing,
+        unblock,
     )
     .await;
 }

@@ -75,6 +75,11 @@ pub enum Failure {
     /// On [`Step::UploadForm`]: the form breaks after a few fields ("Une erreur s'est
     /// produite", inputs disabled) and must be reloaded.
     FormHalfway,
+    /// What a block looks like: the first request of the step gets the inner failure, and from
+    /// then on every API call gets it too, until [`super::FakeVinted::clear_faults`] (the person
+    /// passed DataDome's captcha, or logged in again). A one-shot captcha would let a blind
+    /// retry through, which the real site does not.
+    Blocked(Box<Failure>),
 }
 
 #[derive(Clone, Debug)]
@@ -125,6 +130,14 @@ pub(crate) fn take(faults: &mut Vec<Fault>, step: Step, is_api: bool) -> Option<
     let index = faults
         .iter()
         .position(|f| f.step == step || (f.step == Step::Any && is_api))?;
+    if let Failure::Blocked(inner) = faults[index].failure.clone() {
+        faults[index] = Fault {
+            step: Step::Any,
+            failure: (*inner).clone(),
+            remaining: u32::MAX,
+        };
+        return Some(*inner);
+    }
     let fault = &mut faults[index];
     let failure = fault.failure.clone();
     fault.remaining = fault.remaining.saturating_sub(1);
@@ -151,6 +164,7 @@ pub(crate) fn reply(failure: &Failure) -> Option<Reply> {
             StatusCode::INTERNAL_SERVER_ERROR,
             json!({"code": 500, "message_code": "internal_error", "message": "Une erreur s'est produite"}),
         ),
+        Failure::Blocked(inner) => return reply(inner),
         Failure::NetworkDrop | Failure::AcceptThenDrop | Failure::FormHalfway => return None,
     })
 }
