@@ -62,6 +62,13 @@ fn sent_creates(harness: &Harness) -> Vec<AuditRecord> {
     records
 }
 
+fn photo_uploads(fake: &FakeVinted) -> usize {
+    api_writes(fake)
+        .iter()
+        .filter(|w| w.path == "/api/v2/photos")
+        .count()
+}
+
 /// The clock moved on by `by`: every write of the account's audit log that long ago, so the
 /// caps' windows see them as old as they would be then.
 fn age_the_audit_log(harness: &Harness, by: &str) {
@@ -177,6 +184,8 @@ async fn the_hourly_cap_holds_and_the_rest_of_the_queue_waits_for_the_window() {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(creates(&fake).len(), 2, "nothing more while they wait");
+    // The waiting items sent nothing at all, not even their photos.
+    assert_eq!(photo_uploads(&fake), 2 * 3);
 
     // An hour later (the clock moved on: the audit log's writes an hour older, the waiting jobs
     // due), the two others go, a gap apart, and the new window is full again.
@@ -185,12 +194,18 @@ async fn the_hourly_cap_holds_and_the_rest_of_the_queue_waits_for_the_window() {
         due_now(&harness, job);
     }
     harness.runner.wake(&harness.account_id);
-    for job in &jobs[2..] {
+    for job in &ended[2..] {
+        wait_until("the waiting job to run again", WITHIN, || async {
+            Ok(harness.job(&job.id).attempts > job.attempts)
+        })
+        .await
+        .expect("the job ran again");
         let done = harness.wait_for_job(&job.id, FINISHED, WITHIN).await;
         assert_eq!(done.state, JobState::Done, "{done:#?}");
     }
     let on_fake = creates(&fake);
     assert_eq!(on_fake.len(), 4, "{on_fake:#?}");
+    assert_eq!(photo_uploads(&fake), 4 * 3);
     assert_gap(
         &on_fake[2],
         &on_fake[3],
@@ -210,6 +225,7 @@ async fn the_hourly_cap_holds_and_the_rest_of_the_queue_waits_for_the_window() {
     assert_eq!(job.state, JobState::Waiting, "{job:#?}");
     assert_eq!(job.error_code.as_deref(), Some("hourly_cap"), "{job:#?}");
     assert_eq!(creates(&fake).len(), 4);
+    assert_eq!(photo_uploads(&fake), 4 * 3);
     harness.stop().await;
 }
 
