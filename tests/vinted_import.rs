@@ -12,6 +12,7 @@ use seller_panel_tests::fake_vinted::{self, FakeVinted};
 use seller_panel_tests::proxies;
 use seller_panel_tests::vinted::{Harness, quick_pacing};
 use seller_store::products::ProductDraft;
+use seller_store::raw::RawSql;
 use seller_store::vinted::{JobKind, JobState, ListingFilter, ListingRow, ListingStatus};
 use serde_json::json;
 
@@ -338,4 +339,408 @@ async fn a_captcha_pauses_the_account_until_the_person_resumes_and_retry_after_i
         "Retry-After not obeyed: {gap:?}"
     );
     harness.stop().await;
+}
+
+/// The stored bytes of an inventory item's photos, in the item's order.
+fn product_photo_bytes(harness: &Harness, product_id: &str) -> Vec<Vec<u8>> {
+    let files = harness
+        .db
+        .lock()
+        .product(product_id)
+        .expect("the item")
+        .photos;
+    files
+        .iter()
+        .map(|file| {
+            assert!(file.starts_with("photos/"), "{file}");
+            std::fs::read(harness.dir.path().join(file)).expect("the photo's file")
+        })
+        .collect()
+}
+
+/// The sync engine's record of local changes to `seller_listings`: (count, latest stamp).
+fn listing_clock(harness: &Harness) -> (i64, i64) {
+    harness
+        .db
+        .lock()
+        .connection()
+        .query_row(
+            "SELECT count(*), coalesce(max(hlc), 0) FROM sync_clock WHERE tbl = 'seller_listings'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("reading sync_clock")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_made_from_listings_get_every_photo_in_order_through_the_proxy_and_a_reimport_syncs_nothing()
+ {
+    let fake = FakeVinted::start();
+    fake.seed_wardrobe(12);
+    let mine: Vec<_> = fake
+        .items()
+        .into_iter()
+        .filter(|i| i.user_id == fake_vinted::USER_ID && !i.is_deleted)
+        .collect();
+    // One listing names a photo the CDN does not have (404): its item is still made, with the
+    // other photos, and the failure is reported.
+    let broken_photo = 999_999_999_u64;
+    let mut broken = mine
+        .iter()
+        .find(|i| i.photo_ids.len() >= 2)
+        .cloned()
+        .expect("a listing with two photos or more");
+    broken.photo_ids.insert(1, broken_photo);
+    fake.put_item(broken.clone());
+    let mine: Vec<_> = fake
+        .items()
+        .into_iter()
+        .filter(|i| i.user_id == fake_vinted::USER_ID && !i.is_deleted)
+        .collect();
+    let harness = Harness::start(&fake, quick_pacing()).await;
+    fake.clear_requests();
+
+    let job = harness
+        .enqueue(
+            JobKind::ImportListings,
+            json!({"linkBySku": false, "createItems": true}),
+            false,
+        )
+        .await;
+    let job = harness
+        .wait_for_job(&job.id, &[JobState::Done, JobState::Failed], IMPORT_WITHIN)
+        .await;
+    assert_eq!(job.state, JobState::Done, "{job:#?}");
+    let result = job.result.clone().expect("a summary");
+    let all_photos: usize = mine.iter().map(|i| i.photo_ids.len()).sum();
+    assert_eq!(result["seen"], mine.len(), "{result}");
+    assert_eq!(result["created"], mine.len(), "{result}");
+    assert_eq!(result["photos"], all_photos - 1, "{result}");
+    let failures = result["photoFailures"].as_array().expect("the failures");
+    assert_eq!(failures.len(), 1, "{result}");
+    assert_eq!(failures[0]["listingId"], broken.id.to_string());
+    assert_eq!(failures[0]["position"], 2);
+    assert_eq!(
+        failures[0]["url"],
+        format!(
+            "http://localhost:{}/photos/{broken_photo}.jpg?size=full",
+            fake.addr().port()
+        )
+    );
+    assert!(
+        failures[0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("did not load"),
+        "{result}"
+    );
+    assert_eq!(
+        (job.progress_done, job.progress_total),
+        (mine.len() as i64, Some(mine.len() as i64)),
+        "the photos' progress: one step per listing"
+    );
+
+    // Every item has its listing's photos, the bytes the CDN served, in Vinted's order.
+    let rows = listings(&harness);
+    let by_id: HashMap<_, _> = rows.iter().map(|r| (r.listing_id.clone(), r)).collect();
+    for item in &mine {
+        let row = by_id[&item.id.to_string()];
+        let product = row.product.as_ref().expect("an item made from the listing");
+        let expected: Vec<Vec<u8>> = item
+            .photo_ids
+            .iter()
+            .filter(|id| **id != broken_photo)
+            .map(|id| fake_vinted::seeded_jpeg(*id))
+            .collect();
+        assert_eq!(
+            product_photo_bytes(&harness, &product.id),
+            expected,
+            "listing {}",
+            item.id
+        );
+    }
+
+    // The photos came from the CDN's host name through the account's proxy (tinyproxy logged
+    // each; the fake saw them from tinyproxy's exit address), at full size.
+    let logged = harness.proxy.logged_requests();
+    let port = fake.addr().port();
+    for id in mine.iter().flat_map(|i| i.photo_ids.iter()) {
+        let wanted = format!("GET http://localhost:{port}/photos/{id}.jpg?size=full");
+        assert!(
+            logged.iter().any(|line| line.starts_with(&wanted)),
+            "{wanted} not in the proxy's log: {logged:?}"
+        );
+    }
+    let exit: IpAddr = proxies::TINYPROXY_EXIT.parse().expect("an address");
+    let photo_requests: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/photos/"))
+        .collect();
+    assert!(photo_requests.len() >= all_photos, "{photo_requests:?}");
+    assert!(photo_requests.iter().all(|r| r.peer.ip() == exit));
+
+    // The same wardrobe read again: nothing changed, so nothing is captured for sync; the
+    // listings still show when they were last found.
+    let before = listing_clock(&harness);
+    let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let again = harness
+        .enqueue(JobKind::ImportListings, json!({"linkBySku": false}), false)
+        .await;
+    let again = harness
+        .wait_for_job(
+            &again.id,
+            &[JobState::Done, JobState::Failed],
+            IMPORT_WITHIN,
+        )
+        .await;
+    assert_eq!(again.state, JobState::Done, "{again:#?}");
+    let summary = again.result.expect("a summary");
+    assert_eq!(
+        (summary["seen"].clone(), summary["gone"].clone()),
+        (json!(mine.len()), json!(0))
+    );
+    assert_eq!(
+        listing_clock(&harness),
+        before,
+        "an unchanged wardrobe captured changes for sync"
+    );
+    let pending: i64 = harness
+        .db
+        .lock()
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sync_clock WHERE tbl = 'seller_listings' AND hlc > ?1",
+            [before.1],
+            |r| r.get(0),
+        )
+        .expect("reading sync_clock");
+    assert_eq!(pending, 0);
+    for row in listings(&harness) {
+        assert!(
+            row.last_sync
+                .as_deref()
+                .is_some_and(|at| at >= started.as_str()),
+            "{row:?} (import started {started})"
+        );
+    }
+    harness.stop().await;
+}
+
+/// The listings table's "create items": the items are made at once and a job of the import's
+/// kind, carrying only which item each listing became, downloads their photos without reading
+/// the wardrobe again (as `create_items_from_listings` queues it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_made_from_the_listings_table_get_their_photos_from_a_job_of_their_own() {
+    let fake = FakeVinted::start();
+    fake.seed_wardrobe(6);
+    let harness = Harness::start(&fake, quick_pacing()).await;
+    let job = harness
+        .enqueue(JobKind::ImportListings, json!({"linkBySku": false}), false)
+        .await;
+    let job = harness
+        .wait_for_job(&job.id, &[JobState::Done, JobState::Failed], IMPORT_WITHIN)
+        .await;
+    assert_eq!(job.state, JobState::Done, "{job:#?}");
+    let chosen: Vec<fake_vinted::Item> = fake
+        .items()
+        .into_iter()
+        .filter(|i| i.user_id == fake_vinted::USER_ID && !i.is_deleted)
+        .take(2)
+        .collect();
+    let ids: Vec<String> = chosen.iter().map(|i| i.id.to_string()).collect();
+    let made = harness
+        .db
+        .lock()
+        .create_items_from_listings(&harness.account_id, &ids)
+        .expect("the items");
+    assert_eq!(made.len(), 2);
+    fake.clear_requests();
+    let photos_job = harness
+        .enqueue(
+            JobKind::ImportListings,
+            seller_vinted::flows::import::photos_payload(&made),
+            false,
+        )
+        .await;
+    let photos_job = harness
+        .wait_for_job(
+            &photos_job.id,
+            &[JobState::Done, JobState::Failed],
+            IMPORT_WITHIN,
+        )
+        .await;
+    assert_eq!(photos_job.state, JobState::Done, "{photos_job:#?}");
+    let result = photos_job.result.expect("a summary");
+    let expected_count: usize = chosen.iter().map(|i| i.photo_ids.len()).sum();
+    assert_eq!(result["photos"], expected_count, "{result}");
+    assert_eq!(result["photoFailures"], json!([]), "{result}");
+    assert_eq!(
+        (photos_job.progress_done, photos_job.progress_total),
+        (2, Some(2))
+    );
+    for (item, made) in chosen.iter().zip(&made) {
+        assert_eq!(made.listing_id, item.id.to_string());
+        let expected: Vec<Vec<u8>> = item
+            .photo_ids
+            .iter()
+            .map(|id| fake_vinted::seeded_jpeg(*id))
+            .collect();
+        assert_eq!(product_photo_bytes(&harness, &made.product_id), expected);
+    }
+    // Only the photos were fetched, each once (the tab reads it back from the browser's
+    // cache), besides the icon a browser asks of any new host.
+    let fetched: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .filter(|path| path != "/favicon.ico")
+        .collect();
+    let mut expected_paths: Vec<String> = chosen
+        .iter()
+        .flat_map(|i| i.photo_ids.iter().map(|id| format!("/photos/{id}.jpg")))
+        .collect();
+    expected_paths.sort();
+    let mut sorted = fetched.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected_paths, "{fetched:?}");
+    // Run again (a restart after the photos were stored): nothing is added twice.
+    let again = harness
+        .enqueue(
+            JobKind::ImportListings,
+            seller_vinted::flows::import::photos_payload(&made),
+            false,
+        )
+        .await;
+    let again = harness
+        .wait_for_job(
+            &again.id,
+            &[JobState::Done, JobState::Failed],
+            IMPORT_WITHIN,
+        )
+        .await;
+    assert_eq!(again.result.expect("a summary")["photos"], 0);
+    assert_eq!(
+        product_photo_bytes(&harness, &made[0].product_id).len(),
+        chosen[0].photo_ids.len()
+    );
+    harness.stop().await;
+}
+
+/// Two devices of one shop import the same account's wardrobe while apart (one of them finding
+/// a price changed since): the rows have the same ids on both (derived from the account and
+/// the listing), so sync merges them cell by cell as any edit, instead of a unique-key clash that
+/// renames one of them and leaves it to be marked gone. The later import's price wins.
+async fn two_devices_importing_one_wardrobe_sync_into_one_row_each(
+    backend: seller_panel_tests::sync::Backend,
+) {
+    use seller_panel_tests::sync::{self as sync_support, Device, start_server, ticking_clock};
+    use seller_store::accounts::AccountDraft;
+    use seller_store::vinted::WardrobeListing;
+
+    let server = start_server(backend, &["camille@example.fr"]).await;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let clock = ticking_clock();
+    let mut a = Device::open_with_clock(&dir.path().join("a.sqlite3"), clock.clone());
+    let mut b = Device::open_with_clock(&dir.path().join("b.sqlite3"), clock);
+    a.sign_in(&server, "camille@example.fr").await;
+    let account = a
+        .store()
+        .create_account(AccountDraft {
+            name: "Boutique".into(),
+            username: Some("camille".into()),
+            email: None,
+            avatar: None,
+            vinted_base_url: "https://www.vinted.fr".into(),
+            proxy: None,
+        })
+        .expect("an account")
+        .id;
+    a.sync().await;
+    b.sign_in(&server, "camille@example.fr").await;
+    b.sync().await;
+
+    let wardrobe = |robe_price: i64| -> Vec<WardrobeListing> {
+        [
+            ("8001", "Robe", robe_price),
+            ("8002", "Jupe", 1500),
+            ("8003", "Veste", 4200),
+        ]
+        .into_iter()
+        .map(|(id, title, price)| WardrobeListing {
+            listing_id: id.into(),
+            title: title.into(),
+            photo_url: Some(format!("https://images1.vinted.net/t/{id}/f800/1.jpeg")),
+            price_cents: price,
+            status: ListingStatus::Active,
+            listed_at: Some("2026-11-02T10:00:00.000Z".into()),
+            sku: None,
+        })
+        .collect()
+    };
+    let photos: Vec<(String, Vec<String>)> = ["8001", "8002", "8003"]
+        .iter()
+        .map(|id| {
+            (
+                id.to_string(),
+                vec![
+                    format!("https://images1.vinted.net/tc/{id}/1.jpeg"),
+                    format!("https://images1.vinted.net/tc/{id}/2.jpeg"),
+                ],
+            )
+        })
+        .collect();
+    a.store()
+        .upsert_listings_with_photos(&account, &wardrobe(2500), &photos, "2026-12-01T09:00:00Z")
+        .expect("A's import");
+    b.store()
+        .upsert_listings_with_photos(&account, &wardrobe(2200), &photos, "2026-12-01T09:05:00Z")
+        .expect("B's import");
+    a.sync().await;
+    b.sync().await;
+    a.sync().await;
+
+    let query = "SELECT id, listing_id, title, price, status, gone_at, photo_urls
+                 FROM seller_listings ORDER BY listing_id";
+    let on_a = a.rows(query);
+    assert_eq!(on_a, b.rows(query));
+    assert_eq!(on_a.len(), 3, "{on_a:?}");
+    for row in &on_a {
+        let fields: Vec<&str> = row.split('|').collect();
+        assert_eq!(
+            fields[0],
+            seller_store::vinted::listings::listing_row_id(&account, fields[1])
+        );
+        assert_eq!((fields[4], fields[5]), ("active", "NULL"), "{row}");
+    }
+    assert!(
+        on_a[0].contains("|Robe|2200|"),
+        "the later import wins: {on_a:?}"
+    );
+    for device in [&a, &b] {
+        assert_eq!(
+            device.rows("SELECT count(*) FROM sync_conflicts"),
+            vec!["0"]
+        );
+    }
+    assert_eq!(
+        sync_support::server_rows(&server.database, "SELECT count(*) FROM seller_listings").await,
+        vec!["3"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_importing_one_wardrobe_sync_into_one_row_each_on_sqlite() {
+    two_devices_importing_one_wardrobe_sync_into_one_row_each(
+        seller_panel_tests::sync::Backend::Sqlite,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_importing_one_wardrobe_sync_into_one_row_each_on_postgres() {
+    two_devices_importing_one_wardrobe_sync_into_one_row_each(
+        seller_panel_tests::sync::Backend::Postgres,
+    )
+    .await;
 }

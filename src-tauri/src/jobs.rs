@@ -194,19 +194,34 @@ pub async fn link_listing(
         .await
 }
 
-/// Makes an inventory item of each listing (title, price, status, a generated SKU) and links it.
+/// Makes an inventory item of each listing (title, price, status, a generated SKU) and links it
+/// at once, then queues a job of the account that downloads the listings' photos into the items
+/// through the account's session and proxy (its progress and any photo that failed show in the
+/// jobs list). Returns the new items' ids.
 #[tauri::command]
 #[specta::specta]
 pub async fn create_items_from_listings(
     state: State<'_, AppState>,
+    runner: State<'_, Runner>,
     account_id: String,
     listing_ids: Vec<String>,
 ) -> Result<Vec<String>, AppError> {
-    state
-        .with_store(
-            move |store| Ok(store.create_products_from_listings(&account_id, &listing_ids)?),
-        )
-        .await
+    let account = account_id.clone();
+    let made = state
+        .with_store(move |store| Ok(store.create_items_from_listings(&account, &listing_ids)?))
+        .await?;
+    if !made.is_empty() {
+        runner
+            .enqueue(NewJob {
+                account_id,
+                kind: JobKind::ImportListings,
+                payload: seller_vinted::flows::import::photos_payload(&made),
+                dry_run: false,
+                progress_total: Some(made.len() as i64),
+            })
+            .await?;
+    }
+    Ok(made.into_iter().map(|item| item.product_id).collect())
 }
 
 /// Queues a change of one listing of the account; the job reads the change back from Vinted

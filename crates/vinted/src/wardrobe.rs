@@ -45,6 +45,9 @@ pub struct WardrobeItem {
     pub url: String,
     /// The first photo.
     pub photo_url: Option<String>,
+    /// Every photo, in Vinted's order (`image_no`, else the list's), each at its largest size
+    /// (`full_size_url`, else `url`): what an inventory item made from the listing downloads.
+    pub photo_urls: Vec<String>,
     pub price_cents: i64,
     /// ISO 4217, upper case.
     pub currency: String,
@@ -173,7 +176,11 @@ fn parse_item(item: &Value) -> Result<WardrobeItem, String> {
         .to_owned();
     let (price_cents, currency) = price(item)?;
     let (status, closing_action) = status(item)?;
-    let (photo_url, listed_at) = photos(item)?;
+    let Photos {
+        first: photo_url,
+        all: photo_urls,
+        listed_at,
+    } = photos(item)?;
     let counter = |name: &str| {
         optional_count(item.get(name)).map_err(|()| format!("its {name} is not a count"))
     };
@@ -182,6 +189,7 @@ fn parse_item(item: &Value) -> Result<WardrobeItem, String> {
         title,
         url,
         photo_url,
+        photo_urls,
         price_cents,
         currency,
         status,
@@ -258,15 +266,25 @@ fn status(item: &Map<String, Value>) -> Result<(ListingStatus, Option<String>), 
     Ok((status, closing_action))
 }
 
-/// The first photo's address (lowest `image_no`, else first in the list; `photo.url` when
-/// there is no list) and the earliest upload time of all photos.
-fn photos(item: &Map<String, Value>) -> Result<(Option<String>, Option<String>), String> {
+/// What the wardrobe says of a listing's photos.
+struct Photos {
+    /// The first photo's address (lowest `image_no`, else first in the list; `photo.url` when
+    /// there is no list).
+    first: Option<String>,
+    /// Every photo's largest address, in that order.
+    all: Vec<String>,
+    /// The earliest upload time of all photos.
+    listed_at: Option<String>,
+}
+
+fn photos(item: &Map<String, Value>) -> Result<Photos, String> {
     let photos: &[Value] = match item.get("photos") {
         None | Some(Value::Null) => &[],
         Some(Value::Array(photos)) => photos,
         Some(_) => return Err("its photos are not a list".to_owned()),
     };
     let mut first: Option<(i64, String)> = None;
+    let mut all: Vec<(i64, String)> = Vec::new();
     let mut earliest: Option<i64> = None;
     for (n, photo) in photos.iter().enumerate() {
         let photo = photo
@@ -280,6 +298,11 @@ fn photos(item: &Map<String, Value>) -> Result<(Option<String>, Option<String>),
                 format!("its photo {} has an image_no that is not a number", n + 1)
             })?,
         };
+        if let Some(largest) = largest_address(photo)
+            .map_err(|()| format!("its photo {} has an address that is not http(s)", n + 1))?
+        {
+            all.push((order, largest));
+        }
         if let Some(address) = address
             && first.as_ref().is_none_or(|(kept, _)| order < *kept)
         {
@@ -321,7 +344,31 @@ fn photos(item: &Map<String, Value>) -> Result<(Option<String>, Option<String>),
     let listed_at = earliest
         .and_then(|seconds| Utc.timestamp_opt(seconds, 0).single())
         .map(|at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Millis, true));
-    Ok((photo_url, listed_at))
+    // A stable sort: photos without `image_no` keep the list's order.
+    all.sort_by_key(|(order, _)| *order);
+    let mut all: Vec<String> = all.into_iter().map(|(_, address)| address).collect();
+    if all.is_empty()
+        && let Some(only) = &photo_url
+    {
+        all.push(only.clone());
+    }
+    Ok(Photos {
+        first: photo_url,
+        all,
+        listed_at,
+    })
+}
+
+/// A photo's `full_size_url`, else its `url`; `Err` when one is there but not an address.
+fn largest_address(photo: &Map<String, Value>) -> Result<Option<String>, ()> {
+    for key in ["full_size_url", "url"] {
+        match photo.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(url)) if web_url(url) => return Ok(Some(url.clone())),
+            Some(_) => return Err(()),
+        }
+    }
+    Ok(None)
 }
 
 /// A photo's `url`, else its `full_size_url`; `Err` when one is there but not an address.
@@ -467,6 +514,11 @@ mod tests {
                 photo_url: Some(
                     "https://images1.vinted.net/t/01_0a0_a/f800/1733139000.jpeg?s=1".into()
                 ),
+                // In `image_no` order, whatever the list's, at full size.
+                photo_urls: vec![
+                    "https://images1.vinted.net/tc/01_0a0_a/1733139000.jpeg?s=1f".into(),
+                    "https://images1.vinted.net/tc/02_0a1_b/1733140000.jpeg?s=2f".into(),
+                ],
                 price_cents: 2790,
                 currency: "EUR".into(),
                 status: ListingStatus::Active,
@@ -554,6 +606,7 @@ mod tests {
             item.photo_url.as_deref(),
             Some("https://images1.vinted.net/t/x.jpeg")
         );
+        assert_eq!(item.photo_urls, vec!["https://images1.vinted.net/t/x.jpeg"]);
         assert_eq!(item.listed_at, None);
         assert_eq!((item.view_count, item.favourite_count), (None, Some(0)));
         assert_eq!(item.brand.as_deref(), Some("Levi's"));

@@ -195,6 +195,8 @@ fn photos_json(state: &State, item: &Item, host: &str) -> Vec<Value> {
         .enumerate()
         .map(|(index, id)| {
             let photo = state.photo(*id);
+            // Vinted's photos are on its CDN, another host than the site.
+            let host = data::photo_host(host);
             json!({
                 "id": id,
                 "url": format!("http://{host}/photos/{id}.jpg"),

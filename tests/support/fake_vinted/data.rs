@@ -254,6 +254,74 @@ pub fn base_item(id: u64, user_id: u64, title: &str, price: &str, catalog_id: u6
     }
 }
 
+/// Where the wardrobe says a photo is: like Vinted's CDN, another host than the site's. On the
+/// fake that is the same server under the name `localhost` (`127.0.0.1:<port>` becomes
+/// `localhost:<port>`), so a browser that fetches a photo makes a cross-origin request to
+/// another host, which a proxy logs under that name.
+pub fn photo_host(site_host: &str) -> String {
+    match site_host.strip_prefix("127.0.0.1:") {
+        Some(port) => format!("localhost:{port}"),
+        None => site_host.to_owned(),
+    }
+}
+
+/// The bytes the fake serves for a seeded photo: a real 8×8 grey baseline JPEG (one block, DC
+/// only), its grey level and a comment naming the photo both from the id, so every photo's
+/// bytes differ and are the same on every run.
+pub fn seeded_jpeg(photo_id: u64) -> Vec<u8> {
+    fn segment(out: &mut Vec<u8>, marker: u8, payload: &[u8]) {
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(payload);
+    }
+    let grey = (photo_id.wrapping_mul(37) % 200 + 28) as i32;
+    // A flat block's only coefficient: 8 × (level − 128), quantised by 1.
+    let dc = 8 * (grey - 128);
+    let category = 32 - dc.unsigned_abs().leading_zeros();
+    let mut out = vec![0xFF, 0xD8];
+    segment(
+        &mut out,
+        0xFE,
+        format!("fake-vinted photo {photo_id}").as_bytes(),
+    );
+    let mut dqt = vec![0u8];
+    dqt.extend_from_slice(&[1u8; 64]);
+    segment(&mut out, 0xDB, &dqt);
+    // 8 bits, 8×8, one component (id 1, no subsampling, table 0).
+    segment(&mut out, 0xC0, &[8, 0, 8, 0, 8, 1, 1, 0x11, 0]);
+    // One-code Huffman tables: DC "0" = this category, AC "0" = end of block.
+    let mut dht_dc = vec![0x00, 1];
+    dht_dc.extend_from_slice(&[0u8; 15]);
+    dht_dc.push(category as u8);
+    segment(&mut out, 0xC4, &dht_dc);
+    let mut dht_ac = vec![0x10, 1];
+    dht_ac.extend_from_slice(&[0u8; 15]);
+    dht_ac.push(0x00);
+    segment(&mut out, 0xC4, &dht_ac);
+    segment(&mut out, 0xDA, &[1, 1, 0x00, 0, 63, 0]);
+    // Entropy-coded data: the DC code, its value's bits, the end-of-block code; padded with 1s.
+    let value = if dc >= 0 {
+        dc as u32
+    } else {
+        (dc + (1 << category) - 1) as u32
+    };
+    let mut bits: Vec<bool> = vec![false];
+    bits.extend((0..category).rev().map(|i| value >> i & 1 == 1));
+    bits.push(false);
+    while !bits.len().is_multiple_of(8) {
+        bits.push(true);
+    }
+    for byte in bits.chunks(8) {
+        let byte = byte.iter().fold(0u8, |b, bit| b << 1 | u8::from(*bit));
+        out.push(byte);
+        if byte == 0xFF {
+            out.push(0x00);
+        }
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
 pub fn seeded_photo(id: u64, user_id: u64, at: SystemTime) -> Photo {
     Photo {
         id,

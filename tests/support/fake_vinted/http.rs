@@ -126,8 +126,15 @@ impl Reply {
     pub fn into_response(self) -> hyper::Response<Full<Bytes>> {
         let mut builder = hyper::Response::builder()
             .status(self.status)
-            .header(CONTENT_TYPE, self.content_type)
-            .header(CACHE_CONTROL, "no-store");
+            .header(CONTENT_TYPE, self.content_type);
+        // Nothing is cached unless the reply says otherwise (photos, as a CDN serves them).
+        if !self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(CACHE_CONTROL.as_str()))
+        {
+            builder = builder.header(CACHE_CONTROL, "no-store");
+        }
         for cookie in &self.cookies {
             builder = builder.header(SET_COOKIE, cookie);
         }

@@ -55,6 +55,7 @@ pub use data::{
     BRANDS, CATALOGS, COLORS, CONDITIONS, Catalog, MATERIALS, OFFER_TRANSACTION_ID, PACKAGE_SIZES,
     SALE_TRANSACTION_ID, SIZE_GROUPS, SOLD_ITEM_ID,
 };
+pub use data::{photo_host, seeded_jpeg};
 pub use faults::{Failure, Step};
 pub use http::Request;
 pub use state::{Account, Item, Photo};
@@ -724,20 +725,22 @@ fn member_page(state: &State, request: &Request) -> Reply {
     }
 }
 
-/// An uploaded photo's bytes; seeded photos have none (404).
+/// A photo's bytes: an uploaded photo's as uploaded, a seeded photo's generated from its id
+/// ([`data::seeded_jpeg`]), cacheable; 404 for an unknown photo.
 fn photo_file(state: &State, path: &str) -> Reply {
     let id = path
         .trim_start_matches("/photos/")
         .trim_end_matches(".jpg")
         .parse::<u64>()
         .ok();
-    match id
-        .and_then(|id| state.photo(id))
-        .filter(|p| !p.bytes.is_empty())
-    {
-        Some(photo) => Reply::bytes(StatusCode::OK, "image/jpeg", photo.bytes.clone()),
-        None => Reply::text(StatusCode::NOT_FOUND, String::new()),
-    }
+    let bytes = match id.and_then(|id| state.photo(id)) {
+        Some(photo) if photo.bytes.is_empty() => data::seeded_jpeg(photo.id),
+        Some(photo) => photo.bytes.clone(),
+        None => return Reply::text(StatusCode::NOT_FOUND, String::new()),
+    };
+    // A photo never changes under its address: Vinted's CDN lets browsers keep it.
+    Reply::bytes(StatusCode::OK, "image/jpeg", bytes)
+        .with_header("cache-control", "public, max-age=31536000, immutable")
 }
 
 fn api(state: &mut State, request: &Request, body: &[u8]) -> Reply {

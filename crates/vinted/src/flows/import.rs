@@ -4,6 +4,15 @@
 //! inventory items for the rest when the person asked; listings gone from Vinted marked, never
 //! deleted. The job's checkpoint says which phase and page it reached, so a restarted import
 //! goes on where it stopped.
+//!
+//! Items made from listings get the listings' photos, all of them in Vinted's order, through
+//! the account's browser and proxy ([`photos`]), one listing per step with progress. The
+//! same job also serves the listings table's "create items": the items are made at once and a
+//! job of this kind with only `photosFor` downloads their photos.
+
+mod photos;
+
+pub use photos::PhotoFailure;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,6 +24,7 @@ use crate::page::Call;
 use crate::reply::Refusal;
 use crate::site::route::{self, WardrobeOrder};
 use crate::wardrobe::{self, ListingStatus, WardrobeItem};
+use seller_store::vinted::listings::ItemFromListing;
 use seller_store::vinted::{ListingStatus as StoredStatus, WardrobeListing};
 
 /// What the person asked for.
@@ -28,6 +38,22 @@ pub struct ImportRequest {
     /// Make an inventory item of every listing still unlinked at the end.
     #[serde(default)]
     pub create_items: bool,
+}
+
+/// A job's payload: an import, or (with `photos_for`) only the photos of items just made from
+/// listings, without reading the wardrobe.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload {
+    #[serde(flatten)]
+    request: ImportRequest,
+    #[serde(default)]
+    photos_for: Vec<ItemFromListing>,
+}
+
+/// The payload of a job that downloads the photos of items made from listings.
+pub fn photos_payload(items: &[ItemFromListing]) -> Value {
+    json!({"linkBySku": false, "createItems": false, "photosFor": items})
 }
 
 fn yes() -> bool {
@@ -57,6 +83,17 @@ enum Checkpoint {
         linked: i64,
         seen: i64,
     },
+    /// The photos of the items made from listings, one listing per step.
+    Photos {
+        /// What the import did before (seen, linked, gone, created).
+        summary: Value,
+        /// Still to do, the next one last.
+        remaining: Vec<ItemFromListing>,
+        total: i64,
+        /// Photos stored so far.
+        stored: i64,
+        failures: Vec<PhotoFailure>,
+    },
 }
 
 /// Which of the two wardrobe routes answered (VINTED.md: the newer one first).
@@ -68,14 +105,20 @@ enum Route {
 }
 
 pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowError> {
-    let request: ImportRequest =
-        serde_json::from_value(flow.job.payload.clone()).map_err(|error| {
-            FlowError::Invalid(format!("the import's settings are not valid: {error}"))
-        })?;
+    let Payload {
+        request,
+        photos_for,
+    } = serde_json::from_value(flow.job.payload.clone()).map_err(|error| {
+        FlowError::Invalid(format!("the import's settings are not valid: {error}"))
+    })?;
     let mut checkpoint = match flow.job.checkpoint.clone() {
         Some(saved) => serde_json::from_value(saved).map_err(|error| {
             FlowError::Invalid(format!("the import's checkpoint is not valid: {error}"))
         })?,
+        None if !photos_for.is_empty() => {
+            let summary = json!({"created": photos_for.len()});
+            photos_checkpoint(summary, photos_for)
+        }
         None => first_checkpoint(flow).await?,
     };
     loop {
@@ -90,7 +133,20 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
                 linked,
                 seen,
                 ..
-            } => return finish(flow, &request, &started_at, complete, linked, seen).await,
+            } => finish(flow, &request, &started_at, complete, linked, seen).await?,
+            Checkpoint::Photos { ref remaining, .. } if !remaining.is_empty() => {
+                download_photos(flow, checkpoint).await?
+            }
+            Checkpoint::Photos {
+                mut summary,
+                stored,
+                failures,
+                ..
+            } => {
+                summary["photos"] = json!(stored);
+                summary["photoFailures"] = json!(failures);
+                return Ok(summary);
+            }
         };
         if flow.paced.is_cancelled() {
             return Err(FlowError::Cancelled);
@@ -150,11 +206,18 @@ async fn read_page<S: StoreAccess>(
         None => wardrobe::WardrobePage::default(),
     };
     let listings: Vec<WardrobeListing> = page.items.iter().map(to_listing).collect();
+    let photo_urls: Vec<(String, Vec<String>)> = page
+        .items
+        .iter()
+        .map(|item| (item.id.clone(), item.photo_urls.clone()))
+        .collect();
     let seen = seen + listings.len() as i64;
     let account_id = flow.caller.account_id.clone();
     let at = started_at.clone();
     flow.store
-        .with_store(move |store| Ok(store.upsert_listings(&account_id, &listings, &at)?))
+        .with_store(move |store| {
+            Ok(store.upsert_listings_with_photos(&account_id, &listings, &photo_urls, &at)?)
+        })
         .await
         .map_err(store_error)?;
     let total = Some(i64::from(page.total_entries));
@@ -289,12 +352,13 @@ async fn read_description<S: StoreAccess>(
     };
     let done = match &next {
         Checkpoint::Descriptions { remaining, .. } => seen - remaining.len() as i64,
-        Checkpoint::Pages { .. } => seen,
+        Checkpoint::Pages { .. } | Checkpoint::Photos { .. } => seen,
     };
     flow.checkpoint(&next, done, Some(seen)).await?;
     Ok(next)
 }
 
+/// Marks what is gone, makes the items asked for, and goes on to their photos.
 async fn finish<S: StoreAccess>(
     flow: &mut Flow<'_, S>,
     request: &ImportRequest,
@@ -302,7 +366,7 @@ async fn finish<S: StoreAccess>(
     complete: bool,
     linked: i64,
     seen: i64,
-) -> Result<Value, FlowError> {
+) -> Result<Checkpoint, FlowError> {
     let account_id = flow.caller.account_id.clone();
     let since = started_at.to_owned();
     let create = request.create_items;
@@ -317,20 +381,131 @@ async fn finish<S: StoreAccess>(
             };
             let created = if create {
                 let ids = store.unlinked_listing_ids(&account_id)?;
-                store
-                    .create_products_from_listings(&account_id, &ids)?
-                    .len()
+                store.create_items_from_listings(&account_id, &ids)?
             } else {
-                0
+                Vec::new()
             };
             Ok((gone, created))
         })
         .await
         .map_err(store_error)?;
-    Ok(json!({"seen": seen, "linked": linked, "gone": gone, "created": created}))
+    let summary = json!({"seen": seen, "linked": linked, "gone": gone, "created": created.len()});
+    let next = photos_checkpoint(summary, created);
+    // Saved at once: the items exist now, and a restart must still fetch their photos.
+    if let Checkpoint::Photos { total, .. } = &next {
+        flow.checkpoint(&next, 0, Some(*total)).await?;
+    }
+    Ok(next)
+}
+
+fn photos_checkpoint(summary: Value, mut items: Vec<ItemFromListing>) -> Checkpoint {
+    items.reverse();
+    Checkpoint::Photos {
+        summary,
+        total: items.len() as i64,
+        remaining: items,
+        stored: 0,
+        failures: Vec::new(),
+    }
+}
+
+/// The photos of the next listing, downloaded and given to its item.
+async fn download_photos<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    checkpoint: Checkpoint,
+) -> Result<Checkpoint, FlowError> {
+    let Checkpoint::Photos {
+        summary,
+        mut remaining,
+        total,
+        mut stored,
+        mut failures,
+    } = checkpoint
+    else {
+        return Ok(checkpoint);
+    };
+    let Some(item) = remaining.pop() else {
+        return Ok(Checkpoint::Photos {
+            summary,
+            remaining,
+            total,
+            stored,
+            failures,
+        });
+    };
+    let (account_id, listing_id) = (flow.caller.account_id.clone(), item.listing_id.clone());
+    let urls = flow
+        .store
+        .with_store(move |store| Ok(store.listing_photo_urls(&account_id, &listing_id)?))
+        .await;
+    let fail = |position: usize, url: &str, reason: String| {
+        tracing::warn!(
+            listing_id = %item.listing_id, position, %reason,
+            "a listing's photo was not downloaded"
+        );
+        PhotoFailure {
+            listing_id: item.listing_id.clone(),
+            product_id: item.product_id.clone(),
+            position,
+            url: url.to_owned(),
+            reason,
+        }
+    };
+    match urls {
+        Err(error) => failures.push(fail(0, "", error.to_string())),
+        Ok(urls) => {
+            let driver = flow.paced.page().driver().clone();
+            let fetched = photos::fetch_all(&driver, &urls)
+                .await
+                .map_err(|error| FlowError::Page(error.into()))?;
+            let mut good = Vec::new();
+            for (n, (url, result)) in urls.iter().zip(fetched).enumerate() {
+                match result.and_then(photos::checked) {
+                    Ok(bytes) => good.push((n + 1, bytes)),
+                    Err(reason) => failures.push(fail(n + 1, url, reason)),
+                }
+            }
+            let (product_id, listing_id) = (item.product_id.clone(), item.listing_id.clone());
+            let (files, unstored) = flow
+                .store
+                .with_store(move |store| {
+                    let data_dir = store
+                        .path()
+                        .parent()
+                        .map(std::path::Path::to_path_buf)
+                        .unwrap_or_default();
+                    let (files, unstored) = photos::store_files(&data_dir, &listing_id, good);
+                    let attached = store.attach_listing_photos(&product_id, &files)?;
+                    if !attached {
+                        // The item has photos already (a step run again) or is gone.
+                        seller_store::photos::remove(&data_dir, &files);
+                        return Ok((Vec::new(), unstored));
+                    }
+                    Ok((files, unstored))
+                })
+                .await
+                .map_err(store_error)?;
+            stored += files.len() as i64;
+            for (position, reason) in unstored {
+                let url = urls.get(position - 1).cloned().unwrap_or_default();
+                failures.push(fail(position, &url, reason));
+            }
+        }
+    }
+    let done = total - remaining.len() as i64;
+    let next = Checkpoint::Photos {
+        summary,
+        remaining,
+        total,
+        stored,
+        failures,
+    };
+    flow.checkpoint(&next, done, Some(total)).await?;
+    Ok(next)
 }
 
 fn to_listing(item: &WardrobeItem) -> WardrobeListing {
+    // `photo_urls` is written beside the row (`upsert_listings_with_photos`).
     WardrobeListing {
         listing_id: item.id.clone(),
         title: item.title.clone(),
