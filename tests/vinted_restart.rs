@@ -69,9 +69,28 @@ async fn start_session(app: &WebDriver) -> Result<()> {
     .await
 }
 
+/// How the first run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// SIGKILL: nothing of the app runs after it.
+    Kill,
+    /// SIGTERM (a logout, a shutdown): the app stops its sessions as a normal quit does.
+    Quit,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_publish_queue_killed_midway_goes_on_after_a_restart_without_a_duplicate_or_a_loss()
 -> Result<()> {
+    interrupted_then_restarted(Stop::Kill).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_queue_quit_midway_goes_on_after_a_restart_without_a_duplicate_or_a_loss()
+-> Result<()> {
+    interrupted_then_restarted(Stop::Quit).await
+}
+
+async fn interrupted_then_restarted(stop: Stop) -> Result<()> {
     ensure!(
         std::env::var("SELLER_PANEL_TEST_KEYRING").as_deref() == Ok("1"),
         "run through scripts/with-test-keyring (a throwaway Secret Service)"
@@ -125,12 +144,16 @@ async fn a_publish_queue_killed_midway_goes_on_after_a_restart_without_a_duplica
         save_failure_artifacts("vinted-restart-first", Some(&app), &data).await;
     }
     let pid = app_pid(&data).context("the app's process")?;
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &pid.to_string()])
+    let signal = match stop {
+        Stop::Kill => "-KILL",
+        Stop::Quit => "-TERM",
+    };
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
         .status()?;
-    ensure!(killed.success(), "kill -KILL {pid}");
+    ensure!(sent.success(), "kill {signal} {pid}");
     first?;
-    wait_until("the app to end", Duration::from_secs(10), || async {
+    wait_until("the app to end", Duration::from_secs(30), || async {
         Ok(!Path::new(&format!("/proc/{pid}")).exists())
     })
     .await?;
@@ -139,7 +162,7 @@ async fn a_publish_queue_killed_midway_goes_on_after_a_restart_without_a_duplica
     let clicks_at_kill = creates(&fake).len();
     let at_kill = jobs_of(&data, &job_ids);
     eprintln!(
-        "at the kill: {clicks_at_kill} clicks on Vinted, jobs {:?}",
+        "at the {stop:?}: {clicks_at_kill} clicks on Vinted, jobs {:?}",
         job_ids
             .iter()
             .map(|id| at_kill[id].state)
@@ -208,6 +231,9 @@ async fn a_publish_queue_killed_midway_goes_on_after_a_restart_without_a_duplica
     for id in &job_ids {
         let (before, now) = (&at_kill[id], &after[id]);
         ensure!(now.state == JobState::Done, "{now:#?}");
+        // Stopping the app is no failure of the job's: it is not counted against its tries,
+        // nor made to wait as after one.
+        ensure!(now.failures == 0, "{stop:?} counted as a failure: {now:#?}");
         match before.state {
             // Done before the kill: not run again.
             JobState::Done => ensure!(

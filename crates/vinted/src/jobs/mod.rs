@@ -217,6 +217,11 @@ impl<S: StoreAccess> JobRunner<S> {
         let turn = tokio::spawn(async move { runner.run_flow(&running, cancelled).await });
         let verdict = match turn.await {
             Ok(Ok(result)) => Verdict::Done(result),
+            // The session was stopped under the flow (the app quitting, the person stopping
+            // it): no failure of the job's, which goes on as it was once the session is back.
+            Ok(Err(FlowError::Page(_))) if self.session_stopped(&job.account_id) => {
+                Verdict::Requeue
+            }
             Ok(Err(error)) => outcome::verdict(error, Utc::now(), job.failures),
             Err(error) => {
                 tracing::error!(job_id = %job.id, %error, "a job's flow stopped unexpectedly");
@@ -240,6 +245,10 @@ impl<S: StoreAccess> JobRunner<S> {
             done: job.progress_done,
             total: job.progress_total,
         });
+    }
+
+    fn session_stopped(&self, account_id: &str) -> bool {
+        self.inner.sessions.status(account_id).state == crate::sessions::SessionState::Stopped
     }
 
     async fn run_flow(
