@@ -536,4 +536,11 @@ async fn tigervncs_viewer_shows_the_page_without_an_automation_bar_and_controls_
     assert_eq!(typed[2], serde_json::json!([true]), "{typed}");
 
     sessions.stop_all().await;
+    let scope = format!("{}#", dir.path().display());
+    wait_until("the session's processes to end", WAIT, || {
+        let left = seller_automation::process::marked_processes(&scope);
+        async move { Ok(left.is_empty()) }
+    })
+    .await
+    .unwrap();
 }
