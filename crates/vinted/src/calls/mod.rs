@@ -234,6 +234,14 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         Ok(())
     }
 
+    /// A refusal Vinted gave one of its own page's calls (the upload form's photo upload),
+    /// recorded for the account as any refusal is (a cooldown, a pause for the person); the
+    /// error the flow stops with. A turn taken for the page's write is given back.
+    pub async fn refused_on_page(&mut self, refusal: Refusal) -> Result<FlowError, FlowError> {
+        self.reserved = None;
+        self.refused(refusal).await
+    }
+
     async fn exchange(&mut self, call: &Call, scope: Scope) -> Result<Value, FlowError> {
         let answer = self.exchange_raw(call).await;
         self.settle(call, answer, scope).await

@@ -59,6 +59,10 @@ pub enum Fill {
     Broken(String),
     /// The browser is gone.
     Page(PageError),
+    /// Vinted refused one of the form's own calls (a photo upload) in a way a reload cannot
+    /// mend: an expired login, a challenge, a rate limit, or a 403 (which the caller tells
+    /// from a restriction before taking it for a stale token).
+    Refused(Refusal),
 }
 
 impl From<WebDriverError> for Fill {
@@ -278,6 +282,9 @@ async fn photos(driver: &WebDriver, files: &[PathBuf]) -> Result<(), Fill> {
             .skip(before)
             .collect();
         if let Some(failed) = answered.iter().find(|s| !(200..300).contains(*s)) {
+            if let Some(refusal) = refusal_of(driver, *failed).await.map_err(Fill::Page)? {
+                return Err(Fill::Refused(refusal));
+            }
             return Err(Fill::Broken(format!(
                 "a photo upload failed (HTTP {failed})"
             )));
@@ -294,6 +301,29 @@ async fn photos(driver: &WebDriver, files: &[PathBuf]) -> Result<(), Fill> {
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// What a failed status of one of the form's own calls says, when a reload would not mend it:
+/// the page shows only the status (and, for a challenge, the challenge itself).
+async fn refusal_of(driver: &WebDriver, status: u16) -> Result<Option<Refusal>, PageError> {
+    Ok(match status {
+        401 => Some(Refusal::LoginExpired),
+        403 => {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let challenge = driver
+                .find_all(By::Css(crate::site::challenge::page_selector()))
+                .await?;
+            Some(if challenge.is_empty() {
+                Refusal::AccessDenied
+            } else {
+                Refusal::Challenge {
+                    kind: crate::reply::ChallengeKind::DataDome,
+                }
+            })
+        }
+        429 => Some(Refusal::RateLimited { retry_after: None }),
+        _ => None,
+    })
 }
 
 async fn type_into(driver: &WebDriver, css: &str, text: &str) -> Result<(), Fill> {

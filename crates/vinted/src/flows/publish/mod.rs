@@ -251,6 +251,31 @@ pub async fn publish_product<S: StoreAccess>(
                 fail_attempt(flow, &mut state, &error.to_string()).await?;
                 return Err(error);
             }
+            Err(Fill::Refused(refusal)) => {
+                // A 403 on a photo: a restriction (or a challenge, an expired login) says so in
+                // the profile; otherwise a stale token, which a fresh form mends.
+                let refusal = match refusal {
+                    Refusal::AccessDenied => match restriction_of(flow.paced.page()).await {
+                        Some(refusal) => refusal,
+                        None => {
+                            tracing::warn!(
+                                product_id,
+                                try_ = tries,
+                                "a photo upload was refused (403): reloading the form"
+                            );
+                            broke = "a photo upload was refused (HTTP 403)".to_owned();
+                            continue;
+                        }
+                    },
+                    other => other,
+                };
+                // Nothing was created: the account waits (a cooldown, the person) before any
+                // other write, and this try ends here.
+                let error = flow.paced.refused_on_page(refusal).await?;
+                fail_attempt(flow, &mut state, &error_text(&error)).await?;
+                flow.checkpoint(&wrap(&state), 0, Some(1)).await?;
+                return Err(error);
+            }
         }
 
         state.phase = Phase::Submitted;
@@ -389,6 +414,16 @@ async fn restriction_of(page: &mut Page) -> Option<Refusal> {
             tracing::warn!(%error, "the profile could not be read after the form's 403");
             None
         }
+    }
+}
+
+/// What an attempt row says of the error a try stopped with.
+fn error_text(error: &FlowError) -> String {
+    match error {
+        FlowError::Attention(attention) => {
+            format!("the account needs attention: {}", attention.as_str())
+        }
+        other => other.to_string(),
     }
 }
 
