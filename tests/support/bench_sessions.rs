@@ -444,6 +444,17 @@ fn pss_mb(pids: &[u32]) -> f64 {
 
 /// Memory (2.) of one session, idle on the logged-in page. Returns its PSS in MB.
 async fn memory_of_one(bench: &Bench) -> Result<f64> {
+    if !bench.profile("warm").exists() {
+        // Run alone (`--part memory`): the profile is logged in first, as part 1 does.
+        bench
+            .start_until(
+                bench.spec("warm", &bench.profile("warm")),
+                PageState::LoggedOut,
+            )
+            .await?;
+        bench.log_in("warm").await?;
+        bench.stop("warm").await;
+    }
     bench
         .start_until(
             bench.spec("warm", &bench.profile("warm")),
@@ -466,6 +477,7 @@ async fn memory_of_one(bench: &Bench) -> Result<f64> {
         entry.2 += rss;
     }
     let foreign = foreign_warning(bench);
+    let distinct = distinct_mb(&bench.marked("warm"));
     let (cpu, machine) = idle_cpu_percent(bench, CPU_WINDOW).await;
     bench.stop("warm").await;
 
@@ -507,6 +519,12 @@ async fn memory_of_one(bench: &Bench) -> Result<f64> {
         pss,
         rss as f64 / 1024.0
     );
+    if let Some(distinct) = distinct {
+        println!(
+            "distinct physical pages the session's processes map: {distinct:.1} MB (its PSS when no \
+             other program maps them; other Chromium running beside does not change it)"
+        );
+    }
     println!(
         "idle CPU of the session over {} s: {:.1} % of one core (watchdog checks included); \
          the whole machine meanwhile: {:.1} %",
@@ -584,6 +602,55 @@ fn foreign_warning(bench: &Bench) -> String {
             foreign.len()
         )
     }
+}
+
+/// The memory the processes `pids` map, each physical page counted once, in MB: what their PSS
+/// sums to when nothing else maps those pages, whatever runs beside. From `/proc/<pid>/pagemap`,
+/// whose page frame numbers only root reads (`None` otherwise).
+fn distinct_mb(pids: &[u32]) -> Option<f64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut frames = std::collections::HashSet::new();
+    for &pid in pids {
+        let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+            continue;
+        };
+        let Ok(mut pagemap) = std::fs::File::open(format!("/proc/{pid}/pagemap")) else {
+            continue;
+        };
+        let mut range: Option<(u64, u64)> = None;
+        for line in smaps.lines() {
+            let head = line.split_whitespace().next().unwrap_or_default();
+            if let Some((start, end)) = head.split_once('-')
+                && let (Ok(start), Ok(end)) =
+                    (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
+            {
+                range = Some((start, end));
+                continue;
+            }
+            let Some((start, end)) = range else { continue };
+            if !line.starts_with("Rss:") || field(line, "Rss:") == Some(0) {
+                continue;
+            }
+            let pages = ((end - start) / 4096) as usize;
+            let mut entries = vec![0u8; pages * 8];
+            if pagemap.seek(SeekFrom::Start(start / 4096 * 8)).is_err()
+                || pagemap.read_exact(&mut entries).is_err()
+            {
+                continue;
+            }
+            for entry in entries.chunks_exact(8) {
+                let entry = u64::from_le_bytes(entry.try_into().unwrap_or_default());
+                // Bit 63: present; bits 0-54: the page frame (0 when not root).
+                if entry >> 63 == 1 {
+                    frames.insert(entry & ((1 << 55) - 1));
+                }
+            }
+        }
+    }
+    if frames.is_empty() || frames.len() == 1 && frames.contains(&0) {
+        return None;
+    }
+    Some(frames.len() as f64 * 4.0 / 1024.0)
 }
 
 /// One line of the capacity table.
@@ -981,10 +1048,13 @@ async fn publish_times(bench: &Bench, runs: usize) -> Result<()> {
         .context("the publish session is not running")?;
     let mut app = Vec::new();
     let mut plain = Vec::new();
+    let mut app_phases: Vec<[f64; PHASES.len()]> = Vec::new();
+    let mut plain_phases: Vec<[f64; PHASES.len()]> = Vec::new();
     // The first round warms the caches (the reference data the flow looks up, the pages); it
     // is not counted.
     for run in 0..=runs {
         let product = vinted::dress(harness.dir.path(), &harness.db, &format!("app-{run}"));
+        let seen = bench.fake.requests().len();
         let started = Instant::now();
         let job = harness
             .enqueue(
@@ -1004,6 +1074,7 @@ async fn publish_times(bench: &Bench, runs: usize) -> Result<()> {
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
         let took = started.elapsed();
+        let app_split = phases(&bench.fake.requests()[seen..], started, took);
         if job.state != JobState::Done {
             bail!("the publish job ended {:?}: {job:?}", job.state);
         }
@@ -1018,11 +1089,16 @@ async fn publish_times(bench: &Bench, runs: usize) -> Result<()> {
                 Ok(std::path::absolute(harness.dir.path().join(file))?)
             })
             .collect::<Result<Vec<PathBuf>>>()?;
+        let seen = bench.fake.requests().len();
+        let plain_started = Instant::now();
         let plain_took =
             plain_publish(&driver, &bench.fake, &photos, &format!("Robe plain {run}")).await?;
+        let plain_split = phases(&bench.fake.requests()[seen..], plain_started, plain_took);
         if run > 0 {
             app.push(ms(took));
             plain.push(ms(plain_took));
+            app_phases.push(app_split);
+            plain_phases.push(plain_split);
         }
     }
     harness.stop().await;
@@ -1046,12 +1122,62 @@ async fn publish_times(bench: &Bench, runs: usize) -> Result<()> {
             max(samples)
         );
     }
+    println!("\nwhere the time goes, from the requests the fake site saw (p50 of each step, ms)");
+    println!("{:<58} {:>10} {:>10}", "step", "the app", "plain");
+    for (n, name) in PHASES.iter().enumerate() {
+        let column = |runs: &[[f64; PHASES.len()]]| {
+            percentile(&runs.iter().map(|r| r[n]).collect::<Vec<_>>(), 50.0)
+        };
+        println!(
+            "{:<58} {:>10.0} {:>10.0}",
+            name,
+            column(&app_phases),
+            column(&plain_phases)
+        );
+    }
     println!(
         "the app / the plain script: {:.2}x at p50, {:.2}x at max (goal: within 1.5x)",
         percentile(&app, 50.0) / percentile(&plain, 50.0),
         max(&app) / max(&plain)
     );
     Ok(())
+}
+
+/// The steps of a publish as the fake site sees them.
+const PHASES: [&str; 5] = [
+    "start until the home page is asked for",
+    "home page until the upload form is asked for",
+    "upload form until the last photo's upload",
+    "last photo until the publish click's create",
+    "create until done (job done / listing page shown)",
+];
+
+/// How long each of [`PHASES`] took in one publish that started at `started` and took `took`,
+/// from the requests it made (`requests`, in the order the fake saw them).
+fn phases(
+    requests: &[fake_vinted::Request],
+    started: Instant,
+    took: Duration,
+) -> [f64; PHASES.len()] {
+    let at = |wanted: &dyn Fn(&fake_vinted::Request) -> bool, last: bool| {
+        let mut found = requests.iter().filter(|r| wanted(r));
+        let request = if last { found.last() } else { found.next() };
+        request.map_or(f64::NAN, |r| ms(r.at.saturating_duration_since(started)))
+    };
+    let home = at(&|r| r.method == "GET" && r.path == "/", false);
+    let form = at(&|r| r.method == "GET" && r.path == "/items/new", false);
+    let photo = at(&|r| r.method == "POST" && r.path == "/api/v2/photos", true);
+    let create = at(
+        &|r| r.method == "POST" && r.path == "/api/v2/item_upload/items",
+        true,
+    );
+    [
+        home,
+        form - home,
+        photo - form,
+        create - photo,
+        ms(took) - create,
+    ]
 }
 
 /// A plain WebDriver script: the sell link, the 3 photos in one go, the same fields as the app

@@ -95,6 +95,7 @@ impl VncServer {
                 "-forever",
                 "-shared",
                 "-norc",
+                "-noshm",
                 "-autoport",
                 "5900",
             ]);
