@@ -427,6 +427,11 @@ impl StoreTx<'_> {
             .collect())
     }
 
+    /// [`Store::unlinked_listing_ids`], inside this transaction.
+    pub fn unlinked_listing_ids(&self, account_id: &str) -> Result<Vec<String>> {
+        unlinked_listings(&self.tx, self.shop_id(), account_id, false)
+    }
+
     /// [`StoreTx::create_products_from_listings`], saying which listing each item was made of.
     pub fn create_items_from_listings(
         &mut self,
@@ -652,31 +657,13 @@ impl Store {
     /// The Vinted ids of the account's listings that no item of the shop is linked to, leaving
     /// out those an import no longer finds, oldest listing first.
     pub fn unlinked_listing_ids(&self, account_id: &str) -> Result<Vec<String>> {
-        self.unlinked_listings(account_id, false)
+        unlinked_listings(&self.conn, self.shop_id(), account_id, false)
     }
 
     /// [`Store::unlinked_listing_ids`] of the listings whose description Vinted still serves
     /// for editing (not sold, reserved or deleted), oldest listing first.
     pub fn unlinked_listing_ids_to_read(&self, account_id: &str) -> Result<Vec<String>> {
-        self.unlinked_listings(account_id, true)
-    }
-
-    fn unlinked_listings(&self, account_id: &str, editable_only: bool) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT l.listing_id FROM seller_listings l
-             WHERE l.seller_account_id = ?1 AND l.gone_at IS NULL
-               AND (?3 = 0 OR l.status IN ('active', 'hidden', 'draft'))
-               AND NOT EXISTS (SELECT 1 FROM seller_products p
-                               WHERE p.shop_id = ?2 AND p.sku = l.product_sku)
-             ORDER BY l.listed_at, l.listing_id",
-        )?;
-        let ids = stmt
-            .query_map(
-                rusqlite::params![account_id, self.shop_id(), editable_only],
-                |r| r.get(0),
-            )?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(ids)
+        unlinked_listings(&self.conn, self.shop_id(), account_id, true)
     }
 
     /// One page of the listings of this shop's accounts, filtered, searched and sorted in SQL,
@@ -743,4 +730,26 @@ impl Store {
             per_page: filter.per_page,
         })
     }
+}
+
+fn unlinked_listings(
+    conn: &rusqlite::Connection,
+    shop_id: &str,
+    account_id: &str,
+    editable_only: bool,
+) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.listing_id FROM seller_listings l
+             WHERE l.seller_account_id = ?1 AND l.gone_at IS NULL
+               AND (?3 = 0 OR l.status IN ('active', 'hidden', 'draft'))
+               AND NOT EXISTS (SELECT 1 FROM seller_products p
+                               WHERE p.shop_id = ?2 AND p.sku = l.product_sku)
+             ORDER BY l.listed_at, l.listing_id",
+    )?;
+    let ids = stmt
+        .query_map(rusqlite::params![account_id, shop_id, editable_only], |r| {
+            r.get(0)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
 }

@@ -17,7 +17,7 @@ pub use photos::PhotoFailure;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::Flow;
+use super::{Flow, JobProgress};
 use crate::StoreAccess;
 use crate::calls::{FlowError, store_error};
 use crate::page::Call;
@@ -370,31 +370,43 @@ async fn finish<S: StoreAccess>(
     let account_id = flow.caller.account_id.clone();
     let since = started_at.to_owned();
     let create = request.create_items;
-    let (gone, created) = flow
+    let job_id = flow.job.id.clone();
+    // One transaction: items made without the checkpoint naming them would never get their
+    // photos after a crash (they are linked by then, so a rerun would not make them again).
+    let (next, total) = flow
         .store
         .with_store(move |store| {
-            // Only a wardrobe read to its last page says what is gone.
-            let gone = if complete {
-                store.mark_unseen_listings_gone(&account_id, &since)?
-            } else {
-                0
-            };
-            let created = if create {
-                let ids = store.unlinked_listing_ids(&account_id)?;
-                store.create_items_from_listings(&account_id, &ids)?
-            } else {
-                Vec::new()
-            };
-            Ok((gone, created))
+            store.write(|tx| {
+                // Only a wardrobe read to its last page says what is gone.
+                let gone = if complete {
+                    tx.mark_unseen_listings_gone(&account_id, &since)?
+                } else {
+                    0
+                };
+                let created = if create {
+                    let ids = tx.unlinked_listing_ids(&account_id)?;
+                    tx.create_items_from_listings(&account_id, &ids)?
+                } else {
+                    Vec::new()
+                };
+                let total = created.len() as i64;
+                let summary =
+                    json!({"seen": seen, "linked": linked, "gone": gone, "created": total});
+                let next = photos_checkpoint(summary, created);
+                let value = serde_json::to_value(&next)
+                    .map_err(|error| crate::Error::Internal(error.to_string()))?;
+                tx.checkpoint_job(&job_id, &value, 0, Some(total))?;
+                Ok((next, total))
+            })
         })
         .await
         .map_err(store_error)?;
-    let summary = json!({"seen": seen, "linked": linked, "gone": gone, "created": created.len()});
-    let next = photos_checkpoint(summary, created);
-    // Saved at once: the items exist now, and a restart must still fetch their photos.
-    if let Checkpoint::Photos { total, .. } = &next {
-        flow.checkpoint(&next, 0, Some(*total)).await?;
-    }
+    flow.progress.send(JobProgress {
+        job_id: flow.job.id.clone(),
+        account_id: flow.caller.account_id.clone(),
+        done: 0,
+        total: Some(total),
+    });
     Ok(next)
 }
 
