@@ -8,7 +8,7 @@ import { normalizeAppError } from "../../lib/errors";
 import { LiveView } from "../sessions/LiveView";
 import { formatCents } from "../../lib/money";
 import { problemMessage, problemValues } from "../publish/publishPreview";
-import { failureDetail, formatUntil, importOptions, importSummary, knownReason, listingTarget, progressPercent, resultMessage } from "./jobText";
+import { failureDetail, formatUntil, importOptions, importPhotos, importSummary, knownReason, listingTarget, progressPercent, resultMessage } from "./jobText";
 import { isUnfinished, useCancelJob, useJobs, useResumeAccountJobs } from "./queries";
 
 export const JOBS_PER_PAGE = 20;
@@ -174,6 +174,7 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
     return t("publish.problems.unknown", { field, code: problem.code, detail: values.detail });
   }
   const summary = job.state === "done" ? importSummary(job) : null;
+  const photos = job.state === "done" ? importPhotos(job) : null;
   const options = importOptions(job);
   const result = job.state === "done" ? resultMessage(job) : null;
   const target = listingTarget(job);
@@ -260,6 +261,25 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
         <p className="job-result" data-testid="job-result">
           {t("jobs.result.import", summary)}
         </p>
+      )}
+      {photos && (
+        <div className="job-result" data-testid="job-photos">
+          <p>{t("jobs.result.importPhotos", { count: photos.stored })}</p>
+          {photos.failed.length > 0 && (
+            <>
+              <p>{t("jobs.result.importPhotosFailed", { count: photos.failed.length })}</p>
+              <ul>
+                {photos.failed.map((f) => (
+                  <li key={`${f.listingId}-${f.position}`}>
+                    {f.position === 0
+                      ? t("jobs.result.importPhotoListingFailed", { id: f.listingId })
+                      : t("jobs.result.importPhotoFailed", { id: f.listingId, position: f.position })}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
       )}
 
       {result && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatUntil, importOptions, importSummary, knownReason, progressPercent } from "./jobText";
+import { formatUntil, importOptions, importPhotos, importSummary, knownReason, progressPercent } from "./jobText";
 
 describe("job text", () => {
   it("reads an import's result and options, and nothing from another job", () => {
@@ -31,3 +31,25 @@ describe("job text", () => {
     expect(formatUntil(new Date(2026, 11, 8, 14, 5).toISOString(), "fr", now)).toBe("08/12/2026 14:05");
   });
 });
+
+describe("importPhotos", () => {
+  it("reads the photos an import stored and the ones it could not, ignoring what it does not know", () => {
+    expect(
+      importPhotos({
+        kind: "import_listings",
+        result: {
+          seen: 2,
+          photos: 5,
+          photoFailures: [
+            { listingId: "41", productId: "p", position: 2, url: "https://x", reason: "404" },
+            { listingId: 7, position: 1 },
+            "junk",
+          ],
+        },
+      }),
+    ).toEqual({ stored: 5, failed: [{ listingId: "41", position: 2 }] });
+    expect(importPhotos({ kind: "import_listings", result: { seen: 2 } })).toBeNull();
+    expect(importPhotos({ kind: "publish", result: { photos: 3 } })).toBeNull();
+  });
+});
+

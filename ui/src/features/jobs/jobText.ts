@@ -49,6 +49,22 @@ export function importSummary(job: Pick<Job, "kind" | "result">): ImportSummary 
   return { seen: n(r.seen), linked: n(r.linked), gone: n(r.gone), created: n(r.created) };
 }
 
+export type ImportPhotos = { stored: number; failed: { listingId: string; position: number }[] };
+
+/** The photos an import downloaded for the items it made, and those it could not; `null` when it fetched none. */
+export function importPhotos(job: Pick<Job, "kind" | "result">): ImportPhotos | null {
+  if (job.kind !== "import_listings" || typeof job.result !== "object" || job.result === null) return null;
+  const r = job.result as Record<string, unknown>;
+  if (typeof r.photos !== "number" || !Number.isFinite(r.photos)) return null;
+  const failed = (Array.isArray(r.photoFailures) ? r.photoFailures : []).flatMap((f: unknown) => {
+    if (typeof f !== "object" || f === null) return [];
+    const { listingId, position } = f as Record<string, unknown>;
+    if (typeof listingId !== "string" || typeof position !== "number") return [];
+    return [{ listingId, position }];
+  });
+  return { stored: r.photos, failed };
+}
+
 /** The options an import was queued with, from its payload. */
 export function importOptions(job: Pick<Job, "kind" | "payload">): { linkBySku: boolean; createItems: boolean } | null {
   if (job.kind !== "import_listings" || typeof job.payload !== "object" || job.payload === null) return null;
