@@ -8,6 +8,10 @@
 //! reference data gives. What happened to the create is read from the page as a person sees
 //! it (the address it went to, the messages that appeared) and from the browser's own record
 //! of the requests the page made (Resource Timing's status of the create and photo requests).
+//! A 429's `Retry-After`, which Resource Timing does not keep, is read from the browser's
+//! DevTools while the form's writes run ([`network`]).
+
+mod network;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -18,6 +22,7 @@ use thirtyfour::prelude::*;
 use crate::page::PageError;
 use crate::reply::{FieldProblem, Refusal};
 use crate::site::{form, route};
+use network::{Listener, retry_after_of};
 
 /// How long the form may take to appear, a tile to show, an option to open.
 const STEP_WAIT: Duration = Duration::from_secs(15);
@@ -157,6 +162,18 @@ pub async fn fill(driver: &WebDriver, input: &FormInput) -> Result<(), Fill> {
 
 /// Clicks publish (a native, trusted click) and waits for what came of it.
 pub async fn submit(driver: &WebDriver) -> Result<Submitted, PageError> {
+    let listener = Listener::start(driver, &[route::ITEM_UPLOAD_ITEMS]).await;
+    let submitted = click_and_wait(driver, listener.as_ref()).await;
+    if let Some(listener) = listener {
+        listener.close().await;
+    }
+    submitted
+}
+
+async fn click_and_wait(
+    driver: &WebDriver,
+    listener: Option<&Listener>,
+) -> Result<Submitted, PageError> {
     let before_requests = statuses(driver, route::ITEM_UPLOAD_ITEMS).await?.len();
     let before_texts = visible_texts(driver).await?;
     let save = driver.find(By::Css(form::SAVE)).await?;
@@ -198,7 +215,7 @@ pub async fn submit(driver: &WebDriver) -> Result<Submitted, PageError> {
             Some(404) => return Ok(Submitted::Refused(Refusal::NotFound)),
             Some(429) => {
                 return Ok(Submitted::Refused(Refusal::RateLimited {
-                    retry_after: None,
+                    retry_after: retry_after_of(listener, route::ITEM_UPLOAD_ITEMS).await,
                 }));
             }
             Some(status @ 500..) => return Ok(Submitted::Refused(Refusal::Server { status })),
@@ -241,6 +258,19 @@ pub async fn submit(driver: &WebDriver) -> Result<Submitted, PageError> {
 /// The photos, one at a time so their tiles come in the listing's order; every upload must
 /// have been answered with a success before the form goes on.
 async fn photos(driver: &WebDriver, files: &[PathBuf]) -> Result<(), Fill> {
+    let listener = Listener::start(driver, &[route::PHOTOS]).await;
+    let uploaded = upload_photos(driver, files, listener.as_ref()).await;
+    if let Some(listener) = listener {
+        listener.close().await;
+    }
+    uploaded
+}
+
+async fn upload_photos(
+    driver: &WebDriver,
+    files: &[PathBuf],
+    listener: Option<&Listener>,
+) -> Result<(), Fill> {
     let before = statuses(driver, route::PHOTOS)
         .await
         .map_err(Fill::Page)?
@@ -282,7 +312,10 @@ async fn photos(driver: &WebDriver, files: &[PathBuf]) -> Result<(), Fill> {
             .skip(before)
             .collect();
         if let Some(failed) = answered.iter().find(|s| !(200..300).contains(*s)) {
-            if let Some(refusal) = refusal_of(driver, *failed).await.map_err(Fill::Page)? {
+            if let Some(refusal) = refusal_of(driver, *failed, listener)
+                .await
+                .map_err(Fill::Page)?
+            {
                 return Err(Fill::Refused(refusal));
             }
             return Err(Fill::Broken(format!(
@@ -305,7 +338,11 @@ async fn photos(driver: &WebDriver, files: &[PathBuf]) -> Result<(), Fill> {
 
 /// What a failed status of one of the form's own calls says, when a reload would not mend it:
 /// the page shows only the status (and, for a challenge, the challenge itself).
-async fn refusal_of(driver: &WebDriver, status: u16) -> Result<Option<Refusal>, PageError> {
+async fn refusal_of(
+    driver: &WebDriver,
+    status: u16,
+    listener: Option<&Listener>,
+) -> Result<Option<Refusal>, PageError> {
     Ok(match status {
         401 => Some(Refusal::LoginExpired),
         403 => {
@@ -321,7 +358,9 @@ async fn refusal_of(driver: &WebDriver, status: u16) -> Result<Option<Refusal>, 
                 }
             })
         }
-        429 => Some(Refusal::RateLimited { retry_after: None }),
+        429 => Some(Refusal::RateLimited {
+            retry_after: retry_after_of(listener, route::PHOTOS).await,
+        }),
         _ => None,
     })
 }
