@@ -88,8 +88,9 @@ pub struct Job {
     pub not_before: Option<String>,
     /// How many times the job started.
     pub attempts: i64,
-    /// How many of its turns ended in a transient failure (a server error, no answer); the
-    /// queue gives the job up after a few. Pacing waits do not count.
+    /// How many of its turns in a row ended in a transient failure (a server error, no answer),
+    /// since its last checkpoint that moved it on; the queue gives the job up after a few.
+    /// Pacing waits do not count.
     pub failures: i64,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
@@ -272,7 +273,9 @@ impl StoreTx<'_> {
     }
 
     /// Records where a running job has got to. `progress_total` `None` keeps the total known so
-    /// far.
+    /// far. A checkpoint that moves the job on (another checkpoint or progress than the one
+    /// stored) starts its count of failures in a row again: the queue gives up a job after a few
+    /// transient failures with no progress between them, not after a few over its whole life.
     pub fn checkpoint_job(
         &mut self,
         id: &str,
@@ -292,7 +295,10 @@ impl StoreTx<'_> {
         }
         state_among(&self.tx, id, &[JobState::Running])?;
         self.tx.execute(
-            "UPDATE vinted_jobs SET checkpoint = ?2, progress_done = ?3,
+            "UPDATE vinted_jobs SET
+                failures = CASE WHEN checkpoint IS ?2 AND progress_done = ?3 THEN failures
+                                ELSE 0 END,
+                checkpoint = ?2, progress_done = ?3,
                 progress_total = COALESCE(?4, progress_total), updated_at = ?5
              WHERE id = ?1",
             params![

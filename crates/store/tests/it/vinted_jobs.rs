@@ -73,6 +73,46 @@ fn transient_failures_are_counted_and_kept_pacing_waits_are_not() {
 }
 
 #[test]
+fn a_checkpoint_that_moves_the_job_on_starts_the_failure_count_again() {
+    let (_dir, mut store) = fresh_store();
+    let account_id = account(&mut store);
+    let id = job(&mut store, &account_id);
+    let fail_once = |store: &mut Store| {
+        store.start_job(&id).expect("start");
+        store
+            .retry_job_after_failure(&id, NOW, "no_answer", "dropped")
+            .expect("a failed turn")
+            .failures
+    };
+    assert_eq!(fail_once(&mut store), 1);
+    assert_eq!(fail_once(&mut store), 2);
+    // A first checkpoint moves the job on: the count starts again, then one failure.
+    store.start_job(&id).expect("start");
+    store
+        .checkpoint_job(&id, &json!({"step": 1}), 1, Some(3))
+        .expect("checkpoint");
+    store
+        .retry_job_after_failure(&id, NOW, "no_answer", "dropped")
+        .expect("a failed turn");
+    assert_eq!(store.job(&id).expect("job").failures, 1);
+    store.start_job(&id).expect("start");
+    let same = store
+        .checkpoint_job(&id, &json!({"step": 1}), 1, Some(3))
+        .expect("the same checkpoint");
+    assert_eq!(same.failures, 1, "the same checkpoint is no progress");
+    store
+        .retry_job_after_failure(&id, NOW, "no_answer", "dropped")
+        .expect("a failed turn");
+    assert_eq!(store.job(&id).expect("job").failures, 2);
+    // A step further: the count starts again.
+    store.start_job(&id).expect("start");
+    let moved = store
+        .checkpoint_job(&id, &json!({"step": 2}), 2, Some(3))
+        .expect("a checkpoint further on");
+    assert_eq!(moved.failures, 0);
+}
+
+#[test]
 fn a_failed_job_keeps_the_detail_the_person_needs() {
     let (_dir, mut store) = fresh_store();
     let account_id = account(&mut store);

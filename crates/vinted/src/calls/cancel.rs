@@ -1,26 +1,37 @@
 //! A job's cancel switch: flipped from the UI, seen by the flow between steps and during every
 //! wait, so a cancelled job stops within one call to Vinted.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+/// The second field is set once the flow passed its point of no return, for the queue to see
+/// after the turn (see [`CancelSwitch::past_no_return`]).
 #[derive(Clone)]
-pub struct CancelSwitch(watch::Sender<bool>);
+pub struct CancelSwitch(watch::Sender<bool>, Arc<AtomicBool>);
 
 /// `None`: past the point where stopping would do harm (a relist whose copy is live), the
 /// flow no longer listens.
 #[derive(Clone)]
-pub struct Cancelled(Option<watch::Receiver<bool>>);
+pub struct Cancelled(Option<watch::Receiver<bool>>, Arc<AtomicBool>);
 
 pub fn switch() -> (CancelSwitch, Cancelled) {
     let (tx, rx) = watch::channel(false);
-    (CancelSwitch(tx), Cancelled(Some(rx)))
+    let past = Arc::new(AtomicBool::new(false));
+    (CancelSwitch(tx, past.clone()), Cancelled(Some(rx), past))
 }
 
 impl CancelSwitch {
     pub fn flip(&self) {
         self.0.send_replace(true);
+    }
+
+    /// Whether the flow called [`Cancelled::stop_listening`] in this turn: stopping it now
+    /// would do harm, so its job is never given up (`jobs::outcome`).
+    pub fn past_no_return(&self) -> bool {
+        self.1.load(Ordering::SeqCst)
     }
 }
 
@@ -32,6 +43,7 @@ impl Cancelled {
     /// From now on the flow finishes whatever is asked.
     pub fn stop_listening(&mut self) {
         self.0 = None;
+        self.1.store(true, Ordering::SeqCst);
     }
 
     /// Sleeps for `duration`; `false` when the switch was flipped first.

@@ -211,18 +211,24 @@ impl<S: StoreAccess> JobRunner<S> {
         if job.cancel_requested {
             switch.flip();
         }
-        lock(&self.inner.running).insert(job.id.clone(), switch);
+        lock(&self.inner.running).insert(job.id.clone(), switch.clone());
         // Its own task: a flow that panics ends its job as failed, not the account's worker.
         let (runner, running) = (self.clone(), job.clone());
         let turn = tokio::spawn(async move { runner.run_flow(&running, cancelled).await });
         let verdict = match turn.await {
             Ok(Ok(result)) => Verdict::Done(result),
-            // The session was stopped under the flow (the app quitting, the person stopping
-            // it): no failure of the job's, which goes on as it was once the session is back.
-            Ok(Err(FlowError::Page(_))) if self.session_stopped(&job.account_id) => {
+            // The session was stopped under the flow on purpose (the app quitting, the person
+            // stopping it): no failure of the job's, which goes on as it was once the session
+            // is back. A browser that died under it counts as a failure like any other: the
+            // job may be what crashes it, and must not be retried forever uncounted.
+            Ok(Err(FlowError::Page(_)))
+                if stopped_on_purpose(&self.inner.sessions.status(&job.account_id)) =>
+            {
                 Verdict::Requeue
             }
-            Ok(Err(error)) => outcome::verdict(error, Utc::now(), job.failures),
+            Ok(Err(error)) => {
+                outcome::verdict(error, Utc::now(), job.failures, switch.past_no_return())
+            }
             Err(error) => {
                 tracing::error!(job_id = %job.id, %error, "a job's flow stopped unexpectedly");
                 Verdict::Failed {
@@ -245,10 +251,6 @@ impl<S: StoreAccess> JobRunner<S> {
             done: job.progress_done,
             total: job.progress_total,
         });
-    }
-
-    fn session_stopped(&self, account_id: &str) -> bool {
-        self.inner.sessions.status(account_id).state == crate::sessions::SessionState::Stopped
     }
 
     async fn run_flow(
@@ -340,5 +342,32 @@ impl<S: StoreAccess> JobRunner<S> {
                 Ok(())
             })
             .await
+    }
+}
+
+/// Whether the session was stopped because someone asked (the person, the app quitting), not
+/// because its browser died by itself.
+fn stopped_on_purpose(status: &crate::sessions::SessionStatus) -> bool {
+    status.state == crate::sessions::SessionState::Stopped
+        && status.reason != Some(crate::sessions::SessionReason::BrowserExited)
+}
+
+#[cfg(test)]
+mod tests {
+    use seller_automation::sessions::{Health, StopCause};
+
+    use super::stopped_on_purpose;
+    use crate::sessions::SessionStatus;
+
+    #[test]
+    fn only_a_stop_asked_for_requeues_a_job_uncounted() {
+        let status = |health| SessionStatus::new("a", health, None);
+        assert!(stopped_on_purpose(&status(Health::Stopped { cause: None })));
+        assert!(!stopped_on_purpose(&status(Health::Stopped {
+            cause: Some(StopCause::BrowserExited)
+        })));
+        assert!(!stopped_on_purpose(&status(Health::Running {
+            logged_in: true
+        })));
     }
 }

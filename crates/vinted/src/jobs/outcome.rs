@@ -35,29 +35,52 @@ pub enum Verdict {
     },
 }
 
-/// Turns of a job that may end in a transient failure (a server error, no answer, a dropped
-/// connection) before the job fails with [`GAVE_UP`]: a fault that outlives this many tries,
-/// over about a quarter of an hour, needs a look, not more tries.
+/// Transient failures (a server error, no answer, a dropped connection) in a row, with no
+/// progress between them, before the job fails with [`GAVE_UP`]: a fault that outlives this
+/// many tries, over about a quarter of an hour, needs a look, not more tries. The count starts
+/// again whenever the job records a new checkpoint (the store's `checkpoint_job`), so a long
+/// job that moves on between passing faults is never given up for faults spread over its life.
 pub const MAX_FAILURES: i64 = 5;
-/// The job's code once it has failed [`MAX_FAILURES`] times.
+/// The job's code once it has failed [`MAX_FAILURES`] times in a row.
 pub const GAVE_UP: &str = "too_many_failures";
 /// The wait after a job's first transient failure; each next one waits twice as long.
 const FIRST_RETRY_SECS: i64 = 60;
+/// The longest wait between tries of a job past its point of no return, which keeps trying.
+pub const LONGEST_RETRY_SECS: i64 = 30 * 60;
 
-/// What the queue does with a job whose flow stopped with `error`, after `failures` earlier
-/// turns of the job failed transiently.
-pub fn verdict(error: FlowError, now: DateTime<Utc>, failures: i64) -> Verdict {
+/// What the queue does with a job whose flow stopped with `error`, after `failures` turns of
+/// the job in a row failed transiently. `past_no_return`: the flow had passed the point where
+/// stopping would do harm (it called `finish_regardless_of_cancel`, e.g. a relist whose copy is
+/// live): giving it up would leave things worse (two listings of one item on sale), so it is
+/// never given up for transient failures; it keeps trying, waiting at most
+/// [`LONGEST_RETRY_SECS`], and its message says why.
+pub fn verdict(
+    error: FlowError,
+    now: DateTime<Utc>,
+    failures: i64,
+    past_no_return: bool,
+) -> Verdict {
     let transient = |code: &'static str, message: String| {
         let failures = failures.max(0) + 1;
-        if failures >= MAX_FAILURES {
+        if failures >= MAX_FAILURES && !past_no_return {
             return Verdict::Failed {
                 code: GAVE_UP,
-                message: format!("gave up after {failures} failed tries; the last: {message}"),
+                message: format!(
+                    "gave up after {failures} failed tries in a row; the last: {message}"
+                ),
                 detail: Some(serde_json::json!({"failures": failures, "lastCode": code})),
             };
         }
         // 1, 2, 4, 8 minutes: the tries spread over the time a passing fault takes.
-        let wait = FIRST_RETRY_SECS << (failures - 1).min(10);
+        let wait = (FIRST_RETRY_SECS << (failures - 1).min(10)).min(LONGEST_RETRY_SECS);
+        let message = if past_no_return && failures >= MAX_FAILURES {
+            format!(
+                "still trying after {failures} failed tries in a row: the job is past its point \
+                 of no return, stopping it now would leave things worse; the last: {message}"
+            )
+        } else {
+            message
+        };
         Verdict::Retry {
             until: now + chrono::Duration::seconds(wait),
             code,
@@ -137,7 +160,7 @@ mod tests {
         let dropped = || FlowError::Page(PageError::Network("connection reset".into()));
         let mut waits = Vec::new();
         for failures in 0..MAX_FAILURES - 1 {
-            match verdict(dropped(), now(), failures) {
+            match verdict(dropped(), now(), failures, false) {
                 Verdict::Retry {
                     until,
                     code,
@@ -152,7 +175,7 @@ mod tests {
             }
         }
         assert_eq!(waits, [60, 120, 240, 480]);
-        match verdict(dropped(), now(), MAX_FAILURES - 1) {
+        match verdict(dropped(), now(), MAX_FAILURES - 1, false) {
             Verdict::Failed {
                 code,
                 message,
@@ -172,9 +195,54 @@ mod tests {
             verdict(
                 FlowError::Vinted(Refusal::Server { status: 502 }),
                 now(),
-                MAX_FAILURES - 1
+                MAX_FAILURES - 1,
+                false
             ),
             Verdict::Failed { code: GAVE_UP, .. }
+        ));
+    }
+
+    #[test]
+    fn a_job_past_its_point_of_no_return_is_never_given_up() {
+        let dropped = || FlowError::Page(PageError::Network("connection reset".into()));
+        let mut waits = Vec::new();
+        for failures in 0..40 {
+            match verdict(dropped(), now(), failures, true) {
+                Verdict::Retry {
+                    until,
+                    code,
+                    failure,
+                    message,
+                } => {
+                    assert_eq!(code, "no_answer");
+                    assert!(failure);
+                    assert!(message.contains("connection reset"), "{message}");
+                    if failures + 1 >= MAX_FAILURES {
+                        assert!(message.contains("point of no return"), "{message}");
+                    }
+                    waits.push((until - now()).num_seconds());
+                }
+                other => panic!("try {failures}: {other:?}"),
+            }
+        }
+        assert_eq!(waits[..6], [60, 120, 240, 480, 960, 1800]);
+        assert!(waits[6..].iter().all(|wait| *wait == LONGEST_RETRY_SECS));
+        // A server error too; what is not transient still ends the job.
+        assert!(matches!(
+            verdict(
+                FlowError::Vinted(Refusal::Server { status: 502 }),
+                now(),
+                100,
+                true
+            ),
+            Verdict::Retry { failure: true, .. }
+        ));
+        assert!(matches!(
+            verdict(FlowError::Invalid("x".into()), now(), 0, true),
+            Verdict::Failed {
+                code: "invalid_job",
+                ..
+            }
         ));
     }
 
@@ -188,7 +256,8 @@ mod tests {
                     reason: crate::pacing::WaitReason::HourlyCap
                 },
                 now(),
-                MAX_FAILURES + 3
+                MAX_FAILURES + 3,
+                false
             ),
             Verdict::Retry {
                 until,
@@ -228,7 +297,7 @@ mod tests {
             ),
         ];
         for (fixable, wanted) in cases {
-            match verdict(FlowError::Fixable(fixable), now(), 0) {
+            match verdict(FlowError::Fixable(fixable), now(), 0, false) {
                 Verdict::Failed { code, detail, .. } => {
                     assert_eq!(code, wanted);
                     assert_eq!(detail, Some(serde_json::json!({"listingId": "42"})));
@@ -245,6 +314,7 @@ mod tests {
             FlowError::Fixable(Fixable::ItemProblems(problems)),
             now(),
             0,
+            false,
         ) {
             Verdict::Failed { code, detail, .. } => {
                 assert_eq!(code, "item_problems");
