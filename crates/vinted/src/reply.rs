@@ -210,39 +210,16 @@ impl Refusal {
 
 /// The longest `Retry-After` believed; anything longer is read as this.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
-/// Longest message kept from Vinted (an unexpected answer's, a field's).
-pub const MAX_MESSAGE_CHARS: usize = 300;
+/// Longest message kept from Vinted (an unexpected answer's, a field's): the store's one cap.
+pub const MAX_MESSAGE_CHARS: usize = seller_store::vinted::publish::MAX_ATTEMPT_MESSAGE_CHARS;
 
-/// A message from Vinted as the app keeps it: tags dropped, control characters and white space
-/// made one space, at most [`MAX_MESSAGE_CHARS`] characters. Vinted's messages end up in the
-/// job list and in synced publish attempts: nothing there may carry markup or a page's worth of
-/// text.
+/// A message from Vinted as the app keeps it: the store's cleaner
+/// ([`seller_store::vinted::publish::clean_error_message`]: real tags dropped, a lone `<` kept,
+/// control and invisible formatting characters removed, at most [`MAX_MESSAGE_CHARS`]
+/// characters). Vinted's messages end up in the job list and in synced publish attempts:
+/// nothing there may carry markup, hidden text direction or a page's worth of text.
 pub fn clean_text(text: &str) -> String {
-    let mut plain = String::new();
-    let mut in_tag = false;
-    let mut space = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                space = true;
-            }
-            _ if in_tag => {}
-            c if c.is_control() || c.is_whitespace() => space = true,
-            c => {
-                if space && !plain.is_empty() {
-                    plain.push(' ');
-                }
-                space = false;
-                plain.push(c);
-            }
-        }
-        if plain.chars().count() >= MAX_MESSAGE_CHARS {
-            break;
-        }
-    }
-    plain
+    seller_store::vinted::publish::clean_error_message(text)
 }
 /// Most field problems kept from a validation answer.
 const MAX_FIELD_PROBLEMS: usize = 50;
@@ -527,6 +504,29 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-12-07T18:00:00Z")
             .expect("a date")
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn vinted_messages_are_cleaned_like_the_stores() {
+        // A lone `<` is text, not the start of a tag that swallows the rest.
+        assert_eq!(
+            clean_text("Le prix doit être < 1 €"),
+            "Le prix doit être < 1 €"
+        );
+        assert_eq!(clean_text("<b>Indique</b> la\ntaille"), "Indique la taille");
+        // Bidirectional and zero-width controls are dropped, not kept to flip the text shown.
+        assert_eq!(
+            clean_text("\u{202e}Indique\u{2066} la\u{200b} taille\u{2069}\u{202c}"),
+            "Indique la taille"
+        );
+        let long = clean_text(&"é".repeat(10 * MAX_MESSAGE_CHARS));
+        assert_eq!(long.chars().count(), MAX_MESSAGE_CHARS);
+        for text in ["a < b", "<p>x</p>", "\u{202a}y", "z\u{7}"] {
+            assert_eq!(
+                clean_text(text),
+                seller_store::vinted::publish::clean_error_message(text)
+            );
+        }
     }
 
     fn reply(status: u16, body: &str) -> RawReply {

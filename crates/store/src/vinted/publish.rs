@@ -69,6 +69,12 @@ pub struct PublishedListing {
     pub photos: Vec<String>,
 }
 
+/// How the message of a failed attempt starts when its publish click was made but its outcome
+/// is unknown (no answer, a server error after the click): a listing may exist, and a later
+/// publish of the item, on any device, looks in the wardrobe first
+/// ([`Store::unsettled_publish_attempt`]).
+pub const CLICK_OUTCOME_UNKNOWN: &str = "click outcome unknown: ";
+
 const ATTEMPT_COLUMNS: &str =
     "id, product_id, seller_account_id, status, error_message, created_at";
 
@@ -145,46 +151,70 @@ fn attempt_not_found(id: &str) -> StoreError {
     }
 }
 
-/// Longest `error_message` a publish attempt keeps, in characters.
+/// Longest message kept from outside (Vinted's, a flow's error), in characters: an attempt's
+/// `error_message`, and every message the Vinted crate keeps from an answer.
 pub const MAX_ATTEMPT_MESSAGE_CHARS: usize = 500;
 
-/// A message as an attempt keeps it: tags (`<…>`) dropped, control characters and runs of
-/// white space made one space, at most [`MAX_ATTEMPT_MESSAGE_CHARS`] characters (cut with
-/// `…`).
+/// A message as the app keeps it (a publish attempt's, a message of Vinted's in a job): tags
+/// dropped (a `<` followed by a letter, `/`, `!` or `?` starts one; any other `<` is text, as in
+/// "prix < 1 €"), control characters and runs of white space made one space, invisible
+/// formatting characters (bidirectional overrides and isolates, zero-width marks) removed, at
+/// most [`MAX_ATTEMPT_MESSAGE_CHARS`] characters (cut with `…`). The one cleaner of the app:
+/// the Vinted crate uses it too, so a message reads the same wherever it is kept.
 pub fn clean_error_message(message: &str) -> String {
     let mut plain = String::with_capacity(message.len().min(4 * MAX_ATTEMPT_MESSAGE_CHARS));
+    let mut kept = 0;
     let mut in_tag = false;
     let mut space = false;
-    for c in message.chars() {
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '<' => in_tag = true,
             '>' if in_tag => {
                 in_tag = false;
                 space = true;
             }
             _ if in_tag => {}
-            c if c.is_control() || c.is_whitespace() || is_format_char(c) => space = true,
+            '<' if chars.peek().is_some_and(|next| {
+                next.is_ascii_alphabetic() || matches!(next, '/' | '!' | '?')
+            }) =>
+            {
+                in_tag = true;
+            }
+            c if is_format_char(c) => {}
+            c if c.is_control() || c.is_whitespace() => space = true,
             c => {
-                if space && !plain.is_empty() {
+                if space && kept > 0 {
                     plain.push(' ');
+                    kept += 1;
                 }
                 space = false;
                 plain.push(c);
+                kept += 1;
+                // One past the cap is enough to know it must be cut: a page's worth of text is
+                // not read to the end.
+                if kept > MAX_ATTEMPT_MESSAGE_CHARS {
+                    break;
+                }
             }
         }
     }
-    if plain.chars().count() <= MAX_ATTEMPT_MESSAGE_CHARS {
+    if kept <= MAX_ATTEMPT_MESSAGE_CHARS {
         return plain;
     }
-    let mut cut: String = plain.chars().take(MAX_ATTEMPT_MESSAGE_CHARS - 1).collect();
+    let mut cut: String = plain
+        .chars()
+        .take(MAX_ATTEMPT_MESSAGE_CHARS - 1)
+        .collect::<String>()
+        .trim_end()
+        .to_owned();
     cut.push('…');
     cut
 }
 
-/// Invisible characters that change how text shows (bidirectional overrides, zero-width
-/// marks), which a message shown in the app has no use for.
+/// Invisible characters that change how text shows (bidirectional marks, embeddings,
+/// overrides and isolates, zero-width marks), which a message shown in the app has no use for.
 fn is_format_char(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
 }
 
 impl StoreTx<'_> {
@@ -366,6 +396,32 @@ impl Store {
         self.write(|tx| tx.mark_published_listing_deleted(account_id, vinted_listing_id))
     }
 
+    /// The earliest attempt of `product_id` on the account, made since `since` (RFC 3339),
+    /// whose click may have made a listing nobody knows of: still pending (the app stopped, or
+    /// another device is still at it), or failed after its click with an outcome unknown (its
+    /// message starts with [`CLICK_OUTCOME_UNKNOWN`]). The attempts are synced, so a publish on
+    /// one device sees a click lost on another, which the local job queue cannot tell.
+    pub fn unsettled_publish_attempt(
+        &self,
+        account_id: &str,
+        product_id: &str,
+        since: &str,
+    ) -> Result<Option<String>> {
+        let since = normalized_time("since", since)?;
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT MIN(created_at) FROM seller_product_publish_attempts
+                 WHERE product_id = ?1 AND seller_account_id = ?2 AND created_at >= ?3
+                   AND (status = 'pending'
+                        OR (status = 'failed' AND substr(error_message, 1, length(?4)) = ?4))",
+            )?
+            .query_row(
+                params![product_id, account_id, since, CLICK_OUTCOME_UNKNOWN],
+                |r| r.get(0),
+            )?)
+    }
+
     /// The item's attempts, oldest first.
     pub fn publish_attempts(&self, product_id: &str) -> Result<Vec<PublishAttempt>> {
         Ok(self
@@ -378,7 +434,6 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The item's listings published by the app, oldest first.
     /// When each known favourite of one of the account's Vinted listings was given (RFC 3339,
     /// oldest first), from `seller_favorites` (written from Vinted's favourite notifications).
     pub fn listing_favourite_dates(
@@ -396,6 +451,7 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The item's listings published by the app, oldest first.
     pub fn published_listings_of(&self, product_id: &str) -> Result<Vec<PublishedListing>> {
         let ids: Vec<String> = self
             .conn
@@ -512,6 +568,54 @@ mod tests {
     }
 
     #[test]
+    fn a_click_with_an_unknown_outcome_is_found_from_its_synced_attempt() {
+        let (_dir, mut store, account, product) = store_with_item();
+        let since = "2000-01-01T00:00:00Z";
+        let unsettled = |store: &Store, account: &str, since: &str| {
+            store
+                .unsettled_publish_attempt(account, &product, since)
+                .expect("a lookup")
+        };
+        // A refusal before or at the click made nothing.
+        let refused = store
+            .start_publish_attempt(&product, &account)
+            .expect("an attempt");
+        store
+            .finish_publish_attempt(&refused, PublishAttemptStatus::Failed, Some("size"))
+            .expect("failed");
+        assert_eq!(unsettled(&store, &account, since), None);
+        // A click whose answer was lost may have made a listing.
+        let lost = store
+            .start_publish_attempt(&product, &account)
+            .expect("an attempt");
+        let message = format!("{CLICK_OUTCOME_UNKNOWN}the publish click got no answer");
+        store
+            .finish_publish_attempt(&lost, PublishAttemptStatus::Failed, Some(&message))
+            .expect("failed");
+        let at = store.publish_attempts(&product).expect("the attempts")[1]
+            .created_at
+            .clone();
+        assert_eq!(unsettled(&store, &account, since), Some(at.clone()));
+        // Only on its account, and only within the time asked.
+        assert_eq!(unsettled(&store, "another", since), None);
+        assert_eq!(unsettled(&store, &account, "2999-01-01T00:00:00Z"), None);
+        // A pending attempt (the app stopped, or another device is at it) counts too.
+        store
+            .finish_publish_attempt(&lost, PublishAttemptStatus::Success, None)
+            .expect("succeeded");
+        assert_eq!(unsettled(&store, &account, since), None);
+        store
+            .start_publish_attempt(&product, &account)
+            .expect("an attempt");
+        assert!(unsettled(&store, &account, since).is_some());
+        assert!(
+            store
+                .unsettled_publish_attempt(&account, &product, "soon")
+                .is_err()
+        );
+    }
+
+    #[test]
     fn a_published_listing_marks_the_item_listed_and_links_the_wardrobe_row() {
         let (_dir, mut store, account, product) = store_with_item();
         let new = NewPublishedListing {
@@ -603,5 +707,41 @@ mod message_tests {
         assert_eq!(long.chars().count(), MAX_ATTEMPT_MESSAGE_CHARS);
         assert!(long.ends_with('…'));
         assert_eq!(clean_error_message("\n\t "), "");
+    }
+
+    #[test]
+    fn a_less_than_sign_that_starts_no_tag_is_text() {
+        assert_eq!(
+            clean_error_message("Le prix doit être < 1 €"),
+            "Le prix doit être < 1 €"
+        );
+        assert_eq!(clean_error_message("a<3 et b <= 2"), "a<3 et b <= 2");
+        assert_eq!(
+            clean_error_message("<p>Prix</p><!-- x --><br/>trop bas"),
+            "Prix trop bas"
+        );
+        assert_eq!(clean_error_message("fin <"), "fin <");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_controls_are_removed() {
+        let hidden: String = ('\u{202a}'..='\u{202e}')
+            .chain('\u{2066}'..='\u{2069}')
+            .chain(['\u{200b}', '\u{200e}', '\u{feff}'])
+            .collect();
+        assert_eq!(
+            clean_error_message(&format!("Indique{hidden} la taille")),
+            "Indique la taille"
+        );
+        assert_eq!(clean_error_message("\u{202e}txet"), "txet");
+    }
+
+    #[test]
+    fn a_long_message_is_cut_once_at_the_cap() {
+        let long = clean_error_message(&format!("{} fin", "mot ".repeat(100_000)));
+        assert_eq!(long.chars().count(), MAX_ATTEMPT_MESSAGE_CHARS);
+        assert!(long.ends_with("mot…"), "{long}");
+        let exact = "x".repeat(MAX_ATTEMPT_MESSAGE_CHARS);
+        assert_eq!(clean_error_message(&exact), exact);
     }
 }

@@ -29,9 +29,10 @@ use crate::reference::{self, Lookup, Mapping, Problem};
 use crate::reply::Refusal;
 use crate::site::{header, route};
 use crate::wardrobe::{self, ListingStatus, WardrobeItem};
-use crate::{StoreAccess, parse_time};
+use crate::{StoreAccess, parse_time, rfc3339};
 use form::{Fill, FormInput, Submitted};
 use seller_store::products::Product;
+use seller_store::vinted::publish::CLICK_OUTCOME_UNKNOWN;
 use seller_store::vinted::{NewPublishedListing, PublishAttemptStatus};
 
 /// Times the form is filled in one run of a job: the first fill and two reloads.
@@ -39,6 +40,9 @@ const FORM_TRIES: u32 = 3;
 /// A listing's date is its earliest photo's; photos go up before the click, and Vinted's clock
 /// is not this machine's.
 const CLOCK_SLACK: chrono::Duration = chrono::Duration::minutes(10);
+/// How far back a synced attempt whose click has an unknown outcome still opens the adoption
+/// window: a lost click found in the wardrobe within a week, not a window of months.
+const UNSETTLED_ATTEMPT_AGE: chrono::Duration = chrono::Duration::days(7);
 /// Reads of the wardrobe for a listing Vinted took but the page did not name.
 const WARDROBE_LOOKS: u32 = 3;
 const WARDROBE_LOOK_GAP: Duration = Duration::from_secs(2);
@@ -329,7 +333,7 @@ pub async fn publish_product<S: StoreAccess>(
                     let error = FlowError::Page(PageError::Network(format!(
                         "the publish click got no answer ({why}); the wardrobe will be checked before trying again"
                     )));
-                    fail_attempt(flow, &mut state, &error.to_string()).await?;
+                    fail_attempt_after_click(flow, &mut state, &error.to_string()).await?;
                     flow.checkpoint(&wrap(&state), 0, Some(1)).await?;
                     return Err(error);
                 }
@@ -344,8 +348,10 @@ pub async fn publish_product<S: StoreAccess>(
                     ) || matches!(error, FlowError::Paced { .. } | FlowError::Attention(_));
                 if made_nothing {
                     state.phase = Phase::Filling;
+                    fail_attempt(flow, &mut state, &error.to_string()).await?;
+                } else {
+                    fail_attempt_after_click(flow, &mut state, &error.to_string()).await?;
                 }
-                fail_attempt(flow, &mut state, &error.to_string()).await?;
                 flow.checkpoint(&wrap(&state), 0, Some(1)).await?;
                 return Err(error);
             }
@@ -536,12 +542,14 @@ async fn adoption_since<S: StoreAccess>(
         flow.caller.account_id.clone(),
         flow.job.id.clone(),
     );
-    let (attempts, unsettled) = flow
+    let synced_since = rfc3339(Utc::now() - UNSETTLED_ATTEMPT_AGE);
+    let (attempts, unsettled, unsettled_synced) = flow
         .store
         .with_store(move |store| {
             Ok((
                 store.publish_attempts(&id)?,
                 store.unsettled_publish_click(&account, &id, &job)?,
+                store.unsettled_publish_attempt(&account, &id, &synced_since)?,
             ))
         })
         .await
@@ -552,22 +560,31 @@ async fn adoption_since<S: StoreAccess>(
         .filter(|a| a.status != PublishAttemptStatus::Success)
         .filter_map(|a| parse_time(&a.created_at))
         .collect();
+    let unsettled = [unsettled, unsettled_synced]
+        .iter()
+        .flatten()
+        .filter_map(|at| parse_time(at))
+        .min();
     Ok(adoption_window(
         parse_time(&flow.job.created_at),
         &own,
-        unsettled.as_deref().and_then(parse_time),
+        unsettled,
     ))
 }
 
 /// The adoption window from this job's unsuccessful attempts (those made since the job was
-/// queued: an attempt row names no job) and another job's unsettled click.
+/// queued: an attempt row names no job) and the earliest unsettled click of another job (its
+/// `submitted` checkpoint in this device's queue) or of any device (a synced attempt still
+/// pending or failed after its click with an outcome unknown, no older than
+/// [`UNSETTLED_ATTEMPT_AGE`]).
 ///
 /// Not every failed attempt of the item: most failures made nothing (a refusal, a problem
 /// found before sending), and an old one would open a window of months in which any listing
 /// of the same title and price counts as this item's, a wardrobe read added to every publish.
 /// What may have made a listing is a click whose answer was lost; within this job it leaves
-/// its attempt (and its `submitted` checkpoint), and in another job its `submitted`
-/// checkpoint, which `unsettled` carries.
+/// its attempt (and its `submitted` checkpoint), in another job its `submitted` checkpoint,
+/// and on another device its attempt marked [`CLICK_OUTCOME_UNKNOWN`] (or left pending), which
+/// `unsettled` carries.
 fn adoption_window(
     job_created: Option<DateTime<Utc>>,
     own_failed_attempts: &[DateTime<Utc>],
@@ -792,6 +809,17 @@ async fn fail_attempt<S: StoreAccess>(
         })
         .await
         .map_err(store_error)
+}
+
+/// The attempt failed after its click with an outcome nobody knows: its message says so
+/// ([`CLICK_OUTCOME_UNKNOWN`]), so a later publish of the item, on any device the attempt is
+/// synced to, looks in the wardrobe before clicking again.
+async fn fail_attempt_after_click<S: StoreAccess>(
+    flow: &Flow<'_, S>,
+    state: &mut PublishState,
+    message: &str,
+) -> Result<(), FlowError> {
+    fail_attempt(flow, state, &format!("{CLICK_OUTCOME_UNKNOWN}{message}")).await
 }
 
 async fn record<S: StoreAccess>(
