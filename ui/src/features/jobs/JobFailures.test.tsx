@@ -61,8 +61,11 @@ describe("failed jobs the person can fix", () => {
 
   it("reads the detail of a known code only", () => {
     expect(failureDetail(jobs[0])?.problems).toHaveLength(2);
-    expect(failureDetail(jobs[1])).toEqual({ problems: [], listingId: "4003", failures: null });
+    expect(failureDetail(jobs[1])).toEqual({ problems: [], listingId: "4003", failures: null, lastFailure: null });
     expect(failureDetail(jobs[4])?.failures).toBe(5);
+    expect(failureDetail(jobs[4])?.lastFailure).toBe("no_answer");
+    // A last failure this version does not know is still said, generically.
+    expect(failureDetail({ state: "failed", errorCode: "too_many_failures", result: { failures: 5, lastCode: "later_code" } })?.lastFailure).toBe("other");
     expect(failureDetail({ state: "failed", errorCode: "validation", result: null })).toBeNull();
     expect(failureDetail({ state: "waiting", errorCode: "not_owned", result: { listingId: "1" } })).toBeNull();
     // A forged or older result gives what it can.
@@ -70,6 +73,7 @@ describe("failed jobs the person can fix", () => {
       problems: [],
       listingId: null,
       failures: null,
+      lastFailure: null,
     });
   });
 
@@ -87,6 +91,10 @@ describe("failed jobs the person can fix", () => {
     expect(reason(2)).toContain("L’annonce 4001 n’est liée à aucun article");
     expect(reason(3)).toContain("L’annonce 4002 n’est plus en vente sur Vinted");
     expect(reason(4)).toContain("a échoué 5 fois de suite");
+    expect(normalizeSpaces(within(rows[4]).getByTestId("job-last-failure").textContent)).toBe(
+      "Dernier échec : la page Vinted n’a pas répondu (la connexion ou le navigateur).",
+    );
+    for (const n of [0, 1, 2, 3]) expect(within(rows[n]).queryByTestId("job-last-failure")).toBeNull();
     for (const row of rows) {
       expect(within(row).queryByTestId("job-message")).toBeNull();
       expect(row.textContent).not.toContain("English text from the queue");
@@ -104,5 +112,6 @@ describe("failed jobs the person can fix", () => {
     expect(reason(1)).toContain("Listing 4003 does not belong to this account");
     expect(reason(3)).toContain("Listing 4002 is no longer on sale on Vinted");
     expect(reason(4)).toContain("failed 5 times in a row");
+    expect(reason(4)).toContain("Last failure: the Vinted page did not answer");
   });
 });

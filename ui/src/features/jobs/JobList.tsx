@@ -232,6 +232,11 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
               ))}
             </ul>
           )}
+          {failure?.lastFailure && (
+            <p className="job-message muted" data-testid="job-last-failure" data-code={failure.lastFailure}>
+              {t(`jobs.lastFailure.${failure.lastFailure}`)}
+            </p>
+          )}
           {job.errorMessage && job.errorMessage !== job.errorCode && !(job.state === "waiting" && reason) && !failure && (
             <p className="job-message muted" data-testid="job-message">
               {job.errorMessage}

@@ -175,8 +175,15 @@ export function listingTarget(job: Pick<Job, "kind" | "payload">): { id: string;
  */
 export const TRANSLATED_FAILURES: readonly JobReason[] = ["item_problems", "not_owned", "not_linked", "listing_gone", "already_sold", "too_many_failures"];
 
-/** What a failed job's `result` says for its code: the item's problems, the listing, the number of tries. */
-export type FailureDetail = { problems: Problem[]; listingId: string | null; failures: number | null };
+/** The transient failures a job gives up after (`too_many_failures`), said as the last one. */
+export const LAST_FAILURES = ["no_answer", "server_error", "rate_limited"] as const;
+export type LastFailure = (typeof LAST_FAILURES)[number] | "other";
+
+/**
+ * What a failed job's `result` says for its code: the item's problems, the listing, the number of
+ * tries in a row, and (after too many of them) what the last one was.
+ */
+export type FailureDetail = { problems: Problem[]; listingId: string | null; failures: number | null; lastFailure: LastFailure | null };
 
 export function failureDetail(job: Pick<Job, "state" | "errorCode" | "result">): FailureDetail | null {
   if (job.state !== "failed") return null;
@@ -191,5 +198,8 @@ export function failureDetail(job: Pick<Job, "state" | "errorCode" | "result">):
       })
     : [];
   const failures = typeof r.failures === "number" && Number.isInteger(r.failures) ? r.failures : null;
-  return { problems, listingId: text(r.listingId) ?? null, failures };
+  const lastCode = text(r.lastCode);
+  const lastFailure: LastFailure | null =
+    lastCode === undefined ? null : (LAST_FAILURES as readonly string[]).includes(lastCode) ? (lastCode as LastFailure) : "other";
+  return { problems, listingId: text(r.listingId) ?? null, failures, lastFailure };
 }
