@@ -359,13 +359,20 @@ async fn a_429_on_a_photo_upload_holds_every_write_for_retry_after() {
         .into_iter()
         .find(|w| w.path == "/api/v2/photos")
         .expect("the refused upload");
-    if first.state == JobState::Waiting {
+    assert_eq!(first.state, JobState::Waiting, "{first:#?}");
+    // The wait is Vinted's Retry-After, read from the upload's answer, not a cooldown of the
+    // app's own (15 min and more).
+    assert_eq!(
+        first.error_code.as_deref(),
+        Some("retry_after"),
+        "{first:#?}"
+    );
+    {
         let next = time(first.not_before.as_deref().expect("a next run time"));
         let refused_at: DateTime<Utc> = refused.time.into();
-        assert!(
-            next >= refused_at + TimeDelta::from_std(retry_after).expect("seconds"),
-            "{first:#?}"
-        );
+        let obeyed = refused_at + TimeDelta::from_std(retry_after).expect("seconds");
+        assert!(next >= obeyed, "{first:#?}");
+        assert!(next < obeyed + TimeDelta::minutes(1), "{first:#?}");
         // Once Retry-After has passed, a longer cooldown of the app's own is skipped: the clock
         // is moved on past it.
         wait_until("Retry-After to pass", WITHIN, || async {
