@@ -159,6 +159,8 @@ async fn run(bench: &Bench, options: &Options) -> Result<()> {
         load1(),
         bench.install.major_version,
         match &bench.upstream {
+            _ if options.parts == [Part::Publish] =>
+                "the publish part's own session behind tinyproxy",
             Some(_) => "through tinyproxy (HTTP, Basic auth) and the session's forwarder",
             None => "straight to the fake site (no proxy)",
         }
