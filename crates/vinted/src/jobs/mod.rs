@@ -227,7 +227,8 @@ impl<S: StoreAccess> JobRunner<S> {
                 Verdict::Requeue
             }
             Ok(Err(error)) => {
-                outcome::verdict(error, Utc::now(), job.failures, switch.past_no_return())
+                let failures = self.failures_in_a_row(&job).await;
+                outcome::verdict(error, Utc::now(), failures, switch.past_no_return())
             }
             Err(error) => {
                 tracing::error!(job_id = %job.id, %error, "a job's flow stopped unexpectedly");
@@ -251,6 +252,17 @@ impl<S: StoreAccess> JobRunner<S> {
             done: job.progress_done,
             total: job.progress_total,
         });
+    }
+
+    /// The job's failures in a row as the store has them now: a checkpoint of this very turn
+    /// that moved the job on has started the count again since the job was picked.
+    async fn failures_in_a_row(&self, job: &Job) -> i64 {
+        let id = job.id.clone();
+        self.inner
+            .store
+            .with_store(move |store| Ok(store.job(&id)?.failures))
+            .await
+            .unwrap_or(job.failures)
     }
 
     async fn run_flow(

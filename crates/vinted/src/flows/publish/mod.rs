@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Flow;
-use crate::calls::{Fixable, FlowError, store_error};
+use crate::calls::{Fixable, FlowError, Paced, store_error};
 use crate::pacing::Action;
 use crate::page::{Call, Page, PageError};
 use crate::reference::{self, Lookup, Mapping, Problem};
@@ -259,9 +259,16 @@ pub async fn publish_product<S: StoreAccess>(
                 // A 403 on a photo: a restriction (or a challenge, an expired login) says so in
                 // the profile; otherwise a stale token, which a fresh form mends.
                 let refusal = match refusal {
-                    Refusal::AccessDenied => match restriction_of(flow.paced.page()).await {
-                        Some(refusal) => refusal,
-                        None => {
+                    Refusal::AccessDenied => match restriction_of(&mut flow.paced).await {
+                        Ok(Some(refusal)) => refusal,
+                        // The profile's read was itself refused or held back (and recorded for
+                        // the account as such): this try ends here.
+                        Err(error) => {
+                            fail_attempt(flow, &mut state, &error_text(&error)).await?;
+                            flow.checkpoint(&wrap(&state), 0, Some(1)).await?;
+                            return Err(error);
+                        }
+                        Ok(None) => {
                             tracing::warn!(
                                 product_id,
                                 try_ = tries,
@@ -297,7 +304,7 @@ pub async fn publish_product<S: StoreAccess>(
                     // every write so, and its profile says until when. That is no stale token:
                     // the account's writes pause, nothing is tried again.
                     Submitted::Refused(Refusal::AccessDenied) => {
-                        match restriction_of(page).await {
+                        match restriction_on_page(page).await {
                             Some(refusal) => Err(FlowError::Vinted(refusal)),
                             // A stale token on the form: a fresh form has a fresh one (once).
                             None if retry_denied => Ok(Submitted::Refused(Refusal::AccessDenied)),
@@ -405,10 +412,32 @@ pub async fn publish_product<S: StoreAccess>(
     Err(error)
 }
 
-/// After a 403 on the form's create: the account's own profile, read from the page, tells a
-/// restriction (or an expired login, or a challenge) from a stale token. `None` when it shows
-/// none of these, or cannot be read (the stale-token path then goes on as before).
-async fn restriction_of(page: &mut Page) -> Option<Refusal> {
+/// After a 403 on a photo upload: the account's own profile tells a restriction (or an
+/// expired login, or a challenge) from a stale token. Read like any other read, through the
+/// pacing (its turn, its gap after the last read, a refusal recorded for the account); `None`
+/// when the profile shows none of these, or cannot be read (the stale-token path then goes on
+/// as before). A refusal or a wait of the read itself ends the try with its error.
+async fn restriction_of<S: StoreAccess>(
+    paced: &mut Paced<'_, S>,
+) -> Result<Option<Refusal>, FlowError> {
+    let now = Utc::now();
+    match paced.read(Call::get(route::USERS_CURRENT)).await {
+        Ok(profile) => Ok(crate::reply::restriction_in_profile(&profile, now)),
+        Err(error @ (FlowError::Attention(_) | FlowError::Paced { .. } | FlowError::Cancelled)) => {
+            Err(error)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the profile could not be read after a photo's 403");
+            Ok(None)
+        }
+    }
+}
+
+/// After a 403 on the form's create: the same check as [`restriction_of`], read from the page
+/// inside the click's own paced write (`Paced::write_through_page` lends the page alone, and
+/// its audit row records the 403 as the click's outcome), so this one read takes no turn of
+/// its own.
+async fn restriction_on_page(page: &mut Page) -> Option<Refusal> {
     let now = Utc::now();
     match page.call(&Call::get(route::USERS_CURRENT)).await {
         Ok(raw) => match raw.classify(now) {
