@@ -206,20 +206,28 @@ pub async fn create_items_from_listings(
     account_id: String,
     listing_ids: Vec<String>,
 ) -> Result<Vec<String>, AppError> {
+    // One transaction: items made without their photo job queued would never get photos
+    // (they are linked by then, so nothing would make or queue them again).
     let account = account_id.clone();
     let made = state
-        .with_store(move |store| Ok(store.create_items_from_listings(&account, &listing_ids)?))
+        .with_store(move |store| {
+            Ok(store.write(|tx| {
+                let made = tx.create_items_from_listings(&account, &listing_ids)?;
+                if !made.is_empty() {
+                    tx.enqueue_job(NewJob {
+                        account_id: account.clone(),
+                        kind: JobKind::ImportListings,
+                        payload: seller_vinted::flows::import::photos_payload(&made),
+                        dry_run: false,
+                        progress_total: Some(made.len() as i64),
+                    })?;
+                }
+                Ok::<_, seller_store::StoreError>(made)
+            })?)
+        })
         .await?;
     if !made.is_empty() {
-        runner
-            .enqueue(NewJob {
-                account_id,
-                kind: JobKind::ImportListings,
-                payload: seller_vinted::flows::import::photos_payload(&made),
-                dry_run: false,
-                progress_total: Some(made.len() as i64),
-            })
-            .await?;
+        runner.wake(&account_id);
     }
     Ok(made.into_iter().map(|item| item.product_id).collect())
 }
