@@ -359,28 +359,30 @@ fn photos(item: &Map<String, Value>) -> Result<Photos, String> {
     })
 }
 
-/// A photo's `full_size_url`, else its `url`; `Err` when one is there but not an address.
+/// A photo's `full_size_url`, else its `url`; `Err` when neither is an address and one of
+/// them is there but not one.
 fn largest_address(photo: &Map<String, Value>) -> Result<Option<String>, ()> {
-    for key in ["full_size_url", "url"] {
-        match photo.get(key) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(url)) if web_url(url) => return Ok(Some(url.clone())),
-            Some(_) => return Err(()),
-        }
-    }
-    Ok(None)
+    first_address(photo, ["full_size_url", "url"])
 }
 
-/// A photo's `url`, else its `full_size_url`; `Err` when one is there but not an address.
+/// A photo's `url`, else its `full_size_url`; `Err` when neither is an address and one of
+/// them is there but not one.
 fn photo_address(photo: &Map<String, Value>) -> Result<Option<String>, ()> {
-    for key in ["url", "full_size_url"] {
+    first_address(photo, ["url", "full_size_url"])
+}
+
+/// The first of `keys` that is an address. One that is there but not an address (`""`, a
+/// number) is passed over for the next, so one bad field does not cost the whole page.
+fn first_address(photo: &Map<String, Value>, keys: [&str; 2]) -> Result<Option<String>, ()> {
+    let mut bad = false;
+    for key in keys {
         match photo.get(key) {
             None | Some(Value::Null) => {}
             Some(Value::String(url)) if web_url(url) => return Ok(Some(url.clone())),
-            Some(_) => return Err(()),
+            Some(_) => bad = true,
         }
     }
-    Ok(None)
+    if bad { Err(()) } else { Ok(None) }
 }
 
 /// A brand or size: a name, or an object with a `title` or `name`.
@@ -530,6 +532,19 @@ mod tests {
                 size: Some("M / 38 / 10".into()),
             }]
         );
+    }
+
+    #[test]
+    fn a_bad_full_size_url_falls_back_to_the_url() {
+        let small = "https://images1.vinted.net/t/01_0a0_a/f800/1733139000.jpeg?s=1";
+        for bad in [json!(""), json!(42), json!("javascript:alert(1)")] {
+            let item = with(json!({"photos": [{"id": 1, "url": small, "full_size_url": bad}]}));
+            let parsed = parse_page(&page(vec![item])).expect("the page is kept");
+            assert_eq!(parsed.items[0].photo_urls, vec![small.to_owned()], "{bad}");
+        }
+        // Neither usable: still named, not dropped.
+        let both = with(json!({"photos": [{"id": 1, "url": "", "full_size_url": ""}]}));
+        assert!(parse_page(&page(vec![both])).is_err());
     }
 
     #[test]
