@@ -524,6 +524,63 @@ async fn items_made_from_listings_get_every_photo_in_order_through_the_proxy_and
             "{row:?} (import started {started})"
         );
     }
+    // That import tried the missing photo again (still 404): nothing more stored.
+    assert_eq!(summary["photos"], 0, "{summary}");
+    assert_eq!(summary["photoFailuresTotal"], 1, "{summary}");
+
+    // The CDN has the photo now (the listing names one it serves): an import fills the gap at
+    // its position, fetching nothing the items have already, adding no duplicate.
+    let served = mine
+        .iter()
+        .filter(|i| i.id != broken.id)
+        .flat_map(|i| i.photo_ids.iter().copied())
+        .next()
+        .expect("a photo the fake serves");
+    let mut fixed = broken.clone();
+    fixed.photo_ids[1] = served;
+    fake.put_item(fixed.clone());
+    fake.clear_requests();
+    let third = harness
+        .enqueue(JobKind::ImportListings, json!({"linkBySku": false}), false)
+        .await;
+    let third = harness
+        .wait_for_job(
+            &third.id,
+            &[JobState::Done, JobState::Failed],
+            IMPORT_WITHIN,
+        )
+        .await;
+    assert_eq!(third.state, JobState::Done, "{third:#?}");
+    let summary = third.result.expect("a summary");
+    assert_eq!(summary["created"], 0, "{summary}");
+    assert_eq!(summary["photos"], 1, "{summary}");
+    assert_eq!(summary["photoFailures"], json!([]), "{summary}");
+    assert_eq!(summary["photoFailuresTotal"], 0, "{summary}");
+    let rows = listings(&harness);
+    let row = rows
+        .iter()
+        .find(|r| r.listing_id == fixed.id.to_string())
+        .expect("the fixed listing");
+    let product = row.product.as_ref().expect("its item");
+    let expected: Vec<Vec<u8>> = fixed
+        .photo_ids
+        .iter()
+        .map(|id| fake_vinted::seeded_jpeg(*id))
+        .collect();
+    assert_eq!(product_photo_bytes(&harness, &product.id), expected);
+    let photo_requests: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/photos/"))
+        .map(|r| r.path)
+        .collect();
+    // (The browser may have it cached from the first import: then nothing reaches the CDN.)
+    assert!(
+        photo_requests
+            .iter()
+            .all(|path| *path == format!("/photos/{served}.jpg")),
+        "only the missing photo is fetched: {photo_requests:?}"
+    );
     harness.stop().await;
 }
 
@@ -691,10 +748,22 @@ async fn two_devices_importing_one_wardrobe_sync_into_one_row_each(
         })
         .collect();
     a.store()
-        .upsert_listings_with_photos(&account, &wardrobe(2500), &photos, "2026-12-01T09:00:00Z")
+        .upsert_listings_with_photos(
+            &account,
+            &wardrobe(2500),
+            &photos,
+            &|_| true,
+            "2026-12-01T09:00:00Z",
+        )
         .expect("A's import");
     b.store()
-        .upsert_listings_with_photos(&account, &wardrobe(2200), &photos, "2026-12-01T09:05:00Z")
+        .upsert_listings_with_photos(
+            &account,
+            &wardrobe(2200),
+            &photos,
+            &|_| true,
+            "2026-12-01T09:05:00Z",
+        )
         .expect("B's import");
     a.sync().await;
     b.sync().await;

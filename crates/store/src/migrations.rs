@@ -55,6 +55,10 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0013_vinted_job_failures.sql",
         include_str!("../../../migrations/0013_vinted_job_failures.sql"),
     ),
+    (
+        "0014_vinted_items_from_listings.sql",
+        include_str!("../../../migrations/0014_vinted_items_from_listings.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -709,6 +709,219 @@ fn attributes(tag: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// Where a listing's photos may be fetched from (`photos[].url`, `full_size_url` of the
+/// wardrobe). The addresses come from Vinted's answers or from another device by sync, and are
+/// opened in the account's own browser: anything else (the driver's loopback port, a cloud
+/// metadata address, a private network, any page whose script would run in the profile) is
+/// refused. VINTED.md names no image host; `images<n>.vinted.net` is the CDN the wardrobe's
+/// photos are served from in the tools it was read from.
+pub mod photo {
+    /// Vinted's image hosts: `<label>` or `<label><digits>` directly under the domain.
+    pub const IMAGE_HOST_LABEL: &str = "images";
+    pub const IMAGE_HOST_DOMAIN: &str = "vinted.net";
+
+    /// Whether `url` may be opened as a photo of a listing of the account whose site is
+    /// `site` (`https://www.vinted.fr`, or an `http://` loopback site for a local stand-in).
+    /// Only `https` on one of Vinted's image hosts or the site's own host family (the site's
+    /// host without `www.`, and its subdomains), no IP literal, no `localhost`, no credentials;
+    /// when the site itself is an `http` loopback address, `http` on a loopback host at the
+    /// site's own port too.
+    pub fn is_allowed(url: &str, site: &str) -> bool {
+        let Some(photo) = parse(url) else {
+            return false;
+        };
+        let Some(site) = parse(site) else {
+            return false;
+        };
+        if !site.secure && is_loopback(&site.host) {
+            return !photo.secure && is_loopback(&photo.host) && photo.port == site.port
+                || photo.secure && is_vinted_host(&photo.host, &site.host);
+        }
+        photo.secure && is_vinted_host(&photo.host, &site.host)
+    }
+
+    fn is_vinted_host(host: &str, site_host: &str) -> bool {
+        if is_ip_literal(host) || host == "localhost" || !is_dns_name(host) {
+            return false;
+        }
+        let image_host = host
+            .strip_suffix(IMAGE_HOST_DOMAIN)
+            .and_then(|rest| rest.strip_suffix('.'))
+            .and_then(|label| label.strip_prefix(IMAGE_HOST_LABEL))
+            .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_digit()));
+        let family = site_host.strip_prefix("www.").unwrap_or(site_host);
+        let own_site = !is_ip_literal(family)
+            && family.contains('.')
+            && (host == family
+                || host
+                    .strip_suffix(family)
+                    .is_some_and(|rest| rest.ends_with('.')));
+        image_host || own_site
+    }
+
+    struct Address {
+        secure: bool,
+        host: String,
+        port: Option<u16>,
+    }
+
+    /// Scheme, host (lower case) and port of an `http(s)` address; `None` for anything with
+    /// credentials, a malformed host or port, or characters a browser would reinterpret.
+    fn parse(url: &str) -> Option<Address> {
+        let lower = url
+            .get(..8)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let (secure, rest) = if lower.starts_with("https://") {
+            (true, &url[8..])
+        } else if lower.starts_with("http://") {
+            (false, &url[7..])
+        } else {
+            return None;
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..end];
+        if authority.is_empty()
+            || authority.contains(['@', '\\', ' ', '%'])
+            || rest.contains(['\\', '\t', '\n', '\r'])
+        {
+            return None;
+        }
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(inside) => {
+                let (ip, after) = inside.split_once(']')?;
+                (
+                    format!("[{ip}]"),
+                    after.strip_prefix(':').map(str::to_owned),
+                )
+            }
+            None => match authority.split_once(':') {
+                Some((host, port)) => (host.to_owned(), Some(port.to_owned())),
+                None => (authority.to_owned(), None),
+            },
+        };
+        let port = match port {
+            Some(port) => Some(port.parse::<u16>().ok().filter(|p| *p != 0)?),
+            None => None,
+        };
+        let port = match (secure, port) {
+            (true, Some(443)) | (false, Some(80)) => None,
+            (_, port) => port,
+        };
+        Some(Address {
+            secure,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    fn is_dns_name(host: &str) -> bool {
+        host.len() <= 253
+            && host.contains('.')
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+            // A last label of digits (or hex) is read by browsers as an IPv4 address.
+            && host
+                .rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.bytes().any(|b| b.is_ascii_alphabetic()) && !tld.starts_with("0x"))
+    }
+
+    fn is_ip_literal(host: &str) -> bool {
+        host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok()
+    }
+
+    fn is_loopback(host: &str) -> bool {
+        host == "localhost"
+            || host == "[::1]"
+            || host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::is_allowed;
+
+        const FR: &str = "https://www.vinted.fr";
+
+        #[test]
+        fn vinted_image_hosts_and_the_site_family_pass() {
+            assert!(is_allowed(
+                "https://images1.vinted.net/t/1/f800/1.jpeg?s=abc",
+                FR
+            ));
+            assert!(is_allowed("https://images.vinted.net/t/1.jpeg", FR));
+            assert!(is_allowed("https://IMAGES12.Vinted.NET/x.webp", FR));
+            assert!(is_allowed("https://www.vinted.fr/photos/1.jpg", FR));
+            assert!(is_allowed("https://static.vinted.fr/p/1.jpg", FR));
+            assert!(is_allowed("https://images1.vinted.net:443/x.jpg", FR));
+        }
+
+        #[test]
+        fn hostile_addresses_are_refused() {
+            for url in [
+                "http://images1.vinted.net/x.jpg",
+                "http://127.0.0.1:9515/session",
+                "https://127.0.0.1:9515/session",
+                "http://localhost:9515/status",
+                "https://localhost/x.jpg",
+                "http://169.254.169.254/latest/meta-data/",
+                "https://169.254.169.254/latest/meta-data/",
+                "https://10.0.0.1/x.jpg",
+                "https://192.168.1.1/",
+                "https://[::1]/x.jpg",
+                "https://[fd00::1]/x.jpg",
+                "https://2130706433/x.jpg",
+                "https://0x7f000001/x.jpg",
+                "https://images1.vinted.net.evil.com/x.jpg",
+                "https://evilvinted.net/x.jpg",
+                "https://images1.vinted.net@evil.com/x.jpg",
+                "https://user:pw@images1.vinted.net/x.jpg",
+                "https://imagesx.vinted.net/x.jpg",
+                "https://evil.com/images1.vinted.net",
+                "https://www.vinted.de/x.jpg",
+                "https://evilvinted.fr/x.jpg",
+                "https://images1.vinted.net%2f@evil.com/",
+                "https://images1.vinted.net\\@evil.com/",
+                "https://images1.vinted.net./x.jpg",
+                "https://images1.vinted.net:0/x.jpg",
+                "https://images1.vinted.net:99999/x.jpg",
+                "javascript:alert(1)",
+                "file:///etc/passwd",
+                "data:image/jpeg;base64,AAAA",
+                "",
+                "https://",
+            ] {
+                assert!(!is_allowed(url, FR), "{url} passed");
+            }
+        }
+
+        #[test]
+        fn loopback_photos_only_for_a_loopback_site_on_its_port() {
+            let local = "http://127.0.0.1:4100";
+            assert!(is_allowed("http://localhost:4100/photos/1.jpg", local));
+            assert!(is_allowed("http://127.0.0.1:4100/photos/1.jpg", local));
+            assert!(is_allowed("https://images1.vinted.net/x.jpg", local));
+            assert!(!is_allowed("http://127.0.0.1:9515/session", local));
+            assert!(!is_allowed("http://169.254.169.254/", local));
+            assert!(!is_allowed("http://192.168.1.1:4100/", local));
+            assert!(!is_allowed("http://localhost:4100/photos/1.jpg", FR));
+            // An https site on a loopback host is no reason to open loopback photos.
+            assert!(!is_allowed("https://localhost/x.jpg", "https://localhost"));
+            assert!(!is_allowed(
+                "https://images1.vinted.net/x.jpg",
+                "not a site"
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::route::{OrderSide, WardrobeOrder};

@@ -349,15 +349,24 @@ impl StoreTx<'_> {
     }
 
     /// Records every photo's address of the account's listings, in Vinted's order (pairs of
-    /// Vinted's listing id and its addresses); a row whose list is already that is not written.
-    /// Listings not stored are skipped.
+    /// Vinted's listing id and its addresses): only the addresses `allowed` keeps (the
+    /// automation's rule of where photos may come from), at most [`MAX_PHOTOS`] of them, as an
+    /// item takes no more. A row whose list is already that is not written. Listings not
+    /// stored are skipped.
     pub fn record_listing_photos(
         &mut self,
         account_id: &str,
         photos: &[(String, Vec<String>)],
+        allowed: &dyn Fn(&str) -> bool,
     ) -> Result<()> {
         for (listing_id, urls) in photos {
-            let urls = serde_json::Value::from(urls.clone()).to_string();
+            let kept: Vec<&String> = urls
+                .iter()
+                .filter(|url| allowed(url))
+                .take(MAX_PHOTOS)
+                .collect();
+            let urls = serde_json::Value::from(kept.into_iter().cloned().collect::<Vec<String>>())
+                .to_string();
             self.tx
                 .prepare_cached(
                     "UPDATE seller_listings SET photo_urls = ?3
@@ -427,6 +436,35 @@ impl StoreTx<'_> {
             .collect())
     }
 
+    /// The items made from the account's listings (by an import or "create items" on this
+    /// device) that have fewer photos than their listing names (at most [`MAX_PHOTOS`]), still
+    /// linked to it: an import fetches the photos they lack. Oldest listing first.
+    pub fn items_missing_listing_photos(&self, account_id: &str) -> Result<Vec<ItemFromListing>> {
+        let rows = self
+            .tx
+            .prepare_cached(
+                "SELECT l.listing_id, p.id FROM vinted_items_from_listings m
+                 JOIN seller_listings l ON l.id = m.listing_row_id
+                 JOIN seller_products p ON p.id = m.product_id AND p.sku = l.product_sku
+                 WHERE l.seller_account_id = ?1 AND p.shop_id = ?2
+                   AND l.photo_urls IS NOT NULL
+                   AND (SELECT COUNT(*) FROM seller_product_photos f WHERE f.product_id = p.id)
+                       < MIN(json_array_length(l.photo_urls), ?3)
+                 ORDER BY l.listed_at, l.listing_id",
+            )?
+            .query_map(
+                params![account_id, self.shop_id(), MAX_PHOTOS as i64],
+                |r| {
+                    Ok(ItemFromListing {
+                        listing_id: r.get(0)?,
+                        product_id: r.get(1)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// [`Store::unlinked_listing_ids`], inside this transaction.
     pub fn unlinked_listing_ids(&self, account_id: &str) -> Result<Vec<String>> {
         unlinked_listings(&self.tx, self.shop_id(), account_id, false)
@@ -476,6 +514,11 @@ impl StoreTx<'_> {
                 "UPDATE seller_listings SET product_sku = ?2 WHERE id = ?1",
                 params![old.id, sku],
             )?;
+            self.tx.execute(
+                "INSERT OR REPLACE INTO vinted_items_from_listings (product_id, listing_row_id)
+                 VALUES (?1, ?2)",
+                params![product_id, old.id],
+            )?;
             created.push(ItemFromListing {
                 listing_id: listing_id.clone(),
                 product_id,
@@ -484,32 +527,37 @@ impl StoreTx<'_> {
         Ok(created)
     }
 
-    /// Gives an item made from a listing its downloaded photos (stored names, `photos/…`, in
-    /// order), unless it has photos already: an interrupted download that runs again, or
-    /// photos the person added meanwhile. Returns whether they were attached; when not, the
-    /// caller removes the files.
-    pub fn attach_listing_photos(&mut self, product_id: &str, files: &[String]) -> Result<bool> {
-        let has_photos: bool = self.tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM seller_product_photos WHERE product_id = ?1)",
-            [product_id],
-            |r| r.get(0),
-        )?;
+    /// Gives an item made from a listing the downloaded photo of the listing's `position`
+    /// (from 0, Vinted's order; a stored name, `photos/…`) at that same position, unless the
+    /// item already has a photo there (a step run again, a re-import completing the item, a
+    /// photo the person put there), has [`MAX_PHOTOS`] already, or is gone. Returns whether it
+    /// was attached; when not, the caller removes the file.
+    pub fn attach_listing_photo(
+        &mut self,
+        product_id: &str,
+        position: usize,
+        file: &str,
+    ) -> Result<bool> {
         let exists: bool = self.tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM seller_products WHERE id = ?1 AND shop_id = ?2)",
             params![product_id, self.shop_id()],
             |r| r.get(0),
         )?;
-        if has_photos || !exists || files.is_empty() {
+        let (taken, count): (bool, i64) = self.tx.query_row(
+            "SELECT COALESCE(SUM(position = ?2), 0) > 0, COUNT(*)
+             FROM seller_product_photos WHERE product_id = ?1",
+            params![product_id, position as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if !exists || taken || position >= MAX_PHOTOS || count >= MAX_PHOTOS as i64 {
             return Ok(false);
         }
-        for (position, file) in files.iter().take(MAX_PHOTOS).enumerate() {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO seller_product_photos (id, product_id, url, position)
-                     VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![new_id(), product_id, file, position as i64])?;
-        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO seller_product_photos (id, product_id, url, position)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![new_id(), product_id, file, position as i64])?;
         Ok(true)
     }
 }
@@ -619,17 +667,44 @@ impl Store {
         account_id: &str,
         listings: &[WardrobeListing],
         photos: &[(String, Vec<String>)],
+        allowed: &dyn Fn(&str) -> bool,
         seen_at: &str,
     ) -> Result<ListingsUpserted> {
         self.write(|tx| {
             let outcome = tx.upsert_listings(account_id, listings, seen_at)?;
-            tx.record_listing_photos(account_id, photos)?;
+            tx.record_listing_photos(account_id, photos, allowed)?;
             Ok(outcome)
         })
     }
 
-    pub fn attach_listing_photos(&mut self, product_id: &str, files: &[String]) -> Result<bool> {
-        self.write(|tx| tx.attach_listing_photos(product_id, files))
+    pub fn attach_listing_photo(
+        &mut self,
+        product_id: &str,
+        position: usize,
+        file: &str,
+    ) -> Result<bool> {
+        self.write(|tx| tx.attach_listing_photo(product_id, position, file))
+    }
+
+    /// The positions (from 0) of the first `count` photos of a listing that the item made from
+    /// it has no photo at; none when the item is gone.
+    pub fn missing_listing_photos(&self, product_id: &str, count: usize) -> Result<Vec<usize>> {
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM seller_products WHERE id = ?1 AND shop_id = ?2)",
+            params![product_id, self.shop_id()],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let taken: std::collections::HashSet<i64> = self
+            .conn
+            .prepare_cached("SELECT position FROM seller_product_photos WHERE product_id = ?1")?
+            .query_map([product_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((0..count.min(MAX_PHOTOS))
+            .filter(|position| !taken.contains(&(*position as i64)))
+            .collect())
     }
 
     /// Every photo's address of the account's listing, in Vinted's order: the list an import

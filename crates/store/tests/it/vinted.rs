@@ -823,6 +823,75 @@ fn items_made_from_listings_are_one_per_listing_and_linked() {
 }
 
 #[test]
+fn listing_photos_are_kept_within_bounds_and_completed_position_by_position() {
+    let (_dir, mut store) = fresh_store();
+    let acc = account(&mut store, "A");
+    let wardrobe = vec![listing("401", "Robe", 2_790, ListingStatus::Active)];
+    let mut urls: Vec<String> = (1..=30)
+        .map(|n| format!("https://images1.vinted.net/t/{n}.jpeg"))
+        .collect();
+    urls.insert(1, "http://127.0.0.1:9515/session".to_owned());
+    let photos = vec![("401".to_owned(), urls)];
+    let allowed = |url: &str| url.starts_with("https://images1.vinted.net/");
+    store
+        .upsert_listings_with_photos(&acc, &wardrobe, &photos, &allowed, NOW)
+        .unwrap();
+    let kept = store.listing_photo_urls(&acc, "401").unwrap();
+    assert_eq!(kept.len(), seller_store::products::MAX_PHOTOS, "capped");
+    assert!(kept.iter().all(|url| allowed(url)), "{kept:?}");
+    assert_eq!(kept[1], "https://images1.vinted.net/t/2.jpeg");
+
+    let made = store
+        .create_items_from_listings(&acc, &["401".to_owned()])
+        .unwrap();
+    let product = made[0].product_id.clone();
+    let missing = |store: &mut Store| store.write(|tx| tx.items_missing_listing_photos(&acc));
+    assert_eq!(missing(&mut store).unwrap(), made, "no photo yet");
+    assert_eq!(
+        store.missing_listing_photos(&product, 3).unwrap(),
+        vec![0, 1, 2]
+    );
+    // Positions 1 and 3 came; 2 failed.
+    assert!(
+        store
+            .attach_listing_photo(&product, 0, "photos/a.jpg")
+            .unwrap()
+    );
+    assert!(
+        store
+            .attach_listing_photo(&product, 2, "photos/c.jpg")
+            .unwrap()
+    );
+    assert!(
+        !store
+            .attach_listing_photo(&product, 2, "photos/c2.jpg")
+            .unwrap(),
+        "a position taken is not taken twice"
+    );
+    assert!(
+        !store
+            .attach_listing_photo(&product, seller_store::products::MAX_PHOTOS, "photos/z.jpg")
+            .unwrap()
+    );
+    assert_eq!(store.missing_listing_photos(&product, 3).unwrap(), vec![1]);
+    assert_eq!(missing(&mut store).unwrap(), made, "still short of photos");
+    for position in 1..seller_store::products::MAX_PHOTOS {
+        if position != 2 {
+            assert!(
+                store
+                    .attach_listing_photo(&product, position, &format!("photos/{position}.jpg"))
+                    .unwrap()
+            );
+        }
+    }
+    assert!(missing(&mut store).unwrap().is_empty(), "complete");
+    assert_eq!(
+        store.product(&product).unwrap().photos.len(),
+        seller_store::products::MAX_PHOTOS
+    );
+}
+
+#[test]
 fn deleting_an_account_keeps_its_audit_log() {
     let (_dir, mut store) = fresh_store();
     let acc = account(&mut store, "A");

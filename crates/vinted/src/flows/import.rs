@@ -20,10 +20,11 @@ use serde_json::{Value, json};
 use super::{Flow, JobProgress};
 use crate::StoreAccess;
 use crate::calls::{FlowError, store_error};
-use crate::page::Call;
+use crate::page::{Call, PageError};
 use crate::reply::Refusal;
 use crate::site::route::{self, WardrobeOrder};
 use crate::wardrobe::{self, ListingStatus, WardrobeItem};
+use seller_store::products::MAX_PHOTOS;
 use seller_store::vinted::listings::ItemFromListing;
 use seller_store::vinted::{ListingStatus as StoredStatus, WardrobeListing};
 
@@ -92,9 +93,16 @@ enum Checkpoint {
         total: i64,
         /// Photos stored so far.
         stored: i64,
+        /// The first [`KEPT_FAILURES`] photos that failed.
         failures: Vec<PhotoFailure>,
+        /// How many failed in all (older checkpoints: the list's length).
+        #[serde(default)]
+        failures_total: i64,
     },
 }
+
+/// How many failed photos a checkpoint (and the job's result) names; the rest are counted.
+const KEPT_FAILURES: usize = 50;
 
 /// Which of the two wardrobe routes answered (VINTED.md: the newer one first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,9 +149,11 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
                 mut summary,
                 stored,
                 failures,
+                failures_total,
                 ..
             } => {
                 summary["photos"] = json!(stored);
+                summary["photoFailuresTotal"] = json!(failures_total.max(failures.len() as i64));
                 summary["photoFailures"] = json!(failures);
                 return Ok(summary);
             }
@@ -214,9 +224,17 @@ async fn read_page<S: StoreAccess>(
     let seen = seen + listings.len() as i64;
     let account_id = flow.caller.account_id.clone();
     let at = started_at.clone();
+    let site = flow.paced.page().base_url().to_owned();
     flow.store
         .with_store(move |store| {
-            Ok(store.upsert_listings_with_photos(&account_id, &listings, &photo_urls, &at)?)
+            let allowed = |url: &str| crate::site::photo::is_allowed(url, &site);
+            Ok(store.upsert_listings_with_photos(
+                &account_id,
+                &listings,
+                &photo_urls,
+                &allowed,
+                &at,
+            )?)
         })
         .await
         .map_err(store_error)?;
@@ -358,7 +376,8 @@ async fn read_description<S: StoreAccess>(
     Ok(next)
 }
 
-/// Marks what is gone, makes the items asked for, and goes on to their photos.
+/// Marks what is gone, makes the items asked for, and goes on to their photos and to the
+/// photos that items made before still lack.
 async fn finish<S: StoreAccess>(
     flow: &mut Flow<'_, S>,
     request: &ImportRequest,
@@ -389,10 +408,19 @@ async fn finish<S: StoreAccess>(
                 } else {
                     Vec::new()
                 };
-                let total = created.len() as i64;
+                let made = created.len() as i64;
+                // Items made before whose photos did not all come (a photo that failed, an
+                // import stopped during its photos) get the ones they lack.
+                let mut photos_for = created;
+                for earlier in tx.items_missing_listing_photos(&account_id)? {
+                    if !photos_for.contains(&earlier) {
+                        photos_for.push(earlier);
+                    }
+                }
+                let total = photos_for.len() as i64;
                 let summary =
-                    json!({"seen": seen, "linked": linked, "gone": gone, "created": total});
-                let next = photos_checkpoint(summary, created);
+                    json!({"seen": seen, "linked": linked, "gone": gone, "created": made});
+                let next = photos_checkpoint(summary, photos_for);
                 let value = serde_json::to_value(&next)
                     .map_err(|error| crate::Error::Internal(error.to_string()))?;
                 tx.checkpoint_job(&job_id, &value, 0, Some(total))?;
@@ -418,10 +446,14 @@ fn photos_checkpoint(summary: Value, mut items: Vec<ItemFromListing>) -> Checkpo
         remaining: items,
         stored: 0,
         failures: Vec::new(),
+        failures_total: 0,
     }
 }
 
-/// The photos of the next listing, downloaded and given to its item.
+/// The photos of the next listing, downloaded and given to its item one by one as they come,
+/// at their positions in the listing (at most [`MAX_PHOTOS`]; those the item has already are
+/// not fetched again). A photo with no answer ends the step with a transient error: the queue
+/// runs it again, the listing still next, the photos stored so far kept and counted.
 async fn download_photos<S: StoreAccess>(
     flow: &mut Flow<'_, S>,
     checkpoint: Checkpoint,
@@ -432,24 +464,22 @@ async fn download_photos<S: StoreAccess>(
         total,
         mut stored,
         mut failures,
+        mut failures_total,
     } = checkpoint
     else {
         return Ok(checkpoint);
     };
-    let Some(item) = remaining.pop() else {
+    failures_total = failures_total.max(failures.len() as i64);
+    let Some(item) = remaining.last().cloned() else {
         return Ok(Checkpoint::Photos {
             summary,
             remaining,
             total,
             stored,
             failures,
+            failures_total,
         });
     };
-    let (account_id, listing_id) = (flow.caller.account_id.clone(), item.listing_id.clone());
-    let urls = flow
-        .store
-        .with_store(move |store| Ok(store.listing_photo_urls(&account_id, &listing_id)?))
-        .await;
     let fail = |position: usize, url: &str, reason: String| {
         tracing::warn!(
             listing_id = %item.listing_id, position, %reason,
@@ -463,45 +493,116 @@ async fn download_photos<S: StoreAccess>(
             reason,
         }
     };
-    match urls {
-        Err(error) => failures.push(fail(0, "", error.to_string())),
-        Ok(urls) => {
+    let (account_id, listing_id, product_id) = (
+        flow.caller.account_id.clone(),
+        item.listing_id.clone(),
+        item.product_id.clone(),
+    );
+    let wanted = flow
+        .store
+        .with_store(move |store| {
+            let mut urls = store.listing_photo_urls(&account_id, &listing_id)?;
+            // An item takes no more: the rest are never fetched.
+            urls.truncate(MAX_PHOTOS);
+            let missing = store.missing_listing_photos(&product_id, urls.len())?;
+            Ok((urls, missing))
+        })
+        .await;
+    let mut step_failures = Vec::new();
+    match wanted {
+        Err(error) => step_failures.push(fail(0, "", error.to_string())),
+        Ok((urls, missing)) => {
             let driver = flow.paced.page().driver().clone();
-            let fetched = photos::fetch_all(&driver, &urls)
+            let site = flow.paced.page().base_url().to_owned();
+            let tab = photos::Tab::open(&driver)
                 .await
                 .map_err(|error| FlowError::Page(error.into()))?;
-            let mut good = Vec::new();
-            for (n, (url, result)) in urls.iter().zip(fetched).enumerate() {
-                match result.and_then(photos::checked) {
-                    Ok(bytes) => good.push((n + 1, bytes)),
-                    Err(reason) => failures.push(fail(n + 1, url, reason)),
+            let mut fetched = Ok(());
+            for position in missing {
+                let Some(url) = urls.get(position) else {
+                    continue;
+                };
+                let bytes = match tab.fetch(&driver, &site, url).await {
+                    Ok(photos::Fetched::Photo(bytes)) => bytes,
+                    Ok(photos::Fetched::Failed(reason)) => {
+                        step_failures.push(fail(position + 1, url, reason));
+                        continue;
+                    }
+                    Ok(photos::Fetched::NoAnswer(reason)) => {
+                        tracing::warn!(
+                            listing_id = %item.listing_id, position = position + 1, %reason,
+                            "a listing's photo had no answer: the step will run again"
+                        );
+                        fetched = Err(FlowError::Page(PageError::Network(reason)));
+                        break;
+                    }
+                    Err(error) => {
+                        fetched = Err(FlowError::Page(error.into()));
+                        break;
+                    }
+                };
+                let (product_id, listing_id) = (item.product_id.clone(), item.listing_id.clone());
+                let attached = flow
+                    .store
+                    .with_store(move |store| {
+                        let data_dir = store
+                            .path()
+                            .parent()
+                            .map(std::path::Path::to_path_buf)
+                            .unwrap_or_default();
+                        let file = match photos::store_file(
+                            &data_dir,
+                            &listing_id,
+                            position + 1,
+                            &bytes,
+                        ) {
+                            Ok(file) => file,
+                            Err(reason) => return Ok(Err(reason)),
+                        };
+                        let attached = store.attach_listing_photo(&product_id, position, &file);
+                        if !matches!(attached, Ok(true)) {
+                            // The item has a photo there already, is full or is gone.
+                            seller_store::photos::remove(&data_dir, &[file]);
+                        }
+                        Ok(Ok(attached?))
+                    })
+                    .await;
+                match attached {
+                    Ok(Ok(true)) => {
+                        stored += 1;
+                        // Counted at once: a step run again does not fetch it again.
+                        let partial = Checkpoint::Photos {
+                            summary: summary.clone(),
+                            remaining: remaining.clone(),
+                            total,
+                            stored,
+                            failures: failures.clone(),
+                            failures_total,
+                        };
+                        let done = total - remaining.len() as i64;
+                        if let Err(error) = flow.checkpoint(&partial, done, Some(total)).await {
+                            fetched = Err(error);
+                            break;
+                        }
+                    }
+                    Ok(Ok(false)) => {}
+                    Ok(Err(reason)) => step_failures.push(fail(position + 1, url, reason)),
+                    Err(error) => {
+                        fetched = Err(store_error(error));
+                        break;
+                    }
                 }
             }
-            let (product_id, listing_id) = (item.product_id.clone(), item.listing_id.clone());
-            let (files, unstored) = flow
-                .store
-                .with_store(move |store| {
-                    let data_dir = store
-                        .path()
-                        .parent()
-                        .map(std::path::Path::to_path_buf)
-                        .unwrap_or_default();
-                    let (files, unstored) = photos::store_files(&data_dir, &listing_id, good);
-                    let attached = store.attach_listing_photos(&product_id, &files)?;
-                    if !attached {
-                        // The item has photos already (a step run again) or is gone.
-                        seller_store::photos::remove(&data_dir, &files);
-                        return Ok((Vec::new(), unstored));
-                    }
-                    Ok((files, unstored))
-                })
-                .await
-                .map_err(store_error)?;
-            stored += files.len() as i64;
-            for (position, reason) in unstored {
-                let url = urls.get(position - 1).cloned().unwrap_or_default();
-                failures.push(fail(position, &url, reason));
-            }
+            let closed = tab.close(&driver).await;
+            fetched?;
+            closed.map_err(|error| FlowError::Page(error.into()))?;
+        }
+    }
+    remaining.pop();
+    for failure in step_failures {
+        failures_total += 1;
+        if failures.len() < KEPT_FAILURES {
+            failures.push(failure);
         }
     }
     let done = total - remaining.len() as i64;
@@ -511,6 +612,7 @@ async fn download_photos<S: StoreAccess>(
         total,
         stored,
         failures,
+        failures_total,
     };
     flow.checkpoint(&next, done, Some(total)).await?;
     Ok(next)

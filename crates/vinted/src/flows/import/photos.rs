@@ -19,7 +19,11 @@ use std::time::Duration;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use thirtyfour::WebDriver;
+use thirtyfour::common::types::TimeoutConfiguration;
+use thirtyfour::error::WebDriverError;
+use thirtyfour::{WebDriver, WindowHandle};
+
+use crate::site;
 
 use seller_store::photos::{self as stored_photos, MAX_BYTES};
 
@@ -38,84 +42,148 @@ pub struct PhotoFailure {
     pub reason: String,
 }
 
-/// The bytes of each photo at `urls`, in order, or why not; fetched in a tab of the session
-/// opened for them. `Err` only when the browser itself failed (the session is gone).
-pub(super) async fn fetch_all(
-    driver: &WebDriver,
-    urls: &[String],
-) -> Result<Vec<Result<Vec<u8>, String>>, thirtyfour::error::WebDriverError> {
-    let home = driver.window().await?;
-    let tab = driver.new_tab().await?;
-    driver.switch_to_window(tab).await?;
-    let mut fetched = Vec::with_capacity(urls.len());
-    let mut outcome = Ok(());
-    for url in urls {
-        match fetch_one(driver, url).await {
-            Ok(one) => fetched.push(one),
-            Err(error) => {
-                outcome = Err(error);
-                break;
+/// What one photo's fetch gave.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Fetched {
+    /// A checked image.
+    Photo(Vec<u8>),
+    /// The photo itself is wrong (an address refused, an error status, not an image, too
+    /// large): fetching it again would give the same.
+    Failed(String),
+    /// No answer (a timeout, a proxy or network error, a server error): the step is retried.
+    NoAnswer(String),
+}
+
+/// A tab of the session opened for the photos; [`Tab::close`] must end it on every path (it
+/// restores the session's timeouts, closes the tab and goes back to the Vinted page).
+pub(super) struct Tab {
+    home: WindowHandle,
+    timeouts: TimeoutConfiguration,
+}
+
+impl Tab {
+    pub(super) async fn open(driver: &WebDriver) -> Result<Tab, WebDriverError> {
+        let home = driver.window().await?;
+        let timeouts = driver.get_timeouts().await?;
+        let tab = driver.new_tab().await?;
+        if let Err(error) = driver.switch_to_window(tab.clone()).await {
+            // Not left open: one more try to reach it, close it, and back home.
+            if driver.switch_to_window(tab).await.is_ok() {
+                let _ = driver.close_window().await;
             }
+            let _ = driver.switch_to_window(home).await;
+            return Err(error);
         }
+        let tab = Tab { home, timeouts };
+        let limits = TimeoutConfiguration::new(
+            Some(PHOTO_TIMEOUT),
+            Some(PHOTO_TIMEOUT),
+            tab.timeouts.implicit(),
+        );
+        if let Err(error) = driver.update_timeouts(limits).await {
+            let _ = tab.close(driver).await;
+            return Err(error);
+        }
+        Ok(tab)
     }
-    // Back to the Vinted page whatever happened, so the next API call finds it.
-    let closed = driver.close_window().await;
-    let back = driver.switch_to_window(home).await;
-    outcome?;
-    closed?;
-    back?;
-    Ok(fetched)
+
+    /// The photo at `url`, refused unless [`site::photo::is_allowed`] for the account's
+    /// `site`, checked right before the browser opens it. `Err` only when the browser itself
+    /// failed (the session is gone).
+    pub(super) async fn fetch(
+        &self,
+        driver: &WebDriver,
+        site: &str,
+        url: &str,
+    ) -> Result<Fetched, WebDriverError> {
+        if !site::photo::is_allowed(url, site) {
+            return Ok(Fetched::Failed(
+                "not an address of Vinted's photos: not opened".to_owned(),
+            ));
+        }
+        if let Err(error) = driver.goto(url).await {
+            return Ok(Fetched::NoAnswer(format!(
+                "the photo did not load: {error}"
+            )));
+        }
+        let answer = match driver
+            .execute_async(READ_SCRIPT, vec![json!(MAX_BYTES)])
+            .await
+        {
+            Ok(answer) => answer.json().clone(),
+            Err(error) => {
+                return Ok(Fetched::NoAnswer(format!(
+                    "the photo could not be read: {error}"
+                )));
+            }
+        };
+        Ok(fetched_of(&answer))
+    }
+
+    /// Restores the session's timeouts, closes the tab and goes back to the Vinted page, each
+    /// tried whatever the others did; the first error is returned.
+    pub(super) async fn close(self, driver: &WebDriver) -> Result<(), WebDriverError> {
+        let restored = driver.update_timeouts(self.timeouts).await;
+        let closed = driver.close_window().await;
+        let back = driver.switch_to_window(self.home).await;
+        restored?;
+        closed?;
+        back
+    }
 }
 
-async fn fetch_one(
-    driver: &WebDriver,
-    url: &str,
-) -> Result<Result<Vec<u8>, String>, thirtyfour::error::WebDriverError> {
-    // The address came from Vinted or another device: only web addresses are opened.
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Ok(Err("not an http(s) address".to_owned()));
-    }
-    driver.set_page_load_timeout(PHOTO_TIMEOUT).await?;
-    if let Err(error) = driver.goto(url).await {
-        return Ok(Err(format!("the photo did not load: {error}")));
-    }
-    driver.set_script_timeout(PHOTO_TIMEOUT).await?;
-    let answer = match driver
-        .execute_async(READ_SCRIPT, vec![json!(MAX_BYTES)])
-        .await
-    {
-        Ok(answer) => answer.json().clone(),
-        Err(error) => return Ok(Err(format!("the photo could not be read: {error}"))),
-    };
-    Ok(bytes_of(&answer))
-}
-
-/// What the tab's script answered, as the photo's bytes or why not.
-fn bytes_of(answer: &Value) -> Result<Vec<u8>, String> {
+/// What the tab's script answered, as a photo, a photo that is wrong, or no answer.
+fn fetched_of(answer: &Value) -> Fetched {
     if let Some(error) = answer["error"].as_str() {
-        return Err(match answer["size"].as_u64() {
-            // Chromium shows its own error page for an error status with an empty body, or
-            // for no answer at all.
-            _ if error == "not loaded" => {
-                "the photo did not load (an error status or no answer)".to_owned()
-            }
-            Some(size) if error == "too large" => {
-                format!(
-                    "the photo is larger than {} MB ({size} bytes)",
-                    MAX_BYTES / 1024 / 1024
-                )
-            }
-            _ => format!("the photo could not be fetched: {error}"),
-        });
+        if error == "not loaded" {
+            // Chromium's own error page: "HTTP ERROR 404" for an error status with an empty
+            // body, a net error code (ERR_TIMED_OUT, ERR_PROXY_CONNECTION_FAILED…) for no
+            // answer.
+            let text = answer["text"].as_str().unwrap_or_default();
+            return match http_error_status(text) {
+                Some(status) => status_failure(status),
+                None => Fetched::NoAnswer(
+                    "the photo did not load (no answer from its server or the proxy)".to_owned(),
+                ),
+            };
+        }
+        return match answer["size"].as_u64() {
+            Some(size) if error == "too large" => Fetched::Failed(format!(
+                "the photo is larger than {} MB ({size} bytes)",
+                MAX_BYTES / 1024 / 1024
+            )),
+            _ => Fetched::NoAnswer(format!("the photo could not be fetched: {error}")),
+        };
     }
     let status = answer["status"].as_u64().unwrap_or(0);
     if status != 200 {
-        return Err(format!("the photo's server answered {status}"));
+        return status_failure(status);
     }
-    let bytes = base64::engine::general_purpose::STANDARD
+    let decoded = base64::engine::general_purpose::STANDARD
         .decode(answer["data"].as_str().unwrap_or_default())
-        .map_err(|error| format!("the photo's bytes were garbled: {error}"))?;
-    checked(bytes)
+        .map_err(|error| format!("the photo's bytes were garbled: {error}"))
+        .and_then(checked);
+    match decoded {
+        Ok(bytes) => Fetched::Photo(bytes),
+        Err(reason) => Fetched::Failed(reason),
+    }
+}
+
+/// An error status: the server's or the proxy's trouble (5xx, 408, 429) passes, the rest
+/// (404, 403…) stays.
+fn status_failure(status: u64) -> Fetched {
+    let reason = format!("the photo did not load: its server answered {status}");
+    if status >= 500 || status == 408 || status == 429 || status == 0 {
+        Fetched::NoAnswer(reason)
+    } else {
+        Fetched::Failed(reason)
+    }
+}
+
+/// The status Chromium's error page names ("HTTP ERROR 404"), if any.
+fn http_error_status(text: &str) -> Option<u64> {
+    let at = text.find("HTTP ERROR ")? + "HTTP ERROR ".len();
+    text.get(at..at + 3)?.parse().ok()
 }
 
 /// The photo's bytes when they are a JPEG, PNG or WebP image no larger than the limit.
@@ -136,24 +204,16 @@ pub(super) fn checked(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Stores each photo's bytes as the inventory stores photos (a name the store chooses, never
-/// one from the network); returns the stored names in order and, for each photo that could
-/// not be stored, its position (from 1) and why.
-pub(super) fn store_files(
+/// Stores one photo's bytes as the inventory stores photos (a name the store chooses, never
+/// one from the network).
+pub(super) fn store_file(
     data_dir: &Path,
     listing_id: &str,
-    photos: Vec<(usize, Vec<u8>)>,
-) -> (Vec<String>, Vec<(usize, String)>) {
-    let mut files = Vec::new();
-    let mut failed = Vec::new();
-    for (position, bytes) in photos {
-        let label = format!("photo {position} of Vinted listing {listing_id}");
-        match stored_photos::import(data_dir, &label, &bytes) {
-            Ok(file) => files.push(file),
-            Err(error) => failed.push((position, error.to_string())),
-        }
-    }
-    (files, failed)
+    position: usize,
+    bytes: &[u8],
+) -> Result<String, String> {
+    let label = format!("photo {position} of Vinted listing {listing_id}");
+    stored_photos::import(data_dir, &label, bytes).map_err(|error| error.to_string())
 }
 
 /// Runs in the photo's own tab: reads the photo back from its own origin (the browser's cache
@@ -161,7 +221,7 @@ pub(super) fn store_files(
 const READ_SCRIPT: &str = r#"
 const [maxBytes, done] = arguments;
 if (location.protocol === "chrome-error:") {
-  done({ error: "not loaded" });
+  done({ error: "not loaded", text: String(document.body && document.body.innerText).slice(0, 2000) });
   return;
 }
 fetch(location.href, { credentials: "include", cache: "force-cache" })
@@ -208,17 +268,27 @@ mod tests {
     #[test]
     fn a_script_answer_says_what_went_wrong() {
         let ok = json!({"status": 200, "data": "/9j/4AAQ", "size": 6});
-        assert_eq!(bytes_of(&ok), Ok(vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]));
-        let missing = json!({"status": 404, "data": "", "size": 0});
         assert_eq!(
-            bytes_of(&missing),
-            Err("the photo's server answered 404".to_owned())
+            fetched_of(&ok),
+            Fetched::Photo(vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10])
         );
+        let missing = json!({"status": 404, "data": "", "size": 0});
+        assert!(matches!(fetched_of(&missing), Fetched::Failed(r) if r.contains("404")));
         let big = json!({"status": 200, "error": "too large", "size": 99_000_000});
-        assert!(bytes_of(&big).unwrap_err().contains("larger than"));
-        let error_page = json!({"error": "not loaded"});
-        assert!(bytes_of(&error_page).unwrap_err().contains("did not load"));
+        assert!(matches!(fetched_of(&big), Fetched::Failed(r) if r.contains("larger than")));
         let html = json!({"status": 200, "data": "PGh0bWw+", "size": 6});
-        assert!(bytes_of(&html).unwrap_err().contains("not a JPEG"));
+        assert!(matches!(fetched_of(&html), Fetched::Failed(r) if r.contains("not a JPEG")));
+        // Chromium's error pages: an empty 404 stays, no answer passes.
+        let not_found =
+            json!({"error": "not loaded", "text": "This page isn't working\nHTTP ERROR 404"});
+        assert!(matches!(fetched_of(&not_found), Fetched::Failed(r) if r.contains("404")));
+        let bad_gateway = json!({"error": "not loaded", "text": "HTTP ERROR 502"});
+        assert!(matches!(fetched_of(&bad_gateway), Fetched::NoAnswer(_)));
+        let no_answer = json!({"error": "not loaded", "text": "ERR_PROXY_CONNECTION_FAILED"});
+        assert!(
+            matches!(fetched_of(&no_answer), Fetched::NoAnswer(r) if r.contains("did not load"))
+        );
+        let blip = json!({"status": 503, "data": "", "size": 0});
+        assert!(matches!(fetched_of(&blip), Fetched::NoAnswer(_)));
     }
 }
