@@ -106,6 +106,15 @@ impl Tab {
                 "the photo did not load: {error}"
             )));
         }
+        // A redirect elsewhere is not read back (Chromium's own error page is, for its text).
+        let landed = driver.current_url().await?;
+        if matches!(landed.scheme(), "http" | "https")
+            && !site::photo::is_allowed(landed.as_str(), site)
+        {
+            return Ok(Fetched::Failed(
+                "the photo's address redirected outside Vinted's photos: not read".to_owned(),
+            ));
+        }
         let answer = match driver
             .execute_async(READ_SCRIPT, vec![json!(MAX_BYTES)])
             .await
