@@ -270,9 +270,9 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
       {photos && (
         <div className="job-result" data-testid="job-photos">
           <p>{t("jobs.result.importPhotos", { count: photos.stored })}</p>
-          {photos.failed.length > 0 && (
+          {photos.failed.length + photos.more > 0 && (
             <>
-              <p>{t("jobs.result.importPhotosFailed", { count: photos.failed.length })}</p>
+              <p>{t("jobs.result.importPhotosFailed", { count: photos.failed.length + photos.more })}</p>
               <ul>
                 {photos.failed.map((f) => (
                   <li key={`${f.listingId}-${f.position}`}>
@@ -281,6 +281,7 @@ function JobItem({ job, accountName, resuming, onCancel, onResume, onWatch }: It
                       : t("jobs.result.importPhotoFailed", { id: f.listingId, position: f.position })}
                   </li>
                 ))}
+                {photos.more > 0 && <li>{t("jobs.result.importPhotosMore", { count: photos.more })}</li>}
               </ul>
             </>
           )}

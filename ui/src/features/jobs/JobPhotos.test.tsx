@@ -34,6 +34,7 @@ const imported: Job = {
       { listingId: "5001", productId: "p1", position: 2, url: "https://images.example/2.jpg", reason: "not an image" },
       { listingId: "5003", productId: "p3", position: 0, url: "", reason: "no answer" },
     ],
+    photoFailuresTotal: 5,
   },
   createdAt: "2026-12-07T10:00:00.000Z",
   updatedAt: "2026-12-07T10:02:00.000Z",
@@ -60,10 +61,11 @@ describe("an import's photos", () => {
     const photos = await screen.findByTestId("job-photos");
     const text = normalizeSpaces(photos.textContent);
     expect(text).toContain("7 photos téléchargées");
-    expect(text).toContain("2 photos n’ont pas pu être téléchargées");
+    expect(text).toContain("5 photos n’ont pas pu être téléchargées");
     expect(within(photos).getAllByRole("listitem").map((li) => normalizeSpaces(li.textContent))).toEqual([
       "annonce n° 5001, photo 2",
       "annonce n° 5003 : ses photos n’ont pas pu être lues",
+      "et 3 autres",
     ]);
     // The reasons are the browser's English words: kept in the logs, not shown.
     expect(text).not.toContain("not an image");

@@ -47,7 +47,10 @@ describe("importPhotos", () => {
           ],
         },
       }),
-    ).toEqual({ stored: 5, failed: [{ listingId: "41", position: 2 }] });
+    ).toEqual({ stored: 5, failed: [{ listingId: "41", position: 2 }], more: 0 });
+    expect(
+      importPhotos({ kind: "import_listings", result: { photos: 0, photoFailures: [{ listingId: "41", position: 1 }], photoFailuresTotal: 60 } }),
+    ).toEqual({ stored: 0, failed: [{ listingId: "41", position: 1 }], more: 59 });
     expect(importPhotos({ kind: "import_listings", result: { seen: 2 } })).toBeNull();
     expect(importPhotos({ kind: "publish", result: { photos: 3 } })).toBeNull();
   });

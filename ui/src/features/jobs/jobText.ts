@@ -49,7 +49,7 @@ export function importSummary(job: Pick<Job, "kind" | "result">): ImportSummary 
   return { seen: n(r.seen), linked: n(r.linked), gone: n(r.gone), created: n(r.created) };
 }
 
-export type ImportPhotos = { stored: number; failed: { listingId: string; position: number }[] };
+export type ImportPhotos = { stored: number; failed: { listingId: string; position: number }[]; more: number };
 
 /** The photos an import downloaded for the items it made, and those it could not; `null` when it fetched none. */
 export function importPhotos(job: Pick<Job, "kind" | "result">): ImportPhotos | null {
@@ -62,7 +62,9 @@ export function importPhotos(job: Pick<Job, "kind" | "result">): ImportPhotos | 
     if (typeof listingId !== "string" || typeof position !== "number") return [];
     return [{ listingId, position }];
   });
-  return { stored: r.photos, failed };
+  // The import keeps the first failures and a total: the rest are only counted.
+  const total = typeof r.photoFailuresTotal === "number" && Number.isFinite(r.photoFailuresTotal) ? r.photoFailuresTotal : failed.length;
+  return { stored: r.photos, failed, more: Math.max(0, total - failed.length) };
 }
 
 /** The options an import was queued with, from its payload. */
