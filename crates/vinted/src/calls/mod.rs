@@ -197,6 +197,28 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         summary: Value,
         send: impl AsyncFnOnce(&mut Page) -> Result<T, FlowError>,
     ) -> Result<Option<T>, FlowError> {
+        match self
+            .write_through_page_holding(action, call, summary, |_| false, send)
+            .await?
+        {
+            Some(Ok(value)) => Ok(Some(value)),
+            Some(Err(refusal)) => Err(self.refused(refusal).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// [`Paced::write_through_page`], except that a refusal `hold` picks is audited as refused
+    /// and handed back as it came, not yet recorded for the account: the flow first looks
+    /// (with paced reads) at what it means, then records it with [`Paced::refused_on_page`] or
+    /// tries again.
+    pub async fn write_through_page_holding<T>(
+        &mut self,
+        action: Action,
+        call: Call,
+        summary: Value,
+        hold: impl FnOnce(&Refusal) -> bool,
+        send: impl AsyncFnOnce(&mut Page) -> Result<T, FlowError>,
+    ) -> Result<Option<Result<T, Refusal>>, FlowError> {
         if self.caller.dry_run {
             self.audit(&call, summary, None, AuditOutcome::DryRun, None, action)
                 .await?;
@@ -212,11 +234,12 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         let (status, recorded, message) = audit_of(&outcome);
         self.audit(&call, summary, status, recorded, message, action)
             .await?;
-        let outcome = match outcome {
+        match outcome {
+            Ok(value) => Ok(Some(Ok(value))),
+            Err(FlowError::Vinted(refusal)) if hold(&refusal) => Ok(Some(Err(refusal))),
             Err(FlowError::Vinted(refusal)) => Err(self.refused(refusal).await?),
-            other => other,
-        };
-        outcome.map(Some)
+            Err(other) => Err(other),
+        }
     }
 
     /// Takes the turn of a write made through the page before the page starts on it: the
@@ -234,9 +257,10 @@ impl<'a, S: StoreAccess> Paced<'a, S> {
         Ok(())
     }
 
-    /// A refusal Vinted gave one of its own page's calls (the upload form's photo upload),
-    /// recorded for the account as any refusal is (a cooldown, a pause for the person); the
-    /// error the flow stops with. A turn taken for the page's write is given back.
+    /// A refusal Vinted gave one of its own page's calls (the upload form's photo upload, or
+    /// the publish click's refusal held by [`Paced::write_through_page_holding`]), recorded for
+    /// the account as any refusal is (a cooldown, a pause for the person); the error the flow
+    /// stops with. A turn taken for the page's write is given back.
     pub async fn refused_on_page(&mut self, refusal: Refusal) -> Result<FlowError, FlowError> {
         self.reserved = None;
         self.refused(refusal).await

@@ -76,13 +76,12 @@ impl From<WebDriverError> for Fill {
     }
 }
 
-/// What came of the publish click.
+/// What came of the publish click when Vinted did not refuse it (a refusal comes back as the
+/// `Err` of [`submit`]'s answer).
 #[derive(Debug)]
 pub enum Submitted {
     /// Vinted took it; the id when the page went to the listing's page.
     Created(Option<u64>),
-    /// Vinted refused it.
-    Refused(Refusal),
     /// No answer the page recorded (the connection dropped): it may or may not exist.
     Unknown(String),
 }
@@ -160,8 +159,9 @@ pub async fn fill(driver: &WebDriver, input: &FormInput) -> Result<(), Fill> {
     Ok(())
 }
 
-/// Clicks publish (a native, trusted click) and waits for what came of it.
-pub async fn submit(driver: &WebDriver) -> Result<Submitted, PageError> {
+/// Clicks publish (a native, trusted click) and waits for what came of it: what the page
+/// showed, or Vinted's refusal.
+pub async fn submit(driver: &WebDriver) -> Result<Result<Submitted, Refusal>, PageError> {
     let listener = Listener::start(driver, &[route::ITEM_UPLOAD_ITEMS]).await;
     let submitted = click_and_wait(driver, listener.as_ref()).await;
     if let Some(listener) = listener {
@@ -173,7 +173,7 @@ pub async fn submit(driver: &WebDriver) -> Result<Submitted, PageError> {
 async fn click_and_wait(
     driver: &WebDriver,
     listener: Option<&Listener>,
-) -> Result<Submitted, PageError> {
+) -> Result<Result<Submitted, Refusal>, PageError> {
     let before_requests = statuses(driver, route::ITEM_UPLOAD_ITEMS).await?.len();
     let before_texts = visible_texts(driver).await?;
     let save = driver.find(By::Css(form::SAVE)).await?;
@@ -182,7 +182,7 @@ async fn click_and_wait(
     let mut silent_since: Option<Instant> = None;
     while started.elapsed() < SUBMIT_WAIT {
         if let Some(id) = listing_page_id(driver).await? {
-            return Ok(Submitted::Created(Some(id)));
+            return Ok(Ok(Submitted::Created(Some(id))));
         }
         let answered = statuses(driver, route::ITEM_UPLOAD_ITEMS)
             .await?
@@ -190,13 +190,13 @@ async fn click_and_wait(
             .skip(before_requests)
             .find(|status| *status != 0);
         match answered {
-            Some(200..=299) => return Ok(Submitted::Created(navigated(driver).await?)),
+            Some(200..=299) => return Ok(Ok(Submitted::Created(navigated(driver).await?))),
             Some(400 | 422) => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 let errors = form_errors(driver).await?;
-                return Ok(Submitted::Refused(Refusal::Validation { errors }));
+                return Ok(Err(Refusal::Validation { errors }));
             }
-            Some(401) => return Ok(Submitted::Refused(Refusal::LoginExpired)),
+            Some(401) => return Ok(Err(Refusal::LoginExpired)),
             // A 403 is a stale token, unless the anti-bot script put its challenge on the
             // page: then the person must pass it, and a retry would only make things worse.
             Some(403) => {
@@ -204,7 +204,7 @@ async fn click_and_wait(
                 let challenge = driver
                     .find_all(By::Css(crate::site::challenge::page_selector()))
                     .await?;
-                return Ok(Submitted::Refused(if challenge.is_empty() {
+                return Ok(Err(if challenge.is_empty() {
                     Refusal::AccessDenied
                 } else {
                     Refusal::Challenge {
@@ -212,15 +212,15 @@ async fn click_and_wait(
                     }
                 }));
             }
-            Some(404) => return Ok(Submitted::Refused(Refusal::NotFound)),
+            Some(404) => return Ok(Err(Refusal::NotFound)),
             Some(429) => {
-                return Ok(Submitted::Refused(Refusal::RateLimited {
+                return Ok(Err(Refusal::RateLimited {
                     retry_after: retry_after_of(listener, route::ITEM_UPLOAD_ITEMS).await,
                 }));
             }
-            Some(status @ 500..) => return Ok(Submitted::Refused(Refusal::Server { status })),
+            Some(status @ 500..) => return Ok(Err(Refusal::Server { status })),
             Some(status) => {
-                return Ok(Submitted::Refused(Refusal::Unexpected {
+                return Ok(Err(Refusal::Unexpected {
                     status,
                     code: None,
                     message: None,
@@ -241,18 +241,18 @@ async fn click_and_wait(
                     .map(|problem| problem.message)
                     .collect::<Vec<_>>()
                     .join(" ");
-                return Ok(Submitted::Unknown(if said.is_empty() {
+                return Ok(Ok(Submitted::Unknown(if said.is_empty() {
                     "the page showed a message but no answer from Vinted".to_owned()
                 } else {
                     said
-                }));
+                })));
             }
         }
         tokio::time::sleep(POLL).await;
     }
-    Ok(Submitted::Unknown(
+    Ok(Ok(Submitted::Unknown(
         "no answer from Vinted after the publish click".to_owned(),
-    ))
+    )))
 }
 
 /// The photos, one at a time so their tiles come in the listing's order; every upload must

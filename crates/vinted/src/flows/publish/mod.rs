@@ -292,42 +292,51 @@ pub async fn publish_product<S: StoreAccess>(
         state.phase = Phase::Submitted;
         state.submitted_at = Some(seller_store::now_rfc3339());
         flow.checkpoint(&wrap(&state), 0, Some(1)).await?;
-        let retry_denied = !denied_once;
+        // A 403 is held back from the account's record until the profile is read: the page
+        // shows only the 403, not its body.
         let sent = flow
             .paced
-            .write_through_page(
+            .write_through_page_holding(
                 action,
                 call.clone(),
                 body.clone(),
-                async |page: &mut Page| match form::submit(page.driver()).await? {
-                    // The page shows only the 403, not its body: a restricted account answers
-                    // every write so, and its profile says until when. That is no stale token:
-                    // the account's writes pause, nothing is tried again.
-                    Submitted::Refused(Refusal::AccessDenied) => {
-                        match restriction_on_page(page).await {
-                            Some(refusal) => Err(FlowError::Vinted(refusal)),
-                            // A stale token on the form: a fresh form has a fresh one (once).
-                            None if retry_denied => Ok(Submitted::Refused(Refusal::AccessDenied)),
-                            None => Err(FlowError::Vinted(Refusal::AccessDenied)),
-                        }
-                    }
-                    Submitted::Refused(refusal) => Err(FlowError::Vinted(refusal)),
-                    other => Ok(other),
+                |refusal| matches!(refusal, Refusal::AccessDenied),
+                async |page: &mut Page| {
+                    form::submit(page.driver())
+                        .await?
+                        .map_err(FlowError::Vinted)
                 },
             )
             .await;
+        let sent = match sent {
+            // A restricted account answers every write so, and its profile says until when
+            // (or an expired login, a challenge): no stale token, the account's writes pause
+            // and nothing is tried again. The profile is read like any other read, paced.
+            Ok(Some(Err(denied))) => match restriction_of(&mut flow.paced).await {
+                // A stale token on the form: a fresh form has a fresh one (once).
+                Ok(None) if !denied_once => {
+                    tracing::info!(
+                        product_id,
+                        "the form's create was refused with 106: reloading the form once"
+                    );
+                    denied_once = true;
+                    tries -= 1;
+                    continue;
+                }
+                Ok(found) => Err(flow
+                    .paced
+                    .refused_on_page(found.unwrap_or(denied))
+                    .await
+                    .unwrap_or_else(|error| error)),
+                Err(error) => Err(error),
+            },
+            Ok(Some(Ok(submitted))) => Ok(Some(submitted)),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
         let listing_id = match sent {
             Ok(Some(Submitted::Created(Some(id)))) => Some(id.to_string()),
             Ok(Some(Submitted::Created(None))) => None,
-            Ok(Some(Submitted::Refused(_))) => {
-                tracing::info!(
-                    product_id,
-                    "the form's create was refused with 106: reloading the form once"
-                );
-                denied_once = true;
-                tries -= 1;
-                continue;
-            }
             Ok(Some(Submitted::Unknown(why))) => {
                 let since = since_started(&state);
                 let price = product.price_cents;
@@ -412,11 +421,12 @@ pub async fn publish_product<S: StoreAccess>(
     Err(error)
 }
 
-/// After a 403 on a photo upload: the account's own profile tells a restriction (or an
-/// expired login, or a challenge) from a stale token. Read like any other read, through the
-/// pacing (its turn, its gap after the last read, a refusal recorded for the account); `None`
-/// when the profile shows none of these, or cannot be read (the stale-token path then goes on
-/// as before). A refusal or a wait of the read itself ends the try with its error.
+/// After a 403 on a photo upload or on the publish click: the account's own profile tells a
+/// restriction (or an expired login, or a challenge) from a stale token. Read like any other
+/// read, through the pacing (its turn, its gap after the last read, a refusal recorded for the
+/// account); `None` when the profile shows none of these, or cannot be read (the stale-token
+/// path then goes on as before). A refusal or a wait of the read itself ends the try with its
+/// error.
 async fn restriction_of<S: StoreAccess>(
     paced: &mut Paced<'_, S>,
 ) -> Result<Option<Refusal>, FlowError> {
@@ -427,27 +437,8 @@ async fn restriction_of<S: StoreAccess>(
             Err(error)
         }
         Err(error) => {
-            tracing::warn!(%error, "the profile could not be read after a photo's 403");
+            tracing::warn!(%error, "the profile could not be read after a 403 on the form");
             Ok(None)
-        }
-    }
-}
-
-/// After a 403 on the form's create: the same check as [`restriction_of`], read from the page
-/// inside the click's own paced write (`Paced::write_through_page` lends the page alone, and
-/// its audit row records the 403 as the click's outcome), so this one read takes no turn of
-/// its own.
-async fn restriction_on_page(page: &mut Page) -> Option<Refusal> {
-    let now = Utc::now();
-    match page.call(&Call::get(route::USERS_CURRENT)).await {
-        Ok(raw) => match raw.classify(now) {
-            Ok(profile) => crate::reply::restriction_in_profile(&profile, now),
-            Err(refusal) if refusal.needs_attention().is_some() => Some(refusal),
-            Err(_) => None,
-        },
-        Err(error) => {
-            tracing::warn!(%error, "the profile could not be read after the form's 403");
-            None
         }
     }
 }
