@@ -273,9 +273,11 @@ impl StoreTx<'_> {
     }
 
     /// Records where a running job has got to. `progress_total` `None` keeps the total known so
-    /// far. A checkpoint that moves the job on (another checkpoint or progress than the one
-    /// stored) starts its count of failures in a row again: the queue gives up a job after a few
-    /// transient failures with no progress between them, not after a few over its whole life.
+    /// far. A checkpoint whose progress is further than the stored one starts the job's count of
+    /// failures in a row again: the queue gives up a job after a few transient failures with no
+    /// progress between them, not after a few over its whole life. Only the progress counts, not
+    /// the checkpoint's content: a publish saves a new attempt id and time at every turn, which
+    /// is no step further.
     pub fn checkpoint_job(
         &mut self,
         id: &str,
@@ -296,8 +298,7 @@ impl StoreTx<'_> {
         state_among(&self.tx, id, &[JobState::Running])?;
         self.tx.execute(
             "UPDATE vinted_jobs SET
-                failures = CASE WHEN checkpoint IS ?2 AND progress_done = ?3 THEN failures
-                                ELSE 0 END,
+                failures = CASE WHEN ?3 > progress_done THEN 0 ELSE failures END,
                 checkpoint = ?2, progress_done = ?3,
                 progress_total = COALESCE(?4, progress_total), updated_at = ?5
              WHERE id = ?1",

@@ -104,6 +104,21 @@ fn a_checkpoint_that_moves_the_job_on_starts_the_failure_count_again() {
         .retry_job_after_failure(&id, NOW, "no_answer", "dropped")
         .expect("a failed turn");
     assert_eq!(store.job(&id).expect("job").failures, 2);
+    // Another checkpoint at the same progress (a publish's new attempt id at each turn), or a
+    // lower one (a new phase starting from 0), is no step further either.
+    store.start_job(&id).expect("start");
+    let other = store
+        .checkpoint_job(&id, &json!({"step": 1, "attemptId": "a2"}), 1, Some(3))
+        .expect("another checkpoint, same progress");
+    assert_eq!(other.failures, 2);
+    let lower = store
+        .checkpoint_job(&id, &json!({"phase": "photos"}), 0, Some(5))
+        .expect("a new phase");
+    assert_eq!(lower.failures, 2);
+    store
+        .retry_job_after_failure(&id, NOW, "no_answer", "dropped")
+        .expect("a failed turn");
+    assert_eq!(store.job(&id).expect("job").failures, 3);
     // A step further: the count starts again.
     store.start_job(&id).expect("start");
     let moved = store

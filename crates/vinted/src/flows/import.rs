@@ -453,7 +453,8 @@ fn photos_checkpoint(summary: Value, mut items: Vec<ItemFromListing>) -> Checkpo
 /// The photos of the next listing, downloaded and given to its item one by one as they come,
 /// at their positions in the listing (at most [`MAX_PHOTOS`]; those the item has already are
 /// not fetched again). A photo with no answer ends the step with a transient error: the queue
-/// runs it again, the listing still next, the photos stored so far kept and counted.
+/// runs it again, the listing still next, the photos stored so far kept and counted; on the
+/// job's last try it is recorded as not downloaded instead, and the import goes on.
 async fn download_photos<S: StoreAccess>(
     flow: &mut Flow<'_, S>,
     checkpoint: Checkpoint,
@@ -518,6 +519,7 @@ async fn download_photos<S: StoreAccess>(
                 .await
                 .map_err(|error| FlowError::Page(error.into()))?;
             let mut fetched = Ok(());
+            let last_try = flow.job.failures + 1 >= crate::jobs::outcome::MAX_FAILURES;
             for position in missing {
                 let Some(url) = urls.get(position) else {
                     continue;
@@ -525,6 +527,13 @@ async fn download_photos<S: StoreAccess>(
                 let bytes = match tab.fetch(&driver, &site, url).await {
                     Ok(photos::Fetched::Photo(bytes)) => bytes,
                     Ok(photos::Fetched::Failed(reason)) => {
+                        step_failures.push(fail(position + 1, url, reason));
+                        continue;
+                    }
+                    // The job's last try before the queue would give it up: the photo is
+                    // recorded as not downloaded and the import goes on, so one photo that never
+                    // answers does not cost every later listing its photos.
+                    Ok(photos::Fetched::NoAnswer(reason)) if last_try => {
                         step_failures.push(fail(position + 1, url, reason));
                         continue;
                     }
