@@ -790,6 +790,34 @@ async fn a_restriction_on_the_form_pauses_the_account_instead_of_a_csrf_retry() 
         .filter(|r| r.path == "/api/v2/item_upload/items")
         .count();
     assert_eq!(creates, 1, "no retry after the restriction");
+    // The click's 403 is in the audit log as refused, never as sent; the profile that told the
+    // restriction was read after it.
+    let audit = harness
+        .db
+        .lock()
+        .list_audit(&AuditFilter {
+            account_id: Some(harness.account_id.clone()),
+            ..AuditFilter::default()
+        })
+        .expect("the audit log")
+        .items;
+    let clicks: Vec<_> = audit
+        .iter()
+        .filter(|r| r.path == "/api/v2/item_upload/items")
+        .map(|r| (r.outcome, r.http_status))
+        .collect();
+    assert_eq!(clicks, [(AuditOutcome::Refused, Some(403))], "{audit:#?}");
+    let requests = fake.requests();
+    let create = requests
+        .iter()
+        .position(|r| r.method == "POST" && r.path == "/api/v2/item_upload/items")
+        .expect("the create");
+    assert!(
+        requests[create..]
+            .iter()
+            .any(|r| r.method == "GET" && r.path == "/api/v2/users/current"),
+        "the profile read after the click"
+    );
     let pacing = harness
         .db
         .lock()
