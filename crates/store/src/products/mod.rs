@@ -220,6 +220,14 @@ impl StoreTx<'_> {
         ] {
             tx.execute(&format!("DELETE FROM {table} WHERE product_id = ?1"), [id])?;
         }
+        // Saving the item rewrites its photos at positions 0..n, which no longer line up with
+        // the listing's: an import filling in the listing's photos by position would attach
+        // duplicates and bring back photos the person removed. Once the person has saved the
+        // item, its photos are theirs and the import stops completing them.
+        tx.execute(
+            "DELETE FROM vinted_items_from_listings WHERE product_id = ?1",
+            [id],
+        )?;
         write_children(tx, id, &draft)?;
         read_product(tx, id)
     }

@@ -438,7 +438,8 @@ impl StoreTx<'_> {
 
     /// The items made from the account's listings (by an import or "create items" on this
     /// device) that have fewer photos than their listing names (at most [`MAX_PHOTOS`]), still
-    /// linked to it: an import fetches the photos they lack. Oldest listing first.
+    /// linked to it and not saved by the person since (see `filled_in`): an import fetches
+    /// the photos they lack. Oldest listing first.
     pub fn items_missing_listing_photos(&self, account_id: &str) -> Result<Vec<ItemFromListing>> {
         let rows = self
             .tx
@@ -530,19 +531,16 @@ impl StoreTx<'_> {
     /// Gives an item made from a listing the downloaded photo of the listing's `position`
     /// (from 0, Vinted's order; a stored name, `photos/…`) at that same position, unless the
     /// item already has a photo there (a step run again, a re-import completing the item, a
-    /// photo the person put there), has [`MAX_PHOTOS`] already, or is gone. Returns whether it
-    /// was attached; when not, the caller removes the file.
+    /// photo the person put there), has [`MAX_PHOTOS`] already, is gone, or was saved by the
+    /// person since it was made (see `filled_in`). Returns whether it was attached; when not,
+    /// the caller removes the file.
     pub fn attach_listing_photo(
         &mut self,
         product_id: &str,
         position: usize,
         file: &str,
     ) -> Result<bool> {
-        let exists: bool = self.tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM seller_products WHERE id = ?1 AND shop_id = ?2)",
-            params![product_id, self.shop_id()],
-            |r| r.get(0),
-        )?;
+        let exists = filled_in(&self.tx, self.shop_id(), product_id)?;
         let (taken, count): (bool, i64) = self.tx.query_row(
             "SELECT COALESCE(SUM(position = ?2), 0) > 0, COUNT(*)
              FROM seller_product_photos WHERE product_id = ?1",
@@ -560,6 +558,20 @@ impl StoreTx<'_> {
             .execute(params![new_id(), product_id, file, position as i64])?;
         Ok(true)
     }
+}
+
+/// Whether the shop's item `product_id` still gets its listing's photos filled in: it was made
+/// from a listing and the person has not saved it since. Saving an item rewrites its photos'
+/// positions (and drops the row of `vinted_items_from_listings`), so filling in by position
+/// would then add duplicates and bring back photos the person removed.
+fn filled_in(conn: &Connection, shop_id: &str, product_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM vinted_items_from_listings m
+                 JOIN seller_products p ON p.id = m.product_id
+                 WHERE m.product_id = ?1 AND p.shop_id = ?2)",
+        )?
+        .query_row(params![product_id, shop_id], |r| r.get(0))?)
 }
 
 /// Records that this device's import found the listing row `id` at `seen_at`.
@@ -687,14 +699,10 @@ impl Store {
     }
 
     /// The positions (from 0) of the first `count` photos of a listing that the item made from
-    /// it has no photo at; none when the item is gone.
+    /// it has no photo at; none when the item is gone or the person saved it since it was made
+    /// (see `filled_in`).
     pub fn missing_listing_photos(&self, product_id: &str, count: usize) -> Result<Vec<usize>> {
-        let exists: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM seller_products WHERE id = ?1 AND shop_id = ?2)",
-            params![product_id, self.shop_id()],
-            |r| r.get(0),
-        )?;
-        if !exists {
+        if !filled_in(&self.conn, self.shop_id(), product_id)? {
             return Ok(Vec::new());
         }
         let taken: std::collections::HashSet<i64> = self

@@ -72,7 +72,9 @@ pub struct PublishedListing {
 /// How the message of a failed attempt starts when its publish click was made but its outcome
 /// is unknown (no answer, a server error after the click): a listing may exist, and a later
 /// publish of the item, on any device, looks in the wardrobe first
-/// ([`Store::unsettled_publish_attempt`]).
+/// ([`Store::unsettled_publish_attempt`]). Plain text the cleaner keeps as it is (bar the
+/// trailing space when the detail is blank), so a message that starts with it is never cleaned
+/// away to nothing.
 pub const CLICK_OUTCOME_UNKNOWN: &str = "click outcome unknown: ";
 
 const ATTEMPT_COLUMNS: &str =
@@ -417,7 +419,14 @@ impl Store {
                         OR (status = 'failed' AND substr(error_message, 1, length(?4)) = ?4))",
             )?
             .query_row(
-                params![product_id, account_id, since, CLICK_OUTCOME_UNKNOWN],
+                // Without its trailing space: the cleaner drops it when the detail after it is
+                // blank, and that attempt's click is as unknown as any other.
+                params![
+                    product_id,
+                    account_id,
+                    since,
+                    CLICK_OUTCOME_UNKNOWN.trim_end()
+                ],
                 |r| r.get(0),
             )?)
     }
@@ -584,6 +593,39 @@ mod tests {
             .finish_publish_attempt(&refused, PublishAttemptStatus::Failed, Some("size"))
             .expect("failed");
         assert_eq!(unsettled(&store, &account, since), None);
+        // With a blank detail the cleaner keeps the prefix without its trailing space, and the
+        // click is still unknown.
+        for detail in ["", " \n\t", "<b></b>"] {
+            let message = format!("{CLICK_OUTCOME_UNKNOWN}{detail}");
+            assert_eq!(
+                clean_error_message(&message),
+                CLICK_OUTCOME_UNKNOWN.trim_end()
+            );
+            let blank = store
+                .start_publish_attempt(&product, &account)
+                .expect("an attempt");
+            store
+                .finish_publish_attempt(&blank, PublishAttemptStatus::Failed, Some(&message))
+                .expect("failed");
+            let attempts = store.publish_attempts(&product).expect("the attempts");
+            let kept = attempts
+                .iter()
+                .find(|attempt| attempt.id == blank)
+                .expect("the attempt");
+            assert_eq!(
+                kept.error_message.as_deref(),
+                Some(CLICK_OUTCOME_UNKNOWN.trim_end())
+            );
+            assert_eq!(
+                unsettled(&store, &account, since),
+                Some(kept.created_at.clone()),
+                "{detail:?}"
+            );
+            store
+                .finish_publish_attempt(&blank, PublishAttemptStatus::Success, None)
+                .expect("succeeded");
+        }
+        assert_eq!(unsettled(&store, &account, since), None);
         // A click whose answer was lost may have made a listing.
         let lost = store
             .start_publish_attempt(&product, &account)
@@ -592,9 +634,13 @@ mod tests {
         store
             .finish_publish_attempt(&lost, PublishAttemptStatus::Failed, Some(&message))
             .expect("failed");
-        let at = store.publish_attempts(&product).expect("the attempts")[1]
-            .created_at
-            .clone();
+        let at = store
+            .publish_attempts(&product)
+            .expect("the attempts")
+            .into_iter()
+            .find(|attempt| attempt.id == lost)
+            .expect("the attempt")
+            .created_at;
         assert_eq!(unsettled(&store, &account, since), Some(at.clone()));
         // Only on its account, and only within the time asked.
         assert_eq!(unsettled(&store, "another", since), None);

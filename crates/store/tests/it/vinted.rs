@@ -892,6 +892,90 @@ fn listing_photos_are_kept_within_bounds_and_completed_position_by_position() {
 }
 
 #[test]
+fn an_item_the_person_saved_no_longer_gets_its_listing_photos_filled_in() {
+    let (_dir, mut store) = fresh_store();
+    let acc = account(&mut store, "A");
+    let wardrobe = vec![
+        listing("501", "Robe", 2_790, ListingStatus::Active),
+        listing("502", "Jupe", 1_500, ListingStatus::Active),
+    ];
+    let urls = |id: &str| -> Vec<String> {
+        (1..=3)
+            .map(|n| format!("https://images1.vinted.net/t/{id}-{n}.jpeg"))
+            .collect()
+    };
+    let photos = vec![
+        ("501".to_owned(), urls("501")),
+        ("502".to_owned(), urls("502")),
+    ];
+    let allowed = |url: &str| url.starts_with("https://images1.vinted.net/");
+    store
+        .upsert_listings_with_photos(&acc, &wardrobe, &photos, &allowed, NOW)
+        .unwrap();
+    let made = store
+        .create_items_from_listings(&acc, &["501".to_owned(), "502".to_owned()])
+        .unwrap();
+    let (price_edited, reordered) = (made[0].product_id.clone(), made[1].product_id.clone());
+    // Each got photos 1 and 3 of its listing; photo 2 failed.
+    for product in [&price_edited, &reordered] {
+        for position in [0, 2] {
+            assert!(
+                store
+                    .attach_listing_photo(
+                        product,
+                        position,
+                        &format!("photos/{product}-{position}.jpg")
+                    )
+                    .unwrap()
+            );
+        }
+    }
+    let missing = |store: &mut Store| store.write(|tx| tx.items_missing_listing_photos(&acc));
+    assert_eq!(missing(&mut store).unwrap(), made, "both lack photo 2");
+
+    // The person changes one item's price and puts the other's photos in another order: the
+    // editor saves the photos at positions 0 and 1.
+    let draft_of = |store: &Store, id: &str| {
+        let p = store.product(id).unwrap();
+        ProductDraft {
+            sku: Some(p.sku),
+            price_cents: p.price_cents,
+            quantity: p.quantity,
+            status: p.status,
+            photos: p.photos,
+            ..ProductDraft::titled(&p.title)
+        }
+    };
+    let mut edit = draft_of(&store, &price_edited);
+    edit.price_cents = 2_500;
+    store.update_product(&price_edited, edit).unwrap();
+    let mut edit = draft_of(&store, &reordered);
+    edit.photos.reverse();
+    let kept = edit.photos.clone();
+    store.update_product(&reordered, edit).unwrap();
+
+    assert!(
+        missing(&mut store).unwrap().is_empty(),
+        "nothing to fill in"
+    );
+    for product in [&price_edited, &reordered] {
+        assert!(
+            store.missing_listing_photos(product, 3).unwrap().is_empty(),
+            "{product}"
+        );
+        // Position 2 is free again after the rewrite, yet an import step already under way
+        // does not put the listing's photo back there.
+        assert!(
+            !store
+                .attach_listing_photo(product, 2, "photos/again.jpg")
+                .unwrap()
+        );
+        assert_eq!(store.product(product).unwrap().photos.len(), 2);
+    }
+    assert_eq!(store.product(&reordered).unwrap().photos, kept);
+}
+
+#[test]
 fn deleting_an_account_keeps_its_audit_log() {
     let (_dir, mut store) = fresh_store();
     let acc = account(&mut store, "A");
