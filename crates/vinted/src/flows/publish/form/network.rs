@@ -23,7 +23,8 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{WebSocketStream, client_async};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 
 /// How long connecting and enabling the `Network` domain may take.
 const CONNECT_WAIT: Duration = Duration::from_secs(3);
@@ -35,6 +36,11 @@ const CLOSE_WAIT: Duration = Duration::from_secs(1);
 /// Most answers kept; a form makes a few dozen of its own requests at most.
 const MAX_KEPT: usize = 64;
 const POLL: Duration = Duration::from_millis(50);
+/// Largest DevTools message (and frame) read, in bytes. The domain is enabled without bodies,
+/// so an event is a few kilobytes of headers; tungstenite's default (64 MiB) would let a page
+/// with huge headers make this process hold that much. A larger message ends the listening,
+/// which the publish survives (see the module's note).
+const MAX_MESSAGE_BYTES: usize = 4 << 20;
 
 /// One answer to a watched path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,10 +61,12 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Starts listening; `None` (logged) when the browser's DevTools cannot be reached.
+    /// Starts listening to the answers to `paths` on the origin of the page the tab shows
+    /// (the account's site, where the form is); `None` (logged) when the browser's DevTools
+    /// cannot be reached.
     pub async fn start(driver: &WebDriver, paths: &[&str]) -> Option<Listener> {
         match tokio::time::timeout(CONNECT_WAIT, connect(driver)).await {
-            Ok(Ok(socket)) => Some(Listener::run(socket, paths)),
+            Ok(Ok((socket, site))) => Some(Listener::run(socket, site, paths)),
             Ok(Err(why)) => {
                 tracing::warn!(%why, "no DevTools listener on the form's requests: a 429 will be taken without its Retry-After");
                 None
@@ -72,11 +80,14 @@ impl Listener {
         }
     }
 
-    fn run(mut socket: Socket, paths: &[&str]) -> Listener {
+    fn run(mut socket: Socket, site: String, paths: &[&str]) -> Listener {
         let answers: Answers = Arc::default();
         let (stop, mut stopped) = oneshot::channel::<()>();
         let kept = answers.clone();
-        let paths: Vec<String> = paths.iter().map(|p| (*p).to_owned()).collect();
+        let watched = Watched {
+            site,
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        };
         let task = tokio::spawn(async move {
             loop {
                 tokio::select! {
@@ -85,7 +96,7 @@ impl Listener {
                         break;
                     }
                     frame = socket.next() => match frame {
-                        Some(Ok(Message::Text(text))) => keep(&kept, &paths, text.as_str()),
+                        Some(Ok(Message::Text(text))) => keep(&kept, &watched, text.as_str()),
                         Some(Ok(_)) => {}
                         Some(Err(error)) => {
                             tracing::warn!(%error, "the DevTools listener on the form's requests was cut");
@@ -162,9 +173,22 @@ pub async fn retry_after_of(listener: Option<&Listener>, path: &str) -> Option<D
 
 type Socket = WebSocketStream<TcpStream>;
 
+/// What the listener keeps: the answers to these paths on this origin.
+#[derive(Debug, Clone)]
+struct Watched {
+    /// The origin (`scheme://host[:port]`, as [`origin_of`] gives it) of the account's site.
+    site: String,
+    paths: Vec<String>,
+}
+
 /// Connects to the driver's tab and enables the `Network` domain, its ack awaited so that
-/// every answer from then on is seen.
-async fn connect(driver: &WebDriver) -> Result<Socket, String> {
+/// every answer from then on is seen. Also returns the origin of the page the tab shows.
+async fn connect(driver: &WebDriver) -> Result<(Socket, String), String> {
+    // The form is on the account's site: answers from any other host (a third-party script's
+    // requests to a path of the same name) are not Vinted's and must not set the pacing.
+    let page = driver.current_url().await.map_err(|e| e.to_string())?;
+    let site = origin_of(page.as_str())
+        .ok_or_else(|| format!("the page's address {page} has no web origin"))?;
     let address = driver
         .handle()
         .capabilities()
@@ -184,9 +208,7 @@ async fn connect(driver: &WebDriver) -> Result<Socket, String> {
         .await
         .map_err(|e| format!("DevTools port: {e}"))?;
     let url = format!("ws://{address}/devtools/page/{target}");
-    let (mut socket, _) = client_async(url, stream)
-        .await
-        .map_err(|e| format!("DevTools WebSocket: {e}"))?;
+    let mut socket = handshake(&url, stream).await?;
     // No response bodies or request bodies kept for this client: it reads headers only.
     let enable = json!({
         "id": 1,
@@ -205,10 +227,24 @@ async fn connect(driver: &WebDriver) -> Result<Socket, String> {
             if let Some(error) = reply.get("error") {
                 return Err(format!("Network.enable refused: {error}"));
             }
-            return Ok(socket);
+            return Ok((socket, site));
         }
     }
     Err("the DevTools WebSocket closed before Network.enable was answered".to_owned())
+}
+
+/// The WebSocket handshake over `stream`, with this client's limits on what it reads.
+async fn handshake(url: &str, stream: TcpStream) -> Result<Socket, String> {
+    let (socket, _) = client_async_with_config(url, stream, Some(socket_config()))
+        .await
+        .map_err(|e| format!("DevTools WebSocket: {e}"))?;
+    Ok(socket)
+}
+
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES))
 }
 
 /// The DevTools address as a loopback socket address; any other host is refused (the
@@ -234,9 +270,10 @@ fn target_id(window: &str) -> Option<&str> {
     (!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')).then_some(id)
 }
 
-/// Keeps a `Network.responseReceived` to one of `paths`; every other frame is dropped.
-fn keep(answers: &Answers, paths: &[String], frame: &str) {
-    let Some(answer) = answer_of(paths, frame) else {
+/// Keeps a `Network.responseReceived` to one of the watched paths on the site; every other
+/// frame is dropped.
+fn keep(answers: &Answers, watched: &Watched, frame: &str) {
+    let Some(answer) = answer_of(watched, frame) else {
         return;
     };
     let mut answers = answers.lock().unwrap_or_else(PoisonError::into_inner);
@@ -246,7 +283,7 @@ fn keep(answers: &Answers, paths: &[String], frame: &str) {
     answers.push(answer);
 }
 
-fn answer_of(paths: &[String], frame: &str) -> Option<Answer> {
+fn answer_of(watched: &Watched, frame: &str) -> Option<Answer> {
     // Cheap test first: most frames are other events.
     if !frame.contains("\"Network.responseReceived\"") {
         return None;
@@ -256,8 +293,12 @@ fn answer_of(paths: &[String], frame: &str) -> Option<Answer> {
         return None;
     }
     let response = &event["params"]["response"];
-    let path = path_of(response["url"].as_str()?)?;
-    if !paths.iter().any(|p| p == path) {
+    let url = response["url"].as_str()?;
+    if origin_of(url)? != watched.site {
+        return None;
+    }
+    let path = path_of(url)?;
+    if !watched.paths.iter().any(|p| p == path) {
         return None;
     }
     let status = u16::try_from(response["status"].as_u64()?).ok()?;
@@ -278,6 +319,31 @@ fn answer_of(paths: &[String], frame: &str) -> Option<Answer> {
         status,
         retry_after,
     })
+}
+
+/// The origin of an http(s) URL: its scheme and authority, lower-cased, the default port
+/// dropped. `None` for another scheme, an empty host or an authority with user info (whose
+/// host is not what it seems to be at a glance).
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => return None,
+    };
+    let authority = rest
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if authority.is_empty() || authority.contains(['@', '\\']) {
+        return None;
+    }
+    let host = authority
+        .strip_suffix(default_port)
+        .unwrap_or(authority.as_str());
+    (!host.is_empty() && !host.starts_with(':')).then(|| format!("{scheme}://{host}"))
 }
 
 /// The path of an absolute URL, without its query or fragment.
@@ -334,9 +400,17 @@ mod tests {
         .to_string()
     }
 
+    fn watched(site: &str, paths: &[&str]) -> Watched {
+        Watched {
+            site: origin_of(site).expect("an origin"),
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
     #[test]
     fn the_answers_to_the_watched_paths_with_their_retry_after() {
-        let paths = vec!["/api/v2/photos".to_owned()];
+        let paths = watched("https://www.vinted.fr/items/new", &["/api/v2/photos"]);
+        let local = watched("http://127.0.0.1:8080/items/new", &["/api/v2/photos"]);
         assert_eq!(
             answer_of(
                 &paths,
@@ -354,7 +428,7 @@ mod tests {
         );
         assert_eq!(
             answer_of(
-                &paths,
+                &local,
                 &event(
                     "http://127.0.0.1:8080/api/v2/photos",
                     201,
@@ -386,6 +460,113 @@ mod tests {
         );
     }
 
+    #[test]
+    fn only_the_answers_from_the_accounts_site_count() {
+        let paths = watched("https://www.vinted.fr/items/new", &["/api/v2/photos"]);
+        let from = |url: &str| answer_of(&paths, &event(url, 429, json!({"Retry-After": "9"})));
+        for url in [
+            "https://www.vinted.fr/api/v2/photos",
+            "https://WWW.Vinted.FR/api/v2/photos?x",
+            "https://www.vinted.fr:443/api/v2/photos",
+        ] {
+            assert!(from(url).is_some(), "{url}");
+        }
+        for url in [
+            "https://tracker.example/api/v2/photos",
+            "https://www.vinted.de/api/v2/photos",
+            "http://www.vinted.fr/api/v2/photos",
+            "https://www.vinted.fr:8443/api/v2/photos",
+            "https://www.vinted.fr.example/api/v2/photos",
+            "https://www.vinted.fr@tracker.example/api/v2/photos",
+            "wss://www.vinted.fr/api/v2/photos",
+            "/api/v2/photos",
+        ] {
+            assert_eq!(from(url), None, "{url}");
+        }
+        let local = watched("http://127.0.0.1:8080/items/new", &["/api/v2/photos"]);
+        assert!(
+            answer_of(
+                &local,
+                &event("http://127.0.0.1:8080/api/v2/photos", 429, json!({}))
+            )
+            .is_some()
+        );
+        assert_eq!(
+            answer_of(
+                &local,
+                &event("http://127.0.0.1:8081/api/v2/photos", 429, json!({}))
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn origins_are_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://www.vinted.fr/items/new?x#y").as_deref(),
+            Some("https://www.vinted.fr")
+        );
+        assert_eq!(
+            origin_of("HTTP://Example.test:80").as_deref(),
+            Some("http://example.test")
+        );
+        assert_eq!(
+            origin_of("http://[::1]:8080/a").as_deref(),
+            Some("http://[::1]:8080")
+        );
+        for url in [
+            "about:blank",
+            "data:text/html,x",
+            "https:///a",
+            "https://:443/",
+            "file:///x",
+        ] {
+            assert_eq!(origin_of(url), None, "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_message_over_the_limit_ends_the_socket() {
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let address = server.local_addr().expect("its address");
+        let serve = tokio::spawn(async move {
+            let (stream, _) = server.accept().await.expect("a client");
+            let mut socket = tokio_tungstenite::accept_async(stream)
+                .await
+                .expect("a handshake");
+            socket
+                .send(Message::text("x".repeat(1024)))
+                .await
+                .expect("sent");
+            let _ = socket
+                .send(Message::text("y".repeat(MAX_MESSAGE_BYTES + 1)))
+                .await;
+        });
+        let stream = TcpStream::connect(address).await.expect("connected");
+        let mut socket = handshake(&format!("ws://{address}/devtools/page/A1"), stream)
+            .await
+            .expect("a socket");
+        match socket.next().await {
+            Some(Ok(Message::Text(text))) => assert_eq!(text.len(), 1024),
+            other => panic!("the small message, not {other:?}"),
+        }
+        match socket.next().await {
+            Some(Err(error)) => assert!(
+                matches!(error, tokio_tungstenite::tungstenite::Error::Capacity(_)),
+                "{error}"
+            ),
+            other => panic!(
+                "a capacity error, not {:?}",
+                other.map(|m| m.map(|m| m.len()))
+            ),
+        }
+        // The server may still be writing what the client will never read.
+        drop(socket);
+        serve.abort();
+    }
+
     #[tokio::test]
     async fn the_latest_429_of_the_path_counts_and_little_is_kept() {
         let (stop, _stopped) = oneshot::channel();
@@ -394,7 +575,7 @@ mod tests {
             stop: Some(stop),
             task: None,
         };
-        let paths = vec!["/a".to_owned(), "/b".to_owned()];
+        let paths = watched("http://h/", &["/a", "/b"]);
         for frame in [
             event("http://h/a", 429, json!({"Retry-After": "60"})),
             event("http://h/b", 429, json!({"Retry-After": "5"})),
