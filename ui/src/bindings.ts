@@ -1263,8 +1263,9 @@ notBefore: string | null;
  */
 attempts: number; 
 /**
- * How many of its turns ended in a transient failure (a server error, no answer); the
- * queue gives the job up after a few. Pacing waits do not count.
+ * How many of its turns in a row ended in a transient failure (a server error, no answer),
+ * since its last checkpoint that moved it on; the queue gives the job up after a few.
+ * Pacing waits do not count.
  */
 failures: number; errorCode: string | null; errorMessage: string | null; 
 /**

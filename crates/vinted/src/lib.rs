@@ -19,6 +19,7 @@ pub mod flows;
 pub mod jobs;
 pub mod pacing;
 pub mod page;
+pub mod problems;
 pub mod proxy;
 pub mod reference;
 pub mod reply;

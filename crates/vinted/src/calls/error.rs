@@ -5,8 +5,16 @@ use chrono::{DateTime, Utc};
 
 use crate::pacing::WaitReason;
 use crate::page::PageError;
-use crate::reference::Problem;
+use crate::problems::Problem;
 use crate::reply::{Attention, Refusal};
+
+/// Transient failures (a server error, no answer, a dropped connection) in a row, with no
+/// progress between them, before the queue fails the job as `too_many_failures`: a fault that
+/// outlives this many tries, over about a quarter of an hour, needs a look, not more tries. The
+/// count starts again whenever the job's progress moves further (the store's `checkpoint_job`),
+/// so a long job that moves on between passing faults is never given up for faults spread over
+/// its life. Here rather than in the queue because a flow may act on its last try.
+pub const MAX_FAILURES: i64 = 5;
 
 /// Why a flow stopped before its end.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +95,7 @@ impl Fixable {
     /// The same in English, for the log and the job's `error_message`.
     pub fn message(&self) -> String {
         match self {
-            Fixable::ItemProblems(problems) => crate::reference::describe(problems),
+            Fixable::ItemProblems(problems) => crate::problems::describe(problems),
             Fixable::NotOwned { listing_id } => {
                 format!("listing {listing_id} does not belong to this account")
             }

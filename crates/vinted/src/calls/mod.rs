@@ -16,7 +16,7 @@ use crate::page::{Call, Page};
 use crate::reply::{Attention, Refusal};
 use crate::{StoreAccess, parse_time, rfc3339};
 use cancel::Cancelled;
-pub use error::{Fixable, FlowError};
+pub use error::{Fixable, FlowError, MAX_FAILURES};
 use seller_store::vinted::{self as stored, AuditEntry, AuditOutcome, JobKind};
 
 /// A wait longer than this ends the job's turn: it goes back to the queue as `waiting`, with the

@@ -519,7 +519,7 @@ async fn download_photos<S: StoreAccess>(
                 .await
                 .map_err(|error| FlowError::Page(error.into()))?;
             let mut fetched = Ok(());
-            let last_try = flow.job.failures + 1 >= crate::jobs::outcome::MAX_FAILURES;
+            let last_try = flow.job.failures + 1 >= crate::calls::MAX_FAILURES;
             for position in missing {
                 let Some(url) = urls.get(position) else {
                     continue;

@@ -35,12 +35,7 @@ pub enum Verdict {
     },
 }
 
-/// Transient failures (a server error, no answer, a dropped connection) in a row, with no
-/// progress between them, before the job fails with [`GAVE_UP`]: a fault that outlives this
-/// many tries, over about a quarter of an hour, needs a look, not more tries. The count starts
-/// again whenever the job's progress moves further (the store's `checkpoint_job`), so a long
-/// job that moves on between passing faults is never given up for faults spread over its life.
-pub const MAX_FAILURES: i64 = 5;
+pub use crate::calls::MAX_FAILURES;
 /// The job's code once it has failed [`MAX_FAILURES`] times in a row.
 pub const GAVE_UP: &str = "too_many_failures";
 /// The wait after a job's first transient failure; each next one waits twice as long.
