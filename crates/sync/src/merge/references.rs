@@ -118,6 +118,11 @@ pub(super) fn settle_references(
     // Children of deleted rows, then their own children.
     while let Some((parent, pk)) = queue.pop() {
         for fk in keys.iter().filter(|k| k.parent == parent) {
+            // The count is of synced rows; a local table's rows just follow.
+            if crate::tables::synced_table(&fk.child).is_none() {
+                follow_delete_locally(conn, fk, &pk)?;
+                continue;
+            }
             let children: Vec<String> = conn
                 .prepare_cached(&format!(
                     "SELECT id FROM {} WHERE {} = ?1",
@@ -132,6 +137,23 @@ pub(super) fn settle_references(
         }
     }
     Ok(settled)
+}
+
+/// Applies a foreign key's delete rule to the rows of a table this device keeps for itself
+/// (not synced, so no `id` column to rely on and no clocks to keep): unlinks or deletes every
+/// row referring to `parent_pk`. Such tables hold no synced children, so nothing is queued.
+fn follow_delete_locally(
+    conn: &Connection,
+    fk: &ForeignKey,
+    parent_pk: &str,
+) -> rusqlite::Result<usize> {
+    let (table, column) = (quote_ident(&fk.child), quote_ident(&fk.column));
+    let sql = if fk.on_delete == "SET NULL" {
+        format!("UPDATE {table} SET {column} = NULL WHERE {column} = ?1")
+    } else {
+        format!("DELETE FROM {table} WHERE {column} = ?1")
+    };
+    conn.execute(&sql, [parent_pk])
 }
 
 /// Applies a foreign key's delete rule to one child row: unlinks it (SET NULL) or deletes it
