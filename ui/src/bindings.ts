@@ -1284,7 +1284,7 @@ page: number; perPage: number }
 /**
  * What a job does on Vinted.
  */
-export type JobKind = "import_listings" | "publish" | "edit_price" | "hide" | "unhide" | "delete" | "relist"
+export type JobKind = "import_listings" | "publish" | "edit_price" | "hide" | "unhide" | "delete" | "relist" | "read_statistics" | "import_orders" | "download_labels" | "import_inbox" | "send_reply" | "answer_offer" | "read_notifications" | "message_favoriter"
 /**
  * A job's progress, for the windows that watch.
  */

@@ -59,6 +59,26 @@ pub const MIGRATIONS_SQL: &[(&str, &str)] = &[
         "0014_vinted_items_from_listings.sql",
         include_str!("../../../migrations/0014_vinted_items_from_listings.sql"),
     ),
+    (
+        "0015_vinted_read_jobs.sql",
+        include_str!("../../../migrations/0015_vinted_read_jobs.sql"),
+    ),
+    (
+        "0016_listing_statistics.sql",
+        include_str!("../../../migrations/0016_listing_statistics.sql"),
+    ),
+    (
+        "0017_vinted_orders.sql",
+        include_str!("../../../migrations/0017_vinted_orders.sql"),
+    ),
+    (
+        "0018_vinted_inbox.sql",
+        include_str!("../../../migrations/0018_vinted_inbox.sql"),
+    ),
+    (
+        "0019_vinted_notifications.sql",
+        include_str!("../../../migrations/0019_vinted_notifications.sql"),
+    ),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -21,6 +21,22 @@ text_enum!(
         Unhide = "unhide",
         Delete = "delete",
         Relist = "relist",
+        // Snapshot every listing's views and favourites, then the insights.
+        ReadStatistics = "read_statistics",
+        // Sold and purchased orders with their transactions and wallet lines.
+        ImportOrders = "import_orders",
+        // Shipping labels of orders, saved as files (and merged into one PDF).
+        DownloadLabels = "download_labels",
+        // Conversations, messages, offers and system events of the inbox.
+        ImportInbox = "import_inbox",
+        // A reply in a conversation.
+        SendReply = "send_reply",
+        // Accept, decline or counter a buyer's offer.
+        AnswerOffer = "answer_offer",
+        // Notifications, and the favourites they announce.
+        ReadNotifications = "read_notifications",
+        // A message or offer to someone who favourited an item (opt-in per item).
+        MessageFavoriter = "message_favoriter",
     }
 );
 

@@ -4,8 +4,16 @@
 
 pub mod edit;
 pub mod import;
+pub mod inbox;
+pub mod labels;
+pub mod notifications;
+pub mod offer;
+pub mod orders;
+pub mod outreach;
 pub mod publish;
 pub mod relist;
+pub mod send_reply;
+pub mod statistics;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -69,6 +77,14 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
         JobKind::EditPrice | JobKind::Hide | JobKind::Unhide | JobKind::Delete => {
             edit::run(flow).await
         }
+        JobKind::ReadStatistics => statistics::run(flow).await,
+        JobKind::ImportOrders => orders::run(flow).await,
+        JobKind::DownloadLabels => labels::run(flow).await,
+        JobKind::ImportInbox => inbox::run(flow).await,
+        JobKind::SendReply => send_reply::run(flow).await,
+        JobKind::AnswerOffer => offer::run(flow).await,
+        JobKind::ReadNotifications => notifications::run(flow).await,
+        JobKind::MessageFavoriter => outreach::run(flow).await,
     }
 }
 

@@ -1,0 +1,2 @@
+-- 0017_vinted_orders.sql: placeholder being written in this change.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- 0018_vinted_inbox.sql: placeholder being written in this change.
+SELECT 1;
