@@ -150,3 +150,72 @@ fn a_failing_migration_leaves_the_file_at_its_old_version() {
         .unwrap();
     assert_eq!((version, accounts), (1, 0), "all or nothing");
 }
+
+/// Migration 0015 makes the job queue and the audit log again (SQLite cannot widen a CHECK in
+/// place): the jobs, the log and the log's links to its jobs must come through, and the new
+/// kinds must be accepted.
+#[test]
+fn remaking_the_job_queue_keeps_jobs_and_the_logs_links_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    file_at_version(&path, 14);
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         INSERT INTO shops (id, owner_id, name, slug) VALUES ('s-old', 'u-old', 'Boutique', 'boutique');
+         INSERT INTO seller_accounts (id, shop_id, name) VALUES ('a-old', 's-old', 'Compte');
+         INSERT INTO vinted_jobs (id, seller_account_id, kind, payload, state, failures)
+             VALUES ('j-old', 'a-old', 'relist', '{\"listingId\":\"42\"}', 'waiting', 2);
+         INSERT INTO vinted_audit_log (id, seller_account_id, job_id, job_kind, method, path,
+                                       outcome, is_relist)
+             VALUES ('l-old', 'a-old', 'j-old', 'relist', 'POST', '/api/v2/item_upload/items',
+                     'sent', 1);",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    let conn = store.connection();
+    let job: (String, String, i64) = conn
+        .query_row(
+            "SELECT kind, state, failures FROM vinted_jobs WHERE id = 'j-old'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(job, ("relist".into(), "waiting".into(), 2));
+    let logged: (Option<String>, i64) = conn
+        .query_row(
+            "SELECT job_id, is_relist FROM vinted_audit_log WHERE id = 'l-old'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        logged,
+        (Some("j-old".into()), 1),
+        "the log still names its job"
+    );
+    conn.execute(
+        "INSERT INTO vinted_jobs (id, seller_account_id, kind, payload) VALUES ('j-new', 'a-old', 'import_orders', '{}')",
+        [],
+    )
+    .unwrap();
+    let dangling: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(dangling, 0);
+    // Deleting the job still nulls the log's link: the reference follows the renamed table.
+    conn.execute("DELETE FROM vinted_jobs WHERE id = 'j-old'", [])
+        .unwrap();
+    let job_id: Option<String> = conn
+        .query_row(
+            "SELECT job_id FROM vinted_audit_log WHERE id = 'l-old'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(job_id, None);
+}
