@@ -455,15 +455,34 @@ async fn the_read_endpoints_answer_vinted_md_shapes_with_fixed_data() {
         "acheteuse_marie"
     );
 
-    let (_, notifications) =
-        get_json(&fake, "/api/v2/notifications?page=1&per_page=20", &cookies).await;
-    let types: Vec<u64> = notifications["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["entry_type"].as_u64().unwrap())
-        .collect();
-    assert_eq!(types, [20, 30, 110, 120, 300]);
+    // Notifications: newest first on both routes, only the last 7 days.
+    let now = std::time::SystemTime::now();
+    let hours = |h: u64| now - std::time::Duration::from_secs(h * 3600);
+    for (entry_type, at) in [(300, 5), (120, 4), (110, 3), (30, 2), (20, 1), (50, 24 * 8)] {
+        fake.push_notification(fake_vinted::NewNotification {
+            recipient: fake_vinted::USER_ID,
+            entry_type,
+            subject_id: Some(5001),
+            user_id: Some(6201),
+            user_login: Some("fan_lea".into()),
+            body: format!("entry {entry_type}"),
+            link: None,
+            at: hours(at),
+        });
+    }
+    for path in [
+        "/api/v2/notifications?page=1&per_page=20",
+        "/inbox-notifications/v1/notifications?page=1&per_page=20",
+    ] {
+        let (_, notifications) = get_json(&fake, path, &cookies).await;
+        let types: Vec<u64> = notifications["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["entry_type"].as_u64().unwrap())
+            .collect();
+        assert_eq!(types, [20, 30, 110, 120, 300], "{path}");
+    }
     let (_, favourites) = get_json(&fake, "/api/v2/users/4242/items/favourites", &cookies).await;
     assert_eq!(favourites["items"].as_array().unwrap().len(), 2);
 

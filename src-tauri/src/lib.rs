@@ -7,15 +7,19 @@ mod backups;
 mod command_names;
 mod commands;
 mod error;
+mod inbox;
 mod inventory;
 mod jobs;
+mod notifications;
 mod orders;
 mod photos;
 mod publish;
 mod sessions;
 mod state;
+mod statistics;
 mod sync;
 mod transfer;
+mod vinted_orders;
 
 use std::path::PathBuf;
 
@@ -62,6 +66,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         orders::set_order_processed,
         orders::update_order_tracking,
         orders::get_dashboard,
+        vinted_orders::import_vinted_orders,
+        vinted_orders::list_vinted_orders,
+        vinted_orders::print_vinted_labels,
+        vinted_orders::open_vinted_label,
         accounts::list_seller_accounts,
         accounts::create_account,
         accounts::update_account,
@@ -98,9 +106,34 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         jobs::hide_listing,
         jobs::unhide_listing,
         jobs::delete_listing,
+        inbox::list_conversations,
+        inbox::get_thread,
+        inbox::send_reply,
+        inbox::answer_offer,
+        inbox::import_inbox,
+        inbox::list_reply_templates,
+        inbox::create_reply_template,
+        inbox::update_reply_template,
+        inbox::delete_reply_template,
         publish::publish_products,
         publish::preview_publish,
         publish::relist_listing,
+        notifications::list_notifications,
+        notifications::list_favorites,
+        notifications::list_favorite_items,
+        notifications::read_notifications_now,
+        notifications::set_item_outreach,
+        notifications::get_outreach_caps,
+        notifications::set_outreach_caps,
+        notifications::get_desktop_alert_kinds,
+        notifications::set_desktop_alert_kinds,
+        statistics::list_listing_figures,
+        statistics::listing_history,
+        statistics::refresh_statistics,
+        statistics::get_insight_thresholds,
+        statistics::set_insight_thresholds,
+        statistics::get_read_intervals,
+        statistics::set_read_intervals,
         transfer::get_export_settings,
         transfer::set_export_settings,
         transfer::preview_inventory_import,
@@ -235,6 +268,8 @@ pub fn run() {
             stop_sessions_on_signals(app.handle().clone(), sessions.clone(), state.clone());
             let (runner, job_watchers) =
                 tauri::async_runtime::block_on(jobs::start(state.clone(), sessions.clone()));
+            statistics::spawn_schedule(runner.clone());
+            notifications::spawn_desktop_alerts(state.clone(), &runner);
             app.manage(runner);
             app.manage(job_watchers);
             app.manage(sessions);

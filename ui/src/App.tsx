@@ -13,7 +13,7 @@ import { resolveLanguage } from "./lib/language";
 import { fetchSettings } from "./settingsQuery";
 import { settingsKeys } from "./features/settings/queryKeys";
 
-type Area = "inventory" | "orders" | "dashboard" | "accounts" | "listings" | "jobs" | "sync" | "settings";
+type Area = "inventory" | "orders" | "dashboard" | "accounts" | "listings" | "inbox" | "jobs" | "notifications" | "sync" | "settings";
 
 // Loaded when first opened, so the inventory starts without them (and without the charts).
 const OrdersPage = lazy(() => import("./features/orders/OrdersPage").then((m) => ({ default: m.OrdersPage })));
@@ -21,6 +21,10 @@ const DashboardPage = lazy(() => import("./features/dashboard/DashboardPage").th
 const AccountsPage = lazy(() => import("./features/accounts/AccountsPage").then((m) => ({ default: m.AccountsPage })));
 const ListingsPage = lazy(() => import("./features/listings/ListingsPage").then((m) => ({ default: m.ListingsPage })));
 const JobsPage = lazy(() => import("./features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
+const InboxPage = lazy(() => import("./features/inbox/InboxPage").then((m) => ({ default: m.InboxPage })));
+const NotificationsPage = lazy(() =>
+  import("./features/notifications/NotificationsPage").then((m) => ({ default: m.NotificationsPage })),
+);
 const SyncPage = lazy(() => import("./features/sync/SyncPage").then((m) => ({ default: m.SyncPage })));
 type InventoryView = { kind: "list" } | { kind: "new" } | { kind: "edit"; id: string };
 
@@ -198,6 +202,18 @@ export function App() {
             <li>
               <button
                 type="button"
+                className={area === "inbox" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "inbox" ? "page" : undefined}
+                data-testid="nav-inbox"
+                onClick={() => requestArea("inbox")}
+              >
+                <span className="nav-icon nav-icon-inbox" aria-hidden="true" />
+                {t("inbox.nav")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
                 className={area === "jobs" ? "nav-item is-active" : "nav-item"}
                 aria-current={area === "jobs" ? "page" : undefined}
                 data-testid="nav-jobs"
@@ -205,6 +221,18 @@ export function App() {
               >
                 <span className="nav-icon nav-icon-jobs" aria-hidden="true" />
                 {t("jobs.nav")}
+              </button>
+            </li>
+            <li>
+              <button
+                type="button"
+                className={area === "notifications" ? "nav-item is-active" : "nav-item"}
+                aria-current={area === "notifications" ? "page" : undefined}
+                data-testid="nav-notifications"
+                onClick={() => requestArea("notifications")}
+              >
+                <span className="nav-icon nav-icon-notifications" aria-hidden="true" />
+                {t("notifications.nav")}
               </button>
             </li>
             <li>
@@ -237,7 +265,7 @@ export function App() {
 
       <main className="main" id="main">
         {area === "settings" && <SettingsPage settings={settings.data} />}
-        {(area === "orders" || area === "dashboard" || area === "accounts" || area === "listings" || area === "jobs" || area === "sync") && (
+        {(area === "orders" || area === "dashboard" || area === "accounts" || area === "listings" || area === "inbox" || area === "jobs" || area === "notifications" || area === "sync") && (
           <Suspense
             fallback={
               <p className="state-message" role="status">
@@ -249,7 +277,9 @@ export function App() {
             {area === "dashboard" && <DashboardPage />}
             {area === "accounts" && <AccountsPage resetSignal={accountsReset} onDirtyChange={setFormDirty} />}
             {area === "listings" && <ListingsPage onOpenProduct={openProduct} onOpenJobs={openJobs} />}
+            {area === "inbox" && <InboxPage />}
             {area === "jobs" && <JobsPage />}
+            {area === "notifications" && <NotificationsPage />}
             {area === "sync" && <SyncPage onOpenProduct={openProduct} />}
           </Suspense>
         )}

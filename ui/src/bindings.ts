@@ -265,6 +265,46 @@ async getDashboard(query: DashboardQuery) : Promise<Result<Dashboard, AppError>>
 }
 },
 /**
+ * Queues a read of the orders of one account, or of every account; each runs once its
+ * account's session is logged in.
+ */
+async importVintedOrders(accountId: string | null) : Promise<Result<Job[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_vinted_orders", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listVintedOrders(filter: VintedOrderFilter) : Promise<Result<VintedOrderRow[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_vinted_orders", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async printVintedLabels(orderIds: string[]) : Promise<Result<LabelsBatch, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("print_vinted_labels", { orderIds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a label or a merged batch (a path [`print_vinted_labels`] or the list gave, relative to
+ * the data folder) with the system's PDF viewer. Only files of the labels folder are opened.
+ */
+async openVintedLabel(path: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_vinted_label", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * The Vinted accounts (for the Accounts area and the account filters). No secret is stored
  * in the database, so none can be sent.
  */
@@ -640,6 +680,92 @@ async deleteListing(accountId: string, listingId: string, dryRun: boolean) : Pro
     else return { status: "error", error: e  as any };
 }
 },
+async listConversations(filter: ConversationFilter) : Promise<Result<Page<ConversationRow>, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_conversations", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A thread: its messages, offers and Vinted's events merged by time, and its answers pending.
+ */
+async getThread(conversationId: string) : Promise<Result<ThreadView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_thread", { conversationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues a reply in the thread; it shows in the thread once Vinted shows it.
+ */
+async sendReply(conversationId: string, body: string, dryRun: boolean) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_reply", { conversationId, body, dryRun }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues an answer to a buyer's offer: accept, decline, or counter at `price_cents` (checked
+ * against Vinted's range by the job before anything is sent).
+ */
+async answerOffer(conversationId: string, offerId: string | null, action: OfferAction, priceCents: number | null, dryRun: boolean) : Promise<Result<Job, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("answer_offer", { conversationId, offerId, action, priceCents, dryRun }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues a read of the inbox of the account (every account, with none) unless one is already
+ * queued or running; returns the jobs queued.
+ */
+async importInbox(accountId: string | null) : Promise<Result<Job[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_inbox", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listReplyTemplates() : Promise<Result<ReplyTemplate[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_reply_templates") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createReplyTemplate(draft: ReplyTemplateDraft) : Promise<Result<ReplyTemplate, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_reply_template", { draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateReplyTemplate(id: string, draft: ReplyTemplateDraft) : Promise<Result<ReplyTemplate, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_reply_template", { id, draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteReplyTemplate(id: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_reply_template", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * Queues one publish job per item, in the order given; each runs once the account's session
  * is logged in. A dry run records the create body it would send and sends nothing.
@@ -671,6 +797,152 @@ async previewPublish(accountId: string, productId: string) : Promise<Result<Publ
 async relistListing(accountId: string, listingId: string) : Promise<Result<Job, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("relist_listing", { accountId, listingId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listNotifications(filter: NotificationFilter) : Promise<Result<Page<NotificationRow>, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_notifications", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listFavorites(filter: FavoriteFilter) : Promise<Result<Page<FavoriteRow>, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_favorites", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The favourited items (of one account, or all), with their messages' settings.
+ */
+async listFavoriteItems(accountId: string | null) : Promise<Result<FavoriteItem[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_favorite_items", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues a notifications read of the account (every account, with none) unless one is queued
+ * or running; returns the jobs queued. They run once the session is logged in.
+ */
+async readNotificationsNow(accountId: string | null) : Promise<Result<Job[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("read_notifications_now", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Turns an item's messages to its favouriters on or off. Turning them on is refused unless
+ * `request.rulesAccepted` says the person read the warning about Vinted's rules.
+ */
+async setItemOutreach(request: OutreachRequest) : Promise<Result<OutreachSetting, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_item_outreach", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getOutreachCaps() : Promise<Result<OutreachCaps, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_outreach_caps") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setOutreachCaps(caps: OutreachCaps) : Promise<Result<OutreachCaps, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_outreach_caps", { caps }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getDesktopAlertKinds() : Promise<Result<DesktopAlertKinds, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_desktop_alert_kinds") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setDesktopAlertKinds(kinds: DesktopAlertKinds) : Promise<Result<DesktopAlertKinds, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_desktop_alert_kinds", { kinds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listListingFigures(filter: FiguresFilter) : Promise<Result<Page<ListingFigures>, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_listing_figures", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One listing's daily views, favourites and offers (`id` is the listing row's), oldest first.
+ */
+async listingHistory(id: string) : Promise<Result<HistoryPoint[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("listing_history", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues a statistics read of the account (every account, with none) unless one is already
+ * queued or running; returns the jobs queued. They run once the session is logged in.
+ */
+async refreshStatistics(accountId: string | null) : Promise<Result<Job[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("refresh_statistics", { accountId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getInsightThresholds() : Promise<Result<InsightThresholds, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_insight_thresholds") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setInsightThresholds(thresholds: InsightThresholds) : Promise<Result<InsightThresholds, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_insight_thresholds", { thresholds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getReadIntervals() : Promise<Result<ReadIntervals, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_read_intervals") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setReadIntervals(intervals: ReadIntervals) : Promise<Result<ReadIntervals, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_read_intervals", { intervals }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -900,6 +1172,34 @@ label: string | null;
  */
 otherId: string; otherCurrent: string | null; otherLabel: string | null; detectedAt: string }
 /**
+ * Which threads the inbox shows: every account's (or one's), unread first, newest first.
+ */
+export type ConversationFilter = { accountId: string | null; unreadOnly: boolean; 
+/**
+ * Words each found in the buyer's name, the item's title or the last message.
+ */
+search: string | null; 
+/**
+ * From 1.
+ */
+page: number; perPage: number }
+/**
+ * One thread of the inbox list.
+ */
+export type ConversationRow = { id: string; accountId: string | null; accountName: string | null; buyerName: string | null; buyerAvatar: string | null; itemTitle: string | null; itemThumbnail: string | null; itemPriceCents: number | null; lastMessage: string | null; lastMessageTime: string | null; unreadCount: number; 
+/**
+ * An offer of the buyer waits for an answer.
+ */
+pendingOffer: boolean; 
+/**
+ * This device knows Vinted's ids of the thread (it read it): it can answer in it.
+ */
+answerable: boolean; 
+/**
+ * The range Vinted allows for a counter-offer, as last read.
+ */
+offerMinCents: number | null; offerMaxCents: number | null }
+/**
  * The field separator of a CSV file.
  */
 export type CsvDelimiter = "comma" | "semicolon" | "tab"
@@ -1003,6 +1303,10 @@ deadStockDays: number;
  * charts are the user's.
  */
 utcOffsetMinutes: number }
+/**
+ * Which new notifications raise a desktop notification.
+ */
+export type DesktopAlertKinds = { sales: boolean; messages: boolean; offers: boolean }
 export type ErrorCode = "validation" | "duplicateSku" | "unknownSku" | "insufficientStock" | "notFound" | "database" | "newerSchema" | "notABackup" | "backupDamaged" | "backupFromNewerVersion" | "io" | "internal" | 
 /**
  * The CSV file holds no header row (empty, or not a CSV file).
@@ -1211,6 +1515,30 @@ path: string; fileName: string;
  */
 count: number }
 /**
+ * Which favourites to list.
+ */
+export type FavoriteFilter = { accountId: string | null; itemId: string | null; page: number; perPage: number }
+/**
+ * An item's favourites, for the list per item.
+ */
+export type FavoriteItem = { accountId: string; itemId: string; itemTitle: string | null; itemSku: string | null; itemPriceCents: number | null; itemThumbnail: string | null; favorites: number; lastFavoritedAt: string; outreach: OutreachSetting | null; 
+/**
+ * Messages or offers sent to its favouriters.
+ */
+sent: number }
+/**
+ * A stored favourite.
+ */
+export type FavoriteRow = { id: string; accountId: string | null; itemId: string; itemTitle: string | null; itemSku: string | null; itemPriceCents: number | null; itemThumbnail: string | null; vintedUserId: string | null; userHandle: string | null; 
+/**
+ * When the member favourited the item.
+ */
+createdAt: string; 
+/**
+ * What became of a message planned to this member about this item.
+ */
+outreach: OutreachState | null }
+/**
  * One invalid field of a form, by the name the UI uses for it.
  */
 export type FieldError = { field: string; code: FieldErrorCode }
@@ -1218,6 +1546,35 @@ export type FieldError = { field: string; code: FieldErrorCode }
  * Why a field is invalid; the UI turns it into a sentence in the user's language.
  */
 export type FieldErrorCode = "required" | "tooLong" | "negative" | "tooLarge" | "duplicate" | "invalid"
+/**
+ * Which listings' figures a page shows.
+ */
+export type FiguresFilter = { accountId: string | null; status: ListingStatus | null; 
+/**
+ * Words that must each be found in the title, the Vinted id or the SKU.
+ */
+search: string | null; 
+/**
+ * Only the listings with an insight of this type.
+ */
+insight: InsightType | null; sort: FiguresSort; 
+/**
+ * From 1.
+ */
+page: number; perPage: number }
+export type FiguresSort = { field: FiguresSortField; dir: SortDir }
+/**
+ * What the listings' figures sort on.
+ */
+export type FiguresSortField = "title" | "price" | "age" | "views" | "favorites" | "offers" | "viewsTrend" | "favoritesTrend" | "bestOffer" | "insights"
+/**
+ * One day of a listing's history, for its chart.
+ */
+export type HistoryPoint = { 
+/**
+ * YYYY-MM-DD, UTC.
+ */
+day: string; views: number; favorites: number; offers: number }
 /**
  * Where an import is: rows inserted out of rows to insert.
  */
@@ -1242,6 +1599,58 @@ linkBySku?: boolean;
  * Make an inventory item of every listing still unlinked at the end.
  */
 createItems?: boolean }
+/**
+ * One insight about a listing.
+ */
+export type Insight = { insightType: InsightType; severity: Severity; action: InsightAction; 
+/**
+ * The figures behind it (camelCase keys: days, views, favorites, priceCents…).
+ */
+data: unknown }
+/**
+ * What the app offers to do about an insight.
+ */
+export type InsightAction = "edit_price" | "relist" | "improve_listing"
+/**
+ * The rules' thresholds, as the Settings screen edits them.
+ */
+export type InsightThresholds = { 
+/**
+ * Stale: no new view for this many days.
+ */
+staleDays: number; 
+/**
+ * Few favourites: from this many views…
+ */
+manyViews: number; 
+/**
+ * …with favourites below this percentage of the views.
+ */
+minFavoriteRatePct: number; 
+/**
+ * No offer despite this many favourites.
+ */
+manyFavorites: number; 
+/**
+ * Low offers: the best offer below this percentage of the price.
+ */
+lowOfferPct: number; 
+/**
+ * Relist: listed for more than this many days.
+ */
+relistAfterDays: number; 
+/**
+ * Above the median: the price more than this percentage of the median sale price…
+ */
+aboveMedianPct: number; 
+/**
+ * …of at least this many similar items sold.
+ */
+minSimilarSales: number }
+/**
+ * Which rule an insight comes from.
+ */
+export type InsightType = "stale" | "few_favorites" | "favorites_no_offer" | "low_offers" | "relist" | "above_median"
 /**
  * A job as stored.
  */
@@ -1294,6 +1703,19 @@ export type JobProgress = { jobId: string; accountId: string; done: number; tota
  */
 export type JobState = "queued" | "running" | "waiting" | "needs_attention" | "done" | "failed" | "cancelled"
 /**
+ * A batch of labels to print: the merged file when every label is on disk, otherwise the jobs
+ * downloading the missing ones (ask again once they are done).
+ */
+export type LabelsBatch = { 
+/**
+ * The merged PDF, relative to the data folder (for [`open_vinted_label`]).
+ */
+mergedPath: string | null; pages: number | null; jobs: Job[]; 
+/**
+ * Orders with no label to print (not a Vinted order, or no shipment yet).
+ */
+withoutLabel: string[] }
+/**
  * The user's language choice; `System` follows the OS.
  */
 export type LanguagePref = "system" | "fr" | "en"
@@ -1301,6 +1723,22 @@ export type LanguagePref = "system" | "fr" | "en"
  * The inventory item a listing is linked to.
  */
 export type LinkedProduct = { id: string; title: string }
+/**
+ * One listing with its figures (none before its first snapshot) and current insights.
+ */
+export type ListingFigures = { 
+/**
+ * The listing row's id.
+ */
+id: string; accountId: string; listingId: string; title: string; photoUrl: string | null; priceCents: number; status: ListingStatus; listedAt: string | null; sku: string | null; 
+/**
+ * The inventory item it is linked to.
+ */
+productId: string | null; views: number | null; favorites: number | null; offers: number | null; avgOfferCents: number | null; bestOfferCents: number | null; lowestOfferCents: number | null; viewsTrend: number | null; favoritesTrend: number | null; 
+/**
+ * When the latest snapshot was taken.
+ */
+recordedAt: string | null; insights: Insight[] }
 /**
  * What the listings list asks for: the listings of this shop's accounts (one account's, when
  * set), filtered and searched, one page.
@@ -1395,6 +1833,26 @@ export type MappingSource =
  * One of Vinted's options as the item maps to it.
  */
 export type Named = { id: number; title: string }
+/**
+ * Which notifications to list.
+ */
+export type NotificationFilter = { accountId: string | null; kind: NotificationKind | null; page: number; perPage: number }
+/**
+ * What a notification is about, for the person.
+ */
+export type NotificationKind = "sale" | "message" | "offer" | "system"
+/**
+ * A stored notification.
+ */
+export type NotificationRow = { id: string; accountId: string | null; kind: NotificationKind; title: string; details: string | null; entryType: number | null; itemId: string | null; vintedUserId: string | null; link: string | null; createdAt: string }
+/**
+ * What the seller does with the offer.
+ */
+export type OfferAction = "accept" | "decline" | "counter"
+/**
+ * Where an offer stands (`seller_offers.status`).
+ */
+export type OfferStatus = "pending" | "accepted" | "declined" | "countered" | "expired"
 /**
  * What an import does with rows that have errors.
  * What an import does with rows that have errors: `block` refuses the whole import if any
@@ -1542,6 +2000,43 @@ export type OrderSummary = { id: string; orderType: OrderType; source: OrderSour
  * A sale (stock leaves) or a purchase (stock enters).
  */
 export type OrderType = "sale" | "purchase"
+/**
+ * Most messages (or offers) to favouriters over any 24 hours.
+ */
+export type OutreachCaps = { 
+/**
+ * To one member, whatever the item.
+ */
+perUserPerDay: number; 
+/**
+ * About one item.
+ */
+perItemPerDay: number; 
+/**
+ * From the account. Vinted's terms forbid unsolicited messages to 5 or more members: the
+ * default stays below.
+ */
+perAccountPerDay: number }
+/**
+ * What is sent to someone who favourited an item.
+ */
+export type OutreachMode = "message" | "offer"
+/**
+ * What the person asks for when turning an item's messages on or off.
+ */
+export type OutreachRequest = { accountId: string; itemId: string; enabled: boolean; mode: OutreachMode; message: string; offerPriceCents: number | null; 
+/**
+ * The person read the warning about Vinted's rules; nothing is turned on without it.
+ */
+rulesAccepted: boolean }
+/**
+ * An item's message to its favouriters, as the person set it.
+ */
+export type OutreachSetting = { accountId: string; itemId: string; enabled: boolean; mode: OutreachMode; message: string; offerPriceCents: number | null; rulesAcceptedAt: string; updatedAt: string }
+/**
+ * Where a planned message to a favouriter stands.
+ */
+export type OutreachState = "queued" | "sent" | "skipped" | "dry_run"
 /**
  * How fast one account may go. Defaults from docs/VINTED.md "Pacing": reads 1.5 to 4 s apart,
  * writes 20 to 50 s apart, 40 writes an hour and 300 a day, 4 relists an hour and 15 a day.
@@ -1742,6 +2237,10 @@ problems: Problem[];
  */
 payload: unknown }
 /**
+ * How often each scheduled read runs, in minutes.
+ */
+export type ReadIntervals = { readStatisticsMinutes: number; importOrdersMinutes: number; importInboxMinutes: number; readNotificationsMinutes: number }
+/**
  * Which register to export, for which days (`YYYY-MM-DD`, both included) and account, how.
  */
 export type RegisterExport = { kind: RegisterKind; from: string; to: string; 
@@ -1754,6 +2253,11 @@ export type RegisterFormat = "csv" | "pdf"
  * Which register: sales (receipts) or purchases.
  */
 export type RegisterKind = "receipts" | "purchases"
+/**
+ * A reply template.
+ */
+export type ReplyTemplate = { id: string; name: string; body: string; createdAt: string; updatedAt: string }
+export type ReplyTemplateDraft = { name: string; body: string }
 export type RestoreOutcome = { manifest: BackupManifest; 
 /**
  * Where the replaced data was kept, if there was any.
@@ -1903,6 +2407,10 @@ export type Settings = { language: LanguagePref;
  * The OS locale, such as `fr-FR`, for resolving `System`.
  */
 systemLanguage: string }
+/**
+ * How pressing an insight is.
+ */
+export type Severity = "info" | "warning" | "critical"
 export type SignInInput = { server: string; email: string; password: string }
 export type SkuSettings = { pattern: string; 
 /**
@@ -1927,6 +2435,40 @@ waitingRows: number; conflicts: ConflictView[]; syncing: boolean;
 restoredAt: string | null }
 export type TAURI_CHANNEL<TSend> = null
 /**
+ * One entry of a thread: a message, an offer or one of Vinted's events.
+ */
+export type ThreadItem = { id: string; kind: ThreadItemKind; 
+/**
+ * RFC 3339.
+ */
+at: string; isMe: boolean; senderName: string | null; 
+/**
+ * A message's text, an offer's message, an event's title.
+ */
+text: string | null; 
+/**
+ * An event's subtitle.
+ */
+detail: string | null; imageUrl: string | null; amountCents: number | null; offerStatus: OfferStatus | null; parentOfferId: string | null }
+/**
+ * What one entry of a thread is.
+ */
+export type ThreadItemKind = "message" | "offer" | "event"
+/**
+ * A thread with its entries merged by time, oldest first.
+ */
+export type ThreadView = { conversation: ConversationRow; items: ThreadItem[]; 
+/**
+ * Replies and offer answers of this thread not finished yet (queued, running, waiting),
+ * oldest first: the UI shows them as pending until Vinted confirms.
+ */
+pending: Job[]; 
+/**
+ * Replies and offer answers of this thread that failed in the last day, newest first (at
+ * most 3): the UI says why in the thread, in the person's language.
+ */
+recentFailures: Job[] }
+/**
  * A parcel's tracking.
  */
 export type Tracking = { number: string | null; carrier: string | null; 
@@ -1934,6 +2476,26 @@ export type Tracking = { number: string | null; carrier: string | null;
  * `http://` or `https://`.
  */
 url: string | null }
+/**
+ * What the Vinted list asks for.
+ */
+export type VintedOrderFilter = { accountId: string | null; orderType: OrderType | null; 
+/**
+ * Only sales still to ship, the nearest deadline first.
+ */
+toShip?: boolean; limit: number; offset: number }
+/**
+ * An order of the Orders area's Vinted list, with what only Vinted gives.
+ */
+export type VintedOrderRow = { 
+/**
+ * The `seller_orders` row.
+ */
+id: string; sellerAccountId: string | null; orderType: OrderType; transactionId: string; conversationId: string | null; shipmentId: string | null; title: string; status: string; rowStatus: string | null; thumbnailUrl: string | null; counterpart: string | null; priceCents: number; feesTotalCents: number | null; costCents: number; profitCents: number | null; netPayoutCents: number | null; buyerProtectionFeeCents: number | null; shippingPriceCents: number | null; currency: string | null; trackingNumber: string | null; trackingCarrier: string | null; trackingUrl: string | null; isBundle: boolean; quantity: number; 
+/**
+ * Set while the parcel still has to go (a sale, not shipped, not canceled).
+ */
+shipBy: string | null; labelPath: string | null; canceledAt: string | null; createdAt: string }
 
 /** tauri-specta globals **/
 

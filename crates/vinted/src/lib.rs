@@ -17,6 +17,7 @@ pub mod calls;
 mod error;
 pub mod flows;
 pub mod jobs;
+pub mod orders;
 pub mod pacing;
 pub mod page;
 pub mod problems;

@@ -286,6 +286,50 @@ pub mod route {
     /// The `www` route, which answers 404 on some domains.
     pub const NOTIFICATIONS_WWW: &str = "/api/v2/notifications";
 
+    /// The path of notifications on the API host.
+    pub const NOTIFICATIONS_API_PATH: &str = "/inbox-notifications/v1/notifications";
+
+    /// One page of notifications on the `www` route ([`NOTIFICATIONS_WWW`]).
+    pub fn notifications_www(page: u32, per_page: u32) -> String {
+        format!(
+            "{NOTIFICATIONS_WWW}?page={}&per_page={}",
+            page.max(1),
+            per_page.clamp(1, 100)
+        )
+    }
+
+    /// One page of notifications on the API host of the account's site `base_url`: for a
+    /// Vinted site (`https://www.vinted.<tld>` or `https://vinted.<tld>`), the full URL on
+    /// `https://api.vinted.<tld>` ([`notifications_url`]); for any other site (a loopback
+    /// address, a mirror serving Vinted's API on one origin) the API host is the site itself,
+    /// and the answer is the path on it.
+    pub fn notifications_api(base_url: &str, page: u32, per_page: u32) -> String {
+        let host = base_url
+            .split_once("://")
+            .map_or(base_url, |(_, rest)| rest)
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default();
+        let host = host.rsplit_once(':').map_or(host, |(name, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                name
+            } else {
+                host
+            }
+        });
+        let domain = host.strip_prefix("www.").unwrap_or(host);
+        domain
+            .strip_prefix("vinted.")
+            .and_then(|tld| notifications_url(tld, page, per_page))
+            .unwrap_or_else(|| {
+                format!(
+                    "{NOTIFICATIONS_API_PATH}?page={}&per_page={}",
+                    page.max(1),
+                    per_page.clamp(1, 100)
+                )
+            })
+    }
+
     /// The full URL on `https://api.vinted.<tld>`; whether the page may call it cross-origin is
     /// disputed `[U]`. `None` for an implausible domain.
     pub fn notifications_url(tld: &str, page: u32, per_page: u32) -> Option<String> {
@@ -1129,6 +1173,22 @@ mod tests {
             )
         );
         assert_eq!(route::notifications_url("evil.com/x?", 1, 20), None);
+        assert_eq!(
+            route::notifications_api("https://www.vinted.fr", 2, 20),
+            "https://api.vinted.fr/inbox-notifications/v1/notifications?page=2&per_page=20"
+        );
+        assert_eq!(
+            route::notifications_api("https://vinted.co.uk/", 1, 20),
+            "https://api.vinted.co.uk/inbox-notifications/v1/notifications?page=1&per_page=20"
+        );
+        assert_eq!(
+            route::notifications_api("http://127.0.0.1:4321", 3, 20),
+            "/inbox-notifications/v1/notifications?page=3&per_page=20"
+        );
+        assert_eq!(
+            route::notifications_www(1, 20),
+            "/api/v2/notifications?page=1&per_page=20"
+        );
         assert_eq!(origin("fr").as_deref(), Some("https://www.vinted.fr"));
         assert_eq!(origin("FR"), None);
         assert_eq!(origin("fr@evil"), None);

@@ -30,6 +30,12 @@ pub(crate) fn route(state: &mut State, user: u64, request: &Request, body: &[u8]
     let segments: Vec<&str> = path.split('/').collect();
     let id = |s: &str| s.parse::<u64>().ok();
     let host = host_of(request);
+    let routed = super::orders::route(state, user, &method, &segments, request, body)
+        .or_else(|| super::inbox::route(state, user, &method, &segments, request, body))
+        .or_else(|| super::notifications::route(state, user, &method, &segments, request, body));
+    if let Some(reply) = routed {
+        return reply;
+    }
     match (&method, segments.as_slice()) {
         (&Method::GET, ["users", "current" | "me"]) => profile(state, user, user),
         (&Method::GET, ["users", other])
@@ -95,34 +101,6 @@ pub(crate) fn route(state: &mut State, user: u64, request: &Request, body: &[u8]
             _ => not_found_json(),
         },
         (&Method::POST, ["item_upload", "attributes"]) => attributes(body),
-        (&Method::GET, ["inbox"]) => {
-            let (conversations, pagination) = paginate(&data::conversations(), request, 20);
-            Reply::ok(json!({"code": 0, "conversations": conversations, "pagination": pagination}))
-        }
-        (&Method::GET, ["conversations", conversation]) => {
-            match id(conversation).and_then(data::conversation_detail) {
-                Some(detail) => Reply::ok(json!({"code": 0, "conversation": detail})),
-                None => not_found_json(),
-            }
-        }
-        (&Method::GET, ["my_orders"]) => {
-            let orders = match request.query_param("type").as_deref() {
-                Some("purchased") => data::purchased_orders(),
-                _ => data::sold_orders(),
-            };
-            let (orders, pagination) = paginate(&orders, request, 20);
-            Reply::ok(json!({"code": 0, "my_orders": orders, "pagination": pagination}))
-        }
-        (&Method::GET, ["transactions", transaction]) => {
-            match id(transaction).and_then(data::transaction_detail) {
-                Some(detail) => Reply::ok(json!({"code": 0, "transaction": detail})),
-                None => not_found_json(),
-            }
-        }
-        (&Method::GET, ["notifications"]) => {
-            let (notifications, pagination) = paginate(&data::notifications(), request, 20);
-            Reply::ok(json!({"code": 0, "notifications": notifications, "pagination": pagination}))
-        }
         // A path Vinted does not (or no longer) serve: HTML where JSON was expected.
         _ => Reply::html(StatusCode::NOT_FOUND, pages::not_found_page()),
     }

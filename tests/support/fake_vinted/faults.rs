@@ -42,6 +42,24 @@ pub enum Step {
     CurrentUser,
     /// The upload form page, `/items/new` or `/items/{id}/edit` (for [`Failure::FormHalfway`]).
     UploadForm,
+    /// `GET /api/v2/my_orders`.
+    Orders,
+    /// `GET /api/v2/transactions/{id}`.
+    Transaction,
+    /// `GET /api/v2/wallet/…`.
+    Wallet,
+    /// `GET /api/v2/shipments/{id}/label_url` and the label file.
+    Label,
+    /// `GET /api/v2/inbox`.
+    Inbox,
+    /// `GET /api/v2/conversations/{id}`.
+    Conversation,
+    /// `POST /api/v2/conversations…` (a reply, a new thread) and `mark_as_read`.
+    Reply,
+    /// `…/offers/seller_options`, `…/offers`, `…/offer_requests/{id}/accept|reject`.
+    Offer,
+    /// Notifications, on either host.
+    Notifications,
     /// Any API call.
     Any,
 }
@@ -94,6 +112,9 @@ pub(crate) fn step_of(method: &Method, path: &str) -> Option<Step> {
     if path == "/items/new" || (path.starts_with("/items/") && path.ends_with("/edit")) {
         return Some(Step::UploadForm);
     }
+    if path == super::notifications::API_HOST_PATH {
+        return Some(Step::Notifications);
+    }
     let rest = path.strip_prefix("/api/v2/")?;
     let segments: Vec<&str> = rest.split('/').collect();
     let step = match (method, segments.as_slice()) {
@@ -120,6 +141,17 @@ pub(crate) fn step_of(method: &Method, path: &str) -> Option<Step> {
         )
         | (_, ["size_groups"])
         | (_, ["catalogs", _, "package_sizes"]) => Step::Reference,
+        (_, ["my_orders"]) => Step::Orders,
+        (_, ["transactions", _, "offers", ..]) | (_, ["transactions", _, "offer_requests", ..]) => {
+            Step::Offer
+        }
+        (_, ["transactions", _]) => Step::Transaction,
+        (_, ["wallet", ..]) => Step::Wallet,
+        (_, ["shipments", _, "label_url"]) => Step::Label,
+        (_, ["inbox"]) => Step::Inbox,
+        (&Method::GET, ["conversations", _]) => Step::Conversation,
+        (_, ["conversations", ..]) => Step::Reply,
+        (_, ["notifications"]) => Step::Notifications,
         _ => Step::Any,
     };
     Some(step)

@@ -31,6 +31,9 @@ mod api;
 mod data;
 mod faults;
 mod http;
+mod inbox;
+mod notifications;
+mod orders;
 mod pages;
 mod probes;
 mod state;
@@ -58,6 +61,11 @@ pub use data::{
 pub use data::{photo_host, seeded_jpeg};
 pub use faults::{Failure, Step};
 pub use http::Request;
+pub use inbox::{
+    AnswerMethods, Conversation, Entry as ThreadEntry, Member, ThreadShape, seller_range,
+};
+pub use notifications::{FavouriteLink, NewNotification};
+pub use orders::{FakeOrder, OrderItem as FakeOrderItem, OrderStage, label_pdf};
 pub use state::{Account, Item, Photo};
 
 use http::{Reply, clear_cookie, form_pairs, parse_cookies, set_cookie};
@@ -188,6 +196,9 @@ impl FakeVinted {
             faults: Vec::new(),
             publish_navigates: true,
             probes: Vec::new(),
+            orders: orders::Orders::default(),
+            inbox: inbox::Inbox::default(),
+            notifications: notifications::Notifications::default(),
         }));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -594,6 +605,8 @@ fn serve_site(
         (&Method::POST, REFRESH_PATH) => refresh(state, request),
         (&Method::GET, UPLOAD_FORM_PATH) => upload_form(state, request, anon, halfway),
         _ if path.starts_with("/api/") => api(state, request, body),
+        // The API host's notifications, served on this one origin (`notifications.rs`).
+        _ if path == notifications::API_HOST_PATH => api(state, request, body),
         (&Method::GET, _) if path.starts_with("/items/") && path.ends_with("/edit") => {
             match path
                 .trim_start_matches("/items/")

@@ -110,6 +110,12 @@ pub(crate) struct State {
     /// After a successful publish the form goes to `/items/{id}` (else it stays on the form).
     pub publish_navigates: bool,
     pub probes: Vec<Value>,
+    /// Sales and purchases, their transactions, wallet lines and labels (`orders.rs`).
+    pub orders: super::orders::Orders,
+    /// Conversations, their messages and offers (`inbox.rs`).
+    pub inbox: super::inbox::Inbox,
+    /// Notifications, favourites among them (`notifications.rs`).
+    pub notifications: super::notifications::Notifications,
 }
 
 impl State {

@@ -39,6 +39,7 @@ mod pricing;
 mod read;
 mod stock;
 mod validate;
+pub mod vinted;
 
 use rusqlite::{OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};

@@ -14,6 +14,7 @@ pub use bulk::{BulkChange, BulkOutcome, ProductSelection};
 pub use list::{
     MAX_PAGE_SIZE, ProductFacets, ProductPage, ProductQuery, ProductSummary, SortDir, SortField,
 };
+pub(crate) use sku::pattern_and_counter;
 pub use sku::{DEFAULT_SKU_PATTERN, find_sku_in_text};
 
 text_enum!(

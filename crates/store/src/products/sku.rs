@@ -170,7 +170,10 @@ fn invalid_pattern(code: FieldErrorCode) -> StoreError {
 }
 
 /// The shop's pattern and its counter's last value.
-fn pattern_and_counter(tx: &rusqlite::Connection, shop_id: &str) -> Result<(String, i64)> {
+pub(crate) fn pattern_and_counter(
+    tx: &rusqlite::Connection,
+    shop_id: &str,
+) -> Result<(String, i64)> {
     let pattern =
         read_setting(tx, &pattern_key(shop_id))?.unwrap_or_else(|| DEFAULT_SKU_PATTERN.to_owned());
     let counter = match read_setting(tx, &counter_key(shop_id))? {

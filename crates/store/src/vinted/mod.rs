@@ -10,12 +10,17 @@
 //! [`Store`](crate::Store) wrappers.
 
 pub mod audit;
+pub mod inbox;
+pub mod insights;
 pub mod jobs;
 pub mod listing_edits;
 pub mod listings;
+pub mod notifications;
 pub mod pacing;
 pub mod publish;
+pub mod read_schedule;
 pub mod reference;
+pub mod statistics;
 
 use rusqlite::Row;
 use rusqlite::types::Type;

@@ -66,6 +66,18 @@ pub enum Fixable {
     /// The item's listing on this account was sold (or is reserved): publishing it again would
     /// sell it twice.
     AlreadySold { listing_id: String },
+    /// A counter-offer outside the range Vinted allows for the transaction (its
+    /// `seller_options`); nothing was sent.
+    OfferOutOfRange {
+        price_cents: i64,
+        min_cents: i64,
+        max_cents: i64,
+    },
+    /// The offer was answered, countered or withdrawn meanwhile; nothing was sent.
+    OfferNotPending { offer_id: String },
+    /// This device has not read the thread from Vinted (it came from another device): its
+    /// Vinted ids are unknown here until an inbox read.
+    ThreadNotRead { conversation_id: String },
 }
 
 impl Fixable {
@@ -77,6 +89,9 @@ impl Fixable {
             Fixable::NotLinked { .. } => "not_linked",
             Fixable::ListingGone { .. } => "listing_gone",
             Fixable::AlreadySold { .. } => "already_sold",
+            Fixable::OfferOutOfRange { .. } => "offer_out_of_range",
+            Fixable::OfferNotPending { .. } => "offer_not_pending",
+            Fixable::ThreadNotRead { .. } => "thread_not_read",
         }
     }
 
@@ -89,6 +104,17 @@ impl Fixable {
             | Fixable::NotLinked { listing_id }
             | Fixable::ListingGone { listing_id }
             | Fixable::AlreadySold { listing_id } => serde_json::json!({ "listingId": listing_id }),
+            Fixable::OfferOutOfRange {
+                price_cents,
+                min_cents,
+                max_cents,
+            } => serde_json::json!({
+                "priceCents": price_cents, "minCents": min_cents, "maxCents": max_cents,
+            }),
+            Fixable::OfferNotPending { offer_id } => serde_json::json!({ "offerId": offer_id }),
+            Fixable::ThreadNotRead { conversation_id } => {
+                serde_json::json!({ "conversationId": conversation_id })
+            }
         }
     }
 
@@ -107,6 +133,21 @@ impl Fixable {
             ),
             Fixable::AlreadySold { listing_id } => format!(
                 "the item's listing {listing_id} on this account is sold or reserved: it is not published again"
+            ),
+            Fixable::OfferOutOfRange {
+                price_cents,
+                min_cents,
+                max_cents,
+            } => format!(
+                "the counter-offer of {price_cents} cents is outside the range Vinted allows \
+                 ({min_cents} to {max_cents} cents): nothing was sent"
+            ),
+            Fixable::OfferNotPending { offer_id } => {
+                format!("offer {offer_id} no longer waits for an answer: nothing was sent")
+            }
+            Fixable::ThreadNotRead { conversation_id } => format!(
+                "conversation {conversation_id} has not been read from Vinted on this device: \
+                 read the inbox first"
             ),
         }
     }

@@ -17,16 +17,16 @@ pub use photos::PhotoFailure;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::wardrobe_read::{Route, current_user_id, fetch_page, photo_urls, to_listing};
 use super::{Flow, JobProgress};
 use crate::StoreAccess;
 use crate::calls::{FlowError, store_error};
 use crate::page::{Call, PageError};
 use crate::reply::Refusal;
-use crate::site::route::{self, WardrobeOrder};
-use crate::wardrobe::{self, ListingStatus, WardrobeItem};
+use crate::site::route;
 use seller_store::products::MAX_PHOTOS;
+use seller_store::vinted::WardrobeListing;
 use seller_store::vinted::listings::ItemFromListing;
-use seller_store::vinted::{ListingStatus as StoredStatus, WardrobeListing};
 
 /// What the person asked for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -104,14 +104,6 @@ enum Checkpoint {
 /// How many failed photos a checkpoint (and the job's result) names; the rest are counted.
 const KEPT_FAILURES: usize = 50;
 
-/// Which of the two wardrobe routes answered (VINTED.md: the newer one first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Route {
-    UserItems,
-    Wardrobe,
-}
-
 pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowError> {
     let Payload {
         request,
@@ -175,23 +167,6 @@ async fn first_checkpoint<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Chec
     })
 }
 
-/// The account's Vinted user id: `users/current`, or `users/me` where that moved.
-async fn current_user_id<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<u64, FlowError> {
-    let answer = match flow.paced.read(Call::get(route::USERS_CURRENT)).await {
-        Err(FlowError::Vinted(refusal))
-            if refusal.is_route_refused() || matches!(refusal, Refusal::EndpointMoved { .. }) =>
-        {
-            tracing::info!("users/current is gone: trying users/me");
-            flow.paced.read(Call::get(route::USERS_ME)).await?
-        }
-        other => other?,
-    };
-    let id = &answer["user"]["id"];
-    id.as_u64()
-        .or_else(|| id.as_str().and_then(|s| s.parse().ok()))
-        .ok_or(FlowError::Vinted(Refusal::EndpointMoved { status: 200 }))
-}
-
 async fn read_page<S: StoreAccess>(
     flow: &mut Flow<'_, S>,
     checkpoint: Checkpoint,
@@ -208,19 +183,9 @@ async fn read_page<S: StoreAccess>(
     else {
         return Ok(checkpoint);
     };
-    let (route, answer) = read_wardrobe_page(flow, user_id, route, next_page).await?;
-    let page = match answer {
-        Some(answer) => {
-            wardrobe::parse_page(&answer).map_err(|error| FlowError::Invalid(error.to_string()))?
-        }
-        None => wardrobe::WardrobePage::default(),
-    };
+    let (route, page) = fetch_page(flow, user_id, route, next_page).await?;
     let listings: Vec<WardrobeListing> = page.items.iter().map(to_listing).collect();
-    let photo_urls: Vec<(String, Vec<String>)> = page
-        .items
-        .iter()
-        .map(|item| (item.id.clone(), item.photo_urls.clone()))
-        .collect();
+    let photo_urls = photo_urls(&page);
     let seen = seen + listings.len() as i64;
     let account_id = flow.caller.account_id.clone();
     let at = started_at.clone();
@@ -268,42 +233,6 @@ async fn read_page<S: StoreAccess>(
     };
     flow.checkpoint(&next, seen, total).await?;
     Ok(next)
-}
-
-/// One page of the wardrobe, on the route that answers: the newer one first (VINTED.md), which
-/// answers 404 for an empty wardrobe; then the older one, which says for sure. `None` is an
-/// empty wardrobe.
-async fn read_wardrobe_page<S: StoreAccess>(
-    flow: &mut Flow<'_, S>,
-    user_id: u64,
-    route: Option<Route>,
-    page: u32,
-) -> Result<(Route, Option<Value>), FlowError> {
-    let (per_page, order) = (route::WARDROBE_PER_PAGE_MAX, WardrobeOrder::NewestFirst);
-    if route != Some(Route::Wardrobe) {
-        let call = Call::get(route::user_items(user_id, page, per_page, order));
-        match flow.paced.read(call).await {
-            Ok(answer) => return Ok((Route::UserItems, Some(answer))),
-            // Past the first page, the newer route's 404 is the end of the wardrobe.
-            Err(FlowError::Vinted(Refusal::NotFound)) if route == Some(Route::UserItems) => {
-                return Ok((Route::UserItems, None));
-            }
-            Err(FlowError::Vinted(refusal))
-                if route.is_none()
-                    && (refusal.is_route_refused()
-                        || matches!(refusal, Refusal::EndpointMoved { .. })) =>
-            {
-                tracing::info!(
-                    code = refusal.code(),
-                    "the newer wardrobe route did not answer: reading the older one"
-                );
-            }
-            Err(other) => return Err(other),
-        }
-    }
-    let call = Call::get(route::wardrobe_items(user_id, page, per_page, order));
-    let answer = flow.paced.read(call).await?;
-    Ok((Route::Wardrobe, Some(answer)))
 }
 
 async fn read_description<S: StoreAccess>(
@@ -524,8 +453,8 @@ async fn download_photos<S: StoreAccess>(
                 let Some(url) = urls.get(position) else {
                     continue;
                 };
-                let bytes = match tab.fetch(&driver, &site, url).await {
-                    Ok(photos::Fetched::Photo(bytes)) => bytes,
+                let bytes = match tab.fetch(&driver, &site, url, &photos::PHOTO).await {
+                    Ok(photos::Fetched::Bytes(bytes)) => bytes,
                     Ok(photos::Fetched::Failed(reason)) => {
                         step_failures.push(fail(position + 1, url, reason));
                         continue;
@@ -625,23 +554,4 @@ async fn download_photos<S: StoreAccess>(
     };
     flow.checkpoint(&next, done, Some(total)).await?;
     Ok(next)
-}
-
-fn to_listing(item: &WardrobeItem) -> WardrobeListing {
-    // `photo_urls` is written beside the row (`upsert_listings_with_photos`).
-    WardrobeListing {
-        listing_id: item.id.clone(),
-        title: item.title.clone(),
-        photo_url: item.photo_url.clone(),
-        price_cents: item.price_cents,
-        status: match item.status {
-            ListingStatus::Draft => StoredStatus::Draft,
-            ListingStatus::Active => StoredStatus::Active,
-            ListingStatus::Reserved => StoredStatus::Reserved,
-            ListingStatus::Sold => StoredStatus::Sold,
-            ListingStatus::Hidden => StoredStatus::Hidden,
-        },
-        listed_at: item.listed_at.clone(),
-        sku: None,
-    }
 }

@@ -14,6 +14,8 @@ pub mod publish;
 pub mod relist;
 pub mod send_reply;
 pub mod statistics;
+mod tab;
+mod wardrobe_read;
 
 use serde::Serialize;
 use serde_json::Value;

@@ -4,6 +4,7 @@
 //! makes of a job) are in [`outcome`]; the calls' pacing and audit in [`paced`].
 
 pub mod outcome;
+pub mod schedule;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

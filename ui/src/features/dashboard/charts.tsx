@@ -48,7 +48,7 @@ export function chartColors() {
  * Mounts a uPlot chart in a div that follows its container's width. `build` makes the options
  * (without the size) from the loaded library; the chart is rebuilt when `deps` change.
  */
-function useUPlot(
+export function useUPlot(
   build: (lib: UPlotModule) => { options: Omit<uPlot.Options, "width" | "height">; data: uPlot.AlignedData },
   height: number,
   deps: readonly unknown[],

@@ -3,8 +3,10 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClie
 import { useEffect } from "react";
 import { commands, type Job, type JobFilter, type JobProgress, type JobState, type Page } from "../../bindings";
 import { unwrap } from "../../lib/errors";
+import { inboxKeys } from "../inbox/queryKeys";
 import { inventoryKeys } from "../inventory/queryKeys";
 import { listingKeys } from "../listings/queryKeys";
+import { statisticsKeys } from "../statistics/queryKeys";
 import { jobKeys } from "./queryKeys";
 
 /** The states of a job that is not over: it may still run, so it can be cancelled. */
@@ -68,12 +70,13 @@ export function recordProgress(queryClient: QueryClient, progress: JobProgress) 
 }
 
 /**
- * A job moved: its state, the listings an import fills, the items it creates and the writes
- * it records may all have changed.
+ * A job moved: its state, the listings an import fills, the figures a statistics read records,
+ * the items it creates, the inbox threads it reads or answers and the writes it records may all
+ * have changed.
  */
 export async function afterJobChange(queryClient: QueryClient) {
   await Promise.all(
-    [jobKeys.all, jobKeys.audit, listingKeys.all, inventoryKeys.all].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
+    [jobKeys.all, jobKeys.audit, listingKeys.all, statisticsKeys.all, inventoryKeys.all, inboxKeys.all].map((queryKey) => queryClient.invalidateQueries({ queryKey })),
   );
 }
 

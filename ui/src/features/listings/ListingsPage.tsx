@@ -12,6 +12,7 @@ import { inventoryKeys } from "../inventory/queryKeys";
 import { JobList } from "../jobs/JobList";
 import { UNFINISHED_STATES } from "../jobs/queries";
 import { useSellerAccounts } from "../orders/queries";
+import { RefreshStatisticsButton, StatisticsView } from "../statistics/StatisticsView";
 import { ImportDialog } from "./ImportDialog";
 import { ListingActionDialog, ListingRowActions, type PendingAction } from "./ListingActions";
 import {
@@ -55,6 +56,8 @@ export function ListingsPage({ onOpenProduct, onOpenJobs }: Props) {
   const [linking, setLinking] = useState<{ rowId: string; sku: string; error: AppError | null } | null>(null);
   const [unlinking, setUnlinking] = useState<ListingRow | null>(null);
   const [acting, setActing] = useState<PendingAction | null>(null);
+  /** The listings as imported, or their statistics and insights. */
+  const [view, setView] = useState<"listings" | "statistics">("listings");
 
   const search = useDebouncedValue(state.search.trim(), SEARCH_DEBOUNCE_MS);
   const filter = listingFilter(state, search);
@@ -485,81 +488,99 @@ export function ListingsPage({ onOpenProduct, onOpenJobs }: Props) {
           </h1>
           {data && data.total > 0 && <p className="page-subtitle">{t("listings.count", { count: data.total })}</p>}
         </div>
-        {importButton("listings-import")}
+        <div className="page-header-actions">
+          {view === "listings" && <RefreshStatisticsButton accountId={state.accountId} onOpenJobs={onOpenJobs} />}
+          {importButton("listings-import")}
+        </div>
       </header>
 
       <JobList accountId={null} states={UNFINISHED_STATES} accountNames={accountNames} compact />
 
-      <div className="toolbar">
-        <div className="toolbar-field toolbar-search">
-          <label htmlFor="listings-search" className="sr-only">
-            {t("listings.searchLabel")}
-          </label>
-          <input
-            id="listings-search"
-            data-testid="listings-search"
-            type="search"
-            autoComplete="off"
-            placeholder={t("listings.searchPlaceholder")}
-            value={state.search}
-            onChange={(e) => update({ search: e.target.value })}
-          />
-        </div>
-        {accountList.length > 0 && (
-          <div className="toolbar-field">
-            <label htmlFor="listings-account-filter">{t("listings.accountFilter")}</label>
-            <select
-              id="listings-account-filter"
-              data-testid="listings-account-filter"
-              value={state.accountId ?? ""}
-              onChange={(e) => update({ accountId: e.target.value === "" ? null : e.target.value })}
-            >
-              <option value="">{t("listings.allAccounts")}</option>
-              {accountList.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
-        <div className="toolbar-field">
-          <label htmlFor="listings-status-filter">{t("listings.statusFilter")}</label>
-          <select
-            id="listings-status-filter"
-            data-testid="listings-status-filter"
-            value={state.status ?? ""}
-            onChange={(e) => update({ status: e.target.value === "" ? null : (e.target.value as ListingStatus) })}
-          >
-            <option value="">{t("listings.allStatuses")}</option>
-            {LISTING_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`listings.statuses.${s}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="toolbar-field">
-          <label htmlFor="listings-linked-filter">{t("listings.linkedFilter")}</label>
-          <select
-            id="listings-linked-filter"
-            data-testid="listings-linked-filter"
-            value={state.linked === null ? "" : state.linked ? "yes" : "no"}
-            onChange={(e) => update({ linked: e.target.value === "" ? null : e.target.value === "yes" })}
-          >
-            <option value="">{t("listings.linkedAll")}</option>
-            <option value="yes">{t("listings.linkedYes")}</option>
-            <option value="no">{t("listings.linkedNo")}</option>
-          </select>
-        </div>
-        {onOpenJobs && (
-          <button type="button" className="btn btn-small toolbar-end" data-testid="listings-open-jobs" onClick={onOpenJobs}>
-            {t("listings.openJobs")}
-          </button>
-        )}
+      <div className="stats-view-switch" role="group" aria-label={t("statistics.viewSwitch")}>
+        <button type="button" className={view === "listings" ? "btn btn-small is-active" : "btn btn-small"} aria-pressed={view === "listings"} data-testid="listings-view-listings" onClick={() => setView("listings")}>
+          {t("statistics.viewListings")}
+        </button>
+        <button type="button" className={view === "statistics" ? "btn btn-small is-active" : "btn btn-small"} aria-pressed={view === "statistics"} data-testid="listings-view-statistics" onClick={() => setView("statistics")}>
+          {t("statistics.viewStatistics")}
+        </button>
       </div>
 
-      {body}
+      {view === "statistics" ? (
+        <StatisticsView accounts={accountList} onOpenJobs={onOpenJobs} />
+      ) : (
+        <>
+          <div className="toolbar">
+            <div className="toolbar-field toolbar-search">
+              <label htmlFor="listings-search" className="sr-only">
+                {t("listings.searchLabel")}
+              </label>
+              <input
+                id="listings-search"
+                data-testid="listings-search"
+                type="search"
+                autoComplete="off"
+                placeholder={t("listings.searchPlaceholder")}
+                value={state.search}
+                onChange={(e) => update({ search: e.target.value })}
+              />
+            </div>
+            {accountList.length > 0 && (
+              <div className="toolbar-field">
+                <label htmlFor="listings-account-filter">{t("listings.accountFilter")}</label>
+                <select
+                  id="listings-account-filter"
+                  data-testid="listings-account-filter"
+                  value={state.accountId ?? ""}
+                  onChange={(e) => update({ accountId: e.target.value === "" ? null : e.target.value })}
+                >
+                  <option value="">{t("listings.allAccounts")}</option>
+                  {accountList.map((a) => (
+                    <option key={a.id} value={a.id}>
+                      {a.name}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            )}
+            <div className="toolbar-field">
+              <label htmlFor="listings-status-filter">{t("listings.statusFilter")}</label>
+              <select
+                id="listings-status-filter"
+                data-testid="listings-status-filter"
+                value={state.status ?? ""}
+                onChange={(e) => update({ status: e.target.value === "" ? null : (e.target.value as ListingStatus) })}
+              >
+                <option value="">{t("listings.allStatuses")}</option>
+                {LISTING_STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {t(`listings.statuses.${s}`)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="toolbar-field">
+              <label htmlFor="listings-linked-filter">{t("listings.linkedFilter")}</label>
+              <select
+                id="listings-linked-filter"
+                data-testid="listings-linked-filter"
+                value={state.linked === null ? "" : state.linked ? "yes" : "no"}
+                onChange={(e) => update({ linked: e.target.value === "" ? null : e.target.value === "yes" })}
+              >
+                <option value="">{t("listings.linkedAll")}</option>
+                <option value="yes">{t("listings.linkedYes")}</option>
+                <option value="no">{t("listings.linkedNo")}</option>
+              </select>
+            </div>
+            {onOpenJobs && (
+              <button type="button" className="btn btn-small toolbar-end" data-testid="listings-open-jobs" onClick={onOpenJobs}>
+                {t("listings.openJobs")}
+              </button>
+            )}
+          </div>
+
+          {body}
+        </>
+      )}
 
       {importOpen && (
         <ImportDialog accounts={accountList} initialAccountId={state.accountId} onClose={() => setImportOpen(false)} onQueued={onQueued} />

@@ -6,7 +6,7 @@ import { isKnownStatus } from "../../lib/orderForm";
 import { accountKeys } from "../accounts/queryKeys";
 import { dashboardKeys } from "../dashboard/queryKeys";
 import { inventoryKeys } from "../inventory/queryKeys";
-import { orderKeys } from "./queryKeys";
+import { orderKeys, vintedOrderKeys } from "./queryKeys";
 
 /** The Vinted accounts, for the account filters and the order form. */
 export function useSellerAccounts() {
@@ -25,6 +25,7 @@ export async function afterOrderWrite(queryClient: QueryClient, order: Order) {
   queryClient.setQueryData(orderKeys.detail(order.id), order);
   await Promise.all([
     queryClient.invalidateQueries({ queryKey: orderKeys.all }),
+    queryClient.invalidateQueries({ queryKey: vintedOrderKeys.all }),
     queryClient.invalidateQueries({ queryKey: dashboardKeys.all }),
     queryClient.invalidateQueries({ queryKey: inventoryKeys.all }),
     queryClient.invalidateQueries({ queryKey: inventoryKeys.details }),

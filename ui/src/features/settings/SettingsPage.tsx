@@ -11,6 +11,8 @@ import { RegistersSection } from "../transfer/RegistersSection";
 import { BackupSection } from "./BackupSection";
 import { ProxyEchoSection } from "./ProxyEchoSection";
 import { SkuPatternSection } from "./SkuPatternSection";
+import { InsightThresholdsSection, ReadIntervalsSection } from "../statistics/InsightThresholdsSection";
+import { NotificationSettingsSection } from "../notifications/NotificationSettingsSection";
 
 type Props = { settings: Settings | undefined };
 
@@ -82,6 +84,9 @@ export function SettingsPage({ settings }: Props) {
         </Field>
       </div>
       <SkuPatternSection />
+      <InsightThresholdsSection />
+      <ReadIntervalsSection />
+      <NotificationSettingsSection />
       <BackupSection />
       <ExportSettingsSection />
       <RegistersSection />
