@@ -41,9 +41,17 @@ CREATE TABLE vinted_order_details (
     -- The label's file, relative to the data folder, once downloaded.
     label_path            TEXT,
     label_downloaded_at   TEXT,
+    -- Why the last try to download the label failed (a short code such as not_found or
+    -- endpoint_moved) and when, so the Orders area says which orders have no label and why
+    -- instead of asking again in a loop; cleared when a label is saved.
+    label_error           TEXT,
+    label_error_at        TEXT,
     -- The transaction as Vinted first sent it, then merged with every later read (a key Vinted
     -- stops sending keeps its last value): Vinted removes some details after a few weeks.
     snapshot_json         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(snapshot_json)),
+    -- 1 when Vinted answered the transaction 404 at the last read: the order was written from
+    -- its my_orders row and is not asked for again until that row's status text changes.
+    details_gone          INTEGER NOT NULL DEFAULT 0 CHECK (details_gone IN (0, 1)),
     first_seen_at         TEXT NOT NULL,
     last_read_at          TEXT NOT NULL,
     UNIQUE (seller_account_id, transaction_id)
@@ -52,3 +60,18 @@ CREATE INDEX idx_vinted_order_details_conversation
     ON vinted_order_details (seller_account_id, conversation_id);
 CREATE INDEX idx_vinted_order_details_ship_by ON vinted_order_details (ship_by)
     WHERE ship_by IS NOT NULL;
+
+-- What the wallet's invoice of one month credited (or took back, negative) for one conversation,
+-- in cents, all pages of that month added up. A sale is credited in the month it is delivered
+-- or completed, and a refund or correction may come in a later month, so the net payout of a
+-- sale is the sum of its conversation's parts over every month; keeping each month's part lets
+-- a month read again replace its own part without counting it twice. Not synced, for the same
+-- reasons as the table above (the synced order carries the result, as its fees).
+CREATE TABLE vinted_payout_parts (
+    seller_account_id  TEXT NOT NULL REFERENCES seller_accounts (id) ON DELETE CASCADE,
+    conversation_id    TEXT NOT NULL,
+    year               INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 9999),
+    month              INTEGER NOT NULL CHECK (month BETWEEN 1 AND 12),
+    cents              INTEGER NOT NULL,
+    PRIMARY KEY (seller_account_id, conversation_id, year, month)
+) WITHOUT ROWID;

@@ -47,14 +47,14 @@ async fn read_inbox(harness: &Harness) -> Job {
 }
 
 /// The buyer's messages and offers since the seller last spoke (an offer the seller accepted
-/// or declined counts as answered).
+/// counts as answered; a cancelled one, 40, does not).
 fn unread_in(c: &Conversation) -> i64 {
     let mut count = 0;
     for m in c.messages.iter().rev() {
         let mine = m.entity["user_id"].as_u64() == Some(fake_vinted::USER_ID);
         match m.entity_type.as_str() {
             "message" | "offer_request_message" if mine => break,
-            "offer_request_message" if m.entity["status"] != 10 => break,
+            "offer_request_message" if m.entity["status"] == 20 => break,
             "message" | "offer_request_message" => count += 1,
             _ => {}
         }
@@ -237,6 +237,19 @@ async fn an_inbox_of_20_threads_with_offers_and_counter_offers_is_read_exactly_o
         .collect();
     for id in &ids {
         assert_thread_matches(&harness, &conversations[id]);
+    }
+    // The unread counts written by hand for each seeded shape (in `ThreadShape::ALL`'s order):
+    // buyer last (its question after the seller's "Oui !"), seller last, a pending offer after
+    // the first question, counter-offers (the buyer's last offer after the seller's counter),
+    // sold (the accepted offer answered).
+    let by_hand = [1, 0, 2, 1, 0];
+    for (k, id) in ids.iter().enumerate() {
+        assert_eq!(
+            thread(&harness, *id).conversation.unread_count,
+            by_hand[k % by_hand.len()],
+            "thread {k} ({:?})",
+            fake_vinted::ThreadShape::ALL[k % by_hand.len()]
+        );
     }
     // Unread first, then the newest.
     let unread: Vec<bool> = page.items.iter().map(|c| c.unread_count > 0).collect();

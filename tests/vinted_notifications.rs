@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use seller_panel_tests::fake_vinted::{
-    self, Failure, FakeVinted, FavouriteLink, NewNotification, USER_ID,
+    self, Failure, FakeVinted, FavouriteLink, NewNotification, Step, USER_ID,
 };
 use seller_panel_tests::vinted::{Harness, quick_pacing};
 use seller_store::raw::RawSql;
@@ -22,7 +22,19 @@ use serde_json::{Value, json};
 const WITHIN: Duration = Duration::from_secs(240);
 
 fn ago(minutes: u64) -> SystemTime {
-    SystemTime::now() - Duration::from_secs(minutes * 60)
+    secs_ago(minutes * 60)
+}
+
+fn secs_ago(secs: u64) -> SystemTime {
+    SystemTime::now() - Duration::from_secs(secs)
+}
+
+/// Seconds from `from` to `to` (negative when `to` is earlier).
+fn gap_secs(from: SystemTime, to: SystemTime) -> i64 {
+    match to.duration_since(from) {
+        Ok(after) => after.as_secs() as i64,
+        Err(before) => -(before.duration().as_secs() as i64),
+    }
 }
 
 fn notifications(harness: &Harness) -> Vec<NotificationRow> {
@@ -316,21 +328,29 @@ async fn favourites_come_from_notifications_in_both_link_forms_and_a_second_read
     harness.stop().await;
 }
 
-/// The message an item's favouriters get.
+/// The message an item's favouriters get, turned on half an hour ago (favourites from before
+/// are never messaged, and a message goes at most 30 minutes after its favourite: the tests'
+/// favourites are 27 to 28 minutes old, so their messages go within the next three minutes).
 fn opt_in(harness: &Harness, item: u64, mode: OutreachMode, message: &str, offer: Option<i64>) {
-    harness
-        .db
-        .lock()
-        .set_outreach(&OutreachRequest {
-            account_id: harness.account_id.clone(),
-            item_id: item.to_string(),
-            enabled: true,
-            mode,
-            message: message.into(),
-            offer_price_cents: offer,
-            rules_accepted: true,
-        })
-        .expect("turned on");
+    let mut db = harness.db.lock();
+    db.set_outreach(&OutreachRequest {
+        account_id: harness.account_id.clone(),
+        item_id: item.to_string(),
+        enabled: true,
+        mode,
+        message: message.into(),
+        offer_price_cents: offer,
+        rules_accepted: true,
+    })
+    .expect("turned on");
+    let half_an_hour_ago = (chrono::Utc::now() - chrono::Duration::minutes(31))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    db.connection()
+        .execute(
+            "UPDATE vinted_outreach_items SET rules_accepted_at = ?1 WHERE item_id = ?2",
+            rusqlite::params![half_an_hour_ago, item.to_string()],
+        )
+        .expect("turned on earlier");
 }
 
 /// The replies that reached the fake: (conversation id, body).
@@ -400,24 +420,21 @@ async fn messages_to_favouriters_hold_their_caps_and_reuse_an_existing_thread() 
 
     let u1 = existing.buyer.id;
     let (u2, u3, u4, u5, u6) = (710_002, 710_003, 710_004, 710_005, 710_006);
-    let fav = |item: u64, user: u64, minutes: u64, form| {
-        fake.favourite(
-            USER_ID,
-            item,
-            user,
-            &format!("membre_{user}"),
-            ago(minutes),
-            form,
-        )
+    let favourited = std::cell::RefCell::new(HashMap::new());
+    let fav = |item: u64, user: u64, secs: u64, form| {
+        let at = secs_ago(secs);
+        favourited.borrow_mut().insert((item, user), at);
+        fake.favourite(USER_ID, item, user, &format!("membre_{user}"), at, form)
     };
-    // Oldest first, so the caps take them in this order.
-    fav(a.id, u1, 60, FavouriteLink::Messaging); // planned, through the existing thread
-    fav(a.id, u2, 59, FavouriteLink::WantIt); // planned
-    fav(a.id, u3, 58, FavouriteLink::Messaging); // item A's cap (2)
-    fav(b.id, u1, 57, FavouriteLink::WantIt); // u1's cap (1)
-    fav(b.id, u4, 56, FavouriteLink::Messaging); // planned: the account's third
-    fav(d.id, u5, 55, FavouriteLink::Messaging); // item D not turned on
-    fav(b.id, u6, 54, FavouriteLink::WantIt); // the account's cap (3)
+    // Oldest first, so the caps take them in this order; 27 to 28 minutes old, so each
+    // message's window (5 to 30 minutes after its favourite) ends within three minutes.
+    fav(a.id, u1, 1680, FavouriteLink::Messaging); // planned, through the existing thread
+    fav(a.id, u2, 1670, FavouriteLink::WantIt); // planned
+    fav(a.id, u3, 1660, FavouriteLink::Messaging); // item A's cap (2)
+    fav(b.id, u1, 1650, FavouriteLink::WantIt); // never twice to u1
+    fav(b.id, u4, 1640, FavouriteLink::Messaging); // planned: the account's third
+    fav(d.id, u5, 1630, FavouriteLink::Messaging); // item D not turned on
+    fav(b.id, u6, 1620, FavouriteLink::WantIt); // the account's cap (3)
     fake.clear_requests();
 
     let read = read_notifications(&harness).await;
@@ -426,7 +443,7 @@ async fn messages_to_favouriters_hold_their_caps_and_reuse_an_existing_thread() 
     assert_eq!(read["outreachHeld"], 3, "{read}");
     let planned = jobs_of(&harness, JobKind::MessageFavoriter);
     assert_eq!(planned.len(), 3);
-    // Each 5 to 30 minutes after its favourite: due already, the favourites being an hour old.
+    // Each planned 5 to 30 minutes after its favourite.
     let gaps: Vec<i64> = {
         let db = harness.db.lock();
         let mut statement = db
@@ -477,6 +494,33 @@ async fn messages_to_favouriters_hold_their_caps_and_reuse_an_existing_thread() 
     assert_eq!(starts, HashSet::from([(a.id, u1), (a.id, u2), (b.id, u4)]));
     let sent = replies(&fake);
     assert_eq!(sent.len(), 3, "{sent:?}");
+    // When each message reached Vinted, against its favourite: 5 to 30 minutes after (the
+    // worker picks a due job up within seconds: 15 s of slack past the 30 minutes).
+    for request in fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/replies"))
+    {
+        let id: u64 = request
+            .path
+            .trim_start_matches("/api/v2/conversations/")
+            .trim_end_matches("/replies")
+            .parse()
+            .expect("a conversation id");
+        let thread = fake
+            .conversations()
+            .into_iter()
+            .find(|c| c.id == id)
+            .expect("the thread");
+        let favourite = favourited.borrow()[&(thread.item_id, thread.buyer.id)];
+        let gap = gap_secs(favourite, request.time);
+        assert!(
+            (5 * 60..=30 * 60 + 15).contains(&gap),
+            "the message to {} about {} went {gap} s after the favourite",
+            thread.buyer.id,
+            thread.item_id
+        );
+    }
     assert!(
         sent.contains(&(existing.id, message_a.to_owned())),
         "{sent:?}"
@@ -524,8 +568,8 @@ async fn messages_to_favouriters_hold_their_caps_and_reuse_an_existing_thread() 
 
     // The same members favourite again (new notifications), and the read runs twice: nobody
     // gets a second message, and nothing more is planned.
-    fav(a.id, u1, 5, FavouriteLink::WantIt);
-    fav(a.id, u2, 4, FavouriteLink::Messaging);
+    fav(a.id, u1, 300, FavouriteLink::WantIt);
+    fav(a.id, u2, 240, FavouriteLink::Messaging);
     let again = read_notifications(&harness).await;
     assert_eq!(again["new"], 2, "{again}");
     assert_eq!(again["newFavorites"], 0, "{again}");
@@ -707,7 +751,7 @@ async fn an_offer_to_a_favouriter_goes_within_seller_options_and_is_refused_outs
         good.id,
         750_001,
         "membre_750001",
-        ago(40),
+        secs_ago(1680),
         FavouriteLink::Messaging,
     );
     fake.favourite(
@@ -715,7 +759,7 @@ async fn an_offer_to_a_favouriter_goes_within_seller_options_and_is_refused_outs
         bad.id,
         750_002,
         "membre_750002",
-        ago(39),
+        secs_ago(1670),
         FavouriteLink::WantIt,
     );
     fake.clear_requests();
@@ -772,5 +816,76 @@ async fn an_offer_to_a_favouriter_goes_within_seller_options_and_is_refused_outs
         .collect();
     assert_eq!(states[&good.id.to_string()], Some(OutreachState::Sent));
     assert_eq!(states[&bad.id.to_string()], Some(OutreachState::Skipped));
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_on_the_offer_to_a_favouriter_resumes_with_the_offer_alone() {
+    let fake = FakeVinted::start();
+    let harness = Harness::start(&fake, quick_pacing()).await;
+    run(
+        &harness,
+        JobKind::ImportListings,
+        json!({"linkBySku": false}),
+    )
+    .await;
+    let item = live_items(&fake).remove(0);
+    let price = cents_of(&item.price) * 9 / 10;
+    let message = "Une petite remise pour vous !";
+    opt_in(&harness, item.id, OutreachMode::Offer, message, Some(price));
+    fake.favourite(
+        USER_ID,
+        item.id,
+        760_001,
+        "membre_760001",
+        secs_ago(1680),
+        FavouriteLink::Messaging,
+    );
+    // The message goes, then the offer's POST answers 429: the job waits and runs again.
+    fake.fail_next(
+        Step::OfferSend,
+        Failure::RateLimited {
+            retry_after_secs: 2,
+        },
+    );
+    fake.clear_requests();
+    let read = read_notifications(&harness).await;
+    assert_eq!(read["outreachQueued"], 1, "{read}");
+    let job = jobs_of(&harness, JobKind::MessageFavoriter).remove(0);
+    let done = harness
+        .wait_for_job(&job.id, &[JobState::Done, JobState::Failed], WITHIN)
+        .await;
+    assert_eq!(done.state, JobState::Done, "{done:#?}");
+
+    // The message once, the offer asked twice (the 429, then the one that went), once in the
+    // thread.
+    let sent = replies(&fake);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].1, message);
+    let offers = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/offers"))
+        .count();
+    assert_eq!(offers, 2);
+    let thread = fake
+        .conversations()
+        .into_iter()
+        .find(|c| c.item_id == item.id && c.buyer.id == 760_001)
+        .expect("the thread");
+    let count = |kind: &str| {
+        thread
+            .messages
+            .iter()
+            .filter(|m| m.entity_type == kind)
+            .count()
+    };
+    assert_eq!(count("message"), 1, "{:?}", thread.messages);
+    assert_eq!(count("offer_request_message"), 1, "{:?}", thread.messages);
+    let state = favorites(&harness)
+        .into_iter()
+        .find(|f| f.item_id == item.id.to_string())
+        .and_then(|f| f.outreach);
+    assert_eq!(state, Some(OutreachState::Sent));
     harness.stop().await;
 }

@@ -528,6 +528,116 @@ async fn labels_of_three_orders_download_through_the_browser_and_merge_into_one_
     assert_eq!(again["downloaded"], 0, "{again}");
     assert_eq!(again["pages"], 3, "{again}");
     assert_eq!(fake.labels_served(), served);
+
+    // Vinted has no label for another sale: the failure is kept on the order, with its reason,
+    // so the Orders area says why instead of asking again.
+    let refused = orders
+        .iter()
+        .filter(|o| o.stage != OrderStage::Canceled)
+        .nth(3)
+        .expect("a fourth sale");
+    fake.refuse_label(refused.shipment_id);
+    let failed = run(
+        &harness,
+        JobKind::DownloadLabels,
+        json!({"orderIds": [row_id(refused)]}),
+    )
+    .await;
+    assert_eq!(failed["downloaded"], 0, "{failed}");
+    let row = &vinted_rows(&harness)[&refused.transaction_id.to_string()];
+    assert_eq!(row.label_path, None);
+    assert!(
+        row.label_error
+            .as_deref()
+            .is_some_and(|e| e.contains("no label")),
+        "{row:?}"
+    );
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn net_payouts_add_up_over_pages_and_months_and_odd_transactions_or_pages_do_not_hold_the_read()
+ {
+    let fake = FakeVinted::start();
+    fake.seed_wardrobe(60);
+    let mut orders = fake.seed_orders(12, 0);
+    let day = Duration::from_secs(86_400);
+    let now = std::time::SystemTime::now();
+    // A sale paid and delivered some 40 days ago (last month or the one before): its credit is
+    // in that month, with 25 lines of other conversations before a +5.00 € correction (so the
+    // correction is on the month's second page), and a −3.00 € refund this month.
+    let old = orders
+        .iter_mut()
+        .find(|o| o.stage == OrderStage::Delivered)
+        .expect("a delivered sale");
+    old.paid_at = now - 41 * day;
+    old.shipped_at = Some(now - 40 * day);
+    old.delivered_at = Some(now - 40 * day);
+    old.status_updated_at = now - 40 * day;
+    fake.put_order(old.clone());
+    let old = old.clone();
+    for n in 0..25 {
+        fake.add_wallet_line(
+            99_000_000 + n,
+            now - 40 * day + Duration::from_secs(60 + n),
+            100,
+        );
+    }
+    fake.add_wallet_line(old.conversation_id, now - 40 * day + day / 2, 500);
+    fake.add_wallet_line(old.conversation_id, now, -300);
+    // A transaction with no price in the middle of the page, one Vinted no longer serves
+    // (its row says completed), and `my_orders` that ignores `page` while claiming 5 pages.
+    let sales: Vec<FakeOrder> = fake.orders().into_iter().filter(|o| o.sold).collect();
+    let priceless = sales
+        .iter()
+        .find(|o| o.stage == OrderStage::Shipped)
+        .expect("a shipped sale")
+        .clone();
+    fake.drop_transaction_price(priceless.transaction_id);
+    let gone = sales
+        .iter()
+        .find(|o| o.stage == OrderStage::Completed)
+        .expect("a completed sale")
+        .clone();
+    fake.make_transaction_gone(gone.transaction_id);
+    fake.ignore_orders_page(5);
+    let harness = Harness::start(&fake, quick_pacing()).await;
+
+    let first = run(&harness, JobKind::ImportOrders, json!({})).await;
+    assert_eq!(first["seen"], 12, "one page, read once: {first}");
+    assert_eq!(first["unreadable"], 1, "{first}");
+    assert_eq!(first["withoutDetails"], 1, "{first}");
+    assert_eq!(first["created"], 11, "{first}");
+    let rows = vinted_rows(&harness);
+    assert!(!rows.contains_key(&priceless.transaction_id.to_string()));
+    let expected = old.price_cents() - old.seller_fee_cents + 500 - 300;
+    let row = &rows[&old.transaction_id.to_string()];
+    assert_eq!(row.net_payout_cents, Some(expected), "{first}");
+    assert_eq!(row.fees_total_cents, Some(old.price_cents() - expected));
+    let row = &rows[&gone.transaction_id.to_string()];
+    assert_eq!(row.status, "completed");
+    assert_eq!(row.ship_by, None);
+
+    // Read again: the transaction that is gone is not asked for again.
+    let asked = |fake: &FakeVinted| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.path == format!("/api/v2/transactions/{}", gone.transaction_id))
+            .count()
+    };
+    let before = asked(&fake);
+    let second = run(&harness, JobKind::ImportOrders, json!({})).await;
+    assert_eq!(asked(&fake), before, "{second}");
+    assert_eq!(second["created"], 0, "{second}");
+    assert_eq!(
+        vinted_rows(&harness)[&old.transaction_id.to_string()].net_payout_cents,
+        Some(expected)
+    );
+
+    // Without pagination at all, the one page (not full) is the last.
+    fake.drop_orders_pagination();
+    let third = run(&harness, JobKind::ImportOrders, json!({})).await;
+    assert_eq!(third["seen"], 12, "{third}");
     harness.stop().await;
 }
 
@@ -575,6 +685,7 @@ async fn two_devices_reading_one_sale_sync_into_one_order_and_one_stock_movement
     b.sync().await;
 
     let sale = VintedOrder {
+        details_gone: false,
         order_type: OrderType::Sale,
         transaction_id: "5550001".into(),
         conversation_id: Some("6660001".into()),

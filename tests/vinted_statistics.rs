@@ -79,11 +79,51 @@ fn a_day_passes(harness: &Harness) {
         "UPDATE vinted_listing_stats_history SET day = date(day, '-1001 days'),
             recorded_at = strftime('%Y-%m-%dT%H:%M:%fZ', recorded_at, '-1 day')",
         "UPDATE vinted_listing_stats_history SET day = date(day, '+1000 days')",
-        "UPDATE seller_listing_analytics_history
-            SET recorded_at = strftime('%Y-%m-%dT%H:%M:%fZ', recorded_at, '-1 day')",
     ] {
         conn.execute(sql, []).expect("moving the snapshots back");
     }
+    // The synced history's ids are derived from its day: a row moved to another day takes
+    // that day's id (oldest first, so none meets a row not moved yet).
+    let rows: Vec<(String, String, String, String)> = conn
+        .prepare(
+            "SELECT id, published_listing_id, metric,
+                strftime('%Y-%m-%dT%H:%M:%fZ', recorded_at, '-1 day')
+             FROM seller_listing_analytics_history ORDER BY recorded_at",
+        )
+        .expect("a query")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("the rows")
+        .collect::<Result<_, _>>()
+        .expect("the rows");
+    for (id, published, metric, at) in rows {
+        let day = &at[..10];
+        let moved = seller_store::ids::derived_uuid(
+            "seller_listing_analytics_history",
+            &[&published, &metric, day],
+        );
+        conn.execute(
+            "UPDATE seller_listing_analytics_history SET id = ?2, recorded_at = ?3 WHERE id = ?1",
+            [&id, &moved, &at],
+        )
+        .expect("moving the synced history back");
+    }
+}
+
+/// The sync engine's record of local changes to the listings and their synced figures:
+/// (count, latest stamp).
+fn synced_clock(harness: &Harness) -> (i64, i64) {
+    harness
+        .db
+        .lock()
+        .connection()
+        .query_row(
+            "SELECT count(*), coalesce(max(hlc), 0) FROM sync_clock WHERE tbl IN
+                ('seller_listings', 'seller_published_listings', 'seller_listing_analytics',
+                 'seller_listing_analytics_history', 'seller_listing_insights')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("reading sync_clock")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,6 +185,15 @@ async fn three_days_of_snapshots_give_the_history_the_trends_and_the_insights() 
         .expect("the listing row");
         db.link_listing(&harness.account_id, &d.to_string(), Some("SP-STATS"))
             .expect("linking");
+        // The inbox was read (one conversation, about none of these listings): "no offer"
+        // then means none came, not that none was read yet.
+        db.connection()
+            .execute(
+                "INSERT INTO seller_conversations (id, item_id, seller_account_id)
+                 VALUES ('inbox-read', '1', ?1)",
+                [&harness.account_id],
+            )
+            .expect("a conversation");
     }
 
     let mut summaries = Vec::new();
@@ -161,6 +210,7 @@ async fn three_days_of_snapshots_give_the_history_the_trends_and_the_insights() 
     for summary in &summaries {
         assert_eq!(summary["seen"], items.len(), "{summary}");
         assert_eq!(summary["snapshotted"], items.len(), "{summary}");
+        assert_eq!(summary["complete"], true, "{summary}");
     }
     // Day 1 and 2: C only has few favourites and D no offer; day 3 also B is stale.
     assert_eq!(
@@ -223,7 +273,13 @@ async fn three_days_of_snapshots_give_the_history_the_trends_and_the_insights() 
     assert_eq!(insight_types(c), vec![InsightType::FewFavorites]);
     assert_eq!(insight_types(d), vec![InsightType::FavoritesNoOffer]);
     let stale = &by_id[&b.to_string()].insights[0];
-    assert_eq!(stale.data, json!({"days": 2, "views": 40}));
+    // The day B's count stopped (the first of the three): a date, which stays the same from
+    // one day to the next, not a number of days.
+    let first_day = chrono::Utc::now().date_naive() - chrono::Days::new(2);
+    assert_eq!(
+        stale.data,
+        json!({"since": first_day.to_string(), "views": 40})
+    );
 
     // D's figures are also in the schema's synced tables, one row per metric and day.
     {
@@ -265,6 +321,11 @@ async fn three_days_of_snapshots_give_the_history_the_trends_and_the_insights() 
             (30, 10, "favorites_no_offer")
         );
     }
+    // The same counts read again the same day change nothing that syncs.
+    let before = synced_clock(&harness);
+    assert!(before.0 > 0, "the first runs were captured");
+    run_statistics(&harness).await;
+    assert_eq!(synced_clock(&harness), before);
     harness.stop().await;
 }
 

@@ -122,6 +122,17 @@ pub async fn answer_offer(
     dry_run: bool,
 ) -> Result<Job, AppError> {
     let account_id = thread_account(&state, &conversation_id).await?;
+    let id = conversation_id.clone();
+    if state
+        .with_store(move |store| Ok(store.offer_answer_pending(&id)?))
+        .await?
+    {
+        return Err(AppError::field(
+            "offerId",
+            FieldErrorCode::Duplicate,
+            "an answer to this thread's offer is already on its way",
+        ));
+    }
     match action {
         OfferAction::Counter => match price_cents {
             None => {

@@ -85,12 +85,21 @@ pub fn alert_text(alert: &AlertToShow, english: bool) -> (String, String) {
         (NotificationKind::System, true) => ("Vinted", "notifications"),
     };
     match &alert.title {
-        Some(title) if alert.count == 1 => (format!("Seller Panel — {one}"), title.clone()),
+        Some(title) if alert.count == 1 => (format!("Seller Panel — {one}"), markup_safe(title)),
         _ => (
             format!("Seller Panel — {one}"),
             format!("{} {many}", alert.count),
         ),
     }
+}
+
+/// A member's text for a notification server: on one line, without control or bidi
+/// characters, and `&`, `<`, `>` escaped (servers render a subset of markup in the body).
+fn markup_safe(text: &str) -> String {
+    seller_store::vinted::notifications::plain_text(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[tauri::command]
@@ -244,6 +253,19 @@ mod tests {
                 "Seller Panel — New message on Vinted".into(),
                 "3 new messages".into()
             )
+        );
+    }
+
+    #[test]
+    fn a_member_s_text_shows_as_text() {
+        let one = AlertToShow {
+            kind: NotificationKind::Message,
+            count: 1,
+            title: Some("<b>Léa</b> & co\u{202E}\n<a href=\"x\">ici</a>".into()),
+        };
+        assert_eq!(
+            alert_text(&one, true).1,
+            "&lt;b&gt;Léa&lt;/b&gt; &amp; co &lt;a href=\"x\"&gt;ici&lt;/a&gt;"
         );
     }
 }

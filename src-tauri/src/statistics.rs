@@ -14,8 +14,9 @@ use crate::error::AppError;
 use crate::jobs::Runner;
 use crate::state::AppState;
 
-/// Looks at the scheduled reads (daily statistics, orders, inbox, notifications) on a timer
-/// and whenever a session logs in.
+/// Looks at the scheduled reads (daily statistics, orders, inbox, notifications) on a timer,
+/// every `TICK` from one `TICK` after the start: not at the moment a session logs in (a
+/// session just logged in is not met by four reads at once; it waits at most one `TICK`).
 pub fn spawn_schedule(runner: Runner) {
     tauri::async_runtime::spawn(async move {
         runner.schedule_reads(seller_vinted::jobs::schedule::TICK);

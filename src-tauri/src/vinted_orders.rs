@@ -62,8 +62,34 @@ pub async fn list_vinted_orders(
         .await
 }
 
-/// A batch of labels to print: the merged file when every label is on disk, otherwise the jobs
-/// downloading the missing ones (ask again once they are done).
+/// Why an order of a batch has no label to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum LabelMissingReason {
+    /// Not a sale read from Vinted still on (a purchase, a canceled sale, a manual order).
+    NotASale,
+    /// Vinted has not made its shipment yet.
+    NoShipment,
+    /// The last download failed (the detail says why).
+    Failed,
+    /// Not downloaded, and this call was told not to download.
+    NotDownloaded,
+}
+
+/// An order of a batch without a label, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelMissing {
+    pub order_id: String,
+    pub reason: LabelMissingReason,
+    /// What the failed download said (English, from the flow), for `failed`.
+    pub detail: Option<String>,
+}
+
+/// A batch of labels to print: the merged file of the labels on disk, and, when some are
+/// missing and `download_missing` was asked, the jobs downloading them (then call again with
+/// `download_missing: false` once they are done, which merges what is there and says why the
+/// others have none, never queuing again).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelsBatch {
@@ -71,8 +97,8 @@ pub struct LabelsBatch {
     pub merged_path: Option<String>,
     pub pages: Option<u32>,
     pub jobs: Vec<Job>,
-    /// Orders with no label to print (not a Vinted order, or no shipment yet).
-    pub without_label: Vec<String>,
+    /// Orders with no label to print, and why.
+    pub without_label: Vec<LabelMissing>,
 }
 
 #[tauri::command]
@@ -81,6 +107,7 @@ pub async fn print_vinted_labels(
     state: State<'_, AppState>,
     runner: State<'_, Runner>,
     order_ids: Vec<String>,
+    download_missing: bool,
 ) -> Result<LabelsBatch, AppError> {
     if order_ids.is_empty() || order_ids.len() > MAX_LABELS {
         return Err(AppError::field(
@@ -97,16 +124,33 @@ pub async fn print_vinted_labels(
     let mut without_label = Vec::new();
     let mut missing: Vec<(String, String)> = Vec::new();
     let mut files = Vec::new();
+    let lacks = |order_id: &str, reason, detail: Option<String>| LabelMissing {
+        order_id: order_id.to_owned(),
+        reason,
+        detail,
+    };
     for id in &order_ids {
-        match labels.iter().find(|l| l.order_id == *id) {
-            Some(label) => match &label.label_path {
-                Some(path) if data_dir.join(path).is_file() => files.push(path.clone()),
-                _ if label.shipment_id.is_some() => {
-                    missing.push((label.seller_account_id.clone(), id.clone()));
-                }
-                _ => without_label.push(id.clone()),
-            },
-            None => without_label.push(id.clone()),
+        // `vinted_labels` only names sales not canceled: anything else gets no label.
+        let Some(label) = labels.iter().find(|l| l.order_id == *id) else {
+            without_label.push(lacks(id, LabelMissingReason::NotASale, None));
+            continue;
+        };
+        let on_disk = label
+            .label_path
+            .as_deref()
+            .filter(|path| labels::label_on_disk(&data_dir, path).is_some());
+        match on_disk {
+            Some(path) => files.push(path.to_owned()),
+            None if label.shipment_id.is_none() => {
+                without_label.push(lacks(id, LabelMissingReason::NoShipment, None));
+            }
+            None if download_missing => {
+                missing.push((label.seller_account_id.clone(), id.clone()));
+            }
+            None => without_label.push(match &label.label_error {
+                Some(error) => lacks(id, LabelMissingReason::Failed, Some(error.clone())),
+                None => lacks(id, LabelMissingReason::NotDownloaded, None),
+            }),
         }
     }
     if !missing.is_empty() {

@@ -284,9 +284,9 @@ async listVintedOrders(filter: VintedOrderFilter) : Promise<Result<VintedOrderRo
     else return { status: "error", error: e  as any };
 }
 },
-async printVintedLabels(orderIds: string[]) : Promise<Result<LabelsBatch, AppError>> {
+async printVintedLabels(orderIds: string[], downloadMissing: boolean) : Promise<Result<LabelsBatch, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("print_vinted_labels", { orderIds }) };
+    return { status: "ok", data: await TAURI_INVOKE("print_vinted_labels", { orderIds, downloadMissing }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1566,7 +1566,7 @@ export type FiguresSort = { field: FiguresSortField; dir: SortDir }
 /**
  * What the listings' figures sort on.
  */
-export type FiguresSortField = "title" | "price" | "age" | "views" | "favorites" | "offers" | "viewsTrend" | "favoritesTrend" | "bestOffer" | "insights"
+export type FiguresSortField = "title" | "price" | "age" | "views" | "favorites" | "offers" | "viewsTrend" | "favoritesTrend" | "avgOffer" | "bestOffer" | "lowestOffer" | "insights"
 /**
  * One day of a listing's history, for its chart.
  */
@@ -1604,7 +1604,8 @@ createItems?: boolean }
  */
 export type Insight = { insightType: InsightType; severity: Severity; action: InsightAction; 
 /**
- * The figures behind it (camelCase keys: days, views, favorites, priceCents…).
+ * The figures behind it (camelCase keys: since, listedAt, views, favorites, priceCents…).
+ * Dates, never day counts: a count would change the synced row every day.
  */
 data: unknown }
 /**
@@ -1703,8 +1704,38 @@ export type JobProgress = { jobId: string; accountId: string; done: number; tota
  */
 export type JobState = "queued" | "running" | "waiting" | "needs_attention" | "done" | "failed" | "cancelled"
 /**
- * A batch of labels to print: the merged file when every label is on disk, otherwise the jobs
- * downloading the missing ones (ask again once they are done).
+ * An order of a batch without a label, and why.
+ */
+export type LabelMissing = { orderId: string; reason: LabelMissingReason; 
+/**
+ * What the failed download said (English, from the flow), for `failed`.
+ */
+detail: string | null }
+/**
+ * Why an order of a batch has no label to print.
+ */
+export type LabelMissingReason = 
+/**
+ * Not a sale read from Vinted still on (a purchase, a canceled sale, a manual order).
+ */
+"notASale" | 
+/**
+ * Vinted has not made its shipment yet.
+ */
+"noShipment" | 
+/**
+ * The last download failed (the detail says why).
+ */
+"failed" | 
+/**
+ * Not downloaded, and this call was told not to download.
+ */
+"notDownloaded"
+/**
+ * A batch of labels to print: the merged file of the labels on disk, and, when some are
+ * missing and `download_missing` was asked, the jobs downloading them (then call again with
+ * `download_missing: false` once they are done, which merges what is there and says why the
+ * others have none, never queuing again).
  */
 export type LabelsBatch = { 
 /**
@@ -1712,9 +1743,9 @@ export type LabelsBatch = {
  */
 mergedPath: string | null; pages: number | null; jobs: Job[]; 
 /**
- * Orders with no label to print (not a Vinted order, or no shipment yet).
+ * Orders with no label to print, and why.
  */
-withoutLabel: string[] }
+withoutLabel: LabelMissing[] }
 /**
  * The user's language choice; `System` follows the OS.
  */
@@ -2495,7 +2526,11 @@ id: string; sellerAccountId: string | null; orderType: OrderType; transactionId:
 /**
  * Set while the parcel still has to go (a sale, not shipped, not canceled).
  */
-shipBy: string | null; labelPath: string | null; canceledAt: string | null; createdAt: string }
+shipBy: string | null; labelPath: string | null; 
+/**
+ * Why the last label download failed, until one is saved.
+ */
+labelError: string | null; canceledAt: string | null; createdAt: string }
 
 /** tauri-specta globals **/
 

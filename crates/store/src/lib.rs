@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod data_dir;
 mod enums;
 mod error;
+pub mod ids;
 mod migrations;
 pub mod order_lines;
 pub mod orders;

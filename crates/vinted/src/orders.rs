@@ -54,7 +54,8 @@ pub struct OrderRow {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrdersPage {
     pub rows: Vec<OrderRow>,
-    pub total_pages: u32,
+    /// `None` when the answer has no pagination (the read then goes on while pages are full).
+    pub total_pages: Option<u32>,
 }
 
 /// A `my_orders` page.
@@ -83,19 +84,40 @@ pub fn parse_orders_page(answer: &Value) -> Result<OrdersPage, ShapeError> {
         .collect::<Result<Vec<_>, ShapeError>>()?;
     let total_pages = answer["pagination"]["total_pages"]
         .as_u64()
-        .map_or(1, |n| n.min(u64::from(u32::MAX)) as u32);
+        .map(|n| n.min(u64::from(u32::MAX)) as u32);
     Ok(OrdersPage { rows, total_pages })
 }
 
-/// Whether the row, the transaction's title or the user status says the order was canceled
-/// (VINTED.md: `canceled` or `cancelled` `[U]`; the text is localised).
-fn says_canceled(texts: &[Option<&str>]) -> bool {
+/// Whether the order was canceled. The row's `transaction_user_status` is Vinted's own code
+/// (`failed` for a canceled order), not localised: when it is there it decides alone. Only
+/// without it are the localised texts looked at, for whole words that say the order *was*
+/// canceled ("Commande annulée", "Cancelled"), so "Cancellation requested" or "Annulation
+/// demandée" do not cancel a sale that is still on.
+fn says_canceled(user_status: Option<&str>, texts: &[Option<&str>]) -> bool {
+    if let Some(code) = user_status {
+        return code.trim().eq_ignore_ascii_case("failed");
+    }
+    const WORDS: [&str; 9] = [
+        "canceled",
+        "cancelled",
+        "annulée",
+        "annulee",
+        "annulé",
+        "annule",
+        "storniert",
+        "anulado",
+        "anulada",
+    ];
     texts.iter().flatten().any(|text| {
-        let text = text.to_lowercase();
-        ["cancel", "annul", "failed", "storn", "anulad"]
-            .iter()
-            .any(|word| text.contains(word))
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|word| WORDS.contains(&word))
     })
+}
+
+/// Whether the row's user status says the order is completed (Vinted's code, not localised).
+fn says_completed(user_status: Option<&str>) -> bool {
+    user_status.is_some_and(|code| code.trim().eq_ignore_ascii_case("completed"))
 }
 
 /// An order from its `my_orders` row and its transaction (`{transaction:{…}}`).
@@ -126,11 +148,10 @@ pub fn parse_transaction(
     let shipment_status = shipment["status"].as_i64();
     let shipped_at = time(&shipment["shipped_at"]);
     let delivered_at = time(&shipment["delivered_at"]);
-    let canceled = says_canceled(&[
+    let canceled = says_canceled(
         row.user_status.as_deref(),
-        row.status.as_deref(),
-        status_title.as_deref(),
-    ]);
+        &[row.status.as_deref(), status_title.as_deref()],
+    );
     let mut events = vec![(VintedOrderStatus::Paid, paid_at.clone())];
     if shipped_at.is_some() || shipment_status.is_some_and(|s| s >= 200) {
         let at = shipped_at.clone().or_else(|| status_at.clone());
@@ -143,7 +164,7 @@ pub fn parse_transaction(
     if canceled {
         let at = status_at.clone().unwrap_or(paid_at.clone());
         events.push((VintedOrderStatus::Canceled, at));
-    } else if status.is_some_and(|s| s >= 400) {
+    } else if status.is_some_and(|s| s >= 400) || says_completed(row.user_status.as_deref()) {
         let at = status_at.clone().unwrap_or(paid_at.clone());
         events.push((VintedOrderStatus::Completed, at));
     }
@@ -211,7 +232,9 @@ pub fn parse_transaction(
         tracking_code,
         carrier,
     });
-    let ship_by = (order_type == OrderType::Sale)
+    // A deadline only for a sale with a shipment to hand over (a transaction Vinted no longer
+    // serves, or one without a shipment, has none to count down).
+    let ship_by = (order_type == OrderType::Sale && shipment.is_some())
         .then(|| ship_by(&paid_at))
         .flatten();
     let title = if row.title.is_empty() {
@@ -238,6 +261,7 @@ pub fn parse_transaction(
         items,
         ship_by,
         snapshot: t.clone(),
+        details_gone: false,
     })
 }
 
@@ -386,7 +410,9 @@ mod tests {
             {"transaction_id": 1, "price": {"amount": "12.50", "currency_code": "EUR"}},
             {"transaction_id": "2", "price": "7,9"}], "pagination": {"total_pages": 3}}))
         .expect("a page");
-        assert_eq!(page.total_pages, 3);
+        assert_eq!(page.total_pages, Some(3));
+        let bare = parse_orders_page(&json!({"my_orders": []})).expect("a page");
+        assert_eq!(bare.total_pages, None, "no pagination is not one page");
         assert_eq!(page.rows[0].price_cents, Some(1250));
         assert_eq!(page.rows[0].currency.as_deref(), Some("EUR"));
         assert_eq!(page.rows[1].transaction_id, 2);
@@ -474,6 +500,43 @@ mod tests {
         // Another transaction than the one asked for is refused.
         assert!(parse_transaction(OrderType::Sale, &row(6), &canceled).is_err());
         assert!(parse_transaction(OrderType::Sale, &row(5), &json!({"id": 5})).is_err());
+    }
+
+    #[test]
+    fn only_failed_or_a_whole_word_cancels_and_requested_does_not() {
+        let answer = json!({"transaction": {"id": 5, "status": 230,
+            "status_title": "Cancellation requested", "offer": {"price": "12.50"},
+            "shipment": {"id": 1, "status": 200}}});
+        let mut requested = row(5);
+        requested.user_status = Some("waiting".into());
+        requested.status = Some("Annulation demandée".into());
+        let order = parse_transaction(OrderType::Sale, &requested, &answer).expect("order");
+        assert_ne!(order.status(), VintedOrderStatus::Canceled);
+        // Without the user status, the texts decide, by whole words only.
+        requested.user_status = None;
+        let order = parse_transaction(OrderType::Sale, &requested, &answer).expect("order");
+        assert_ne!(order.status(), VintedOrderStatus::Canceled);
+        requested.status = Some("Commande annulée".into());
+        let order = parse_transaction(OrderType::Sale, &requested, &answer).expect("order");
+        assert_eq!(order.status(), VintedOrderStatus::Canceled);
+        // The user status wins over any text.
+        requested.user_status = Some("completed".into());
+        let order = parse_transaction(OrderType::Sale, &requested, &answer).expect("order");
+        assert_eq!(order.status(), VintedOrderStatus::Completed);
+    }
+
+    #[test]
+    fn a_transaction_vinted_no_longer_serves_follows_its_row() {
+        // What the flow parses when the transaction answers 404: the row alone.
+        let bare = json!({"transaction": {"id": 5}});
+        let mut done = row(5);
+        done.user_status = Some("completed".into());
+        let order = parse_transaction(OrderType::Sale, &done, &bare).expect("order");
+        assert_eq!(order.status(), VintedOrderStatus::Completed);
+        assert_eq!(order.ship_by, None, "no shipment, no deadline");
+        let open = parse_transaction(OrderType::Sale, &row(5), &bare).expect("order");
+        assert_eq!(open.status(), VintedOrderStatus::Paid);
+        assert_eq!(open.ship_by, None);
     }
 
     #[test]

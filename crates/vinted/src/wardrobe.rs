@@ -181,8 +181,16 @@ fn parse_item(item: &Value) -> Result<WardrobeItem, String> {
         all: photo_urls,
         listed_at,
     } = photos(item)?;
-    let counter = |name: &str| {
-        optional_count(item.get(name)).map_err(|()| format!("its {name} is not a count"))
+    // The counts only feed the statistics: a malformed one (text, negative, fractional, too
+    // large) is treated as absent rather than failing the page the import also needs.
+    let (view_count, favourite_count) = {
+        let counter = |name: &str| {
+            optional_count(item.get(name)).unwrap_or_else(|()| {
+            tracing::warn!(item = %id, field = name, "a wardrobe count is not a count: ignored");
+            None
+        })
+        };
+        (counter("view_count"), counter("favourite_count"))
     };
     Ok(WardrobeItem {
         id,
@@ -195,8 +203,8 @@ fn parse_item(item: &Value) -> Result<WardrobeItem, String> {
         status,
         closing_action,
         listed_at,
-        view_count: counter("view_count")?,
-        favourite_count: counter("favourite_count")?,
+        view_count,
+        favourite_count,
         brand: name(item, &["brand", "brand_title"])?,
         size: name(item, &["size", "size_title"])?,
     })
@@ -676,6 +684,26 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_count_is_absent_and_the_page_still_reads() {
+        for (bad, field) in [
+            (json!({"view_count": "12"}), "view"),
+            (json!({"view_count": -1}), "view"),
+            (json!({"favourite_count": 1.5}), "favourite"),
+            (json!({"view_count": 5_000_000_000_u64}), "view"),
+        ] {
+            let read = parse_page(&page(vec![item(), with(bad.clone())])).expect("the page");
+            assert_eq!(read.items.len(), 2, "{bad}");
+            let counts = (read.items[1].view_count, read.items[1].favourite_count);
+            let expected = if field == "view" {
+                (None, Some(9))
+            } else {
+                (Some(143), None)
+            };
+            assert_eq!(counts, expected, "{bad}");
+        }
+    }
+
+    #[test]
     fn a_garbled_item_is_named_not_dropped() {
         let cases = [
             (json!("5123456789"), None),
@@ -737,12 +765,6 @@ mod tests {
             ),
             (
                 with(json!({"photos": [], "photo": {"url": "data:image/png;base64,AAAA"}})),
-                Some("5123456789"),
-            ),
-            (with(json!({"view_count": -1})), Some("5123456789")),
-            (with(json!({"favourite_count": 1.5})), Some("5123456789")),
-            (
-                with(json!({"view_count": 5_000_000_000_u64})),
                 Some("5123456789"),
             ),
             (with(json!({"brand": ["Zara"]})), Some("5123456789")),

@@ -56,8 +56,10 @@ pub enum Step {
     Conversation,
     /// `POST /api/v2/conversations…` (a reply, a new thread) and `mark_as_read`.
     Reply,
-    /// `…/offers/seller_options`, `…/offers`, `…/offer_requests/{id}/accept|reject`.
+    /// `…/offers/seller_options`, `…/offer_requests/{id}/accept|reject`.
     Offer,
+    /// `POST /api/v2/transactions/{id}/offers`: an offer (or counter-offer) sent.
+    OfferSend,
     /// Notifications, on either host.
     Notifications,
     /// Any API call.
@@ -142,6 +144,7 @@ pub(crate) fn step_of(method: &Method, path: &str) -> Option<Step> {
         | (_, ["size_groups"])
         | (_, ["catalogs", _, "package_sizes"]) => Step::Reference,
         (_, ["my_orders"]) => Step::Orders,
+        (&Method::POST, ["transactions", _, "offers"]) => Step::OfferSend,
         (_, ["transactions", _, "offers", ..]) | (_, ["transactions", _, "offer_requests", ..]) => {
             Step::Offer
         }

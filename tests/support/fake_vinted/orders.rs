@@ -121,6 +121,16 @@ impl FakeOrder {
         cents(&self.price)
     }
 
+    /// When the wallet's line for the order is dated: a sale is credited once delivered (or
+    /// completed), not when paid; a purchase is debited when paid.
+    pub fn wallet_at(&self) -> SystemTime {
+        if self.sold {
+            self.delivered_at.unwrap_or(self.status_updated_at)
+        } else {
+            self.paid_at
+        }
+    }
+
     /// What the wallet credits (a sale, once delivered) or debits (a purchase), in cents.
     pub fn wallet_cents(&self) -> Option<i64> {
         if self.sold {
@@ -139,12 +149,33 @@ impl FakeOrder {
     }
 }
 
+/// A line of the wallet beside the orders' own: a correction, a refund (negative).
+#[derive(Clone, Debug)]
+pub struct WalletLine {
+    pub user_id: u64,
+    pub conversation_id: u64,
+    pub at: SystemTime,
+    pub cents: i64,
+}
+
 /// This part of the fake's world.
 #[derive(Debug)]
 pub struct Orders {
     pub list: Vec<FakeOrder>,
     /// Labels served (by shipment id), for the tests' counts.
     pub labels_served: Vec<u64>,
+    /// Lines the wallet has beside the orders' credits and debits.
+    pub wallet_lines: Vec<WalletLine>,
+    /// Transactions Vinted no longer serves (404), by id.
+    pub gone: Vec<u64>,
+    /// Transactions served without any price (row and transaction), by id.
+    pub priceless: Vec<u64>,
+    /// Shipments whose label Vinted refuses (404 on `label_url`).
+    pub labels_refused: Vec<u64>,
+    /// `my_orders` answers without `pagination`.
+    pub no_pagination: bool,
+    /// `my_orders` ignores `page` (serves the first page, claiming this many pages).
+    pub page_ignored: Option<usize>,
 }
 
 impl Default for Orders {
@@ -200,7 +231,22 @@ impl Default for Orders {
         };
         Orders {
             list: vec![sale, purchase],
+            ..Orders::empty()
+        }
+    }
+}
+
+impl Orders {
+    fn empty() -> Self {
+        Orders {
+            list: Vec::new(),
             labels_served: Vec::new(),
+            wallet_lines: Vec::new(),
+            gone: Vec::new(),
+            priceless: Vec::new(),
+            labels_refused: Vec::new(),
+            no_pagination: false,
+            page_ignored: None,
         }
     }
 }
@@ -243,7 +289,14 @@ pub(crate) fn route(
             });
             // Another part of the fake may know it (a conversation's offer, `inbox.rs`).
             let order = found?;
-            Reply::ok(json!({"code": 0, "transaction": transaction_json(order, money)}))
+            if state.orders.gone.contains(&order.transaction_id) {
+                return Some(not_found_json());
+            }
+            let mut transaction = transaction_json(order, money);
+            if state.orders.priceless.contains(&order.transaction_id) {
+                transaction["offer"]["price"] = Value::Null;
+            }
+            Reply::ok(json!({"code": 0, "transaction": transaction}))
         }
         ["wallet", "invoices", "current"] => balance(state, user),
         ["wallet", "invoices", year, month] => match (id(year), id(month)) {
@@ -253,6 +306,7 @@ pub(crate) fn route(
             _ => not_found_json(),
         },
         ["shipments", shipment, "label_url"] => match own_shipment(state, user, shipment) {
+            Some(shipment) if state.orders.labels_refused.contains(&shipment) => not_found_json(),
             Some(shipment) => {
                 let host = host_of(request);
                 Reply::ok(json!({
@@ -316,6 +370,11 @@ fn my_orders(state: &State, user: u64, request: &Request, money: bool) -> Reply 
         .and_then(|p| p.parse().ok())
         .unwrap_or(1usize)
         .max(1);
+    let page = if state.orders.page_ignored.is_some() {
+        1
+    } else {
+        page
+    };
     let per_page = request
         .query_param("per_page")
         .and_then(|p| p.parse().ok())
@@ -327,11 +386,12 @@ fn my_orders(state: &State, user: u64, request: &Request, money: bool) -> Reply 
         .take(per_page)
         .map(|o| {
             let (status, _, user_status) = o.stage.texts();
+            let priceless = state.orders.priceless.contains(&o.transaction_id);
             json!({
                 "transaction_id": o.transaction_id,
                 "conversation_id": o.conversation_id,
                 "title": o.title,
-                "price": money_json(&o.price, true),
+                "price": (!priceless).then(|| money_json(&o.price, true)),
                 "status": status,
                 "date": rfc3339(o.paid_at),
                 "photo": o.items[0].photo_url.as_ref().map(|url| json!({
@@ -342,16 +402,26 @@ fn my_orders(state: &State, user: u64, request: &Request, money: bool) -> Reply 
         })
         .collect();
     let _ = money;
-    Reply::ok(json!({
+    let total_pages = state
+        .orders
+        .page_ignored
+        .unwrap_or_else(|| orders.len().div_ceil(per_page));
+    let mut answer = json!({
         "code": 0,
         "my_orders": rows,
         "pagination": {
             "current_page": page,
-            "total_pages": orders.len().div_ceil(per_page),
+            "total_pages": total_pages,
             "total_entries": orders.len(),
             "per_page": per_page,
         },
-    }))
+    });
+    if state.orders.no_pagination
+        && let Some(object) = answer.as_object_mut()
+    {
+        object.remove("pagination");
+    }
+    Reply::ok(answer)
 }
 
 fn transaction_json(o: &FakeOrder, money: bool) -> Value {
@@ -422,22 +492,45 @@ fn invoice(
     money: bool,
 ) -> Reply {
     let prefix = format!("{year:04}-{month:02}");
-    let mut lines: Vec<Value> = state
+    // The month's lines in date order: each order's credit (a sale, in the month it was
+    // delivered) or debit (a purchase), and the other lines (corrections, refunds).
+    let mut dated: Vec<(SystemTime, Value)> = state
         .orders
         .list
         .iter()
-        .filter(|o| o.user_id == user && rfc3339(o.paid_at).starts_with(&prefix))
+        .filter(|o| o.user_id == user && rfc3339(o.wallet_at()).starts_with(&prefix))
         .filter_map(|o| {
             let cents = o.wallet_cents()?;
-            Some(json!({
+            Some((o.wallet_at(), json!({
                 "entity_type": "user_msg_thread",
                 "entity_id": o.conversation_id,
                 "title": if o.sold { format!("Vente : {}", o.title) } else { format!("Achat : {}", o.title) },
                 "amount": money_json(&amount(cents), money),
-                "date": rfc3339(o.paid_at),
-            }))
+                "date": rfc3339(o.wallet_at()),
+            })))
         })
         .collect();
+    dated.extend(
+        state
+            .orders
+            .wallet_lines
+            .iter()
+            .filter(|l| l.user_id == user && rfc3339(l.at).starts_with(&prefix))
+            .map(|l| {
+                (
+                    l.at,
+                    json!({
+                        "entity_type": "user_msg_thread",
+                        "entity_id": l.conversation_id,
+                        "title": "Correction",
+                        "amount": money_json(&amount(l.cents), money),
+                        "date": rfc3339(l.at),
+                    }),
+                )
+            }),
+    );
+    dated.sort_by_key(|(at, _)| *at);
+    let mut lines: Vec<Value> = dated.into_iter().map(|(_, line)| line).collect();
     // A payout to the bank, which names no conversation.
     if !lines.is_empty() {
         lines.push(
@@ -641,6 +734,41 @@ impl FakeVinted {
         {
             *stored = order;
         }
+    }
+
+    /// Adds a wallet line for a conversation (a correction, or a refund when negative).
+    pub fn add_wallet_line(&self, conversation_id: u64, at: SystemTime, cents: i64) {
+        self.lock().orders.wallet_lines.push(WalletLine {
+            user_id: USER_ID,
+            conversation_id,
+            at,
+            cents,
+        });
+    }
+
+    /// From now on the transaction answers 404 (Vinted no longer serves it).
+    pub fn make_transaction_gone(&self, transaction_id: u64) {
+        self.lock().orders.gone.push(transaction_id);
+    }
+
+    /// From now on the transaction and its row come without a price.
+    pub fn drop_transaction_price(&self, transaction_id: u64) {
+        self.lock().orders.priceless.push(transaction_id);
+    }
+
+    /// From now on Vinted has no label for the shipment (`label_url` answers 404).
+    pub fn refuse_label(&self, shipment_id: u64) {
+        self.lock().orders.labels_refused.push(shipment_id);
+    }
+
+    /// `my_orders` answers without pagination.
+    pub fn drop_orders_pagination(&self) {
+        self.lock().orders.no_pagination = true;
+    }
+
+    /// `my_orders` ignores `page` and claims `pages` pages.
+    pub fn ignore_orders_page(&self, pages: usize) {
+        self.lock().orders.page_ignored = Some(pages);
     }
 
     /// The shipment ids whose label file was served, in order.

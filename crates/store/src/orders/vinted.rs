@@ -130,6 +130,10 @@ pub struct VintedOrder {
     pub ship_by: Option<String>,
     /// The transaction as Vinted sent it.
     pub snapshot: Value,
+    /// Vinted no longer serves the transaction (404): the order was written from its
+    /// `my_orders` row, and is not asked for again until that row's status changes.
+    #[serde(default)]
+    pub details_gone: bool,
 }
 
 impl VintedOrder {
@@ -197,6 +201,8 @@ pub struct VintedOrderRow {
     /// Set while the parcel still has to go (a sale, not shipped, not canceled).
     pub ship_by: Option<String>,
     pub label_path: Option<String>,
+    /// Why the last label download failed, until one is saved.
+    pub label_error: Option<String>,
     pub canceled_at: Option<String>,
     pub created_at: String,
 }
@@ -226,6 +232,8 @@ pub struct VintedLabel {
     pub shipment_id: Option<String>,
     /// Relative to the data folder, once downloaded.
     pub label_path: Option<String>,
+    /// Why the last download failed (cleared when a label is saved).
+    pub label_error: Option<String>,
 }
 
 /// The id of the `seller_orders` row of the account's Vinted transaction: the same on every
@@ -260,13 +268,14 @@ impl Store {
         self.write(|tx| tx.upsert_vinted_order(account_id, order))
     }
 
-    /// See [`StoreTx::set_vinted_net_payouts`].
-    pub fn set_vinted_net_payouts(
+    /// See [`StoreTx::set_vinted_payout_month`].
+    pub fn set_vinted_payout_month(
         &mut self,
         account_id: &str,
-        payouts: &[(String, i64)],
+        (year, month): (i32, u32),
+        parts: &[(String, i64)],
     ) -> Result<i64> {
-        self.write(|tx| tx.set_vinted_net_payouts(account_id, payouts))
+        self.write(|tx| tx.set_vinted_payout_month(account_id, (year, month), parts))
     }
 
     /// The orders of the account already stored among `transaction_ids`, by transaction id.
@@ -276,7 +285,8 @@ impl Store {
         transaction_ids: &[String],
     ) -> Result<Vec<(String, KnownVintedOrder)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT d.row_status, o.canceled_at IS NOT NULL OR o.status = 'completed'
+            "SELECT d.row_status,
+                    o.canceled_at IS NOT NULL OR o.status = 'completed' OR d.details_gone
              FROM vinted_order_details d JOIN seller_orders o ON o.id = d.order_id
              WHERE d.seller_account_id = ?1 AND d.transaction_id = ?2",
         )?;
@@ -297,20 +307,42 @@ impl Store {
         Ok(known)
     }
 
-    /// The months (year, month) of the account's sales of the last 13 months whose net payout is
-    /// not known yet (older ones are not asked for again at every read).
-    pub fn vinted_months_without_payout(&self, account_id: &str) -> Result<Vec<(i32, u32)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT CAST(substr(o.created_at, 1, 4) AS INTEGER),
-                    CAST(substr(o.created_at, 6, 2) AS INTEGER)
+    /// The months (year, month) whose wallet invoices the read asks for: from the month of the
+    /// oldest sale of the last 13 months still without its net payout up to `today`'s month
+    /// (a sale is credited when it is delivered or completed, weeks after it was paid, and a
+    /// refund may come later still), oldest first; none when every sale has its payout.
+    pub fn vinted_months_without_payout(
+        &self,
+        account_id: &str,
+        today: (i32, u32),
+    ) -> Result<Vec<(i32, u32)>> {
+        let oldest: Option<String> = self.conn.query_row(
+            "SELECT min(o.created_at)
              FROM vinted_order_details d JOIN seller_orders o ON o.id = d.order_id
              WHERE d.seller_account_id = ?1 AND o.order_type = 'sale'
                AND o.canceled_at IS NULL AND d.net_payout IS NULL
-               AND o.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-13 months')
-             ORDER BY 1, 2",
+               AND o.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-13 months')",
+            [account_id],
+            |r| r.get(0),
         )?;
-        let rows = stmt.query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let Some(oldest) = oldest else {
+            return Ok(Vec::new());
+        };
+        let year: Option<i32> = oldest.get(0..4).and_then(|y| y.parse().ok());
+        let month: Option<u32> = oldest.get(5..7).and_then(|m| m.parse().ok());
+        let (Some(mut year), Some(mut month)) = (year, month) else {
+            return Ok(Vec::new());
+        };
+        let mut months = Vec::new();
+        while (year, month) <= today && months.len() < 13 {
+            months.push((year, month));
+            (year, month) = if month == 12 {
+                (year + 1, 1)
+            } else {
+                (year, month + 1)
+            };
+        }
+        Ok(months)
     }
 
     /// Vinted orders, newest first (or, with `to_ship`, the nearest deadline first).
@@ -321,7 +353,8 @@ impl Store {
             "o.created_at DESC, o.id"
         };
         let sql = format!(
-            "SELECT o.id, o.seller_account_id, o.order_type, d.transaction_id, d.conversation_id,
+            "SELECT o.id, o.seller_account_id, o.order_type, coalesce(d.transaction_id, o.order_id),
+                    d.conversation_id,
                     d.shipment_id, o.title, o.status, d.row_status, o.thumbnail_url,
                     coalesce(o.buyer_username, o.seller_username), o.price, o.fees_total,
                     o.purchase_cost, d.net_payout, d.buyer_protection_fee, d.shipping_price,
@@ -329,9 +362,10 @@ impl Store {
                     o.is_bundle, o.quantity,
                     CASE WHEN o.order_type = 'sale' AND o.canceled_at IS NULL
                               AND o.status = 'paid' THEN d.ship_by END,
-                    d.label_path, o.canceled_at, o.created_at
-             FROM seller_orders o JOIN vinted_order_details d ON d.order_id = o.id
-             WHERE (?1 IS NULL OR o.seller_account_id = ?1)
+                    d.label_path, o.canceled_at, o.created_at, d.label_error
+             FROM seller_orders o LEFT JOIN vinted_order_details d ON d.order_id = o.id
+             WHERE o.source = 'vinted' AND o.seller_account_id IS NOT NULL
+               AND (?1 IS NULL OR o.seller_account_id = ?1)
                AND (?2 IS NULL OR o.order_type = ?2)
                AND (?3 = 0 OR (o.order_type = 'sale' AND o.canceled_at IS NULL
                                AND o.status = 'paid' AND d.ship_by IS NOT NULL))
@@ -382,17 +416,21 @@ impl Store {
                     label_path: r.get(24)?,
                     canceled_at: r.get(25)?,
                     created_at: r.get(26)?,
+                    label_error: r.get(27)?,
                 })
             },
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The labels of these orders (rows of orders that are not Vinted's are left out).
+    /// The labels of these orders: only sales read from Vinted that are not canceled (a
+    /// purchase's or a canceled sale's label is never asked for).
     pub fn vinted_labels(&self, order_ids: &[String]) -> Result<Vec<VintedLabel>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT order_id, seller_account_id, transaction_id, shipment_id, label_path
-             FROM vinted_order_details WHERE order_id = ?1",
+            "SELECT d.order_id, d.seller_account_id, d.transaction_id, d.shipment_id,
+                    d.label_path, d.label_error
+             FROM vinted_order_details d JOIN seller_orders o ON o.id = d.order_id
+             WHERE d.order_id = ?1 AND o.order_type = 'sale' AND o.canceled_at IS NULL",
         )?;
         let mut labels = Vec::new();
         for id in order_ids {
@@ -404,6 +442,7 @@ impl Store {
                         transaction_id: r.get(2)?,
                         shipment_id: r.get(3)?,
                         label_path: r.get(4)?,
+                        label_error: r.get(5)?,
                     })
                 })
                 .optional()?
@@ -419,9 +458,25 @@ impl Store {
         let now = now_rfc3339();
         self.write(|tx| {
             tx.tx.execute(
-                "UPDATE vinted_order_details SET label_path = ?2, label_downloaded_at = ?3
+                "UPDATE vinted_order_details SET label_path = ?2, label_downloaded_at = ?3,
+                    label_error = NULL, label_error_at = NULL
                  WHERE order_id = ?1",
                 (order_id, label_path, now),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records why an order's label could not be downloaded (a short reason), so the Orders
+    /// area says it instead of asking again.
+    pub fn set_vinted_label_error(&mut self, order_id: &str, reason: &str) -> Result<()> {
+        let now = now_rfc3339();
+        let reason = truncate_chars(reason, 200);
+        self.write(|tx| {
+            tx.tx.execute(
+                "UPDATE vinted_order_details SET label_error = ?2, label_error_at = ?3
+                 WHERE order_id = ?1",
+                (order_id, reason, now),
             )?;
             Ok(())
         })
@@ -452,6 +507,7 @@ impl StoreTx<'_> {
         account_id: &str,
         order: &VintedOrder,
     ) -> Result<VintedOrderWrite> {
+        let order = &bounded(order);
         let shop_id = self.shop_id().to_owned();
         let tx = &self.tx;
         let existing: Option<String> = tx
@@ -485,17 +541,52 @@ impl StoreTx<'_> {
         Ok(write)
     }
 
-    /// Records the net payouts the wallet credited, by conversation id, on the account's sales,
-    /// and makes the fees of each sale what the wallet kept (price − net payout, at least 0).
-    /// Returns how many orders changed.
-    pub fn set_vinted_net_payouts(
+    /// Records what one month's wallet invoice (all its pages added up) credited or took back
+    /// per conversation, replacing what an earlier read of that month recorded; then the net
+    /// payout of each sale concerned is the sum of its conversation's parts over every month,
+    /// and its fees what the wallet kept (price − net payout, at least 0). Returns how many
+    /// orders changed.
+    pub fn set_vinted_payout_month(
         &mut self,
         account_id: &str,
-        payouts: &[(String, i64)],
+        (year, month): (i32, u32),
+        parts: &[(String, i64)],
     ) -> Result<i64> {
         let tx = &self.tx;
+        let mut conversations: Vec<String> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT conversation_id FROM vinted_payout_parts
+                 WHERE seller_account_id = ?1 AND year = ?2 AND month = ?3",
+            )?;
+            let rows = stmt.query_map(params![account_id, year, month], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        tx.execute(
+            "DELETE FROM vinted_payout_parts
+             WHERE seller_account_id = ?1 AND year = ?2 AND month = ?3",
+            params![account_id, year, month],
+        )?;
+        for (conversation_id, cents) in parts {
+            tx.execute(
+                "INSERT INTO vinted_payout_parts (seller_account_id, conversation_id, year,
+                    month, cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (seller_account_id, conversation_id, year, month)
+                 DO UPDATE SET cents = cents + excluded.cents",
+                params![account_id, conversation_id, year, month, cents],
+            )?;
+            conversations.push(conversation_id.clone());
+        }
+        conversations.sort();
+        conversations.dedup();
         let mut changed = 0;
-        for (conversation_id, net) in payouts {
+        for conversation_id in &conversations {
+            let net: Option<i64> = tx.query_row(
+                "SELECT sum(cents) FROM vinted_payout_parts
+                 WHERE seller_account_id = ?1 AND conversation_id = ?2",
+                [account_id, conversation_id],
+                |r| r.get(0),
+            )?;
             let found: Option<PayoutTarget> = tx
                 .query_row(
                     "SELECT d.order_id, d.net_payout, o.price, o.fees_total, o.order_type
@@ -511,12 +602,15 @@ impl StoreTx<'_> {
             if order_type != OrderType::Sale {
                 continue;
             }
-            if stored != Some(*net) {
+            if stored != net {
                 tx.execute(
                     "UPDATE vinted_order_details SET net_payout = ?2 WHERE order_id = ?1",
-                    (&order_id, net),
+                    params![&order_id, net],
                 )?;
             }
+            let Some(net) = net else {
+                continue;
+            };
             let fees = (price - net).max(0);
             if fees_total != Some(fees) {
                 tx.execute(
@@ -526,10 +620,35 @@ impl StoreTx<'_> {
                     params![order_id, fees, now_rfc3339()],
                 )?;
                 changed += 1;
+            } else if stored != Some(net) {
+                changed += 1;
             }
         }
         Ok(changed)
     }
+}
+
+/// The longest tracking code, carrier, login or city kept (Vinted's answers are not trusted).
+pub const MAX_VINTED_TEXT_CHARS: usize = 100;
+
+/// The order with its free texts cut to [`MAX_VINTED_TEXT_CHARS`].
+fn bounded(order: &VintedOrder) -> VintedOrder {
+    let cut = |text: &mut Option<String>| {
+        if let Some(value) = text {
+            *value = truncate_chars(value, MAX_VINTED_TEXT_CHARS);
+        }
+    };
+    let mut order = order.clone();
+    cut(&mut order.counterpart.login);
+    cut(&mut order.counterpart.city);
+    cut(&mut order.counterpart.country_code);
+    cut(&mut order.row_status);
+    cut(&mut order.currency);
+    if let Some(shipment) = &mut order.shipment {
+        cut(&mut shipment.tracking_code);
+        cut(&mut shipment.carrier);
+    }
+    order
 }
 
 /// A new order: lines resolved against the inventory, priced, written with its stock.
@@ -666,8 +785,11 @@ fn insert_order(
         )?;
         if let Some(product) = product {
             write.linked += 1;
-            // A sale canceled before it was first read never took its stock.
-            if !canceled && product.quantity >= 1 {
+            // A sale canceled before it was first read never took its stock. The unit is taken
+            // even when the stock is already 0 (the stock is max(0, movements), and a resale read
+            // before the first sale's cancellation must still cancel that cancellation's unit
+            // out); the movement's id keeps it once.
+            if !canceled {
                 write.stock_moved += move_stock_once(tx, &product.id, id, -1, StockReason::Sale)?;
             }
         }
@@ -866,8 +988,8 @@ fn upsert_details(
         "INSERT INTO vinted_order_details (order_id, seller_account_id, transaction_id,
             conversation_id, shipment_id, row_status, transaction_status, shipment_status,
             currency, buyer_protection_fee, shipping_price, ship_by, snapshot_json,
-            first_seen_at, last_read_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)
+            first_seen_at, last_read_at, details_gone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)
          ON CONFLICT (order_id) DO UPDATE SET
             conversation_id = coalesce(excluded.conversation_id, conversation_id),
             shipment_id = coalesce(excluded.shipment_id, shipment_id),
@@ -879,7 +1001,8 @@ fn upsert_details(
             shipping_price = coalesce(excluded.shipping_price, shipping_price),
             ship_by = coalesce(ship_by, excluded.ship_by),
             snapshot_json = excluded.snapshot_json,
-            last_read_at = excluded.last_read_at",
+            last_read_at = excluded.last_read_at,
+            details_gone = excluded.details_gone",
         params![
             order_id,
             account_id,
@@ -895,6 +1018,7 @@ fn upsert_details(
             order.ship_by,
             snapshot,
             now,
+            order.details_gone,
         ],
     )?;
     Ok(())

@@ -238,8 +238,9 @@ fn event_row_id(account_id: &str, conversation: &str, key: &str) -> String {
 
 /// The rule of issue 15: a thread is unread while the buyer spoke last. The count is how many
 /// messages and offers the other side sent after the account's own last one. Vinted's status
-/// and action messages are nobody speaking; a buyer's offer the account accepted or declined
-/// was answered, as if the account had spoken after it.
+/// and action messages are nobody speaking; a buyer's offer the account accepted (20) was
+/// answered, as if the account had spoken after it. A cancelled one (40) was not: the buyer
+/// may have withdrawn it, or it expired, with nobody answering.
 pub fn unread_count(entries: &[ThreadEntry], own_user_id: &str) -> i64 {
     let mut count = 0;
     for entry in entries.iter().rev() {
@@ -247,7 +248,7 @@ pub fn unread_count(entries: &[ThreadEntry], own_user_id: &str) -> i64 {
             EntryKind::System { .. } => {}
             EntryKind::Message { sender_id, .. } if sender_id == own_user_id => break,
             EntryKind::Offer { sender_id, .. } if sender_id == own_user_id => break,
-            EntryKind::Offer { status, .. } if *status != VINTED_OFFER_PENDING => break,
+            EntryKind::Offer { status, .. } if *status == VINTED_OFFER_ACCEPTED => break,
             EntryKind::Message { .. } | EntryKind::Offer { .. } => count += 1,
         }
     }
@@ -295,9 +296,7 @@ pub fn offer_chain(entries: &[ThreadEntry]) -> Vec<Option<(OfferStatus, Option<u
                 } => other != sender_id,
                 _ => false,
             });
-        let expired = status_title
-            .as_deref()
-            .is_some_and(|t| t.to_lowercase().contains("expir"));
+        let expired = status_title.as_deref().is_some_and(says_expired);
         let status = match *status {
             VINTED_OFFER_ACCEPTED => OfferStatus::Accepted,
             _ if answered => OfferStatus::Countered,
@@ -309,6 +308,31 @@ pub fn offer_chain(entries: &[ThreadEntry]) -> Vec<Option<(OfferStatus, Option<u
         result[index] = Some((status, parent));
     }
     result
+}
+
+/// Whether an offer's status title says it expired, in the languages of Vinted's sites
+/// ("Offre expirée", "Offer expired", "Oferta caducada", "Offerta scaduta", "Angebot
+/// abgelaufen", "Bod verlopen", "Oferta wygasła", "Nabídka vypršela", "Ajánlat lejárt", ...).
+fn says_expired(title: &str) -> bool {
+    let title = title.to_lowercase();
+    [
+        "expir",
+        "caduc",
+        "scadut",
+        "abgelaufen",
+        "verlop",
+        "vervall",
+        "wygas",
+        "vypr",
+        "lejár",
+        "pasibaig",
+        "aegus",
+        "beigu",
+        "istek",
+        "λήξ",
+    ]
+    .iter()
+    .any(|word| title.contains(word))
 }
 
 /// `at` (as stored) `n` milliseconds later.
@@ -1051,6 +1075,19 @@ fn like(word: &str) -> String {
 }
 
 impl Store {
+    /// Whether an answer to an offer of the thread `conversation_id` (its row id) is queued or
+    /// under way: a second one is refused until it ends (two clicks must not answer twice).
+    pub fn offer_answer_pending(&self, conversation_id: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM vinted_jobs
+                            WHERE kind = 'answer_offer'
+                              AND state IN ('queued', 'running', 'waiting', 'needs_attention')
+                              AND json_extract(payload, '$.conversationId') = ?1)",
+            [conversation_id],
+            |r| r.get(0),
+        )?)
+    }
+
     /// See [`StoreTx::record_inbox_page`].
     pub fn record_inbox_page(
         &mut self,

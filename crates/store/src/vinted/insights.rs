@@ -60,7 +60,8 @@ pub struct Insight {
     pub insight_type: InsightType,
     pub severity: Severity,
     pub action: InsightAction,
-    /// The figures behind it (camelCase keys: days, views, favorites, priceCents…).
+    /// The figures behind it (camelCase keys: since, listedAt, views, favorites, priceCents…).
+    /// Dates, never day counts: a count would change the synced row every day.
     #[cfg_attr(feature = "specta", specta(type = super::AnyJson))]
     pub data: Value,
 }
@@ -176,6 +177,8 @@ pub struct ListingFacts {
     pub history: Vec<DayCounts>,
     pub offers: i64,
     pub best_offer_cents: Option<i64>,
+    /// Whether the account's inbox was ever read: before, "no offer" only means "not read yet".
+    pub inbox_read: bool,
     /// The unit prices similar items of the shop sold at (same category and brand).
     pub similar_sold_cents: Vec<i64>,
     pub now: DateTime<Utc>,
@@ -222,12 +225,15 @@ fn insight(insight_type: InsightType, severity: Severity, data: Value) -> Option
 }
 
 /// No new view since the latest snapshot at least `stale_days` old (a history younger than
-/// that says nothing yet). Critical past twice the days.
+/// that says nothing yet; a count that went down is a recount, not a flat one). Critical past
+/// twice the days. Its data holds the day the count stopped moving (`since`, YYYY-MM-DD), not
+/// a number of days: the synced row then stays the same from one day to the next, and the UI
+/// counts the days.
 pub fn stale(facts: &ListingFacts, t: &InsightThresholds) -> Option<Insight> {
     let today = facts.history.last()?;
     let since = today.day - chrono::Days::new(u64::from(t.stale_days));
     let then = facts.history.iter().rev().find(|d| d.day <= since)?;
-    if today.views > then.views {
+    if today.views != then.views {
         return None;
     }
     // How long the count has not moved: back to the first day with today's count.
@@ -247,7 +253,7 @@ pub fn stale(facts: &ListingFacts, t: &InsightThresholds) -> Option<Insight> {
     insight(
         InsightType::Stale,
         severity,
-        json!({"days": days, "views": today.views}),
+        json!({"since": flat_since.to_string(), "views": today.views}),
     )
 }
 
@@ -270,10 +276,11 @@ pub fn few_favorites(facts: &ListingFacts, t: &InsightThresholds) -> Option<Insi
     )
 }
 
-/// At least `many_favorites` favourites and not one offer.
+/// At least `many_favorites` favourites and not one offer, once the inbox (where offers come
+/// from) has been read.
 pub fn favorites_no_offer(facts: &ListingFacts, t: &InsightThresholds) -> Option<Insight> {
     let today = facts.history.last()?;
-    if facts.offers > 0 || today.favorites < i64::from(t.many_favorites) {
+    if !facts.inbox_read || facts.offers > 0 || today.favorites < i64::from(t.many_favorites) {
         return None;
     }
     insight(
@@ -304,7 +311,8 @@ pub fn low_offers(facts: &ListingFacts, t: &InsightThresholds) -> Option<Insight
     )
 }
 
-/// Listed more than `relist_after_days` ago. Warning past twice the days.
+/// Listed more than `relist_after_days` ago. Warning past twice the days. Its data holds the
+/// listing's day (`listedAt`, YYYY-MM-DD), not the age, which would change every day.
 pub fn relist(facts: &ListingFacts, t: &InsightThresholds) -> Option<Insight> {
     let listed = facts.listed_at?;
     let days = (facts.now - listed).num_days();
@@ -316,7 +324,11 @@ pub fn relist(facts: &ListingFacts, t: &InsightThresholds) -> Option<Insight> {
     } else {
         Severity::Info
     };
-    insight(InsightType::Relist, severity, json!({"days": days}))
+    insight(
+        InsightType::Relist,
+        severity,
+        json!({"listedAt": listed.date_naive().to_string()}),
+    )
 }
 
 /// The median of the prices (the lower middle of an even count: never a price nobody paid).
@@ -379,6 +391,7 @@ mod tests {
                 .collect(),
             offers: 0,
             best_offer_cents: None,
+            inbox_read: true,
             similar_sold_cents: Vec::new(),
             now: now(),
         }
@@ -408,11 +421,15 @@ mod tests {
         ]);
         let found = stale(&flat, &t).expect("stale");
         assert_eq!(found.severity, Severity::Warning);
-        assert_eq!(found.data, json!({"days": 7, "views": 12}));
+        assert_eq!(found.data, json!({"since": "2026-03-13", "views": 12}));
         // One more view today: not stale.
         let mut moving = flat.clone();
         moving.history.last_mut().unwrap().views = 13;
         assert_eq!(stale(&moving, &t), None);
+        // Fewer views than a week ago is Vinted recounting, not "no new views".
+        let mut recounted = flat.clone();
+        recounted.history.last_mut().unwrap().views = 11;
+        assert_eq!(stale(&recounted, &t), None);
         // A history younger than the stale days says nothing yet.
         assert_eq!(stale(&facts(&[(5, 0), (5, 0), (5, 0)]), &t), None);
         assert_eq!(types(&flat), vec![InsightType::Stale]);
@@ -441,6 +458,10 @@ mod tests {
         offered.best_offer_cents = Some(1_900);
         assert_eq!(favorites_no_offer(&offered, &t), None);
         assert_eq!(favorites_no_offer(&facts(&[(30, 4)]), &t), None);
+        // An inbox never read has not said there is no offer.
+        let mut unread = facts(&[(30, 6)]);
+        unread.inbox_read = false;
+        assert_eq!(favorites_no_offer(&unread, &t), None);
     }
 
     #[test]
@@ -467,7 +488,7 @@ mod tests {
             (found.severity, found.action),
             (Severity::Info, InsightAction::Relist)
         );
-        assert_eq!(found.data, json!({"days": 45}));
+        assert_eq!(found.data, json!({"listedAt": "2026-02-03"}));
         old.listed_at = Some(now() - chrono::Days::new(61));
         assert_eq!(relist(&old, &t).unwrap().severity, Severity::Warning);
         old.listed_at = Some(now() - chrono::Days::new(30));

@@ -108,7 +108,9 @@ pub struct VintedNotification {
 
 /// The item and the member a favourite notification names: from its link,
 /// `vinted<tld>://messaging?item_id=X&user_id=Y` or `/items/{id}/want_it/new?offering_id=X`
-/// (the member who favourited), else from `subject_id` and `user_id`.
+/// (the member who favourited), else from `subject_id` and `user_id`. When the link and the
+/// fields both name one and disagree, the entry is not taken as a favourite: a message must not
+/// go to the wrong person.
 pub fn favourite_of(notification: &VintedNotification) -> Option<(String, String)> {
     if notification.entry_type != entry_type::FAVOURITE {
         return None;
@@ -129,12 +131,15 @@ pub fn favourite_of(notification: &VintedNotification) -> Option<(String, String
         .and_then(|(_, rest)| rest.split('/').next())
         .filter(|id| is_id(id))
         .map(str::to_owned);
-    let item = param("item_id")
-        .or(item_in_path)
-        .or_else(|| notification.subject_id.clone().filter(|id| is_id(id)))?;
-    let user = param("user_id")
-        .or_else(|| param("offering_id"))
-        .or_else(|| notification.user_id.clone().filter(|id| is_id(id)))?;
+    let agreed = |from_link: Option<String>, field: Option<String>| match (from_link, field) {
+        (Some(link), Some(field)) if link != field => Err(()),
+        (Some(link), _) => Ok(Some(link)),
+        (None, field) => Ok(field),
+    };
+    let subject = notification.subject_id.clone().filter(|id| is_id(id));
+    let member = notification.user_id.clone().filter(|id| is_id(id));
+    let item = agreed(param("item_id").or(item_in_path), subject).ok()??;
+    let user = agreed(param("user_id").or_else(|| param("offering_id")), member).ok()??;
     Some((item, user))
 }
 
@@ -389,6 +394,10 @@ const OUTREACH_WITHIN_HOURS: i64 = 24;
 /// The delay after a favourite, in seconds, drawn in this range.
 pub const OUTREACH_DELAY_SECS: std::ops::RangeInclusive<i64> = 5 * 60..=30 * 60;
 
+/// The least time between planning a message and sending it: a favourite whose window
+/// (favourite + 30 minutes) ends sooner than this is too late and skipped.
+pub const OUTREACH_LEAD_SECS: i64 = 60;
+
 /// What recording a page of notifications did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -526,6 +535,24 @@ fn counts_since(
         })
 }
 
+/// Whether the member already has a message planned or sent about any item of the account
+/// (never twice to the same person). At run time (`other_than` the send being run) a planned
+/// one counts only when it was planned first, so two planned sends never hold each other back.
+fn contacted(
+    conn: &Connection,
+    account_id: &str,
+    user_id: &str,
+    other_than: Option<&str>,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM vinted_outreach_sends
+                        WHERE seller_account_id = ?1 AND vinted_user_id = ?2
+                          AND (state = 'sent'
+                               OR (state = 'queued' AND (?3 IS NULL OR id < ?3))))",
+    )?
+    .query_row(params![account_id, user_id, other_than], |r| r.get(0))
+}
+
 fn within_caps(caps: OutreachCaps, (account, item, user): (u32, u32, u32)) -> bool {
     account < caps.per_account_per_day
         && item < caps.per_item_per_day
@@ -605,12 +632,11 @@ impl StoreTx<'_> {
                     notification.user_id,
                     notification.link,
                 ])?;
-            if inserted == 0 {
-                continue;
-            }
-            recorded.new += 1;
+            // A row already there (read before, or brought by sync) raises no second alert, but
+            // its favourite is still recorded below: the favourite may not be.
+            recorded.new += u32::from(inserted > 0);
             let recent = parse(&at).is_some_and(|t| now - t < Duration::hours(ALERT_WITHIN_HOURS));
-            if kind != NotificationKind::System && recent {
+            if inserted > 0 && kind != NotificationKind::System && recent {
                 self.tx
                     .prepare_cached(
                         "INSERT INTO vinted_notification_alerts
@@ -667,6 +693,8 @@ impl StoreTx<'_> {
     ) -> Result<(u32, u32)> {
         let caps = read_caps(&self.tx)?;
         let since = rfc3339(now - Duration::hours(OUTREACH_WITHIN_HOURS));
+        // Favourites from before the item was turned on are never messaged: the person agreed
+        // to Vinted's rules for what comes after.
         let waiting: Vec<(String, String, String, OutreachMode)> = self
             .tx
             .prepare_cached(
@@ -677,6 +705,11 @@ impl StoreTx<'_> {
                   AND o.enabled = 1
                  WHERE f.seller_account_id = ?1 AND f.vinted_user_id IS NOT NULL
                    AND f.created_at > ?2
+                   AND julianday(f.created_at) >= julianday(o.rules_accepted_at)
+                   -- Never the account itself (its own id, as its threads' reads saw it).
+                   AND f.vinted_user_id NOT IN (SELECT own_user_id FROM vinted_conversation_refs
+                                                WHERE seller_account_id = ?1
+                                                  AND own_user_id IS NOT NULL)
                    AND NOT EXISTS (SELECT 1 FROM vinted_outreach_sends s
                                    WHERE s.seller_account_id = f.seller_account_id
                                      AND s.item_id = f.item_id
@@ -695,7 +728,9 @@ impl StoreTx<'_> {
             };
             let delay =
                 delay_secs().clamp(*OUTREACH_DELAY_SECS.start(), *OUTREACH_DELAY_SECS.end());
-            let due = rfc3339(favorited + Duration::seconds(delay));
+            let earliest = now + Duration::seconds(OUTREACH_LEAD_SECS);
+            let latest = favorited + Duration::seconds(*OUTREACH_DELAY_SECS.end());
+            let due = rfc3339((favorited + Duration::seconds(delay)).max(earliest));
             let counts = counts_since(
                 &self.tx,
                 account_id,
@@ -705,7 +740,16 @@ impl StoreTx<'_> {
                 None,
                 "'queued', 'sent'",
             )?;
-            let (state, job_id, reason) = if within_caps(caps, counts) {
+            let skipped = if earliest > latest {
+                Some("too_late")
+            } else if contacted(&self.tx, account_id, &user_id, None)? {
+                Some("already_contacted")
+            } else if !within_caps(caps, counts) {
+                Some("cap")
+            } else {
+                None
+            };
+            let (state, job_id, reason) = if skipped.is_none() {
                 let send_id = new_id();
                 let job = self.enqueue_job(NewJob {
                     account_id: account_id.to_owned(),
@@ -722,7 +766,7 @@ impl StoreTx<'_> {
                 ((send_id, OutreachState::Queued), Some(job.id), None)
             } else {
                 held += 1;
-                ((new_id(), OutreachState::Skipped), None, Some("cap"))
+                ((new_id(), OutreachState::Skipped), None, skipped)
             };
             self.tx.execute(
                 "INSERT INTO vinted_outreach_sends (id, seller_account_id, item_id,
@@ -748,7 +792,16 @@ impl StoreTx<'_> {
 
     /// Whether the planned message `send_id` goes now: still planned, its item still turned on
     /// and not sold or gone, and the caps of the last 24 hours (sent messages only) still hold.
-    pub fn check_outreach(&mut self, send_id: &str, now: DateTime<Utc>) -> Result<OutreachCheck> {
+    ///
+    /// `started`: the job already sent part of it (the message, or the message and not the
+    /// offer); then only its state is looked at, so the rest goes whatever the option or the
+    /// caps say now (a half-sent message is worse than a whole one).
+    pub fn check_outreach(
+        &mut self,
+        send_id: &str,
+        now: DateTime<Utc>,
+        started: bool,
+    ) -> Result<OutreachCheck> {
         let planned = self
             .tx
             .query_row(
@@ -781,9 +834,19 @@ impl StoreTx<'_> {
             Ok(OutreachCheck::Skip(reason))
         };
         let setting = match outreach_setting(&self.tx, &account_id, &item_id)? {
-            Some(setting) if setting.enabled => setting,
+            Some(setting) if setting.enabled || started => setting,
             _ => return skip(self, "turned_off"),
         };
+        if started {
+            return Ok(OutreachCheck::Go {
+                item_id,
+                user_id,
+                setting,
+            });
+        }
+        if contacted(&self.tx, &account_id, &user_id, Some(send_id))? {
+            return skip(self, "already_contacted");
+        }
         let status: Option<String> = self
             .tx
             .query_row(
@@ -842,13 +905,37 @@ impl StoreTx<'_> {
 }
 
 fn notification_title(notification: &VintedNotification) -> String {
-    let body = notification.body.trim();
+    let body = plain_text(&notification.body);
     let text = if body.is_empty() {
         format!("Vinted ({})", notification.entry_type)
     } else {
-        body.to_owned()
+        body
     };
     text.chars().take(500).collect()
+}
+
+/// Text another member wrote, safe to show on one line: control characters and the invisible
+/// ones that turn text around (bidi overrides and isolates, zero-width marks) dropped, runs of
+/// whitespace made one space. A notification's title shows in lists and desktop alerts, where a
+/// right-to-left override could make "gro.dlrow" read as something else.
+pub fn plain_text(text: &str) -> String {
+    let kept: String = text
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 impl Store {
@@ -871,8 +958,25 @@ impl Store {
         self.write(|tx| tx.plan_outreach(account_id, now, dry_run, delay_secs))
     }
 
-    pub fn check_outreach(&mut self, send_id: &str, now: DateTime<Utc>) -> Result<OutreachCheck> {
-        self.write(|tx| tx.check_outreach(send_id, now))
+    pub fn check_outreach(
+        &mut self,
+        send_id: &str,
+        now: DateTime<Utc>,
+        started: bool,
+    ) -> Result<OutreachCheck> {
+        self.write(|tx| tx.check_outreach(send_id, now, started))
+    }
+
+    /// Whether any item of the account has messages to favouriters turned on: its
+    /// notifications are then read every few minutes, so a message goes 5 to 30 minutes after
+    /// the favourite.
+    pub fn outreach_is_on(&self, account_id: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM vinted_outreach_items
+                            WHERE seller_account_id = ?1 AND enabled = 1)",
+            [account_id],
+            |r| r.get(0),
+        )?)
     }
 
     pub fn settle_outreach(
@@ -1264,6 +1368,13 @@ mod tests {
         let mut bare = favourite(3, 503, 79, at, false);
         bare.link = None;
         assert_eq!(favourite_of(&bare), Some(("503".into(), "79".into())));
+        // The link and the fields disagree: not a favourite anyone gets a message for.
+        let mut other_member = favourite(5, 505, 81, at, true);
+        other_member.user_id = Some("82".into());
+        assert_eq!(favourite_of(&other_member), None);
+        let mut other_item = favourite(6, 506, 83, at, false);
+        other_item.subject_id = Some("507".into());
+        assert_eq!(favourite_of(&other_item), None);
         let mut message = favourite(4, 504, 80, at, true);
         message.entry_type = entry_type::MESSAGE;
         assert_eq!(favourite_of(&message), None);
@@ -1319,8 +1430,10 @@ mod tests {
                 per_account_per_day: 3,
             })
             .expect("caps");
-        let now = Utc::now();
-        let recent = now - Duration::hours(1);
+        // Favourites after the item was turned on (earlier ones are never messaged), planned
+        // a minute after the latest.
+        let recent = Utc::now() + Duration::minutes(5);
+        let now = recent + Duration::minutes(1);
         let page = vec![
             // Planned oldest first: 71, then 72; 73 comes over the item's cap.
             favourite(1, 501, 71, recent - Duration::minutes(3), true),
@@ -1328,7 +1441,7 @@ mod tests {
             favourite(3, 501, 73, recent - Duration::minutes(1), true),
             // Not turned on.
             favourite(4, 999, 74, recent, true),
-            // Too old.
+            // Too old (and before the item was turned on).
             favourite(5, 501, 75, now - Duration::hours(30), true),
         ];
         let recorded = store
@@ -1382,14 +1495,14 @@ mod tests {
         };
         let first = send(&store, "71");
         assert!(matches!(
-            store.check_outreach(&first, now).expect("checked"),
+            store.check_outreach(&first, now, false).expect("checked"),
             OutreachCheck::Go { .. }
         ));
         store
             .settle_outreach(&first, OutreachState::Sent, Some("900"), None, now)
             .expect("sent");
         assert_eq!(
-            store.check_outreach(&first, now).expect("checked"),
+            store.check_outreach(&first, now, false).expect("checked"),
             OutreachCheck::AlreadySent {
                 conversation_id: Some("900".into())
             }
@@ -1400,7 +1513,7 @@ mod tests {
         let later = store
             .plan_outreach(&account, now, false, &mut || 600)
             .expect("planned");
-        assert_eq!(later, (0, 1), "71 had one message today");
+        assert_eq!(later, (0, 1), "71 had a message already");
 
         // Turned off before its time: skipped, never sent.
         let second = send(&store, "72");
@@ -1416,9 +1529,266 @@ mod tests {
             })
             .expect("turned off");
         assert_eq!(
-            store.check_outreach(&second, now).expect("checked"),
+            store.check_outreach(&second, now, false).expect("checked"),
             OutreachCheck::Skip("turned_off")
         );
+    }
+
+    fn send_of(store: &Store, item: &str, user: &str) -> (String, OutreachState, Option<String>) {
+        store
+            .conn
+            .query_row(
+                "SELECT id, state, reason FROM vinted_outreach_sends
+                 WHERE item_id = ?1 AND vinted_user_id = ?2",
+                [item, user],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("a send")
+    }
+
+    #[test]
+    fn outreach_goes_within_thirty_minutes_of_the_favourite_and_never_for_older_ones() {
+        let (_dir, mut store, account) = store_with_account();
+        let before = Utc::now() - Duration::minutes(1);
+        opt_in(&mut store, &account, "501");
+        let now = Utc::now() + Duration::minutes(40);
+        let page = vec![
+            // Before the item was turned on: never messaged, not even recorded as a send.
+            favourite(1, 501, 81, before, true),
+            // 31 minutes old when planned: too late.
+            favourite(2, 501, 82, now - Duration::minutes(31), true),
+            // 29 minutes and 40 seconds old: its window ends within the minute a job needs.
+            favourite(3, 501, 83, now - Duration::seconds(29 * 60 + 40), true),
+            // 20 minutes old with a 7 minutes delay: due now + 60 s, not in the past.
+            favourite(4, 501, 84, now - Duration::minutes(20), true),
+            // Just now: due seven minutes after it.
+            favourite(5, 501, 85, now, true),
+        ];
+        store
+            .set_outreach_caps(OutreachCaps {
+                per_user_per_day: 5,
+                per_item_per_day: 50,
+                per_account_per_day: 50,
+            })
+            .expect("caps");
+        store
+            .record_vinted_notifications(&account, &page, now)
+            .expect("recorded");
+        let planned = store
+            .plan_outreach(&account, now, false, &mut || 7 * 60)
+            .expect("planned");
+        assert_eq!(planned, (2, 2));
+        let count: i64 = store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM vinted_outreach_sends WHERE vinted_user_id = '81'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("counted");
+        assert_eq!(
+            count, 0,
+            "a favourite from before the opt-in is never planned"
+        );
+        for user in ["82", "83"] {
+            let (_, state, reason) = send_of(&store, "501", user);
+            assert_eq!(
+                (state, reason.as_deref()),
+                (OutreachState::Skipped, Some("too_late"))
+            );
+        }
+        let due = |user: &str| -> String {
+            store
+                .conn
+                .query_row(
+                    "SELECT due_at FROM vinted_outreach_sends WHERE vinted_user_id = ?1",
+                    [user],
+                    |r| r.get(0),
+                )
+                .expect("due")
+        };
+        assert_eq!(due("84"), rfc3339(now + Duration::seconds(60)));
+        assert_eq!(due("85"), rfc3339(now + Duration::minutes(7)));
+    }
+
+    #[test]
+    fn a_member_favouriting_two_items_gets_one_message() {
+        let (_dir, mut store, account) = store_with_account();
+        opt_in(&mut store, &account, "501");
+        opt_in(&mut store, &account, "502");
+        store
+            .set_outreach_caps(OutreachCaps {
+                per_user_per_day: 5,
+                per_item_per_day: 50,
+                per_account_per_day: 50,
+            })
+            .expect("caps: the per-member cap alone would let both go");
+        let at = Utc::now() + Duration::minutes(1);
+        let now = at + Duration::minutes(2);
+        let page = vec![
+            favourite(1, 501, 91, at, true),
+            favourite(2, 502, 91, at + Duration::seconds(1), false),
+        ];
+        store
+            .record_vinted_notifications(&account, &page, now)
+            .expect("recorded");
+        assert_eq!(
+            store
+                .plan_outreach(&account, now, false, &mut || 600)
+                .expect("planned"),
+            (1, 1)
+        );
+        let (first, state, _) = send_of(&store, "501", "91");
+        assert_eq!(state, OutreachState::Queued);
+        let (_, state, reason) = send_of(&store, "502", "91");
+        assert_eq!(
+            (state, reason.as_deref()),
+            (OutreachState::Skipped, Some("already_contacted"))
+        );
+
+        // At run time too: a second send planned for the member (by an older version, or two
+        // devices) does not go once the first was sent.
+        store
+            .conn
+            .execute(
+                "INSERT INTO vinted_outreach_sends (id, seller_account_id, item_id,
+                    vinted_user_id, state, mode, favorited_at, due_at, created_at)
+                 VALUES ('ffffffff-0000-7000-8000-000000000000', ?1, '503', '91', 'queued',
+                         'message', ?2, ?2, ?2)",
+                params![account, rfc3339(now)],
+            )
+            .expect("a second send");
+        opt_in(&mut store, &account, "503");
+        store
+            .settle_outreach(&first, OutreachState::Sent, Some("900"), None, now)
+            .expect("sent");
+        assert_eq!(
+            store
+                .check_outreach("ffffffff-0000-7000-8000-000000000000", now, false)
+                .expect("checked"),
+            OutreachCheck::Skip("already_contacted")
+        );
+    }
+
+    #[test]
+    fn the_account_itself_never_gets_a_message() {
+        let (_dir, mut store, account) = store_with_account();
+        opt_in(&mut store, &account, "501");
+        // The account's own Vinted id, as a thread's read saw it.
+        store
+            .conn
+            .execute_batch(&format!(
+                "INSERT INTO seller_conversations (id, seller_account_id) VALUES ('c1', '{account}');
+                 INSERT INTO vinted_conversation_refs (id, seller_account_id,
+                    vinted_conversation_id, own_user_id) VALUES ('c1', '{account}', '7001', '4242');"
+            ))
+            .expect("a thread");
+        let at = Utc::now() + Duration::minutes(1);
+        let now = at + Duration::minutes(2);
+        let page = vec![
+            favourite(1, 501, 4242, at, true),
+            favourite(2, 501, 96, at, true),
+        ];
+        store
+            .record_vinted_notifications(&account, &page, now)
+            .expect("recorded");
+        assert_eq!(
+            store
+                .plan_outreach(&account, now, false, &mut || 600)
+                .expect("planned"),
+            (1, 0)
+        );
+        let (_, state, _) = send_of(&store, "501", "96");
+        assert_eq!(state, OutreachState::Queued);
+    }
+
+    #[test]
+    fn a_started_send_goes_on_whatever_the_option_and_caps_say_now() {
+        let (_dir, mut store, account) = store_with_account();
+        opt_in(&mut store, &account, "501");
+        let at = Utc::now() + Duration::minutes(1);
+        let now = at + Duration::minutes(2);
+        store
+            .record_vinted_notifications(&account, &[favourite(1, 501, 95, at, true)], now)
+            .expect("recorded");
+        store
+            .plan_outreach(&account, now, false, &mut || 600)
+            .expect("planned");
+        let (send, _, _) = send_of(&store, "501", "95");
+        store
+            .set_outreach(&OutreachRequest {
+                account_id: account.clone(),
+                item_id: "501".into(),
+                enabled: false,
+                mode: OutreachMode::Message,
+                message: "x".into(),
+                offer_price_cents: None,
+                rules_accepted: false,
+            })
+            .expect("turned off");
+        assert!(matches!(
+            store.check_outreach(&send, now, true).expect("checked"),
+            OutreachCheck::Go { .. }
+        ));
+        assert_eq!(
+            store.check_outreach(&send, now, false).expect("checked"),
+            OutreachCheck::Skip("turned_off")
+        );
+    }
+
+    #[test]
+    fn a_favourite_is_recorded_when_its_notification_was_already_there() {
+        let (_dir, mut store, account) = store_with_account();
+        let now = Utc::now();
+        let fav = favourite(1, 501, 77, now - Duration::minutes(3), true);
+        let mut message = fav.clone();
+        message.vinted_id = "2".into();
+        message.entry_type = entry_type::MESSAGE;
+        store
+            .record_vinted_notifications(&account, &[fav.clone(), message.clone()], now)
+            .expect("recorded");
+        // As when the notification row came by sync and its favourite not (yet).
+        store
+            .conn
+            .execute("DELETE FROM seller_favorites", [])
+            .expect("deleted");
+        store.take_desktop_alerts().expect("taken");
+        let again = store
+            .record_vinted_notifications(&account, &[fav, message], now)
+            .expect("recorded again");
+        assert_eq!((again.new, again.new_favorites, again.alerts), (0, 1, 0));
+        assert!(store.take_desktop_alerts().expect("taken").is_empty());
+    }
+
+    #[test]
+    fn a_title_loses_control_and_bidi_characters() {
+        assert_eq!(
+            plain_text("  Léa\u{202E}gro.dlrow\u{202C} a\n\tun\u{0007} message\u{200B} "),
+            "Léagro.dlrow a un message"
+        );
+        let mut entry = favourite(1, 501, 77, Utc::now(), true);
+        entry.body = "\u{2067}\u{0000}\n".into();
+        assert_eq!(notification_title(&entry), "Vinted (20)");
+    }
+
+    #[test]
+    fn outreach_is_on_while_any_item_of_the_account_has_it_on() {
+        let (_dir, mut store, account) = store_with_account();
+        assert!(!store.outreach_is_on(&account).expect("looked"));
+        opt_in(&mut store, &account, "501");
+        assert!(store.outreach_is_on(&account).expect("looked"));
+        store
+            .set_outreach(&OutreachRequest {
+                account_id: account.clone(),
+                item_id: "501".into(),
+                enabled: false,
+                mode: OutreachMode::Message,
+                message: "x".into(),
+                offer_price_cents: None,
+                rules_accepted: false,
+            })
+            .expect("turned off");
+        assert!(!store.outreach_is_on(&account).expect("looked"));
     }
 
     #[test]

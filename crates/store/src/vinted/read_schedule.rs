@@ -3,6 +3,10 @@
 //! [`INTERVALS_KEY`] of `app_settings`, JSON, defaults when absent), and a read of a kind is
 //! queued for an account when it has none queued or running and its last one ended longer ago
 //! than the interval (the decision is [`is_due`]; the Vinted crate's scheduler asks for it).
+//! A kind whose reads keep failing backs off: after `k` failed runs since its last done one,
+//! the interval is stretched to interval × 2^k, capped at [`MAX_BACKOFF`] (never below the
+//! interval itself), so a broken read does not hit Vinted every few minutes all day
+//! ([`backed_off`]).
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -93,6 +97,20 @@ impl ReadIntervals {
     }
 }
 
+/// The longest a failing read's interval is stretched to.
+pub const MAX_BACKOFF: Duration = Duration::hours(24);
+
+/// The interval after `failures` failed runs in a row: interval × 2^failures, at most
+/// [`MAX_BACKOFF`], and never shorter than the interval.
+pub fn backed_off(interval: Duration, failures: u32) -> Duration {
+    let factor = 1i32.checked_shl(failures.min(30)).unwrap_or(i32::MAX);
+    let stretched = interval
+        .checked_mul(factor)
+        .unwrap_or(MAX_BACKOFF)
+        .min(MAX_BACKOFF);
+    stretched.max(interval)
+}
+
 /// Whether a read is due: none of its kind queued or running for the account, and the last
 /// one ended at least `interval` before `now` (or never ran).
 pub fn is_due(
@@ -142,24 +160,32 @@ impl StoreTx<'_> {
         interval: Duration,
         now: DateTime<Utc>,
     ) -> Result<Option<Job>> {
-        let (unfinished, last): (bool, Option<String>) = self
+        let (unfinished, last, failures): (bool, Option<String>, u32) = self
             .tx
             .prepare_cached(
                 "SELECT
                     EXISTS (SELECT 1 FROM vinted_jobs WHERE seller_account_id = ?1 AND kind = ?2
                             AND state IN ('queued', 'running', 'waiting', 'needs_attention')),
                     (SELECT max(finished_at) FROM vinted_jobs
-                     WHERE seller_account_id = ?1 AND kind = ?2 AND finished_at IS NOT NULL)",
+                     WHERE seller_account_id = ?1 AND kind = ?2 AND finished_at IS NOT NULL),
+                    (SELECT count(*) FROM vinted_jobs
+                     WHERE seller_account_id = ?1 AND kind = ?2 AND state = 'failed'
+                       AND finished_at > coalesce(
+                           (SELECT max(finished_at) FROM vinted_jobs
+                            WHERE seller_account_id = ?1 AND kind = ?2 AND state = 'done'),
+                           ''))",
             )?
-            .query_row(params![account_id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![account_id, kind], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?
-            .unwrap_or((false, None));
+            .unwrap_or((false, None, 0));
         let last = last.and_then(|at| {
             DateTime::parse_from_rfc3339(&at)
                 .ok()
                 .map(|t| t.with_timezone(&Utc))
         });
-        if !is_due(now, interval, unfinished, last) {
+        if !is_due(now, backed_off(interval, failures), unfinished, last) {
             return Ok(None);
         }
         let job = self.enqueue_job(NewJob {
@@ -186,6 +212,22 @@ mod tests {
         assert!(!is_due(now, day, false, Some(now - Duration::hours(23))));
         assert!(!is_due(now, day, true, None), "one is queued or running");
         assert!(!is_due(now, day, true, Some(now - Duration::days(3))));
+    }
+
+    #[test]
+    fn failed_reads_stretch_the_interval_up_to_a_day() {
+        let half_hour = Duration::minutes(30);
+        assert_eq!(backed_off(half_hour, 0), half_hour);
+        assert_eq!(backed_off(half_hour, 1), Duration::hours(1));
+        assert_eq!(backed_off(half_hour, 3), Duration::hours(4));
+        assert_eq!(backed_off(half_hour, 6), Duration::hours(24));
+        assert_eq!(backed_off(half_hour, 200), Duration::hours(24));
+        // A week-long interval is not shortened by the cap.
+        assert_eq!(backed_off(Duration::days(7), 2), Duration::days(7));
+        let now = Utc::now();
+        let ended = Some(now - Duration::hours(2));
+        assert!(is_due(now, backed_off(half_hour, 2), false, ended));
+        assert!(!is_due(now, backed_off(half_hour, 3), false, ended));
     }
 
     #[test]
@@ -217,6 +259,15 @@ mod tests {
         );
         store.start_job(&first.id).unwrap();
         store.finish_job(&first.id, &json!({})).unwrap();
+        // Ended a minute ago: the failures below come strictly after it, not in its millisecond.
+        store
+            .conn
+            .execute(
+                "UPDATE vinted_jobs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',
+                    '-1 minutes') WHERE id = ?1",
+                [&first.id],
+            )
+            .unwrap();
         assert_eq!(
             store
                 .enqueue_read_if_due(&account.id, kind, day, now)
@@ -224,12 +275,36 @@ mod tests {
             None
         );
         let later = now + day + Duration::minutes(1);
-        assert!(
+        let second = store
+            .enqueue_read_if_due(&account.id, kind, day, later)
+            .unwrap()
+            .expect("a day on: due");
+        // It fails; with a 30-minute interval, the next waits an hour, not 30 minutes.
+        let half_hour = Duration::minutes(30);
+        store.start_job(&second.id).unwrap();
+        store.fail_job(&second.id, "network", "down").unwrap();
+        let ended = Utc::now();
+        assert_eq!(
             store
-                .enqueue_read_if_due(&account.id, kind, day, later)
-                .unwrap()
-                .is_some()
+                .enqueue_read_if_due(&account.id, kind, half_hour, ended + Duration::minutes(31))
+                .unwrap(),
+            None
         );
+        let third = store
+            .enqueue_read_if_due(&account.id, kind, half_hour, ended + Duration::minutes(61))
+            .unwrap()
+            .expect("an hour on: due");
+        store.start_job(&third.id).unwrap();
+        store.fail_job(&third.id, "network", "down").unwrap();
+        let ended = Utc::now();
+        // Two failures since the last done run: two hours.
+        let retry = |store: &mut Store, at| {
+            store
+                .enqueue_read_if_due(&account.id, kind, half_hour, at)
+                .unwrap()
+        };
+        assert_eq!(retry(&mut store, ended + Duration::minutes(90)), None);
+        assert!(retry(&mut store, ended + Duration::minutes(121)).is_some());
         // Another kind has its own schedule.
         let orders = JobKind::ImportOrders;
         assert!(

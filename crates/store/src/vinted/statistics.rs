@@ -13,7 +13,14 @@
 //!   listing's title, price, status and date; its status, price and hidden flag then follow
 //!   the wardrobe's at each snapshot) carries one current `seller_listing_analytics` row, one
 //!   `seller_listing_analytics_history` row per metric (views, favorites, offers) and day, and
-//!   its current `seller_listing_insights`; these travel to the other devices.
+//!   its current `seller_listing_insights`; these travel to the other devices. Only listings
+//!   still on sale (active, reserved, hidden) get synced figures. Their ids are derived from
+//!   what the rows are (`crate::ids::derived_uuid`: published row from account and listing id,
+//!   analytics from the published row, history from it, the metric and the day, an insight
+//!   from it and its type), so two devices make the same rows, and each is written only when
+//!   a figure differs: a run reading the same counts captures no sync change. A published row
+//!   made here follows the listing's link (moved or deleted with it); the app's own keep
+//!   their UUIDv7 and are left alone; an edit confirmed under an hour ago is not overwritten.
 //!
 //! Rules. One snapshot per listing per UTC day: a later one the same day replaces it (the
 //! counts only grow, and the day's latest is its value), so a job run twice a day, or a page
@@ -31,11 +38,12 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::V
 use serde::{Deserialize, Serialize};
 
 use super::insights::{self, DayCounts, Insight, InsightType, ListingFacts, Severity};
-use super::listings::{ListingStatus, listing_row_id};
+use super::listings::ListingStatus;
 use super::{Page, limit_offset, normalized_time};
 use crate::enums::text_enum;
+use crate::ids::derived_uuid;
 use crate::products::SortDir;
-use crate::{Result, Store, StoreError, StoreTx, new_id};
+use crate::{Result, Store, StoreError, StoreTx};
 
 /// Days a trend looks back.
 pub const TREND_DAYS: u64 = 7;
@@ -122,15 +130,22 @@ struct Listed {
     product: Option<(String, String)>,
 }
 
-fn listed(conn: &Connection, shop_id: &str, row_id: &str) -> Result<Option<Listed>> {
+/// The account's listing, by its natural key: listings imported before migration 12 keep the
+/// random row id they were made with, so the derived `listing_row_id` would miss them.
+fn listed(
+    conn: &Connection,
+    shop_id: &str,
+    account_id: &str,
+    listing_id: &str,
+) -> Result<Option<Listed>> {
     Ok(conn
         .prepare_cached(
             "SELECT l.id, l.title, l.price, l.status, l.listed_at, p.id, p.sku
              FROM seller_listings l
-             LEFT JOIN seller_products p ON p.shop_id = ?2 AND p.sku = l.product_sku
-             WHERE l.id = ?1",
+             LEFT JOIN seller_products p ON p.shop_id = ?3 AND p.sku = l.product_sku
+             WHERE l.seller_account_id = ?1 AND l.listing_id = ?2",
         )?
-        .query_row([row_id, shop_id], |r| {
+        .query_row([account_id, listing_id, shop_id], |r| {
             let product: Option<String> = r.get(5)?;
             Ok(Listed {
                 id: r.get(0)?,
@@ -147,8 +162,30 @@ fn listed(conn: &Connection, shop_id: &str, row_id: &str) -> Result<Option<Liste
         .optional()?)
 }
 
+/// The id of the `seller_published_listings` row this module makes for the account's listing
+/// (the same on every device; a row the app published keeps its own UUIDv7, which is how the
+/// two are told apart).
+pub fn derived_published_id(account_id: &str, listing_id: &str) -> String {
+    derived_uuid("seller_published_listings", &[account_id, listing_id])
+}
+
+/// Whether a listing of this status gets synced figures: the ones still on sale. A sold or
+/// deleted listing's figures stay on this device only (they no longer change what to do).
+fn mirrored(status: ListingStatus) -> bool {
+    matches!(
+        status,
+        ListingStatus::Active | ListingStatus::Reserved | ListingStatus::Hidden
+    )
+}
+
+/// How long an edit the app just confirmed on Vinted (item_upload's answer, which sets
+/// `last_sync_date`) wins over a wardrobe page: the page may have been read before the edit.
+const FRESH_EDIT: &str = "-1 hours";
+
 /// The `seller_published_listings` row of the account's listing, made for a listing linked to
-/// an item when the app did not publish it.
+/// an item when the app did not publish it, and kept pointing at the item the listing is
+/// linked to (a row of ours whose listing was unlinked goes, with its figures). `None` when
+/// the listing has no row and gets none.
 fn published_row(
     conn: &Connection,
     account_id: &str,
@@ -156,29 +193,61 @@ fn published_row(
     listing: &Listed,
     at: &str,
 ) -> Result<Option<String>> {
-    let existing: Option<String> = conn
+    let ours = derived_published_id(account_id, listing_id);
+    let existing: Option<(String, String)> = conn
         .prepare_cached(
-            "SELECT id FROM seller_published_listings
+            "SELECT id, product_id FROM seller_published_listings
              WHERE seller_account_id = ?1 AND vinted_listing_id = ?2",
         )?
-        .query_row([account_id, listing_id], |r| r.get(0))
+        .query_row([account_id, listing_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    if let Some(id) = existing {
+    if let Some((id, product_id)) = existing {
+        if id == ours {
+            // Ours follows the listing's link: unlinked, it goes (its analytics, history and
+            // insights cascade); linked to another item, it moves to that item.
+            match &listing.product {
+                None => {
+                    conn.prepare_cached("DELETE FROM seller_published_listings WHERE id = ?1")?
+                        .execute([&id])?;
+                    return Ok(None);
+                }
+                Some((linked, sku)) if *linked != product_id => {
+                    conn.prepare_cached(
+                        "UPDATE seller_published_listings SET product_id = ?2, sku = ?3
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![id, linked, sku])?;
+                }
+                Some(_) => {}
+            }
+        }
         // The wardrobe is what Vinted shows now: a row that says otherwise would keep its item
-        // "listed elsewhere" after a sale or a delete. Written only when it differs (it syncs).
+        // "listed elsewhere" after a sale or a delete. Written only when it differs (it syncs),
+        // and not over an edit confirmed within the hour (the page may predate it).
         let hidden = listing.status == ListingStatus::Hidden;
         conn.prepare_cached(
             "UPDATE seller_published_listings SET status = ?2, price = ?3, is_hidden = ?4,
                 last_sync_date = ?5
-             WHERE id = ?1 AND (status IS NOT ?2 OR price IS NOT ?3 OR is_hidden IS NOT ?4)",
+             WHERE id = ?1 AND (status IS NOT ?2 OR price IS NOT ?3 OR is_hidden IS NOT ?4)
+               AND (last_sync_date IS NULL
+                    OR julianday(last_sync_date) <= julianday(?5, ?6))",
         )?
-        .execute(params![id, listing.status, listing.price, hidden, at])?;
+        .execute(params![
+            id,
+            listing.status,
+            listing.price,
+            hidden,
+            at,
+            FRESH_EDIT
+        ])?;
         return Ok(Some(id));
     }
     let Some((product_id, sku)) = &listing.product else {
         return Ok(None);
     };
-    let id = new_id();
+    if !mirrored(listing.status) {
+        return Ok(None);
+    }
     conn.prepare_cached(
         "INSERT INTO seller_published_listings (id, product_id, sku, title, price,
             seller_account_id, vinted_listing_id, status, published_date, last_sync_date,
@@ -186,7 +255,7 @@ fn published_row(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
-        id,
+        ours,
         product_id,
         sku,
         listing.title,
@@ -199,10 +268,12 @@ fn published_row(
         listing.status == ListingStatus::Hidden,
     ])
     .map_err(|e| StoreError::from_write(e, None))?;
-    Ok(Some(id))
+    Ok(Some(ours))
 }
 
-/// The schema's analytics of a published listing: its one current row and the day's history.
+/// The schema's analytics of a published listing: its one current row and the day's history,
+/// with ids derived from what they are (the same on every device) and written only when a
+/// figure differs (an unchanged run captures no sync change).
 fn mirror_analytics(
     conn: &Connection,
     published_id: &str,
@@ -211,14 +282,6 @@ fn mirror_analytics(
     trend: Option<(i64, i64)>,
     at: &str,
 ) -> Result<()> {
-    let current: Option<String> = conn
-        .prepare_cached(
-            "SELECT id FROM seller_listing_analytics WHERE published_listing_id = ?1
-             ORDER BY created_at DESC LIMIT 1",
-        )?
-        .query_row([published_id], |r| r.get(0))
-        .optional()?;
-    let id = current.unwrap_or_else(new_id);
     conn.prepare_cached(
         "INSERT INTO seller_listing_analytics (id, published_listing_id, views, favorites, offers,
             avg_offer_price, best_offer_price, lowest_offer_price, views_trend, favorites_trend,
@@ -229,10 +292,16 @@ fn mirror_analytics(
             best_offer_price = excluded.best_offer_price,
             lowest_offer_price = excluded.lowest_offer_price,
             views_trend = excluded.views_trend, favorites_trend = excluded.favorites_trend,
-            created_at = excluded.created_at",
+            created_at = excluded.created_at
+         WHERE views IS NOT excluded.views OR favorites IS NOT excluded.favorites
+            OR offers IS NOT excluded.offers OR avg_offer_price IS NOT excluded.avg_offer_price
+            OR best_offer_price IS NOT excluded.best_offer_price
+            OR lowest_offer_price IS NOT excluded.lowest_offer_price
+            OR views_trend IS NOT excluded.views_trend
+            OR favorites_trend IS NOT excluded.favorites_trend",
     )?
     .execute(params![
-        id,
+        derived_uuid("seller_listing_analytics", &[published_id]),
         published_id,
         counts.0,
         counts.1,
@@ -250,28 +319,24 @@ fn mirror_analytics(
         ("favorites", counts.1),
         ("offers", offers.count),
     ] {
-        let same_day: Option<String> = conn
-            .prepare_cached(
-                "SELECT id FROM seller_listing_analytics_history
-                 WHERE published_listing_id = ?1 AND metric = ?2 AND substr(recorded_at, 1, 10) = ?3",
-            )?
-            .query_row(params![published_id, metric, day], |r| r.get(0))
-            .optional()?;
-        match same_day {
-            Some(id) => conn
-                .prepare_cached(
-                    "UPDATE seller_listing_analytics_history SET value = ?2, recorded_at = ?3
-                     WHERE id = ?1 AND (value IS NOT ?2 OR recorded_at IS NOT ?3)",
-                )?
-                .execute(params![id, value, at])?,
-            None => conn
-                .prepare_cached(
-                    "INSERT INTO seller_listing_analytics_history
-                        (id, published_listing_id, metric, value, recorded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![new_id(), published_id, metric, value, at])?,
-        };
+        conn.prepare_cached(
+            "INSERT INTO seller_listing_analytics_history
+                (id, published_listing_id, metric, value, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET value = excluded.value,
+                recorded_at = excluded.recorded_at
+             WHERE value IS NOT excluded.value",
+        )?
+        .execute(params![
+            derived_uuid(
+                "seller_listing_analytics_history",
+                &[published_id, metric, &day]
+            ),
+            published_id,
+            metric,
+            value,
+            at
+        ])?;
     }
     Ok(())
 }
@@ -294,8 +359,7 @@ impl StoreTx<'_> {
         let mut recorded = 0;
         for count in counts {
             let listing_id = count.listing_id.trim();
-            let row_id = listing_row_id(account_id, listing_id);
-            let Some(listing) = listed(&self.tx, &shop_id, &row_id)? else {
+            let Some(listing) = listed(&self.tx, &shop_id, account_id, listing_id)? else {
                 continue;
             };
             let offers = offers_of(&self.tx, account_id, listing_id)?;
@@ -338,9 +402,8 @@ impl StoreTx<'_> {
                     trend.map(|t| t.1),
                     at,
                 ])?;
-            if listing.product.is_some()
-                && let Some(published) =
-                    published_row(&self.tx, account_id, listing_id, &listing, &at)?
+            if let Some(published) = published_row(&self.tx, account_id, listing_id, &listing, &at)?
+                && mirrored(listing.status)
             {
                 mirror_analytics(&self.tx, &published, now, &offers, trend, &at)?;
             }
@@ -362,6 +425,14 @@ impl StoreTx<'_> {
         let now_time = parse_utc(&now).unwrap_or_else(Utc::now);
         let thresholds = insights::read_thresholds(&self.tx)?;
         let shop_id = self.shop_id().to_owned();
+        // Offers come from the inbox: until it has been read, none is not news.
+        let inbox_read: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM vinted_jobs WHERE seller_account_id = ?1
+                    AND kind = 'import_inbox' AND state = 'done')
+                OR EXISTS (SELECT 1 FROM seller_conversations WHERE seller_account_id = ?1)",
+            [account_id],
+            |r| r.get(0),
+        )?;
         struct Row {
             id: String,
             listing_id: String,
@@ -437,6 +508,7 @@ impl StoreTx<'_> {
                 history,
                 offers: row.offers,
                 best_offer_cents: row.best,
+                inbox_read,
                 similar_sold_cents,
                 now: now_time,
             };
@@ -512,49 +584,43 @@ fn write_insights(conn: &Connection, row_id: &str, found: &[Insight], now: &str)
     Ok(())
 }
 
-/// The synced insights of a published listing, rewritten only when they changed (each rewrite
-/// travels to every device).
+/// The synced insights of a published listing: one row per type, with an id derived from the
+/// listing and the type (the same on every device), written only when its severity or figures
+/// changed; the types no longer found go. An unchanged run captures no sync change.
 fn mirror_insights(
     conn: &Connection,
     published_id: &str,
     found: &[Insight],
     now: &str,
 ) -> Result<()> {
-    let stored: Vec<(String, String, String)> = conn
-        .prepare_cached(
-            "SELECT insight_type, severity, data_json FROM seller_listing_insights
-             WHERE published_listing_id = ?1 ORDER BY insight_type",
-        )?
-        .query_map([published_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut wanted: Vec<(String, String, String)> = found
-        .iter()
-        .map(|i| {
-            (
-                i.insight_type.as_str().to_owned(),
-                i.severity.as_str().to_owned(),
-                i.data.to_string(),
-            )
-        })
-        .collect();
-    wanted.sort();
-    if stored == wanted {
-        return Ok(());
-    }
-    conn.prepare_cached("DELETE FROM seller_listing_insights WHERE published_listing_id = ?1")?
-        .execute([published_id])?;
-    for (insight_type, severity, data) in wanted {
+    let wanted: Vec<&str> = found.iter().map(|i| i.insight_type.as_str()).collect();
+    conn.prepare_cached(
+        "DELETE FROM seller_listing_insights WHERE published_listing_id = ?1
+            AND insight_type NOT IN (SELECT value FROM json_each(?2))",
+    )?
+    .execute(params![
+        published_id,
+        serde_json::Value::from(wanted).to_string()
+    ])?;
+    for insight in found {
         conn.prepare_cached(
             "INSERT INTO seller_listing_insights
                 (id, published_listing_id, insight_type, severity, data_json, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET severity = excluded.severity,
+                data_json = excluded.data_json, created_at = excluded.created_at
+             WHERE severity IS NOT excluded.severity
+                OR json(data_json) IS NOT json(excluded.data_json)",
         )?
         .execute(params![
-            new_id(),
+            derived_uuid(
+                "seller_listing_insights",
+                &[published_id, insight.insight_type.as_str()]
+            ),
             published_id,
-            insight_type,
-            severity,
-            data,
+            insight.insight_type,
+            insight.severity,
+            insight.data.to_string(),
             now
         ])?;
     }
@@ -602,7 +668,9 @@ text_enum!(
         Offers = "offers",
         ViewsTrend = "viewsTrend",
         FavoritesTrend = "favoritesTrend",
+        AvgOffer = "avgOffer",
         BestOffer = "bestOffer",
+        LowestOffer = "lowestOffer",
         Insights = "insights",
     }
 );
@@ -828,7 +896,9 @@ impl Store {
             FiguresSortField::Offers => "s.offers",
             FiguresSortField::ViewsTrend => "s.views_trend",
             FiguresSortField::FavoritesTrend => "s.favorites_trend",
+            FiguresSortField::AvgOffer => "s.avg_offer_price",
             FiguresSortField::BestOffer => "s.best_offer_price",
+            FiguresSortField::LowestOffer => "s.lowest_offer_price",
             FiguresSortField::Insights => {
                 "(SELECT count(*) FROM vinted_listing_insights i WHERE i.listing_row_id = l.id)"
             }
@@ -886,6 +956,7 @@ mod tests {
     use crate::accounts::AccountDraft;
     use crate::products::ProductDraft;
     use crate::vinted::WardrobeListing;
+    use crate::vinted::listings::listing_row_id;
 
     fn listing(id: &str, sku: Option<&str>) -> WardrobeListing {
         WardrobeListing {
@@ -901,6 +972,11 @@ mod tests {
 
     /// An account with listing 1 linked to item SP-A and listing 2 linked to nothing.
     fn store() -> (tempfile::TempDir, Store, String) {
+        store_of(None)
+    }
+
+    /// [`store`], its account's id `account_id` when given (two devices' copies of one account).
+    fn store_of(account_id: Option<&str>) -> (tempfile::TempDir, Store, String) {
         let dir = tempfile::tempdir().expect("a folder");
         let mut store = Store::open(&dir.path().join("db.sqlite3")).expect("a store");
         let account = store
@@ -913,6 +989,17 @@ mod tests {
                 proxy: None,
             })
             .expect("an account");
+        let mut account = account;
+        if let Some(id) = account_id {
+            store
+                .conn
+                .execute(
+                    "UPDATE seller_accounts SET id = ?1 WHERE id = ?2",
+                    [id, &account.id],
+                )
+                .expect("the account's id");
+            account.id = id.to_owned();
+        }
         store
             .create_product(ProductDraft {
                 sku: Some("SP-A".into()),
@@ -1087,6 +1174,13 @@ mod tests {
             (Some(3), Some(1300), Some(1700), Some(1000))
         );
         assert_eq!((page[1].offers, page[1].best_offer_cents), (Some(0), None));
+        // The average and the lowest sort too (listing 1, without offers, last either way).
+        for field in [FiguresSortField::AvgOffer, FiguresSortField::LowestOffer] {
+            for dir in [SortDir::Asc, SortDir::Desc] {
+                let sorted = figures(&store, field, dir);
+                assert_eq!(sorted[0].listing_id, "2", "{field:?} {dir:?}");
+            }
+        }
         let history = store.listing_history(&two.id).unwrap();
         assert_eq!(history[0].offers, 3);
     }
@@ -1184,6 +1278,20 @@ mod tests {
             .unwrap();
         assert_eq!(found.get("few_favorites"), Some(&1));
         assert_eq!(found.get("relist"), Some(&2));
+        assert_eq!(
+            found.get("favorites_no_offer"),
+            None,
+            "the inbox was never read"
+        );
+        // The inbox read (a conversation about another listing): no offer now means none.
+        store
+            .conn
+            .execute(
+                "INSERT INTO seller_conversations (id, item_id, seller_account_id)
+                 VALUES ('c9', '99', ?1)",
+                [&account],
+            )
+            .unwrap();
         let synced = count(&store, "SELECT count(*) FROM seller_listing_insights");
         assert_eq!(synced, 2, "listing 1's two insights, synced");
         // More favourites: few_favorites goes, replaced rather than added to.
@@ -1210,5 +1318,286 @@ mod tests {
             count(&store, "SELECT count(*) FROM seller_listing_insights"),
             2
         );
+    }
+
+    /// Logs every write to the synced statistics tables, as the sync engine's capture triggers
+    /// would see them.
+    fn log_synced_writes(store: &Store) {
+        let mut sql = String::from("CREATE TEMP TABLE synced_writes (tbl TEXT, op TEXT);");
+        for table in [
+            "seller_published_listings",
+            "seller_listing_analytics",
+            "seller_listing_analytics_history",
+            "seller_listing_insights",
+        ] {
+            for op in ["INSERT", "UPDATE", "DELETE"] {
+                sql.push_str(&format!(
+                    "CREATE TEMP TRIGGER log_{table}_{op} AFTER {op} ON main.{table}
+                     BEGIN INSERT INTO synced_writes VALUES ('{table}', '{op}'); END;"
+                ));
+            }
+        }
+        store.conn.execute_batch(&sql).expect("the log");
+    }
+
+    fn synced_writes(store: &Store) -> Vec<(String, String)> {
+        store
+            .conn
+            .prepare("SELECT tbl, op FROM synced_writes")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    fn ids(store: &Store, table: &str) -> Vec<String> {
+        store
+            .conn
+            .prepare(&format!("SELECT id FROM {table} ORDER BY id"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_shared_derived_id_has_the_listing_row_ids_layout() {
+        assert_eq!(
+            derived_uuid("seller_listings", &["acc", "42"]),
+            listing_row_id("acc", "42")
+        );
+    }
+
+    #[test]
+    fn a_listing_imported_before_derived_row_ids_gets_its_snapshot() {
+        let (_dir, mut store, account) = store();
+        // Migration 12 left older listings with the random id they were made with.
+        store
+            .conn
+            .execute(
+                "INSERT INTO seller_listings (id, listing_id, product_sku, title,
+                    seller_account_id, price, status, last_sync, listed_at)
+                 VALUES ('0190aaaa-old0-7000-8000-000000000001', '3', 'SP-A', 'Ancienne', ?1,
+                    1500, 'active', '2026-03-01T08:00:00.000Z', '2026-02-01T08:00:00.000Z')",
+                [&account],
+            )
+            .unwrap();
+        let recorded = store
+            .record_listing_snapshots(&account, &[counts("3", 7, 2)], "2026-03-10T09:00:00.000Z")
+            .unwrap();
+        assert_eq!(recorded, 1);
+        let all = figures(&store, FiguresSortField::Views, SortDir::Desc);
+        let old = all.iter().find(|f| f.listing_id == "3").expect("listing 3");
+        assert_eq!(
+            (old.id.as_str(), old.views, old.favorites),
+            ("0190aaaa-old0-7000-8000-000000000001", Some(7), Some(2))
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM seller_published_listings WHERE vinted_listing_id = '3'"
+            ),
+            1
+        );
+    }
+
+    #[test]
+    fn two_devices_taking_the_same_snapshot_make_the_same_synced_rows() {
+        let take = |store: &mut Store, account: &str| {
+            store
+                .record_listing_snapshots(
+                    account,
+                    &[counts("1", 80, 1)],
+                    "2026-03-10T09:00:00.000Z",
+                )
+                .unwrap();
+            store
+                .refresh_listing_insights(account, "2026-03-10T09:00:00.000Z")
+                .unwrap();
+        };
+        let (_a_dir, mut a, account) = store();
+        let (_b_dir, mut b, _) = store_of(Some(&account));
+        take(&mut a, &account);
+        take(&mut b, &account);
+        for table in [
+            "seller_published_listings",
+            "seller_listing_analytics",
+            "seller_listing_analytics_history",
+            "seller_listing_insights",
+        ] {
+            let (on_a, on_b) = (ids(&a, table), ids(&b, table));
+            assert!(!on_a.is_empty(), "{table} has rows");
+            assert_eq!(on_a, on_b, "{table}");
+        }
+        assert_eq!(
+            ids(&a, "seller_published_listings"),
+            vec![derived_published_id(&account, "1")]
+        );
+    }
+
+    #[test]
+    fn an_unchanged_run_writes_nothing_that_syncs() {
+        let (_dir, mut store, account) = store();
+        store
+            .set_insight_thresholds(&insights::InsightThresholds {
+                relist_after_days: 5,
+                ..Default::default()
+            })
+            .unwrap();
+        let run = |store: &mut Store, at: &str| {
+            store
+                .record_listing_snapshots(&account, &[counts("1", 80, 1)], at)
+                .unwrap();
+            store.refresh_listing_insights(&account, at).unwrap()
+        };
+        let found = run(&mut store, "2026-03-10T09:00:00.000Z");
+        assert_eq!(found.get("relist"), Some(&1));
+        log_synced_writes(&store);
+        // The same counts later the same day, then the insights again the next day: the
+        // listing is a day older, which its insight does not store.
+        run(&mut store, "2026-03-10T18:00:00.000Z");
+        store
+            .refresh_listing_insights(&account, "2026-03-11T09:00:00.000Z")
+            .unwrap();
+        assert_eq!(synced_writes(&store), Vec::<(String, String)>::new());
+        // A new count is one analytics update and one history row update, nothing else.
+        store
+            .record_listing_snapshots(&account, &[counts("1", 81, 1)], "2026-03-10T19:00:00.000Z")
+            .unwrap();
+        let writes = synced_writes(&store);
+        assert_eq!(
+            writes,
+            vec![
+                ("seller_listing_analytics".into(), "UPDATE".into()),
+                ("seller_listing_analytics_history".into(), "UPDATE".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_published_row_made_here_follows_the_listings_link() {
+        let (_dir, mut store, account) = store();
+        store
+            .create_product(ProductDraft {
+                sku: Some("SP-B".into()),
+                ..ProductDraft::titled("Jupe")
+            })
+            .unwrap();
+        let product = |store: &Store, sku: &str| -> String {
+            store
+                .conn
+                .query_row(
+                    "SELECT id FROM seller_products WHERE sku = ?1",
+                    [sku],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let snap = |store: &mut Store, at: &str| {
+            store
+                .record_listing_snapshots(&account, &[counts("1", 10, 1)], at)
+                .unwrap();
+        };
+        snap(&mut store, "2026-03-10T09:00:00.000Z");
+        // Linked to another item: the row moves to it, its history kept.
+        store.link_listing(&account, "1", Some("SP-B")).unwrap();
+        snap(&mut store, "2026-03-11T09:00:00.000Z");
+        let (product_id, sku): (String, String) = store
+            .conn
+            .query_row(
+                "SELECT product_id, sku FROM seller_published_listings",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (product_id, sku.as_str()),
+            (product(&store, "SP-B"), "SP-B")
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM seller_listing_analytics_history"
+            ),
+            6
+        );
+        // Unlinked: the row goes, and its figures with it.
+        store.link_listing(&account, "1", None).unwrap();
+        snap(&mut store, "2026-03-12T09:00:00.000Z");
+        for table in [
+            "seller_published_listings",
+            "seller_listing_analytics",
+            "seller_listing_analytics_history",
+        ] {
+            assert_eq!(
+                count(&store, &format!("SELECT count(*) FROM {table}")),
+                0,
+                "{table}"
+            );
+        }
+        // A row the app published itself is never removed by a snapshot.
+        store
+            .conn
+            .execute(
+                "INSERT INTO seller_published_listings (id, product_id, sku, title, price,
+                    seller_account_id, vinted_listing_id, status)
+                 VALUES ('0190ffff-0000-7000-8000-000000000001', ?1, 'SP-A', 'Robe', 2000, ?2,
+                    '1', 'active')",
+                [product(&store, "SP-A"), account.clone()],
+            )
+            .unwrap();
+        snap(&mut store, "2026-03-13T09:00:00.000Z");
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM seller_published_listings"),
+            1
+        );
+        // A sold listing linked to an item gets no synced row of its own.
+        let sold = WardrobeListing {
+            status: ListingStatus::Sold,
+            ..listing("2", Some("SP-B"))
+        };
+        store
+            .upsert_listings(&account, &[sold], "2026-03-13T08:00:00.000Z")
+            .unwrap();
+        store
+            .record_listing_snapshots(&account, &[counts("2", 4, 0)], "2026-03-13T09:00:00.000Z")
+            .unwrap();
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM seller_published_listings WHERE vinted_listing_id = '2'"
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn an_edit_confirmed_within_the_hour_is_not_undone_by_an_older_page() {
+        let (_dir, mut store, account) = store();
+        store
+            .record_listing_snapshots(&account, &[counts("1", 10, 1)], "2026-03-10T09:00:00.000Z")
+            .unwrap();
+        // The app changed the price to 18 € at 11:30 and Vinted confirmed it.
+        store
+            .conn
+            .execute(
+                "UPDATE seller_published_listings SET price = 1800,
+                    last_sync_date = '2026-03-10T11:30:00.000Z'",
+                [],
+            )
+            .unwrap();
+        let price = |store: &Store| count(store, "SELECT price FROM seller_published_listings");
+        // A page read before the edit still says 20 €.
+        store
+            .record_listing_snapshots(&account, &[counts("1", 11, 1)], "2026-03-10T12:00:00.000Z")
+            .unwrap();
+        assert_eq!(price(&store), 1800);
+        // An hour on, the wardrobe is what Vinted shows.
+        store
+            .record_listing_snapshots(&account, &[counts("1", 12, 1)], "2026-03-10T12:31:00.000Z")
+            .unwrap();
+        assert_eq!(price(&store), 2000);
     }
 }

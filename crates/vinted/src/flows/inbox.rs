@@ -192,15 +192,24 @@ async fn read_next_thread<S: StoreAccess>(
         Ok(read) => {
             stored.add(read.stored);
             if read.pending_offer
+                && read.seller_side
                 && let Some(transaction) = read.transaction_id.and_then(|t| t.parse().ok())
             {
-                // The range a counter may take, shown beside the offer's buttons.
+                // The range a counter may take, shown beside the offer's buttons: a nicety of
+                // the read, so a failure is logged and the read goes on (the counter reads it
+                // again before sending). What pauses the account still stops the read.
                 match seller_options(flow, transaction).await {
                     Ok((range, _)) => record_range(flow, &next.id, range).await?,
-                    Err(FlowError::Vinted(refusal)) if refusal.is_route_refused() => {
-                        tracing::info!(conversation = %next.id, "no seller_options for the offer");
+                    Err(FlowError::Vinted(refusal))
+                        if refusal.needs_attention().is_some()
+                            || matches!(refusal, Refusal::RateLimited { .. }) =>
+                    {
+                        return Err(FlowError::Vinted(refusal));
                     }
-                    Err(other) => return Err(other),
+                    Err(FlowError::Cancelled) => return Err(FlowError::Cancelled),
+                    Err(error) => {
+                        tracing::info!(conversation = %next.id, %error, "no seller_options for the offer");
+                    }
                 }
             }
         }
@@ -315,7 +324,19 @@ pub(crate) struct ThreadRead {
     pub stored: ThreadStored,
     /// A buyer's offer waits for the account's answer.
     pub pending_offer: bool,
+    /// The account sells in this thread (only a seller has `seller_options` to ask).
+    pub seller_side: bool,
     pub transaction_id: Option<String>,
+}
+
+/// Whether the account is the seller of the thread's transaction: Vinted's
+/// `current_user_side`, else its `seller_id`.
+fn is_seller_side(answer: &Value, own_user_id: &str) -> bool {
+    let transaction = &answer["conversation"]["transaction"];
+    match transaction["current_user_side"].as_str() {
+        Some(side) => side == "seller",
+        None => id_text(&transaction["seller_id"]).is_some_and(|id| id == own_user_id),
+    }
 }
 
 /// Reads one thread and stores it whole. `own_user_id` is the account's Vinted id when known;
@@ -357,6 +378,7 @@ pub(crate) async fn read_thread<S: StoreAccess>(
         _ => false,
     });
     let transaction_id = thread.transaction_id.clone();
+    let seller_side = is_seller_side(&answer, &own);
     let account_id = flow.caller.account_id.clone();
     let stored = flow
         .store
@@ -366,6 +388,7 @@ pub(crate) async fn read_thread<S: StoreAccess>(
     Ok(ThreadRead {
         stored,
         pending_offer,
+        seller_side,
         transaction_id,
     })
 }
@@ -628,6 +651,22 @@ pub(crate) fn parse_thread(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_seller_side_is_told_by_the_transaction() {
+        let side = |transaction: Value| json!({"conversation": {"transaction": transaction}});
+        assert!(is_seller_side(
+            &side(json!({"current_user_side": "seller"})),
+            "1"
+        ));
+        assert!(!is_seller_side(
+            &side(json!({"current_user_side": "buyer", "seller_id": 1})),
+            "1"
+        ));
+        assert!(is_seller_side(&side(json!({"seller_id": 4242})), "4242"));
+        assert!(!is_seller_side(&side(json!({"seller_id": 7})), "4242"));
+        assert!(!is_seller_side(&json!({"conversation": {}}), "4242"));
+    }
 
     fn answer() -> Value {
         json!({"code": 0, "conversation": {

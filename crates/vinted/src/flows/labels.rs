@@ -32,6 +32,8 @@ pub const MERGED_DIR: &str = "merged";
 pub const MAX_LABEL_BYTES: usize = 10 * 1024 * 1024;
 /// Most labels one batch holds.
 pub const MAX_LABELS: usize = 200;
+/// The most bytes of labels one merged batch takes (they are all in memory while merging).
+pub const MAX_BATCH_BYTES: u64 = 64 * 1024 * 1024;
 
 const LABEL: Kind = Kind {
     what: "label",
@@ -94,6 +96,13 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
             Ok(false) => {}
             Err(reason) => {
                 tracing::warn!(%order_id, %reason, "a shipping label was not downloaded");
+                // Kept on the order, so the Orders area says why it has no label instead of
+                // asking for it again.
+                let (id, why) = (order_id.clone(), reason.clone());
+                flow.store
+                    .with_store(move |store| Ok(store.set_vinted_label_error(&id, &why)?))
+                    .await
+                    .map_err(store_error)?;
                 checkpoint.failures.push(LabelFailure { order_id, reason });
             }
         }
@@ -154,14 +163,14 @@ async fn download<S: StoreAccess>(
             let on_disk = label
                 .as_ref()
                 .and_then(|l| l.label_path.as_ref())
-                .is_some_and(|path| data_dir.join(path).is_file());
+                .is_some_and(|path| label_on_disk(&data_dir, path).is_some());
             Ok((label, on_disk))
         })
         .await
         .map_err(store_error)?;
     let (label, on_disk) = label;
     let Some(label) = label else {
-        return Ok(Err("not an order read from Vinted".to_owned()));
+        return Ok(Err("not a sale read from Vinted still to ship".to_owned()));
     };
     if label.seller_account_id != account_id {
         return Ok(Err("an order of another account".to_owned()));
@@ -236,8 +245,47 @@ fn save_label(data_dir: &Path, order_id: &str, bytes: &[u8]) -> Result<String, S
         .map_err(|error| error.to_string())?
         .with_extension("pdf");
     std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
-    std::fs::write(&file, bytes).map_err(|error| format!("the label was not saved: {error}"))?;
+    write_atomically(&file, bytes).map_err(|error| format!("the label was not saved: {error}"))?;
     Ok(format!("{LABELS_DIR}/{order_id}.pdf"))
+}
+
+/// Writes `bytes` to a temporary file beside `file`, then renames it over `file`: a crash or a
+/// full disk leaves the old file or none, never half a PDF that would later be merged.
+fn write_atomically(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = file.with_file_name(format!(".{name}.{}.tmp", seller_store::new_id()));
+    let written = (|| {
+        let mut out = std::fs::File::create(&tmp)?;
+        out.write_all(bytes)?;
+        out.sync_all()?;
+        std::fs::rename(&tmp, file)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// The label at `relative` (as the store names it: `labels/<uuid>.pdf`) when it is a regular
+/// file inside the labels folder: not a link (`symlink_metadata`), and still inside that folder
+/// once both are made canonical. `None` otherwise, or when it is not there.
+pub fn label_on_disk(data_dir: &Path, relative: &str) -> Option<(PathBuf, u64)> {
+    let name = relative
+        .strip_prefix(&format!("{LABELS_DIR}/"))?
+        .strip_suffix(".pdf")?;
+    let labels_dir = data_dir.join(LABELS_DIR);
+    let path = safe_child(&labels_dir, name).ok()?.with_extension("pdf");
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    let dir = labels_dir.canonicalize().ok()?;
+    let canonical = path.canonicalize().ok()?;
+    (canonical.parent() == Some(dir.as_path())).then_some((canonical, meta.len()))
 }
 
 /// Merges the labels at `files` (relative to the data folder, as the store names them) into
@@ -252,17 +300,26 @@ pub fn merge_files(
         return Ok(None);
     }
     let labels_dir = data_dir.join(LABELS_DIR);
-    let mut pdfs = Vec::new();
+    // Only regular files this module saved (`labels/<uuid>.pdf`), and not more bytes than a
+    // batch may take, checked before any is read.
+    let mut paths = Vec::new();
+    let mut total: u64 = 0;
     for file in files {
-        // Only files this module saved: `labels/<uuid>.pdf`.
-        let name = file
-            .strip_prefix(&format!("{LABELS_DIR}/"))
-            .and_then(|rest| rest.strip_suffix(".pdf"))
-            .ok_or_else(|| format!("{file:?} is not a label of this app"))?;
-        let path = safe_child(&labels_dir, name)
-            .map_err(|error| error.to_string())?
-            .with_extension("pdf");
-        let bytes = std::fs::read(&path).map_err(|error| format!("{file}: {error}"))?;
+        let (path, len) = label_on_disk(data_dir, file)
+            .ok_or_else(|| format!("{file:?} is not a label file of this app"))?;
+        total = total.saturating_add(len);
+        paths.push(path);
+    }
+    if total > MAX_BATCH_BYTES {
+        return Err(format!(
+            "these labels take {} MB, more than the {} MB one batch may: print fewer at once",
+            total.div_ceil(1024 * 1024),
+            MAX_BATCH_BYTES / 1024 / 1024
+        ));
+    }
+    let mut pdfs = Vec::new();
+    for (file, path) in files.iter().zip(&paths) {
+        let bytes = std::fs::read(path).map_err(|error| format!("{file}: {error}"))?;
         pdfs.push(checked_pdf(bytes)?);
     }
     let (merged, pages) = merge_pdfs(&pdfs)?;
@@ -271,7 +328,8 @@ pub fn merge_files(
         .map_err(|error| error.to_string())?
         .with_extension("pdf");
     std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
-    std::fs::write(&path, merged).map_err(|error| format!("the batch was not saved: {error}"))?;
+    write_atomically(&path, &merged)
+        .map_err(|error| format!("the batch was not saved: {error}"))?;
     Ok(Some((
         format!("{LABELS_DIR}/{MERGED_DIR}/{batch_id}.pdf"),
         pages,
@@ -442,5 +500,49 @@ mod tests {
         assert_eq!(pages, 2);
         assert!(dir.path().join(merged).is_file());
         assert!(merge_files(dir.path(), &[], id).expect("nothing").is_none());
+        // Saved through a temporary file renamed over the label: none is left beside it.
+        let names: Vec<String> = std::fs::read_dir(dir.path().join(LABELS_DIR))
+            .expect("the folder")
+            .map(|e| {
+                e.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_in_the_labels_folder_is_not_a_label() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let outside = dir.path().join("secret.pdf");
+        std::fs::write(&outside, pdf(1, 100.0)).expect("written");
+        std::fs::create_dir_all(dir.path().join(LABELS_DIR)).expect("the folder");
+        let id = "0190f0aa-1111-7abc-8def-0123456789ab";
+        std::os::unix::fs::symlink(&outside, dir.path().join(format!("{LABELS_DIR}/{id}.pdf")))
+            .expect("a link");
+        let relative = format!("{LABELS_DIR}/{id}.pdf");
+        assert_eq!(label_on_disk(dir.path(), &relative), None);
+        assert!(merge_files(dir.path(), &[relative], id).is_err());
+    }
+
+    #[test]
+    fn a_batch_larger_than_the_limit_is_refused_before_reading() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let labels = dir.path().join(LABELS_DIR);
+        std::fs::create_dir_all(&labels).expect("the folder");
+        // Seven sparse 10 MB files: 70 MB, above the 64 MB a batch may take.
+        let mut files = Vec::new();
+        for n in 0..7 {
+            let id = format!("0190f0aa-1111-7abc-8def-0123456789a{n}");
+            let file = std::fs::File::create(labels.join(format!("{id}.pdf"))).expect("file");
+            file.set_len(MAX_LABEL_BYTES as u64).expect("sized");
+            files.push(format!("{LABELS_DIR}/{id}.pdf"));
+        }
+        let error = merge_files(dir.path(), &files, "0190f0aa-1111-7abc-8def-0123456789ff")
+            .expect_err("refused");
+        assert!(error.contains("64 MB"), "{error}");
     }
 }

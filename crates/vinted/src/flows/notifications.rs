@@ -92,7 +92,7 @@ async fn read_page<S: StoreAccess>(
 ) -> Result<Checkpoint, FlowError> {
     let page = checkpoint.next_page.max(1);
     let (used, answer) = read_from_route(flow, checkpoint.route, page).await?;
-    let entries = parse_page(&answer)?;
+    let (entries, raw) = parse_page(&answer)?;
     let total_pages = answer["pagination"]["total_pages"]
         .as_u64()
         .and_then(|n| u32::try_from(n).ok());
@@ -110,7 +110,9 @@ async fn read_page<S: StoreAccess>(
     checkpoint.new += i64::from(recorded.new);
     checkpoint.new_favorites += i64::from(recorded.new_favorites);
     checkpoint.alerts += i64::from(recorded.alerts);
-    let last = count < route::NOTIFICATIONS_PER_PAGE as usize
+    // The page's end is told by what Vinted sent, not by what could be read of it: a full page
+    // with an odd entry is not the last.
+    let last = raw < route::NOTIFICATIONS_PER_PAGE as usize
         || total_pages.is_some_and(|total| page >= total)
         || page >= MAX_PAGES;
     if last {
@@ -195,11 +197,15 @@ async fn read_from_route<S: StoreAccess>(
 
 /// `notifications[]{id, entry_type, subject_id, user_id, body, link, updated_at}`; ids as numbers
 /// or strings, the member also as `user{id, login}`.
-fn parse_page(answer: &Value) -> Result<Vec<VintedNotification>, FlowError> {
+/// The entries that could be read, and how many Vinted sent.
+fn parse_page(answer: &Value) -> Result<(Vec<VintedNotification>, usize), FlowError> {
     let Some(entries) = answer.get("notifications").and_then(Value::as_array) else {
         return Err(FlowError::Vinted(Refusal::EndpointMoved { status: 200 }));
     };
-    Ok(entries.iter().filter_map(parse_entry).collect())
+    Ok((
+        entries.iter().filter_map(parse_entry).collect(),
+        entries.len(),
+    ))
 }
 
 fn id_text(value: &Value) -> Option<String> {
@@ -260,8 +266,10 @@ mod tests {
              "body": "msg", "link": null, "updated_at": "2026-12-01T10:00:00Z"},
             {"id": 9, "entry_type": 30, "body": "no date"}
         ]});
-        let entries = parse_page(&page).expect("a page");
+        let (entries, sent) = parse_page(&page).expect("a page");
         assert_eq!(entries.len(), 2);
+        // The page's end counts what Vinted sent: the entry without a date counts too.
+        assert_eq!(sent, 3);
         assert_eq!(entries[0].user_id.as_deref(), Some("77"));
         assert_eq!(entries[1].entry_type, 110);
         assert_eq!(entries[1].user_id.as_deref(), Some("78"));

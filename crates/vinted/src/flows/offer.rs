@@ -157,7 +157,17 @@ async fn counter<S: StoreAccess>(
     saved: Option<Checkpoint>,
 ) -> Result<Value, FlowError> {
     let price = checked_price(request.price_cents)?;
-    // The range first: a price outside it is never sent.
+    // A run again after the counter may have left: the thread first (the range may have moved
+    // since, or be gone once the offer was taken; it only matters when really sending).
+    let resumed = saved.as_ref().filter(|c| c.sending).map(|c| c.before);
+    if let Some(before) = resumed {
+        read_back(flow, reference).await?;
+        if my_offers_at(flow, &request.conversation_id, price).await? > before {
+            save(flow, before, false, true).await?;
+            return Ok(summary(request, true, false));
+        }
+    }
+    // The range before sending: a price outside it is never sent.
     let (range, currency) = seller_options(flow, transaction).await?;
     record_range(flow, &reference.vinted_conversation_id, range).await?;
     if price < range.min_cents || price > range.max_cents {
@@ -167,16 +177,13 @@ async fn counter<S: StoreAccess>(
             max_cents: range.max_cents,
         }));
     }
-    read_back(flow, reference).await?;
-    let mine = my_offers_at(flow, &request.conversation_id, price).await?;
-    if let Some(checkpoint) = &saved
-        && checkpoint.sending
-        && mine > checkpoint.before
-    {
-        save(flow, checkpoint.before, false, true).await?;
-        return Ok(summary(request, true, false));
-    }
-    let before = saved.filter(|c| c.sending).map_or(mine, |c| c.before);
+    let before = match resumed {
+        Some(before) => before,
+        None => {
+            read_back(flow, reference).await?;
+            my_offers_at(flow, &request.conversation_id, price).await?
+        }
+    };
     save(flow, before, true, false).await?;
     let call = Call::send(
         "POST",
@@ -208,10 +215,23 @@ async fn counter<S: StoreAccess>(
     };
     read_back(flow, reference).await?;
     if my_offers_at(flow, &request.conversation_id, price).await? <= before {
-        return Err(lost.unwrap_or_else(|| unconfirmed("the counter-offer")));
+        if let Some(lost) = lost {
+            return Err(lost);
+        }
+        // Vinted accepted it (2xx): it left. Done, not failed (a retry by hand would send a
+        // second counter); the next inbox read shows it.
+        save(flow, before, false, true).await?;
+        return Ok(not_shown(summary(request, true, false)));
     }
     save(flow, before, false, true).await?;
     Ok(summary(request, true, false))
+}
+
+/// A write Vinted accepted that its thread does not show yet.
+fn not_shown(mut done: Value) -> Value {
+    tracing::info!("Vinted accepted an offer answer its thread does not show yet");
+    done["shown"] = json!(false);
+    done
 }
 
 fn unconfirmed(what: &str) -> FlowError {
@@ -301,6 +321,7 @@ async fn answer<S: StoreAccess>(
             .write(Action::Write, Call::send("POST", path, None), audit("POST"))
             .await;
     }
+    let accepted = matches!(sent, Ok(Sent::Answer(_)));
     let lost = match sent {
         Ok(Sent::DryRun) => return Ok(summary(request, false, true)),
         Ok(Sent::Answer(_)) => None,
@@ -321,6 +342,11 @@ async fn answer<S: StoreAccess>(
         .await
         .map_err(store_error)?
         .map(|o| o.status);
+    if shown != Some(wanted) && accepted {
+        // Vinted accepted the answer (2xx): done, shown by the next inbox read.
+        save(flow, 0, false, true).await?;
+        return Ok(not_shown(summary(request, true, false)));
+    }
     if shown != Some(wanted) {
         return Err(match (lost, shown) {
             (Some(error), _) => error,

@@ -33,9 +33,18 @@ enum Side {
     Balance,
 }
 
+/// Most `my_orders` pages read per side (100 orders a page): a Vinted that kept saying there is
+/// one more page cannot hold the read forever.
+pub const MAX_ORDER_PAGES: u32 = 200;
+/// Most pages of one month's wallet invoice read.
+pub const MAX_INVOICE_PAGES: u32 = 50;
+/// Transactions in a row whose answer cannot be read, with none read before, that stop the
+/// read as "the answer has changed"; fewer, or after some were read, are skipped and counted.
+pub const UNREADABLE_IN_A_ROW: i64 = 3;
+
 /// What the read did so far (the job's result at the end).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 struct Summary {
     /// Rows of `my_orders` seen, both sides.
     seen: i64,
@@ -49,6 +58,10 @@ struct Summary {
     changed: i64,
     /// Orders whose transaction Vinted no longer serves (written from their row).
     without_details: i64,
+    /// Transactions whose answer could not be read (skipped; read again next time).
+    unreadable: i64,
+    /// Unreadable ones since the last one read.
+    unreadable_in_a_row: i64,
     linked: i64,
     stock_moved: i64,
     invoice_pages: i64,
@@ -69,12 +82,23 @@ struct Checkpoint {
     pending: Vec<OrderRow>,
     /// Months (year, month) of invoices still to read, the next one last.
     months: Vec<(i32, u32)>,
+    /// The month being read: what its pages read so far credited per conversation (written
+    /// when its last page is read, so a month counts once whatever its pages).
+    #[serde(default)]
+    month_parts: Vec<(String, i64)>,
+    /// The transaction ids of the side's last page: a page that brings none new ends the side
+    /// (a Vinted that ignores `page` would serve the same page again and again).
+    #[serde(default)]
+    last_page_ids: Vec<u64>,
     summary: Summary,
 }
 
 impl Checkpoint {
     fn done(&self) -> i64 {
-        self.summary.read + self.summary.skipped + self.summary.without_details
+        self.summary.read
+            + self.summary.skipped
+            + self.summary.without_details
+            + self.summary.unreadable
     }
 }
 
@@ -91,6 +115,8 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
             total_pages: None,
             pending: Vec::new(),
             months: Vec::new(),
+            month_parts: Vec::new(),
+            last_page_ids: Vec::new(),
             summary: Summary::default(),
         },
     };
@@ -145,11 +171,15 @@ async fn next_side<S: StoreAccess>(
     checkpoint.next_page = 1;
     checkpoint.total_pages = None;
     checkpoint.pending.clear();
+    checkpoint.last_page_ids.clear();
+    checkpoint.month_parts.clear();
     if checkpoint.side == Side::Wallet {
         let account_id = flow.caller.account_id.clone();
+        let now = chrono::Utc::now();
+        let today = (chrono::Datelike::year(&now), chrono::Datelike::month(&now));
         let mut months = flow
             .store
-            .with_store(move |store| Ok(store.vinted_months_without_payout(&account_id)?))
+            .with_store(move |store| Ok(store.vinted_months_without_payout(&account_id, today)?))
             .await
             .map_err(store_error)?;
         months.reverse();
@@ -175,6 +205,19 @@ async fn read_page<S: StoreAccess>(
         )))
         .await?;
     let page = parse::parse_orders_page(&answer).map_err(changed_shape)?;
+    let page_ids: Vec<u64> = page.rows.iter().map(|r| r.transaction_id).collect();
+    if !page_ids.is_empty()
+        && page_ids
+            .iter()
+            .all(|id| checkpoint.last_page_ids.contains(id))
+    {
+        tracing::warn!(
+            page = checkpoint.next_page,
+            "an orders page brought no new transaction; the side ends there"
+        );
+        checkpoint.total_pages = Some(checkpoint.next_page.saturating_sub(1));
+        return flow.checkpoint(&*checkpoint, checkpoint.done(), None).await;
+    }
     checkpoint.summary.seen += page.rows.len() as i64;
     match checkpoint.side {
         Side::Sold => checkpoint.summary.sales += page.rows.len() as i64,
@@ -205,11 +248,19 @@ async fn read_page<S: StoreAccess>(
         }
     }
     checkpoint.pending = pending;
+    // Without pagination, the read goes on while pages are full.
+    let full = page.rows.len() >= route::MY_ORDERS_PER_PAGE_MAX as usize;
+    let last = match page.total_pages {
+        Some(total) => total.max(1),
+        None if full => checkpoint.next_page + 1,
+        None => checkpoint.next_page,
+    };
     checkpoint.total_pages = Some(if page.rows.is_empty() {
         checkpoint.next_page.saturating_sub(1)
     } else {
-        page.total_pages.max(1)
+        last.min(MAX_ORDER_PAGES)
     });
+    checkpoint.last_page_ids = page_ids;
     checkpoint.next_page += 1;
     flow.checkpoint(&*checkpoint, checkpoint.done(), None).await
 }
@@ -234,7 +285,25 @@ async fn read_transaction<S: StoreAccess>(
         }
         Err(error) => return Err(error),
     };
-    let order = parse::parse_transaction(order_type, &row, &answer).map_err(changed_shape)?;
+    let mut order = match parse::parse_transaction(order_type, &row, &answer) {
+        Ok(order) => order,
+        Err(error) => {
+            // One transaction Vinted answers oddly does not hold the whole read: it is skipped
+            // and counted (and read again next time), unless several in a row fail before any
+            // was read, which says the answers have changed.
+            let summary = &mut checkpoint.summary;
+            summary.unreadable += 1;
+            summary.unreadable_in_a_row += 1;
+            if summary.unreadable_in_a_row >= UNREADABLE_IN_A_ROW && summary.read == 0 {
+                return Err(changed_shape(error));
+            }
+            tracing::warn!(%error, transaction = row.transaction_id, "a transaction was skipped");
+            checkpoint.pending.pop();
+            return flow.checkpoint(&*checkpoint, checkpoint.done(), None).await;
+        }
+    };
+    // Not asked for again until the row's status changes.
+    order.details_gone = !details;
     let account_id = flow.caller.account_id.clone();
     let write: VintedOrderWrite = flow
         .store
@@ -243,6 +312,7 @@ async fn read_transaction<S: StoreAccess>(
         .map_err(store_error)?;
     checkpoint.pending.pop();
     let summary = &mut checkpoint.summary;
+    summary.unreadable_in_a_row = 0;
     if details {
         summary.read += 1;
     } else {
@@ -273,15 +343,30 @@ async fn read_invoice_page<S: StoreAccess>(
         Some(answer) => parse::parse_invoice_page(answer).map_err(changed_shape)?,
         None => (Vec::new(), 0),
     };
-    let account_id = flow.caller.account_id.clone();
-    let changed = flow
-        .store
-        .with_store(move |store| Ok(store.set_vinted_net_payouts(&account_id, &payouts)?))
-        .await
-        .map_err(store_error)?;
     checkpoint.summary.invoice_pages += i64::from(answer.is_some());
-    checkpoint.summary.payouts += changed;
-    if checkpoint.next_page >= total_pages {
+    // A conversation's lines add up over the month's pages (a sale and its correction may sit
+    // on two pages).
+    for (conversation, cents) in payouts {
+        match checkpoint
+            .month_parts
+            .iter_mut()
+            .find(|(c, _)| *c == conversation)
+        {
+            Some((_, total)) => *total += cents,
+            None => checkpoint.month_parts.push((conversation, cents)),
+        }
+    }
+    if checkpoint.next_page >= total_pages.min(MAX_INVOICE_PAGES) {
+        let account_id = flow.caller.account_id.clone();
+        let parts = std::mem::take(&mut checkpoint.month_parts);
+        let changed = flow
+            .store
+            .with_store(move |store| {
+                Ok(store.set_vinted_payout_month(&account_id, (year, month), &parts)?)
+            })
+            .await
+            .map_err(store_error)?;
+        checkpoint.summary.payouts += changed;
         checkpoint.months.pop();
         checkpoint.next_page = 1;
     } else {

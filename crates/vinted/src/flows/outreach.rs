@@ -19,11 +19,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Flow;
+use super::inbox::parse_seller_options;
+use super::send_reply::same_text;
 use crate::StoreAccess;
 use crate::calls::{FlowError, Sent, store_error};
 use crate::pacing::Action;
 use crate::page::Call;
-use crate::reply::{Refusal, parse_amount_cents};
+use crate::reply::Refusal;
 use crate::site::route;
 use seller_store::vinted::notifications::{OutreachCheck, OutreachMode, OutreachState};
 
@@ -40,6 +42,12 @@ struct Checkpoint {
     transaction_id: Option<u64>,
     /// The message (or offer) may have left: read the thread before sending again.
     sending: bool,
+    /// Vinted accepted the message: a run again sends only what is left (the offer).
+    #[serde(default)]
+    message_sent: bool,
+    /// Vinted accepted the offer.
+    #[serde(default)]
+    offer_sent: bool,
 }
 
 pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowError> {
@@ -52,9 +60,11 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
         None => Checkpoint::default(),
     };
     let id = send_id.clone();
+    let started = checkpoint.message_sent || checkpoint.offer_sent;
     let check = flow
         .store
-        .with_store(move |store| Ok(store.check_outreach(&id, chrono::Utc::now())?))
+        // Once something left, the option and the caps are not asked again: the rest is sent.
+        .with_store(move |store| Ok(store.check_outreach(&id, chrono::Utc::now(), started)?))
         .await
         .map_err(store_error)?;
     let (item_id, user_id, setting) = match check {
@@ -119,20 +129,37 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
         }
     };
     if checkpoint.sending
+        && !checkpoint.message_sent
         && let Some(id) = conversation_id
     {
         let answer = flow.paced.read(Call::get(route::conversation(id))).await?;
         let thread = answer.get("conversation").unwrap_or(&answer);
         if has_message(thread, &setting.message) {
-            return settle_sent(flow, &send_id, id, true).await;
+            checkpoint.message_sent = true;
         }
     }
 
-    // The offer's range, before anything is sent.
+    // The offer's range, before anything is sent (and not again once the offer left).
     let offer = match (setting.mode, setting.offer_price_cents) {
-        (OutreachMode::Offer, Some(price)) => {
+        (OutreachMode::Offer, Some(price)) if !checkpoint.offer_sent => {
             let currency = match (conversation_id, checkpoint.transaction_id) {
-                (_, Some(transaction)) => check_offer(flow, transaction, price, &send_id).await?,
+                (_, Some(transaction)) => {
+                    // Refused after the message left: the row says sent (the member got one).
+                    let refused = if checkpoint.message_sent {
+                        OutreachState::Sent
+                    } else {
+                        OutreachState::Skipped
+                    };
+                    check_offer(flow, transaction, price, &send_id, refused).await?
+                }
+                (Some(_), None) if !checkpoint.message_sent => {
+                    // No transaction, no offer: nothing is sent, and the row ends (a queued row
+                    // left behind would hold the member back for ever).
+                    settle(flow, &send_id, OutreachState::Skipped, "no_transaction").await?;
+                    return Err(FlowError::Invalid(
+                        "Vinted's thread names no transaction to make an offer in".into(),
+                    ));
+                }
                 (Some(_), None) => {
                     return Err(FlowError::Invalid(
                         "Vinted's thread names no transaction to make an offer in".into(),
@@ -145,28 +172,42 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
         _ => None,
     };
 
-    checkpoint.sending = true;
-    if !dry_run {
-        save(flow, &checkpoint).await?;
-    }
     let thread = conversation_id.unwrap_or_default();
-    let reply = json!({"reply": {
-        "body": setting.message,
-        "photo_temp_uuids": null,
-        "is_personal_data_sharing_check_skipped": false,
-    }});
-    let call = Call::send("POST", route::conversation_replies(thread), Some(reply));
-    let sent = flow
-        .paced
-        .write(Action::Write, call, summary("message"))
-        .await?;
+    let mut sent = Sent::DryRun;
+    if !checkpoint.message_sent {
+        checkpoint.sending = true;
+        if !dry_run {
+            save(flow, &checkpoint).await?;
+        }
+        let reply = json!({"reply": {
+            "body": setting.message,
+            "photo_temp_uuids": null,
+            "is_personal_data_sharing_check_skipped": false,
+        }});
+        let call = Call::send("POST", route::conversation_replies(thread), Some(reply));
+        sent = flow
+            .paced
+            .write(Action::Write, call, summary("message"))
+            .await?;
+        if matches!(sent, Sent::Answer(_)) {
+            checkpoint.message_sent = true;
+            save(flow, &checkpoint).await?;
+        }
+    } else if !dry_run {
+        sent = Sent::Answer(Value::Null);
+    }
     if let Some((price, currency)) = offer {
         let transaction = checkpoint.transaction_id.unwrap_or_default();
         let body = json!({"offer": {"price": decimal(price), "currency": currency}});
         let call = Call::send("POST", route::offers(transaction), Some(body));
-        flow.paced
+        let offered = flow
+            .paced
             .write(Action::Write, call, summary("offer"))
             .await?;
+        if matches!(offered, Sent::Answer(_)) {
+            checkpoint.offer_sent = true;
+            save(flow, &checkpoint).await?;
+        }
     }
     match (sent, conversation_id) {
         (Sent::Answer(_), Some(id)) => settle_sent(flow, &send_id, id, false).await,
@@ -196,41 +237,42 @@ async fn check_offer<S: StoreAccess>(
     transaction: u64,
     price_cents: i64,
     send_id: &str,
+    refused: OutreachState,
 ) -> Result<String, FlowError> {
     let answer = flow
         .paced
         .read(Call::get(route::offer_seller_options(transaction)))
         .await?;
-    let options = &answer["seller_options"];
-    let min = parse_amount_cents(&options["min_price"]["amount"]);
-    let max = parse_amount_cents(&options["max_price"]["amount"]);
-    let currency = options["min_price"]["currency_code"]
-        .as_str()
-        .unwrap_or("EUR")
-        .to_owned();
-    let within =
-        min.is_none_or(|min| price_cents >= min) && max.is_none_or(|max| price_cents <= max);
-    if within {
+    // The inbox's reading of the range: a missing or odd one refuses the offer.
+    let Some((range, currency)) = parse_seller_options(&answer) else {
+        settle(flow, send_id, refused, "offer_range_unknown").await?;
+        return Err(FlowError::Invalid(
+            "Vinted did not say which offers it allows: no offer is sent".into(),
+        ));
+    };
+    if (range.min_cents..=range.max_cents).contains(&price_cents) {
         return Ok(currency);
     }
+    settle(flow, send_id, refused, "offer_out_of_range").await?;
+    Err(FlowError::Invalid(format!(
+        "the offer of {price_cents} cents is outside the range Vinted allows ({} to {} cents)",
+        range.min_cents, range.max_cents,
+    )))
+}
+
+async fn settle<S: StoreAccess>(
+    flow: &mut Flow<'_, S>,
+    send_id: &str,
+    state: OutreachState,
+    reason: &'static str,
+) -> Result<(), FlowError> {
     let id = send_id.to_owned();
     flow.store
         .with_store(move |store| {
-            Ok(store.settle_outreach(
-                &id,
-                OutreachState::Skipped,
-                None,
-                Some("offer_out_of_range"),
-                chrono::Utc::now(),
-            )?)
+            Ok(store.settle_outreach(&id, state, None, Some(reason), chrono::Utc::now())?)
         })
         .await
-        .map_err(store_error)?;
-    Err(FlowError::Invalid(format!(
-        "the offer of {price_cents} cents is outside the range Vinted allows ({} to {} cents)",
-        min.map_or_else(|| "?".into(), |m| m.to_string()),
-        max.map_or_else(|| "?".into(), |m| m.to_string()),
-    )))
+        .map_err(store_error)
 }
 
 async fn settle_sent<S: StoreAccess>(
@@ -277,7 +319,9 @@ fn has_message(thread: &Value, body: &str) -> bool {
         .is_some_and(|messages| {
             messages.iter().any(|message| {
                 message.get("entity_type").and_then(Value::as_str) == Some("message")
-                    && message["entity"]["body"].as_str().map(str::trim) == Some(body.trim())
+                    && message["entity"]["body"]
+                        .as_str()
+                        .is_some_and(|text| same_text(text, body))
             })
         })
 }
@@ -304,6 +348,10 @@ mod tests {
             {"entity_type": "status_message", "entity": {"title": "Bonjour !"}}
         ]});
         assert!(has_message(&thread, "Bonjour !"));
+        assert!(
+            has_message(&thread, "Bonjour  !"),
+            "whitespace as Vinted left it"
+        );
         assert!(!has_message(&thread, "Au revoir"));
         assert!(!has_message(&json!({"messages": []}), "Bonjour !"));
         assert_eq!(decimal(7000), "70.00");

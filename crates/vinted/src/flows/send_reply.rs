@@ -120,16 +120,25 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
     read_back(flow, &reference).await?;
     let after = my_messages(flow, &request.conversation_id, &body).await?;
     if after <= before {
-        return Err(lost.unwrap_or_else(|| {
-            FlowError::Vinted(Refusal::Unexpected {
-                status: 200,
-                code: None,
-                message: Some("Vinted does not show the reply in the thread".into()),
-            })
-        }));
+        if let Some(lost) = lost {
+            return Err(lost);
+        }
+        // Vinted accepted it (2xx) but does not show it yet, or shows it changed: it left, so
+        // the job ends done (a retry by hand would send it twice) and the next inbox read
+        // shows it.
+        tracing::info!("Vinted accepted a reply its thread does not show yet");
+        save(flow, before, true).await?;
+        let mut done = summary(&request, &body, true, false);
+        done["shown"] = json!(false);
+        return Ok(done);
     }
     save(flow, before, true).await?;
     Ok(summary(&request, &body, true, false))
+}
+
+/// Whether two texts are the same message, whatever Vinted did to their whitespace.
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    a.split_whitespace().eq(b.split_whitespace())
 }
 
 fn summary(request: &ReplyRequest, body: &str, sent: bool, dry_run: bool) -> Value {
@@ -152,7 +161,7 @@ async fn my_messages<S: StoreAccess>(
                 .items
                 .iter()
                 .filter(|i| i.kind == ThreadItemKind::Message && i.is_me)
-                .filter(|i| i.text.as_deref().map(str::trim) == Some(body.as_str()))
+                .filter(|i| i.text.as_deref().is_some_and(|text| same_text(text, &body)))
                 .count() as i64)
         })
         .await
@@ -170,4 +179,17 @@ async fn save<S: StoreAccess>(
         Some(1),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_is_found_whatever_vinted_did_to_its_whitespace() {
+        assert!(same_text("Bonjour,\n\nmerci  !", "Bonjour, merci !"));
+        assert!(same_text(" Bonjour ", "Bonjour"));
+        assert!(!same_text("Bonjour", "Bonsoir"));
+        assert!(!same_text("Bon jour", "Bonjour"));
+    }
 }

@@ -7,7 +7,9 @@
 //! The checkpoint names the next page after each one is written, so a job stopped by a rate
 //! limit, a pause or a quit goes on from the page it had not written: no page is snapshotted
 //! twice (and a page read again the same day would only replace its own snapshot, the store
-//! keeping one per listing per day) and none is skipped. The job runs daily per logged-in
+//! keeping one per listing per day) and none is skipped. It carries the wardrobe's size as the
+//! first page gave it, as the import does, and the summary says whether the read was
+//! `complete` (the size did not change between pages and every listing was seen). The job runs daily per logged-in
 //! account ([`crate::jobs::schedule`]) and on demand.
 
 use serde::{Deserialize, Serialize};
@@ -33,9 +35,20 @@ enum Checkpoint {
         seen: i64,
         /// Listings with counts recorded so far.
         snapshotted: i64,
+        /// The wardrobe's size as the first page said it: a read during which it changed
+        /// (a listing added or sold between pages shifts the pages) may have missed one.
+        #[serde(default)]
+        first_total: Option<u32>,
     },
     /// Every page is written: the insights are left.
-    Insights { seen: i64, snapshotted: i64 },
+    Insights {
+        seen: i64,
+        snapshotted: i64,
+        /// Whether every listing was read once: the wardrobe's size did not change during the
+        /// read and as many listings were seen.
+        #[serde(default)]
+        complete: bool,
+    },
 }
 
 pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowError> {
@@ -49,6 +62,7 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
             next_page: 1,
             seen: 0,
             snapshotted: 0,
+            first_total: None,
         },
     };
     loop {
@@ -59,9 +73,21 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
                 next_page,
                 seen,
                 snapshotted,
-            } => read_page(flow, user_id, route, next_page, seen, snapshotted).await?,
-            Checkpoint::Insights { seen, snapshotted } => {
-                return insights(flow, seen, snapshotted).await;
+                first_total,
+            } => {
+                let so_far = SoFar {
+                    seen,
+                    snapshotted,
+                    first_total,
+                };
+                read_page(flow, user_id, route, next_page, so_far).await?
+            }
+            Checkpoint::Insights {
+                seen,
+                snapshotted,
+                complete,
+            } => {
+                return insights(flow, seen, snapshotted, complete).await;
             }
         };
         if flow.paced.is_cancelled() {
@@ -70,15 +96,26 @@ pub async fn run<S: StoreAccess>(flow: &mut Flow<'_, S>) -> Result<Value, FlowEr
     }
 }
 
+/// What the pages read so far add up to.
+struct SoFar {
+    seen: i64,
+    snapshotted: i64,
+    first_total: Option<u32>,
+}
+
 /// One page: its listings and their counts written in one transaction, then the checkpoint.
 async fn read_page<S: StoreAccess>(
     flow: &mut Flow<'_, S>,
     user_id: u64,
     route: Option<Route>,
     page_number: u32,
-    seen: i64,
-    snapshotted: i64,
+    so_far: SoFar,
 ) -> Result<Checkpoint, FlowError> {
+    let SoFar {
+        seen,
+        snapshotted,
+        first_total,
+    } = so_far;
     let (route, page) = fetch_page(flow, user_id, route, page_number).await?;
     let listings: Vec<WardrobeListing> = page.items.iter().map(to_listing).collect();
     let photos = photo_urls(&page);
@@ -113,7 +150,12 @@ async fn read_page<S: StoreAccess>(
     let snapshotted = snapshotted + i64::from(recorded);
     let last_page = page.items.is_empty() || page_number >= page.total_pages;
     let next = if last_page {
-        Checkpoint::Insights { seen, snapshotted }
+        Checkpoint::Insights {
+            seen,
+            snapshotted,
+            complete: first_total.is_none_or(|first| first == page.total_entries)
+                && seen == i64::from(page.total_entries),
+        }
     } else {
         Checkpoint::Pages {
             user_id,
@@ -121,6 +163,7 @@ async fn read_page<S: StoreAccess>(
             next_page: page_number + 1,
             seen,
             snapshotted,
+            first_total: first_total.or(Some(page.total_entries)),
         }
     };
     flow.checkpoint(&next, seen, Some(i64::from(page.total_entries)))
@@ -133,6 +176,7 @@ async fn insights<S: StoreAccess>(
     flow: &mut Flow<'_, S>,
     seen: i64,
     snapshotted: i64,
+    complete: bool,
 ) -> Result<Value, FlowError> {
     let account_id = flow.caller.account_id.clone();
     let found = flow
@@ -142,5 +186,10 @@ async fn insights<S: StoreAccess>(
         })
         .await
         .map_err(store_error)?;
-    Ok(json!({"seen": seen, "snapshotted": snapshotted, "insights": found}))
+    Ok(json!({
+        "seen": seen,
+        "snapshotted": snapshotted,
+        "complete": complete,
+        "insights": found,
+    }))
 }

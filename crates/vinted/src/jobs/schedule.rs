@@ -74,6 +74,7 @@ async fn queue_due<S: StoreAccess>(store: &S, accounts: &[String]) -> Result<Vec
                     if kind == JobKind::ReadStatistics && !imported {
                         continue;
                     }
+                    let interval = outreach_interval(store, &id, kind, interval)?;
                     let now = chrono::Utc::now();
                     if let Some(job) = store.enqueue_read_if_due(&id, kind, interval, now)? {
                         jobs.push(job);
@@ -92,6 +93,27 @@ async fn queue_due<S: StoreAccess>(store: &S, accounts: &[String]) -> Result<Vec
     Ok(queued)
 }
 
+// --- Messages to favouriters (inbox/notifications helper) ---------------------------------
+
+/// How often an account's notifications are read while it has messages to favouriters turned
+/// on: at every [`TICK`] (5 minutes; under it, so a read that ended just after a tick is due at
+/// the next), so a message can go 5 to 30 minutes after its favourite.
+const OUTREACH_NOTIFICATIONS: chrono::Duration = chrono::Duration::minutes(4);
+
+/// `interval`, or [`OUTREACH_NOTIFICATIONS`] for the notifications of an account with any
+/// item's messages to favouriters turned on.
+fn outreach_interval(
+    store: &seller_store::Store,
+    account_id: &str,
+    kind: JobKind,
+    interval: chrono::Duration,
+) -> seller_store::Result<chrono::Duration> {
+    if kind == JobKind::ReadNotifications && store.outreach_is_on(account_id)? {
+        return Ok(interval.min(OUTREACH_NOTIFICATIONS));
+    }
+    Ok(interval)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +130,42 @@ mod tests {
             vinted_base_url: "https://www.vinted.fr".into(),
             proxy: None,
         }
+    }
+
+    #[test]
+    fn notifications_are_read_every_tick_while_messages_to_favouriters_are_on() {
+        let (_dir, store) = testing::store();
+        testing::block_on(async {
+            store
+                .with_store(|store| {
+                    let id = store.create_account(draft("Boutique"))?.id;
+                    let day = chrono::Duration::hours(6);
+                    let kind = JobKind::ReadNotifications;
+                    assert_eq!(outreach_interval(store, &id, kind, day)?, day);
+                    store.set_outreach(&seller_store::vinted::notifications::OutreachRequest {
+                        account_id: id.clone(),
+                        item_id: "501".into(),
+                        enabled: true,
+                        mode: seller_store::vinted::notifications::OutreachMode::Message,
+                        message: "Merci !".into(),
+                        offer_price_cents: None,
+                        rules_accepted: true,
+                    })?;
+                    assert_eq!(
+                        outreach_interval(store, &id, kind, day)?,
+                        OUTREACH_NOTIFICATIONS
+                    );
+                    assert!(OUTREACH_NOTIFICATIONS < chrono::Duration::from_std(TICK).unwrap());
+                    // The other reads keep their interval.
+                    assert_eq!(
+                        outreach_interval(store, &id, JobKind::ImportInbox, day)?,
+                        day
+                    );
+                    Ok(())
+                })
+                .await
+                .unwrap();
+        });
     }
 
     #[test]

@@ -7,7 +7,7 @@ import type { AppError, ConversationFilter, ConversationRow, Job, Page, ReplyTem
 import { normalizeSpaces, renderWithProviders } from "../../test/utils";
 import { resetJobWatchForTests } from "../jobs/queries";
 import { InboxPage } from "./InboxPage";
-import { answerFailure, counterProblem, isSendShortcut, pendingAnswer } from "./inboxText";
+import { answerFailure, counterProblem, isSendShortcut, offerAnswerPending, pendingAnswer } from "./inboxText";
 
 const account: SellerAccount = {
   id: "acc-1",
@@ -283,6 +283,12 @@ describe("the inbox", () => {
 });
 
 describe("inbox text helpers", () => {
+  it("hides the offer's buttons while an answer to it is pending", () => {
+    expect(offerAnswerPending([])).toBe(false);
+    expect(offerAnswerPending([job({ kind: "send_reply" })])).toBe(false);
+    expect(offerAnswerPending([job({ kind: "send_reply" }), job({ kind: "answer_offer" })])).toBe(true);
+  });
+
   it("reads pending answers and failures from jobs", () => {
     expect(pendingAnswer(job({ kind: "send_reply", payload: { body: "Salut" } }))).toEqual({ kind: "reply", body: "Salut" });
     expect(pendingAnswer(job({ kind: "answer_offer", payload: { action: "counter", priceCents: 4200, offerId: "o" } }))).toEqual({

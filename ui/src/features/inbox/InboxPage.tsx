@@ -10,7 +10,7 @@ import { formatCents, parseEuroToCents } from "../../lib/money";
 import { useDebouncedValue } from "../../lib/useDebouncedValue";
 import { useJobWatch } from "../jobs/queries";
 import { useSellerAccounts } from "../orders/queries";
-import { answerFailure, counterProblem, isSendShortcut, pendingAnswer } from "./inboxText";
+import { answerFailure, counterProblem, isSendShortcut, offerAnswerPending, pendingAnswer } from "./inboxText";
 import { inboxKeys } from "./queryKeys";
 import { TemplatesDialog } from "./TemplatesDialog";
 
@@ -270,7 +270,7 @@ function ThreadPane({ conversationId, language, onChanged }: { conversationId: s
         </p>
       ) : (
         <>
-          {lastBuyerOffer && lastBuyerOffer.offerStatus === "pending" && (
+          {lastBuyerOffer && lastBuyerOffer.offerStatus === "pending" && !offerAnswerPending(pending) && (
             <OfferActions conversationId={c.id} offer={lastBuyerOffer} min={c.offerMinCents} max={c.offerMaxCents} language={language} onQueued={() => void thread.refetch()} />
           )}
           <ReplyBox conversationId={c.id} onQueued={() => void thread.refetch()} />

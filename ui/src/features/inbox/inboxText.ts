@@ -5,6 +5,11 @@ export type PendingAnswer =
   | { kind: "reply"; body: string }
   | { kind: "offer"; action: OfferAction; priceCents: number | null; offerId: string | null };
 
+/** Whether an answer to the thread's offer is queued or under way: the offer's buttons hide until it ends (a second click would answer twice). */
+export function offerAnswerPending(pending: ReadonlyArray<Pick<Job, "kind">>): boolean {
+  return pending.some((job) => job.kind === "answer_offer");
+}
+
 export function pendingAnswer(job: Pick<Job, "kind" | "payload">): PendingAnswer | null {
   const payload = (job.payload ?? {}) as Record<string, unknown>;
   if (job.kind === "send_reply" && typeof payload.body === "string") return { kind: "reply", body: payload.body };

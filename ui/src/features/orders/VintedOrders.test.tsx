@@ -39,6 +39,7 @@ function row(patch: Partial<VintedOrderRow>): VintedOrderRow {
     quantity: 1,
     shipBy: new Date(Date.now() + 2 * 24 * HOUR + 5 * HOUR + 60_000).toISOString(),
     labelPath: null,
+    labelError: null,
     canceledAt: null,
     createdAt: "2026-12-01T10:00:00.000Z",
     ...patch,
@@ -198,7 +199,7 @@ describe("Vinted orders", () => {
     backend.jobs = [job("j-labels", "download_labels", "running")];
     await userEvent.click(print);
     await screen.findByText("Téléchargement des étiquettes…");
-    expect(backend.calls.find((c) => c.cmd === "print_vinted_labels")?.payload).toEqual({ orderIds: ["o1", "o2"] });
+    expect(backend.calls.find((c) => c.cmd === "print_vinted_labels")?.payload).toEqual({ orderIds: ["o1", "o2"], downloadMissing: true });
 
     // The job ends: the batch is asked for again, merged and opened.
     backend.jobs = [job("j-labels", "download_labels", "done", 2)];
@@ -207,5 +208,60 @@ describe("Vinted orders", () => {
     await waitFor(() => expect(backend.calls.filter((c) => c.cmd === "print_vinted_labels")).toHaveLength(2));
     await waitFor(() => expect(backend.calls.find((c) => c.cmd === "open_vinted_label")?.payload).toEqual({ path: "labels/merged/b1.pdf" }));
     await screen.findByText("PDF prêt : 2 pages.");
+  });
+
+  it("asks once more after the label jobs end without downloading again, and says which orders have no label and why", async () => {
+    const labelsJob = job("j-labels", "download_labels", "queued");
+    const backend: Backend = {
+      rows: [row({}), row({ id: "o2", transactionId: "8002", title: "Jupe plissée" })],
+      jobs: [],
+      batches: [
+        { mergedPath: null, pages: null, jobs: [labelsJob], withoutLabel: [] },
+        // A backend that would queue again (Vinted refused o2's label): the UI must not follow.
+        {
+          mergedPath: "labels/merged/b1.pdf",
+          pages: 1,
+          jobs: [job("j-again", "download_labels", "queued")],
+          withoutLabel: [{ orderId: "o2", reason: "failed", detail: "Vinted has no label for this shipment" }],
+        },
+        { mergedPath: null, pages: null, jobs: [job("j-third", "download_labels", "queued")], withoutLabel: [] },
+      ],
+      calls: [],
+    };
+    serve(backend);
+    const { queryClient } = renderWithProviders(<VintedOrders onOpen={() => {}} />);
+    const rows = await screen.findAllByTestId("vinted-order-row");
+    await userEvent.click(within(rows[0]).getByRole("checkbox"));
+    await userEvent.click(within(rows[1]).getByRole("checkbox"));
+    backend.jobs = [job("j-labels", "download_labels", "running")];
+    await userEvent.click(screen.getByTestId("print-labels"));
+    await screen.findByText("Téléchargement des étiquettes…");
+    backend.jobs = [job("j-labels", "download_labels", "done", 1)];
+    await queryClient.invalidateQueries({ queryKey: ["vintedJobs"] });
+    await waitFor(() => expect(backend.calls.find((c) => c.cmd === "open_vinted_label")?.payload).toEqual({ path: "labels/merged/b1.pdf" }));
+    const prints = () => backend.calls.filter((c) => c.cmd === "print_vinted_labels");
+    expect(prints()).toHaveLength(2);
+    expect(prints()[1].payload).toEqual({ orderIds: ["o1", "o2"], downloadMissing: false });
+    const missing = await screen.findByTestId("labels-missing");
+    expect(normalizeSpaces(missing.textContent)).toContain("1 commande sans étiquette");
+    expect(normalizeSpaces(missing.textContent)).toContain("Jupe plissée — le téléchargement a échoué");
+    // The jobs' list moves again: nothing is asked for again, the button is free.
+    backend.jobs = [job("j-labels", "download_labels", "done", 1), job("j-again", "download_labels", "done", 1)];
+    await queryClient.invalidateQueries({ queryKey: ["vintedJobs"] });
+    await waitFor(() => expect((screen.getByTestId("print-labels") as HTMLButtonElement).disabled).toBe(false));
+    expect(prints()).toHaveLength(2);
+  });
+
+  it("pages the list instead of cutting it, and shows each order in its currency", async () => {
+    const many = Array.from({ length: 100 }, (_, n) => row({ id: `o${n}`, transactionId: `${9000 + n}`, title: `Article ${n}`, currency: n === 0 ? "GBP" : "EUR" }));
+    const backend: Backend = { rows: many, jobs: [], batches: [], calls: [] };
+    serve(backend);
+    renderWithProviders(<VintedOrders onOpen={() => {}} />);
+    const rows = await screen.findAllByTestId("vinted-order-row");
+    expect(normalizeSpaces(within(rows[0]).getAllByRole("cell")[3].textContent)).toContain("£");
+    const lists = () => backend.calls.filter((c) => c.cmd === "list_vinted_orders");
+    expect(lists()[0].payload).toMatchObject({ filter: { limit: 100, offset: 0 } });
+    await userEvent.click(within(screen.getByTestId("vinted-orders-pager")).getByRole("button", { name: "Suivantes" }));
+    await waitFor(() => expect(lists().some((c) => (c.payload.filter as { offset: number }).offset === 100)).toBe(true));
   });
 });

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { commands, type Job, type VintedOrderFilter, type VintedOrderRow } from "../../bindings";
+import { commands, type Job, type LabelMissing, type VintedOrderFilter, type VintedOrderRow } from "../../bindings";
 import { LoadError } from "../../components/LoadError";
 import { useToast } from "../../components/Toast";
 import { normalizeAppError, unwrap } from "../../lib/errors";
@@ -17,8 +17,27 @@ type Props = {
   onOpen: (id: string) => void;
 };
 
-const FILTER: VintedOrderFilter = { accountId: null, orderType: null, toShip: false, limit: 500, offset: 0 };
+/** Orders a page of the list shows. */
+export const PAGE_SIZE = 100;
 const HOUR_MS = 3_600_000;
+
+const currencyFormatters = new Map<string, Intl.NumberFormat>();
+
+/** Cents in the order's own currency (Vinted sells in EUR, GBP, PLN, CZK…); EUR when unknown. */
+export function formatOrderMoney(cents: number, currency: string | null, language: string): string {
+  const code = currency && /^[A-Z]{3}$/.test(currency) ? currency : "EUR";
+  const key = `${language}|${code}`;
+  let f = currencyFormatters.get(key);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(language, { style: "currency", currency: code });
+    } catch {
+      return formatCents(cents, language);
+    }
+    currencyFormatters.set(key, f);
+  }
+  return f.format(cents / 100);
+}
 
 /** How long until `shipBy` (negative: late), as days and hours. */
 export function countdown(shipBy: string, now: Date): { late: boolean; days: number; hours: number } {
@@ -42,6 +61,9 @@ export function VintedOrders({ onOpen }: Props) {
   const [labelJobs, setLabelJobs] = useState<{ jobs: string[]; orders: string[] } | null>(null);
   const [busy, setBusy] = useState(false);
   const [now, setNow] = useState(() => new Date());
+  const [page, setPage] = useState(0);
+  const [missing, setMissing] = useState<LabelMissing[]>([]);
+  const filter: VintedOrderFilter = { accountId: null, orderType: null, toShip: false, limit: PAGE_SIZE, offset: page * PAGE_SIZE };
 
   useEffect(() => {
     const timer = window.setInterval(() => setNow(new Date()), 60_000);
@@ -49,8 +71,8 @@ export function VintedOrders({ onOpen }: Props) {
   }, []);
 
   const result = useQuery({
-    queryKey: vintedOrderKeys.list(FILTER),
-    queryFn: async () => unwrap(await commands.listVintedOrders(FILTER)),
+    queryKey: vintedOrderKeys.list(filter),
+    queryFn: async () => unwrap(await commands.listVintedOrders(filter)),
   });
   const jobs = useJobs({ accountId: null, states: [...UNFINISHED_STATES, "done", "failed"], page: 1, perPage: 50 });
   const jobById = useMemo(() => new Map((jobs.data?.items ?? []).map((job: Job) => [job.id, job])), [jobs.data]);
@@ -67,22 +89,29 @@ export function VintedOrders({ onOpen }: Props) {
     void queryClient.invalidateQueries({ queryKey: inventoryKeys.all });
   }, [importEnded, queryClient]);
 
-  async function printLabels(orderIds: string[]) {
+  /**
+   * Asks for the batch. The first call (`downloadMissing`) may queue download jobs; the call
+   * made once they end does not, so it merges what is on disk and says why the others have no
+   * label, and never queues again (a label Vinted refuses would otherwise loop).
+   */
+  async function printLabels(orderIds: string[], downloadMissing: boolean) {
     setBusy(true);
     try {
-      const batch = unwrap(await commands.printVintedLabels(orderIds));
+      const batch = unwrap(await commands.printVintedLabels(orderIds, downloadMissing));
+      setMissing(batch.withoutLabel);
       if (batch.withoutLabel.length > 0) showToast(t("vintedOrders.labels.without", { count: batch.withoutLabel.length }));
-      if (batch.jobs.length > 0) {
+      if (batch.jobs.length > 0 && downloadMissing) {
         setLabelJobs({ jobs: batch.jobs.map((job) => job.id), orders: orderIds });
         void queryClient.invalidateQueries({ queryKey: jobKeys.all });
         showToast(t("vintedOrders.labels.downloading", { count: batch.jobs.reduce((n, job) => n + (job.progressTotal ?? 0), 0) }));
       } else if (batch.mergedPath) {
-        setLabelJobs(null);
         unwrap(await commands.openVintedLabel(batch.mergedPath));
         showToast(t("vintedOrders.labels.ready", { count: batch.pages ?? 0 }));
         void queryClient.invalidateQueries({ queryKey: vintedOrderKeys.all });
       }
+      if (!downloadMissing || batch.jobs.length === 0) setLabelJobs(null);
     } catch (error) {
+      setLabelJobs(null);
       showToast(t("vintedOrders.failed", { reason: t(`errors.${normalizeAppError(error).code}`) }));
     } finally {
       setBusy(false);
@@ -96,7 +125,7 @@ export function VintedOrders({ onOpen }: Props) {
   useEffect(() => {
     if (labelJobs === null || endedBatch === null || handledBatch.current === endedBatch) return;
     handledBatch.current = endedBatch;
-    void printLabels(labelJobs.orders);
+    void printLabels(labelJobs.orders, false);
     // printLabels is recreated each render; the jobs' end is what matters here.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [endedBatch]);
@@ -117,7 +146,8 @@ export function VintedOrders({ onOpen }: Props) {
 
   const rows = result.data ?? [];
   const toShip = rows.filter((row) => row.shipBy !== null);
-  const money = (cents: number | null) => (cents === null ? "—" : formatCents(cents, lang));
+  const money = (cents: number | null, currency: string | null) => (cents === null ? "—" : formatOrderMoney(cents, currency, lang));
+  const titleOf = (id: string) => rows.find((row) => row.id === id)?.title ?? id;
   const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "short" });
 
   function toggle(id: string) {
@@ -202,15 +232,15 @@ export function VintedOrders({ onOpen }: Props) {
                   {row.isBundle && <span className="order-bundle-tag">{t("orders.list.bundle", { count: row.quantity })}</span>}
                   {row.counterpart && <span className="muted"> · {row.counterpart}</span>}
                 </td>
-                <td className="col-num">{money(row.priceCents)}</td>
+                <td className="col-num">{money(row.priceCents, row.currency)}</td>
                 <td className="col-num" data-testid="fees">
-                  {money(row.feesTotalCents)}
+                  {money(row.feesTotalCents, row.currency)}
                 </td>
                 <td className="col-num" data-testid="net">
-                  {money(row.netPayoutCents)}
+                  {money(row.netPayoutCents, row.currency)}
                 </td>
                 <td className={row.profitCents !== null && row.profitCents < 0 ? "col-num is-negative" : "col-num"} data-testid="profit">
-                  {row.orderType === "sale" && !row.canceledAt ? money(row.profitCents) : "—"}
+                  {row.orderType === "sale" && !row.canceledAt ? money(row.profitCents, row.currency) : "—"}
                 </td>
                 <td>
                   <span className={row.canceledAt ? "badge badge-order-canceled" : "badge badge-order-status"} data-status={row.status}>
@@ -225,6 +255,12 @@ export function VintedOrders({ onOpen }: Props) {
                     </a>
                   ) : (
                     (row.trackingNumber ?? "—")
+                  )}
+                  {!row.labelPath && row.labelError && (
+                    <span className="muted" data-testid="label-error">
+                      {" "}
+                      · {t("vintedOrderLabels.failedShort")}
+                    </span>
                   )}
                   {row.labelPath && (
                     <>
@@ -258,7 +294,7 @@ export function VintedOrders({ onOpen }: Props) {
             className="btn"
             data-testid="print-labels"
             disabled={selected.length === 0 || busy || labelsPending}
-            onClick={() => void printLabels(selected)}
+            onClick={() => void printLabels(selected, true)}
           >
             {labelsPending ? t("vintedOrders.labels.waiting") : t("vintedOrders.labels.print", { count: selected.length })}
           </button>
@@ -267,7 +303,31 @@ export function VintedOrders({ onOpen }: Props) {
           </button>
         </div>
       </header>
+      {missing.length > 0 && (
+        <div className="notice" role="status" data-testid="labels-missing">
+          <p>{t("vintedOrderLabels.missingTitle", { count: missing.length })}</p>
+          <ul>
+            {missing.map((m) => (
+              <li key={m.orderId}>
+                {titleOf(m.orderId)} — {t(`vintedOrderLabels.reasons.${m.reason}`)}
+                {m.detail ? ` (${m.detail})` : ""}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {body}
+      {(page > 0 || rows.length === PAGE_SIZE) && (
+        <nav className="pager" aria-label={t("vintedOrderLabels.pages")} data-testid="vinted-orders-pager">
+          <button type="button" className="btn btn-small" disabled={page === 0} onClick={() => setPage((p) => Math.max(0, p - 1))}>
+            {t("vintedOrderLabels.previous")}
+          </button>
+          <span className="muted"> {t("vintedOrderLabels.page", { page: page + 1 })} </span>
+          <button type="button" className="btn btn-small" disabled={rows.length < PAGE_SIZE} onClick={() => setPage((p) => p + 1)}>
+            {t("vintedOrderLabels.next")}
+          </button>
+        </nav>
+      )}
     </section>
   );
 }

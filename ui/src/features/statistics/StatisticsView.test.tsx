@@ -64,7 +64,7 @@ const base: ListingFigures = {
   recordedAt: "2026-12-07T08:00:00.000Z",
   insights: [
     { insightType: "few_favorites", severity: "warning", action: "improve_listing", data: { views: 120, favorites: 2, ratePct: 1 } },
-    { insightType: "relist", severity: "info", action: "relist", data: { days: 35 } },
+    { insightType: "relist", severity: "info", action: "relist", data: { listedAt: new Date(Date.now() - 35 * 86_400_000).toISOString().slice(0, 10) } },
   ],
 };
 const offered: ListingFigures = {

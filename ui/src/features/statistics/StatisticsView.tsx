@@ -149,8 +149,12 @@ export function StatisticsView({ accounts, onOpenJobs }: Props) {
 
   function insightText(insight: Insight, f: ListingFigures): { title: string; advice: string } {
     const d = (insight.data ?? {}) as Record<string, number | undefined>;
+    // The store keeps dates (the day a count stopped, the day it was listed), not day counts
+    // that would change every day: the days are counted here.
+    const raw = (insight.data ?? {}) as Record<string, unknown>;
+    const since = typeof raw.since === "string" ? raw.since : typeof raw.listedAt === "string" ? raw.listedAt : null;
     const values = {
-      days: d.days ?? 0,
+      days: daysSince(since === null ? null : `${since}T00:00:00Z`, now) ?? d.days ?? 0,
       views: d.views ?? 0,
       favorites: d.favorites ?? 0,
       ratePct: d.ratePct ?? 0,
@@ -258,8 +262,14 @@ export function StatisticsView({ accounts, onOpenJobs }: Props) {
           <td className="col-num" data-testid="stats-offers" title={offersTitle}>
             {f.offers ?? "—"}
           </td>
+          <td className="col-num" data-testid="stats-avg-offer">
+            {money(f.avgOfferCents)}
+          </td>
           <td className="col-num" data-testid="stats-best-offer">
             {money(f.bestOfferCents)}
+          </td>
+          <td className="col-num" data-testid="stats-lowest-offer">
+            {money(f.lowestOfferCents)}
           </td>
           <td className="col-insights">{insightsCell(f)}</td>
           <td className="col-actions">
@@ -278,7 +288,7 @@ export function StatisticsView({ accounts, onOpenJobs }: Props) {
         </tr>
         {chartOpen && (
           <tr className="stats-chart-row">
-            <td colSpan={11}>
+            <td colSpan={13}>
               <HistoryChart id={f.id} title={f.title} />
             </td>
           </tr>
@@ -335,7 +345,9 @@ export function StatisticsView({ accounts, onOpenJobs }: Props) {
                 {header("favorites", t("statistics.columns.favorites"), "col-num")}
                 {header("favoritesTrend", t("statistics.columns.favoritesTrend"), "col-num")}
                 {header("offers", t("statistics.columns.offers"), "col-num")}
+                {header("avgOffer", t("statistics.columns.avgOffer"), "col-num")}
                 {header("bestOffer", t("statistics.columns.bestOffer"), "col-num")}
+                {header("lowestOffer", t("statistics.columns.lowestOffer"), "col-num")}
                 {header("insights", t("statistics.columns.insights"))}
                 <th scope="col" className="col-actions">
                   {t("statistics.columns.chart")}

@@ -1,3 +1,4 @@
+use chrono::Datelike;
 use serde_json::json;
 
 use super::*;
@@ -83,6 +84,7 @@ fn sale(transaction: &str, items: Vec<VintedOrderItem>, price: i64) -> VintedOrd
         items,
         ship_by: Some("2026-11-09T10:00:00.000Z".into()),
         snapshot: json!({"id": transaction, "buyer": {"login": "marie", "city": "Lyon"}}),
+        details_gone: false,
     }
 }
 
@@ -147,7 +149,7 @@ fn a_sale_links_by_listing_and_by_sku_moves_stock_once_and_profit_follows_the_ne
 
     // The wallet credited 19.00 €: the seller's fees are 1.00 €, profit = 19.00 − 11.00.
     let changed = store
-        .set_vinted_net_payouts(&account, &[("c1001".into(), 1900)])
+        .set_vinted_payout_month(&account, (2026, 11), &[("c1001".into(), 1900)])
         .expect("payouts");
     assert_eq!(changed, 1);
     let order = store.order(&id).expect("the order");
@@ -156,9 +158,36 @@ fn a_sale_links_by_listing_and_by_sku_moves_stock_once_and_profit_follows_the_ne
     assert_eq!(order.profit_cents, Some(1900 - 1100));
     assert_eq!(
         store
-            .set_vinted_net_payouts(&account, &[("c1001".into(), 1900)])
+            .set_vinted_payout_month(&account, (2026, 11), &[("c1001".into(), 1900)])
             .expect("payouts"),
         0
+    );
+
+    // A refund of 2.50 € in December and a correction of +0.50 € in November read again (the
+    // month's pages added up): the payout is the sum over the months, each month counted once.
+    store
+        .set_vinted_payout_month(&account, (2026, 12), &[("c1001".into(), -250)])
+        .expect("payouts");
+    store
+        .set_vinted_payout_month(&account, (2026, 11), &[("c1001".into(), 1950)])
+        .expect("payouts");
+    let order = store.order(&id).expect("the order");
+    assert_eq!(order.fees_total_cents, Some(2000 - (1950 - 250)));
+    let rows = store
+        .vinted_orders(&VintedOrderFilter::default())
+        .expect("rows");
+    let row = rows.iter().find(|r| r.id == id).expect("the row");
+    assert_eq!(row.net_payout_cents, Some(1700));
+    // Back to the first figures for the rest of the test.
+    store
+        .set_vinted_payout_month(&account, (2026, 12), &[])
+        .expect("payouts");
+    store
+        .set_vinted_payout_month(&account, (2026, 11), &[("c1001".into(), 1900)])
+        .expect("payouts");
+    assert_eq!(
+        store.order(&id).expect("the order").fees_total_cents,
+        Some(100)
     );
 
     // Read again: nothing new.
@@ -292,7 +321,7 @@ fn a_sale_canceled_before_its_first_read_moves_nothing_and_a_purchase_costs_its_
     // A purchase's wallet debit changes nothing.
     assert_eq!(
         store
-            .set_vinted_net_payouts(&account, &[("c4004".into(), 100)])
+            .set_vinted_payout_month(&account, (2026, 11), &[("c4004".into(), 100)])
             .expect("payouts"),
         0
     );
@@ -315,4 +344,151 @@ fn row_ids_are_the_same_on_every_device_and_snapshots_keep_what_vinted_dropped()
         kept,
         json!({"buyer": {"login": "m2", "city": "Lyon"}, "a": 1, "b": 2})
     );
+}
+
+fn canceled(mut order: VintedOrder) -> VintedOrder {
+    order.events.push((
+        VintedOrderStatus::Canceled,
+        "2026-11-04T09:00:00.000Z".into(),
+    ));
+    order
+}
+
+#[test]
+fn a_listing_sold_again_after_a_cancellation_read_first_keeps_its_stock_right() {
+    let (_dir, mut store, account) = store();
+    // The first sale takes the one unit.
+    let first = sale("3001", vec![item("501", "Robe", 1500)], 1500);
+    store.upsert_vinted_order(&account, &first).expect("first");
+    assert_eq!(quantity(&store, "SP-000001"), 0);
+    // The resale is newer, so it comes first on the page: it is read while the stock is 0,
+    // and must still take its unit, or the first sale's cancellation would leave one to sell.
+    let resale = sale("3002", vec![item("501", "Robe", 1500)], 1500);
+    let write = store
+        .upsert_vinted_order(&account, &resale)
+        .expect("resale");
+    assert_eq!(write.stock_moved, -1);
+    assert_eq!(quantity(&store, "SP-000001"), 0);
+    let write = store
+        .upsert_vinted_order(&account, &canceled(first.clone()))
+        .expect("canceled");
+    assert_eq!(write.stock_moved, 1);
+    assert_eq!(
+        quantity(&store, "SP-000001"),
+        0,
+        "the resale holds the unit"
+    );
+    // Read again: nothing moves twice.
+    store
+        .upsert_vinted_order(&account, &canceled(first))
+        .expect("again");
+    store.upsert_vinted_order(&account, &resale).expect("again");
+    assert_eq!(quantity(&store, "SP-000001"), 0);
+    let sum: i64 = store
+        .conn
+        .query_row(
+            "SELECT sum(delta) FROM seller_stock_movements m
+             JOIN seller_products p ON p.id = m.product_id WHERE p.sku = 'SP-000001'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("sum");
+    // +1 when the item was made, −1 per sale, +1 for the cancellation.
+    assert_eq!(sum, 0);
+}
+
+#[test]
+fn labels_only_for_sales_not_canceled_and_a_failure_is_recorded_until_a_label_is_saved() {
+    let (_dir, mut store, account) = store();
+    let live = sale("5001", vec![item("900", "Pull", 1000)], 1000);
+    let gone = canceled(sale("5002", vec![item("901", "Gilet", 1000)], 1000));
+    store.upsert_vinted_order(&account, &live).expect("live");
+    store.upsert_vinted_order(&account, &gone).expect("gone");
+    let ids = [
+        vinted_order_row_id(&account, "5001"),
+        vinted_order_row_id(&account, "5002"),
+    ];
+    let labels = store.vinted_labels(&ids).expect("labels");
+    assert_eq!(labels.len(), 1);
+    assert_eq!(labels[0].order_id, ids[0]);
+    store
+        .set_vinted_label_error(&ids[0], "not_found")
+        .expect("error");
+    let labels = store.vinted_labels(&ids[..1]).expect("labels");
+    assert_eq!(labels[0].label_error.as_deref(), Some("not_found"));
+    let rows = store
+        .vinted_orders(&VintedOrderFilter::default())
+        .expect("rows");
+    let row = rows.iter().find(|r| r.id == ids[0]).expect("row");
+    assert_eq!(row.label_error.as_deref(), Some("not_found"));
+    store
+        .set_vinted_label(&ids[0], "labels/x.pdf")
+        .expect("saved");
+    let labels = store.vinted_labels(&ids[..1]).expect("labels");
+    assert_eq!(labels[0].label_error, None);
+    assert_eq!(labels[0].label_path.as_deref(), Some("labels/x.pdf"));
+}
+
+#[test]
+fn long_texts_are_cut_and_an_order_without_local_details_is_still_listed() {
+    let (_dir, mut store, account) = store();
+    let mut order = sale("6001", vec![item("902", "Sac", 1000)], 1000);
+    order.counterpart.login = Some("m".repeat(500));
+    order.counterpart.city = Some("L".repeat(500));
+    if let Some(shipment) = &mut order.shipment {
+        shipment.tracking_code = Some("T".repeat(500));
+        shipment.carrier = Some("C".repeat(500));
+    }
+    store.upsert_vinted_order(&account, &order).expect("order");
+    let id = vinted_order_row_id(&account, "6001");
+    let stored = store.order(&id).expect("order");
+    assert_eq!(stored.buyer_username.map(|t| t.chars().count()), Some(100));
+    assert_eq!(stored.shipping_city.map(|t| t.chars().count()), Some(100));
+    assert_eq!(stored.tracking.number.map(|t| t.chars().count()), Some(100));
+    assert_eq!(
+        stored.tracking.carrier.map(|t| t.chars().count()),
+        Some(100)
+    );
+    // Another device has the synced order but not this device's details table.
+    store
+        .conn
+        .execute("DELETE FROM vinted_order_details", [])
+        .expect("delete");
+    let rows = store
+        .vinted_orders(&VintedOrderFilter::default())
+        .expect("rows");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].transaction_id, "6001");
+    // Paging.
+    let page = store
+        .vinted_orders(&VintedOrderFilter {
+            limit: 1,
+            offset: 1,
+            ..VintedOrderFilter::default()
+        })
+        .expect("rows");
+    assert!(page.is_empty());
+}
+
+#[test]
+fn the_months_read_run_from_the_oldest_sale_without_payout_to_this_month() {
+    let (_dir, mut store, account) = store();
+    assert_eq!(
+        store
+            .vinted_months_without_payout(&account, (2026, 12))
+            .expect("months"),
+        []
+    );
+    let mut order = sale("7001", vec![item("903", "Veste", 1000)], 1000);
+    let now = chrono::Utc::now();
+    let created = (now - chrono::Duration::days(70)).format("%Y-%m-%dT%H:%M:%S.000Z");
+    order.created_at = created.to_string();
+    order.events = vec![(VintedOrderStatus::Paid, created.to_string())];
+    store.upsert_vinted_order(&account, &order).expect("order");
+    let today = (now.year(), now.month());
+    let months = store
+        .vinted_months_without_payout(&account, today)
+        .expect("months");
+    assert!((3..=4).contains(&months.len()), "{months:?}");
+    assert_eq!(months.last(), Some(&today));
 }

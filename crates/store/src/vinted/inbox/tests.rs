@@ -121,6 +121,43 @@ fn a_thread_is_unread_while_the_buyer_spoke_last() {
         event("2", 2, "Commande payée"),
     ];
     assert_eq!(unread_count(&sold, ME), 0);
+    // A buyer's cancelled offer (withdrawn, or expired) was not answered by the seller.
+    let cancelled = vec![
+        message("1", 0, ME, "Bonjour"),
+        offer("31", 1, BUYER, 4000, VINTED_OFFER_CANCELLED, false),
+    ];
+    assert_eq!(unread_count(&cancelled, ME), 1);
+    // ... until the seller speaks after it.
+    let spoken = vec![
+        offer("31", 0, BUYER, 4000, VINTED_OFFER_CANCELLED, false),
+        message("2", 1, ME, "Dommage"),
+    ];
+    assert_eq!(unread_count(&spoken, ME), 0);
+    // The seller's own counter-offer is the seller speaking.
+    let countered = vec![
+        offer("31", 0, BUYER, 3000, VINTED_OFFER_CANCELLED, false),
+        offer("32", 1, ME, 3500, VINTED_OFFER_PENDING, true),
+    ];
+    assert_eq!(unread_count(&countered, ME), 0);
+}
+
+#[test]
+fn an_offer_expired_is_told_in_the_sites_languages() {
+    for title in [
+        "Offre expirée",
+        "Offer expired",
+        "Oferta caducada",
+        "Offerta scaduta",
+        "Angebot abgelaufen",
+        "Bod verlopen",
+        "Oferta wygasła",
+        "Nabídka vypršela",
+    ] {
+        assert!(says_expired(title), "{title}");
+    }
+    for title in ["Offre refusée", "Offer declined", "Angebot abgelehnt"] {
+        assert!(!says_expired(title), "{title}");
+    }
 }
 
 #[test]
@@ -397,4 +434,26 @@ fn templates_are_checked_unique_and_editable() {
         Err(StoreError::NotFound { .. })
     ));
     let _ = json!({});
+}
+
+#[test]
+fn an_offer_answer_waits_alone_per_thread() {
+    let (_dir, mut store, account) = store();
+    assert!(!store.offer_answer_pending("c1").expect("looked"));
+    let job = store
+        .enqueue_job(crate::vinted::NewJob {
+            account_id: account.clone(),
+            kind: crate::vinted::JobKind::AnswerOffer,
+            payload: json!({"conversationId": "c1", "action": "accept", "offerId": "o1"}),
+            dry_run: false,
+            progress_total: Some(1),
+        })
+        .expect("queued");
+    assert!(store.offer_answer_pending("c1").expect("looked"));
+    assert!(
+        !store.offer_answer_pending("c2").expect("looked"),
+        "another thread"
+    );
+    store.fail_job(&job.id, "x", "ended").expect("ended");
+    assert!(!store.offer_answer_pending("c1").expect("looked"));
 }
