@@ -105,7 +105,12 @@ async fn inbox_and_orders_from_the_app(app: &WebDriver, fake: &FakeVinted) -> Re
     let first = app.find(rows.clone()).await?;
     first.click().await?;
     fill(app, "inbox-reply-body", "Merci, je l'envoie demain !").await?;
-    click(app, "inbox-reply-send").await?;
+    // Sent from the keyboard, as the form offers (Ctrl+Enter): the toasts of the reads just
+    // asked for may cover the send button at 1280×800.
+    app.find(By::Css("[data-testid=\"inbox-reply-body\"]"))
+        .await?
+        .send_keys(Key::Control + Key::Enter)
+        .await?;
     wait_until(
         "the reply reached Vinted",
         Duration::from_secs(120),
