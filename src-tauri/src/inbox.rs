@@ -205,29 +205,7 @@ pub async fn import_inbox(
     runner: State<'_, Runner>,
     account_id: Option<String>,
 ) -> Result<Vec<Job>, AppError> {
-    let queued = state
-        .with_store(move |store| {
-            let accounts: Vec<String> = match account_id {
-                Some(id) => vec![store.account(&id)?.id],
-                None => store.accounts()?.into_iter().map(|a| a.id).collect(),
-            };
-            let now = chrono::Utc::now();
-            let mut queued = Vec::new();
-            for id in accounts {
-                queued.extend(store.enqueue_read_if_due(
-                    &id,
-                    JobKind::ImportInbox,
-                    chrono::Duration::zero(),
-                    now,
-                )?);
-            }
-            Ok(queued)
-        })
-        .await?;
-    for job in &queued {
-        runner.wake(&job.account_id);
-    }
-    Ok(queued)
+    crate::jobs::queue_read_now(&state, &runner, account_id, JobKind::ImportInbox).await
 }
 
 #[tauri::command]

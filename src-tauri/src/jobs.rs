@@ -25,6 +25,40 @@ use crate::transfer::Transfer;
 
 pub type Runner = JobRunner<AppState>;
 
+/// Queues a read of `kind` for the account (every account, with none) unless one is already
+/// queued or running (an interval of zero: due at once otherwise), and wakes their workers; the
+/// jobs queued. The "read now" buttons of the inbox, notifications and statistics.
+pub async fn queue_read_now(
+    state: &AppState,
+    runner: &Runner,
+    account_id: Option<String>,
+    kind: JobKind,
+) -> Result<Vec<Job>, AppError> {
+    let queued = state
+        .with_store(move |store| {
+            let accounts: Vec<String> = match account_id {
+                Some(id) => vec![store.account(&id)?.id],
+                None => store.accounts()?.into_iter().map(|a| a.id).collect(),
+            };
+            let now = chrono::Utc::now();
+            let mut queued = Vec::new();
+            for id in accounts {
+                queued.extend(store.enqueue_read_if_due(
+                    &id,
+                    kind,
+                    chrono::Duration::zero(),
+                    now,
+                )?);
+            }
+            Ok(queued)
+        })
+        .await?;
+    for job in &queued {
+        runner.wake(&job.account_id);
+    }
+    Ok(queued)
+}
+
 /// The windows following the jobs' progress.
 #[derive(Clone, Default)]
 pub struct JobWatchers(Arc<Mutex<Vec<Channel<JobProgress>>>>);

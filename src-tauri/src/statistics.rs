@@ -55,31 +55,7 @@ pub async fn refresh_statistics(
     runner: State<'_, Runner>,
     account_id: Option<String>,
 ) -> Result<Vec<Job>, AppError> {
-    let queued = state
-        .with_store(move |store| {
-            let accounts: Vec<String> = match account_id {
-                Some(id) => vec![store.account(&id)?.id],
-                None => store.accounts()?.into_iter().map(|a| a.id).collect(),
-            };
-            let now = chrono::Utc::now();
-            let mut queued = Vec::new();
-            for id in accounts {
-                // An interval of zero: due unless one is queued or running.
-                let job = store.enqueue_read_if_due(
-                    &id,
-                    JobKind::ReadStatistics,
-                    chrono::Duration::zero(),
-                    now,
-                )?;
-                queued.extend(job);
-            }
-            Ok(queued)
-        })
-        .await?;
-    for job in &queued {
-        runner.wake(&job.account_id);
-    }
-    Ok(queued)
+    crate::jobs::queue_read_now(&state, &runner, account_id, JobKind::ReadStatistics).await
 }
 
 #[tauri::command]
